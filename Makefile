@@ -1,0 +1,50 @@
+# custloyalty developer commands. Everything runs in ./.venv, created on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip --disable-pip-version-check
+DEV    := $(VENV)/.dev-stamp
+BASE   := $(VENV)/.base-stamp
+SRC    := src tests benchmarks
+
+.PHONY: test lint typecheck unit docs demo bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(BASE): pyproject.toml | $(BIN)/python
+	$(PIP) install -q -e .
+	touch $@
+
+$(DEV): pyproject.toml $(wildcard tests/plugin_example/pyproject.toml) | $(BIN)/python
+	$(PIP) install -q -e ".[dev]"
+	if [ -f tests/plugin_example/pyproject.toml ]; then $(PIP) install -q ./tests/plugin_example; fi
+	touch $@ $(BASE)
+
+## make test: ruff (lint + format check), mypy --strict, pytest, mkdocs build --strict
+test: lint typecheck unit docs
+
+lint: $(DEV)
+	$(BIN)/ruff check $(SRC)
+	$(BIN)/ruff format --check $(SRC)
+
+typecheck: $(DEV)
+	$(BIN)/mypy
+
+unit: $(DEV)
+	$(BIN)/pytest -q
+
+docs: $(DEV)
+	$(BIN)/mkdocs build --strict --site-dir build/site
+
+## make demo: install the package and run the evaluation on the bundled data
+demo: $(BASE)
+	$(BIN)/custloyalty demo
+
+## make bench: run the benchmarks (installs the peers into a separate venv, see benchmarks/README.md)
+bench: $(DEV)
+	$(MAKE) -C benchmarks
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .benchmarks

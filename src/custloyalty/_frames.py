@@ -1,0 +1,385 @@
+"""The one validation boundary for tables.
+
+Every public function that accepts a table calls into this module exactly once, before any
+computation. It
+
+* accepts a pandas DataFrame (or any object with ``to_pandas()``, such as a polars or pyarrow
+  table),
+* resolves the caller's column names (``customer=``, ``time=``, ``amount=`` keyword arguments)
+  and renames them to the canonical ``customer_id`` / ``date`` / ``amount``,
+* coerces dtypes (datetime strings, ``yyyymmdd`` integers, numeric strings that parse cleanly),
+* raises :class:`~custloyalty.errors.ValidationError` naming the column, counting the bad rows
+  and showing up to five examples with their index labels,
+* never modifies the caller's frame: it returns a new frame holding only the needed columns.
+
+Private helpers after the boundary trust what it returns.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from custloyalty._validation import NanPolicy, check_nan_policy, format_examples
+from custloyalty.errors import ValidationError
+
+__all__ = [
+    "CUSTOMER",
+    "TIME",
+    "AMOUNT",
+    "Transactions",
+    "as_frame",
+    "coerce_datetime",
+    "coerce_numeric",
+    "coerce_timestamp",
+    "numeric_columns",
+    "require_columns",
+    "transactions",
+]
+
+CUSTOMER = "customer_id"
+TIME = "date"
+AMOUNT = "amount"
+
+_TZ_SUFFIX = r"(?:Z|[+-]\d{2}:?\d{2})\s*$"
+
+
+@dataclass(frozen=True, slots=True)
+class Transactions:
+    """Validated transactions: a fresh frame with canonical columns plus what was dropped."""
+
+    frame: pd.DataFrame
+    """Columns ``customer_id``, ``date`` (datetime64), ``amount`` (float64, if requested)."""
+    n_omitted: int
+    """Rows dropped because of missing values under ``nan_policy="omit"``."""
+    tz: Any
+    """Time zone of the ``date`` column (``None`` when naive)."""
+
+
+def as_frame(data: Any, *, name: str = "data") -> pd.DataFrame:
+    """Return ``data`` as a pandas DataFrame without copying pandas input.
+
+    Accepts pandas DataFrames, objects exposing ``to_pandas()`` (polars, pyarrow) and mappings
+    of column name to sequence.
+    """
+    if isinstance(data, pd.DataFrame):
+        return data
+    to_pandas = getattr(data, "to_pandas", None)
+    if callable(to_pandas):
+        out = to_pandas()
+        if isinstance(out, pd.DataFrame):
+            return out
+    if isinstance(data, dict):
+        return pd.DataFrame(data)
+    msg = (
+        f"{name} must be a table (pandas DataFrame, an object with to_pandas(), or a dict of "
+        f"columns); got {type(data).__name__}."
+    )
+    raise ValidationError(msg)
+
+
+def require_columns(df: pd.DataFrame, columns: Sequence[Hashable], *, name: str = "data") -> None:
+    """Raise if any of ``columns`` is missing, with a hint naming the closest existing column."""
+    present = list(df.columns)
+    missing = [c for c in columns if c not in present]
+    if not missing:
+        return
+    col = missing[0]
+    msg = f"Column {col!r} not found in {name}; it has columns {present[:20]!r}."
+    close = difflib.get_close_matches(str(col), [str(c) for c in present], n=1)
+    if close:
+        msg += f"\nHint: did you mean {close[0]!r}? Pass the column name as a keyword argument."
+    if len(missing) > 1:
+        msg += f"\nAlso missing: {missing[1:]!r}."
+    raise ValidationError(msg)
+
+
+def _bad(col: Hashable, what: str, s: pd.Series, mask: np.ndarray) -> ValidationError:
+    n = int(mask.sum())
+    noun = "value" if n == 1 else "values"
+    ex = format_examples(s.index[mask][:5], s.to_numpy()[mask][:5])
+    return ValidationError(f"Column {col!r} has {n} {what} {noun} {ex}.")
+
+
+def coerce_numeric(
+    s: pd.Series, col: Hashable, *, nan_policy: NanPolicy = "raise", allow_inf: bool = False
+) -> tuple[pd.Series, np.ndarray]:
+    """Coerce a column to float64.
+
+    Returns the coerced series (same index) and a boolean mask of missing entries (all
+    ``False`` under ``nan_policy="raise"``, since missing values raise).
+    """
+    if s.dtype.kind in "biuf":
+        out = s.astype(np.float64, copy=False)
+    elif s.dtype.kind == "c" or s.dtype.kind in "mM":
+        msg = f"Column {col!r} must be numeric; got dtype {s.dtype}."
+        raise ValidationError(msg)
+    else:
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            s = s.astype(object)
+        out = pd.to_numeric(s, errors="coerce")
+        was_missing = s.isna().to_numpy()
+        bad = out.isna().to_numpy() & ~was_missing
+        if bad.any():
+            err = _bad(col, "non-numeric", s, bad)
+            err.args = (err.args[0] + "\nHint: use '.' as the decimal mark and no currency signs.",)
+            raise err
+        out = out.astype(np.float64)
+    values = out.to_numpy()
+    missing = np.isnan(values)
+    if not allow_inf:
+        inf = np.isinf(values)
+        if inf.any():
+            raise _bad(col, "infinite", out, inf)
+    if missing.any() and nan_policy == "raise":
+        err = _bad(col, "missing (NaN)", out, missing)
+        err.args = (err.args[0] + "\nHint: pass nan_policy='omit' to drop these rows.",)
+        raise err
+    return out, missing
+
+
+def _tz_of(s: pd.Series) -> Any:
+    dtype = s.dtype
+    return getattr(dtype, "tz", None)
+
+
+def _diagnose_mixed_tz(s: pd.Series, col: Hashable) -> ValidationError:
+    """Slow path, only taken after parsing failed: locate the rows whose time zone differs."""
+    obj = s.dropna()
+    if obj.dtype == object and len(obj) and not isinstance(obj.iloc[0], str):
+        labels = obj.map(lambda v: str(getattr(v, "tzinfo", None)))
+    else:
+        text = obj.astype(str)
+        labels = text.str.extract("(" + _TZ_SUFFIX[:-4] + r")\s*$", expand=False).fillna("naive")
+    counts = labels.value_counts()
+    majority = counts.index[0]
+    odd = (labels != majority).to_numpy()
+    n = int(odd.sum())
+    kinds = ", ".join(f"{k} ({v} rows)" for k, v in counts.items())
+    ex = format_examples(obj.index[odd][:5], obj.to_numpy()[odd][:5])
+    return ValidationError(
+        f"Column {col!r} mixes time zones: {kinds}; {n} rows differ from the majority {ex}.\n"
+        "Hint: convert the column to one time zone first, e.g. "
+        "pd.to_datetime(col, utc=True).dt.tz_convert(...)."
+    )
+
+
+def coerce_datetime(
+    s: pd.Series, col: Hashable, *, nan_policy: NanPolicy = "raise"
+) -> tuple[pd.Series, np.ndarray]:
+    """Coerce a column to ``datetime64`` (naive or with one time zone).
+
+    Strings in any format pandas recognises are parsed; integers that all look like
+    ``yyyymmdd`` (e.g. 19970101) are parsed as such. Returns the series and the mask of
+    missing entries.
+    """
+    if s.dtype.kind == "M":
+        out = s
+    elif s.dtype.kind in "iu" or (s.dtype.kind == "f" and not s.isna().all()):
+        vals = s.to_numpy(dtype=np.float64)
+        finite = vals[np.isfinite(vals)]
+        looks = (
+            finite.size > 0
+            and bool(np.all(finite == np.floor(finite)))
+            and bool(np.all((finite >= 1_000_01_01) & (finite <= 2_999_12_31)))
+        )
+        if not looks:
+            msg = (
+                f"Column {col!r} is numeric ({s.dtype}) and not a date.\n"
+                "Hint: pass datetimes, date strings, or yyyymmdd integers."
+            )
+            raise ValidationError(msg)
+        text = pd.Series(
+            np.where(np.isfinite(vals), vals, 0).astype(np.int64).astype(str), index=s.index
+        ).where(np.isfinite(vals))
+        out = pd.to_datetime(text, format="%Y%m%d", errors="coerce")
+        bad = out.isna().to_numpy() & np.isfinite(vals)
+        if bad.any():
+            raise _bad(col, "unparseable date", s, bad)
+    else:
+        try:
+            out = pd.to_datetime(s)
+        except (ValueError, TypeError, OverflowError) as exc:
+            text = str(exc)
+            if "Mixed timezones" in text or "Tz-aware" in text or "tz-aware" in text:
+                raise _diagnose_mixed_tz(s, col) from None
+            try:
+                out = pd.to_datetime(s, errors="coerce", format="mixed")
+            except (ValueError, TypeError) as exc2:
+                if "imezone" in str(exc2) or "tz" in str(exc2).lower():
+                    raise _diagnose_mixed_tz(s, col) from None
+                raise  # pragma: no cover - pandas changed behaviour
+            bad = out.isna().to_numpy() & ~s.isna().to_numpy()
+            if bad.any():
+                err = _bad(col, "unparseable date", s, bad)
+                err.args = (
+                    err.args[0] + "\nHint: use ISO dates such as '2024-03-31' or datetimes.",
+                )
+                raise err from None
+        if out.dtype.kind != "M":  # e.g. all-missing object column
+            out = pd.to_datetime(out, errors="coerce")
+    missing = out.isna().to_numpy()
+    if missing.any() and nan_policy == "raise":
+        err = _bad(col, "missing date", s, missing)
+        err.args = (err.args[0] + "\nHint: pass nan_policy='omit' to drop these rows.",)
+        raise err
+    return out, missing
+
+
+def coerce_timestamp(value: Any, name: str, *, tz: Any = None, func: str = "") -> pd.Timestamp:
+    """Coerce a scalar date option (``observation_end``, ``calibration_end``) to a Timestamp.
+
+    It must agree with the data's time zone: a naive value for naive data, an aware value for
+    aware data (converted to the data's zone). Anything else is a mismatched time zone.
+    """
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        where = f" of {func}" if func else ""
+        msg = f"The {name!r} parameter{where} must be a date; got {value!r}."
+        raise ValidationError(msg) from None
+    if ts is pd.NaT:
+        msg = f"The {name!r} parameter must be a date; got {value!r}."
+        raise ValidationError(msg)
+    if (ts.tzinfo is None) != (tz is None):
+        data_tz = "naive" if tz is None else f"time zone {tz}"
+        val_tz = "naive" if ts.tzinfo is None else f"time zone {ts.tzinfo}"
+        msg = (
+            f"The {name!r} parameter ({ts}) is {val_tz} but the dates in the data are "
+            f"{data_tz}: mismatched time zones.\n"
+            "Hint: give both with a time zone, or both without."
+        )
+        raise ValidationError(msg)
+    if tz is not None:
+        ts = ts.tz_convert(tz)
+    return ts
+
+
+def _coerce_ids(s: pd.Series, col: Hashable, *, nan_policy: NanPolicy) -> np.ndarray:
+    missing = s.isna().to_numpy()
+    if missing.any() and nan_policy == "raise":
+        err = _bad(col, "null customer id", s, missing)
+        err.args = (err.args[0] + "\nHint: pass nan_policy='omit' to drop these rows.",)
+        raise err
+    return missing
+
+
+def transactions(
+    data: Any,
+    *,
+    customer: Hashable = CUSTOMER,
+    time: Hashable = TIME,
+    amount: Hashable | None = AMOUNT,
+    nan_policy: str = "raise",
+    func: str = "this function",
+    extra_numeric: Sequence[Hashable] = (),
+) -> Transactions:
+    """Validate a transaction table and return it with canonical columns.
+
+    Parameters
+    ----------
+    data
+        One row per purchase.
+    customer, time, amount
+        Names of the customer id, purchase time and purchase value columns. ``amount=None``
+        skips the value column (for frequency-only work).
+    nan_policy
+        ``"raise"`` (default) raises on null ids, missing dates or NaN amounts; ``"omit"``
+        drops such rows and reports how many in :attr:`Transactions.n_omitted`.
+    func
+        Name of the public function, used in messages.
+    extra_numeric
+        Further columns to coerce to float and carry along under their own names.
+
+    Returns
+    -------
+    Transactions
+        The validated frame (a new object; the caller's frame is untouched).
+
+    Raises
+    ------
+    ValidationError
+        Missing columns, null ids, unparseable or missing dates, non-numeric / NaN / infinite
+        amounts, an empty table, or mixed time zones.
+    """
+    policy = check_nan_policy(nan_policy, func=func)
+    df = as_frame(data)
+    wanted: list[Hashable] = [customer, time]
+    if amount is not None:
+        wanted.append(amount)
+    wanted.extend(extra_numeric)
+    require_columns(df, wanted)
+    if len(df) == 0:
+        msg = f"The table passed to {func} is empty (0 rows); at least one transaction is needed."
+        raise ValidationError(msg)
+    ids = df[customer]
+    missing = _coerce_ids(ids, customer, nan_policy=policy)
+    dates, miss_d = coerce_datetime(df[time], time, nan_policy=policy)
+    missing = missing | miss_d
+    cols: dict[Hashable, Any] = {CUSTOMER: ids, TIME: dates}
+    if amount is not None:
+        amt, miss_a = coerce_numeric(df[amount], amount, nan_policy=policy)
+        missing = missing | miss_a
+        cols[AMOUNT] = amt
+    for c in extra_numeric:
+        v, miss_c = coerce_numeric(df[c], c, nan_policy=policy)
+        missing = missing | miss_c
+        cols[c] = v
+    out = pd.DataFrame(cols, index=df.index)
+    n_omitted = int(missing.sum())
+    if n_omitted:
+        out = out.loc[~missing]
+        if len(out) == 0:
+            msg = f"No rows left in the table passed to {func} after omitting missing values."
+            raise ValidationError(msg)
+    return Transactions(frame=out, n_omitted=n_omitted, tz=_tz_of(out[TIME]))
+
+
+def numeric_columns(
+    data: Any,
+    columns: Sequence[Hashable] | None = None,
+    *,
+    nan_policy: str = "raise",
+    func: str = "this function",
+    bounds: tuple[float, float] | None = None,
+    integer: bool = False,
+    name: str = "data",
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Validate item columns of a survey (or any numeric block).
+
+    Returns a new float64 frame of ``columns`` (all columns when ``None``) and the mask of rows
+    holding at least one missing value. Under ``nan_policy="raise"`` missing values raise;
+    under ``"omit"`` they stay NaN in the frame and are reported in the mask, so the caller can
+    drop rows or use pairwise-available answers as its method requires. Values outside
+    ``bounds`` and (with ``integer=True``) non-integer values always raise.
+    """
+    policy = check_nan_policy(nan_policy, func=func)
+    df = as_frame(data, name=name)
+    cols = list(df.columns) if columns is None else list(columns)
+    require_columns(df, cols, name=name)
+    if len(df) == 0 or not cols:
+        msg = f"The {name} passed to {func} is empty; at least one row and one column are needed."
+        raise ValidationError(msg)
+    out: dict[Hashable, pd.Series] = {}
+    any_missing = np.zeros(len(df), dtype=bool)
+    for c in cols:
+        v, miss = coerce_numeric(df[c], c, nan_policy=policy)
+        arr = v.to_numpy()
+        if bounds is not None:
+            lo, hi = bounds
+            bad = ~miss & ((arr < lo) | (arr > hi))
+            if bad.any():
+                err = _bad(c, f"out-of-range (outside [{lo:g}, {hi:g}])", df[c], bad)
+                raise err
+        if integer:
+            bad = ~miss & (arr != np.floor(np.where(miss, 0, arr)))
+            if bad.any():
+                raise _bad(c, "non-integer", df[c], bad)
+        any_missing |= miss
+        out[c] = v
+    return pd.DataFrame(out, index=df.index), any_missing

@@ -1,0 +1,95 @@
+"""Shared base for result objects.
+
+Results that carry more than a number are frozen, slotted dataclasses deriving from
+:class:`Result`, which provides a readable ``__repr__``, ``to_dict()`` (JSON-safe builtins),
+``to_frame()`` and ``_repr_html_`` for notebooks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Result", "to_builtin"]
+
+
+def to_builtin(value: Any) -> Any:
+    """Convert numpy / pandas values (recursively) to JSON-safe Python builtins."""
+    if isinstance(value, Result):
+        return value.to_dict()
+    if isinstance(value, dict):
+        return {str(k): to_builtin(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_builtin(v) for v in value]
+    if isinstance(value, pd.DataFrame):
+        return {
+            "index": [to_builtin(i) for i in value.index],
+            "columns": [to_builtin(c) for c in value.columns],
+            "data": [[to_builtin(x) for x in row] for row in value.to_numpy(dtype=object)],
+        }
+    if isinstance(value, pd.Series):
+        return {str(k): to_builtin(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return [to_builtin(v) for v in value.tolist()]
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        return to_builtin(value.item())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else value
+    return value
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float | np.floating):
+        return f"{float(value):.6g}"
+    if isinstance(value, tuple) and all(isinstance(v, float | np.floating) for v in value):
+        return "(" + ", ".join(f"{float(v):.6g}" for v in value) + ")"
+    if isinstance(value, pd.DataFrame | pd.Series):
+        return f"<{type(value).__name__} {getattr(value, 'shape', '')}>"
+    return repr(value)
+
+
+class Result:
+    """Mixin for frozen result dataclasses."""
+
+    __slots__ = ()
+
+    def _fields(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={_fmt(v)}" for k, v in self._fields().items())
+        return f"{type(self).__name__}({inner})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the result as a dict of JSON-safe builtins."""
+        out = to_builtin(self._fields())
+        assert isinstance(out, dict)  # noqa: S101 - internal invariant
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the scalar fields as a one-row DataFrame (tables are left out)."""
+        flat: dict[str, Any] = {}
+        for k, v in self._fields().items():
+            if isinstance(v, pd.DataFrame | pd.Series | dict | list):
+                continue
+            if isinstance(v, tuple) and k == "ci" and len(v) == 2:
+                flat["ci_low"], flat["ci_high"] = v
+            else:
+                flat[k] = v
+        return pd.DataFrame([flat])
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+            f"<td>{html.escape(_fmt(v))}</td></tr>"
+            for k, v in self._fields().items()
+        )
+        title = html.escape(type(self).__name__)
+        return f"<table><caption>{title}</caption>{rows}</table>"

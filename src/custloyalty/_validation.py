@@ -1,0 +1,176 @@
+"""Validation of arrays and options (tables go through :mod:`custloyalty._frames`).
+
+Private helpers after the public boundary trust their input; these functions are the
+boundary for one-dimensional inputs and keyword options.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from typing import Any, Literal, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from custloyalty.errors import ValidationError
+
+__all__ = [
+    "NanPolicy",
+    "as_1d_float",
+    "check_in_range",
+    "check_nan_policy",
+    "check_option",
+    "check_positive",
+    "check_probability",
+    "format_examples",
+]
+
+NanPolicy = Literal["raise", "omit"]
+T = TypeVar("T")
+
+
+def format_examples(index: Iterable[Any], values: Iterable[Any], *, limit: int = 5) -> str:
+    """Render ``(rows a, b, c): v1, v2, v3`` for the first ``limit`` offending rows."""
+    idx = list(index)[:limit]
+    vals = list(values)[:limit]
+    rows = ", ".join(str(i) for i in idx)
+    shown = ", ".join(_show(v) for v in vals)
+    return f"(rows {rows}): {shown}"
+
+
+def _show(value: Any) -> str:
+    if value is None or value is pd.NaT:
+        return "None" if value is None else "NaT"
+    if isinstance(value, float | np.floating) and np.isnan(value):
+        return "nan"
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def check_option(value: T, name: str, allowed: Collection[T], *, func: str) -> T:
+    """Return ``value`` if it is one of ``allowed``, else raise :class:`ValidationError`."""
+    if value not in allowed:
+        choices = ", ".join(repr(a) for a in allowed)
+        msg = f"The {name!r} parameter of {func} must be one of {{{choices}}}; got {value!r}."
+        raise ValidationError(msg)
+    return value
+
+
+def check_nan_policy(value: str, *, func: str) -> NanPolicy:
+    """Validate a SciPy-style ``nan_policy`` (``"raise"`` or ``"omit"``)."""
+    check_option(value, "nan_policy", ("raise", "omit"), func=func)
+    return "raise" if value == "raise" else "omit"
+
+
+def check_positive(value: float, name: str, *, func: str, strict: bool = True) -> float:
+    """Validate a (strictly) positive finite scalar."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        msg = f"The {name!r} parameter of {func} must be a number; got {value!r}."
+        raise ValidationError(msg) from None
+    if not np.isfinite(v) or v < 0 or (strict and v == 0):
+        bound = "> 0" if strict else ">= 0"
+        msg = f"The {name!r} parameter of {func} must be finite and {bound}; got {value!r}."
+        raise ValidationError(msg)
+    return v
+
+
+def check_probability(value: float, name: str, *, func: str, open_interval: bool = True) -> float:
+    """Validate a probability in (0, 1) (or [0, 1] with ``open_interval=False``)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        msg = f"The {name!r} parameter of {func} must be a number; got {value!r}."
+        raise ValidationError(msg) from None
+    ok = 0 < v < 1 if open_interval else 0 <= v <= 1
+    if not ok:
+        interval = "(0, 1)" if open_interval else "[0, 1]"
+        msg = f"The {name!r} parameter of {func} must lie in {interval}; got {value!r}."
+        raise ValidationError(msg)
+    return v
+
+
+def check_in_range(
+    values: npt.NDArray[np.float64],
+    name: str,
+    low: float,
+    high: float,
+    *,
+    index: Iterable[Any] | None = None,
+) -> None:
+    """Raise if any value lies outside ``[low, high]``, showing up to five of them."""
+    bad = (values < low) | (values > high)
+    if bad.any():
+        pos = np.flatnonzero(bad)
+        idx = np.asarray(list(index) if index is not None else np.arange(len(values)))[pos]
+        msg = (
+            f"{name} has {pos.size} values outside [{low:g}, {high:g}] "
+            f"{format_examples(idx, values[pos])}."
+        )
+        raise ValidationError(msg)
+
+
+def as_1d_float(
+    values: Any,
+    name: str,
+    *,
+    nan_policy: NanPolicy = "raise",
+    allow_empty: bool = False,
+    allow_inf: bool = False,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """Convert array-like input to a 1-D float array.
+
+    Returns the values and a boolean mask of the entries kept (all ``True`` unless
+    ``nan_policy="omit"`` dropped missing values). Missing values raise under ``"raise"``.
+    """
+    if isinstance(values, pd.DataFrame):
+        msg = f"{name} must be one-dimensional; got a DataFrame with {values.shape[1]} columns."
+        raise ValidationError(msg)
+    if isinstance(values, pd.Series):
+        index = values.index.to_numpy()
+        raw = values.to_numpy(dtype=object) if values.dtype == object else values.to_numpy()
+    else:
+        raw = np.asarray(values)
+        index = np.arange(raw.shape[0]) if raw.ndim >= 1 else np.arange(1)
+    if raw.ndim != 1:
+        msg = f"{name} must be one-dimensional; got an array of shape {raw.shape}."
+        raise ValidationError(msg)
+    if raw.dtype.kind in "biuf":
+        arr = raw.astype(np.float64, copy=False)
+    else:
+        coerced = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy(dtype=np.float64)
+        missing_in = pd.isna(pd.Series(raw)).to_numpy()
+        bad = np.isnan(coerced) & ~missing_in
+        if bad.any():
+            pos = np.flatnonzero(bad)
+            msg = (
+                f"{name} has {pos.size} non-numeric values "
+                f"{format_examples(index[pos], raw[pos])}."
+            )
+            raise ValidationError(msg)
+        arr = coerced
+    if arr.size == 0 and not allow_empty:
+        msg = f"{name} is empty."
+        raise ValidationError(msg)
+    nan = np.isnan(arr)
+    if not allow_inf:
+        inf = np.isinf(arr)
+        if inf.any():
+            pos = np.flatnonzero(inf)
+            msg = f"{name} has {pos.size} infinite values {format_examples(index[pos], arr[pos])}."
+            raise ValidationError(msg)
+    keep = ~nan
+    if nan.any():
+        if nan_policy == "raise":
+            pos = np.flatnonzero(nan)
+            msg = (
+                f"{name} has {pos.size} missing values {format_examples(index[pos], arr[pos])}.\n"
+                "Hint: pass nan_policy='omit' to ignore them."
+            )
+            raise ValidationError(msg)
+        arr = arr[keep]
+        if arr.size == 0 and not allow_empty:
+            msg = f"{name} has no values left after omitting missing values."
+            raise ValidationError(msg)
+    return arr, keep

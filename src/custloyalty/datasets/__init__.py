@@ -1,0 +1,8 @@
+"""Bundled data sets (CDNOW transactions, ECSI surveys) and seeded synthetic generators."""
+
+from __future__ import annotations
+
+from custloyalty.datasets._loaders import load_cdnow, load_ecsi
+from custloyalty.datasets._synthetic import make_survey, make_transactions
+
+__all__ = ["load_cdnow", "load_ecsi", "make_survey", "make_transactions"]
