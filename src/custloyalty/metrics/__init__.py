@@ -1,0 +1,38 @@
+"""The five indicators of the loyalty evaluation system, as functions over columns.
+
+Behavioural indicators (from transactions): purchase frequency, monetary value, churn and
+retention. Attitudinal indicators (from surveys): recommendation (NPS), CSAT / satisfaction
+index, PLS path models, reliability and SERVQUAL gaps.
+"""
+
+from __future__ import annotations
+
+from custloyalty.metrics import (
+    _churn,
+    _frequency,
+    _monetary,
+    _pls,
+    _recommendation,
+    _reliability,
+    _satisfaction,
+    _servqual,
+)
+from custloyalty.metrics._churn import *  # noqa: F403
+from custloyalty.metrics._frequency import *  # noqa: F403
+from custloyalty.metrics._monetary import *  # noqa: F403
+from custloyalty.metrics._pls import *  # noqa: F403
+from custloyalty.metrics._recommendation import *  # noqa: F403
+from custloyalty.metrics._reliability import *  # noqa: F403
+from custloyalty.metrics._satisfaction import *  # noqa: F403
+from custloyalty.metrics._servqual import *  # noqa: F403
+
+__all__ = [
+    *_churn.__all__,
+    *_frequency.__all__,
+    *_monetary.__all__,
+    *_pls.__all__,
+    *_recommendation.__all__,
+    *_reliability.__all__,
+    *_satisfaction.__all__,
+    *_servqual.__all__,
+]

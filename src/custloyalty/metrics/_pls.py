@@ -1,0 +1,5 @@
+"""_pls (being written)."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""_reliability (being written)."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
