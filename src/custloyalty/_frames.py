@@ -29,9 +29,9 @@ from custloyalty._validation import NanPolicy, check_nan_policy, format_examples
 from custloyalty.errors import ValidationError
 
 __all__ = [
+    "AMOUNT",
     "CUSTOMER",
     "TIME",
-    "AMOUNT",
     "Transactions",
     "as_frame",
     "coerce_datetime",
@@ -115,7 +115,7 @@ def coerce_numeric(
     ``False`` under ``nan_policy="raise"``, since missing values raise).
     """
     if s.dtype.kind in "biuf":
-        out = s.astype(np.float64, copy=False)
+        out = s.astype(np.float64)
     elif s.dtype.kind == "c" or s.dtype.kind in "mM":
         msg = f"Column {col!r} must be numeric; got dtype {s.dtype}."
         raise ValidationError(msg)
@@ -205,8 +205,8 @@ def coerce_datetime(
         try:
             out = pd.to_datetime(s)
         except (ValueError, TypeError, OverflowError) as exc:
-            text = str(exc)
-            if "Mixed timezones" in text or "Tz-aware" in text or "tz-aware" in text:
+            reason = str(exc)
+            if "Mixed timezones" in reason or "Tz-aware" in reason or "tz-aware" in reason:
                 raise _diagnose_mixed_tz(s, col) from None
             try:
                 out = pd.to_datetime(s, errors="coerce", format="mixed")
@@ -237,15 +237,16 @@ def coerce_timestamp(value: Any, name: str, *, tz: Any = None, func: str = "") -
     It must agree with the data's time zone: a naive value for naive data, an aware value for
     aware data (converted to the data's zone). Anything else is a mismatched time zone.
     """
+    where = f" of {func}" if func else ""
     try:
-        ts = pd.Timestamp(value)
+        parsed: Any = pd.Timestamp(value)
     except (ValueError, TypeError):
-        where = f" of {func}" if func else ""
         msg = f"The {name!r} parameter{where} must be a date; got {value!r}."
         raise ValidationError(msg) from None
-    if ts is pd.NaT:
-        msg = f"The {name!r} parameter must be a date; got {value!r}."
+    if parsed is pd.NaT or not isinstance(parsed, pd.Timestamp):
+        msg = f"The {name!r} parameter{where} must be a date; got {value!r}."
         raise ValidationError(msg)
+    ts = parsed
     if (ts.tzinfo is None) != (tz is None):
         data_tz = "naive" if tz is None else f"time zone {tz}"
         val_tz = "naive" if ts.tzinfo is None else f"time zone {ts.tzinfo}"

@@ -70,7 +70,7 @@ class Result:
     def to_dict(self) -> dict[str, Any]:
         """Return the result as a dict of JSON-safe builtins."""
         out = to_builtin(self._fields())
-        assert isinstance(out, dict)  # noqa: S101 - internal invariant
+        assert isinstance(out, dict)
         return out
 
     def to_frame(self) -> pd.DataFrame:

@@ -145,8 +145,7 @@ def as_1d_float(
         if bad.any():
             pos = np.flatnonzero(bad)
             msg = (
-                f"{name} has {pos.size} non-numeric values "
-                f"{format_examples(index[pos], raw[pos])}."
+                f"{name} has {pos.size} non-numeric values {format_examples(index[pos], raw[pos])}."
             )
             raise ValidationError(msg)
         arr = coerced

@@ -51,7 +51,7 @@ class CustLoyaltyWarning(UserWarning):
 
 
 class UndefinedMetricWarning(CustLoyaltyWarning):
-    """A metric is undefined for the given input (for example no customers at risk) and NaN was returned."""
+    """A metric is undefined for the input (e.g. no customers at risk); NaN was returned."""
 
 
 class ConvergenceWarning(CustLoyaltyWarning):

@@ -177,7 +177,8 @@ def _likert(
 ) -> npt.NDArray[np.int64]:
     noise = rng.standard_normal(latent.shape[0])
     x = loading * latent + np.sqrt(1.0 - loading**2) * noise
-    return np.clip(np.rint(centre + spread * x), low, high).astype(np.int64)
+    out: npt.NDArray[np.int64] = np.clip(np.rint(centre + spread * x), low, high).astype(np.int64)
+    return out
 
 
 def make_survey(
@@ -246,10 +247,12 @@ def make_survey(
     rng = np.random.default_rng(seed)
 
     def eps(weight: float) -> npt.NDArray[np.float64]:
-        return np.sqrt(max(1.0 - weight, 0.05)) * rng.standard_normal(n)
+        out: npt.NDArray[np.float64] = np.sqrt(max(1.0 - weight, 0.05)) * rng.standard_normal(n)
+        return out
 
     def std(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        return (x - x.mean()) / x.std() if n > 1 else x
+        out: npt.NDArray[np.float64] = (x - x.mean()) / x.std() if n > 1 else x
+        return out
 
     imag = rng.standard_normal(n)
     expe = std(0.55 * imag + eps(0.3))
@@ -262,7 +265,7 @@ def make_survey(
     if customer_ids is None:
         ids: Any = np.arange(1, n + 1, dtype=np.int64)
     else:
-        pool = pd.unique(pd.Series(np.asarray(customer_ids)).dropna())
+        pool = np.asarray(pd.Series(np.asarray(customer_ids)).dropna().unique())
         if len(pool) == 0:
             msg = f"customer_ids passed to {func} is empty."
             raise ValidationError(msg)
