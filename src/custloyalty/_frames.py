@@ -18,6 +18,7 @@ Private helpers after the boundary trust what it returns.
 from __future__ import annotations
 
 import difflib
+import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -202,33 +203,41 @@ def coerce_datetime(
         if bad.any():
             raise _bad(col, "unparseable date", s, bad)
     else:
-        try:
-            out = pd.to_datetime(s)
-        except (ValueError, TypeError, OverflowError) as exc:
-            reason = str(exc)
-            if "Mixed timezones" in reason or "Tz-aware" in reason or "tz-aware" in reason:
-                raise _diagnose_mixed_tz(s, col) from None
-            try:
-                out = pd.to_datetime(s, errors="coerce", format="mixed")
-            except (ValueError, TypeError) as exc2:
-                if "imezone" in str(exc2) or "tz" in str(exc2).lower():
-                    raise _diagnose_mixed_tz(s, col) from None
-                raise  # pragma: no cover - pandas changed behaviour
-            bad = out.isna().to_numpy() & ~s.isna().to_numpy()
-            if bad.any():
-                err = _bad(col, "unparseable date", s, bad)
-                err.args = (
-                    err.args[0] + "\nHint: use ISO dates such as '2024-03-31' or datetimes.",
-                )
-                raise err from None
-        if out.dtype.kind != "M":  # e.g. all-missing object column
-            out = pd.to_datetime(out, errors="coerce")
+        with warnings.catch_warnings():
+            # "Could not infer format" is pandas' notice, not the user's problem: bad rows are
+            # reported below with their index and value.
+            warnings.simplefilter("ignore", UserWarning)
+            out = _parse_dates(s, col)
     missing = out.isna().to_numpy()
     if missing.any() and nan_policy == "raise":
         err = _bad(col, "missing date", s, missing)
         err.args = (err.args[0] + "\nHint: pass nan_policy='omit' to drop these rows.",)
         raise err
     return out, missing
+
+
+def _parse_dates(s: pd.Series, col: Hashable) -> pd.Series:
+    """Parse a non-datetime column; on failure locate the bad rows (slow path only then)."""
+    try:
+        out = pd.to_datetime(s)
+    except (ValueError, TypeError, OverflowError) as exc:
+        reason = str(exc)
+        if "Mixed timezones" in reason or "Tz-aware" in reason or "tz-aware" in reason:
+            raise _diagnose_mixed_tz(s, col) from None
+        try:
+            out = pd.to_datetime(s, errors="coerce", format="mixed")
+        except (ValueError, TypeError) as exc2:
+            if "imezone" in str(exc2) or "tz" in str(exc2).lower():
+                raise _diagnose_mixed_tz(s, col) from None
+            raise  # pragma: no cover - pandas changed behaviour
+        bad = out.isna().to_numpy() & ~s.isna().to_numpy()
+        if bad.any():
+            err = _bad(col, "unparseable date", s, bad)
+            err.args = (err.args[0] + "\nHint: use ISO dates such as '2024-03-31' or datetimes.",)
+            raise err from None
+    if out.dtype.kind != "M":  # e.g. an all-missing object column
+        out = pd.to_datetime(out, errors="coerce")
+    return out
 
 
 def coerce_timestamp(value: Any, name: str, *, tz: Any = None, func: str = "") -> pd.Timestamp:

@@ -46,6 +46,8 @@ def to_builtin(value: Any) -> Any:
 
 
 def _fmt(value: Any) -> str:
+    if isinstance(value, np.integer | np.bool_):
+        return repr(value.item())
     if isinstance(value, float | np.floating):
         return f"{float(value):.6g}"
     if isinstance(value, tuple) and all(isinstance(v, float | np.floating) for v in value):
@@ -59,6 +61,13 @@ class Result:
     """Mixin for frozen result dataclasses."""
 
     __slots__ = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Put the shared __repr__ in each subclass's own namespace so that @dataclass (which
+        # never overwrites a method defined in the class body) keeps it.
+        super().__init_subclass__(**kwargs)
+        if "__repr__" not in cls.__dict__:
+            cls.__repr__ = Result.__repr__  # type: ignore[method-assign]
 
     def _fields(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
