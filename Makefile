@@ -36,7 +36,7 @@ unit: $(DEV)
 	$(BIN)/pytest -q
 
 docs: $(DEV)
-	$(BIN)/mkdocs build --strict --site-dir build/site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
 
 ## make demo: install the package and run the evaluation on the bundled data
 demo: $(BASE)
