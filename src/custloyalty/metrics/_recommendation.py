@@ -1,5 +1,600 @@
-"""_recommendation (being written)."""
+"""Recommendation: the Net Promoter Score (NPS), its standard error, tests and segments.
+
+Survey answers arrive one row per respondent; the recommendation question ("How likely is it
+that you would recommend us to a friend or colleague?") is answered on the 0-10 scale.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import stats
+
+from custloyalty import _frames
+from custloyalty._results import Result
+from custloyalty._validation import (
+    NanPolicy,
+    as_1d_float,
+    check_nan_policy,
+    check_probability,
+    format_examples,
+)
+from custloyalty.errors import ValidationError
+
+__all__ = [
+    "NPSResult",
+    "NPSTestResult",
+    "nps",
+    "nps_by",
+    "nps_category",
+    "nps_test",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Labels of :func:`nps_category`, in increasing order of loyalty.
+NPS_CATEGORIES = ("detractor", "passive", "promoter")
+
+
+# --------------------------------------------------------------------------------------------
+# shared 1-D helpers (also used by the CSAT / CES functions)
+# --------------------------------------------------------------------------------------------
+def _labels(values: Any, keep: npt.NDArray[np.bool_]) -> npt.NDArray[Any]:
+    """Index labels of the kept entries (Series labels, else positions)."""
+    if isinstance(values, pd.Series):
+        return np.asarray(values.index)[keep]
+    return np.flatnonzero(keep)
+
+
+def ratings_1d(
+    values: Any,
+    name: str,
+    *,
+    low: float,
+    high: float,
+    integer: bool = True,
+    nan_policy: NanPolicy = "raise",
+) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """Validate 1-D ratings: numeric, finite, integer (optional) and within ``[low, high]``.
+
+    Returns the kept ratings and the mask of kept entries of the input. Offending values are
+    shown with their index labels.
+    """
+    arr, keep = as_1d_float(values, name, nan_policy=nan_policy)
+    bad = (arr < low) | (arr > high)
+    if integer:
+        bad |= arr != np.floor(arr)
+    if bad.any():
+        pos = np.flatnonzero(bad)
+        what = "integers in" if integer else "values in"
+        msg = (
+            f"{name} has {pos.size} values that are not {what} [{low:g}, {high:g}] "
+            f"{format_examples(_labels(values, keep)[pos], arr[pos])}."
+        )
+        raise ValidationError(msg)
+    return arr, keep
+
+
+def weights_1d(
+    weights: Any, keep: npt.NDArray[np.bool_], *, func: str, name: str = "weights"
+) -> FloatArray:
+    """Validate respondent weights (same length as the ratings, >= 0, positive sum)."""
+    w, _ = as_1d_float(weights, name, nan_policy="raise")
+    if w.shape[0] != keep.shape[0]:
+        msg = (
+            f"The {name!r} parameter of {func} must have one value per rating; got "
+            f"{w.shape[0]} weights for {keep.shape[0]} ratings."
+        )
+        raise ValidationError(msg)
+    neg = w < 0
+    if neg.any():
+        pos = np.flatnonzero(neg)
+        msg = f"{name} has {pos.size} negative values {format_examples(pos, w[pos])}."
+        raise ValidationError(msg)
+    w = w[keep]
+    if not w.sum() > 0:
+        msg = f"The {name!r} parameter of {func} must have a positive sum over the kept ratings."
+        raise ValidationError(msg)
+    return w
+
+
+def kish_n(weights: FloatArray | None, n: int) -> float:
+    """Kish effective sample size, (sum w)^2 / sum w^2 (``n`` without weights)."""
+    if weights is None:
+        return float(n)
+    return float(weights.sum() ** 2 / np.dot(weights, weights))
+
+
+def z_value(confidence: float) -> float:
+    """Two-sided normal quantile for a confidence level."""
+    return float(stats.norm.ppf(0.5 + confidence / 2.0))
+
+
+def wilson_interval(p: float, n: float, confidence: float) -> tuple[float, float]:
+    """Wilson score interval of a proportion ``p`` observed on (effective) ``n`` answers."""
+    z = z_value(confidence)
+    z2n = z * z / n
+    centre = (p + z2n / 2.0) / (1.0 + z2n)
+    half = z / (1.0 + z2n) * np.sqrt(p * (1.0 - p) / n + z2n / (4.0 * n))
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
+# --------------------------------------------------------------------------------------------
+# NPS
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class NPSResult(Result):
+    """Net Promoter Score with its shares, standard error and confidence interval."""
+
+    score: float
+    """NPS in [-100, 100], higher is better: 100 * (share of promoters - share of detractors)."""
+    promoters: float
+    """Share of ratings 9-10, in [0, 1]."""
+    passives: float
+    """Share of ratings 7-8, in [0, 1]."""
+    detractors: float
+    """Share of ratings 0-6, in [0, 1]."""
+    n: int
+    """Number of ratings used (after omitting missing values)."""
+    n_effective: float
+    """Kish effective sample size (equals ``n`` without weights)."""
+    se: float
+    """Standard error of ``score`` (NPS points)."""
+    ci: tuple[float, float]
+    """Normal-approximation confidence interval of ``score``, clipped to [-100, 100]."""
+    confidence: float
+    """Confidence level of ``ci``."""
+
+
+def _nps_from_shares(
+    promoters: float, detractors: float, n: int, n_eff: float, confidence: float
+) -> NPSResult:
+    score = 100.0 * (promoters - detractors)
+    var = promoters + detractors - (promoters - detractors) ** 2
+    se = 100.0 * float(np.sqrt(max(var, 0.0) / n_eff))
+    z = z_value(confidence)
+    ci = (max(-100.0, score - z * se), min(100.0, score + z * se))
+    return NPSResult(
+        score=score,
+        promoters=promoters,
+        passives=max(0.0, 1.0 - promoters - detractors),
+        detractors=detractors,
+        n=n,
+        n_effective=n_eff,
+        se=se,
+        ci=ci,
+        confidence=confidence,
+    )
+
+
+def nps(
+    ratings: Any,
+    /,
+    *,
+    weights: Any = None,
+    confidence: float = 0.95,
+    nan_policy: str = "raise",
+) -> NPSResult:
+    r"""Net Promoter Score of 0-10 recommendation ratings.
+
+    Respondents answering 9 or 10 are *promoters*, 7 or 8 *passives* and 0 to 6 *detractors*;
+    the NPS is the share of promoters minus the share of detractors, in points. See the
+    "Measuring satisfaction and recommendation" guide.
+
+    Parameters
+    ----------
+    ratings
+        One rating per respondent: integers 0..10 (array-like or Series).
+    weights
+        Optional non-negative respondent weights (survey or post-stratification weights), one
+        per rating. Shares become weighted shares and the standard error uses Kish's effective
+        sample size. ``None`` (default) weighs every respondent equally.
+    confidence
+        Confidence level of the interval, in (0, 1); default 0.95.
+    nan_policy
+        ``"raise"`` (default) raises on missing ratings; ``"omit"`` drops them (and their
+        weights).
+
+    Returns
+    -------
+    NPSResult
+        ``score`` in [-100, 100] (higher is better), the shares ``promoters``, ``passives``,
+        ``detractors`` in [0, 1], ``n``, ``n_effective``, ``se``, ``ci`` and ``confidence``.
+
+    Raises
+    ------
+    ValidationError
+        Ratings that are not integers in 0..10 (shown with their index), missing ratings under
+        ``nan_policy="raise"``, negative weights or weights of the wrong length, a confidence
+        outside (0, 1).
+
+    See Also
+    --------
+    nps_test : Compare the NPS of two independent samples.
+    nps_by : NPS per segment or period.
+    nps_category : Promoter / passive / detractor label of each rating.
+
+    Notes
+    -----
+    With $p_+$ and $p_-$ the (weighted) shares of promoters and detractors,
+
+    $$\mathrm{NPS} = 100\,(p_+ - p_-), \qquad
+      \mathrm{SE} = 100\sqrt{\frac{p_+ + p_- - (p_+ - p_-)^2}{n_\mathrm{eff}}},$$
+
+    the standard error following from the multinomial variance of the three categories.
+    With weights $w_i$, $n_\mathrm{eff} = (\sum_i w_i)^2 / \sum_i w_i^2$ (Kish 1965); without
+    weights $n_\mathrm{eff} = n$. The interval is $\mathrm{NPS} \pm z_{1-\alpha/2}\,
+    \mathrm{SE}$, clipped to $[-100, 100]$.
+
+    References
+    ----------
+    Reichheld, F. F. (2003). The one number you need to grow. *Harvard Business Review*,
+    81(12), 46-54.
+
+    Kish, L. (1965). *Survey Sampling*. Wiley, New York.
+
+    Examples
+    --------
+    >>> from custloyalty.metrics import nps
+    >>> r = nps([10, 9, 9, 8, 7, 6, 3, 10, 9, 0])
+    >>> r.score, r.promoters, r.detractors
+    (20.0, 0.5, 0.3)
+    >>> round(r.se, 2)
+    27.57
+    """
+    func = "nps"
+    policy = check_nan_policy(nan_policy, func=func)
+    conf = check_probability(confidence, "confidence", func=func)
+    arr, keep = ratings_1d(ratings, "ratings", low=0, high=10, nan_policy=policy)
+    promoter = arr >= 9
+    detractor = arr <= 6
+    n = int(arr.shape[0])
+    if weights is None:
+        p_plus = float(np.count_nonzero(promoter)) / n
+        p_minus = float(np.count_nonzero(detractor)) / n
+        n_eff = float(n)
+    else:
+        w = weights_1d(weights, keep, func=func)
+        total = float(w.sum())
+        p_plus = float(w[promoter].sum() / total)
+        p_minus = float(w[detractor].sum() / total)
+        n_eff = kish_n(w, n)
+    return _nps_from_shares(float(p_plus), float(p_minus), n, n_eff, conf)
+
+
+@dataclass(frozen=True, slots=True)
+class NPSTestResult(Result):
+    """Difference of two Net Promoter Scores with a two-sided z-test."""
+
+    difference: float
+    """``score_a - score_b`` in NPS points, in [-200, 200]."""
+    score_a: float
+    """NPS of the first sample."""
+    score_b: float
+    """NPS of the second sample."""
+    se: float
+    """Standard error of the difference."""
+    z: float
+    """z statistic, ``difference / se``."""
+    p_value: float
+    """Two-sided p-value under the normal approximation."""
+    ci: tuple[float, float]
+    """Confidence interval of the difference."""
+    confidence: float
+    """Confidence level of ``ci``."""
+    n_a: int
+    """Ratings in the first sample."""
+    n_b: int
+    """Ratings in the second sample."""
+
+
+def nps_test(
+    a: Any,
+    b: Any,
+    /,
+    *,
+    confidence: float = 0.95,
+    nan_policy: str = "raise",
+) -> NPSTestResult:
+    r"""Test whether two independent samples have the same Net Promoter Score.
+
+    Parameters
+    ----------
+    a, b
+        Ratings 0..10 of two independent samples (e.g. two regions, or this quarter and the
+        same quarter last year with different respondents), or :class:`NPSResult` objects
+        already computed (for instance with weights).
+    confidence
+        Confidence level of the interval of the difference; default 0.95.
+    nan_policy
+        ``"raise"`` (default) or ``"omit"``, passed to :func:`nps` for raw ratings.
+
+    Returns
+    -------
+    NPSTestResult
+        ``difference`` (a - b, NPS points), ``se``, ``z``, two-sided ``p_value`` in [0, 1],
+        ``ci`` and the two scores.
+
+    Raises
+    ------
+    ValidationError
+        Invalid ratings (see :func:`nps`) or confidence.
+
+    See Also
+    --------
+    nps : The score and its standard error.
+
+    Notes
+    -----
+    The two scores are independent, so
+
+    $$z = \frac{\mathrm{NPS}_a - \mathrm{NPS}_b}{\sqrt{\mathrm{SE}_a^2 + \mathrm{SE}_b^2}},
+      \qquad p = 2\,(1 - \Phi(|z|)).$$
+
+    When both standard errors are zero, ``z`` is infinite (or NaN for equal scores) and the
+    p-value is 0 (or 1).
+
+    References
+    ----------
+    Reichheld, F. F. (2003). The one number you need to grow. *Harvard Business Review*,
+    81(12), 46-54.
+
+    Examples
+    --------
+    >>> from custloyalty.metrics import nps_test
+    >>> t = nps_test([10] * 60 + [5] * 40, [10] * 40 + [5] * 60)
+    >>> round(t.difference, 6), round(t.z, 3), round(t.p_value, 4)
+    (40.0, 2.887, 0.0039)
+    """
+    func = "nps_test"
+    conf = check_probability(confidence, "confidence", func=func)
+    ra = a if isinstance(a, NPSResult) else nps(a, confidence=conf, nan_policy=nan_policy)
+    rb = b if isinstance(b, NPSResult) else nps(b, confidence=conf, nan_policy=nan_policy)
+    diff = ra.score - rb.score
+    se = float(np.hypot(ra.se, rb.se))
+    if se > 0:
+        z = diff / se
+        p = float(2.0 * stats.norm.sf(abs(z)))
+    else:
+        z = float("nan") if diff == 0 else float(np.copysign(np.inf, diff))
+        p = 1.0 if diff == 0 else 0.0
+    half = z_value(conf) * se
+    return NPSTestResult(
+        difference=diff,
+        score_a=ra.score,
+        score_b=rb.score,
+        se=se,
+        z=float(z),
+        p_value=p,
+        ci=(diff - half, diff + half),
+        confidence=conf,
+        n_a=ra.n,
+        n_b=rb.n,
+    )
+
+
+def nps_category(ratings: Any, /, *, nan_policy: str = "raise") -> pd.Series:
+    r"""Label each 0-10 rating as ``"detractor"`` (0-6), ``"passive"`` (7-8) or ``"promoter"``.
+
+    Parameters
+    ----------
+    ratings
+        Ratings 0..10, one per respondent.
+    nan_policy
+        ``"raise"`` (default) raises on missing ratings; ``"omit"`` leaves their label missing
+        (the result stays aligned with the input).
+
+    Returns
+    -------
+    pandas.Series
+        Ordered categorical ``detractor < passive < promoter`` named ``"nps_category"``, with
+        the index of ``ratings`` when it is a Series (else 0..n-1).
+
+    Raises
+    ------
+    ValidationError
+        Ratings that are not integers in 0..10; missing ratings under ``nan_policy="raise"``.
+
+    See Also
+    --------
+    nps : The score built from these categories.
+
+    Notes
+    -----
+    The category of a rating $r$ is detractor for $r \le 6$, passive for $r \in \{7, 8\}$
+    and promoter for $r \ge 9$.
+
+    References
+    ----------
+    Reichheld, F. F. (2003). The one number you need to grow. *Harvard Business Review*,
+    81(12), 46-54.
+
+    Examples
+    --------
+    >>> from custloyalty.metrics import nps_category
+    >>> nps_category([10, 7, 3]).tolist()
+    ['promoter', 'passive', 'detractor']
+    """
+    policy = check_nan_policy(nan_policy, func="nps_category")
+    arr, keep = ratings_1d(ratings, "ratings", low=0, high=10, nan_policy=policy)
+    codes = np.full(keep.shape[0], -1, dtype=np.int8)
+    codes[keep] = (arr >= 7).astype(np.int8) + (arr >= 9).astype(np.int8)
+    index = ratings.index if isinstance(ratings, pd.Series) else pd.RangeIndex(keep.shape[0])
+    dtype = pd.CategoricalDtype(list(NPS_CATEGORIES), ordered=True)
+    cat = pd.Categorical.from_codes(codes, dtype=dtype)
+    return pd.Series(cat, index=index, name="nps_category")
+
+
+_NPS_BY_COLUMNS = [
+    "score",
+    "promoters",
+    "passives",
+    "detractors",
+    "n",
+    "n_effective",
+    "se",
+    "ci_low",
+    "ci_high",
+]
+
+
+def nps_by(
+    data: Any,
+    /,
+    *,
+    by: Hashable | Sequence[Hashable] | None = None,
+    rating: Hashable = "recommend",
+    time: Hashable | None = None,
+    freq: str | None = None,
+    weights: Hashable | None = None,
+    confidence: float = 0.95,
+    nan_policy: str = "raise",
+) -> pd.DataFrame:
+    r"""Net Promoter Score per segment and/or period of a survey table.
+
+    One vectorised group-by over the survey: no loop over groups.
+
+    Parameters
+    ----------
+    data
+        Survey table, one row per respondent.
+    by
+        Column name (or list of names) of the segments, e.g. ``"region"``. ``None`` for periods
+        only.
+    rating
+        Column of the 0-10 recommendation ratings; default ``"recommend"``.
+    time, freq
+        With both, group also by calendar period: ``time`` names the answer date column and
+        ``freq`` is a pandas period alias (``"M"``, ``"Q"``, ``"Y"``, ``"W"``).
+    weights
+        Optional column of non-negative respondent weights.
+    confidence
+        Confidence level of ``ci_low`` / ``ci_high``; default 0.95.
+    nan_policy
+        ``"raise"`` (default) raises on missing ratings, dates or weights; ``"omit"`` drops
+        those rows. Missing segment labels form their own group.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the group keys (segments, then ``period``), with columns ``score``
+        ([-100, 100], higher is better), ``promoters``, ``passives``, ``detractors``, ``n``,
+        ``n_effective``, ``se``, ``ci_low``, ``ci_high``, as in :func:`nps`.
+
+    Raises
+    ------
+    ValidationError
+        Missing columns, invalid ratings (shown with their rows), neither ``by`` nor
+        ``time``/``freq`` given, or ``time`` without ``freq``.
+
+    See Also
+    --------
+    nps : The score of one sample, with the formulas.
+
+    Notes
+    -----
+    Per group $g$, $\mathrm{NPS}_g = 100\,(p_{+,g} - p_{-,g})$ with the standard error of
+    :func:`nps` computed on the group's (effective) size.
+
+    References
+    ----------
+    Reichheld, F. F. (2003). The one number you need to grow. *Harvard Business Review*,
+    81(12), 46-54.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custloyalty.metrics import nps_by
+    >>> survey = pd.DataFrame({"region": ["N", "N", "S", "S"], "recommend": [10, 3, 9, 8]})
+    >>> nps_by(survey, by="region")[["score", "n"]]
+            score  n
+    region
+    N         0.0  2
+    S        50.0  2
+    """
+    func = "nps_by"
+    policy = check_nan_policy(nan_policy, func=func)
+    conf = check_probability(confidence, "confidence", func=func)
+    df = _frames.as_frame(data)
+    keys: list[Hashable] = []
+    if by is not None:
+        keys = list(by) if isinstance(by, list | tuple) else [by]
+    if (time is None) != (freq is None):
+        msg = f"{func} needs both 'time' and 'freq' to group by period; got only one of them."
+        raise ValidationError(msg)
+    if not keys and time is None:
+        msg = f"{func} needs 'by' (segment columns) and/or 'time' with 'freq' (periods)."
+        raise ValidationError(msg)
+    _frames.require_columns(df, [*keys, rating] + ([time] if time is not None else []))
+    numeric = [rating] + ([weights] if weights is not None else [])
+    vals, missing = _frames.numeric_columns(df, numeric, nan_policy=policy, func=func)
+    r = vals[rating].to_numpy()
+    bad = ~np.isnan(r) & ((r < 0) | (r > 10) | (r != np.floor(r)))
+    if bad.any():
+        pos = np.flatnonzero(bad)
+        msg = (
+            f"Column {rating!r} has {pos.size} values that are not integers in [0, 10] "
+            f"{format_examples(df.index[pos], df[rating].to_numpy()[pos])}."
+        )
+        raise ValidationError(msg)
+    groups: dict[Hashable, Any] = {k: df[k].to_numpy() for k in keys}
+    if time is not None:
+        dates, miss_d = _frames.coerce_datetime(df[time], time, nan_policy=policy)
+        missing = missing | miss_d
+        if getattr(dates.dtype, "tz", None) is not None:
+            dates = dates.dt.tz_localize(None)
+        groups["period"] = dates.dt.to_period(str(freq)).to_numpy()
+    w = vals[weights].to_numpy() if weights is not None else np.ones(len(df))
+    if weights is not None and (w < 0).any():
+        pos = np.flatnonzero(w < 0)
+        msg = (
+            f"Column {weights!r} has {pos.size} negative weights "
+            f"{format_examples(df.index[pos], w[pos])}."
+        )
+        raise ValidationError(msg)
+    work = pd.DataFrame(
+        {
+            **{f"_k{i}": v for i, v in enumerate(groups.values())},
+            "w": w,
+            "wp": w * (r >= 9),
+            "wd": w * (r <= 6),
+            "w2": w * w,
+            "one": 1,
+        }
+    )
+    if missing.any():
+        work = work.loc[~missing]
+    key_cols = [f"_k{i}" for i in range(len(groups))]
+    agg = work.groupby(key_cols, sort=True, dropna=False, observed=True)[
+        ["w", "wp", "wd", "w2", "one"]
+    ].sum()
+    agg.index = agg.index.set_names(list(groups))
+    total = agg["w"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p_plus = agg["wp"].to_numpy() / total
+        p_minus = agg["wd"].to_numpy() / total
+        n_eff = total**2 / agg["w2"].to_numpy()
+        score = 100.0 * (p_plus - p_minus)
+        var = np.clip(p_plus + p_minus - (p_plus - p_minus) ** 2, 0.0, None)
+        se = 100.0 * np.sqrt(var / n_eff)
+    z = z_value(conf)
+    out = pd.DataFrame(
+        {
+            "score": score,
+            "promoters": p_plus,
+            "passives": np.clip(1.0 - p_plus - p_minus, 0.0, None),
+            "detractors": p_minus,
+            "n": agg["one"].to_numpy().astype(np.int64),
+            "n_effective": n_eff,
+            "se": se,
+            "ci_low": np.clip(score - z * se, -100.0, None),
+            "ci_high": np.clip(score + z * se, None, 100.0),
+        },
+        index=agg.index,
+    )
+    return out[_NPS_BY_COLUMNS]

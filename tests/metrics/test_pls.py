@@ -1,0 +1,224 @@
+"""Tests of the PLS path model against R's plspm on the ECSI satisfaction data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from custloyalty.datasets import load_ecsi
+from custloyalty.errors import ConvergenceError, ValidationError
+from custloyalty.metrics import PLSResult, pls_path_model
+
+BLOCKS = {
+    "IMAG": [f"imag{i}" for i in range(1, 6)],
+    "EXPE": [f"expe{i}" for i in range(1, 6)],
+    "QUAL": [f"qual{i}" for i in range(1, 6)],
+    "VAL": [f"val{i}" for i in range(1, 5)],
+    "SAT": [f"sat{i}" for i in range(1, 5)],
+    "LOY": [f"loy{i}" for i in range(1, 5)],
+}
+PATHS = {
+    "EXPE": ["IMAG"],
+    "QUAL": ["EXPE"],
+    "VAL": ["EXPE", "QUAL"],
+    "SAT": ["IMAG", "EXPE", "QUAL", "VAL"],
+    "LOY": ["IMAG", "SAT"],
+}
+
+
+@pytest.fixture(scope="module")
+def satisfaction(shared_data: Path) -> pd.DataFrame:
+    return pd.read_csv(shared_data / "ecsi" / "satisfaction.csv", index_col=0)
+
+
+@pytest.fixture(scope="module")
+def ecsi_unscaled(satisfaction: pd.DataFrame) -> PLSResult:
+    return pls_path_model(satisfaction, paths=PATHS, blocks=BLOCKS, scaled=False)
+
+
+@pytest.mark.reference
+def test_matches_r_plspm_unscaled_centroid(ecsi_unscaled: PLSResult) -> None:
+    # R, plspm 0.4.x (Sanchez 2013, "PLS Path Modeling with R", ch. 5 satisfaction example):
+    #   data(satisfaction)
+    #   IMAG = c(0,0,0,0,0,0); EXPE = c(1,0,0,0,0,0); QUAL = c(0,1,0,0,0,0)
+    #   VAL = c(0,1,1,0,0,0); SAT = c(1,1,1,1,0,0); LOY = c(1,0,0,0,1,0)
+    #   sat_path = rbind(IMAG, EXPE, QUAL, VAL, SAT, LOY)
+    #   sat_blocks = list(1:5, 6:10, 11:15, 16:19, 20:23, 24:27)
+    #   satpls = plspm(satisfaction, sat_path, sat_blocks, modes = rep("A", 6), scaled = FALSE)
+    #   # default scheme = "centroid", tol = 1e-6, maxiter = 100
+    #   satpls$path_coefs; satpls$inner_model; satpls$outer_model
+    pc = ecsi_unscaled.path_coefficients
+    assert pc.loc["SAT", "VAL"] == pytest.approx(0.589331, abs=1e-6)
+    assert pc.loc["SAT", "IMAG"] == pytest.approx(0.200724, abs=1e-6)
+    assert pc.loc["LOY", "SAT"] == pytest.approx(0.495479, abs=1e-6)
+    assert pc.loc["EXPE", "IMAG"] == pytest.approx(0.578959, abs=1e-6)
+    assert ecsi_unscaled.r_squared["SAT"] == pytest.approx(0.707321, abs=1e-6)
+    assert ecsi_unscaled.outer_weights["sat1"] == pytest.approx(0.166367, abs=1e-6)
+    # plspm stops after 4 iterations on this model (w_dif < 1e-6 on unnormalised weights)
+    assert ecsi_unscaled.iterations == 4
+
+
+def test_structure_of_result(ecsi_unscaled: PLSResult) -> None:
+    r = ecsi_unscaled
+    assert list(r.path_coefficients.index) == list(BLOCKS)
+    assert list(r.r_squared.index) == ["EXPE", "QUAL", "VAL", "SAT", "LOY"]
+    # scores: mean 0, variance 1 with divisor n
+    np.testing.assert_allclose(r.scores.mean(), 0, atol=1e-12)
+    np.testing.assert_allclose(r.scores.std(ddof=0), 1, atol=1e-12)
+    # loadings are correlations of items with their construct
+    assert r.loadings["sat1"] == pytest.approx(
+        np.corrcoef(r.data["sat1"], r.scores["SAT"])[0, 1], abs=1e-12
+    )
+    # R^2 is the squared multiple correlation of the regression on predecessors
+    sc = r.scores
+    x = sc[PATHS["LOY"]].to_numpy()
+    beta = np.linalg.lstsq(x, sc["LOY"].to_numpy(), rcond=None)[0]
+    np.testing.assert_allclose(r.path_coefficients.loc["LOY", PATHS["LOY"]], beta, atol=1e-12)
+    assert 0 <= r.gof <= 1
+    json.dumps(r.to_dict())
+    assert "<table>" in r._repr_html_()
+
+
+def test_effects_total_is_direct_plus_indirect(ecsi_unscaled: PLSResult) -> None:
+    e = ecsi_unscaled.effects
+    np.testing.assert_allclose(e["total"], e["direct"] + e["indirect"])
+    row = e.loc[(e["from"] == "VAL") & (e["to"] == "LOY")].iloc[0]
+    pc = ecsi_unscaled.path_coefficients
+    # VAL -> SAT -> LOY is the only route
+    assert row["indirect"] == pytest.approx(pc.loc["SAT", "VAL"] * pc.loc["LOY", "SAT"])
+    assert row["direct"] == 0
+
+
+def test_constructs_summary(ecsi_unscaled: PLSResult) -> None:
+    c = ecsi_unscaled.constructs
+    lam = ecsi_unscaled.loadings[BLOCKS["SAT"]].to_numpy()
+    assert c.loc["SAT", "ave"] == pytest.approx(np.mean(lam**2))
+    rho = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())
+    assert c.loc["SAT", "composite_reliability"] == pytest.approx(rho)
+    assert c.loc["IMAG", "type"] == "exogenous"
+    comm = ecsi_unscaled.outer_model["communality"].mean()
+    r2 = ecsi_unscaled.r_squared.mean()
+    assert ecsi_unscaled.gof == pytest.approx(np.sqrt(comm * r2))
+
+
+def test_index_and_key_drivers(ecsi_unscaled: PLSResult) -> None:
+    r = ecsi_unscaled
+    w = r.unstandardized_weights("SAT")
+    assert w.sum() == pytest.approx(1.0)
+    expected = (r.data[BLOCKS["SAT"]].mean() @ w - 1) / 9 * 100
+    assert r.index("SAT", scale=(1, 10)) == pytest.approx(expected)
+    assert r.index_scores("SAT").mean() == pytest.approx(expected)
+    assert 0 <= r.index("SAT") <= 100
+    kd = r.key_drivers("SAT", scale=(1, 10))
+    assert list(kd.columns) == ["direct", "indirect", "total", "performance"]
+    assert set(kd.index) == {"IMAG", "EXPE", "QUAL", "VAL"}
+    assert kd["total"].is_monotonic_decreasing
+    with pytest.raises(ValidationError, match="Unknown construct"):
+        r.index("NOPE")
+
+
+def test_scaled_index_uses_unstandardised_weights(satisfaction: pd.DataFrame) -> None:
+    r = pls_path_model(satisfaction, paths=PATHS, blocks=BLOCKS, scaled=True)
+    w_std = r.outer_weights[BLOCKS["SAT"]]
+    raw = w_std / satisfaction[BLOCKS["SAT"]].std(ddof=0)
+    np.testing.assert_allclose(r.unstandardized_weights("SAT"), raw / raw.sum())
+
+
+def test_row_order_invariance(satisfaction: pd.DataFrame, ecsi_unscaled: PLSResult) -> None:
+    shuffled = satisfaction.sample(frac=1.0, random_state=3)
+    r = pls_path_model(shuffled, paths=PATHS, blocks=BLOCKS, scaled=False)
+    pd.testing.assert_frame_equal(r.path_coefficients, ecsi_unscaled.path_coefficients, atol=1e-10)
+    pd.testing.assert_frame_equal(
+        r.scores.loc[ecsi_unscaled.scores.index], ecsi_unscaled.scores, atol=1e-10
+    )
+
+
+@pytest.mark.parametrize("scheme", ["factorial", "path"])
+def test_other_schemes_close_to_centroid(
+    satisfaction: pd.DataFrame, ecsi_unscaled: PLSResult, scheme: str
+) -> None:
+    r = pls_path_model(satisfaction, paths=PATHS, blocks=BLOCKS, scaled=False, scheme=scheme)
+    # schemes differ only slightly on well-specified reflective blocks
+    diff = (r.path_coefficients - ecsi_unscaled.path_coefficients).abs().to_numpy().max()
+    assert 0 < diff < 0.01
+
+
+def test_mode_b_block(satisfaction: pd.DataFrame) -> None:
+    r = pls_path_model(satisfaction, paths=PATHS, blocks=BLOCKS, modes={"IMAG": "B"}, scaled=True)
+    assert r.modes["IMAG"] == "B"
+    # mode B weights are the regression of the inner estimate on the block's items, so they
+    # differ from mode A's covariances
+    a = pls_path_model(satisfaction, paths=PATHS, blocks=BLOCKS, scaled=True)
+    assert not np.allclose(r.outer_weights[BLOCKS["IMAG"]], a.outer_weights[BLOCKS["IMAG"]])
+    assert r.scores["IMAG"].std(ddof=0) == pytest.approx(1.0)
+
+
+def test_bootstrap_intervals(satisfaction: pd.DataFrame) -> None:
+    r = pls_path_model(satisfaction, paths=PATHS, blocks=BLOCKS, scaled=False, bootstrap=30, seed=7)
+    b = r.bootstrap
+    assert b is not None
+    assert list(b.columns) == ["original", "mean", "se", "ci_low", "ci_high"]
+    row = b.loc[("path", "VAL -> SAT")]
+    assert row["original"] == pytest.approx(0.589331, abs=1e-6)
+    assert row["ci_low"] < row["original"] < row["ci_high"]
+    assert (b["se"] > 0).all()
+    again = pls_path_model(
+        satisfaction, paths=PATHS, blocks=BLOCKS, scaled=False, bootstrap=30, seed=7
+    )
+    assert again.bootstrap is not None
+    pd.testing.assert_frame_equal(b, again.bootstrap)
+
+
+def test_bundled_data_matches_shared(satisfaction: pd.DataFrame, ecsi_unscaled: PLSResult) -> None:
+    r = pls_path_model(load_ecsi("satisfaction"), paths=PATHS, blocks=BLOCKS, scaled=False)
+    np.testing.assert_allclose(r.path_coefficients, ecsi_unscaled.path_coefficients, atol=1e-12)
+
+
+def test_input_not_mutated(satisfaction: pd.DataFrame) -> None:
+    before = satisfaction.copy()
+    pls_path_model(satisfaction, paths=PATHS, blocks=BLOCKS)
+    pd.testing.assert_frame_equal(satisfaction, before)
+
+
+def test_nan_policy(satisfaction: pd.DataFrame) -> None:
+    df = satisfaction.copy()
+    df.loc[df.index[0], "sat1"] = np.nan
+    with pytest.raises(ValidationError, match="sat1"):
+        pls_path_model(df, paths=PATHS, blocks=BLOCKS)
+    r = pls_path_model(df, paths=PATHS, blocks=BLOCKS, nan_policy="omit")
+    assert r.n == len(df) - 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"paths": {"SAT": ["NOPE"]}}, "no block"),
+        ({"paths": {**PATHS, "IMAG": ["LOY"]}}, "cycle"),
+        ({"paths": {"SAT": ["VAL"]}}, "not connected"),
+        ({"modes": "C"}, "modes"),
+        ({"scheme": "weird"}, "scheme"),
+        ({"blocks": {**BLOCKS, "LOY": ["loy1", "sat1"]}}, "appears in blocks"),
+        ({"blocks": {**BLOCKS, "LOY": ["loyalty1"]}}, "loyalty1"),
+        ({"bootstrap": -1}, "bootstrap"),
+        ({"max_iter": 0}, "max_iter"),
+    ],
+)
+def test_invalid_specifications(satisfaction: pd.DataFrame, kwargs: dict, match: str) -> None:
+    args = {"paths": PATHS, "blocks": BLOCKS, **kwargs}
+    with pytest.raises(ValidationError, match=match):
+        pls_path_model(satisfaction, **args)
+
+
+def test_constant_item_rejected(satisfaction: pd.DataFrame) -> None:
+    df = satisfaction.assign(sat1=5)
+    with pytest.raises(ValidationError, match="no variance"):
+        pls_path_model(df, paths=PATHS, blocks=BLOCKS)
+
+
+def test_non_convergence_raises(satisfaction: pd.DataFrame) -> None:
+    with pytest.raises(ConvergenceError, match="did not converge"):
+        pls_path_model(satisfaction, paths=PATHS, blocks=BLOCKS, max_iter=2)
