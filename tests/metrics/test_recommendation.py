@@ -1,0 +1,262 @@
+"""Tests of the Net Promoter Score functions."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from custloyalty.datasets import make_survey
+from custloyalty.errors import ValidationError
+from custloyalty.metrics import NPSResult, nps, nps_by, nps_category, nps_test
+
+ratings_st = st.lists(st.integers(0, 10), min_size=1, max_size=200)
+
+
+def test_textbook_example() -> None:
+    # 5 promoters, 2 passives, 3 detractors out of 10: NPS = 100 * (0.5 - 0.3) = 20
+    r = nps([10, 9, 9, 8, 7, 6, 3, 10, 9, 0])
+    assert r.score == pytest.approx(20.0)
+    assert (r.promoters, r.passives, r.detractors) == pytest.approx((0.5, 0.2, 0.3))
+    assert r.n == 10
+    # SE = 100 * sqrt((p+ + p- - (p+ - p-)^2) / n) = 100 * sqrt((0.8 - 0.04) / 10)
+    assert r.se == pytest.approx(100 * np.sqrt(0.76 / 10))
+    z = 1.959963984540054
+    assert r.ci == pytest.approx((20 - z * r.se, 20 + z * r.se))
+    assert isinstance(r, NPSResult)
+    json.dumps(r.to_dict())
+    assert "NPSResult" in r._repr_html_()
+    assert r.to_frame().columns.tolist()[:2] == ["score", "promoters"]
+
+
+def test_se_matches_multinomial_simulation_formula() -> None:
+    # the score is 100 * mean of (+1 promoter, 0 passive, -1 detractor); its SE is the
+    # population sd of that variable / sqrt(n)
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 11, 1000)
+    v = np.where(x >= 9, 1.0, np.where(x <= 6, -1.0, 0.0))
+    r = nps(x)
+    assert r.score == pytest.approx(100 * v.mean())
+    assert r.se == pytest.approx(100 * v.std() / np.sqrt(len(v)))
+
+
+def test_weights_use_kish_effective_n() -> None:
+    x = np.array([10, 10, 0, 8])
+    w = np.array([1.0, 3.0, 2.0, 2.0])
+    r = nps(x, weights=w)
+    assert r.promoters == pytest.approx(4 / 8)
+    assert r.detractors == pytest.approx(2 / 8)
+    n_eff = 8**2 / (1 + 9 + 4 + 4)
+    assert r.n_effective == pytest.approx(n_eff)
+    assert r.se == pytest.approx(100 * np.sqrt((0.75 - 0.25**2) / n_eff))
+    assert r.n == 4
+
+
+def test_integer_weights_equal_repeated_rows() -> None:
+    x = np.array([10, 7, 3, 9])
+    w = np.array([2, 1, 3, 1])
+    assert nps(x, weights=w).score == pytest.approx(nps(np.repeat(x, w)).score)
+
+
+def test_ci_clipped_to_bounds() -> None:
+    r = nps([10, 10, 9, 10, 8])
+    assert r.ci[1] <= 100.0
+    assert nps([10] * 5).ci == (100.0, 100.0)
+
+
+@given(ratings_st)
+def test_score_within_bounds(values: list[int]) -> None:
+    r = nps(values)
+    assert -100.0 <= r.score <= 100.0
+    assert -100.0 <= r.ci[0] <= r.score <= r.ci[1] <= 100.0
+    assert r.promoters + r.passives + r.detractors == pytest.approx(1.0)
+
+
+@given(ratings_st, st.randoms(use_true_random=False))
+def test_invariant_to_respondent_order(values: list[int], rnd: object) -> None:
+    shuffled = list(values)
+    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    a, b = nps(values), nps(shuffled)
+    assert a.score == pytest.approx(b.score)
+    assert a.se == pytest.approx(b.se)
+
+
+@given(ratings_st)
+def test_weights_of_ones_equal_no_weights(values: list[int]) -> None:
+    a, b = nps(values), nps(values, weights=np.ones(len(values)))
+    assert a.score == pytest.approx(b.score)
+    assert a.se == pytest.approx(b.se)
+    assert a.ci == pytest.approx(b.ci)
+
+
+@given(st.lists(st.integers(0, 10), min_size=2, max_size=50), st.integers(2, 10))
+def test_ci_shrinks_as_n_grows(values: list[int], k: int) -> None:
+    small, large = nps(values), nps(values * k)
+    assert large.score == pytest.approx(small.score)
+    width_small = small.ci[1] - small.ci[0]
+    width_large = large.ci[1] - large.ci[0]
+    assert width_large <= width_small + 1e-12
+    if small.se > 0:
+        assert large.se == pytest.approx(small.se / np.sqrt(k))
+
+
+@pytest.mark.parametrize(
+    ("bad", "shown"),
+    [([10, 11, 3], "11"), ([10, 7.5], "7.5"), ([-1, 3], "-1"), (["a", 3], "'a'")],
+)
+def test_invalid_ratings_show_offending_values(bad: list[object], shown: str) -> None:
+    with pytest.raises(ValidationError, match=shown):
+        nps(bad)
+
+
+def test_invalid_ratings_show_series_labels() -> None:
+    s = pd.Series([10, 12, 9], index=["a", "b", "c"])
+    with pytest.raises(ValidationError, match=r"1 values .*rows b\): 12"):
+        nps(s)
+
+
+def test_nan_policy() -> None:
+    x = [10, np.nan, 3]
+    with pytest.raises(ValidationError, match="missing"):
+        nps(x)
+    r = nps(x, nan_policy="omit", weights=[1.0, 5.0, 1.0])
+    assert r.n == 2
+    assert r.score == pytest.approx(0.0)
+    with pytest.raises(ValidationError, match="nan_policy"):
+        nps([10], nan_policy="drop")
+
+
+def test_invalid_weights_and_confidence() -> None:
+    with pytest.raises(ValidationError, match="one value per rating"):
+        nps([10, 9], weights=[1.0])
+    with pytest.raises(ValidationError, match="negative"):
+        nps([10, 9], weights=[1.0, -1.0])
+    with pytest.raises(ValidationError, match="positive sum"):
+        nps([10, 9], weights=[0.0, 0.0])
+    with pytest.raises(ValidationError, match="confidence"):
+        nps([10], confidence=1.5)
+
+
+def test_input_not_mutated() -> None:
+    s = pd.Series([10, 3, np.nan])
+    before = s.copy()
+    nps(s, nan_policy="omit")
+    pd.testing.assert_series_equal(s, before)
+
+
+def test_nps_test_difference_and_pvalue() -> None:
+    a = [10] * 60 + [5] * 40
+    b = [10] * 40 + [5] * 60
+    t = nps_test(a, b)
+    ra, rb = nps(a), nps(b)
+    assert t.difference == pytest.approx(40.0)
+    assert t.se == pytest.approx(np.hypot(ra.se, rb.se))
+    assert t.z == pytest.approx(40.0 / t.se)
+    from scipy import stats
+
+    assert t.p_value == pytest.approx(2 * stats.norm.sf(t.z))
+    assert t.ci[0] < 40.0 < t.ci[1]
+    # symmetric
+    assert nps_test(b, a).difference == pytest.approx(-40.0)
+    # accepts precomputed results
+    assert nps_test(ra, rb).p_value == pytest.approx(t.p_value)
+
+
+def test_nps_test_degenerate() -> None:
+    same = nps_test([10, 10], [10, 10])
+    assert same.p_value == 1.0
+    diff = nps_test([10, 10], [0, 0])
+    assert diff.p_value == 0.0
+    assert diff.z == np.inf
+
+
+def test_nps_category() -> None:
+    s = pd.Series([0, 6, 7, 8, 9, 10, np.nan], index=list("abcdefg"))
+    cat = nps_category(s, nan_policy="omit")
+    assert cat.name == "nps_category"
+    assert list(cat.index) == list("abcdefg")
+    assert cat.iloc[:6].tolist() == [
+        "detractor",
+        "detractor",
+        "passive",
+        "passive",
+        "promoter",
+        "promoter",
+    ]
+    assert pd.isna(cat.iloc[6])
+    assert cat.cat.ordered
+    with pytest.raises(ValidationError):
+        nps_category([11])
+
+
+@given(ratings_st)
+def test_category_shares_agree_with_nps(values: list[int]) -> None:
+    shares = nps_category(values).value_counts(normalize=True)
+    r = nps(values)
+    assert shares["promoter"] == pytest.approx(r.promoters)
+    assert shares["detractor"] == pytest.approx(r.detractors)
+
+
+def test_nps_by_segments_match_nps() -> None:
+    survey = make_survey(600, seed=1)
+    survey["region"] = np.where(survey["customer_id"] % 3 == 0, "north", "south")
+    out = nps_by(survey, by="region")
+    assert list(out.columns) == [
+        "score",
+        "promoters",
+        "passives",
+        "detractors",
+        "n",
+        "n_effective",
+        "se",
+        "ci_low",
+        "ci_high",
+    ]
+    for region, group in survey.groupby("region"):
+        r = nps(group["recommend"])
+        assert out.loc[region, "score"] == pytest.approx(r.score)
+        assert out.loc[region, "se"] == pytest.approx(r.se)
+        assert out.loc[region, "ci_low"] == pytest.approx(r.ci[0])
+        assert out.loc[region, "n"] == r.n
+
+
+def test_nps_by_periods_and_weights() -> None:
+    survey = make_survey(400, seed=2, start="2024-01-01", days=180)
+    survey["w"] = np.linspace(0.5, 2.0, len(survey))
+    out = nps_by(survey, time="date", freq="M", weights="w")
+    assert out.index.name == "period"
+    assert out["n"].sum() == len(survey)
+    first = out.index[0]
+    mask = survey["date"].dt.to_period("M") == first
+    r = nps(survey.loc[mask, "recommend"], weights=survey.loc[mask, "w"])
+    assert out.loc[first, "score"] == pytest.approx(r.score)
+    assert out.loc[first, "n_effective"] == pytest.approx(r.n_effective)
+    # segments and periods together
+    survey["seg"] = survey["customer_id"] % 2
+    both = nps_by(survey, by=["seg"], time="date", freq="Q")
+    assert both.index.names == ["seg", "period"]
+
+
+def test_nps_by_validation() -> None:
+    survey = pd.DataFrame({"g": ["a", "b"], "recommend": [10, 12]})
+    with pytest.raises(ValidationError, match=r"'recommend' has 1 values .*12"):
+        nps_by(survey, by="g")
+    with pytest.raises(ValidationError, match="needs"):
+        nps_by(survey)
+    with pytest.raises(ValidationError, match="both"):
+        nps_by(survey, by="g", time="date")
+    with pytest.raises(ValidationError, match="not found"):
+        nps_by(survey, by="group")
+
+
+def test_nps_by_omit() -> None:
+    survey = pd.DataFrame({"g": ["a", "a", "b"], "recommend": [10, np.nan, 3]})
+    with pytest.raises(ValidationError, match="missing"):
+        nps_by(survey, by="g")
+    out = nps_by(survey, by="g", nan_policy="omit")
+    assert out.loc["a", "n"] == 1
+    assert out.loc["a", "score"] == 100.0
