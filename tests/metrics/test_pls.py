@@ -109,16 +109,19 @@ def test_index_and_key_drivers(ecsi_unscaled: PLSResult) -> None:
     r = ecsi_unscaled
     w = r.unstandardized_weights("SAT")
     assert w.sum() == pytest.approx(1.0)
-    expected = (r.data[BLOCKS["SAT"]].mean() @ w - 1) / 9 * 100
-    assert r.index("SAT", scale=(1, 10)) == pytest.approx(expected)
-    assert r.index_scores("SAT").mean() == pytest.approx(expected)
-    assert 0 <= r.index("SAT") <= 100
-    kd = r.key_drivers("SAT", scale=(1, 10))
+    # the ECSI answers run 0..10
+    expected = (r.data[BLOCKS["SAT"]].mean() @ w - 0) / 10 * 100
+    assert r.index("SAT", scale=(0, 10)) == pytest.approx(expected)
+    assert r.index_scores("SAT", scale=(0, 10)).mean() == pytest.approx(expected)
+    assert 0 <= r.index("SAT", scale=(0, 10)) <= 100
+    kd = r.key_drivers("SAT", scale=(0, 10))
     assert list(kd.columns) == ["direct", "indirect", "total", "performance"]
     assert set(kd.index) == {"IMAG", "EXPE", "QUAL", "VAL"}
     assert kd["total"].is_monotonic_decreasing
     with pytest.raises(ValidationError, match="Unknown construct"):
         r.index("NOPE")
+    with pytest.raises(ValidationError, match="outside the scale"):
+        r.index("SAT", scale=(1, 10))
 
 
 def test_scaled_index_uses_unstandardised_weights(satisfaction: pd.DataFrame) -> None:

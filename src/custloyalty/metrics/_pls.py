@@ -241,8 +241,17 @@ class PLSResult(Result):
         return self.blocks[construct]
 
     def _index_weights(self, construct: str, scale: tuple[float, float]) -> pd.Series:
-        _check_scale(scale)
+        lo, hi = _check_scale(scale)
         w = self.unstandardized_weights(construct)
+        block = self.data[w.index].to_numpy()
+        outside = (block < lo) | (block > hi)
+        if outside.any():
+            msg = (
+                f"Construct {construct!r} has {int(outside.sum())} answers outside the scale "
+                f"[{lo:g}, {hi:g}] (range {block.min():g}..{block.max():g}).\n"
+                "Hint: pass the questionnaire's scale, e.g. scale=(0, 10)."
+            )
+            raise ValidationError(msg)
         if (w < 0).any() or not np.isfinite(w.to_numpy()).all():
             msg = (
                 f"Construct {construct!r} has negative unstandardised weights "
@@ -619,8 +628,8 @@ def pls_path_model(
     >>> sat = pls.path_coefficients.loc["SAT"]
     >>> round(float(sat["VAL"]), 4), round(float(pls.r_squared["SAT"]), 4)
     (0.5893, 0.7073)
-    >>> round(pls.index("SAT", scale=(1, 10)), 1)
-    65.1
+    >>> round(pls.index("SAT", scale=(0, 10)), 1)  # the ECSI answers run 0..10
+    68.6
     >>> pls.key_drivers("LOY")["total"].round(3).head(2).to_dict()
     {'IMAG': 0.518, 'SAT': 0.495}
     """
