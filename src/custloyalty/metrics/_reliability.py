@@ -317,10 +317,10 @@ def item_total_correlations(
     >>> from custloyalty.metrics import item_total_correlations
     >>> survey = load_ecsi("satisfaction")
     >>> item_total_correlations(survey, columns=["sat1", "sat2", "sat3", "sat4"]).round(2)
-    sat1    0.80
-    sat2    0.80
-    sat3    0.72
-    sat4    0.76
+    sat1    0.82
+    sat2    0.82
+    sat3    0.73
+    sat4    0.70
     Name: item_total_correlation, dtype: float64
     """
     func = "item_total_correlations"
