@@ -58,7 +58,7 @@ def to_days(dates: pd.Series) -> IntArray:
 def _day(ts: pd.Timestamp) -> int:
     if ts.tzinfo is not None:
         ts = ts.tz_localize(None)
-    return int(np.datetime64(ts.to_datetime64(), "D").astype(np.int64))
+    return int(ts.to_datetime64().astype("datetime64[D]").astype(np.int64))
 
 
 @dataclass(frozen=True, slots=True)
