@@ -1,0 +1,68 @@
+"""Normalisation onto [0, 1] with direction."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from custloyalty.errors import ValidationError
+from custloyalty.scorecard import min_max, percentile_rank, z_score
+from custloyalty.scorecard._normalise import apply_normaliser, fit_normaliser
+
+columns = st.lists(st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False), min_size=2)
+
+
+@given(columns, st.sampled_from([min_max, z_score, percentile_rank]))
+def test_bounds_order_and_direction(xs: list[float], fn: object) -> None:
+    x = np.array(xs)
+    up = fn(x).to_numpy()  # type: ignore[operator]
+    down = fn(x, direction="lower").to_numpy()  # type: ignore[operator]
+    assert ((up >= 0) & (up <= 1)).all()
+    np.testing.assert_allclose(up + down, 1.0, atol=1e-12)
+    order = np.argsort(x, kind="stable")
+    assert (np.diff(up[order]) >= -1e-12).all()  # monotone non-decreasing in x
+
+
+def test_min_max_values_and_bounds() -> None:
+    s = pd.Series([2.0, 4.0, 6.0], index=["a", "b", "c"], name="spend")
+    out = min_max(s)
+    assert out.index.tolist() == ["a", "b", "c"]
+    assert out.name == "spend"
+    assert out.tolist() == [0.0, 0.5, 1.0]
+    assert min_max([0.0, 10.0, 20.0], bounds=(5, 15)).tolist() == [0.0, 0.5, 1.0]
+    assert min_max([3.0, 3.0]).tolist() == [0.5, 0.5]
+
+
+def test_z_score_is_normal_cdf() -> None:
+    from scipy import stats
+
+    x = np.array([1.0, 2.0, 4.0, 7.0])
+    z = (x - x.mean()) / x.std(ddof=1)
+    np.testing.assert_allclose(z_score(x).to_numpy(), stats.norm.cdf(z))
+
+
+def test_percentile_rank_ties_get_mid_rank() -> None:
+    out = percentile_rank([0.0, 0.0, 0.0, 0.0, 1.0]).to_numpy()
+    assert out[0] == pytest.approx(out[1])
+    assert 0.0 < out[0] < 1.0
+    assert out[-1] == 1.0
+
+
+def test_fitted_normaliser_applies_to_new_values_and_keeps_nan() -> None:
+    state = fit_normaliser(np.array([0.0, 10.0]), "minmax", "lower")
+    out = apply_normaliser(np.array([5.0, np.nan, 20.0]), state)
+    assert out[0] == 0.5
+    assert np.isnan(out[1])
+    assert out[2] == 0.0
+
+
+def test_bad_inputs() -> None:
+    with pytest.raises(ValidationError, match="direction"):
+        min_max([1.0, 2.0], direction="up")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="one-dimensional"):
+        min_max(np.ones((2, 2)))
+    with pytest.raises(ValidationError, match="finite"):
+        percentile_rank([np.nan, np.nan])

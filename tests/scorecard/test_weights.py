@@ -1,0 +1,166 @@
+"""Weighting functions against their formulas, on generated matrices."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from custloyalty.errors import ValidationError
+from custloyalty.scorecard import (
+    RANDOM_INDEX,
+    ahp_hierarchy,
+    ahp_weights,
+    critic_weights,
+    entropy_weights,
+    fixed_weights,
+)
+
+matrices = st.integers(3, 40).flatmap(
+    lambda n: st.integers(1, 6).flatmap(
+        lambda k: arrays(np.float64, (n, k), elements=st.floats(0.0, 1.0, allow_subnormal=False))
+    )
+)
+
+
+def entropy_by_formula(x: np.ndarray) -> np.ndarray:
+    n, k = x.shape
+    e = np.empty(k)
+    for j in range(k):
+        p = x[:, j] / x[:, j].sum()
+        e[j] = -sum(pi * np.log(pi) for pi in p if pi > 0) / np.log(n)
+    d = 1 - e
+    return d / d.sum()
+
+
+def critic_by_formula(z: np.ndarray) -> np.ndarray:
+    k = z.shape[1]
+    sd = z.std(axis=0, ddof=1)
+    c = np.empty(k)
+    for j in range(k):
+        c[j] = sd[j] * sum(1 - np.corrcoef(z[:, j], z[:, m])[0, 1] for m in range(k))
+    return c / c.sum()
+
+
+@given(matrices)
+def test_entropy_weights_equal_formula(x: np.ndarray) -> None:
+    if (x.sum(axis=0) == 0).any():
+        with pytest.raises(ValidationError, match="sum to 0"):
+            entropy_weights(x)
+        return
+    w = entropy_weights(x).to_numpy()
+    ref = entropy_by_formula(x)
+    if np.isfinite(ref).all():
+        np.testing.assert_allclose(w, ref, atol=1e-9)
+    assert w.sum() == pytest.approx(1.0)
+    assert (w >= 0).all()
+
+
+def test_entropy_weights_known_values() -> None:
+    x = np.array([[1.0, 0.5], [0.0, 0.5], [0.5, 0.4]])
+    p0 = np.array([1 / 1.5, 0, 0.5 / 1.5])
+    e0 = -(p0[p0 > 0] * np.log(p0[p0 > 0])).sum() / np.log(3)
+    p1 = np.array([0.5, 0.5, 0.4]) / 1.4
+    e1 = -(p1 * np.log(p1)).sum() / np.log(3)
+    d = np.array([1 - e0, 1 - e1])
+    np.testing.assert_allclose(entropy_weights(x).to_numpy(), d / d.sum())
+
+
+def test_entropy_constant_columns_get_equal_weights_and_names_kept() -> None:
+    df = pd.DataFrame({"a": [1.0, 1.0, 1.0], "b": [2.0, 2.0, 2.0]})
+    w = entropy_weights(df)
+    assert list(w.index) == ["a", "b"]
+    np.testing.assert_allclose(w.to_numpy(), [0.5, 0.5])
+
+
+def test_entropy_rejects_negative_and_nan() -> None:
+    with pytest.raises(ValidationError, match=r"column 'b'.*1 negative"):
+        entropy_weights(pd.DataFrame({"a": [1.0, 2.0], "b": [1.0, -1.0]}))
+    with pytest.raises(ValidationError, match="missing or infinite"):
+        entropy_weights(np.array([[1.0, np.nan], [1.0, 2.0]]))
+
+
+@given(matrices)
+def test_critic_weights_equal_formula(z: np.ndarray) -> None:
+    w = critic_weights(z).to_numpy()
+    assert w.sum() == pytest.approx(1.0)
+    assert (w >= -1e-12).all()
+    if (z.std(axis=0, ddof=1) > 1e-6).all() and z.shape[1] > 1:
+        np.testing.assert_allclose(w, critic_by_formula(z), atol=1e-8)
+
+
+def test_critic_favours_conflicting_indicator() -> None:
+    rng = np.random.default_rng(0)
+    a = rng.random(200)
+    z = np.column_stack([a, a * 0.9 + 0.05, rng.random(200)])
+    w = critic_weights(z).to_numpy()
+    assert w[2] > w[0]
+    assert w[2] > w[1]
+
+
+def test_ahp_consistent_matrix_recovers_weights() -> None:
+    true = np.array([0.5, 0.3, 0.2])
+    a = true[:, None] / true[None, :]
+    res = ahp_weights(a, labels=["x", "y", "z"])
+    np.testing.assert_allclose(res.weights.to_numpy(), true, atol=1e-12)
+    assert res.lambda_max == pytest.approx(3.0)
+    assert res.consistency_ratio == pytest.approx(0.0, abs=1e-9)
+
+
+def test_ahp_saaty_example_ratio() -> None:
+    a = np.array([[1, 3, 5], [1 / 3, 1, 3], [1 / 5, 1 / 3, 1]])
+    res = ahp_weights(a)
+    lam = np.max(np.linalg.eigvals(a).real)
+    assert res.lambda_max == pytest.approx(lam)
+    ci = (lam - 3) / 2
+    assert res.consistency_index == pytest.approx(ci)
+    assert res.consistency_ratio == pytest.approx(ci / RANDOM_INDEX[3])
+
+
+def test_ahp_inconsistent_matrix_is_refused_with_ratio() -> None:
+    a = np.array([[1, 9, 1 / 9], [1 / 9, 1, 9], [9, 1 / 9, 1]])
+    lam = np.max(np.linalg.eigvals(a).real)
+    cr = (lam - 3) / 2 / 0.58
+    with pytest.raises(ValidationError, match=rf"consistency ratio {cr:.3f} > 0.1"):
+        ahp_weights(a)
+    res = ahp_weights(a, allow_inconsistent=True)
+    assert res.consistency_ratio == pytest.approx(cr)
+
+
+@pytest.mark.parametrize(
+    ("matrix", "match"),
+    [
+        ([[1, 2], [2, 1]], "not reciprocal"),
+        ([[1, 2, 3], [0.5, 1, 2]], "square"),
+        ([[1, -2], [-0.5, 1]], "positive"),
+    ],
+)
+def test_ahp_rejects_bad_matrices(matrix: list[list[float]], match: str) -> None:
+    with pytest.raises(ValidationError, match=match):
+        ahp_weights(matrix)
+
+
+def test_ahp_hierarchy_multiplies_levels() -> None:
+    crit = pd.DataFrame([[1, 3], [1 / 3, 1]], index=["beh", "att"], columns=["beh", "att"])
+    beh = pd.DataFrame(
+        [[1, 2, 4], [0.5, 1, 2], [0.25, 0.5, 1]], index=["f", "m", "r"], columns=["f", "m", "r"]
+    )
+    att = pd.DataFrame([[1, 1], [1, 1]], index=["sat", "nps"], columns=["sat", "nps"])
+    w = ahp_hierarchy(crit, {"beh": beh, "att": att})
+    assert w.sum() == pytest.approx(1.0)
+    assert w["f"] == pytest.approx(0.75 * 4 / 7)
+    assert w["sat"] == pytest.approx(0.25 * 0.5)
+    with pytest.raises(ValidationError, match="no sub-indicators"):
+        ahp_hierarchy(crit, {"beh": beh})
+
+
+def test_fixed_weights() -> None:
+    w = fixed_weights({"a": 1, "b": 3})
+    assert w.to_dict() == {"a": 0.25, "b": 0.75}
+    with pytest.raises(ValidationError, match="non-negative"):
+        fixed_weights({"a": -1, "b": 3})
+    with pytest.raises(ValidationError, match="zero"):
+        fixed_weights({"a": 0})
