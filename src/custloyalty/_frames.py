@@ -132,6 +132,8 @@ def coerce_numeric(
             raise err
         out = out.astype(np.float64)
     values = out.to_numpy()
+    if np.isfinite(values).all():  # the common case: one pass, no further masks
+        return out, np.zeros(values.shape[0], dtype=bool)
     missing = np.isnan(values)
     if not allow_inf:
         inf = np.isinf(values)
@@ -271,6 +273,8 @@ def coerce_timestamp(value: Any, name: str, *, tz: Any = None, func: str = "") -
 
 
 def _coerce_ids(s: pd.Series, col: Hashable, *, nan_policy: NanPolicy) -> np.ndarray:
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "biu":  # cannot hold missing values
+        return np.zeros(s.shape[0], dtype=bool)
     missing = s.isna().to_numpy()
     if missing.any() and nan_policy == "raise":
         err = _bad(col, "null customer id", s, missing)
@@ -340,7 +344,9 @@ def transactions(
         v, miss_c = coerce_numeric(df[c], c, nan_policy=policy)
         missing = missing | miss_c
         cols[c] = v
-    out = pd.DataFrame(cols, index=df.index)
+    # copy=False: the columns are shared copy-on-write (pandas >= 3), so the caller's frame
+    # is never modified and no memory is spent on a copy of the whole table.
+    out = pd.DataFrame(cols, index=df.index, copy=False)
     n_omitted = int(missing.sum())
     if n_omitted:
         out = out.loc[~missing]

@@ -48,11 +48,12 @@ def to_days(dates: pd.Series) -> IntArray:
     """Calendar day numbers (days since 1970-01-01) of a datetime column.
 
     Time-zone-aware dates are taken on their local wall clock, so a purchase at 23:30 local
-    time counts on that local day.
+    time counts on that local day. Always returns a new array (the caller may modify it).
     """
     if getattr(dates.dtype, "tz", None) is not None:
         dates = dates.dt.tz_localize(None)
-    return dates.to_numpy().astype("datetime64[D]").astype(np.int64)
+    # astype to whole days always allocates; the int64 view of it costs nothing more
+    return dates.to_numpy().astype("datetime64[D]").view(np.int64)
 
 
 def _day(ts: pd.Timestamp) -> int:
@@ -96,20 +97,50 @@ def customer_codes(ids: pd.Series) -> tuple[IntArray, pd.Index]:
     """Map customer ids to non-negative integer codes whose order is the id order.
 
     Integer ids with a moderate range are used directly (offset by their minimum), which avoids
-    hashing; other ids are factorised with sorted uniques. Returns the codes and the labels of
-    codes ``0..max`` (for the direct path, a range index that may include unused ids).
+    hashing; other ids are factorised with sorted uniques. Returns the codes (a new array) and
+    the labels of codes ``0..max`` (for the direct path, a range index that may include unused
+    ids).
     """
     values = ids.to_numpy()
     if values.dtype.kind in "iu" and values.size:
         lo, hi = int(values.min()), int(values.max())
         if hi - lo < 2**40:
-            codes = values.astype(np.int64) - lo
+            if values.dtype == np.int64:
+                codes = values - lo  # one new array, the caller's column untouched
+            else:
+                codes = values.astype(np.int64)
+                codes -= lo
             return codes, pd.RangeIndex(lo, hi + 1)
     try:
         codes_, uniques = pd.factorize(ids, sort=True)
     except TypeError:  # unorderable mixture of id types
         codes_, uniques = pd.factorize(ids, sort=False)
     return codes_.astype(np.int64, copy=False), pd.Index(uniques)
+
+
+def _sort_rows(key: IntArray) -> tuple[IntArray, IntArray | None]:
+    """Sort the (customer, day) keys of the rows; return the sorted keys and the row order.
+
+    ``key`` is consumed (sorted in place when possible). The order is stable: rows with equal
+    keys keep their input order, so float sums do not depend on the sort. The row order is
+    ``None`` when the keys were already sorted (a log ordered by customer then time).
+    """
+    n = key.shape[0]
+    if n < 2 or bool(np.all(key[1:] >= key[:-1])):
+        return key, None
+    row_bits = (n - 1).bit_length()
+    if int(key.max()).bit_length() + row_bits <= 63:
+        # One in-place sort of int64 words (key << row_bits | row): numpy sorts plain int64
+        # several times faster than it argsorts them, and the row index in the low bits both
+        # makes the sort stable and gives the order back.
+        key <<= row_bits
+        key |= np.arange(n, dtype=np.int64)
+        key.sort()
+        order = key & ((1 << row_bits) - 1)
+        key >>= row_bits
+        return key, order
+    order = np.argsort(key, kind="stable")
+    return key[order], order
 
 
 def customer_days(
@@ -120,29 +151,47 @@ def customer_days(
 ) -> CustomerDays:
     """Aggregate row-level (customer code, day, amount) to one entry per customer-day.
 
-    Vectorised: one ``argsort`` of the combined (customer, day) key, then run boundaries and
-    ``np.add.reduceat`` sums. Customers are renumbered densely in id order.
+    Vectorised: one sort of the combined (customer, day) key (skipped when the rows are
+    already sorted), run boundaries, and sums over the runs. Customers are renumbered densely
+    in id order. The input arrays are not modified.
     """
     n = codes.shape[0]
     dmin = int(days.min())
     span = int(days.max()) - dmin + 1
-    key = codes * span + (days - dmin)
-    order = np.argsort(key)
-    ks = key[order]
+    key = codes * span  # new array: the caller's codes stay as they are
+    key += days
+    key -= dmin
+    ks, order = _sort_rows(key)
+    del key
     new = np.empty(n, dtype=bool)
     new[0] = True
     np.not_equal(ks[1:], ks[:-1], out=new[1:])
     starts = np.flatnonzero(new)
+    m = starts.shape[0]
+    cd_amount: FloatArray | None = None
+    if amount is not None:
+        if m == n:  # no customer bought twice on a day: nothing to add up
+            cd_amount = amount.copy() if order is None else amount[order]
+        else:
+            cd_amount = amount[starts if order is None else order[starts]]
+            # add the later rows of each customer-day, in row order (sequential float sums)
+            rest = np.flatnonzero(~new)
+            runs = np.searchsorted(starts, rest, side="right") - 1
+            np.add.at(cd_amount, runs, amount[rest if order is None else order[rest]])
+            del rest, runs
+    del order, new
+    count = np.diff(starts, append=n)
     kcd = ks[starts]
-    cd_code = kcd // span
-    cd_day = kcd % span + dmin
-    count = np.diff(np.append(starts, n)).astype(np.int64)
-    cd_amount = None if amount is None else np.add.reduceat(amount[order], starts)
-    first_of_customer = np.empty(starts.shape[0], dtype=bool)
+    del ks, starts
+    cd_day = kcd % span
+    cd_day += dmin
+    kcd //= span  # customer codes, sorted
+    first_of_customer = np.empty(m, dtype=bool)
     first_of_customer[0] = True
-    np.not_equal(cd_code[1:], cd_code[:-1], out=first_of_customer[1:])
-    dense = np.cumsum(first_of_customer) - 1
-    customers = labels[cd_code[first_of_customer]]
+    np.not_equal(kcd[1:], kcd[:-1], out=first_of_customer[1:])
+    customers = labels[kcd[first_of_customer]]
+    dense = np.cumsum(first_of_customer, dtype=np.int64, out=kcd)
+    dense -= 1
     return CustomerDays(pd.Index(customers), dense, cd_day, count, cd_amount)
 
 
@@ -311,11 +360,13 @@ def rfm_summary(
     else:
         end_ts = _frames.coerce_timestamp(observation_end, "observation_end", tz=tx.tz, func=func)
         end_day = _day(end_ts)
-    keep = days <= end_day
-    n_after = int((~keep).sum())
-    if n_after:
+    n_after = 0
+    if observation_end is not None and int(days.max()) > end_day:
+        keep = days <= end_day
+        n_after = int(keep.shape[0] - np.count_nonzero(keep))
         codes, days = codes[keep], days[keep]
         amt = None if amt is None else amt[keep]
+        del keep
     if codes.size == 0:
         msg = f"No purchases on or before observation_end={end_ts.date()} in rfm_summary."
         raise ValidationError(msg)
@@ -366,7 +417,7 @@ def _summary_frame(cd: CustomerDays, end_day: int, unit: float, name: Hashable) 
     cols["first_purchase"] = agg["first"].astype("datetime64[D]").astype("datetime64[s]")
     cols["last_purchase"] = agg["last"].astype("datetime64[D]").astype("datetime64[s]")
     index = pd.Index(cd.customers, name=name)
-    out = pd.DataFrame(cols, index=index)
+    out = pd.DataFrame(cols, index=index, copy=False)  # fresh arrays: no consolidation copy
     if not present.all():
         out = out.loc[present]
     return out
