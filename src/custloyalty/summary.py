@@ -52,8 +52,15 @@ def to_days(dates: pd.Series) -> IntArray:
     """
     if getattr(dates.dtype, "tz", None) is not None:
         dates = dates.dt.tz_localize(None)
-    # astype to whole days always allocates; the int64 view of it costs nothing more
-    return dates.to_numpy().astype("datetime64[D]").view(np.int64)
+    values = dates.to_numpy()
+    unit, step = np.datetime_data(values.dtype)
+    per_day = _TICKS_PER_DAY.get(unit, 0) * step
+    if per_day:  # integer floor division of the ticks: one pass, one new array
+        return values.view(np.int64) // per_day
+    return values.astype("datetime64[D]").view(np.int64)  # astype allocates: a new array
+
+
+_TICKS_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
 
 
 def _day(ts: pd.Timestamp) -> int:
@@ -155,12 +162,19 @@ def customer_days(
     already sorted), run boundaries, and sums over the runs. Customers are renumbered densely
     in id order. The input arrays are not modified.
     """
-    n = codes.shape[0]
     dmin = int(days.min())
     span = int(days.max()) - dmin + 1
     key = codes * span  # new array: the caller's codes stay as they are
     key += days
     key -= dmin
+    return _customer_days_of_keys(key, dmin, span, labels, amount)
+
+
+def _customer_days_of_keys(
+    key: IntArray, dmin: int, span: int, labels: pd.Index, amount: FloatArray | None
+) -> CustomerDays:
+    """:func:`customer_days` from the row keys ``code * span + day - dmin`` (consumed)."""
+    n = key.shape[0]
     ks, order = _sort_rows(key)
     del key
     new = np.empty(n, dtype=bool)
@@ -180,18 +194,31 @@ def customer_days(
             np.add.at(cd_amount, runs, amount[rest if order is None else order[rest]])
             del rest, runs
     del order, new
-    count = np.diff(starts, append=n)
+    count = np.empty(m, dtype=np.int64)
+    np.subtract(starts[1:], starts[:-1], out=count[:-1])
+    count[-1] = n - starts[-1]
     kcd = ks[starts]
     del ks, starts
-    cd_day = kcd % span
+    code = kcd // span  # customer codes, sorted
+    cd_day = kcd  # reuse the buffer: day = key - code * span + dmin
+    cd_day -= code * span
     cd_day += dmin
-    kcd //= span  # customer codes, sorted
     first_of_customer = np.empty(m, dtype=bool)
     first_of_customer[0] = True
-    np.not_equal(kcd[1:], kcd[:-1], out=first_of_customer[1:])
-    customers = labels[kcd[first_of_customer]]
-    dense = np.cumsum(first_of_customer, dtype=np.int64, out=kcd)
-    dense -= 1
+    np.not_equal(code[1:], code[:-1], out=first_of_customer[1:])
+    n_customers = int(np.count_nonzero(first_of_customer))
+    if n_customers == len(labels):  # every code is used: codes are already dense
+        customers = labels
+        dense = code
+    else:
+        used = code[first_of_customer]
+        if isinstance(labels, pd.RangeIndex) and labels.step == 1:
+            customers = pd.Index(used + labels.start)  # no label lookup for integer ids
+        else:
+            customers = labels[used]
+        del used
+        dense = np.cumsum(first_of_customer, dtype=np.int64, out=code)
+        dense -= 1
     return CustomerDays(pd.Index(customers), dense, cd_day, count, cd_amount)
 
 
@@ -199,17 +226,33 @@ def _per_customer(cd: CustomerDays) -> dict[str, Any]:
     """Reduce customer-day aggregates per customer (count, sum, min, max).
 
     Relies on the entries being sorted by customer then day, as :func:`customer_days` returns
-    them.
+    them. Every array returned is new (safe to modify in place).
     """
     k = len(cd.customers)
+    m = len(cd)
     n_days = np.bincount(cd.customer, minlength=k)
     present = n_days > 0
-    starts = np.zeros(k, dtype=np.int64)
-    np.cumsum(n_days[:-1], out=starts[1:])
-    last_pos = np.maximum(starts + n_days - 1, 0)
-    first = np.where(present, cd.day[np.minimum(starts, len(cd) - 1)], 0)
-    last = np.where(present, cd.day[last_pos], 0)
-    n_rows = np.bincount(cd.customer, weights=cd.count, minlength=k).astype(np.int64)
+    ends = np.cumsum(n_days)  # one past each customer's last entry
+    if m == 0:  # nothing selected: every customer absent
+        first_pos = last_pos = np.zeros(k, dtype=np.int64)
+        day = np.zeros(1, dtype=np.int64)
+        amount = None if cd.amount is None else np.zeros(1)
+    else:
+        last_pos = ends - 1
+        first_pos = ends - n_days
+        np.clip(first_pos, 0, m - 1, out=first_pos)  # customers without entries (after
+        np.clip(last_pos, 0, m - 1, out=last_pos)  # select) point anywhere, zeroed below
+        day, amount = cd.day, cd.amount
+    first = day[first_pos]
+    last = day[last_pos]
+    # rows per customer from the running count at each customer's end (exact integers);
+    # customers without entries repeat the previous end, so they get 0 rows
+    running = np.empty(m + 1, dtype=np.int64)
+    running[0] = 0
+    np.cumsum(cd.count, out=running[1:])
+    n_rows = running[ends]
+    del running, ends
+    n_rows[1:] -= n_rows[:-1].copy()
     out: dict[str, Any] = {
         "present": present,
         "n_days": n_days,
@@ -217,9 +260,13 @@ def _per_customer(cd: CustomerDays) -> dict[str, Any]:
         "first": first,
         "last": last,
     }
-    if cd.amount is not None:
+    if amount is not None:
         out["total"] = np.bincount(cd.customer, weights=cd.amount, minlength=k)
-        out["first_amount"] = np.where(present, cd.amount[np.minimum(starts, len(cd) - 1)], 0.0)
+        out["first_amount"] = amount[first_pos]
+    if not present.all():
+        for name in ("first", "last", "first_amount"):
+            if name in out:
+                out[name][~present] = 0
     return out
 
 
@@ -380,16 +427,31 @@ def rfm_summary(
                 f"({end_ts.date()}) in rfm_summary."
             )
             raise ValidationError(msg)
-    cd = customer_days(codes, labels, days, amt)
+    n_rows = int(codes.size)
+    # The row keys code * span + day - dmin are built in the codes buffer (a fresh array owned
+    # here) and consumed by the aggregation, so the row-level arrays are freed as early as
+    # possible: peak memory stays a small multiple of the input columns.
+    dmin = int(days.min())
+    span = int(days.max()) - dmin + 1
+    key = codes
+    key *= span
+    key += days
+    key -= dmin
+    del codes, days
+    cd = _customer_days_of_keys(key, dmin, span, labels, amt)
+    del key, amt
     report: dict[str, Any] = {
         "observation_end": str(np.datetime64(end_day, "D")),
         "time_unit": time_unit,
-        "n_transactions": int(codes.size),
+        "n_transactions": n_rows,
         "n_excluded_after_observation_end": n_after,
         "n_omitted_missing": tx.n_omitted,
     }
     if cal_day is None:
-        out = _summary_frame(cd, end_day, unit, customer)
+        customers = cd.customers
+        agg = _per_customer(cd)
+        del cd  # the customer-day entries are no longer needed: free them before the output
+        out = _frame_of_aggregates(agg, customers, end_day, unit, customer)
     else:
         out = _calibration_holdout(cd, cal_day, end_day, unit, customer)
         report["calibration_end"] = str(np.datetime64(cal_day, "D"))
@@ -399,24 +461,40 @@ def rfm_summary(
 
 
 def _summary_frame(cd: CustomerDays, end_day: int, unit: float, name: Hashable) -> pd.DataFrame:
-    agg = _per_customer(cd)
-    present = agg["present"]
-    frequency = agg["n_days"] - 1
-    cols: dict[str, Any] = {
-        "frequency": frequency,
-        "recency": (agg["last"] - agg["first"]) / unit,
-        "T": (end_day - agg["first"]) / unit,
-    }
-    if "total" in agg:
-        repeat_total = agg["total"] - agg["first_amount"]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cols["monetary"] = np.where(frequency > 0, repeat_total / np.maximum(frequency, 1), 0.0)
-    cols["n_purchases"] = agg["n_rows"]
-    if "total" in agg:
-        cols["total_amount"] = agg["total"]
-    cols["first_purchase"] = agg["first"].astype("datetime64[D]").astype("datetime64[s]")
-    cols["last_purchase"] = agg["last"].astype("datetime64[D]").astype("datetime64[s]")
-    index = pd.Index(cd.customers, name=name)
+    return _frame_of_aggregates(_per_customer(cd), cd.customers, end_day, unit, name)
+
+
+def _frame_of_aggregates(
+    agg: dict[str, Any], customers: pd.Index, end_day: int, unit: float, name: Hashable
+) -> pd.DataFrame:
+    """Build the summary table from :func:`_per_customer` output (reusing its arrays)."""
+    present = agg.pop("present")
+    first = agg.pop("first")
+    last = agg.pop("last")
+    frequency = agg.pop("n_days")
+    frequency -= 1
+    recency = np.subtract(last, first, dtype=np.float64)
+    t_obs = np.subtract(end_day, first, dtype=np.float64)
+    if unit != 1.0:
+        recency /= unit
+        t_obs /= unit
+    cols: dict[str, Any] = {"frequency": frequency, "recency": recency, "T": t_obs}
+    total = agg.pop("total", None)
+    if total is not None:
+        monetary = np.subtract(total, agg.pop("first_amount"))  # repeat days' spend
+        repeat = frequency > 0
+        np.divide(monetary, frequency, out=monetary, where=repeat)
+        monetary[~repeat] = 0.0
+        cols["monetary"] = monetary
+    cols["n_purchases"] = agg.pop("n_rows")
+    if total is not None:
+        cols["total_amount"] = total
+    # day numbers -> datetime64[s] in place (seconds since the epoch at midnight)
+    first *= 86_400
+    last *= 86_400
+    cols["first_purchase"] = first.view("datetime64[s]")
+    cols["last_purchase"] = last.view("datetime64[s]")
+    index = pd.Index(customers, name=name)
     out = pd.DataFrame(cols, index=index, copy=False)  # fresh arrays: no consolidation copy
     if not present.all():
         out = out.loc[present]
