@@ -141,9 +141,10 @@ def _sort_rows(key: IntArray) -> tuple[IntArray, IntArray | None]:
         # several times faster than it argsorts them, and the row index in the low bits both
         # makes the sort stable and gives the order back.
         key <<= row_bits
-        key |= np.arange(n, dtype=np.int64)
+        order = np.arange(n, dtype=np.int64)
+        key |= order
         key.sort()
-        order = key & ((1 << row_bits) - 1)
+        np.bitwise_and(key, (1 << row_bits) - 1, out=order)  # reuse the buffer
         key >>= row_bits
         return key, order
     order = np.argsort(key, kind="stable")
@@ -163,17 +164,20 @@ def customer_days(
     in id order. The input arrays are not modified.
     """
     dmin = int(days.min())
-    span = int(days.max()) - dmin + 1
-    key = codes * span  # new array: the caller's codes stay as they are
+    day_bits = (int(days.max()) - dmin).bit_length()
+    key = codes << day_bits  # new array: the caller's codes stay as they are
     key += days
     key -= dmin
-    return _customer_days_of_keys(key, dmin, span, labels, amount)
+    return _customer_days_of_keys(key, dmin, day_bits, labels, amount)
 
 
 def _customer_days_of_keys(
-    key: IntArray, dmin: int, span: int, labels: pd.Index, amount: FloatArray | None
+    key: IntArray, dmin: int, day_bits: int, labels: pd.Index, amount: FloatArray | None
 ) -> CustomerDays:
-    """:func:`customer_days` from the row keys ``code * span + day - dmin`` (consumed)."""
+    """:func:`customer_days` from the row keys ``code << day_bits | (day - dmin)`` (consumed).
+
+    Shifts and masks split the key again, which is cheaper than division by the day span.
+    """
     n = key.shape[0]
     ks, order = _sort_rows(key)
     del key
@@ -188,20 +192,24 @@ def _customer_days_of_keys(
             cd_amount = amount.copy() if order is None else amount[order]
         else:
             cd_amount = amount[starts if order is None else order[starts]]
-            # add the later rows of each customer-day, in row order (sequential float sums)
+            # add the later rows of each customer-day, in row order (sequential float sums).
+            # The j-th such row r (0-based) has j + 1 such rows up to it, hence r - j starts:
+            # it belongs to run r - j - 1.
             rest = np.flatnonzero(~new)
-            runs = np.searchsorted(starts, rest, side="right") - 1
+            runs = rest - np.arange(1, rest.shape[0] + 1)
             np.add.at(cd_amount, runs, amount[rest if order is None else order[rest]])
             del rest, runs
-    del order, new
+    del new
+    # The sorted keys and the row order are dead after this point: their buffers (n >= m
+    # entries) hold the customer-day days and customer codes, which saves fresh allocations.
+    kcd = ks[starts] if order is None else np.take(ks, starts, out=order[:m])
     count = np.empty(m, dtype=np.int64)
     np.subtract(starts[1:], starts[:-1], out=count[:-1])
     count[-1] = n - starts[-1]
-    kcd = ks[starts]
-    del ks, starts
-    code = kcd // span  # customer codes, sorted
-    cd_day = kcd  # reuse the buffer: day = key - code * span + dmin
-    cd_day -= code * span
+    del starts
+    code = np.right_shift(kcd, day_bits, out=ks[:m])  # customer codes, sorted
+    cd_day = kcd
+    cd_day &= (1 << day_bits) - 1
     cd_day += dmin
     first_of_customer = np.empty(m, dtype=bool)
     first_of_customer[0] = True
@@ -408,12 +416,14 @@ def rfm_summary(
         end_ts = _frames.coerce_timestamp(observation_end, "observation_end", tz=tx.tz, func=func)
         end_day = _day(end_ts)
     n_after = 0
-    if observation_end is not None and int(days.max()) > end_day:
+    dmax = int(days.max())
+    if observation_end is not None and dmax > end_day:
         keep = days <= end_day
         n_after = int(keep.shape[0] - np.count_nonzero(keep))
         codes, days = codes[keep], days[keep]
         amt = None if amt is None else amt[keep]
         del keep
+        dmax = int(days.max()) if days.size else end_day
     if codes.size == 0:
         msg = f"No purchases on or before observation_end={end_ts.date()} in rfm_summary."
         raise ValidationError(msg)
@@ -428,17 +438,17 @@ def rfm_summary(
             )
             raise ValidationError(msg)
     n_rows = int(codes.size)
-    # The row keys code * span + day - dmin are built in the codes buffer (a fresh array owned
-    # here) and consumed by the aggregation, so the row-level arrays are freed as early as
-    # possible: peak memory stays a small multiple of the input columns.
+    # The row keys code << day_bits | (day - dmin) are built in the codes buffer (a fresh
+    # array owned here) and consumed by the aggregation, so the row-level arrays are freed as
+    # early as possible: peak memory stays a small multiple of the input columns.
     dmin = int(days.min())
-    span = int(days.max()) - dmin + 1
+    day_bits = (dmax - dmin).bit_length()
     key = codes
-    key *= span
+    key <<= day_bits
     key += days
     key -= dmin
     del codes, days
-    cd = _customer_days_of_keys(key, dmin, span, labels, amt)
+    cd = _customer_days_of_keys(key, dmin, day_bits, labels, amt)
     del key, amt
     report: dict[str, Any] = {
         "observation_end": str(np.datetime64(end_day, "D")),
@@ -481,10 +491,9 @@ def _frame_of_aggregates(
     cols: dict[str, Any] = {"frequency": frequency, "recency": recency, "T": t_obs}
     total = agg.pop("total", None)
     if total is not None:
-        monetary = np.subtract(total, agg.pop("first_amount"))  # repeat days' spend
-        repeat = frequency > 0
-        np.divide(monetary, frequency, out=monetary, where=repeat)
-        monetary[~repeat] = 0.0
+        # spend of the repeat days; exactly 0.0 without repeats (total == first-day amount)
+        monetary = np.subtract(total, agg.pop("first_amount"))
+        monetary /= np.maximum(frequency, 1)
         cols["monetary"] = monetary
     cols["n_purchases"] = agg.pop("n_rows")
     if total is not None:
