@@ -332,18 +332,23 @@ def transactions(
         msg = f"The table passed to {func} is empty (0 rows); at least one transaction is needed."
         raise ValidationError(msg)
     ids = df[customer]
-    missing = _coerce_ids(ids, customer, nan_policy=policy)
+    masks = [_coerce_ids(ids, customer, nan_policy=policy)]
     dates, miss_d = coerce_datetime(df[time], time, nan_policy=policy)
-    missing = missing | miss_d
+    masks.append(miss_d)
     cols: dict[Hashable, Any] = {CUSTOMER: ids, TIME: dates}
     if amount is not None:
         amt, miss_a = coerce_numeric(df[amount], amount, nan_policy=policy)
-        missing = missing | miss_a
+        masks.append(miss_a)
         cols[AMOUNT] = amt
     for c in extra_numeric:
         v, miss_c = coerce_numeric(df[c], c, nan_policy=policy)
-        missing = missing | miss_c
+        masks.append(miss_c)
         cols[c] = v
+    # only masks with a missing value are combined (none under nan_policy="raise")
+    masks = [m for m in masks if m.any()]
+    missing = masks[0] if masks else np.zeros(0, dtype=bool)
+    for m in masks[1:]:
+        missing = missing | m
     # copy=False: the columns are shared copy-on-write (pandas >= 3), so the caller's frame
     # is never modified and no memory is spent on a copy of the whole table.
     out = pd.DataFrame(cols, index=df.index, copy=False)
