@@ -240,27 +240,23 @@ def _per_customer(cd: CustomerDays) -> dict[str, Any]:
     m = len(cd)
     n_days = np.bincount(cd.customer, minlength=k)
     present = n_days > 0
-    ends = np.cumsum(n_days)  # one past each customer's last entry
+    all_present = bool(present.all())
     if m == 0:  # nothing selected: every customer absent
         first_pos = last_pos = np.zeros(k, dtype=np.int64)
         day = np.zeros(1, dtype=np.int64)
         amount = None if cd.amount is None else np.zeros(1)
     else:
-        last_pos = ends - 1
-        first_pos = ends - n_days
-        np.clip(first_pos, 0, m - 1, out=first_pos)  # customers without entries (after
-        np.clip(last_pos, 0, m - 1, out=last_pos)  # select) point anywhere, zeroed below
+        last_pos = np.cumsum(n_days)
+        last_pos -= 1  # position of each customer's last entry
+        first_pos = last_pos - n_days
+        first_pos += 1
+        if not all_present:  # customers without entries (after select) point anywhere,
+            np.clip(first_pos, 0, m - 1, out=first_pos)  # they are zeroed below
+            np.clip(last_pos, 0, m - 1, out=last_pos)
         day, amount = cd.day, cd.amount
     first = day[first_pos]
     last = day[last_pos]
-    # rows per customer from the running count at each customer's end (exact integers);
-    # customers without entries repeat the previous end, so they get 0 rows
-    running = np.empty(m + 1, dtype=np.int64)
-    running[0] = 0
-    np.cumsum(cd.count, out=running[1:])
-    n_rows = running[ends]
-    del running, ends
-    n_rows[1:] -= n_rows[:-1].copy()
+    n_rows = _rows_per_customer(cd, n_days)
     out: dict[str, Any] = {
         "present": present,
         "n_days": n_days,
@@ -271,11 +267,29 @@ def _per_customer(cd: CustomerDays) -> dict[str, Any]:
     if amount is not None:
         out["total"] = np.bincount(cd.customer, weights=cd.amount, minlength=k)
         out["first_amount"] = amount[first_pos]
-    if not present.all():
+    if not all_present:
         for name in ("first", "last", "first_amount"):
             if name in out:
                 out[name][~present] = 0
     return out
+
+
+def _rows_per_customer(cd: CustomerDays, n_days: IntArray) -> IntArray:
+    """Sum ``cd.count`` per customer (exact integers, no float weights)."""
+    extra = np.flatnonzero(cd.count > 1)  # customer-days with several rows
+    if extra.shape[0] * 8 < len(cd):  # few of them: add their extra rows to the day counts
+        n_rows = n_days.copy()
+        np.add.at(n_rows, cd.customer[extra], cd.count[extra] - 1)
+        return n_rows
+    # otherwise the running count at each customer's end; customers without entries repeat
+    # the previous end, so they get 0 rows
+    running = np.empty(len(cd) + 1, dtype=np.int64)
+    running[0] = 0
+    np.cumsum(cd.count, out=running[1:])
+    n_rows = running[np.cumsum(n_days)]
+    del running
+    n_rows[1:] -= n_rows[:-1].copy()
+    return n_rows
 
 
 def _validated_days(
