@@ -1,5 +1,10 @@
-"""models (being written)."""
+"""Probabilistic churn and value models: BG/NBD, Pareto/NBD, Gamma-Gamma, shifted-beta-geometric.
+
+Fitted by maximum likelihood on log-parameters; see the *Churn and value models* guide.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from custloyalty.models._base import compress
+
+__all__ = ["compress"]
