@@ -258,7 +258,11 @@ def pareto_curve(values: Any, /, *, nan_policy: str = "raise") -> pd.DataFrame:
     cum[0] = 0.0
     np.cumsum(arr[order], out=cum[1:])
     cum /= cum[-1]
-    customer = pd.array([pd.NA, *labels[order]]) if n else pd.array([pd.NA])
+    # nullable labels of the ranked customers; the origin row has none
+    ranked: Any = pd.array(np.asarray(labels.take(order)))
+    customer = pd.concat(
+        [pd.Series([None], dtype=ranked.dtype), pd.Series(ranked)], ignore_index=True
+    )
     return pd.DataFrame(
         {
             "customer_share": np.arange(n + 1) / n,
