@@ -342,3 +342,14 @@ def test_input_frame_unchanged() -> None:
     churn_flags(tx, threshold=30)
     survival_curve(tx, threshold=30)
     pd.testing.assert_frame_equal(tx, before)
+
+
+def test_survival_same_from_transactions_and_summary() -> None:
+    tx = make_transactions(300, seed=13)
+    a = survival_curve(tx, threshold=8, time_unit="W", observation_end="2021-06-30")
+    s = rfm_summary(tx, observation_end="2021-06-30", time_unit="W")
+    b = survival_curve(s, threshold=8, time_unit="W")
+    pd.testing.assert_frame_equal(a.table, b.table)
+    assert (a.n_events, a.median) == (b.n_events, b.median)
+    flags = churn_flags(s, threshold=8, time_unit="W")
+    assert a.n_events == int(flags.sum())

@@ -222,3 +222,16 @@ def test_repeat_purchase_rate_from_summary_and_wilson() -> None:
     assert r.ci == pytest.approx((0.5 - half, 0.5 + half))
     with pytest.raises(ValidationError, match="'confidence' parameter"):
         repeat_purchase_rate(s, confidence=1.5)
+
+
+@given(tx_frames(), st.integers(2, 3))
+def test_purchase_frequency_chunked_customers_equal_whole(tx: pd.DataFrame, k: int) -> None:
+    end = "2024-08-01"
+    whole = purchase_frequency(tx, period="M", observation_end=end)
+    parts = [
+        purchase_frequency(part, period="M", observation_end=end)
+        for _, part in tx.groupby(tx["customer_id"] % k)
+    ]
+    chunked = pd.concat(parts).sort_index()
+    chunked.attrs = whole.attrs
+    pd.testing.assert_frame_equal(chunked, whole)

@@ -188,3 +188,10 @@ def test_clv_monotone(m: float, r: float, d: float, h: int) -> None:
     infinite = simple_clv(m, retention=r, discount_rate=d)
     assert 0 <= finite <= longer + 1e-9 <= infinite + 2e-9
     assert simple_clv(m, retention=r, discount_rate=d + 0.1) <= infinite + 1e-9
+
+
+def test_order_value_chunked_customers_equal_whole() -> None:
+    tx = make_transactions(300, seed=12, order="random")
+    whole = order_value(tx, period="Q")
+    parts = [order_value(p, period="Q") for _, p in tx.groupby(tx["customer_id"] % 3)]
+    pd.testing.assert_frame_equal(pd.concat(parts).sort_index(), whole, check_like=True)
