@@ -38,6 +38,8 @@ def to_builtin(value: Any) -> Any:
         return [to_builtin(v) for v in value.tolist()]
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
+    if isinstance(value, pd.Period | pd.Timedelta):
+        return str(value)
     if isinstance(value, np.generic):
         return to_builtin(value.item())
     if isinstance(value, float) and not math.isfinite(value):
