@@ -2,17 +2,21 @@
 
 Behavioural indicators (from transactions): purchase frequency, monetary value, churn and
 retention. Attitudinal indicators (from surveys): recommendation (NPS), CSAT / satisfaction
-index, PLS path models, reliability and SERVQUAL gaps.
+index, PLS path models, reliability and SERVQUAL gaps. The registry (:func:`available`,
+:func:`get`, :func:`register`) names every indicator a scorecard can use, including plugins
+published under the entry-point group ``custloyalty.metrics``.
 """
 
 from __future__ import annotations
 
 from custloyalty.metrics import (
+    _builtin,  # noqa: F401  (registers the built-in indicators)
     _churn,
     _frequency,
     _monetary,
     _pls,
     _recommendation,
+    _registry,
     _reliability,
     _satisfaction,
     _servqual,
@@ -22,6 +26,7 @@ from custloyalty.metrics._frequency import *  # noqa: F403
 from custloyalty.metrics._monetary import *  # noqa: F403
 from custloyalty.metrics._pls import *  # noqa: F403
 from custloyalty.metrics._recommendation import *  # noqa: F403
+from custloyalty.metrics._registry import *  # noqa: F403
 from custloyalty.metrics._reliability import *  # noqa: F403
 from custloyalty.metrics._satisfaction import *  # noqa: F403
 from custloyalty.metrics._servqual import *  # noqa: F403
@@ -32,6 +37,7 @@ __all__ = [
     *_monetary.__all__,
     *_pls.__all__,
     *_recommendation.__all__,
+    *_registry.__all__,
     *_reliability.__all__,
     *_satisfaction.__all__,
     *_servqual.__all__,

@@ -1,0 +1,178 @@
+"""Built-in indicators of the loyalty evaluation system, registered in the metric registry.
+
+They follow the plugin convention (see :mod:`custloyalty.metrics._registry`): customer-level
+functions of the customer ``summary`` (durations in days) or of the ``surveys`` table (one row
+per answer with a ``customer_id`` column), returning a Series indexed by customer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from custloyalty.errors import ValidationError
+from custloyalty.metrics._recommendation import nps
+from custloyalty.metrics._registry import Metric, _builtin
+from custloyalty.metrics._satisfaction import satisfaction_index
+
+__all__: list[str] = []
+
+SURVEY_CUSTOMER = "customer_id"
+_WEEK = 7.0
+
+
+def _need(frame: pd.DataFrame | None, columns: Sequence[Hashable], what: str) -> pd.DataFrame:
+    if frame is None:
+        msg = f"The {what} indicator needs survey answers; pass surveys= to the scorecard."
+        raise ValidationError(msg)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        msg = (
+            f"The {what} indicator needs survey columns {missing!r}; the surveys have "
+            f"{list(frame.columns)[:12]!r}. Configure its 'items' / 'column' option."
+        )
+        raise ValidationError(msg)
+    return frame
+
+
+def frequency(summary: pd.DataFrame) -> pd.Series:
+    """Purchase frequency: distinct purchase days in the observation window.
+
+    $F_i$ = number of calendar days on which customer $i$ bought, ``frequency + 1`` of
+    :func:`custloyalty.rfm_summary` (Hughes 1994, *Strategic Database Marketing*).
+    """
+    return (summary["frequency"].astype(np.float64) + 1.0).rename("frequency")
+
+
+def purchase_rate(summary: pd.DataFrame) -> pd.Series:
+    """Repeat purchase days per year of tenure, frequency / T x 365.25 (0 when T = 0)."""
+    t = summary["T"].to_numpy(dtype=np.float64)
+    f = summary["frequency"].to_numpy(dtype=np.float64)
+    rate = np.divide(f * 365.25, t, out=np.zeros_like(f), where=t > 0)
+    return pd.Series(rate, index=summary.index, name="purchase_rate")
+
+
+def monetary(summary: pd.DataFrame) -> pd.Series:
+    """Monetary value: total spend in the observation window (sum of amounts)."""
+    return summary["total_amount"].astype(np.float64).rename("monetary")
+
+
+def average_order_value(summary: pd.DataFrame) -> pd.Series:
+    """Average order value, total_amount / n_purchases (orders = transaction rows)."""
+    return (summary["total_amount"] / summary["n_purchases"]).rename("average_order_value")
+
+
+def recency(summary: pd.DataFrame) -> pd.Series:
+    """Days since the last purchase, T - recency (lower is better)."""
+    return (summary["T"] - summary["recency"]).astype(np.float64).rename("recency")
+
+
+def _weeks(summary: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "frequency": summary["frequency"].to_numpy(),
+            "recency": summary["recency"].to_numpy(dtype=np.float64) / _WEEK,
+            "T": summary["T"].to_numpy(dtype=np.float64) / _WEEK,
+        },
+        index=summary.index,
+    )
+
+
+def _fit_churn(summary: pd.DataFrame) -> dict[str, Any]:
+    from custloyalty.models import BetaGeo
+
+    weeks = _weeks(summary)
+    weeks = weeks[weeks["T"] > 0]
+    return BetaGeo().fit(weeks).to_dict()
+
+
+def churn(summary: pd.DataFrame, state: dict[str, Any] | None = None) -> pd.Series:
+    """Churn risk: probability the customer is no longer active, 1 - P(alive) under BG/NBD.
+
+    The BG/NBD model (Fader, Hardie & Lee 2005, *Marketing Science* 24(2)) is fitted on the
+    base in weeks when the scorecard is fitted; customers observed for zero time count as
+    alive (risk 0).
+    """
+    from custloyalty.models import BetaGeo
+
+    model = BetaGeo.from_dict(state) if state else BetaGeo().fit(_weeks(summary))
+    weeks = _weeks(summary)
+    alive = np.ones(len(weeks))
+    pos = weeks["T"].to_numpy() > 0
+    if pos.any():
+        alive[pos] = model.p_alive(weeks[pos]).to_numpy(dtype=np.float64)
+    return pd.Series(1.0 - alive, index=summary.index, name="churn")
+
+
+def _per_customer(values: pd.Series, customers: pd.Series, name: str) -> pd.Series:
+    out = values.groupby(customers.to_numpy(), sort=True).mean()
+    out.index.name = None
+    return out.rename(name)
+
+
+def satisfaction(
+    surveys: pd.DataFrame | None,
+    *,
+    items: Sequence[Hashable] = ("sat1", "sat2", "sat3"),
+    scale: Sequence[float] = (1, 10),
+) -> pd.Series:
+    r"""Satisfaction index (0-100, ACSI-style) per customer, mean over their answers.
+
+    $SI_i = 100 \sum_k w_k (x_{ik} - \min) / ((\max - \min) \sum_k w_k)$ with equal
+    weights (Fornell et al. 1996, *Journal of Marketing* 60(4)).
+    """
+    df = _need(surveys, [SURVEY_CUSTOMER, *items], "satisfaction")
+    res = satisfaction_index(
+        df, columns=list(items), scale=(float(scale[0]), float(scale[1])), nan_policy="omit"
+    )
+    return _per_customer(res.per_respondent, df[SURVEY_CUSTOMER], "satisfaction")
+
+
+def recommendation(surveys: pd.DataFrame | None, *, column: Hashable = "recommend") -> pd.Series:
+    """Likelihood to recommend (0-10) per customer, mean over their answers.
+
+    The question behind the Net Promoter Score (Reichheld 2003, *Harvard Business Review*
+    81(12)); the base-level NPS is the ``nps`` metric.
+    """
+    df = _need(surveys, [SURVEY_CUSTOMER, column], "recommendation")
+    vals = pd.to_numeric(df[column], errors="coerce")
+    bad = vals.notna() & ~vals.between(0, 10)
+    if bad.any():
+        msg = f"Column {column!r} holds {int(bad.sum())} ratings outside 0-10."
+        raise ValidationError(msg)
+    return _per_customer(vals.astype(np.float64), df[SURVEY_CUSTOMER], "recommendation")
+
+
+def net_promoter_score(surveys: pd.DataFrame | None, *, column: Hashable = "recommend") -> float:
+    """Net Promoter Score of the base, % promoters (9-10) - % detractors (0-6)."""
+    df = _need(surveys, [column], "nps")
+    return float(nps(df[column], nan_policy="omit").score)
+
+
+def churn_rate(summary: pd.DataFrame, state: dict[str, Any] | None = None) -> float:
+    """Return the expected share of the base that has churned (mean BG/NBD churn risk)."""
+    return float(churn(summary, state).mean())
+
+
+def repeat_purchase_rate(summary: pd.DataFrame) -> float:
+    """Share of customers with at least one repeat purchase day."""
+    return float((summary["frequency"] > 0).mean())
+
+
+for _m in (
+    Metric("frequency", frequency),
+    Metric("purchase_rate", purchase_rate),
+    Metric("monetary", monetary),
+    Metric("average_order_value", average_order_value),
+    Metric("recency", recency, direction="lower"),
+    Metric("churn", churn, direction="lower", fit=_fit_churn),
+    Metric("satisfaction", satisfaction, source="surveys"),
+    Metric("recommendation", recommendation, source="surveys"),
+    Metric("nps", net_promoter_score, level="base", source="surveys"),
+    Metric("churn_rate", churn_rate, level="base", direction="lower", fit=_fit_churn),
+    Metric("repeat_purchase_rate", repeat_purchase_rate, level="base"),
+):
+    _builtin(_m)

@@ -1,0 +1,391 @@
+"""The metric registry: built-in indicators, in-process metrics and entry-point plugins.
+
+A metric is anything that computes an indicator from the inputs a scorecard has at hand:
+the customer ``summary`` (the table of :func:`custloyalty.rfm_summary`, in days), the validated
+``transactions`` (columns ``customer_id``, ``date``, ``amount``), the ``surveys`` table (one row
+per answer, with a ``customer_id`` column) and the ``observation_end`` timestamp. A plain
+function declares what it needs by naming those parameters; a :class:`Metric` states it
+explicitly, together with its level, direction and an optional fitting step.
+
+Third-party packages publish metrics under the entry-point group ``custloyalty.metrics``::
+
+    [project.entry-points."custloyalty.metrics"]
+    basket_size = "my_package.metrics:basket_size"
+
+and they appear in :func:`available` without the caller importing them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from importlib import metadata
+from typing import Any, Literal, overload
+
+import pandas as pd
+
+from custloyalty.errors import PluginError, PluginWarning, ValidationError
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "INPUTS",
+    "Metric",
+    "available",
+    "describe",
+    "get",
+    "register",
+    "unregister",
+]
+
+ENTRY_POINT_GROUP = "custloyalty.metrics"
+#: Names of the inputs a metric may ask for.
+INPUTS = ("summary", "transactions", "surveys", "observation_end", "state")
+
+Level = Literal["customer", "base"]
+Direction = Literal["higher", "lower"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A named indicator with the metadata a scorecard needs.
+
+    Parameters
+    ----------
+    name
+        Registry name (lower case, no spaces by convention).
+    func
+        ``func(**inputs, **options)``: receives by keyword the inputs it lists in ``inputs``
+        and any options configured for it; returns a Series indexed by customer
+        (level "customer") or a number (level "base").
+    level
+        ``"customer"`` (one value per customer) or ``"base"`` (one value for the whole base).
+    direction
+        ``"higher"`` when larger values mean more loyal, ``"lower"`` otherwise (churn risk).
+    inputs
+        Which of :data:`INPUTS` to pass. Default: inferred from the parameter names of
+        ``func``.
+    source
+        ``"transactions"`` or ``"surveys"``: which data the indicator describes; survey
+        indicators are missing for customers who did not answer.
+    fit
+        Optional ``fit(**inputs, **options) -> dict`` learning JSON-safe state (for example model
+        parameters) when a scorecard is fitted; the state is passed back to ``func`` as
+        ``state=`` when scoring.
+    description
+        One line for listings and reports.
+
+    Examples
+    --------
+    >>> from custloyalty.metrics import Metric
+    >>> def basket(summary):
+    ...     return summary["total_amount"] / summary["n_purchases"]
+    >>> m = Metric("basket", basket, description="Average spend per purchase day")
+    >>> m.inputs, m.level, m.direction
+    (('summary',), 'customer', 'higher')
+    """
+
+    name: str
+    func: Callable[..., Any]
+    level: Level = "customer"
+    direction: Direction = "higher"
+    inputs: tuple[str, ...] = ()
+    source: Literal["transactions", "surveys"] = "transactions"
+    fit: Callable[..., dict[str, Any]] | None = None
+    description: str = ""
+    origin: str = field(default="builtin", compare=False)
+
+    def __post_init__(self) -> None:
+        func: object = self.func
+        if not callable(func):
+            msg = f"Metric {self.name!r}: func must be callable; got {type(self.func).__name__}."
+            raise ValidationError(msg)
+        if self.level not in ("customer", "base"):
+            msg = f"Metric {self.name!r}: level must be 'customer' or 'base'; got {self.level!r}."
+            raise ValidationError(msg)
+        if self.direction not in ("higher", "lower"):
+            msg = (
+                f"Metric {self.name!r}: direction must be 'higher' or 'lower'; "
+                f"got {self.direction!r}."
+            )
+            raise ValidationError(msg)
+        if not self.inputs:
+            object.__setattr__(self, "inputs", _inputs_of(self.func))
+        unknown = [i for i in self.inputs if i not in INPUTS]
+        if unknown:
+            msg = f"Metric {self.name!r} asks for unknown inputs {unknown!r}; known: {INPUTS}."
+            raise ValidationError(msg)
+        if not self.description:
+            doc = inspect.getdoc(self.func) or ""
+            object.__setattr__(self, "description", doc.split("\n", 1)[0])
+
+    def compute(self, inputs: Mapping[str, Any], **options: Any) -> Any:
+        """Call the metric with the inputs it asks for, taken from ``inputs``."""
+        kwargs = {k: inputs.get(k) for k in self.inputs}
+        return self.func(**kwargs, **options)
+
+    def fit_state(self, inputs: Mapping[str, Any], **options: Any) -> dict[str, Any]:
+        """Run the fitting step (``{}`` when the metric has none)."""
+        if self.fit is None:
+            return {}
+        kwargs = {k: inputs.get(k) for k in _inputs_of(self.fit)}
+        return dict(self.fit(**kwargs, **options))
+
+
+def _inputs_of(func: Callable[..., Any]) -> tuple[str, ...]:
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return ("summary",)
+    found = tuple(p for p in params if p in INPUTS)
+    return found or ("summary",)
+
+
+_BUILTIN: dict[str, Metric] = {}
+_USER: dict[str, Metric] = {}
+_PLUGINS: dict[str, Metric] | None = None
+
+
+def _plugins() -> dict[str, Metric]:
+    global _PLUGINS
+    if _PLUGINS is None:
+        _PLUGINS = _load_entry_points()
+    return _PLUGINS
+
+
+def _load_entry_points() -> dict[str, Metric]:
+    found: dict[str, Metric] = {}
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            obj = ep.load()
+        except Exception as exc:
+            warnings.warn(
+                f"Skipping metric plugin {ep.name!r} ({ep.value}): it failed to load: {exc!r}",
+                PluginWarning,
+                stacklevel=3,
+            )
+            continue
+        origin = f"plugin {ep.dist.name if ep.dist else '?'}: {ep.value}"
+        try:
+            if isinstance(obj, Metric):
+                metric = replace(obj, name=ep.name, origin=origin)
+            elif callable(obj):
+                metric = Metric(ep.name, obj, origin=origin)
+            else:
+                msg = f"entry point is a {type(obj).__name__}, not a function or Metric"
+                raise TypeError(msg)
+        except (TypeError, ValidationError) as exc:
+            warnings.warn(
+                f"Skipping metric plugin {ep.name!r} ({ep.value}): {exc}",
+                PluginWarning,
+                stacklevel=3,
+            )
+            continue
+        if ep.name in _BUILTIN:
+            warnings.warn(
+                f"Metric plugin {ep.name!r} ({ep.value}) clashes with a built-in metric and is "
+                "ignored; register it under another name.",
+                PluginWarning,
+                stacklevel=3,
+            )
+            continue
+        found[ep.name] = metric
+    return found
+
+
+def _all() -> dict[str, Metric]:
+    return {**_plugins(), **_USER, **_BUILTIN}
+
+
+def available(*, level: Level | None = None, source: str | None = None) -> list[str]:
+    """Names of every registered metric: built-in, registered in-process and plugins.
+
+    Parameters
+    ----------
+    level
+        Only ``"customer"`` or ``"base"`` metrics; default all.
+    source
+        Only metrics describing ``"transactions"`` or ``"surveys"``; default all.
+
+    Returns
+    -------
+    list of str
+        Sorted names; entry points of the group ``custloyalty.metrics`` are discovered on the
+        first call.
+
+    Examples
+    --------
+    >>> from custloyalty import metrics
+    >>> {"frequency", "monetary", "churn", "satisfaction", "recommendation"} <= set(
+    ...     metrics.available()
+    ... )
+    True
+    """
+    return sorted(
+        name
+        for name, m in _all().items()
+        if (level is None or m.level == level) and (source is None or m.source == source)
+    )
+
+
+def get(name: str) -> Metric:
+    """Look a metric up by name.
+
+    Parameters
+    ----------
+    name
+        A name from :func:`available`.
+
+    Returns
+    -------
+    Metric
+
+    Raises
+    ------
+    PluginError
+        No metric has that name (the message suggests close names).
+
+    Examples
+    --------
+    >>> from custloyalty import metrics
+    >>> m = metrics.get("recency")
+    >>> m.direction
+    'lower'
+    """
+    everything = _all()
+    if name in everything:
+        return everything[name]
+    close = difflib.get_close_matches(str(name), list(everything), n=3)
+    hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+    msg = f"No metric named {name!r}.{hint} Available: {', '.join(sorted(everything))}."
+    raise PluginError(msg)
+
+
+@overload
+def register(name: Callable[..., Any], /) -> Callable[..., Any]: ...
+@overload
+def register(
+    name: str | None = None,
+    /,
+    *,
+    level: Level = "customer",
+    direction: Direction = "higher",
+    inputs: tuple[str, ...] = (),
+    source: Literal["transactions", "surveys"] = "transactions",
+    fit: Callable[..., dict[str, Any]] | None = None,
+    description: str = "",
+    replace: bool = False,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]: ...
+
+
+def register(
+    name: str | Callable[..., Any] | None = None,
+    /,
+    *,
+    level: Level = "customer",
+    direction: Direction = "higher",
+    inputs: tuple[str, ...] = (),
+    source: Literal["transactions", "surveys"] = "transactions",
+    fit: Callable[..., dict[str, Any]] | None = None,
+    description: str = "",
+    replace: bool = False,
+) -> Any:
+    """Register a function as a metric (decorator).
+
+    Parameters
+    ----------
+    name
+        Registry name; default the function's ``__name__``. ``@register`` without
+        parentheses also works.
+    level, direction, inputs, source, fit, description
+        As in :class:`Metric`.
+    replace
+        Allow replacing an earlier in-process registration of the same name (built-in names
+        can never be replaced).
+
+    Returns
+    -------
+    callable
+        The decorator; it returns the function unchanged.
+
+    Raises
+    ------
+    ValidationError
+        The name is taken (by a built-in, or by another registration without ``replace``).
+
+    Examples
+    --------
+    >>> from custloyalty import metrics
+    >>> @metrics.register("basket_value", description="Average spend per purchase day")
+    ... def basket_value(summary):
+    ...     return summary["total_amount"] / summary["n_purchases"]
+    >>> "basket_value" in metrics.available()
+    True
+    >>> metrics.unregister("basket_value")
+    """
+    if callable(name):
+        return register()(name)
+
+    def deco(func: Callable[..., Any]) -> Callable[..., Any]:
+        key = name or func.__name__
+        if key in _BUILTIN:
+            msg = f"{key!r} is a built-in metric and cannot be replaced; choose another name."
+            raise ValidationError(msg)
+        if key in _USER and not replace:
+            msg = f"A metric named {key!r} is already registered; pass replace=True to replace."
+            raise ValidationError(msg)
+        _USER[key] = Metric(
+            key,
+            func,
+            level=level,
+            direction=direction,
+            inputs=inputs,
+            source=source,
+            fit=fit,
+            description=description,
+            origin=f"registered: {getattr(func, '__module__', '?')}",
+        )
+        return func
+
+    return deco
+
+
+def unregister(name: str) -> None:
+    """Remove an in-process registration (plugins and built-ins stay)."""
+    _USER.pop(name, None)
+
+
+def _builtin(metric: Metric) -> None:
+    """Register a built-in metric (used by :mod:`custloyalty.metrics._builtin`)."""
+    _BUILTIN[metric.name] = metric
+
+
+def _reload_plugins() -> None:
+    """Forget discovered plugins so the next lookup scans the entry points again."""
+    global _PLUGINS
+    _PLUGINS = None
+
+
+def describe() -> pd.DataFrame:
+    """Table of every metric: level, direction, source, inputs, origin and description.
+
+    Examples
+    --------
+    >>> from custloyalty import metrics
+    >>> metrics.describe().loc["churn", "direction"]
+    'lower'
+    """
+    rows = {
+        n: {
+            "level": m.level,
+            "direction": m.direction,
+            "source": m.source,
+            "inputs": ", ".join(m.inputs),
+            "origin": m.origin,
+            "description": m.description,
+        }
+        for n, m in sorted(_all().items())
+    }
+    return pd.DataFrame.from_dict(rows, orient="index")

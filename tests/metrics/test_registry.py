@@ -1,0 +1,129 @@
+"""Metric registry: built-ins, in-process registration, entry-point plugins."""
+
+from __future__ import annotations
+
+import warnings
+from importlib import metadata
+
+import pandas as pd
+import pytest
+
+from custloyalty import metrics
+from custloyalty.datasets import load_cdnow
+from custloyalty.errors import PluginError, PluginWarning, ValidationError
+from custloyalty.metrics import Metric
+from custloyalty.metrics import _registry as reg
+from custloyalty.scorecard import LoyaltyScorecard
+
+BUILTIN = {
+    "frequency",
+    "monetary",
+    "recency",
+    "churn",
+    "satisfaction",
+    "recommendation",
+    "nps",
+    "average_order_value",
+    "purchase_rate",
+}
+
+
+def test_builtins_are_registered_with_metadata() -> None:
+    assert set(metrics.available()) >= BUILTIN
+    assert metrics.get("churn").direction == "lower"
+    assert metrics.get("satisfaction").source == "surveys"
+    assert metrics.get("nps").level == "base"
+    assert "nps" not in metrics.available(level="customer")
+    assert "satisfaction" in metrics.available(source="surveys")
+    desc = metrics.describe()
+    assert desc.loc["recency", "direction"] == "lower"
+
+
+def test_register_decorator_and_scorecard_use() -> None:
+    @metrics.register("test_tenure", description="Days since first purchase")
+    def tenure(summary: pd.DataFrame) -> pd.Series:
+        return summary["T"].astype(float)
+
+    try:
+        m = metrics.get("test_tenure")
+        assert m.inputs == ("summary",)
+        assert m.origin.startswith("registered")
+        with pytest.raises(ValidationError, match="already registered"):
+            metrics.register("test_tenure")(tenure)
+        metrics.register("test_tenure", replace=True, direction="lower")(tenure)
+        assert metrics.get("test_tenure").direction == "lower"
+        tx = load_cdnow("sample")
+        res = LoyaltyScorecard(["frequency", "test_tenure"]).fit_score(tx)
+        assert "contrib_test_tenure" in res.customers
+    finally:
+        metrics.unregister("test_tenure")
+    with pytest.raises(PluginError, match="No metric named 'test_tenure'"):
+        metrics.get("test_tenure")
+
+
+def test_builtin_names_cannot_be_replaced() -> None:
+    with pytest.raises(ValidationError, match="built-in"):
+        metrics.register("frequency")(lambda summary: summary["frequency"])
+
+
+def test_metric_validation() -> None:
+    with pytest.raises(ValidationError, match="direction"):
+        Metric("x", lambda summary: summary, direction="up")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="unknown inputs"):
+        Metric("x", lambda summary: summary, inputs=("weather",))
+    m = Metric("x", lambda transactions, surveys: None)
+    assert m.inputs == ("transactions", "surveys")
+
+
+def _plugin_installed() -> bool:
+    return any(
+        ep.name == "items_per_order" for ep in metadata.entry_points(group=reg.ENTRY_POINT_GROUP)
+    )
+
+
+def test_example_plugin_is_installed() -> None:
+    # `make test` pip-installs tests/plugin_example into the venv before running pytest
+    assert _plugin_installed(), "run `pip install ./tests/plugin_example` (make test does)"
+
+
+def test_plugin_metrics_discovered_without_import_and_used_in_scorecard() -> None:
+    assert _plugin_installed()
+    assert {"items_per_order", "days_between_purchases"} <= set(metrics.available())
+    rich = metrics.get("days_between_purchases")
+    assert rich.direction == "lower"
+    assert rich.origin.startswith("plugin custloyalty-example-metrics")
+    plain = metrics.get("items_per_order")
+    assert plain.inputs == ("transactions",)
+    tx = load_cdnow("sample")
+    card = LoyaltyScorecard(["frequency", "items_per_order", "days_between_purchases"])
+    res = card.fit_score(tx, observation_end="1998-06-30")
+    cust = res.customers
+    manual = tx.groupby("customer_id")["quantity"].mean()
+    pd.testing.assert_series_equal(
+        cust["items_per_order"], manual.reindex(cust.index).astype(float), check_names=False
+    )
+    assert cust["composite"].between(0, 100).all()
+
+
+def test_broken_plugin_is_skipped_with_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    class FakeEP:
+        name = "broken_metric"
+        value = "nowhere:missing"
+        dist = None
+
+        def load(self) -> object:
+            msg = "No module named 'nowhere'"
+            raise ImportError(msg)
+
+    monkeypatch.setattr(reg.metadata, "entry_points", lambda group: [FakeEP()])
+    reg._reload_plugins()
+    try:
+        with pytest.warns(PluginWarning, match="broken_metric"):
+            names = metrics.available()
+        assert "broken_metric" not in names
+    finally:
+        monkeypatch.undo()
+        reg._reload_plugins()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            metrics.available()
