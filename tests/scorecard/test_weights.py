@@ -33,6 +33,8 @@ def entropy_by_formula(x: np.ndarray) -> np.ndarray:
         p = x[:, j] / x[:, j].sum()
         e[j] = -sum(pi * np.log(pi) for pi in p if pi > 0) / np.log(n)
     d = 1 - e
+    if d.sum() <= 1e-12:  # no indicator carries information: equal weights by convention
+        return np.full(k, 1.0 / k)
     return d / d.sum()
 
 

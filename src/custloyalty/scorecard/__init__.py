@@ -11,8 +11,9 @@
 
 from __future__ import annotations
 
-from custloyalty.scorecard import _normalise, _weights
+from custloyalty.scorecard import _normalise, _scorecard, _weights
 from custloyalty.scorecard._normalise import *  # noqa: F403
+from custloyalty.scorecard._scorecard import *  # noqa: F403
 from custloyalty.scorecard._weights import *  # noqa: F403
 
-__all__ = [*_normalise.__all__, *_weights.__all__]
+__all__ = [*_normalise.__all__, *_scorecard.__all__, *_weights.__all__]

@@ -157,7 +157,7 @@ def entropy_weights(x: Any, /) -> pd.Series:
         plogp = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
     e = -plogp.sum(axis=0) / np.log(arr.shape[0])
     d = np.clip(1.0 - e, 0.0, None)
-    w = d / d.sum() if d.sum() > 0 else np.full(d.shape, 1.0 / d.size)
+    w = d / d.sum() if d.sum() > 1e-12 else np.full(d.shape, 1.0 / d.size)
     return _series(w, labels, "entropy_weight")
 
 

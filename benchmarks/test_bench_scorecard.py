@@ -1,0 +1,88 @@
+"""Benchmark of the loyalty scorecard: fit + score on ~10^7 transactions / 10^6 customers.
+
+Data: ``make_transactions(n, seed=7, r=1.0, alpha=4.0, b=6.0)`` (about 9.3 rows per customer,
+so 10^6 customers give about 9.3 million rows) and ``make_survey`` answers from 5% of them.
+The default scorecard (frequency, monetary, recency, BG/NBD churn risk, satisfaction,
+recommendation; percentile normalisation, entropy weights, four tiers) is fitted and then
+scores the same customers. Peak memory (``tracemalloc``, separate call) is stored in
+``extra_info`` next to the bytes of the input columns.
+
+There is no direct peer: no other library computes this composite. The benchmark records the
+cost of the whole evaluation relative to ``rfm_summary`` alone (the aggregation every peer
+also has to do).
+
+Run: ``make -C benchmarks SUITE=test_bench_scorecard.py``.
+"""
+
+from __future__ import annotations
+
+import gc
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import custloyalty
+from custloyalty.datasets import make_survey, make_transactions
+from custloyalty.scorecard import LoyaltyScorecard
+
+SIZES = {"1e5": 100_000, "1e6": 1_000_000}
+END = "2021-06-29"
+
+
+def _peak_bytes(fn: Callable[[], Any]) -> int:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return int(peak)
+
+
+@pytest.fixture(scope="module", params=list(SIZES), ids=lambda s: f"customers={s}")
+def data(request: pytest.FixtureRequest) -> tuple[pd.DataFrame, pd.DataFrame]:
+    n = SIZES[request.param]
+    tx = make_transactions(n, seed=7, r=1.0, alpha=4.0, b=6.0)
+    ids = tx["customer_id"].unique()
+    surveys = make_survey(n // 20, seed=8, customer_ids=ids)
+    return tx, surveys
+
+
+def _input_bytes(tx: pd.DataFrame) -> int:
+    return int(sum(tx[c].to_numpy().nbytes for c in ("customer_id", "date", "amount")))
+
+
+@pytest.mark.benchmark(group="scorecard")
+def test_scorecard_fit_score(benchmark: Any, data: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    tx, surveys = data
+
+    def run() -> Any:
+        return LoyaltyScorecard().fit_score(tx, surveys, observation_end=END)
+
+    benchmark.extra_info["rows"] = len(tx)
+    benchmark.extra_info["input_mib"] = round(_input_bytes(tx) / 2**20, 1)
+    benchmark.extra_info["peak_mib"] = round(_peak_bytes(run) / 2**20, 1)
+    res = benchmark.pedantic(run, rounds=2, iterations=1)
+    assert res.customers["composite"].between(0, 100).all()
+
+
+@pytest.mark.benchmark(group="scorecard")
+def test_scorecard_score_only(benchmark: Any, data: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    tx, surveys = data
+    card = LoyaltyScorecard().fit(tx, surveys, observation_end=END)
+    res = benchmark.pedantic(
+        card.score, args=(tx, surveys), kwargs={"observation_end": END}, rounds=2, iterations=1
+    )
+    assert len(res.customers) == tx["customer_id"].nunique()
+
+
+@pytest.mark.benchmark(group="scorecard")
+def test_rfm_summary_alone(benchmark: Any, data: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    tx, _ = data
+    benchmark.pedantic(
+        custloyalty.rfm_summary, args=(tx,), kwargs={"observation_end": END}, rounds=2
+    )
