@@ -7,13 +7,18 @@ status 2, without a traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import time
+import tomllib
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from custloyalty import __version__
-from custloyalty.errors import CustLoyaltyError
+from custloyalty.errors import CustLoyaltyError, ValidationError
 
 __all__ = ["main"]
 
@@ -64,9 +69,65 @@ def _summary_block(summary: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def _tiers_block(result: Any, n: int = 3) -> str:
+    lines = [_rule("Top customers of each tier")]
+    cols = [c for c in ("frequency", "monetary", "recency", "churn") if c in result.customers]
+    for tier in result.customers["tier"].cat.categories:
+        top = result.top(tier, n)[[*cols, "composite"]].round(3)
+        lines.append(f"{tier}:\n{top.to_string()}")
+    return "\n".join(lines)
+
+
+def _base_block(title: str, summary: dict[str, Any], weights: pd.Series) -> str:
+    lines = [_rule(title)]
+    for k, v in summary.items():
+        if k == "tier_sizes":
+            v = ", ".join(f"{t} {c:,}" for t, c in v.items())
+        lines.append(f"{k:<34} {v}")
+    lines.append("weights: " + ", ".join(f"{k} {v:.3f}" for k, v in weights.items()))
+    return "\n".join(lines)
+
+
+def _survey_block() -> str:
+    from custloyalty.datasets import load_ecsi
+    from custloyalty.metrics import cronbach_alpha, pls_path_model
+
+    ecsi = load_ecsi("satisfaction")
+    blocks = {
+        k.upper(): [c for c in ecsi.columns if c.startswith(k)]
+        for k in ("imag", "expe", "qual", "val", "sat", "loy")
+    }
+    paths = {
+        "EXPE": ["IMAG"],
+        "QUAL": ["EXPE"],
+        "VAL": ["EXPE", "QUAL"],
+        "SAT": ["IMAG", "EXPE", "QUAL", "VAL"],
+        "LOY": ["IMAG", "SAT"],
+    }
+    pls = pls_path_model(ecsi, paths=paths, blocks=blocks, scaled=False)
+    table = pls.path_coefficients
+    arr = table.to_numpy(dtype=float)
+    rows, cols = list(table.index), list(table.columns)
+
+    def pc(to: str, frm: str) -> float:
+        return float(arr[rows.index(to), cols.index(frm)])
+
+    alpha = cronbach_alpha(ecsi[blocks["SAT"]])
+    lines = [
+        _rule("ECSI satisfaction survey: PLS path model (plspm settings)"),
+        f"SAT <- VAL {pc('SAT', 'VAL'):.6f}   SAT <- IMAG {pc('SAT', 'IMAG'):.6f}   "
+        f"LOY <- SAT {pc('LOY', 'SAT'):.6f}",
+        f"R2(SAT) {pls.r_squared['SAT']:.6f}   "
+        f"satisfaction index {pls.index('SAT', scale=(0, 10)):.1f} / 100",
+        f"Cronbach alpha (sat items) {alpha.alpha:.3f}",
+    ]
+    return "\n".join(lines)
+
+
 def run_demo() -> str:
     """Run the evaluation on the bundled data and return the printed report."""
-    from custloyalty.datasets import load_cdnow, load_ecsi
+    from custloyalty.datasets import load_cdnow, load_ecsi, make_survey
+    from custloyalty.scorecard import LoyaltyScorecard
     from custloyalty.summary import rfm_summary
 
     out = [f"custloyalty {__version__}: demo on the bundled CDNOW and ECSI data"]
@@ -78,7 +139,124 @@ def run_demo() -> str:
     out.append(_overview_survey("ECSI mobi", load_ecsi("mobi")))
     cal = rfm_summary(sample, observation_end="1997-09-30", time_unit="W")
     out.append(_summary_block(cal))
+    out.append(_survey_block())
+    surveys = make_survey(4000, seed=7, customer_ids=master["customer_id"].unique())
+    card = LoyaltyScorecard()
+    result = card.fit_score(master, surveys, observation_end="1998-06-30")
+    out.append(
+        _base_block(
+            "Loyalty scorecard: CDNOW master + 4,000 synthetic survey answers",
+            result.summary,
+            result.weights,
+        )
+    )
+    out.append(_tiers_block(result))
     return "\n".join(out)
+
+
+def _read_table(path: str, what: str) -> pd.DataFrame:
+    p = Path(path)
+    if not p.is_file():
+        msg = f"{what} file not found: {path}"
+        raise FileNotFoundError(msg)
+    suffix = "".join(p.suffixes[-2:]).lower()
+    if suffix.endswith(".parquet") or suffix.endswith(".pq"):
+        return pd.read_parquet(p)
+    if suffix.endswith((".csv", ".csv.gz", ".txt", ".tsv")):
+        sep = "\t" if ".tsv" in suffix else ","
+        return pd.read_csv(p, sep=sep)
+    msg = f"cannot read {what} file {path}: use .csv, .csv.gz, .tsv or .parquet"
+    raise ValidationError(msg)
+
+
+def _read_config(path: str) -> dict[str, Any]:
+    p = Path(path)
+    if not p.is_file():
+        msg = f"config file not found: {path}"
+        raise FileNotFoundError(msg)
+    text = p.read_text(encoding="utf-8")
+    suffix = p.suffix.lower()
+    try:
+        if suffix == ".toml":
+            data: Any = tomllib.loads(text)
+        elif suffix in (".yaml", ".yml"):
+            try:
+                import yaml  # type: ignore[import-untyped]
+            except ImportError as exc:
+                msg = "reading YAML configs needs PyYAML (pip install pyyaml); or use TOML/JSON"
+                raise ValidationError(msg) from exc
+            data = yaml.safe_load(text)
+        else:
+            data = json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        msg = f"config file {path} is not valid {suffix.lstrip('.') or 'JSON'}: {exc}"
+        raise ValidationError(msg) from exc
+    if not isinstance(data, dict):
+        msg = f"config file {path} must hold a table/mapping at the top level"
+        raise ValidationError(msg)
+    section = data.get("scorecard", data)
+    return dict(section)
+
+
+class _Progress:
+    def __init__(self, quiet: bool, steps: int) -> None:
+        self.quiet, self.steps, self.i, self.t0 = quiet, steps, 0, time.perf_counter()
+
+    def __call__(self, what: str) -> None:
+        self.i += 1
+        if not self.quiet:
+            dt = time.perf_counter() - self.t0
+            print(f"[{self.i}/{self.steps} {dt:6.1f}s] {what}", file=sys.stderr, flush=True)
+
+
+def run_score(args: argparse.Namespace) -> str:
+    """Fit (or load) a scorecard, score the transactions, write the table, return the summary."""
+    from custloyalty.scorecard import LoyaltyScorecard
+
+    progress = _Progress(args.quiet, 5)
+    progress(f"reading {args.transactions}")
+    tx = _read_table(args.transactions, "transactions")
+    surveys = None
+    if args.surveys:
+        progress(f"reading {args.surveys}")
+        surveys = _read_table(args.surveys, "surveys")
+    else:
+        progress("no surveys given: transaction indicators only")
+    columns = {
+        k: v
+        for k, v in {
+            "customer": args.customer,
+            "time": args.time,
+            "amount": args.amount,
+            "survey_customer": args.survey_customer,
+        }.items()
+        if v is not None
+    }
+    if args.load_state:
+        progress(f"loading fitted scorecard {args.load_state}")
+        card = LoyaltyScorecard.from_dict(json.loads(Path(args.load_state).read_text()))
+    else:
+        config = _read_config(args.config) if args.config else {}
+        config.update(columns)
+        card = LoyaltyScorecard.from_dict(config)
+        progress(f"fitting {card!r}")
+        card.fit(tx, surveys, observation_end=args.observation_end)
+    progress("scoring customers")
+    result = card.score(tx, surveys, observation_end=args.observation_end)
+    if args.save_state:
+        Path(args.save_state).write_text(card.to_json(), encoding="utf-8")
+    table = result.customers.copy()
+    table["tier"] = table["tier"].astype(str)
+    if args.output:
+        out = Path(args.output)
+        if out.suffix.lower() in (".parquet", ".pq"):
+            table.to_parquet(out)
+        else:
+            table.to_csv(out)
+        progress(f"wrote {len(table):,} customers to {out}")
+    else:
+        progress("no --output given: per-customer table not written")
+    return _base_block("Loyalty scorecard", result.summary, result.weights)
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -89,6 +267,24 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="run the evaluation on the bundled CDNOW and ECSI data")
+    score = sub.add_parser(
+        "score",
+        help="score customers from a transactions file (CSV or Parquet)",
+        description="Fit a loyalty scorecard and score every customer: writes the "
+        "per-customer table and prints the base summary.",
+    )
+    score.add_argument("transactions", help="transactions file (.csv, .csv.gz, .tsv, .parquet)")
+    score.add_argument("--surveys", help="survey answers file, one row per answer")
+    score.add_argument("--config", help="scorecard configuration (.toml, .json, .yaml)")
+    score.add_argument("-o", "--output", help="per-customer table to write (.csv or .parquet)")
+    score.add_argument("--observation-end", help="end of the observation window (YYYY-MM-DD)")
+    score.add_argument("--customer", help="customer id column (default customer_id)")
+    score.add_argument("--time", help="purchase date column (default date)")
+    score.add_argument("--amount", help="purchase value column (default amount)")
+    score.add_argument("--survey-customer", help="customer id column of the surveys")
+    score.add_argument("--save-state", help="write the fitted scorecard to this JSON file")
+    score.add_argument("--load-state", help="score with a fitted scorecard saved earlier")
+    score.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     return parser
 
 
@@ -99,8 +295,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "demo":
             print(run_demo())
-    except (CustLoyaltyError, OSError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        elif args.command == "score":
+            print(run_score(args))
+    except (CustLoyaltyError, OSError, ValueError, KeyError, ImportError) as exc:
+        text = str(exc).strip().strip("'\"")
+        first = text.splitlines()[0] if text else type(exc).__name__
         print(f"custloyalty: error: {first}", file=sys.stderr)
         return 2
     return 0
