@@ -6,5 +6,6 @@ Fitted by maximum likelihood on log-parameters; see the *Churn and value models*
 from __future__ import annotations
 
 from custloyalty.models._base import compress
+from custloyalty.models._beta_geo import BetaGeo
 
-__all__ = ["compress"]
+__all__ = ["BetaGeo", "compress"]

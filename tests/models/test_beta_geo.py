@@ -1,0 +1,300 @@
+"""Tests of the BG/NBD model."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy import special
+from scipy.optimize import approx_fprime
+
+from custloyalty.errors import ConvergenceWarning, NotFittedError, ValidationError
+from custloyalty.models import BetaGeo
+from custloyalty.models._base import compress
+from custloyalty.models._beta_geo import _sample_summary
+
+FHL = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+
+
+@pytest.fixture(scope="module")
+def bg_cdnow(cdnow_sample_summary: pd.DataFrame) -> BetaGeo:
+    return BetaGeo().fit(cdnow_sample_summary)
+
+
+def _model(params: dict[str, float] = FHL) -> BetaGeo:
+    return BetaGeo.from_dict({"params": params})
+
+
+@pytest.mark.reference
+def test_cdnow_reference(bg_cdnow: BetaGeo) -> None:
+    # Fader, Hardie & Lee (2005), Marketing Science 24(2), section 4: CDNOW 1/10 sample,
+    # 2357 customers, 39-week calibration (to 1997-09-30) in weeks:
+    # r = 0.243, alpha = 4.414, a = 0.793, b = 2.426, LL = -9582.4.
+    got = {k: round(v, 3) for k, v in bg_cdnow.params_.items()}
+    assert got == FHL
+    assert bg_cdnow.log_likelihood_ == pytest.approx(-9582.43, abs=0.01)
+    assert bg_cdnow.n_obs_ == 2357
+    assert bg_cdnow.converged_
+    assert list(bg_cdnow.params_) == ["r", "alpha", "a", "b"]
+    # standard errors are positive and finite
+    assert all(np.isfinite(v) and v > 0 for v in bg_cdnow.standard_errors_.values())
+
+
+@pytest.mark.reference
+def test_cdnow_expected_purchases_new_reference(bg_cdnow: BetaGeo) -> None:
+    # FHL (2005) eq. (9) evaluated directly with scipy's hyp2f1 (no Euler transform).
+    r, alpha, a, b = (bg_cdnow.params_[k] for k in ("r", "alpha", "a", "b"))
+    t = np.array([1.0, 39.0, 78.0])
+    direct = (
+        (a + b - 1)
+        / (a - 1)
+        * (1 - (alpha / (alpha + t)) ** r * special.hyp2f1(r, b, a + b - 1, t / (alpha + t)))
+    )
+    np.testing.assert_allclose(bg_cdnow.expected_purchases_new(t), direct, rtol=1e-10)
+
+
+def test_conditional_expectation_matches_direct_formula() -> None:
+    bg = _model()
+    r, alpha, a, b = FHL.values()
+    x = np.array([0, 1, 2, 5, 10.0])
+    tx = np.array([0, 5, 30, 35, 38.0])
+    t_obs = np.full(5, 38.0)
+    t = 39.0
+    num = (a + b + x - 1) / (a - 1)
+    num = num * (
+        1
+        - ((alpha + t_obs) / (alpha + t_obs + t)) ** (r + x)
+        * special.hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + t_obs + t))
+    )
+    den = 1 + (x > 0) * a / (b + x - 1) * ((alpha + t_obs) / (alpha + tx)) ** (r + x)
+    got = bg.expected_purchases(t, frequency=x, recency=tx, T=t_obs).to_numpy()
+    np.testing.assert_allclose(got, num / den, rtol=1e-10)
+
+
+def test_gradient_matches_finite_differences(cdnow_sample_summary: pd.DataFrame) -> None:
+    s = cdnow_sample_summary
+    rows, w, _ = compress(s["frequency"], s["recency"], s["T"])
+    bg = BetaGeo()
+    for x0 in (np.log([0.3, 4.0, 0.8, 2.5]), np.log([2.0, 0.5, 3.0, 0.3])):
+
+        def f(x: np.ndarray) -> float:
+            return bg._negll_and_grad(x, rows[:, 0], rows[:, 1], rows[:, 2], w)[0]
+
+        grad = bg._negll_and_grad(x0, rows[:, 0], rows[:, 1], rows[:, 2], w)[1]
+        np.testing.assert_allclose(grad, approx_fprime(x0, f, 1e-6), rtol=1e-4, atol=1e-3)
+
+
+def test_predictions_aligned_and_named(
+    bg_cdnow: BetaGeo, cdnow_sample_summary: pd.DataFrame
+) -> None:
+    s = cdnow_sample_summary
+    p = bg_cdnow.p_alive(s)
+    e = bg_cdnow.expected_purchases(10, s)
+    assert p.name == "p_alive"
+    assert e.name == "expected_purchases"
+    assert p.index.equals(s.index)
+    assert e.index.equals(s.index)
+    # arrays give the same values
+    arr = bg_cdnow.p_alive(frequency=s["frequency"], recency=s["recency"], T=s["T"])
+    np.testing.assert_array_equal(arr.to_numpy(), p.to_numpy())
+    # renamed columns
+    renamed = s.rename(columns={"frequency": "f", "recency": "r", "T": "age"})
+    again = bg_cdnow.p_alive(renamed, frequency="f", recency="r", T="age")
+    np.testing.assert_array_equal(again.to_numpy(), p.to_numpy())
+
+
+def test_expected_purchases_new_matches_pmf_mean() -> None:
+    bg = _model()
+    n = np.arange(0, 3000)
+    pmf = bg.probability_of_n_purchases(39.0, n)
+    assert isinstance(pmf, np.ndarray)
+    assert pmf.sum() == pytest.approx(1.0, abs=1e-9)
+    assert (pmf * n).sum() == pytest.approx(bg.expected_purchases_new(39.0), rel=1e-6)
+    assert isinstance(bg.probability_of_n_purchases(3.0, 1), float)
+
+
+def test_p_alive_closed_form() -> None:
+    bg = _model()
+    r, alpha, a, b = FHL.values()
+    got = bg.p_alive(frequency=[3], recency=[20.0], T=[38.0]).iloc[0]
+    want = 1 / (1 + a / (b + 3 - 1) * ((alpha + 38) / (alpha + 20)) ** (r + 3))
+    assert got == pytest.approx(want, rel=1e-12)
+
+
+def test_extreme_inputs_are_finite() -> None:
+    # frequency in the thousands, T in the tens of thousands (days): no overflow, no NaN
+    bg = _model()
+    f = np.array([0, 1, 2500, 5000, 5000, 9000])
+    r = np.array([0.0, 10.0, 20000.0, 29990.0, 30000.0, 45000.0])
+    t = np.array([50000.0, 30000.0, 30000.0, 30000.0, 30000.0, 45000.0])
+    for vals in (
+        bg.p_alive(frequency=f, recency=r, T=t),
+        bg.expected_purchases(365.0, frequency=f, recency=r, T=t),
+    ):
+        assert np.all(np.isfinite(vals.to_numpy()))
+    e = bg.expected_purchases(365.0, frequency=f, recency=r, T=t).to_numpy()
+    assert e[4] > 0  # a very frequent, recently active customer keeps buying
+    t_obs = np.random.default_rng(2).uniform(1000, 30000, 3000)
+    sim = _sample_summary({"r": 2.0, "alpha": 3.0, "a": 0.8, "b": 20.0}, t_obs, seed=1)
+    assert sim["frequency"].max() > 5000
+    fit = BetaGeo().fit(sim)
+    assert np.isfinite(fit.log_likelihood_)
+    assert fit.params_["r"] == pytest.approx(2.0, rel=0.1)
+    assert fit.params_["b"] == pytest.approx(20.0, rel=0.3)
+
+
+def test_simulated_parameters_recovered() -> None:
+    sim = _sample_summary(FHL, np.full(100_000, 39.0), seed=1)
+    fit = BetaGeo().fit(sim)
+    for k, v in FHL.items():
+        assert fit.params_[k] == pytest.approx(v, abs=4 * fit.standard_errors_[k])
+
+
+def test_flat_likelihood_warns() -> None:
+    # data far from the model (no dropout at all): a and b run off along a ridge
+    rng = np.random.default_rng(0)
+    n = 400
+    freq = rng.integers(0, 4000, n).astype(float)
+    big_t = rng.uniform(1000, 40000, n)
+    rec = np.where(freq > 0, big_t * rng.uniform(0, 1, n), 0.0)
+    with pytest.warns(ConvergenceWarning, match="BetaGeo: the optimiser stopped"):
+        fit = BetaGeo().fit(frequency=freq, recency=rec, T=big_t)
+    assert not fit.converged_
+
+
+summaries = st.integers(1, 30).flatmap(
+    lambda n: st.tuples(
+        st.lists(st.integers(0, 50), min_size=n, max_size=n),
+        st.lists(st.floats(0, 1), min_size=n, max_size=n),
+        st.lists(st.floats(0.5, 500), min_size=n, max_size=n),
+    )
+)
+
+
+@given(summaries, st.floats(0.0, 200.0), st.floats(0.0, 200.0))
+def test_property_bounds_and_monotone(data: tuple, t1: float, t2: float) -> None:
+    f, u, t = (np.asarray(v, dtype=float) for v in data)
+    rec = np.where(f > 0, u * t, 0.0)
+    bg = _model()
+    p = bg.p_alive(frequency=f, recency=rec, T=t).to_numpy()
+    assert np.all((p >= 0) & (p <= 1))
+    assert np.all(p[f == 0] == 1.0)
+    lo, hi = sorted((t1, t2))
+    e_lo = bg.expected_purchases(lo, frequency=f, recency=rec, T=t).to_numpy()
+    e_hi = bg.expected_purchases(hi, frequency=f, recency=rec, T=t).to_numpy()
+    assert np.all(e_lo >= 0)
+    assert np.all(e_hi >= e_lo - 1e-12)
+    new = bg.expected_purchases_new(np.array([lo, hi]))
+    assert isinstance(new, np.ndarray)
+    assert new[0] >= 0
+    assert new[1] >= new[0] - 1e-12
+
+
+def test_compressed_weighted_fit_equals_expanded(cdnow_sample_summary: pd.DataFrame) -> None:
+    s = cdnow_sample_summary
+    rows, w, inv = compress(s["frequency"], s["recency"], s["T"])
+    assert rows.shape[0] < len(s)
+    np.testing.assert_array_equal(rows[inv], s[["frequency", "recency", "T"]].to_numpy())
+    full = BetaGeo().fit(s)
+    comp = BetaGeo().fit(frequency=rows[:, 0], recency=rows[:, 1], T=rows[:, 2], weights=w)
+    for k in full.params_:
+        assert comp.params_[k] == pytest.approx(full.params_[k], rel=1e-6)
+    assert comp.log_likelihood_ == pytest.approx(full.log_likelihood_, rel=1e-9)
+
+
+@given(st.lists(st.integers(1, 4), min_size=12, max_size=12))
+def test_property_integer_weights_equal_repeated_rows(reps: list[int]) -> None:
+    base = pd.DataFrame(
+        {
+            "frequency": [0, 1, 2, 3, 0, 5, 1, 7, 2, 0, 4, 9],
+            "recency": [0, 3.0, 10, 20, 0, 30, 1, 35, 25, 0, 12, 38],
+            "T": [40, 38.0, 36, 39, 20, 39, 10, 38, 30, 5, 39, 39],
+        }
+    )
+    w = np.asarray(reps, dtype=float)
+    weighted = BetaGeo().fit(base, weights=w)
+    expanded = base.loc[base.index.repeat(reps)].sample(frac=1, random_state=1)
+    plain = BetaGeo().fit(expanded)
+    for k in plain.params_:
+        assert weighted.params_[k] == pytest.approx(plain.params_[k], rel=1e-6)
+
+
+def test_weights_of_ones_and_row_order(cdnow_sample_summary: pd.DataFrame) -> None:
+    s = cdnow_sample_summary
+    a = BetaGeo().fit(s)
+    b = BetaGeo().fit(s.iloc[::-1], weights=np.ones(len(s)))
+    assert a.params_ == pytest.approx(b.params_, rel=1e-9)
+
+
+def test_round_trip_json(bg_cdnow: BetaGeo, cdnow_sample_summary: pd.DataFrame) -> None:
+    d = json.loads(json.dumps(bg_cdnow.to_dict()))
+    assert d["model"] == "BetaGeo"
+    assert set(d) >= {"params", "log_likelihood", "standard_errors", "n_obs", "converged"}
+    again = BetaGeo.from_dict(d)
+    assert again.params_ == bg_cdnow.params_
+    assert again.log_likelihood_ == bg_cdnow.log_likelihood_
+    pd.testing.assert_series_equal(
+        again.p_alive(cdnow_sample_summary), bg_cdnow.p_alive(cdnow_sample_summary)
+    )
+    assert "BetaGeo(r=0.2426" in repr(bg_cdnow)
+    assert list(bg_cdnow.summary.columns) == ["estimate", "se", "ci_low", "ci_high"]
+
+
+def test_not_fitted() -> None:
+    bg = BetaGeo()
+    assert repr(bg) == "BetaGeo(not fitted)"
+    with pytest.raises(NotFittedError, match="not fitted"):
+        bg.p_alive(frequency=[1], recency=[1.0], T=[2.0])
+    with pytest.raises(NotFittedError):
+        bg.expected_purchases_new(1.0)
+    with pytest.raises(NotFittedError):
+        bg.to_dict()
+
+
+def test_from_dict_rejects_bad_params() -> None:
+    with pytest.raises(ValidationError, match="exactly the keys"):
+        BetaGeo.from_dict({"params": {"r": 1.0}})
+    with pytest.raises(ValidationError, match="model 'GammaGamma'"):
+        BetaGeo.from_dict({"model": "GammaGamma", "params": FHL})
+    with pytest.raises(ValidationError, match="> 0"):
+        BetaGeo.from_dict({"params": {**FHL, "a": -1.0}})
+
+
+def test_validation_messages() -> None:
+    bad = pd.DataFrame({"frequency": [1, -1, 2.5], "recency": [1.0, 0.0, 1.0], "T": [2.0] * 3})
+    with pytest.raises(ValidationError, match=r"'frequency' has 2 negative or non-integer"):
+        BetaGeo().fit(bad)
+    bad = pd.DataFrame({"frequency": [1, 1], "recency": [3.0, 1.0], "T": [2.0, 2.0]})
+    with pytest.raises(ValidationError, match=r"'recency' has 1 greater-than-T value \(rows 0\)"):
+        BetaGeo().fit(bad)
+    bad = pd.DataFrame({"frequency": [1, 1], "recency": [0.0, 0.0], "T": [0.0, 2.0]})
+    with pytest.raises(ValidationError, match="'T' has 1 non-positive"):
+        BetaGeo().fit(bad)
+    with pytest.raises(ValidationError, match="not found"):
+        BetaGeo().fit(pd.DataFrame({"freq": [1], "recency": [0.0], "T": [1.0]}))
+    with pytest.raises(ValidationError, match="same length"):
+        BetaGeo().fit(frequency=[1, 2], recency=[0.0], T=[1.0])
+    with pytest.raises(ValidationError, match="needs a customer summary"):
+        BetaGeo().fit()
+    with pytest.raises(ValidationError, match="negative values"):
+        BetaGeo().fit(frequency=[1, 2], recency=[0.0, 1.0], T=[1.0, 2.0], weights=[1, -1])
+    with pytest.raises(ValidationError, match="t must be >= 0"):
+        _model().expected_purchases(-1, frequency=[1], recency=[0.0], T=[1.0])
+
+
+def test_nan_policy_omit_and_input_untouched() -> None:
+    df = _sample_summary(FHL, np.full(500, 39.0), seed=3)
+    df["frequency"] = df["frequency"].astype(float)
+    df.loc[[3, 7], "frequency"] = np.nan
+    before = df.copy()
+    with pytest.raises(ValidationError, match=r"'frequency' has 2 missing \(NaN\) values"):
+        BetaGeo().fit(df)
+    fit = BetaGeo().fit(df, nan_policy="omit")
+    assert fit.n_obs_ == 498
+    ref = BetaGeo().fit(df.drop(index=[3, 7]))
+    assert fit.params_ == pytest.approx(ref.params_, rel=1e-9)
+    pd.testing.assert_frame_equal(df, before)
