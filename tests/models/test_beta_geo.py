@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import special
 from scipy.optimize import approx_fprime
@@ -206,17 +206,13 @@ def test_compressed_weighted_fit_equals_expanded(cdnow_sample_summary: pd.DataFr
     assert comp.log_likelihood_ == pytest.approx(full.log_likelihood_, rel=1e-9)
 
 
-@given(st.lists(st.integers(1, 4), min_size=12, max_size=12))
-def test_property_integer_weights_equal_repeated_rows(reps: list[int]) -> None:
-    base = pd.DataFrame(
-        {
-            "frequency": [0, 1, 2, 3, 0, 5, 1, 7, 2, 0, 4, 9],
-            "recency": [0, 3.0, 10, 20, 0, 30, 1, 35, 25, 0, 12, 38],
-            "T": [40, 38.0, 36, 39, 20, 39, 10, 38, 30, 5, 39, 39],
-        }
-    )
-    w = np.asarray(reps, dtype=float)
-    weighted = BetaGeo().fit(base, weights=w)
+@settings(max_examples=20)
+@given(st.integers(0, 2**32 - 1))
+def test_property_integer_weights_equal_repeated_rows(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    base = _sample_summary(FHL, rng.uniform(20, 39, 300).round(), seed=seed)
+    reps = rng.integers(1, 5, len(base))
+    weighted = BetaGeo().fit(base, weights=reps.astype(float))
     expanded = base.loc[base.index.repeat(reps)].sample(frac=1, random_state=1)
     plain = BetaGeo().fit(expanded)
     for k in plain.params_:
