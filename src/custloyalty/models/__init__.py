@@ -7,5 +7,7 @@ from __future__ import annotations
 
 from custloyalty.models._base import compress
 from custloyalty.models._beta_geo import BetaGeo
+from custloyalty.models._gamma_gamma import GammaGamma
+from custloyalty.models._shifted_beta_geo import ShiftedBetaGeo
 
-__all__ = ["BetaGeo", "compress"]
+__all__ = ["BetaGeo", "GammaGamma", "ShiftedBetaGeo", "compress"]
