@@ -1,5 +1,21 @@
-"""segmentation (being written)."""
+"""Client tiering: RFM scores and segments, value tiers, membership tiers, tier migration."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from custloyalty.segmentation._rfm import (
+    RFM_PRESETS,
+    RFMScorer,
+    SegmentRule,
+    rfm_scores,
+    rfm_segments,
+)
+from custloyalty.segmentation._value import value_tiers
+
+__all__ = [
+    "RFM_PRESETS",
+    "RFMScorer",
+    "SegmentRule",
+    "rfm_scores",
+    "rfm_segments",
+    "value_tiers",
+]

@@ -1,0 +1,85 @@
+"""Tests of value_tiers (ABC / Pareto, customer-share quantiles, thresholds)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from custloyalty.errors import ValidationError
+from custloyalty.segmentation import value_tiers
+
+values_st = st.lists(st.integers(0, 1000), min_size=1, max_size=80).filter(lambda v: sum(v) > 0)
+
+
+def test_cdnow_abc_a_tier_holds_80_percent(cdnow_master_summary: pd.DataFrame) -> None:
+    revenue = cdnow_master_summary["total_amount"]
+    tiers = value_tiers(revenue, method="abc", shares=(0.8, 0.15, 0.05))
+    share = revenue.groupby(tiers, observed=False).sum() / revenue.sum()
+    assert 0.78 <= share["A"] <= 0.82
+    assert share["A"] >= 0.8  # the customer crossing 80 % stays in A
+    # A is the smallest group: the Pareto concentration of CDNOW
+    counts = tiers.value_counts()
+    assert counts["A"] < counts["B"]
+    assert list(tiers.cat.categories) == ["A", "B", "C"]
+    assert tiers.cat.ordered
+
+
+def test_by_hand() -> None:
+    v = pd.Series([500.0, 300.0, 100.0, 60.0, 30.0, 10.0], index=list("uvwxyz"))
+    assert value_tiers(v).tolist() == ["A", "A", "B", "B", "C", "C"]
+    assert value_tiers(v, shares=(0.5, 0.5)).tolist() == ["A", "B", "B", "B", "B", "B"]
+    q = value_tiers(v, method="quantile", shares=(0.5, 0.5), labels=["top", "rest"])
+    assert q.tolist() == ["top", "top", "top", "rest", "rest", "rest"]
+    t = value_tiers(v, method="thresholds", thresholds=(300, 30))
+    assert t.tolist() == ["A", "A", "B", "B", "B", "C"]
+    assert t.index.equals(v.index)
+    assert t.name == "tier"
+
+
+def test_ties_share_a_tier() -> None:
+    v = np.array([10.0, 10.0, 10.0, 10.0, 1.0])
+    assert value_tiers(v, method="quantile", shares=(0.5, 0.5)).tolist() == ["A"] * 4 + ["B"]
+
+
+def test_nan_policy_and_errors() -> None:
+    v = pd.Series([1.0, np.nan, 3.0], index=["a", "b", "c"])
+    with pytest.raises(ValidationError, match="missing"):
+        value_tiers(v)
+    assert value_tiers(v, nan_policy="omit").index.tolist() == ["a", "c"]
+    with pytest.raises(ValidationError, match="negative"):
+        value_tiers([1.0, -2.0])
+    with pytest.raises(ValidationError, match="sum to 0"):
+        value_tiers([0.0, 0.0])
+    with pytest.raises(ValidationError, match="sum to 1"):
+        value_tiers([1.0, 2.0], shares=(0.5, 0.4))
+    with pytest.raises(ValidationError, match="decreasing"):
+        value_tiers([1.0, 2.0], method="thresholds", thresholds=(1, 5))
+    with pytest.raises(ValidationError, match="thresholds"):
+        value_tiers([1.0, 2.0], method="thresholds")
+    with pytest.raises(ValidationError, match="labels"):
+        value_tiers([1.0, 2.0], labels=["x", "y"])
+    with pytest.raises(ValidationError, match="method"):
+        value_tiers([1.0, 2.0], method="pareto")
+
+
+@given(
+    values_st, st.sampled_from(["abc", "quantile", "thresholds"]), st.randoms(use_true_random=False)
+)
+def test_properties(v: list[int], method: str, rnd) -> None:
+    kw = {"thresholds": (500, 100)} if method == "thresholds" else {}
+    x = pd.Series(np.asarray(v, dtype=float), index=[f"c{i}" for i in range(len(v))])
+    t = value_tiers(x, method=method, **kw)
+    codes = t.cat.codes.to_numpy()
+    # monotone: a larger value never gets a worse tier (codes count from the best tier)
+    order = np.argsort(-x.to_numpy(), kind="stable")
+    assert np.all(np.diff(codes[order]) >= 0)
+    # row order does not matter
+    perm = list(range(len(v)))
+    rnd.shuffle(perm)
+    pd.testing.assert_series_equal(value_tiers(x.iloc[perm], method=method, **kw).loc[x.index], t)
+    if method == "abc":
+        a = x[t == "A"].sum() / x.sum()
+        assert a >= 0.8 - 1e-12
