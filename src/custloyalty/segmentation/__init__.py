@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from custloyalty.segmentation._migration import TierMigrationResult, tier_migration
+from custloyalty.segmentation._profile import segment_profile
 from custloyalty.segmentation._rfm import (
     RFM_PRESETS,
     RFMScorer,
@@ -15,7 +17,10 @@ __all__ = [
     "RFM_PRESETS",
     "RFMScorer",
     "SegmentRule",
+    "TierMigrationResult",
     "rfm_scores",
     "rfm_segments",
+    "segment_profile",
+    "tier_migration",
     "value_tiers",
 ]
