@@ -1,0 +1,146 @@
+r"""Customer lifetime value from a transaction model and a spend model."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from custloyalty._frames import as_frame
+from custloyalty._validation import check_option, check_positive
+from custloyalty.errors import ValidationError
+from custloyalty.models._base import _rft_inputs, compress
+from custloyalty.models._gamma_gamma import GammaGamma
+from custloyalty.summary import TIME_UNITS
+
+__all__ = ["clv"]
+
+#: Length of a month in days (the unit of ``time`` and ``discount_rate`` in :func:`clv`).
+_MONTH_DAYS = 365.25 / 12.0
+
+
+class _TransactionModelLike(Protocol):
+    def expected_purchases(
+        self, t: Any, data: Any = ..., *, frequency: Any = ..., recency: Any = ..., T: Any = ...
+    ) -> pd.Series: ...
+
+
+def clv(
+    transaction_model: _TransactionModelLike,
+    spend_model: GammaGamma,
+    data: Any,
+    /,
+    *,
+    time: int = 12,
+    discount_rate: float = 0.01,
+    freq: str = "W",
+    margin: float = 1.0,
+    frequency: str = "frequency",
+    recency: str = "recency",
+    T: str = "T",
+    monetary: str = "monetary",
+) -> pd.Series:
+    r"""Return each customer's discounted expected value over the next ``time`` months.
+
+    Combines a fitted transaction model (:class:`BetaGeo` or :class:`ParetoNBD`: how many
+    purchases, given the history) with a fitted :class:`GammaGamma` (how much per purchase),
+    the approach of lifetimes' ``customer_lifetime_value``. See the *Churn and value models*
+    guide.
+
+    Parameters
+    ----------
+    transaction_model
+        Fitted model with ``expected_purchases(t, frequency=, recency=, T=)``.
+    spend_model
+        Fitted :class:`GammaGamma`.
+    data
+        Customer summary with frequency, recency, T and monetary columns (e.g.
+        :func:`custloyalty.rfm_summary`), one row per customer.
+    time
+        Horizon in months (integer >= 1), default 12.
+    discount_rate
+        Monthly discount rate, >= 0 (default 0.01, i.e. about 12.7% a year).
+    freq
+        Time unit of the summary and the models: ``"D"``, ``"W"`` (default), ``"M"``, ``"Q"``,
+        ``"Y"`` or ``"h"`` (as in :func:`custloyalty.rfm_summary`); a month is 365.25/12 days.
+    margin
+        Profit margin applied to spend, > 0 (default 1: revenue).
+    frequency, recency, T, monetary
+        Column names in ``data``.
+
+    Returns
+    -------
+    pandas.Series
+        ``clv`` >= 0 per customer, aligned to the index of ``data``, in the currency of
+        ``monetary``; increasing in ``time`` and ``margin``, decreasing in ``discount_rate``.
+
+    Raises
+    ------
+    NotFittedError
+        A model is not fitted.
+    ValidationError
+        Invalid summary or options.
+
+    See Also
+    --------
+    BetaGeo.expected_purchases, GammaGamma.expected_spend
+
+    Notes
+    -----
+    With :math:`u` the number of model time units in a month, :math:`d` the monthly discount
+    rate, :math:`m` the margin and :math:`E[Y_i(t)]` the expected purchases of customer
+    :math:`i` in the next :math:`t` units,
+
+    $$\mathrm{CLV}_i = m\,E[Z_i]\sum_{k=1}^{\text{time}}
+    \frac{E[Y_i(k u)] - E[Y_i((k-1) u)]}{(1+d)^{k}}$$
+
+    where :math:`E[Z_i]` is the Gamma-Gamma conditional mean spend. Purchases of month
+    :math:`k` are discounted as if paid at its end. lifetimes uses :math:`u = 4.345` weeks
+    (instead of :math:`30.4375/7 = 4.348`) and 30 days per month, so its values differ by
+    about 0.1%. Identical (frequency, recency, T) rows are evaluated once.
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2005). RFM and CLV: Using iso-value curves
+    for customer base analysis. *Journal of Marketing Research*, 42(4), 415-430.
+    https://doi.org/10.1509/jmkr.2005.42.4.415
+
+    Examples
+    --------
+    >>> from custloyalty import rfm_summary
+    >>> from custloyalty.datasets import load_cdnow
+    >>> from custloyalty.models import BetaGeo, GammaGamma, clv
+    >>> summary = rfm_summary(load_cdnow("sample"), observation_end="1997-09-30", time_unit="W")
+    >>> bg, gg = BetaGeo().fit(summary), GammaGamma().fit(summary)
+    >>> clv(bg, gg, summary, time=12, discount_rate=0.01, freq="W").round(2).head(3)
+    customer_id
+    1    36.30
+    2     4.64
+    3     8.35
+    Name: clv, dtype: float64
+    """
+    func = "clv"
+    if isinstance(time, bool) or not isinstance(time, int | np.integer) or time < 1:
+        msg = f"The 'time' parameter of clv must be an integer number of months >= 1; got {time!r}."
+        raise ValidationError(msg)
+    d = check_positive(discount_rate, "discount_rate", func=func, strict=False)
+    mg = check_positive(margin, "margin", func=func)
+    unit = check_option(freq, "freq", tuple(TIME_UNITS), func=func)
+    per_month = _MONTH_DAYS / TIME_UNITS[unit]
+    df = as_frame(data)
+    rft = _rft_inputs(df, frequency=frequency, recency=recency, T=T, func=func)
+    spend = spend_model.expected_spend(df, frequency=frequency, monetary=monetary).to_numpy()
+    rows, _, inverse = compress(rft.frequency, rft.recency, rft.T)
+    f_u, r_u, t_u = rows[:, 0], rows[:, 1], rows[:, 2]
+    months = np.arange(1, int(time) + 1)
+    total = np.zeros(rows.shape[0])
+    previous = np.zeros(rows.shape[0])
+    for k in months:  # a loop over months (<= time), vectorised over customers
+        cum = transaction_model.expected_purchases(
+            float(k * per_month), frequency=f_u, recency=r_u, T=t_u
+        ).to_numpy()
+        total += (cum - previous) / (1.0 + d) ** k
+        previous = cum
+    value = mg * spend * total[inverse]
+    return pd.Series(value, index=df.index, name="clv")

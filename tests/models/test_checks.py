@@ -1,0 +1,80 @@
+"""Tests of the model checks (calibration vs holdout, cumulative purchases)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from custloyalty import rfm_summary
+from custloyalty.errors import ValidationError
+from custloyalty.models import BetaGeo, calibration_holdout, cumulative_purchases
+
+
+@pytest.fixture(scope="module")
+def tx(cdnow_sample_raw: pd.DataFrame) -> pd.DataFrame:
+    return cdnow_sample_raw.assign(date=cdnow_sample_raw["date"].astype(str))
+
+
+@pytest.fixture(scope="module")
+def split(tx: pd.DataFrame) -> pd.DataFrame:
+    return rfm_summary(
+        tx, calibration_end="1997-09-30", observation_end="1998-06-30", time_unit="W"
+    )
+
+
+@pytest.fixture(scope="module")
+def bg(cdnow_sample_summary: pd.DataFrame) -> BetaGeo:
+    return BetaGeo().fit(cdnow_sample_summary)
+
+
+def test_calibration_holdout(bg: BetaGeo, split: pd.DataFrame) -> None:
+    out = calibration_holdout(bg, split)
+    assert list(out.columns) == ["n_customers", "actual", "expected"]
+    assert out.index.name == "frequency"
+    assert out["n_customers"].sum() == len(split)
+    group = split["frequency"].clip(upper=7)
+    pd.testing.assert_series_equal(
+        out["actual"],
+        split.groupby(group)["frequency_holdout"].mean().rename("actual").astype(float),
+        check_index_type=False,
+    )
+    e = bg.expected_purchases(split["duration_holdout"].iloc[0], split)
+    np.testing.assert_allclose(out["expected"].to_numpy(), e.groupby(group).mean().to_numpy())
+    # per-customer durations take the unpooled path and agree
+    varied = split.assign(duration_holdout=split["duration_holdout"] + 0.0)
+    varied.iloc[0, varied.columns.get_loc("duration_holdout")] += 1e-9
+    out2 = calibration_holdout(bg, varied)
+    np.testing.assert_allclose(out2["expected"], out["expected"], rtol=1e-6)
+    assert len(calibration_holdout(bg, split, max_frequency=3)) == 4
+    with pytest.raises(ValidationError, match="max_frequency"):
+        calibration_holdout(bg, split, max_frequency=0)
+    with pytest.raises(ValidationError, match="not found"):
+        calibration_holdout(bg, split.drop(columns="frequency_holdout"))
+
+
+@pytest.mark.reference
+def test_cumulative_purchases(bg: BetaGeo, tx: pd.DataFrame, split: pd.DataFrame) -> None:
+    cum = cumulative_purchases(bg, tx, calibration_end="1997-09-30", observation_end="1998-06-30")
+    assert list(cum.columns) == ["date", "actual", "expected", "holdout"]
+    assert len(cum) == 78  # FHL (2005) Figure 2: 78 weeks
+    # the actual count at week 39 / 78 equals the summaries' repeat purchases
+    assert cum.loc[39, "actual"] == split["frequency"].sum()
+    assert cum.loc[78, "actual"] == split["frequency"].sum() + split["frequency_holdout"].sum()
+    assert cum.loc[39, "date"] == pd.Timestamp("1997-09-30")
+    assert not cum.loc[39, "holdout"]
+    assert cum.loc[40, "holdout"]
+    assert np.all(np.diff(cum["expected"]) >= 0)
+    assert np.all(np.diff(cum["actual"]) >= 0)
+    # expected at week 39 is the sum of E[X(T_i)] over the calibration summary
+    want = np.sum(bg.expected_purchases_new(split["T"].to_numpy()))
+    assert cum.loc[39, "expected"] == pytest.approx(want, rel=1e-12)
+    # the model tracks the data within 5% at the end of the holdout (FHL 2005, Figure 2)
+    assert cum.loc[78, "expected"] == pytest.approx(cum.loc[78, "actual"], rel=0.05)
+
+
+def test_cumulative_purchases_errors(bg: BetaGeo, tx: pd.DataFrame) -> None:
+    with pytest.raises(ValidationError, match="time_unit"):
+        cumulative_purchases(bg, tx, time_unit="fortnight")
+    with pytest.raises(ValidationError, match="less than one"):
+        cumulative_purchases(bg, tx, observation_end="1997-01-02")
