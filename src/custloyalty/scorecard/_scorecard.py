@@ -36,6 +36,7 @@ from custloyalty.scorecard._weights import (
     entropy_weights,
     fixed_weights,
 )
+from custloyalty.segmentation import TierMigrationResult, tier_migration
 from custloyalty.summary import rfm_summary
 
 __all__ = [
@@ -859,9 +860,9 @@ class ScorecardComparison(Result):
     over the customers present in both results."""
     base: pd.DataFrame
     """Base-level summary values before, after and their change."""
-    migration: pd.DataFrame
-    """Tier migration counts: rows tier before (plus ``"new"``), columns tier after (plus
-    ``"lost"``)."""
+    migration: TierMigrationResult
+    """Tier migration (:func:`custloyalty.segmentation.tier_migration`): counts and row shares,
+    rows = tier before plus ``"(new)"``, columns = tier after plus ``"(churned)"``."""
     movements: dict[str, int]
     """Customers upgraded, downgraded, unchanged, new and lost."""
     by_tier: pd.DataFrame
@@ -930,21 +931,13 @@ def compare(before: ScorecardResult, after: ScorecardResult, /) -> ScorecardComp
         index=keys,
     )
     base["change"] = base["after"] - base["before"]
-    labels = list(a["tier"].cat.categories)
-    tb = a["tier"].astype(object).reindex(a.index.union(b.index)).fillna("new")
-    ta = b["tier"].astype(object).reindex(a.index.union(b.index)).fillna("lost")
-    migration = pd.crosstab(tb.rename("before"), ta.rename("after"))
-    migration = migration.reindex(index=[*labels, "new"], columns=[*labels, "lost"], fill_value=0)
-    rank = {t: i for i, t in enumerate(labels)}
-    both = tb.index[tb.isin(labels) & ta.isin(labels)]
-    rb = tb[both].map(rank).to_numpy()
-    ra = ta[both].map(rank).to_numpy()
+    migration = tier_migration(a["tier"], b["tier"], order=list(a["tier"].cat.categories))
     movements = {
-        "upgraded": int((ra < rb).sum()),
-        "downgraded": int((ra > rb).sum()),
-        "unchanged": int((ra == rb).sum()),
-        "new": int((~b.index.isin(a.index)).sum()),
-        "lost": int((~a.index.isin(b.index)).sum()),
+        "upgraded": migration.n_upgrades,
+        "downgraded": migration.n_downgrades,
+        "unchanged": migration.n_unchanged,
+        "new": migration.n_new,
+        "lost": migration.n_churned,
     }
     delta = b.loc[common, "composite"] - a.loc[common, "composite"]
     by_tier = (
