@@ -1,0 +1,286 @@
+"""Plots of the model checks (matplotlib, imported lazily inside each function).
+
+Install the ``plot`` extra (``pip install custloyalty[plot]``) to use them. Each function takes
+the frame computed by a check function (or a fitted model), draws on ``ax`` (a new figure when
+None) and returns the matplotlib ``Axes``, so plots can be combined and restyled.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from custloyalty._frames import as_frame, require_columns
+from custloyalty._validation import check_option
+from custloyalty.errors import ValidationError
+
+__all__ = [
+    "plot_calibration_holdout",
+    "plot_cumulative_purchases",
+    "plot_p_alive_matrix",
+    "plot_retention",
+]
+
+
+def _axes(ax: Any) -> Any:
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # pragma: no cover - matplotlib is in the dev environment
+        msg = "Plotting needs matplotlib: pip install 'custloyalty[plot]'."
+        raise ImportError(msg) from exc
+    if ax is None:
+        _, ax = plt.subplots()
+    return ax
+
+
+def plot_calibration_holdout(frame: pd.DataFrame, /, *, ax: Any = None) -> Any:
+    """Plot mean holdout purchases, actual vs expected, by calibration frequency.
+
+    Parameters
+    ----------
+    frame
+        Output of :func:`custloyalty.models.calibration_holdout`.
+    ax
+        Matplotlib Axes to draw on; a new figure when None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes, with two lines (``actual``, ``expected``); the last x tick reads "k+".
+
+    Raises
+    ------
+    ValidationError
+        ``frame`` lacks the ``actual`` / ``expected`` columns.
+
+    See Also
+    --------
+    custloyalty.models.calibration_holdout
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> from custloyalty.plotting import plot_calibration_holdout
+    >>> frame = pd.DataFrame({"n_customers": [5, 3], "actual": [0.2, 1.0],
+    ...                       "expected": [0.25, 0.9]}, index=pd.Index([0, 1], name="frequency"))
+    >>> ax = plot_calibration_holdout(frame)
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['0', '1+']
+    """
+    df = as_frame(frame, name="frame")
+    require_columns(df, ["actual", "expected"], name="frame")
+    ax = _axes(ax)
+    x = np.asarray(df.index, dtype=np.float64)
+    ax.plot(x, df["actual"].to_numpy(), marker="o", label="actual")
+    ax.plot(x, df["expected"].to_numpy(), marker="s", linestyle="--", label="expected")
+    labels = [str(int(v)) for v in x]
+    if labels:
+        labels[-1] += "+"
+    ax.set_xticks(x)
+    ax.set_xticklabels(labels)
+    ax.set_xlabel("purchases in calibration period")
+    ax.set_ylabel("mean purchases in holdout period")
+    ax.set_title("Calibration vs holdout")
+    ax.legend()
+    return ax
+
+
+def plot_cumulative_purchases(frame: pd.DataFrame, /, *, ax: Any = None) -> Any:
+    """Plot cumulative repeat purchases over time, actual vs expected.
+
+    Parameters
+    ----------
+    frame
+        Output of :func:`custloyalty.models.cumulative_purchases`.
+    ax
+        Matplotlib Axes to draw on; a new figure when None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes, with two lines and, when ``frame`` flags holdout periods, a dotted vertical
+        line at the end of the calibration period.
+
+    Raises
+    ------
+    ValidationError
+        ``frame`` lacks the ``actual`` / ``expected`` columns.
+
+    See Also
+    --------
+    custloyalty.models.cumulative_purchases
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> from custloyalty.plotting import plot_cumulative_purchases
+    >>> frame = pd.DataFrame({"actual": [1.0, 3.0, 4.0], "expected": [1.2, 2.8, 4.1],
+    ...                       "holdout": [False, True, True]},
+    ...                      index=pd.Index([1, 2, 3], name="period"))
+    >>> ax = plot_cumulative_purchases(frame)
+    >>> len(ax.lines)
+    3
+    """
+    df = as_frame(frame, name="frame")
+    require_columns(df, ["actual", "expected"], name="frame")
+    ax = _axes(ax)
+    x = np.asarray(df.index, dtype=np.float64)
+    ax.plot(x, df["actual"].to_numpy(), label="actual")
+    ax.plot(x, df["expected"].to_numpy(), linestyle="--", label="expected")
+    if "holdout" in df.columns:
+        hold = df["holdout"].to_numpy(dtype=bool)
+        if hold.any() and (~hold).any():
+            ax.axvline(x[~hold].max(), color="grey", linestyle=":", label="end of calibration")
+    ax.set_xlabel(f"{df.index.name or 'period'}")
+    ax.set_ylabel("cumulative repeat purchases")
+    ax.set_title("Cumulative repeat purchases")
+    ax.legend()
+    return ax
+
+
+def plot_p_alive_matrix(
+    model: Any,
+    /,
+    *,
+    max_frequency: int = 20,
+    T: float = 39.0,
+    n_recency: int = 40,
+    ax: Any = None,
+) -> Any:
+    """Plot P(alive) over a grid of frequency and recency for customers of age ``T``.
+
+    Parameters
+    ----------
+    model
+        Fitted model with ``p_alive(frequency=, recency=, T=)`` (:class:`BetaGeo`,
+        :class:`ParetoNBD`).
+    max_frequency
+        Largest frequency on the grid (rows 0 .. ``max_frequency``), default 20.
+    T
+        Age of the customers (time since the first purchase) in the model's time unit; the
+        recency axis runs from 0 to ``T``.
+    n_recency
+        Number of recency grid points, default 40.
+    ax
+        Matplotlib Axes to draw on; a new figure when None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes with the heat map (values in [0, 1]) and a colour bar; recent, frequent
+        customers (top right) are the most likely to be alive.
+
+    Raises
+    ------
+    NotFittedError
+        The model is not fitted.
+    ValidationError
+        Invalid grid options.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from custloyalty.models import BetaGeo
+    >>> from custloyalty.plotting import plot_p_alive_matrix
+    >>> bg = BetaGeo.from_dict({"params": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}})
+    >>> ax = plot_p_alive_matrix(bg, max_frequency=10, T=39)
+    >>> ax.images[0].get_array().shape
+    (11, 40)
+    """
+    if isinstance(max_frequency, bool) or not isinstance(max_frequency, int) or max_frequency < 1:
+        msg = f"max_frequency must be an integer >= 1; got {max_frequency!r}."
+        raise ValidationError(msg)
+    if isinstance(n_recency, bool) or not isinstance(n_recency, int) or n_recency < 2:
+        msg = f"n_recency must be an integer >= 2; got {n_recency!r}."
+        raise ValidationError(msg)
+    t_obs = float(T)
+    if not np.isfinite(t_obs) or t_obs <= 0:
+        msg = f"T must be finite and > 0; got {T!r}."
+        raise ValidationError(msg)
+    freq = np.arange(max_frequency + 1, dtype=np.float64)
+    rec = np.linspace(0.0, t_obs, n_recency)
+    f_grid, r_grid = np.meshgrid(freq, rec, indexing="ij")
+    r_grid = np.where(f_grid == 0, 0.0, r_grid)
+    p = model.p_alive(
+        frequency=f_grid.reshape(-1), recency=r_grid.reshape(-1), T=np.full(f_grid.size, t_obs)
+    ).to_numpy()
+    ax = _axes(ax)
+    img = ax.imshow(
+        p.reshape(f_grid.shape),
+        origin="lower",
+        aspect="auto",
+        extent=(0.0, t_obs, -0.5, max_frequency + 0.5),
+        vmin=0.0,
+        vmax=1.0,
+        cmap="viridis",
+    )
+    ax.figure.colorbar(img, ax=ax, label="P(alive)")
+    ax.set_xlabel("recency (time of last purchase)")
+    ax.set_ylabel("frequency (repeat purchases)")
+    ax.set_title(f"Probability alive, customers of age T = {t_obs:g}")
+    return ax
+
+
+def plot_retention(frame: pd.DataFrame, /, *, kind: str = "survival", ax: Any = None) -> Any:
+    """Plot observed vs expected survival (or retention) by cohort for a shifted-beta-geometric fit.
+
+    Parameters
+    ----------
+    frame
+        Output of :meth:`custloyalty.models.ShiftedBetaGeo.survival_by_cohort`.
+    kind
+        ``"survival"`` (default): share of each cohort still active after ``t`` periods;
+        ``"retention"``: share of the previous period's customers kept.
+    ax
+        Matplotlib Axes to draw on; a new figure when None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Markers for the observed values and a dashed line for the model, one colour per
+        cohort.
+
+    Raises
+    ------
+    ValidationError
+        Unknown ``kind`` or missing columns.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from custloyalty.models import ShiftedBetaGeo
+    >>> from custloyalty.plotting import plot_retention
+    >>> surv = [1000, 631, 468, 382, 326, 289, 262, 241]
+    >>> ax = plot_retention(ShiftedBetaGeo().fit(surv).survival_by_cohort(surv))
+    >>> len(ax.lines)
+    2
+    """
+    check_option(kind, "kind", ("survival", "retention"), func="plot_retention")
+    df = as_frame(frame, name="frame")
+    need = ["cohort", "period", "actual", "expected", "actual_retention", "expected_retention"]
+    require_columns(df, need, name="frame")
+    ax = _axes(ax)
+    for cohort, part in df.groupby("cohort", sort=False):
+        t = part["period"].to_numpy(dtype=np.float64)
+        if kind == "survival":
+            size = float(part["actual"].iloc[0])
+            act = part["actual"].to_numpy(dtype=np.float64) / size
+            exp = part["expected"].to_numpy(dtype=np.float64) / size
+        else:
+            act = part["actual_retention"].to_numpy(dtype=np.float64)
+            exp = part["expected_retention"].to_numpy(dtype=np.float64)
+        (line,) = ax.plot(t, act, marker="o", linestyle="none", label=f"{cohort} actual")
+        ax.plot(t, exp, linestyle="--", color=line.get_color(), label=f"{cohort} model")
+    ax.set_xlabel("period")
+    ax.set_ylabel("share surviving" if kind == "survival" else "retention rate")
+    ax.set_title("Shifted-beta-geometric fit")
+    ax.legend()
+    return ax
