@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from custloyalty.segmentation._membership import Tier, TierPolicy
 from custloyalty.segmentation._migration import TierMigrationResult, tier_migration
 from custloyalty.segmentation._profile import segment_profile
 from custloyalty.segmentation._rfm import (
@@ -17,7 +18,9 @@ __all__ = [
     "RFM_PRESETS",
     "RFMScorer",
     "SegmentRule",
+    "Tier",
     "TierMigrationResult",
+    "TierPolicy",
     "rfm_scores",
     "rfm_segments",
     "segment_profile",

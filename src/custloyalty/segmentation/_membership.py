@@ -1,0 +1,465 @@
+r"""Membership tiers of a loyalty programme: qualification, retention with grace, points."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from custloyalty._frames import as_frame, numeric_columns
+from custloyalty._validation import check_option
+from custloyalty.errors import ValidationError
+
+__all__ = ["Tier", "TierPolicy"]
+
+BoolMatrix = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+
+STATUSES = ("new", "upgraded", "requalified", "retained", "grace", "downgraded")
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    """One membership tier.
+
+    ``qualify`` maps customer metric columns to the minimum needed to enter the tier (e.g.
+    ``{"spend": 1000, "n_purchases": 10}``); ``retain`` holds the (lower or equal) minimums
+    needed to *keep* it (default: the same as ``qualify``, no hysteresis). ``require`` says
+    whether ``"any"`` (default) or ``"all"`` of the minimums must be met. The entry tier (the
+    last, worst one) has no rules.
+    """
+
+    name: str
+    qualify: Mapping[str, float] = field(default_factory=dict)
+    retain: Mapping[str, float] | None = None
+    require: str = "any"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the tier as JSON-safe builtins."""
+        return {
+            "name": self.name,
+            "qualify": dict(self.qualify),
+            "retain": None if self.retain is None else dict(self.retain),
+            "require": self.require,
+        }
+
+
+def _num(value: Any, what: str) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        msg = f"{what} must be a number; got {value!r}."
+        raise ValidationError(msg) from None
+    if not math.isfinite(v) or v < 0:
+        msg = f"{what} must be finite and >= 0; got {value!r}."
+        raise ValidationError(msg)
+    return v
+
+
+def _tier(item: Any) -> Tier:
+    if isinstance(item, Tier):
+        raw = item
+    elif isinstance(item, Mapping):
+        if "name" not in item:
+            msg = f"Each tier needs a 'name'; got {dict(item)!r}."
+            raise ValidationError(msg)
+        raw = Tier(
+            name=str(item["name"]),
+            qualify=dict(item.get("qualify") or {}),
+            retain=None if item.get("retain") is None else dict(item["retain"]),
+            require=str(item.get("require", "any")),
+        )
+    else:
+        msg = f"Each tier must be a Tier or a dict with 'name' and 'qualify'; got {item!r}."
+        raise ValidationError(msg)
+    name = raw.name
+    check_option(raw.require, "require", ("any", "all"), func=f"tier {name!r}")
+    qualify = {str(k): _num(v, f"Tier {name!r}: qualify[{k!r}]") for k, v in raw.qualify.items()}
+    retain = None
+    if raw.retain is not None:
+        retain = {str(k): _num(v, f"Tier {name!r}: retain[{k!r}]") for k, v in raw.retain.items()}
+        extra = set(retain) - set(qualify)
+        if extra:
+            msg = f"Tier {name!r}: retain has metrics {sorted(extra)!r} that qualify does not use."
+            raise ValidationError(msg)
+        above = {k: (v, qualify[k]) for k, v in retain.items() if v > qualify[k]}
+        if above:
+            msg = (
+                f"Tier {name!r}: retention thresholds must not exceed qualification thresholds "
+                f"(hysteresis); got (retain, qualify) = {above!r}."
+            )
+            raise ValidationError(msg)
+    return Tier(name=name, qualify=qualify, retain=retain, require=raw.require)
+
+
+class TierPolicy:
+    r"""Rules of a tiered loyalty programme, applied to every member at each review.
+
+    Parameters
+    ----------
+    tiers
+        Tiers **best first** (e.g. Gold, Silver, Member), as :class:`Tier` objects or dicts with
+        ``name``, ``qualify``, optional ``retain`` and ``require``. The last tier is the entry
+        tier every customer holds at least, and has no rules.
+    grace_periods
+        Review periods a member who no longer meets the retention rules of the tier keeps it
+        before being downgraded (default 0: downgrade at the first failed review).
+    points_per_unit
+        Points earned per currency unit spent (default 1), floored to whole points per period.
+    points_expiry
+        Periods after which earned points expire (``None``: never). With ``points_expiry=4``,
+        points earned in period :math:`t` count until the end of period :math:`t + 3`.
+
+    Raises
+    ------
+    ValidationError
+        Fewer than two tiers, duplicated names, rules on the entry tier, a non-entry tier
+        without rules, negative thresholds, retention above qualification, or qualification
+        thresholds that increase from a better tier to a worse one.
+
+    See Also
+    --------
+    tier_migration : transitions between the tiers of two reviews.
+    value_tiers : tiers by value alone (ABC, quantiles).
+
+    Notes
+    -----
+    At each review with metrics :math:`x_i`, let :math:`q_i` be the best tier whose
+    qualification rule holds and :math:`p_i` the tier held before. The new tier is
+
+    $$t_i = \begin{cases}
+    q_i & \text{new member, or } q_i \le p_i \text{ (re-qualified or upgraded)},\\
+    p_i & \text{retention rule of } p_i \text{ holds, or grace left } g_i > 0,\\
+    \min\{t > p_i : \text{retention rule of } t \text{ holds}\} & \text{otherwise (downgrade)},
+    \end{cases}$$
+
+    (tiers numbered from 0 = best). Grace is reset to ``grace_periods`` whenever the tier is
+    (re)earned or retained and decreases by one per review spent in grace. Retention thresholds
+    below qualification thresholds give the hysteresis that keeps members from flickering
+    between tiers around one threshold.
+
+    References
+    ----------
+    Drèze, X., & Nunes, J. C. (2009). Feeling superior: The impact of loyalty program structure
+    on consumers' perceptions of status. *Journal of Consumer Research*, 35(6), 890-905.
+    https://doi.org/10.1086/593946
+
+    Wagner, T., Hennig-Thurau, T., & Rudolph, T. (2009). Does customer demotion jeopardize
+    loyalty? *Journal of Marketing*, 73(3), 69-85. https://doi.org/10.1509/jmkg.73.3.069
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custloyalty.segmentation import TierPolicy
+    >>> policy = TierPolicy(
+    ...     [
+    ...         {"name": "Gold", "qualify": {"spend": 1000}, "retain": {"spend": 800}},
+    ...         {"name": "Silver", "qualify": {"spend": 300}, "retain": {"spend": 200}},
+    ...         {"name": "Member"},
+    ...     ],
+    ...     grace_periods=1,
+    ... )
+    >>> year1 = pd.DataFrame({"spend": [1200.0, 400.0, 50.0]}, index=["ann", "bob", "cy"])
+    >>> r1 = policy.assign(year1)
+    >>> r1["tier"].tolist()
+    ['Gold', 'Silver', 'Member']
+    >>> year2 = pd.DataFrame({"spend": [850.0, 100.0, 350.0]}, index=["ann", "bob", "cy"])
+    >>> r2 = policy.assign(year2, previous=r1)
+    >>> r2[["tier", "status", "grace_left"]]
+           tier       status  grace_left
+    ann    Gold     retained           1
+    bob  Silver        grace           0
+    cy   Silver     upgraded           1
+    """
+
+    def __init__(
+        self,
+        tiers: Sequence[Tier | Mapping[str, Any]],
+        *,
+        grace_periods: int = 0,
+        points_per_unit: float = 1.0,
+        points_expiry: int | None = None,
+    ) -> None:
+        parsed = [_tier(t) for t in tiers]
+        if len(parsed) < 2:
+            msg = "A TierPolicy needs at least two tiers (best first; the last is the entry tier)."
+            raise ValidationError(msg)
+        names = [t.name for t in parsed]
+        if len(set(names)) != len(names):
+            msg = f"Tier names must be distinct; got {names!r}."
+            raise ValidationError(msg)
+        if parsed[-1].qualify:
+            msg = (
+                f"The last tier ({names[-1]!r}) is the entry tier every customer holds and must "
+                "have no qualification rule; list tiers best first."
+            )
+            raise ValidationError(msg)
+        for t in parsed[:-1]:
+            if not t.qualify:
+                msg = f"Tier {t.name!r} has no qualification rule; only the last tier may."
+                raise ValidationError(msg)
+        for better, worse in itertools.pairwise(parsed[:-1]):
+            for metric, v in worse.qualify.items():
+                if metric in better.qualify and better.qualify[metric] < v:
+                    msg = (
+                        f"Qualification thresholds must not increase from a better tier to a "
+                        f"worse one: {better.name!r} needs {metric} >= {better.qualify[metric]:g} "
+                        f"but {worse.name!r} needs {metric} >= {v:g}. List tiers best first."
+                    )
+                    raise ValidationError(msg)
+        if isinstance(grace_periods, bool) or not isinstance(grace_periods, int | np.integer):
+            msg = f"grace_periods must be a non-negative integer; got {grace_periods!r}."
+            raise ValidationError(msg)
+        if grace_periods < 0:
+            msg = f"grace_periods must be a non-negative integer; got {grace_periods!r}."
+            raise ValidationError(msg)
+        rate = _num(points_per_unit, "points_per_unit")
+        if rate == 0:
+            msg = "points_per_unit must be > 0."
+            raise ValidationError(msg)
+        if points_expiry is not None and (
+            isinstance(points_expiry, bool)
+            or not isinstance(points_expiry, int | np.integer)
+            or points_expiry < 1
+        ):
+            msg = f"points_expiry must be None or an integer >= 1; got {points_expiry!r}."
+            raise ValidationError(msg)
+        self.tiers: tuple[Tier, ...] = tuple(parsed)
+        self.grace_periods = int(grace_periods)
+        self.points_per_unit = rate
+        self.points_expiry = None if points_expiry is None else int(points_expiry)
+
+    @property
+    def names(self) -> list[str]:
+        """Tier names, best first."""
+        return [t.name for t in self.tiers]
+
+    @property
+    def metrics(self) -> list[str]:
+        """Metric columns the rules use."""
+        return list(dict.fromkeys(m for t in self.tiers for m in t.qualify))
+
+    def __repr__(self) -> str:
+        return (
+            f"TierPolicy(tiers={self.names!r}, grace_periods={self.grace_periods}, "
+            f"points_per_unit={self.points_per_unit:g}, points_expiry={self.points_expiry})"
+        )
+
+    # -- rules --------------------------------------------------------------------------------
+
+    def _holds(self, values: pd.DataFrame, retain: bool) -> BoolMatrix:
+        n, k = len(values), len(self.tiers)
+        out = np.ones((n, k), dtype=bool)
+        for j, t in enumerate(self.tiers[:-1]):
+            rule = t.qualify if not retain or t.retain is None else t.retain
+            if not rule:  # retain={} keeps the tier unconditionally
+                continue
+            hits = [values[m].to_numpy() >= v for m, v in rule.items()]
+            stacked = np.vstack(hits)
+            out[:, j] = stacked.any(axis=0) if t.require == "any" else stacked.all(axis=0)
+        return out
+
+    def qualified(self, customers: Any) -> pd.Series:
+        """Best tier each customer qualifies for on its metrics alone (no history).
+
+        Parameters
+        ----------
+        customers
+            Table indexed by customer with the metric columns of the rules.
+
+        Returns
+        -------
+        pandas.Series
+            Named ``qualified``; ordered categorical with categories best first.
+        """
+        values = self._values(customers)
+        codes = np.argmax(self._holds(values, retain=False), axis=1)
+        return self._series(codes, values.index, "qualified")
+
+    def _values(self, customers: Any) -> pd.DataFrame:
+        frame = as_frame(customers, name="customers")
+        values, _ = numeric_columns(frame, self.metrics, func="TierPolicy.assign", name="customers")
+        return values
+
+    def _series(self, codes: Any, index: pd.Index, name: str) -> pd.Series:
+        cat = pd.Categorical.from_codes(
+            np.asarray(codes, dtype=np.int16), categories=pd.Index(self.names), ordered=True
+        )
+        return pd.Series(cat, index=index, name=name, copy=False)
+
+    def assign(self, customers: Any, previous: Any = None) -> pd.DataFrame:
+        """Assign every customer's tier at a review, given the previous review's result.
+
+        Parameters
+        ----------
+        customers
+            Table indexed by customer with the metric columns the rules use (e.g. spend and
+            purchases in the qualification window, or points from :meth:`points`).
+        previous
+            Result of the previous :meth:`assign` (columns ``tier`` and ``grace_left``), or a
+            Series of tier labels (full grace assumed); ``None`` for a first review. Customers
+            absent from ``previous`` are treated as new members.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed like ``customers``, columns ``tier`` (ordered categorical, categories best
+            first), ``qualified`` (tier earned on this review's metrics alone), ``status``
+            (one of ``new``, ``upgraded``, ``requalified``, ``retained``, ``grace``,
+            ``downgraded``) and ``grace_left`` (reviews of grace remaining).
+
+        Raises
+        ------
+        ValidationError
+            Missing or non-numeric metric columns, missing values, or previous tiers that are
+            not tiers of this policy.
+        """
+        values = self._values(customers)
+        q_mat = self._holds(values, retain=False)
+        r_mat = self._holds(values, retain=True) | q_mat
+        qual = np.argmax(q_mat, axis=1)
+        n, k = q_mat.shape
+        g_full = self.grace_periods
+        prev, grace = self._previous(previous, values.index)
+        is_new = prev < 0
+        p = np.where(is_new, k - 1, prev)
+        rows = np.arange(n)
+        keeps = r_mat[rows, p]
+        up_or_same = qual <= p
+        in_grace = ~up_or_same & ~keeps & (grace > 0)
+        down = ~is_new & ~up_or_same & ~keeps & ~in_grace
+        # best tier below the previous one whose retention rule holds (the entry tier always)
+        below = r_mat & (np.arange(k)[None, :] > p[:, None])
+        target = np.argmax(below, axis=1)
+        tier = np.where(is_new | up_or_same, qual, np.where(down, target, p))
+        grace_left = np.where(in_grace, grace - 1, g_full)
+        status = np.select(
+            [is_new, up_or_same & (qual < p), up_or_same, keeps, in_grace],
+            [0, 1, 2, 3, 4],
+            default=5,
+        )
+        out = pd.DataFrame(
+            {
+                "tier": self._series(tier, values.index, "tier"),
+                "qualified": self._series(qual, values.index, "qualified"),
+                "status": pd.Categorical.from_codes(status, categories=pd.Index(STATUSES)),
+                "grace_left": grace_left.astype(np.int64),
+            },
+            index=values.index,
+        )
+        return out
+
+    def _previous(self, previous: Any, index: pd.Index) -> tuple[IntArray, IntArray]:
+        n = len(index)
+        if previous is None:
+            return np.full(n, -1, dtype=np.int64), np.full(n, self.grace_periods, np.int64)
+        if isinstance(previous, pd.DataFrame):
+            if "tier" not in previous.columns:
+                msg = "previous must be the result of TierPolicy.assign (a 'tier' column)."
+                raise ValidationError(msg)
+            labels = previous["tier"]
+            grace_col = previous.get("grace_left")
+        elif isinstance(previous, pd.Series):
+            labels, grace_col = previous, None
+        else:
+            msg = "previous must be a DataFrame from TierPolicy.assign or a Series of tiers."
+            raise ValidationError(msg)
+        codes = pd.Index(self.names).get_indexer(pd.Index(labels.astype(object).to_numpy()))
+        unknown = (codes < 0) & labels.notna().to_numpy()
+        if unknown.any():
+            bad = pd.unique(labels.to_numpy()[unknown])[:5]
+            msg = (
+                f"previous has {int(unknown.sum())} tiers that are not tiers of this policy "
+                f"{self.names!r}: {list(bad)!r}."
+            )
+            raise ValidationError(msg)
+        pos = labels.index.get_indexer(index)
+        found = pos >= 0
+        prev = np.full(n, -1, dtype=np.int64)
+        prev[found] = codes[pos[found]]
+        grace = np.full(n, self.grace_periods, dtype=np.int64)
+        if grace_col is not None:
+            g = pd.to_numeric(grace_col, errors="coerce").to_numpy(dtype=np.float64)
+            g = np.where(np.isfinite(g), g, self.grace_periods).astype(np.int64)
+            grace[found] = g[pos[found]]
+        return prev, grace
+
+    # -- points -------------------------------------------------------------------------------
+
+    def points(self, spend: Any) -> pd.Series:
+        r"""Points balance at the end of the last period, with earning and expiry.
+
+        Parameters
+        ----------
+        spend
+            Table indexed by customer with one column per period, in time order (e.g.
+            ``order_value(tx, period="Q")["total_value"].unstack(fill_value=0)``).
+
+        Returns
+        -------
+        pandas.Series
+            Named ``points``, indexed like ``spend``, >= 0: points earned in the periods that
+            have not expired by the end of the last one.
+
+        Raises
+        ------
+        ValidationError
+            Non-numeric, missing or negative spend.
+
+        Notes
+        -----
+        With spend :math:`s_{it}` in period :math:`t = 1..T`, rate :math:`\rho` and expiry
+        :math:`E` periods,
+
+        $$P_i = \sum_{t = \max(1, T - E + 1)}^{T} \lfloor \rho\, s_{it} \rfloor .$$
+        """
+        frame = as_frame(spend, name="spend")
+        values, _ = numeric_columns(
+            frame, None, func="TierPolicy.points", name="spend", bounds=(0.0, np.inf)
+        )
+        earned = np.floor(values.to_numpy() * self.points_per_unit + 1e-9)
+        if self.points_expiry is not None:
+            earned = earned[:, -self.points_expiry :]
+        return pd.Series(earned.sum(axis=1), index=values.index, name="points")
+
+    # -- serialisation ------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the policy as JSON-safe builtins."""
+        return {
+            "tiers": [t.to_dict() for t in self.tiers],
+            "grace_periods": self.grace_periods,
+            "points_per_unit": self.points_per_unit,
+            "points_expiry": self.points_expiry,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TierPolicy:
+        """Rebuild a policy from :meth:`to_dict` (validated like the constructor)."""
+        return cls(
+            data["tiers"],
+            grace_periods=int(data.get("grace_periods", 0)),
+            points_per_unit=float(data.get("points_per_unit", 1.0)),
+            points_expiry=data.get("points_expiry"),
+        )
+
+    def to_json(self) -> str:
+        """Serialise :meth:`to_dict` to a JSON string."""
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_json(cls, text: str) -> TierPolicy:
+        """Rebuild a policy from :meth:`to_json`."""
+        return cls.from_dict(json.loads(text))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TierPolicy) and self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]
