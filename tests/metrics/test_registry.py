@@ -25,6 +25,7 @@ BUILTIN = {
     "nps",
     "average_order_value",
     "purchase_rate",
+    "clv",
 }
 
 

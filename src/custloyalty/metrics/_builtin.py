@@ -76,6 +76,7 @@ def _weeks(summary: pd.DataFrame) -> pd.DataFrame:
             "frequency": summary["frequency"].to_numpy(),
             "recency": summary["recency"].to_numpy(dtype=np.float64) / _WEEK,
             "T": summary["T"].to_numpy(dtype=np.float64) / _WEEK,
+            "monetary": summary["monetary"].to_numpy(dtype=np.float64),
         },
         index=summary.index,
     )
@@ -105,6 +106,46 @@ def churn(summary: pd.DataFrame, state: dict[str, Any] | None = None) -> pd.Seri
     if pos.any():
         alive[pos] = model.p_alive(weeks[pos]).to_numpy(dtype=np.float64)
     return pd.Series(1.0 - alive, index=summary.index, name="churn")
+
+
+def _fit_clv(summary: pd.DataFrame) -> dict[str, Any]:
+    from custloyalty.models import BetaGeo, GammaGamma
+
+    weeks = _weeks(summary)
+    weeks = weeks[weeks["T"] > 0]
+    return {
+        "transactions": BetaGeo().fit(weeks).to_dict(),
+        # repeat customers with a positive mean spend (a few repeat purchases cost nothing)
+        "spend": GammaGamma()
+        .fit(weeks[(weeks["frequency"] > 0) & (weeks["monetary"] > 0)])
+        .to_dict(),
+    }
+
+
+def clv(
+    summary: pd.DataFrame, state: dict[str, Any] | None = None, *, months: int = 12
+) -> pd.Series:
+    r"""Return the customer lifetime value, expected discounted spend over ``months``.
+
+    BG/NBD purchases times Gamma-Gamma spend, discounted at $d = 1\%$ a month,
+    $\mathrm{CLV}_i = \sum_{k=1}^{K} E[\Delta X_{ik}]\,E[M_i] / (1 + d)^k$ (Fader, Hardie &
+    Lee 2005; Fader & Hardie 2013). Repeat customers whose repeat purchases cost nothing get a
+    mean spend of 0.01 so the spend model stays defined.
+    """
+    from custloyalty.models import BetaGeo, GammaGamma
+    from custloyalty.models import clv as model_clv
+
+    st = state or _fit_clv(summary)
+    bg = BetaGeo.from_dict(st["transactions"])
+    gg = GammaGamma.from_dict(st["spend"])
+    weeks = _weeks(summary)
+    repeat = weeks["frequency"].to_numpy() > 0
+    weeks["monetary"] = np.where(repeat, np.maximum(weeks["monetary"].to_numpy(), 0.01), 0.0)
+    out = np.zeros(len(weeks))
+    pos = weeks["T"].to_numpy() > 0
+    if pos.any():
+        out[pos] = model_clv(bg, gg, weeks[pos], time=months, freq="W").to_numpy(dtype=np.float64)
+    return pd.Series(out, index=summary.index, name="clv")
 
 
 def _per_customer(values: pd.Series, customers: pd.Series, name: str) -> pd.Series:
@@ -169,6 +210,7 @@ for _m in (
     Metric("average_order_value", average_order_value),
     Metric("recency", recency, direction="lower"),
     Metric("churn", churn, direction="lower", fit=_fit_churn),
+    Metric("clv", clv, fit=_fit_clv),
     Metric("satisfaction", satisfaction, source="surveys"),
     Metric("recommendation", recommendation, source="surveys"),
     Metric("nps", net_promoter_score, level="base", source="surveys"),
