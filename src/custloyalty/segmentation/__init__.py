@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from custloyalty.segmentation._cluster import KMeansSegmentsResult, kmeans_elbow, kmeans_segments
 from custloyalty.segmentation._membership import Tier, TierPolicy
 from custloyalty.segmentation._migration import TierMigrationResult, tier_migration
 from custloyalty.segmentation._profile import segment_profile
@@ -16,11 +17,14 @@ from custloyalty.segmentation._value import value_tiers
 
 __all__ = [
     "RFM_PRESETS",
+    "KMeansSegmentsResult",
     "RFMScorer",
     "SegmentRule",
     "Tier",
     "TierMigrationResult",
     "TierPolicy",
+    "kmeans_elbow",
+    "kmeans_segments",
     "rfm_scores",
     "rfm_segments",
     "segment_profile",
