@@ -11,7 +11,7 @@ from scipy import special, stats
 
 from custloyalty._validation import as_1d_float
 from custloyalty.errors import ValidationError
-from custloyalty.models._base import FloatArray, _TransactionModel
+from custloyalty.models._base import FloatArray, _TransactionModel, _wsum, compress
 
 __all__ = ["BetaGeo"]
 
@@ -143,37 +143,49 @@ class BetaGeo(_TransactionModel):
         self, x: FloatArray, f: FloatArray, tx: FloatArray, t: FloatArray, w: FloatArray
     ) -> tuple[float, FloatArray]:
         r, alpha, a, b = np.exp(x)
-        pos = f > 0
-        log_at = np.log(alpha + t)
-        log_ax = np.log(alpha + tx)
+        # special functions on the distinct frequencies, logs on the distinct durations
+        fu, fi = self._factorize(f)
+        tu, ti = self._factorize(t)
+        xu, xi = self._factorize(tx)
+        pos_u = fu > 0
         bab = special.betaln(a, b)
-        c = special.gammaln(r + f) - special.gammaln(r) + r * np.log(alpha)
-        l1 = special.betaln(a, b + f) - bab - (r + f) * log_at
-        bx1 = np.where(pos, b + f - 1.0, 1.0)
-        l2 = np.where(pos, special.betaln(a + 1.0, bx1) - bab - (r + f) * log_ax, -np.inf)
-        s = np.logaddexp(l1, l2)
-        ll = c + s
-        p1 = np.exp(l1 - s)
-        p2 = np.where(pos, np.exp(l2 - s), 0.0)
+        bx1_u = np.where(pos_u, b + fu - 1.0, 1.0)
         dig_ab = special.digamma(a + b)
-        dig_abx = special.digamma(a + b + f)
-        d_r = special.digamma(r + f) - special.digamma(r) + np.log(alpha)
-        d_r = d_r - p1 * log_at - p2 * log_ax
-        d_alpha = r / alpha - (r + f) * (p1 / (alpha + t) + p2 / (alpha + tx))
-        d_a = p1 * (dig_ab - dig_abx) + p2 * (
-            special.digamma(a + 1.0) - dig_abx - special.digamma(a) + dig_ab
-        )
-        db_common = -special.digamma(b) + dig_ab - dig_abx
-        d_b = p1 * (special.digamma(b + f) + db_common) + p2 * (special.digamma(bx1) + db_common)
+        dig_abx_u = special.digamma(a + b + fu)
+        c_u = special.gammaln(r + fu) - special.gammaln(r) + r * np.log(alpha)
+        b1_u = special.betaln(a, b + fu) - bab
+        b2_u = np.where(pos_u, special.betaln(a + 1.0, bx1_u) - bab, -np.inf)
+        dr_u = special.digamma(r + fu) - special.digamma(r) + np.log(alpha)
+        da1_u = dig_ab - dig_abx_u
+        da2_u = special.digamma(a + 1.0) - dig_abx_u - special.digamma(a) + dig_ab
+        db_common = -special.digamma(b) + dig_ab - dig_abx_u
+        db1_u = special.digamma(b + fu) + db_common
+        db2_u = special.digamma(bx1_u) + db_common
+        log_at_u = np.log(alpha + tu)
+        log_ax_u = np.log(alpha + xu)
+        # per row: arithmetic and one logaddexp
+        rf = r + f
+        log_at = log_at_u[ti]
+        log_ax = log_ax_u[xi]
+        l1 = b1_u[fi] - rf * log_at
+        l2 = b2_u[fi] - rf * log_ax
+        s = np.logaddexp(l1, l2)
+        ll = c_u[fi] + s
+        p1 = np.exp(l1 - s)
+        p2 = np.exp(l2 - s)  # 0 where x == 0 (l2 = -inf)
+        d_r = dr_u[fi] - p1 * log_at - p2 * log_ax
+        d_alpha = r / alpha - rf * (p1 * np.exp(-log_at) + p2 * np.exp(-log_ax))
+        d_a = p1 * da1_u[fi] + p2 * da2_u[fi]
+        d_b = p1 * db1_u[fi] + p2 * db2_u[fi]
         grad = np.array(
             [
-                r * np.dot(w, d_r),
-                alpha * np.dot(w, d_alpha),
-                a * np.dot(w, d_a),
-                b * np.dot(w, d_b),
+                r * _wsum(w, d_r),
+                alpha * _wsum(w, d_alpha),
+                a * _wsum(w, d_a),
+                b * _wsum(w, d_b),
             ]
         )
-        return -float(np.dot(w, ll)), -grad
+        return -float(_wsum(w, ll)), -grad
 
     # -- predictions -------------------------------------------------------------------------
 
@@ -310,7 +322,10 @@ class BetaGeo(_TransactionModel):
         r, alpha, a, b = self._params
         ok = np.isfinite(x)
         xs, txs, ts = np.where(ok, x, 0.0), np.where(ok, tx, 0.0), np.where(ok, t_obs, 1.0)
-        base = _conditional_factor(r, alpha, a, b, xs, ts, t)
+        # the hypergeometric factor depends on (x, T, t) only: evaluate it once per distinct
+        # triple (few: frequencies are small integers, T and t take few values)
+        rows, _, inverse = compress(xs, ts, np.broadcast_to(t, xs.shape))
+        base = _conditional_factor(r, alpha, a, b, rows[:, 0], rows[:, 1], rows[:, 2])[inverse]
         out: FloatArray = np.maximum(base * self._p_alive(xs, txs, ts), 0.0)
         return out
 

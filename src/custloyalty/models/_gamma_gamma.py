@@ -14,9 +14,11 @@ from custloyalty._validation import as_1d_float, check_nan_policy, format_exampl
 from custloyalty.errors import ValidationError
 from custloyalty.models._base import (
     FloatArray,
+    IntArray,
     _fit_mle,
     _FittedModel,
     _weights_input,
+    _wsum,
     compress,
 )
 
@@ -163,26 +165,35 @@ class GammaGamma(_FittedModel):
 
     @staticmethod
     def _negll_and_grad(
-        x: FloatArray, f: FloatArray, m: FloatArray, w: FloatArray
+        x: FloatArray,
+        f: FloatArray,
+        m: FloatArray,
+        w: FloatArray,
+        f_index: tuple[FloatArray, IntArray] | None = None,
+        log_fm: tuple[FloatArray, FloatArray] | None = None,
     ) -> tuple[float, FloatArray]:
+        """Total negative log-likelihood and gradient in the log-parameters.
+
+        ``f_index`` (distinct frequencies and inverse) and ``log_fm`` (log f, log m) are
+        constant during a fit and passed precomputed; the special functions are evaluated on
+        the distinct frequencies only.
+        """
         p, q, v = np.exp(x)
+        fu, fi = np.unique(f, return_inverse=True) if f_index is None else f_index
+        log_f, log_m = (np.log(f), np.log(m)) if log_fm is None else log_fm
+        pxu = p * fu
+        dig_u = special.digamma(pxu + q)
+        g_u = special.gammaln(pxu + q) - special.gammaln(pxu) - special.gammaln(q)
+        dp_u = fu * (dig_u - special.digamma(pxu))
         px = p * f
-        log_vm = np.log(v + m * f)
-        ll = (
-            special.gammaln(px + q)
-            - special.gammaln(px)
-            - special.gammaln(q)
-            + q * np.log(v)
-            + (px - 1.0) * np.log(m)
-            + px * np.log(f)
-            - (px + q) * log_vm
-        )
-        dig = special.digamma(px + q)
-        d_p = f * (dig - special.digamma(px) + np.log(m) + np.log(f) - log_vm)
-        d_q = dig - special.digamma(q) + np.log(v) - log_vm
-        d_v = q / v - (px + q) / (v + m * f)
-        grad = np.array([p * np.dot(w, d_p), q * np.dot(w, d_q), v * np.dot(w, d_v)])
-        return -float(np.dot(w, ll)), -grad
+        vm = v + m * f
+        log_vm = np.log(vm)
+        ll = g_u[fi] + q * np.log(v) + (px - 1.0) * log_m + px * log_f - (px + q) * log_vm
+        d_p = dp_u[fi] + f * (log_m + log_f - log_vm)
+        d_q = dig_u[fi] - special.digamma(q) + np.log(v) - log_vm
+        d_v = q / v - (px + q) / vm
+        grad = np.array([p * _wsum(w, d_p), q * _wsum(w, d_q), v * _wsum(w, d_v)])
+        return -float(_wsum(w, ll)), -grad
 
     def fit(
         self,
@@ -236,11 +247,15 @@ class GammaGamma(_FittedModel):
         fu, mu = rows[:, 0].copy(), rows[:, 1].copy()
         n_obs = float(cw.sum())
         # method-of-moments-like start: p ~ 1, q ~ 2, v so that the population mean fits
-        mean_m = float(np.dot(cw, mu) / n_obs)
+        mean_m = float(_wsum(cw, mu) / n_obs)
         x0 = np.log(np.array([1.0, 2.0, max(mean_m, 1e-8)]))
 
+        uniq, inv = np.unique(fu, return_inverse=True)
+        f_index = (uniq, inv.astype(np.int64).reshape(-1))
+        log_fm = (np.log(fu), np.log(mu))
+
         def fun(x: FloatArray) -> tuple[float, FloatArray]:
-            return self._negll_and_grad(x, fu, mu, cw)
+            return self._negll_and_grad(x, fu, mu, cw, f_index, log_fm)
 
         fit = _fit_mle(fun, x0, n_obs=n_obs, model="GammaGamma")
         self._set_fit(fit, n_obs)

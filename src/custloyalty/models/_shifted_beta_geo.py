@@ -11,7 +11,7 @@ from scipy import special
 
 from custloyalty._validation import check_positive, format_examples
 from custloyalty.errors import ValidationError
-from custloyalty.models._base import FloatArray, _fit_mle, _FittedModel
+from custloyalty.models._base import FloatArray, _fit_mle, _FittedModel, _wsum
 
 __all__ = ["ShiftedBetaGeo"]
 
@@ -154,7 +154,7 @@ class ShiftedBetaGeo(_FittedModel):
         dig_d = special.digamma(d)
         log_p = special.betaln(g + 1.0, d + t_churn - 1.0) - bgd
         log_s = special.betaln(g, d + t_surv) - bgd
-        ll = float(np.dot(n_churn, log_p) + np.dot(n_surv, log_s))
+        ll = float(_wsum(n_churn, log_p) + _wsum(n_surv, log_s))
         dig_c = special.digamma(g + d + t_churn)
         dig_s = special.digamma(g + d + t_surv)
         dp_g = special.digamma(g + 1.0) - dig_c - dig_g + dig_gd
@@ -163,8 +163,8 @@ class ShiftedBetaGeo(_FittedModel):
         ds_d = special.digamma(d + t_surv) - dig_s - dig_d + dig_gd
         grad = np.array(
             [
-                g * (np.dot(n_churn, dp_g) + np.dot(n_surv, ds_g)),
-                d * (np.dot(n_churn, dp_d) + np.dot(n_surv, ds_d)),
+                g * (_wsum(n_churn, dp_g) + _wsum(n_surv, ds_g)),
+                d * (_wsum(n_churn, dp_d) + _wsum(n_surv, ds_d)),
             ]
         )
         return -ll, -grad
