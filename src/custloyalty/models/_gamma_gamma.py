@@ -14,12 +14,10 @@ from custloyalty._validation import as_1d_float, check_nan_policy, format_exampl
 from custloyalty.errors import ValidationError
 from custloyalty.models._base import (
     FloatArray,
-    IntArray,
     _fit_mle,
     _FittedModel,
     _weights_input,
     _wsum,
-    compress,
 )
 
 __all__ = ["GammaGamma"]
@@ -164,36 +162,68 @@ class GammaGamma(_FittedModel):
         self.n_excluded_ = int(state.get("n_excluded", 0))
 
     @staticmethod
+    def _stats(f: FloatArray, m: FloatArray, w: FloatArray) -> dict[str, Any]:
+        """Constants of the likelihood during a fit (sums that do not involve the parameters)."""
+        fu, fi = np.unique(f, return_inverse=True)
+        fi = fi.astype(np.int64).reshape(-1)
+        log_m = np.log(m)
+        wx = w * f
+        return {
+            "fu": fu,
+            "w_u": np.bincount(fi, weights=w, minlength=fu.shape[0]),
+            "f": f,
+            "m": m,
+            "w": w,
+            "wx": wx,
+            "sum_w": _wsum(w, np.ones_like(w)),
+            "sum_wx_log_m": _wsum(wx, log_m),
+            "sum_w_log_m": _wsum(w, log_m),
+            "sum_wx_log_f": _wsum(wx, np.log(f)),
+        }
+
+    @staticmethod
     def _negll_and_grad(
         x: FloatArray,
         f: FloatArray,
         m: FloatArray,
         w: FloatArray,
-        f_index: tuple[FloatArray, IntArray] | None = None,
-        log_fm: tuple[FloatArray, FloatArray] | None = None,
+        stats: dict[str, Any] | None = None,
     ) -> tuple[float, FloatArray]:
         """Total negative log-likelihood and gradient in the log-parameters.
 
-        ``f_index`` (distinct frequencies and inverse) and ``log_fm`` (log f, log m) are
-        constant during a fit and passed precomputed; the special functions are evaluated on
-        the distinct frequencies only.
+        The terms in log(m) and log(x) are sums fixed during a fit
+        (``stats``), the gamma functions are evaluated on the distinct frequencies, and each
+        evaluation makes one pass of ``log(v + x m)`` and ``1 / (v + x m)`` over the rows.
         """
+        st = GammaGamma._stats(f, m, w) if stats is None else stats
         p, q, v = np.exp(x)
-        fu, fi = np.unique(f, return_inverse=True) if f_index is None else f_index
-        log_f, log_m = (np.log(f), np.log(m)) if log_fm is None else log_fm
+        fu, w_u = st["fu"], st["w_u"]
         pxu = p * fu
         dig_u = special.digamma(pxu + q)
         g_u = special.gammaln(pxu + q) - special.gammaln(pxu) - special.gammaln(q)
         dp_u = fu * (dig_u - special.digamma(pxu))
-        px = p * f
-        vm = v + m * f
+        vm = st["m"] * st["f"]
+        vm += v
+        inv_vm = 1.0 / vm
         log_vm = np.log(vm)
-        ll = g_u[fi] + q * np.log(v) + (px - 1.0) * log_m + px * log_f - (px + q) * log_vm
-        d_p = dp_u[fi] + f * (log_m + log_f - log_vm)
-        d_q = dig_u[fi] - special.digamma(q) + np.log(v) - log_vm
-        d_v = q / v - (px + q) / vm
-        grad = np.array([p * _wsum(w, d_p), q * _wsum(w, d_q), v * _wsum(w, d_v)])
-        return -float(_wsum(w, ll)), -grad
+        wx, ww = st["wx"], st["w"]
+        s_wx_lvm, s_w_lvm = _wsum(wx, log_vm), _wsum(ww, log_vm)
+        s_wx_ivm, s_w_ivm = _wsum(wx, inv_vm), _wsum(ww, inv_vm)
+        sum_w, log_v = st["sum_w"], np.log(v)
+        ll = (
+            _wsum(w_u, g_u)
+            + q * log_v * sum_w
+            + p * st["sum_wx_log_m"]
+            - st["sum_w_log_m"]
+            + p * st["sum_wx_log_f"]
+            - p * s_wx_lvm
+            - q * s_w_lvm
+        )
+        d_p = _wsum(w_u, dp_u) + st["sum_wx_log_m"] + st["sum_wx_log_f"] - s_wx_lvm
+        d_q = _wsum(w_u, dig_u) - (special.digamma(q) - log_v) * sum_w - s_w_lvm
+        d_v = q * sum_w / v - p * s_wx_ivm - q * s_w_ivm
+        grad = np.array([p * d_p, q * d_q, v * d_v])
+        return -float(ll), -grad
 
     def fit(
         self,
@@ -238,24 +268,19 @@ class GammaGamma(_FittedModel):
         w = np.ones(f.shape[0]) if w is None else w
         repeat = ~missing & (np.where(missing, 0.0, f) > 0)
         n_excluded = int(np.count_nonzero(~missing & ~repeat))
-        rows, cw, _ = compress(f[repeat], m[repeat], np.ones(int(repeat.sum())), w[repeat])
-        pos = cw > 0
-        rows, cw = rows[pos], cw[pos]
-        if rows.shape[0] == 0:
+        use = repeat & (w > 0)
+        fu, mu, cw = f[use], m[use], w[use]
+        if fu.shape[0] == 0:
             msg = f"{func}: no repeat customer (frequency > 0) with positive weight to fit on."
             raise ValidationError(msg)
-        fu, mu = rows[:, 0].copy(), rows[:, 1].copy()
         n_obs = float(cw.sum())
-        # method-of-moments-like start: p ~ 1, q ~ 2, v so that the population mean fits
-        mean_m = float(_wsum(cw, mu) / n_obs)
+        # start: p ~ 1, q ~ 2, v so that the population mean p v / (q - 1) is the mean spend
+        mean_m = _wsum(cw, mu) / n_obs
         x0 = np.log(np.array([1.0, 2.0, max(mean_m, 1e-8)]))
-
-        uniq, inv = np.unique(fu, return_inverse=True)
-        f_index = (uniq, inv.astype(np.int64).reshape(-1))
-        log_fm = (np.log(fu), np.log(mu))
+        stats = self._stats(fu, mu, cw)
 
         def fun(x: FloatArray) -> tuple[float, FloatArray]:
-            return self._negll_and_grad(x, fu, mu, cw, f_index, log_fm)
+            return self._negll_and_grad(x, fu, mu, cw, stats)
 
         fit = _fit_mle(fun, x0, n_obs=n_obs, model="GammaGamma")
         self._set_fit(fit, n_obs)
