@@ -41,7 +41,7 @@ def segment_profile(
     columns
         Further numeric columns of ``summary`` (or ``scores``) whose segment means are reported
         as ``mean_<column>``. Default: ``R``, ``F``, ``M`` when scores are given, plus
-        ``n_purchases`` and ``recency`` when present.
+        ``n_purchases`` when present.
     nan_policy
         ``"raise"`` (default) or ``"omit"``: missing values are then left out of each mean.
 
@@ -94,7 +94,7 @@ def segment_profile(
         table = table.join(sc[["R", "F", "M"]].astype(np.float64), how="left")
     if columns is None:
         cols: list[Hashable] = [c for c in ("R", "F", "M") if scores is not None]
-        cols += [c for c in ("n_purchases", "recency") if c in table.columns]
+        cols += [c for c in ("n_purchases",) if c in table.columns]
     else:
         cols = list(columns)
     need = [*cols, *([revenue] if revenue is not None else [])]
