@@ -142,7 +142,7 @@ def test_small_example_by_hand() -> None:
     assert sc["F"].tolist() == [1, 2, 3, 4, 5]
     assert sc["M"].tolist() == [1, 2, 3, 4, 5]
     assert sc["cell"].astype(str).tolist() == ["5-1-1", "4-2-2", "3-3-3", "2-4-4", "1-5-5"]
-    assert sc["R"].dtype == np.int8
+    assert sc["R"].dtype == np.int16  # room for R * 100 + F * 10 + M
 
 
 def test_all_ties_one_score_no_error() -> None:

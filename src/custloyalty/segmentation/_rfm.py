@@ -45,7 +45,7 @@ _METRICS = ("R", "F", "M")
 
 def _score_with_edges(
     x: FloatArray, edges: FloatArray, *, closed: str, higher_is_better: bool
-) -> npt.NDArray[np.int8]:
+) -> npt.NDArray[np.int16]:
     """Score ``x`` against ascending inner ``edges``: ``len(edges) + 1`` scores, 1 = lowest.
 
     ``closed="right"``: intervals ``(e_{k-1}, e_k]`` (a value equal to an edge takes the lower
@@ -57,7 +57,7 @@ def _score_with_edges(
         up += 1
     else:
         up = edges.shape[0] + 1 - up
-    out: npt.NDArray[np.int8] = up.astype(np.int8, copy=False)
+    out: npt.NDArray[np.int16] = up.astype(np.int16, copy=False)
     return out
 
 
@@ -100,7 +100,7 @@ class RFMScorer:
     Parameters
     ----------
     bins
-        Number of scores per metric (default 5, quintiles). Ignored by ``method="pymc"``
+        Number of scores per metric, 2 to 20 (default 5, quintiles). Ignored by ``method="pymc"``
         (quartiles) and by metrics given fixed ``edges``.
     method
         How edges are learnt and which side of an edge a tied value falls on:
@@ -202,8 +202,8 @@ class RFMScorer:
     ) -> None:
         func = "RFMScorer"
         self.method = check_option(method, "method", METHODS, func=func)
-        if isinstance(bins, bool) or not isinstance(bins, int | np.integer) or not 2 <= bins <= 99:
-            msg = f"The 'bins' parameter of {func} must be an integer in [2, 99]; got {bins!r}."
+        if isinstance(bins, bool) or not isinstance(bins, int | np.integer) or not 2 <= bins <= 20:
+            msg = f"The 'bins' parameter of {func} must be an integer in [2, 20]; got {bins!r}."
             raise ValidationError(msg)
         self.bins = 4 if method == "pymc" else int(bins)
         self.nan_policy = check_nan_policy(nan_policy, func=func)
@@ -336,7 +336,7 @@ class RFMScorer:
         Returns
         -------
         pandas.DataFrame
-            Indexed by customer, columns ``R``, ``F``, ``M`` (int8, 1 = worst, ``n_scores_`` =
+            Indexed by customer, columns ``R``, ``F``, ``M`` (int16, 1 = worst, ``n_scores_`` =
             best) and ``cell`` (categorical ``"R-F-M"``, e.g. ``"5-4-4"``).
 
         Raises
@@ -366,7 +366,7 @@ class RFMScorer:
         return self._score(values)
 
     def _score(self, values: pd.DataFrame) -> pd.DataFrame:
-        scores: dict[str, npt.NDArray[np.int8]] = {}
+        scores: dict[str, npt.NDArray[np.int16]] = {}
         for k in _METRICS:
             scores[k] = _score_with_edges(
                 values[k].to_numpy(),
@@ -454,14 +454,17 @@ def _check_edges(value: Any, key: str, *, allow_empty: bool = False) -> FloatArr
     if np.any(np.diff(arr) < 0):
         msg = f"edges[{key!r}] must be in ascending order; got {arr.tolist()!r}."
         raise ValidationError(msg)
-    if arr.size > 98:
-        msg = f"edges[{key!r}] holds {arr.size} edges; at most 98 are supported."
+    if arr.size > 19:
+        msg = f"edges[{key!r}] holds {arr.size} edges; at most 19 (20 scores) are supported."
         raise ValidationError(msg)
     return arr
 
 
 def _cells(
-    r: npt.NDArray[np.int8], f: npt.NDArray[np.int8], m: npt.NDArray[np.int8], n: Mapping[str, int]
+    r: npt.NDArray[np.int16],
+    f: npt.NDArray[np.int16],
+    m: npt.NDArray[np.int16],
+    n: Mapping[str, int],
 ) -> pd.Categorical[str]:
     """Return ``"R-F-M"`` labels as a categorical over the cells (no string per customer)."""
     nr, nf, nm = n["R"], n["F"], n["M"]
@@ -512,7 +515,7 @@ def rfm_scores(
     Returns
     -------
     pandas.DataFrame
-        Indexed by customer, columns ``R``, ``F``, ``M`` (int8 in ``1..bins``, higher is better:
+        Indexed by customer, columns ``R``, ``F``, ``M`` (int16 in ``1..bins``, higher is better:
         ``R = bins`` is the most recent group) and ``cell`` (categorical ``"R-F-M"``).
 
     Raises
