@@ -83,3 +83,18 @@ def test_properties(v: list[int], method: str, rnd) -> None:
     if method == "abc":
         a = x[t == "A"].sum() / x.sum()
         assert a >= 0.8 - 1e-12
+
+
+@given(
+    values_st,
+    st.sampled_from(["abc", "quantile"]),
+    st.sampled_from([(0.8, 0.15, 0.05), (0.5, 0.5), (0.2, 0.3, 0.5)]),
+)
+def test_matches_definition(v: list[int], method: str, shares: tuple[float, ...]) -> None:
+    # naive reference: tier = #{t : c_t <= S_i}, S_i = weight share of strictly larger values
+    x = np.asarray(v, dtype=float)
+    w = x if method == "abc" else np.ones_like(x)
+    c = np.cumsum(shares)[:-1]
+    want = [int((c <= w[x > xi].sum() / w.sum()).sum()) for xi in x]
+    got = value_tiers(x, method=method, shares=shares).cat.codes.tolist()
+    assert got == want

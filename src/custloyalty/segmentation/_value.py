@@ -37,30 +37,34 @@ def _shares(shares: Any, func: str) -> FloatArray:
     return arr
 
 
-def _tiers_by_share(values: FloatArray, weights: FloatArray, bounds: FloatArray) -> Any:
+def _tiers_by_share(values: FloatArray, weights_are_values: bool, bounds: FloatArray) -> Any:
     """Tier index (0 = best) from the weight share of customers with *strictly* larger value.
 
     Customers are ranked by value, largest first. A customer joins tier ``t`` when the share of
     the total weight held by strictly better customers is in ``[c_{t-1}, c_t)``, with ``c`` the
     cumulative shares; tied customers therefore share a tier, and the tier boundary falls after
     the customer (or tie block) that crosses the cumulative share.
+
+    The tier is a non-increasing function of the value, so it is found without ranking the
+    customers: one ``np.sort`` of the values gives the value at which each tier starts, and
+    every customer is then placed by a binary search among those few thresholds.
     """
-    order = np.argsort(-values, kind="stable")
-    v = values[order]
-    w = weights[order]
+    desc = np.sort(values)[::-1]
+    w = desc if weights_are_values else np.ones_like(desc)
     before = np.cumsum(w)
     total = before[-1]
     before -= w  # weight strictly before each position (exclusive cumsum)
-    # within a tie block every customer takes the exclusive cumsum of the block's first row
-    start = np.empty(v.shape[0], dtype=bool)
+    # within a tie block every position takes the exclusive cumsum of the block's first row
+    start = np.empty(desc.shape[0], dtype=bool)
     start[0] = True
-    np.not_equal(v[1:], v[:-1], out=start[1:])
-    first = np.maximum.accumulate(np.where(start, np.arange(v.shape[0]), 0))
-    share = before[first] / total
-    tier_sorted = np.searchsorted(bounds, share, side="right")
-    tiers = np.empty_like(tier_sorted)
-    tiers[order] = tier_sorted
-    return tiers
+    np.not_equal(desc[1:], desc[:-1], out=start[1:])
+    first = np.maximum.accumulate(np.where(start, np.arange(desc.shape[0]), 0))
+    tier_sorted = np.searchsorted(bounds, before[first] / total, side="right")
+    # u_t: the largest value in tier t or worse (-inf when tier t and all worse are empty)
+    pos = np.searchsorted(tier_sorted, np.arange(1, bounds.shape[0] + 1), side="left")
+    u = np.where(pos < desc.shape[0], desc[np.minimum(pos, desc.shape[0] - 1)], -np.inf)
+    # tier(v) = #{t : v <= u_t}; u is non-increasing in t
+    return u.shape[0] - np.searchsorted(u[::-1], values, side="left")
 
 
 def value_tiers(
@@ -194,11 +198,8 @@ def value_tiers(
             if not arr.sum() > 0:
                 msg = "values passed to value_tiers sum to 0; ABC revenue shares are undefined."
                 raise ValidationError(msg)
-            weights = arr
-        else:
-            weights = np.ones_like(arr)
         bounds = np.cumsum(sh)[:-1]
-        codes = _tiers_by_share(arr, weights, bounds) if arr.size else np.zeros(0, np.int64)
+        codes = _tiers_by_share(arr, method == "abc", bounds) if arr.size else np.zeros(0, np.int64)
     names = _labels(labels, n_tiers, func)
     cat = pd.Categorical.from_codes(
         np.asarray(codes, dtype=np.int8 if n_tiers < 127 else np.int32),
