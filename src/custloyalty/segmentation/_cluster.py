@@ -9,8 +9,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.cluster.vq import ClusterError, kmeans2
-from scipy.spatial.distance import cdist
 
 from custloyalty._results import Result
 from custloyalty.errors import ConvergenceError, ValidationError
@@ -63,6 +61,8 @@ def _features(
 
 
 def _kmeans(x: FloatArray, k: int, seed: int, n_init: int) -> tuple[FloatArray, IntArray, float]:
+    from scipy.cluster.vq import ClusterError, kmeans2  # lazy: keep `import custloyalty` light
+
     rng = np.random.default_rng(seed)
     best: tuple[FloatArray, IntArray, float] | None = None
     for _ in range(n_init):  # a few restarts, not a loop over customers
@@ -187,6 +187,8 @@ def kmeans_segments(
 
 
 def _silhouette(x: FloatArray, labels: IntArray, k: int) -> float:
+    from scipy.spatial.distance import cdist
+
     d = cdist(x, x)
     onehot = np.zeros((x.shape[0], k))
     onehot[np.arange(x.shape[0]), labels] = 1.0
