@@ -576,8 +576,10 @@ def satisfaction_index(
             per = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan) / span * 100.0
     else:
         means = x.mean(axis=0)
-        per = (x @ w - lo) / span * 100.0
-    overall = float((means @ w - lo) / span * 100.0)
+        per = ((x - lo) @ w) / span * 100.0
+    # weights sum to 1 only up to rounding: keep the index inside its documented range
+    per = np.clip(per, 0.0, 100.0)
+    overall = float(np.clip(((means - lo) @ w) / span * 100.0, 0.0, 100.0))
     return SatisfactionIndexResult(
         overall=overall,
         per_respondent=pd.Series(per, index=frame.index, name="satisfaction_index"),
