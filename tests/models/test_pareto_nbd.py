@@ -1,0 +1,327 @@
+"""Tests of the Pareto/NBD model."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import integrate, special
+from scipy.optimize import approx_fprime
+
+from custloyalty.errors import NotFittedError, ValidationError
+from custloyalty.models._base import compress
+from custloyalty.models._pareto_nbd import ParetoNBD, _hyp2f1_one, _loglik
+
+FHL = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
+
+
+@pytest.fixture(scope="module")
+def pnbd_cdnow(cdnow_sample_summary: pd.DataFrame) -> ParetoNBD:
+    return ParetoNBD().fit(cdnow_sample_summary)
+
+
+def _model(params: dict[str, float] = FHL) -> ParetoNBD:
+    return ParetoNBD.from_dict({"params": params})
+
+
+def _sample_summary(params: dict[str, float], T: np.ndarray, *, seed: int) -> pd.DataFrame:
+    """Draw summaries from the Pareto/NBD process: x = N(min(tau, T)), t_x = last of them."""
+    rng = np.random.default_rng(seed)
+    t = np.asarray(T, dtype=float)
+    n = t.shape[0]
+    lam = rng.gamma(params["r"], 1.0 / params["alpha"], n)
+    mu = rng.gamma(params["s"], 1.0 / params["beta"], n)
+    tau = rng.exponential(1.0 / mu)
+    span = np.minimum(tau, t)
+    x = rng.poisson(lam * span)
+    tx = np.zeros(n)
+    pos = x > 0
+    tx[pos] = span[pos] * rng.beta(x[pos], 1.0)  # max of x uniforms on (0, span)
+    return pd.DataFrame({"frequency": x, "recency": tx, "T": t})
+
+
+def _direct_loglik(p: dict[str, float], x: float, tx: float, t: float) -> float:
+    """FHL (2005b) eq. (22) with A0 as the integral a * int_tx^T (a+y)^-(r+x) (b+y)^-(s+1)."""
+    r, alpha, s, beta = p["r"], p["alpha"], p["s"], p["beta"]
+    # integrand scaled by its value at tx (it is decreasing) so that nothing underflows
+    log0 = -(r + x) * np.log(alpha + tx) - (s + 1) * np.log(beta + tx)
+
+    def f(y: float) -> float:
+        return float(np.exp(-(r + x) * np.log(alpha + y) - (s + 1) * np.log(beta + y) - log0))
+
+    integral = integrate.quad(f, tx, t, epsabs=0, epsrel=1e-13, limit=200)[0]
+    first = np.exp(-(r + x) * np.log(alpha + t) - s * np.log(beta + t) - log0)
+    log_b = log0 + np.log(first + s * integral)
+    const = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    return float(const + log_b)
+
+
+@pytest.mark.reference
+def test_cdnow_reference(pnbd_cdnow: ParetoNBD) -> None:
+    # Fader, Hardie & Lee (2005), "A note on deriving the Pareto/NBD model and related
+    # expressions" (and "Counting your customers the easy way", Marketing Science 24(2),
+    # Table 2): CDNOW 1/10 sample, 2357 customers, 39-week calibration in weeks:
+    # r = 0.553, alpha = 10.578, s = 0.606, beta = 11.669, LL = -9594.98.
+    got = {k: round(v, 3) for k, v in pnbd_cdnow.params_.items()}
+    assert got == FHL
+    assert pnbd_cdnow.log_likelihood_ == pytest.approx(-9594.98, abs=0.01)
+    assert pnbd_cdnow.n_obs_ == 2357
+    assert pnbd_cdnow.converged_
+    assert list(pnbd_cdnow.params_) == ["r", "alpha", "s", "beta"]
+    assert all(np.isfinite(v) and v > 0 for v in pnbd_cdnow.standard_errors_.values())
+
+
+@pytest.mark.reference
+def test_cdnow_predictions_match_lifetimes(pnbd_cdnow: ParetoNBD) -> None:
+    # lifetimes 0.11.3 ParetoNBDFitter with params_ set to this model's estimates:
+    # conditional_probability_alive([0, 2, 2], [0, 30, 5], [38] * 3) -> [0.300, 0.875, 0.137]
+    # conditional_expected_number_of_purchases_up_to_time(39, [0, 2], [0, 30], [38, 38])
+    #   -> [0.11, 1.49]; expected_number_of_purchases_up_to_time([39, 78]) -> [1.213, 1.910]
+    hist = {"frequency": [0, 2, 2], "recency": [0.0, 30.0, 5.0], "T": [38.0] * 3}
+    p = pnbd_cdnow.p_alive(**hist).to_numpy()
+    np.testing.assert_allclose(p, [0.300, 0.875, 0.137], atol=5e-4)
+    e = pnbd_cdnow.expected_purchases(39, **hist).to_numpy()
+    np.testing.assert_allclose(e[:2], [0.11, 1.49], atol=5e-3)
+    new = pnbd_cdnow.expected_purchases_new(np.array([39.0, 78.0]))
+    np.testing.assert_allclose(new, [1.213, 1.910], atol=5e-4)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        FHL,
+        {"r": 0.553, "alpha": 15.0, "s": 0.606, "beta": 3.0},
+        {"r": 2.0, "alpha": 1.0, "s": 0.3, "beta": 40.0},
+    ],
+)
+def test_loglik_matches_integral_definition(params: dict[str, float]) -> None:
+    rows = [(0, 0.0, 39.0), (1, 5.0, 39.0), (5, 30.0, 38.0), (10, 38.0, 38.0), (3, 37.999, 38.0)]
+    rows += [(300, 290.0, 300.0), (2500, 20000.0, 30000.0), (0, 0.0, 30000.0)]
+    x, tx, t = (np.array(v, dtype=float) for v in zip(*rows, strict=True))
+    got = np.real(_loglik(tuple(params.values()), x, tx, t))
+    want = [_direct_loglik(params, *row) for row in rows]
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+
+
+def test_continued_fraction_matches_scipy_where_scipy_is_reliable() -> None:
+    rng = np.random.default_rng(0)
+    b = rng.uniform(0.05, 20, 200)
+    c = b + rng.uniform(0.05, 20, 200)
+    kappa = rng.uniform(0, 0.9, 200)
+    np.testing.assert_allclose(
+        _hyp2f1_one(b, c, kappa), special.hyp2f1(1.0, b, c, -kappa), rtol=1e-12
+    )
+    # large kappa, against the Pfaff transform 2F1(1, b; c; -k) = 2F1(1, c-b; c; k/(1+k))/(1+k)
+    k = np.array([5.0, 50.0, 5000.0])
+    want = special.hyp2f1(1.0, 1.5 - 0.7, 1.5, k / (1 + k)) / (1 + k)
+    np.testing.assert_allclose(_hyp2f1_one(0.7, 1.5, k), want, rtol=1e-10)
+
+
+def test_gradient_matches_finite_differences(cdnow_sample_summary: pd.DataFrame) -> None:
+    s = cdnow_sample_summary
+    rows, w, _ = compress(s["frequency"], s["recency"], s["T"])
+    m = ParetoNBD()
+    for x0 in (np.log([0.5, 10.0, 0.6, 12.0]), np.log([2.0, 0.5, 3.0, 0.3])):
+
+        def f(x: np.ndarray) -> float:
+            return m._negll_and_grad(x, rows[:, 0], rows[:, 1], rows[:, 2], w)[0]
+
+        grad = m._negll_and_grad(x0, rows[:, 0], rows[:, 1], rows[:, 2], w)[1]
+        np.testing.assert_allclose(grad, approx_fprime(x0, f, 1e-6), rtol=1e-4, atol=1e-3)
+
+
+def test_p_alive_closed_form_recent_buyer() -> None:
+    m = _model()
+    # a customer whose last purchase is at T: A0 = 0, so P(alive) = 1
+    assert m.p_alive(frequency=[4], recency=[38.0], T=[38.0]).iloc[0] == pytest.approx(1.0)
+    # no repeat purchase and alpha ~ beta: closed form with A0 = a/(s+... ) via the integral
+    p = m.p_alive(frequency=[0], recency=[0.0], T=[38.0]).iloc[0]
+    r, alpha, s, beta = FHL.values()
+    first = (alpha + 38) ** -r * (beta + 38) ** -s
+    integral = integrate.quad(lambda y: (alpha + y) ** -r * (beta + y) ** -(s + 1), 0, 38)[0]
+    assert p == pytest.approx(first / (first + s * integral), rel=1e-10)
+
+
+def test_predictions_aligned_and_named(
+    pnbd_cdnow: ParetoNBD, cdnow_sample_summary: pd.DataFrame
+) -> None:
+    s = cdnow_sample_summary
+    p = pnbd_cdnow.p_alive(s)
+    e = pnbd_cdnow.expected_purchases(10, s)
+    assert p.name == "p_alive"
+    assert e.name == "expected_purchases"
+    assert p.index.equals(s.index)
+    assert e.index.equals(s.index)
+    arr = pnbd_cdnow.p_alive(frequency=s["frequency"], recency=s["recency"], T=s["T"])
+    np.testing.assert_array_equal(arr.to_numpy(), p.to_numpy())
+    renamed = s.rename(columns={"frequency": "f", "recency": "r", "T": "age"})
+    again = pnbd_cdnow.p_alive(renamed, frequency="f", recency="r", T="age")
+    np.testing.assert_array_equal(again.to_numpy(), p.to_numpy())
+    # one horizon per customer
+    per = pnbd_cdnow.expected_purchases(np.full(len(s), 10.0), s)
+    np.testing.assert_allclose(per.to_numpy(), e.to_numpy())
+    # conditional expectation summed over the sample is close to the unconditional one
+    # evaluated at each customer's age (same model, same data)
+    assert float(e.sum()) > 0
+
+
+def test_s_equal_one_is_continuous() -> None:
+    hist = {"frequency": [0, 3], "recency": [0.0, 20.0], "T": [38.0, 38.0]}
+    vals = [
+        _model({**FHL, "s": s}).expected_purchases(39.0, **hist).to_numpy()
+        for s in (1 - 1e-7, 1.0, 1 + 1e-7)
+    ]
+    np.testing.assert_allclose(vals[0], vals[1], rtol=1e-6)
+    np.testing.assert_allclose(vals[2], vals[1], rtol=1e-6)
+    new = _model({**FHL, "s": 1.0}).expected_purchases_new(39.0)
+    assert new == pytest.approx(FHL["r"] * FHL["beta"] / FHL["alpha"] * np.log1p(39 / FHL["beta"]))
+
+
+def test_extreme_inputs_are_finite() -> None:
+    # frequency in the thousands, T in the tens of thousands (days): no overflow, no NaN,
+    # for both branches (alpha >= beta and alpha < beta) and a large alpha/beta ratio
+    f = np.array([0, 1, 2500, 5000, 5000, 9000])
+    r = np.array([0.0, 10.0, 20000.0, 29990.0, 30000.0, 45000.0])
+    t = np.array([50000.0, 30000.0, 30000.0, 30000.0, 30000.0, 45000.0])
+    for params in (
+        FHL,
+        {"r": 0.553, "alpha": 80.0, "s": 0.606, "beta": 3.0},
+        {"r": 0.553, "alpha": 2.0, "s": 0.606, "beta": 900.0},
+        {"r": 2.0, "alpha": 5000.0, "s": 3.0, "beta": 0.05},
+    ):
+        m = _model(params)
+        p = m.p_alive(frequency=f, recency=r, T=t).to_numpy()
+        e = m.expected_purchases(365.0, frequency=f, recency=r, T=t).to_numpy()
+        assert np.all(np.isfinite(p))
+        assert np.all((p >= 0) & (p <= 1))
+        assert np.all(np.isfinite(e))
+        assert np.all(e >= 0)
+        assert p[4] == pytest.approx(1.0)  # last purchase at T
+        assert p[3] > p[2]  # more frequent and more recent: more likely alive
+        ll = np.real(_loglik(tuple(params.values()), f.astype(float), r, t))
+        assert np.all(np.isfinite(ll))
+    # a simulated data set with frequencies in the thousands is fitted
+    sim = _sample_summary(
+        {"r": 2.0, "alpha": 3.0, "s": 0.5, "beta": 2000.0}, np.full(3000, 20000.0), seed=1
+    )
+    assert sim["frequency"].max() > 5000
+    fit = ParetoNBD().fit(sim)
+    assert np.isfinite(fit.log_likelihood_)
+    assert fit.params_["r"] == pytest.approx(2.0, rel=0.15)
+
+
+def test_simulated_parameters_recovered() -> None:
+    sim = _sample_summary(FHL, np.full(40_000, 39.0), seed=5)
+    fit = ParetoNBD().fit(sim)
+    for k, v in FHL.items():
+        assert fit.params_[k] == pytest.approx(v, abs=4 * fit.standard_errors_[k])
+
+
+summaries = st.integers(1, 30).flatmap(
+    lambda n: st.tuples(
+        st.lists(st.integers(0, 50), min_size=n, max_size=n),
+        st.lists(st.floats(0, 1), min_size=n, max_size=n),
+        st.lists(st.floats(0.5, 500), min_size=n, max_size=n),
+    )
+)
+params_st = st.fixed_dictionaries({k: st.floats(0.05, 50.0) for k in ("r", "alpha", "s", "beta")})
+
+
+@settings(max_examples=40)
+@given(summaries, st.floats(0.0, 200.0), st.floats(0.0, 200.0), params_st)
+def test_property_bounds_and_monotone(data: tuple, t1: float, t2: float, params: dict) -> None:
+    f, u, t = (np.asarray(v, dtype=float) for v in data)
+    rec = np.where(f > 0, u * t, 0.0)
+    m = _model(params)
+    p = m.p_alive(frequency=f, recency=rec, T=t).to_numpy()
+    assert np.all((p >= 0) & (p <= 1))
+    lo, hi = sorted((t1, t2))
+    e_lo = m.expected_purchases(lo, frequency=f, recency=rec, T=t).to_numpy()
+    e_hi = m.expected_purchases(hi, frequency=f, recency=rec, T=t).to_numpy()
+    assert np.all(e_lo >= 0)
+    assert np.all(e_hi >= e_lo * (1 - 1e-12))
+    new = m.expected_purchases_new(np.array([lo, hi]))
+    assert isinstance(new, np.ndarray)
+    assert new[0] >= 0
+    assert new[1] >= new[0] * (1 - 1e-12)
+
+
+def test_compressed_weighted_fit_equals_expanded(
+    cdnow_sample_summary: pd.DataFrame, pnbd_cdnow: ParetoNBD
+) -> None:
+    s = cdnow_sample_summary
+    rows, w, _ = compress(s["frequency"], s["recency"], s["T"])
+    assert rows.shape[0] < len(s)
+    comp = ParetoNBD().fit(frequency=rows[:, 0], recency=rows[:, 1], T=rows[:, 2], weights=w)
+    for k in pnbd_cdnow.params_:
+        assert comp.params_[k] == pytest.approx(pnbd_cdnow.params_[k], rel=1e-6)
+    assert comp.log_likelihood_ == pytest.approx(pnbd_cdnow.log_likelihood_, rel=1e-9)
+
+
+@settings(max_examples=4)
+@given(st.integers(0, 2**32 - 1))
+def test_property_integer_weights_equal_repeated_rows(
+    cdnow_sample_summary: pd.DataFrame, seed: int
+) -> None:
+    # CDNOW rows (where s and beta are identified; small simulated samples put them on the
+    # ridge s, beta -> infinity with s / beta fixed), each repeated 1 to 3 times
+    rng = np.random.default_rng(seed)
+    base = cdnow_sample_summary.sample(1500, random_state=seed % 2**31)
+    reps = rng.integers(1, 4, len(base))
+    weighted = ParetoNBD().fit(base, weights=reps.astype(float))
+    expanded = base.loc[base.index.repeat(reps)].sample(frac=1, random_state=1)
+    plain = ParetoNBD().fit(expanded)
+    for k in plain.params_:
+        assert weighted.params_[k] == pytest.approx(plain.params_[k], rel=1e-5)
+    assert weighted.log_likelihood_ == pytest.approx(plain.log_likelihood_, rel=1e-9)
+
+
+def test_round_trip_json(pnbd_cdnow: ParetoNBD, cdnow_sample_summary: pd.DataFrame) -> None:
+    d = json.loads(json.dumps(pnbd_cdnow.to_dict()))
+    assert d["model"] == "ParetoNBD"
+    again = ParetoNBD.from_dict(d)
+    assert again.params_ == pnbd_cdnow.params_
+    assert again.log_likelihood_ == pnbd_cdnow.log_likelihood_
+    s = cdnow_sample_summary
+    pd.testing.assert_series_equal(again.p_alive(s), pnbd_cdnow.p_alive(s))
+    pd.testing.assert_series_equal(
+        again.expected_purchases(52, s), pnbd_cdnow.expected_purchases(52, s)
+    )
+    assert again.expected_purchases_new(39.0) == pnbd_cdnow.expected_purchases_new(39.0)
+    assert "ParetoNBD(r=0.5533" in repr(pnbd_cdnow)
+
+
+def test_not_fitted_and_bad_dicts() -> None:
+    m = ParetoNBD()
+    assert repr(m) == "ParetoNBD(not fitted)"
+    with pytest.raises(NotFittedError, match="not fitted"):
+        m.p_alive(frequency=[1], recency=[1.0], T=[2.0])
+    with pytest.raises(NotFittedError):
+        m.expected_purchases_new(1.0)
+    with pytest.raises(ValidationError, match="exactly the keys"):
+        ParetoNBD.from_dict({"params": {"r": 1.0, "alpha": 1.0, "a": 1.0, "b": 1.0}})
+    with pytest.raises(ValidationError, match="model 'BetaGeo'"):
+        ParetoNBD.from_dict({"model": "BetaGeo", "params": FHL})
+
+
+def test_validation_and_nan_policy() -> None:
+    with pytest.raises(ValidationError, match="t must be >= 0"):
+        _model().expected_purchases(-1, frequency=[1], recency=[0.0], T=[1.0])
+    with pytest.raises(ValidationError, match="one value per customer"):
+        _model().expected_purchases(
+            [1.0, 2.0, 3.0], frequency=[1, 2], recency=[0.0, 1.0], T=[1.0, 2.0]
+        )
+    bad = pd.DataFrame({"frequency": [1, 1], "recency": [3.0, 1.0], "T": [2.0, 2.0]})
+    with pytest.raises(ValidationError, match="greater-than-T"):
+        ParetoNBD().fit(bad)
+    df = _sample_summary(FHL, np.full(400, 39.0), seed=3)
+    df["frequency"] = df["frequency"].astype(float)
+    df.loc[[3, 7], "frequency"] = np.nan
+    before = df.copy()
+    fit = ParetoNBD().fit(df, nan_policy="omit")
+    assert fit.n_obs_ == 398
+    pd.testing.assert_frame_equal(df, before)
