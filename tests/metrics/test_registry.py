@@ -128,3 +128,33 @@ def test_broken_plugin_is_skipped_with_warning(monkeypatch: pytest.MonkeyPatch) 
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             metrics.available()
+
+
+def test_builtin_churn_and_clv_equal_the_models() -> None:
+    import numpy as np
+
+    import custloyalty as cl
+    from custloyalty.models import BetaGeo, GammaGamma, ParetoNBD, clv
+
+    tx = load_cdnow("sample")
+    summary = cl.rfm_summary(tx, observation_end="1997-09-30")  # days
+    weeks = summary[["frequency", "recency", "T", "monetary"]].copy()
+    weeks[["recency", "T"]] /= 7.0
+    churn = metrics.get("churn")
+    state = churn.fit_state({"summary": summary})
+    risk = churn.compute({"summary": summary, "state": state})
+    pareto = ParetoNBD().fit(weeks)
+    np.testing.assert_allclose(risk, 1 - pareto.p_alive(weeks), rtol=1e-6, atol=1e-9)
+    bg_state = churn.fit_state({"summary": summary}, model="bg_nbd")
+    bg_risk = churn.compute({"summary": summary, "state": bg_state}, model="bg_nbd")
+    bg = BetaGeo().fit(weeks)
+    np.testing.assert_allclose(bg_risk, 1 - bg.p_alive(weeks), rtol=1e-6, atol=1e-9)
+    assert (bg_risk[summary["frequency"] == 0] == 0).all()  # BG/NBD: no repeat, always alive
+    assert (risk[summary["frequency"] == 0] > 0).all()  # Pareto/NBD: risk grows with silence
+    with pytest.raises(ValidationError, match="'model' parameter"):
+        churn.fit_state({"summary": summary}, model="magic")
+    value = metrics.get("clv")
+    vstate = value.fit_state({"summary": summary})
+    got = value.compute({"summary": summary, "state": vstate})
+    gg = GammaGamma().fit(weeks[weeks["frequency"] > 0])
+    np.testing.assert_allclose(got, clv(bg, gg, weeks, time=12, freq="W"), rtol=1e-6)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from custloyalty._validation import check_option
 from custloyalty.errors import ValidationError
 from custloyalty.metrics._recommendation import nps
 from custloyalty.metrics._registry import Metric, _builtin
@@ -82,29 +83,41 @@ def _weeks(summary: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _fit_churn(summary: pd.DataFrame) -> dict[str, Any]:
-    from custloyalty.models import BetaGeo
+CHURN_MODELS = ("pareto_nbd", "bg_nbd")
 
+
+def _churn_model(model: str) -> Any:
+    from custloyalty.models import BetaGeo, ParetoNBD
+
+    check_option(model, "model", CHURN_MODELS, func="the churn indicator")
+    return ParetoNBD if model == "pareto_nbd" else BetaGeo
+
+
+def _fit_churn(summary: pd.DataFrame, *, model: str = "pareto_nbd") -> dict[str, Any]:
     weeks = _weeks(summary)
     weeks = weeks[weeks["T"] > 0]
-    return BetaGeo().fit(weeks).to_dict()
+    state: dict[str, Any] = _churn_model(model)().fit(weeks).to_dict()
+    return state
 
 
-def churn(summary: pd.DataFrame, state: dict[str, Any] | None = None) -> pd.Series:
-    """Churn risk: probability the customer is no longer active, 1 - P(alive) under BG/NBD.
+def churn(
+    summary: pd.DataFrame, state: dict[str, Any] | None = None, *, model: str = "pareto_nbd"
+) -> pd.Series:
+    r"""Churn risk: probability the customer is no longer active, $1 - P(\text{alive})$.
 
-    The BG/NBD model (Fader, Hardie & Lee 2005, *Marketing Science* 24(2)) is fitted on the
-    base in weeks when the scorecard is fitted; customers observed for zero time count as
-    alive (risk 0).
+    The transaction model is fitted on the base (in weeks) when the scorecard is fitted:
+    Pareto/NBD by default (Schmittlein, Morrison & Colombo 1987; Fader, Hardie & Lee 2005),
+    whose $P(\text{alive})$ falls with the time since the last purchase for one-time buyers
+    too; ``model="bg_nbd"`` uses BG/NBD (Fader, Hardie & Lee 2005), under which a customer
+    without repeat purchases is always alive. Customers observed for zero time have risk 0.
     """
-    from custloyalty.models import BetaGeo
-
-    model = BetaGeo.from_dict(state) if state else BetaGeo().fit(_weeks(summary))
+    cls = _churn_model(model)
     weeks = _weeks(summary)
-    alive = np.ones(len(weeks))
     pos = weeks["T"].to_numpy() > 0
+    fitted = cls.from_dict(state) if state else cls().fit(weeks[pos])
+    alive = np.ones(len(weeks))
     if pos.any():
-        alive[pos] = model.p_alive(weeks[pos]).to_numpy(dtype=np.float64)
+        alive[pos] = fitted.p_alive(weeks[pos]).to_numpy(dtype=np.float64)
     return pd.Series(1.0 - alive, index=summary.index, name="churn")
 
 
@@ -193,9 +206,11 @@ def net_promoter_score(surveys: pd.DataFrame | None, *, column: Hashable = "reco
     return float(nps(df[column], nan_policy="omit").score)
 
 
-def churn_rate(summary: pd.DataFrame, state: dict[str, Any] | None = None) -> float:
-    """Return the expected share of the base that has churned (mean BG/NBD churn risk)."""
-    return float(churn(summary, state).mean())
+def churn_rate(
+    summary: pd.DataFrame, state: dict[str, Any] | None = None, *, model: str = "pareto_nbd"
+) -> float:
+    """Return the expected share of the base that has churned (mean churn risk)."""
+    return float(churn(summary, state, model=model).mean())
 
 
 def repeat_purchase_rate(summary: pd.DataFrame) -> float:
