@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import integrate, special
+from scipy import integrate, special, stats
 from scipy.optimize import approx_fprime
 
 from custloyalty.errors import NotFittedError, ValidationError
@@ -325,3 +325,43 @@ def test_validation_and_nan_policy() -> None:
     fit = ParetoNBD().fit(df, nan_policy="omit")
     assert fit.n_obs_ == 398
     pd.testing.assert_frame_equal(df, before)
+
+
+def _pmf_by_quad(params: dict[str, float], t: float, n: int) -> float:
+    """P(X(t) = n) from its definition: NB mixed over the exponential-gamma lifetime."""
+    r, alpha, s, beta = params["r"], params["alpha"], params["s"], params["beta"]
+
+    def dead(tau: float) -> float:
+        nb = stats.nbinom.pmf(n, r, alpha / (alpha + tau))
+        return float(nb * s * beta**s * (beta + tau) ** (-(s + 1)))
+
+    alive = (beta / (beta + t)) ** s * stats.nbinom.pmf(n, r, alpha / (alpha + t))
+    return float(alive + integrate.quad(dead, 0, t, epsabs=0, epsrel=1e-12, limit=400)[0])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        FHL,
+        {"r": 2.0, "alpha": 1.0, "s": 0.3, "beta": 40.0},
+        {"r": 0.5, "alpha": 74.0, "s": 0.4, "beta": 0.5},
+        {"r": 0.2, "alpha": 3.0, "s": 0.1, "beta": 0.01},
+    ],
+)
+def test_probability_of_n_purchases(params: dict[str, float]) -> None:
+    m = _model(params)
+    for t in (1.0, 39.0, 5000.0):
+        ns = np.array([0, 1, 2, 5, 20, 100])
+        want = [_pmf_by_quad(params, t, int(k)) for k in ns]
+        np.testing.assert_allclose(m.probability_of_n_purchases(t, ns), want, rtol=1e-9)
+    n = np.arange(0, 20_000)
+    pmf = m.probability_of_n_purchases(39.0, n)
+    assert isinstance(pmf, np.ndarray)
+    assert pmf.sum() == pytest.approx(1.0, abs=1e-9)
+    assert (pmf * n).sum() == pytest.approx(m.expected_purchases_new(39.0), rel=1e-8)
+    assert isinstance(m.probability_of_n_purchases(3.0, 1), float)
+    np.testing.assert_array_equal(m.probability_of_n_purchases(0.0, [0, 1]), [1.0, 0.0])
+    with pytest.raises(ValidationError, match="n must hold integers"):
+        m.probability_of_n_purchases(3.0, 1.5)
+    with pytest.raises(ValidationError, match="t must be finite"):
+        m.probability_of_n_purchases(-1.0, 1)

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
+from scipy import special, stats
 
 from custloyalty.errors import ValidationError
 from custloyalty.models._base import FloatArray, _TransactionModel, _wsum
@@ -35,6 +35,14 @@ _CSTEP = 1e-30
 _CF_MAX_TERMS = 20_000
 _CF_EPS = 1e-15
 _TINY = 1e-300
+
+# Quadrature of probability_of_n_purchases: 130 panels of 8-point Gauss-Legendre on [0, 1].
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(8)
+_N_PANELS = 130
+_Q_NODES = ((np.arange(_N_PANELS)[:, None] + (_GL_X[None, :] + 1.0) / 2.0) / _N_PANELS).ravel()
+_Q_WEIGHTS = np.tile(_GL_W / 2.0 / _N_PANELS, _N_PANELS)
+_W_MAX = 50.0  # the integrand carries exp(-w): the tail beyond 50 is below 1e-21
+_CHUNK = 4096
 
 
 def _hyp2f1_one(b: Any, c: Any, kappa: Any) -> Any:
@@ -438,3 +446,107 @@ class ParetoNBD(_TransactionModel):
         log_u = -np.log1p(tt / beta)
         out = np.maximum(r * beta / alpha * -log_u * special.exprel((s - 1.0) * log_u), 0.0)
         return float(out[0]) if scalar else out
+
+    def probability_of_n_purchases(self, t: Any, n: Any) -> float | FloatArray:
+        r"""Probability that a new customer makes exactly ``n`` repeat purchases in ``(0, t]``.
+
+        Parameters
+        ----------
+        t
+            Length of the period (scalar or array, >= 0), in the model's time unit.
+        n
+            Number of purchases (integer >= 0, scalar or array); broadcast against ``t``.
+
+        Returns
+        -------
+        numpy.ndarray or float
+            Probabilities in [0, 1], summing to 1 over ``n = 0, 1, ...``; a float when both
+            arguments are scalars.
+
+        Raises
+        ------
+        NotFittedError
+            The model is not fitted.
+        ValidationError
+            Negative ``t`` or a negative / non-integer ``n``.
+
+        Notes
+        -----
+        Given the lifetime :math:`\tau`, :math:`X(t)` is negative binomial with
+        :math:`p = \alpha/(\alpha+\min(\tau, t))`, and :math:`P(\tau > t) =
+        (\beta/(\beta+t))^s`, so
+
+        $$P(X(t) = n) = \left(\frac{\beta}{\beta+t}\right)^{s}
+        \mathrm{NB}\!\left(n; r, \tfrac{\alpha}{\alpha+t}\right)
+        + \int_0^t \mathrm{NB}\!\left(n; r, \tfrac{\alpha}{\alpha+\tau}\right)
+        \frac{s\beta^s}{(\beta+\tau)^{s+1}}\,d\tau .$$
+
+        This equals the closed form of Fader, Hardie & Lee (2006), whose alternating sum of
+        hypergeometric terms cancels badly for large ``n``. The integral is computed instead:
+        with :math:`q = \tau/(\alpha+\tau)` and :math:`q = Q e^{-w/(n+1)}`,
+        :math:`Q = t/(\alpha+t)`, it becomes :math:`\frac{Q^{n+1}}{n+1}\int_0^\infty e^{-w}
+        h(q(w))\,dw` with a bounded smooth :math:`h`, evaluated in log space by composite
+        Gauss-Legendre quadrature on a grid graded towards :math:`w = 0` (relative error about
+        1e-13 against adaptive quadrature).
+
+        References
+        ----------
+        Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2006). Deriving an expression for
+        P(X(t) = x) under the Pareto/NBD model. http://brucehardie.com/notes/012/
+
+        Examples
+        --------
+        >>> from custloyalty.models._pareto_nbd import ParetoNBD
+        >>> params = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
+        >>> pnbd = ParetoNBD.from_dict({"params": params})
+        >>> pnbd.probability_of_n_purchases(39, [0, 1, 2]).round(3)
+        array([0.594, 0.166, 0.082])
+        """
+        self._check_fitted()
+        scalar = np.ndim(t) == 0 and np.ndim(n) == 0
+        tt = np.asarray(t, dtype=np.float64)
+        nn = np.asarray(n, dtype=np.float64)
+        if not np.all(np.isfinite(tt)) or (tt < 0).any():
+            msg = "t must be finite and >= 0."
+            raise ValidationError(msg)
+        if not np.all(np.isfinite(nn)) or (nn < 0).any() or (nn != np.floor(nn)).any():
+            msg = "n must hold integers >= 0."
+            raise ValidationError(msg)
+        tt, nn = np.broadcast_arrays(tt, nn)
+        shape = tt.shape
+        flat_t, flat_n = tt.reshape(-1), nn.reshape(-1)
+        out = np.empty(flat_t.shape[0])
+        for lo in range(0, flat_t.shape[0], _CHUNK):  # blocks bound the (block x nodes) memory
+            sl = slice(lo, lo + _CHUNK)
+            out[sl] = self._pmf(flat_t[sl], flat_n[sl])
+        res = np.clip(out, 0.0, 1.0).reshape(shape)
+        return float(res) if scalar else res
+
+    def _pmf(self, t: FloatArray, n: FloatArray) -> FloatArray:
+        r, alpha, s, beta = self._params
+        log_alive = s * (np.log(beta) - np.log(beta + t)) + stats.nbinom.logpmf(
+            n, r, alpha / (alpha + t)
+        )
+        pos = t > 0
+        ts = np.where(pos, t, 1.0)
+        log_q_max = np.log(ts) - np.log(alpha + ts)
+        delta = np.clip(0.5 * np.minimum(1.0, (n + 1.0) * alpha / (alpha + ts)), 1e-12, None)
+        xi_max = np.log1p(_W_MAX / delta)
+        xi = xi_max[:, None] * _Q_NODES[None, :]
+        w = delta[:, None] * np.expm1(xi)
+        dw = (delta * xi_max)[:, None] * np.exp(xi) * _Q_WEIGHTS[None, :]
+        log_q = log_q_max[:, None] - w / (n[:, None] + 1.0)
+        q = np.exp(log_q)
+        log_h = (
+            np.log(alpha * s)
+            + s * np.log(beta)
+            + (r - 2.0) * np.log1p(-q)
+            - (s + 1.0) * np.log(beta + alpha * q / (1.0 - q))
+        )
+        log_int = np.log(np.sum(dw * np.exp(log_h - w), axis=1))
+        log_c = special.gammaln(r + n) - special.gammaln(r) - special.gammaln(n + 1.0)
+        log_dead = log_c + (n + 1.0) * log_q_max - np.log(n + 1.0) + log_int
+        with np.errstate(divide="ignore"):
+            total = np.where(pos, np.logaddexp(log_alive, log_dead), np.log(n == 0))
+        out: FloatArray = np.exp(total)
+        return out
