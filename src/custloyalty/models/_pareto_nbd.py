@@ -211,7 +211,7 @@ class ParetoNBD(_TransactionModel):
     --------
     >>> from custloyalty import rfm_summary
     >>> from custloyalty.datasets import load_cdnow
-    >>> from custloyalty.models._pareto_nbd import ParetoNBD
+    >>> from custloyalty.models import ParetoNBD
     >>> tx = load_cdnow("sample")
     >>> summary = rfm_summary(tx, observation_end="1997-09-30", time_unit="W")
     >>> pnbd = ParetoNBD().fit(summary)
@@ -314,7 +314,7 @@ class ParetoNBD(_TransactionModel):
 
         Examples
         --------
-        >>> from custloyalty.models._pareto_nbd import ParetoNBD
+        >>> from custloyalty.models import ParetoNBD
         >>> params = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
         >>> pnbd = ParetoNBD.from_dict({"params": params})
         >>> pnbd.p_alive(frequency=[0, 2, 2], recency=[0.0, 30.0, 5.0], T=[38.0] * 3).round(3)
@@ -377,7 +377,7 @@ class ParetoNBD(_TransactionModel):
 
         Examples
         --------
-        >>> from custloyalty.models._pareto_nbd import ParetoNBD
+        >>> from custloyalty.models import ParetoNBD
         >>> params = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
         >>> pnbd = ParetoNBD.from_dict({"params": params})
         >>> hist = {"frequency": [0, 2], "recency": [0.0, 30.0], "T": [38.0, 38.0]}
@@ -435,7 +435,7 @@ class ParetoNBD(_TransactionModel):
 
         Examples
         --------
-        >>> from custloyalty.models._pareto_nbd import ParetoNBD
+        >>> from custloyalty.models import ParetoNBD
         >>> params = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
         >>> ParetoNBD.from_dict({"params": params}).expected_purchases_new([39, 78]).round(3)
         array([1.213, 1.909])
@@ -496,7 +496,7 @@ class ParetoNBD(_TransactionModel):
 
         Examples
         --------
-        >>> from custloyalty.models._pareto_nbd import ParetoNBD
+        >>> from custloyalty.models import ParetoNBD
         >>> params = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
         >>> pnbd = ParetoNBD.from_dict({"params": params})
         >>> pnbd.probability_of_n_purchases(39, [0, 1, 2]).round(3)
