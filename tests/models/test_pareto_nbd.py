@@ -280,6 +280,17 @@ def test_property_integer_weights_equal_repeated_rows(
     assert weighted.log_likelihood_ == pytest.approx(plain.log_likelihood_, rel=1e-9)
 
 
+def test_weights_of_ones_and_row_order(
+    cdnow_sample_summary: pd.DataFrame, pnbd_cdnow: ParetoNBD
+) -> None:
+    s = cdnow_sample_summary
+    again = ParetoNBD().fit(s.iloc[::-1], weights=np.ones(len(s)))
+    assert again.params_ == pytest.approx(pnbd_cdnow.params_, rel=1e-9)
+    shuffled = s.sample(frac=1, random_state=7)
+    p = pnbd_cdnow.p_alive(shuffled)
+    pd.testing.assert_series_equal(p.loc[s.index], pnbd_cdnow.p_alive(s))
+
+
 def test_round_trip_json(pnbd_cdnow: ParetoNBD, cdnow_sample_summary: pd.DataFrame) -> None:
     d = json.loads(json.dumps(pnbd_cdnow.to_dict()))
     assert d["model"] == "ParetoNBD"

@@ -242,14 +242,19 @@ class ParetoNBD(_TransactionModel):
     def _negll_and_grad(
         self, x: FloatArray, f: FloatArray, tx: FloatArray, t: FloatArray, w: FloatArray
     ) -> tuple[float, FloatArray]:
-        ll = np.real(_loglik(np.exp(x), f, tx, t))
-        if not np.all(np.isfinite(ll)):
-            return float("inf"), np.zeros_like(x)
+        # complex step per parameter (4 evaluations, not one per customer); the real part of
+        # each evaluation is the log-likelihood itself (the step changes it by O(h^2) = 0)
+        ll = np.empty(0)
         grad = np.empty(x.size)
-        for j in range(x.size):  # complex step per parameter (4), not per customer
+        for j in range(x.size):
             xc = x.astype(np.complex128)
             xc[j] += 1j * _CSTEP
-            grad[j] = _wsum(w, np.imag(_loglik(np.exp(xc), f, tx, t))) / _CSTEP
+            llc = _loglik(np.exp(xc), f, tx, t)
+            if j == 0:
+                ll = np.real(llc)
+                if not np.all(np.isfinite(ll)):
+                    return float("inf"), np.zeros_like(x)
+            grad[j] = _wsum(w, np.imag(llc)) / _CSTEP
         return -_wsum(w, ll), -grad
 
     # -- predictions -------------------------------------------------------------------------
