@@ -158,3 +158,18 @@ def test_builtin_churn_and_clv_equal_the_models() -> None:
     got = value.compute({"summary": summary, "state": vstate})
     gg = GammaGamma().fit(weeks[weeks["frequency"] > 0])
     np.testing.assert_allclose(got, clv(bg, gg, weeks, time=12, freq="W"), rtol=1e-6)
+
+
+def test_churn_model_fitted_on_a_seeded_subsample_of_large_bases() -> None:
+    import custloyalty as cl
+
+    summary = cl.rfm_summary(load_cdnow("sample"), observation_end="1997-09-30")
+    churn = metrics.get("churn")
+    full = churn.fit_state({"summary": summary}, model="bg_nbd")
+    sub = churn.fit_state({"summary": summary}, model="bg_nbd", max_fit_customers=1500)
+    again = churn.fit_state({"summary": summary}, model="bg_nbd", max_fit_customers=1500)
+    assert sub == again  # seeded: the same subsample every time
+    assert sub["n_obs"] == 1500
+    assert full["n_obs"] == 2357
+    for k in ("r", "alpha", "a", "b"):
+        assert sub["params"][k] == pytest.approx(full["params"][k], rel=0.5)

@@ -93,15 +93,38 @@ def _churn_model(model: str) -> Any:
     return ParetoNBD if model == "pareto_nbd" else BetaGeo
 
 
-def _fit_churn(summary: pd.DataFrame, *, model: str = "pareto_nbd") -> dict[str, Any]:
-    weeks = _weeks(summary)
+#: Largest number of customers the churn and CLV models are fitted on; larger bases are
+#: fitted on a seeded random subsample of this size (the parameters describe the population,
+#: and 25,000 customers pin them down well), then applied to every customer.
+MAX_FIT_CUSTOMERS = 25_000
+
+
+def _fit_sample(weeks: pd.DataFrame, max_customers: int) -> pd.DataFrame:
     weeks = weeks[weeks["T"] > 0]
+    if len(weeks) <= max_customers:
+        return weeks
+    rng = np.random.default_rng(20_050_101)
+    keep = np.sort(rng.choice(len(weeks), size=max_customers, replace=False))
+    return weeks.iloc[keep]
+
+
+def _fit_churn(
+    summary: pd.DataFrame,
+    *,
+    model: str = "pareto_nbd",
+    max_fit_customers: int = MAX_FIT_CUSTOMERS,
+) -> dict[str, Any]:
+    weeks = _fit_sample(_weeks(summary), max_fit_customers)
     state: dict[str, Any] = _churn_model(model)().fit(weeks).to_dict()
     return state
 
 
 def churn(
-    summary: pd.DataFrame, state: dict[str, Any] | None = None, *, model: str = "pareto_nbd"
+    summary: pd.DataFrame,
+    state: dict[str, Any] | None = None,
+    *,
+    model: str = "pareto_nbd",
+    max_fit_customers: int = MAX_FIT_CUSTOMERS,
 ) -> pd.Series:
     r"""Churn risk: probability the customer is no longer active, $1 - P(\text{alive})$.
 
@@ -110,22 +133,25 @@ def churn(
     whose $P(\text{alive})$ falls with the time since the last purchase for one-time buyers
     too; ``model="bg_nbd"`` uses BG/NBD (Fader, Hardie & Lee 2005), under which a customer
     without repeat purchases is always alive. Customers observed for zero time have risk 0.
+    Bases larger than ``max_fit_customers`` (default 25,000) are fitted on a seeded random
+    subsample of that size; P(alive) is then computed for every customer.
     """
     cls = _churn_model(model)
     weeks = _weeks(summary)
     pos = weeks["T"].to_numpy() > 0
-    fitted = cls.from_dict(state) if state else cls().fit(weeks[pos])
+    fitted = cls.from_dict(state) if state else cls().fit(_fit_sample(weeks, max_fit_customers))
     alive = np.ones(len(weeks))
     if pos.any():
         alive[pos] = fitted.p_alive(weeks[pos]).to_numpy(dtype=np.float64)
     return pd.Series(1.0 - alive, index=summary.index, name="churn")
 
 
-def _fit_clv(summary: pd.DataFrame) -> dict[str, Any]:
+def _fit_clv(
+    summary: pd.DataFrame, *, months: int = 12, max_fit_customers: int = MAX_FIT_CUSTOMERS
+) -> dict[str, Any]:
     from custloyalty.models import BetaGeo, GammaGamma
 
-    weeks = _weeks(summary)
-    weeks = weeks[weeks["T"] > 0]
+    weeks = _fit_sample(_weeks(summary), max_fit_customers)
     return {
         "transactions": BetaGeo().fit(weeks).to_dict(),
         # repeat customers with a positive mean spend (a few repeat purchases cost nothing)
@@ -136,7 +162,11 @@ def _fit_clv(summary: pd.DataFrame) -> dict[str, Any]:
 
 
 def clv(
-    summary: pd.DataFrame, state: dict[str, Any] | None = None, *, months: int = 12
+    summary: pd.DataFrame,
+    state: dict[str, Any] | None = None,
+    *,
+    months: int = 12,
+    max_fit_customers: int = MAX_FIT_CUSTOMERS,
 ) -> pd.Series:
     r"""Return the customer lifetime value, expected discounted spend over ``months``.
 
@@ -148,7 +178,7 @@ def clv(
     from custloyalty.models import BetaGeo, GammaGamma
     from custloyalty.models import clv as model_clv
 
-    st = state or _fit_clv(summary)
+    st = state or _fit_clv(summary, max_fit_customers=max_fit_customers)
     bg = BetaGeo.from_dict(st["transactions"])
     gg = GammaGamma.from_dict(st["spend"])
     weeks = _weeks(summary)
@@ -207,10 +237,14 @@ def net_promoter_score(surveys: pd.DataFrame | None, *, column: Hashable = "reco
 
 
 def churn_rate(
-    summary: pd.DataFrame, state: dict[str, Any] | None = None, *, model: str = "pareto_nbd"
+    summary: pd.DataFrame,
+    state: dict[str, Any] | None = None,
+    *,
+    model: str = "pareto_nbd",
+    max_fit_customers: int = MAX_FIT_CUSTOMERS,
 ) -> float:
     """Return the expected share of the base that has churned (mean churn risk)."""
-    return float(churn(summary, state, model=model).mean())
+    return float(churn(summary, state, model=model, max_fit_customers=max_fit_customers).mean())
 
 
 def repeat_purchase_rate(summary: pd.DataFrame) -> float:
