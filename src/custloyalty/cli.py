@@ -83,7 +83,7 @@ def _base_block(title: str, summary: dict[str, Any], weights: pd.Series) -> str:
     for k, v in summary.items():
         if k == "tier_sizes":
             v = ", ".join(f"{t} {c:,}" for t, c in v.items())
-        lines.append(f"{k:<34} {v}")
+        lines.append(f"{k:<36} {v}")
     lines.append("weights: " + ", ".join(f"{k} {v:.3f}" for k, v in weights.items()))
     return "\n".join(lines)
 
@@ -124,6 +124,47 @@ def _survey_block() -> str:
     return "\n".join(lines)
 
 
+def _models_block(cal: pd.DataFrame) -> str:
+    from custloyalty.models import BetaGeo, GammaGamma, ParetoNBD
+
+    bg = BetaGeo().fit(cal)
+    pn = ParetoNBD().fit(cal)
+    gg = GammaGamma().fit(cal[cal["frequency"] > 0])
+
+    def fmt(params: dict[str, float]) -> str:
+        return ", ".join(f"{k} {v:.3f}" for k, v in params.items())
+
+    return "\n".join(
+        [
+            _rule("Churn and value models: CDNOW sample, 39-week calibration"),
+            f"BG/NBD      {fmt(bg.params_)}   LL {bg.log_likelihood_:.2f}",
+            f"Pareto/NBD  {fmt(pn.params_)}   LL {pn.log_likelihood_:.2f}",
+            f"Gamma-Gamma {fmt(gg.params_)}   ({int(gg.n_obs_)} repeat customers)",
+        ]
+    )
+
+
+def _tiering_block(master: pd.DataFrame) -> str:
+    from custloyalty.segmentation import rfm_scores, rfm_segments, value_tiers
+    from custloyalty.summary import rfm_summary
+
+    summary = rfm_summary(master, observation_end="1998-06-30")
+    segments = rfm_segments(rfm_scores(summary)).value_counts()
+    tiers = value_tiers(summary["total_amount"])
+    revenue = summary["total_amount"].groupby(tiers, observed=False).sum()
+    share = (revenue / revenue.sum()).round(3)
+    lines = [_rule("Client tiering: CDNOW master, RFM segments (default preset)")]
+    lines += [f"{name:<22} {count:>6,}" for name, count in segments.items()]
+    lines.append(
+        "ABC value tiers: "
+        + ", ".join(
+            f"{t} {int((tiers == t).sum()):,} customers / {share[t]:.1%} of revenue"
+            for t in share.index
+        )
+    )
+    return "\n".join(lines)
+
+
 def run_demo() -> str:
     """Run the evaluation on the bundled data and return the printed report."""
     from custloyalty.datasets import load_cdnow, load_ecsi, make_survey
@@ -139,6 +180,8 @@ def run_demo() -> str:
     out.append(_overview_survey("ECSI mobi", load_ecsi("mobi")))
     cal = rfm_summary(sample, observation_end="1997-09-30", time_unit="W")
     out.append(_summary_block(cal))
+    out.append(_models_block(cal))
+    out.append(_tiering_block(master))
     out.append(_survey_block())
     surveys = make_survey(4000, seed=7, customer_ids=master["customer_id"].unique())
     card = LoyaltyScorecard()
