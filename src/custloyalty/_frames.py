@@ -35,6 +35,7 @@ __all__ = [
     "TIME",
     "Transactions",
     "as_frame",
+    "check_ids",
     "coerce_datetime",
     "coerce_numeric",
     "coerce_timestamp",
@@ -270,6 +271,11 @@ def coerce_timestamp(value: Any, name: str, *, tz: Any = None, func: str = "") -
     if tz is not None:
         ts = ts.tz_convert(tz)
     return ts
+
+
+def check_ids(s: pd.Series, col: Hashable, *, nan_policy: NanPolicy = "raise") -> np.ndarray:
+    """Return the mask of missing ids in ``s``; raise under ``"raise"`` if there are any."""
+    return _coerce_ids(s, col, nan_policy=nan_policy)
 
 
 def _coerce_ids(s: pd.Series, col: Hashable, *, nan_policy: NanPolicy) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from importlib import metadata
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -173,3 +174,17 @@ def test_churn_model_fitted_on_a_seeded_subsample_of_large_bases() -> None:
     assert full["n_obs"] == 2357
     for k in ("r", "alpha", "a", "b"):
         assert sub["params"][k] == pytest.approx(full["params"][k], rel=0.5)
+
+
+def test_recommendation_indicator_validates_through_the_boundary() -> None:
+    rec = metrics.get("recommendation")
+    sv = pd.DataFrame({"customer_id": [1, 1, 2, 3], "recommend": [10, 8, None, 11]})
+    with pytest.raises(ValidationError, match=r"'recommend' has 1 out-of-range.*\(rows 3\)"):
+        rec.compute({"surveys": sv})
+    sv.loc[3, "recommend"] = 3
+    got = rec.compute({"surveys": sv})
+    assert got.loc[1] == 9.0
+    assert np.isnan(got.loc[2])
+    assert got.loc[3] == 3.0
+    with pytest.raises(ValidationError, match="needs survey answers"):
+        rec.compute({"surveys": None})

@@ -190,3 +190,10 @@ def test_row_order_does_not_change_scores(perm: list[int]) -> None:
     shuffled = LoyaltyScorecard(["frequency", "monetary", "recency"], weighting="critic")
     other = shuffled.fit_score(tx.iloc[idx]).customers
     pd.testing.assert_frame_equal(other.sort_index(), base.sort_index())
+
+
+def test_survey_with_missing_customer_ids_is_refused(master, surveys) -> None:
+    bad = surveys.astype({"customer_id": "float64"})
+    bad.loc[bad.index[:3], "customer_id"] = np.nan
+    with pytest.raises(ValidationError, match=r"customer_id.*3 null customer id"):
+        LoyaltyScorecard(["frequency", "satisfaction"]).fit(master, bad, observation_end=END)

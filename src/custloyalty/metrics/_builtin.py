@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from custloyalty import _frames
 from custloyalty._validation import check_option
 from custloyalty.errors import ValidationError
 from custloyalty.metrics._recommendation import nps
@@ -222,12 +223,16 @@ def recommendation(surveys: pd.DataFrame | None, *, column: Hashable = "recommen
     81(12)); the base-level NPS is the ``nps`` metric.
     """
     df = _need(surveys, [SURVEY_CUSTOMER, column], "recommendation")
-    vals = pd.to_numeric(df[column], errors="coerce")
-    bad = vals.notna() & ~vals.between(0, 10)
-    if bad.any():
-        msg = f"Column {column!r} holds {int(bad.sum())} ratings outside 0-10."
-        raise ValidationError(msg)
-    return _per_customer(vals.astype(np.float64), df[SURVEY_CUSTOMER], "recommendation")
+    vals, _ = _frames.numeric_columns(
+        df,
+        [column],
+        nan_policy="omit",
+        bounds=(0, 10),
+        integer=True,
+        func="the recommendation indicator",
+        name="surveys",
+    )
+    return _per_customer(vals[column], df[SURVEY_CUSTOMER], "recommendation")
 
 
 def net_promoter_score(surveys: pd.DataFrame | None, *, column: Hashable = "recommend") -> float:

@@ -365,13 +365,7 @@ class LoyaltyScorecard:
             sv = _frames.as_frame(surveys, name="surveys")
             _frames.require_columns(sv, [self.survey_customer], name="surveys")
             ids = sv[self.survey_customer]
-            if ids.isna().any():
-                bad = ids.isna().to_numpy()
-                msg = (
-                    f"Column {self.survey_customer!r} of surveys has {int(bad.sum())} missing "
-                    "customer ids."
-                )
-                raise ValidationError(msg)
+            _frames.check_ids(ids, self.survey_customer)
             survey_frame = sv.rename(columns={self.survey_customer: SURVEY_CUSTOMER})
             unmatched = int((~ids.isin(summary.index)).sum())
         inputs = {
