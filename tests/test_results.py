@@ -46,3 +46,25 @@ def test_html_and_frozen() -> None:
     assert "<table>" in r._repr_html_()
     with pytest.raises(FrozenInstanceError):
         r.score = 1.0  # type: ignore[misc]
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeResult(Result):
+    values: tuple[float, float, float]
+    z: float
+    table: pd.DataFrame
+    when: object
+    missing: object
+
+
+def test_to_dict_maps_non_finite_to_none() -> None:
+    table = pd.DataFrame({"a": [np.nan, np.inf], "b": [-np.inf, 1.5]})
+    r = EdgeResult((float("nan"), float("inf"), -np.inf), np.float64(np.inf), table, pd.NaT, pd.NA)
+    d = r.to_dict()
+    assert d["values"] == [None, None, None]
+    assert d["z"] is None
+    assert d["table"]["data"] == [[None, None], [None, 1.5]]
+    assert d["when"] is None
+    assert d["missing"] is None
+    # strict JSON (no NaN / Infinity tokens) accepts it
+    assert json.loads(json.dumps(d, allow_nan=False)) == d

@@ -19,7 +19,14 @@ __all__ = ["Result", "to_builtin"]
 
 
 def to_builtin(value: Any) -> Any:
-    """Convert numpy / pandas values (recursively) to JSON-safe Python builtins."""
+    """Convert numpy / pandas values (recursively) to JSON-safe Python builtins.
+
+    Non-finite floats (NaN, +inf, -inf) and missing markers (``pd.NA``, ``pd.NaT``) become
+    ``None``, so the output passes ``json.dumps(..., allow_nan=False)`` and strict JSON
+    parsers.
+    """
+    if value is pd.NA or value is pd.NaT:
+        return None
     if isinstance(value, Result):
         return value.to_dict()
     if isinstance(value, dict):
@@ -43,7 +50,7 @@ def to_builtin(value: Any) -> Any:
     if isinstance(value, np.generic):
         return to_builtin(value.item())
     if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else value
+        return None
     return value
 
 
@@ -79,7 +86,7 @@ class Result:
         return f"{type(self).__name__}({inner})"
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the result as a dict of JSON-safe builtins."""
+        """Return the result as a dict of JSON-safe builtins (non-finite floats -> ``None``)."""
         out = to_builtin(self._fields())
         assert isinstance(out, dict)
         return out

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from custloyalty.datasets import make_survey
-from custloyalty.errors import ValidationError
+from custloyalty.errors import UndefinedMetricWarning, ValidationError
 from custloyalty.metrics import NPSResult, nps, nps_by, nps_category, nps_test
 
 ratings_st = st.lists(st.integers(0, 10), min_size=1, max_size=200)
@@ -260,3 +260,90 @@ def test_nps_by_omit() -> None:
     out = nps_by(survey, by="g", nan_policy="omit")
     assert out.loc["a", "n"] == 1
     assert out.loc["a", "score"] == 100.0
+
+
+# ------------------------------------------------------------------ audit regressions
+def test_weights_series_matched_by_label() -> None:
+    # ratings 10 (label 0) and 3 (label 1); the weights Series lists label 1 first
+    ratings = pd.Series([10, 3], index=[0, 1])
+    weights = pd.Series([1.0, 3.0], index=[1, 0])
+    # by label: the promoter weighs 3, the detractor 1 -> 100 * (3/4 - 1/4) = 50
+    # (matching by position gave -50)
+    assert nps(ratings, weights=weights).score == pytest.approx(50.0)
+    # string labels, with omitted ratings: the weight of the dropped rating goes too
+    r = pd.Series([10, np.nan, 3], index=["a", "b", "c"])
+    w = pd.Series([1.0, 100.0, 3.0], index=["c", "b", "a"])
+    res = nps(r, weights=w, nan_policy="omit")
+    assert res.score == pytest.approx(50.0)
+    assert res.n_effective == pytest.approx(16 / 10)
+    # identical indexes and non-Series weights are matched by position
+    assert nps(ratings, weights=[1.0, 3.0]).score == pytest.approx(-50.0)
+    assert nps(ratings, weights=pd.Series([1.0, 3.0], index=[0, 1])).score == pytest.approx(-50.0)
+
+
+def test_weights_series_with_unmatched_labels_raise() -> None:
+    ratings = pd.Series([10, 3, 8], index=["a", "b", "c"])
+    with pytest.raises(
+        ValidationError,
+        match=r"'weights' Series of nps .* 1 ratings have no "
+        r"weight \(rows 'c'\) and 1 weights match no rating \(rows 'z'\)",
+    ):
+        nps(ratings, weights=pd.Series([1.0, 2.0, 3.0], index=["a", "b", "z"]))
+    with pytest.raises(ValidationError, match="repeats labels"):
+        nps(ratings, weights=pd.Series([1.0, 2.0, 3.0], index=["a", "a", "b"]))
+    dup = pd.Series([10, 3, 8], index=["a", "a", "b"])
+    with pytest.raises(ValidationError, match=r"ratings index repeats labels \('a'\)"):
+        nps(dup, weights=pd.Series([1.0, 2.0, 3.0], index=["b", "a", "a"]))
+    # identical (even repeated) labels: positional, no error
+    assert nps(dup, weights=pd.Series([1.0, 0.0, 0.0], index=dup.index)).score == 100.0
+
+
+@pytest.mark.parametrize(
+    "ratings", [[True, False], np.array([True, True]), pd.Series([True, None], dtype="boolean")]
+)
+def test_boolean_ratings_rejected(ratings: object) -> None:
+    with pytest.raises(ValidationError, match="boolean values"):
+        nps(ratings)
+    with pytest.raises(ValidationError, match="boolean values"):
+        nps_category(ratings)
+
+
+def test_nps_by_boolean_ratings_rejected() -> None:
+    survey = pd.DataFrame({"g": ["a", "b"], "recommend": [True, False]})
+    with pytest.raises(ValidationError, match="'recommend' holds booleans"):
+        nps_by(survey, by="g")
+
+
+def test_nps_by_bad_period_alias() -> None:
+    survey = make_survey(50, seed=4)
+    for freq in ("fortnight", "MS"):
+        with pytest.raises(ValidationError, match=r"'freq' parameter of nps_by .*" + freq):
+            nps_by(survey, time="date", freq=freq)
+
+
+def test_nps_by_zero_weight_group_warns_and_gives_nan() -> None:
+    survey = pd.DataFrame(
+        {"g": ["a", "a", "b", "b"], "recommend": [10, 3, 9, 0], "w": [1.0, 1.0, 0.0, 0.0]}
+    )
+    with pytest.warns(
+        UndefinedMetricWarning, match=r"nps_by: the weights sum to 0 in 1 group\(s\) \('b'\)"
+    ):
+        out = nps_by(survey, by="g", weights="w")
+    assert out.loc["a", "score"] == pytest.approx(0.0)
+    row = out.loc["b"]
+    assert row.drop("n").isna().all()
+    assert row["n"] == 2
+    # nps itself refuses the same group
+    with pytest.raises(ValidationError, match="positive sum"):
+        nps([9, 0], weights=[0.0, 0.0])
+
+
+def test_nps_test_to_dict_is_strict_json() -> None:
+    t = nps_test([10, 10], [0, 0])
+    assert t.z == np.inf
+    d = t.to_dict()
+    assert d["z"] is None
+    assert json.loads(json.dumps(d, allow_nan=False)) == d
+    same = nps_test([10, 10], [10, 10]).to_dict()
+    assert same["z"] is None
+    json.dumps(same, allow_nan=False)

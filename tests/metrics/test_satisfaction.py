@@ -207,3 +207,44 @@ def test_inputs_not_mutated() -> None:
     before = items.copy()
     satisfaction_index(items, nan_policy="omit")
     pd.testing.assert_frame_equal(items, before)
+
+
+# ------------------------------------------------------------------ audit regressions
+def test_csat_weights_series_matched_by_label() -> None:
+    ratings = pd.Series([5, 1], index=["a", "b"])
+    weights = pd.Series([3.0, 1.0], index=["b", "a"])
+    # 'a' (top box) weighs 1 and 'b' weighs 3: 25 % satisfied (by position it was 75 %)
+    assert csat(ratings, weights=weights).score == pytest.approx(25.0)
+    assert csat_mean(ratings, weights=weights).mean == pytest.approx((5 + 3) / 4)
+    with pytest.raises(ValidationError, match="match no rating"):
+        ces(pd.Series([1, 2], index=["a", "b"]), weights=pd.Series([1.0, 1.0], index=["a", "c"]))
+
+
+def test_boolean_ratings_rejected_by_csat() -> None:
+    with pytest.raises(ValidationError, match="boolean values"):
+        csat(pd.Series([True, False]), scale=(0, 1), top_box=1)
+
+
+def test_index_ignores_unanswered_zero_weight_item() -> None:
+    items = pd.DataFrame({"a": [1.0, 10.0, 4.0], "b": [np.nan, np.nan, np.nan]})
+    r = satisfaction_index(items, weights=[1, 0], nan_policy="omit")
+    assert r.overall == pytest.approx(((1 + 10 + 4) / 3 - 1) / 9 * 100)
+    assert r.per_respondent.tolist() == pytest.approx([0.0, 100.0, 100 / 3])
+    assert np.isnan(r.item_means["b"])
+    assert r.weights.tolist() == [1.0, 0.0]
+    same = satisfaction_index(items, weights={"a": 2.0, "b": 0.0}, nan_policy="omit")
+    assert same.overall == pytest.approx(r.overall)
+    # an unanswered item that carries weight still raises, naming it
+    with pytest.raises(ValidationError, match=r"Items \['b'\] have no answers"):
+        satisfaction_index(items, weights=[1, 1], nan_policy="omit")
+
+
+@pytest.mark.parametrize("weights", [["x", 1], {"a": "x", "b": 1}, [None, 1]])
+def test_index_non_numeric_weights(weights: object) -> None:
+    items = pd.DataFrame({"a": [1, 2], "b": [3, 4]})
+    with pytest.raises(
+        ValidationError,
+        match=r"'weights' parameter of satisfaction_index must hold numbers; 1 are not "
+        r"\(rows a\)",
+    ):
+        satisfaction_index(items, columns=["a", "b"], weights=weights)  # type: ignore[arg-type]

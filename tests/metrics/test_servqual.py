@@ -95,3 +95,37 @@ def test_nan_policy() -> None:
     r = servqual(p, e, nan_policy="omit")
     assert r.n == 9
     assert 3 not in r.per_respondent.index
+
+
+# ------------------------------------------------------------------ audit regressions
+def test_duplicate_labels_in_different_order_rejected() -> None:
+    dims = {"d1": ["a"]}
+    p = pd.DataFrame({"a": [5, 6, 7]}, index=["x", "x", "z"])
+    e = pd.DataFrame({"a": [7, 7, 7]}, index=["z", "x", "x"])
+    with pytest.raises(ValidationError, match=r"perceptions index repeats labels \('x'\)"):
+        servqual(p, e, dimensions=dims)
+    with pytest.raises(ValidationError, match=r"expectations index repeats labels \('x'\)"):
+        servqual(p.set_axis(["z", "y", "x"]), e, dimensions=dims)
+
+
+def test_identical_duplicate_index_matched_by_position() -> None:
+    dims = {"d1": ["a"], "d2": ["b"]}
+    idx = ["x", "x", "z"]
+    p = pd.DataFrame({"a": [5, 6, 7], "b": [1, 2, 3]}, index=idx)
+    e = pd.DataFrame({"a": [7, 7, 6], "b": [3, 3, 3]}, index=idx)
+    r = servqual(p, e, dimensions=dims)
+    assert r.per_respondent["d1"].tolist() == [-2.0, -1.0, 1.0]
+    assert r.per_respondent["d2"].tolist() == [-2.0, -1.0, 0.0]
+    assert r.dimensions.loc["d1", "gap"] == pytest.approx(-2 / 3)
+    assert list(r.per_respondent.index) == idx
+
+
+def test_non_numeric_weights() -> None:
+    p, e = _tables(5)
+    dims = {"d1": ["q1"], "d2": ["q2"]}
+    with pytest.raises(
+        ValidationError,
+        match=r"'weights' parameter of servqual must hold numbers; 1 are not "
+        r"\(rows d1\): 'x'",
+    ):
+        servqual(p, e, dimensions=dims, weights={"d1": "x", "d2": 1})  # type: ignore[dict-item]

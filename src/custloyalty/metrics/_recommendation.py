@@ -6,6 +6,7 @@ that you would recommend us to a friend or colleague?") is answered on the 0-10 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,7 @@ from custloyalty._validation import (
     check_probability,
     format_examples,
 )
-from custloyalty.errors import ValidationError
+from custloyalty.errors import UndefinedMetricWarning, ValidationError
 
 __all__ = [
     "NPSResult",
@@ -63,8 +64,21 @@ def ratings_1d(
     """Validate 1-D ratings: numeric, finite, integer (optional) and within ``[low, high]``.
 
     Returns the kept ratings and the mask of kept entries of the input. Offending values are
-    shown with their index labels.
+    shown with their index labels. Booleans are rejected: ``True`` / ``False`` are not ratings.
     """
+    if not isinstance(values, pd.Series | pd.DataFrame | np.ndarray):
+        values = np.asarray(values)  # once, here: lists of ratings can be long
+    dtype = getattr(values, "dtype", None)
+    if dtype is not None and dtype.kind == "b" and values.ndim == 1:
+        flags = values if isinstance(values, pd.Series) else pd.Series(values)
+        flags = flags[flags.notna()]
+        msg = (
+            f"{name} has {flags.size} boolean values "
+            f"{format_examples(flags.index, flags.to_numpy())}; ratings must be "
+            f"{'integers' if integer else 'numbers'} in [{low:g}, {high:g}].\n"
+            "Hint: map the answers to the rating scale before scoring them."
+        )
+        raise ValidationError(msg)
     arr, keep = as_1d_float(values, name, nan_policy=nan_policy)
     bad = (arr < low) | (arr > high)
     if integer:
@@ -80,10 +94,59 @@ def ratings_1d(
     return arr, keep
 
 
+def _align_weights(weights: Any, ratings: Any, *, func: str, name: str) -> Any:
+    """Match a weights Series to a ratings Series by index label.
+
+    When both are Series with different indexes, the weights are reordered onto the ratings'
+    index; labels that do not match one to one raise. Anything else is matched by position.
+    """
+    if not (isinstance(weights, pd.Series) and isinstance(ratings, pd.Series)):
+        return weights
+    r_idx, w_idx = ratings.index, weights.index
+    if r_idx.equals(w_idx):
+        return weights
+    hint = f"Hint: pass {name}.to_numpy() to match the {name} to the ratings by position."
+    if not (r_idx.is_unique and w_idx.is_unique):
+        dup = r_idx[r_idx.duplicated()] if not r_idx.is_unique else w_idx[w_idx.duplicated()]
+        which = "ratings" if not r_idx.is_unique else name
+        msg = (
+            f"The {name!r} Series of {func} cannot be matched to the ratings by index label: "
+            f"the two indexes differ and the {which} index repeats labels "
+            f"({', '.join(repr(v) for v in dup.unique()[:5])}).\n{hint}"
+        )
+        raise ValidationError(msg)
+    no_weight = r_idx[~r_idx.isin(w_idx)]
+    no_rating = w_idx[~w_idx.isin(r_idx)]
+    if no_weight.size or no_rating.size:
+        parts = []
+        if no_weight.size:
+            shown = ", ".join(repr(v) for v in no_weight[:5])
+            parts.append(f"{no_weight.size} ratings have no weight (rows {shown})")
+        if no_rating.size:
+            shown = ", ".join(repr(v) for v in no_rating[:5])
+            parts.append(f"{no_rating.size} {name} match no rating (rows {shown})")
+        msg = (
+            f"The {name!r} Series of {func} is matched to the ratings by index label, but "
+            f"{' and '.join(parts)}.\n{hint}"
+        )
+        raise ValidationError(msg)
+    return weights.reindex(r_idx)
+
+
 def weights_1d(
-    weights: Any, keep: npt.NDArray[np.bool_], *, func: str, name: str = "weights"
+    weights: Any,
+    ratings: Any,
+    keep: npt.NDArray[np.bool_],
+    *,
+    func: str,
+    name: str = "weights",
 ) -> FloatArray:
-    """Validate respondent weights (same length as the ratings, >= 0, positive sum)."""
+    """Validate respondent weights (one per rating, >= 0, positive sum over kept ratings).
+
+    A weights Series is matched to a ratings Series by index label (see
+    :func:`_align_weights`); otherwise weights are matched to ratings by position.
+    """
+    weights = _align_weights(weights, ratings, func=func, name=name)
     w, _ = as_1d_float(weights, name, nan_policy="raise")
     if w.shape[0] != keep.shape[0]:
         msg = (
@@ -193,7 +256,9 @@ def nps(
     weights
         Optional non-negative respondent weights (survey or post-stratification weights), one
         per rating. Shares become weighted shares and the standard error uses Kish's effective
-        sample size. ``None`` (default) weighs every respondent equally.
+        sample size. ``None`` (default) weighs every respondent equally. When ``ratings`` and
+        ``weights`` are both Series they are matched by index label (the labels must
+        correspond one to one); otherwise by position.
     confidence
         Confidence level of the interval, in (0, 1); default 0.95.
     nan_policy
@@ -209,9 +274,10 @@ def nps(
     Raises
     ------
     ValidationError
-        Ratings that are not integers in 0..10 (shown with their index), missing ratings under
-        ``nan_policy="raise"``, negative weights or weights of the wrong length, a confidence
-        outside (0, 1).
+        Ratings that are not integers in 0..10 (shown with their index; booleans are
+        rejected), missing ratings under ``nan_policy="raise"``, negative weights, weights of
+        the wrong length or whose index labels do not match the ratings', a confidence outside
+        (0, 1).
 
     See Also
     --------
@@ -259,7 +325,7 @@ def nps(
         p_minus = float(np.count_nonzero(detractor)) / n
         n_eff = float(n)
     else:
-        w = weights_1d(weights, keep, func=func)
+        w = weights_1d(weights, ratings, keep, func=func)
         total = float(w.sum())
         p_plus = float(w[promoter].sum() / total)
         p_minus = float(w[detractor].sum() / total)
@@ -472,7 +538,9 @@ def nps_by(
         With both, group also by calendar period: ``time`` names the answer date column and
         ``freq`` is a pandas period alias (``"M"``, ``"Q"``, ``"Y"``, ``"W"``).
     weights
-        Optional column of non-negative respondent weights.
+        Optional column of non-negative respondent weights. A group whose weights are all
+        zero has an undefined score: its row is NaN (``n`` still counts its ratings) and an
+        :class:`~custloyalty.errors.UndefinedMetricWarning` names it.
     confidence
         Confidence level of ``ci_low`` / ``ci_high``; default 0.95.
     nan_policy
@@ -489,8 +557,14 @@ def nps_by(
     Raises
     ------
     ValidationError
-        Missing columns, invalid ratings (shown with their rows), neither ``by`` nor
-        ``time``/``freq`` given, or ``time`` without ``freq``.
+        Missing columns, invalid ratings (shown with their rows; booleans are rejected),
+        negative weights, neither ``by`` nor ``time``/``freq`` given, ``time`` without
+        ``freq``, or a ``freq`` that is not a pandas period alias.
+
+    Warns
+    -----
+    UndefinedMetricWarning
+        Some groups have weights summing to zero; their rows are NaN.
 
     See Also
     --------
@@ -530,7 +604,24 @@ def nps_by(
     if not keys and time is None:
         msg = f"{func} needs 'by' (segment columns) and/or 'time' with 'freq' (periods)."
         raise ValidationError(msg)
+    if freq is not None:
+        try:
+            pd.Period("2000-01-01", freq=str(freq))
+        except (TypeError, ValueError):
+            msg = (
+                f"The 'freq' parameter of {func} must be a pandas period alias such as 'M', "
+                f"'Q', 'Y' or 'W'; got {freq!r}.\n"
+                "Hint: period aliases differ from offset aliases: use 'M' rather than 'ME' or "
+                "'MS'."
+            )
+            raise ValidationError(msg) from None
     _frames.require_columns(df, [*keys, rating] + ([time] if time is not None else []))
+    if getattr(df[rating], "dtype", None) is not None and df[rating].dtype.kind == "b":
+        msg = (
+            f"Column {rating!r} holds booleans; NPS ratings must be integers in [0, 10].\n"
+            "Hint: map the answers to the 0-10 scale before scoring them."
+        )
+        raise ValidationError(msg)
     numeric = [rating] + ([weights] if weights is not None else [])
     vals, missing = _frames.numeric_columns(df, numeric, nan_policy=policy, func=func)
     r = vals[rating].to_numpy()
@@ -575,6 +666,16 @@ def nps_by(
     ].sum()
     agg.index = agg.index.set_names(list(groups))
     total = agg["w"].to_numpy()
+    undefined = total == 0
+    if undefined.any():
+        bad = agg.index[undefined]
+        shown = ", ".join(repr(k) for k in bad[:5])
+        warnings.warn(
+            f"{func}: the weights sum to 0 in {bad.size} group(s) ({shown}); their NPS is "
+            "undefined and their rows are NaN.",
+            UndefinedMetricWarning,
+            stacklevel=2,
+        )
     with np.errstate(invalid="ignore", divide="ignore"):
         p_plus = agg["wp"].to_numpy() / total
         p_minus = agg["wd"].to_numpy() / total

@@ -197,6 +197,13 @@ def composite_reliability(loadings: Any, /) -> float:
     -----
     $$\rho_{DG} = \frac{(\sum_i \lambda_i)^2}{(\sum_i \lambda_i)^2 + \sum_i (1 - \lambda_i^2)}.$$
 
+    The value depends on which loadings are passed. With PLS loadings (``pls.loadings``) it
+    is the composite reliability SmartPLS and seminr report, and the
+    ``composite_reliability`` column of ``PLSResult.constructs``. R plspm's ``DG.rho``
+    instead uses the loadings of the block's first principal component of the
+    standardised items (the ``dg_rho`` column of ``PLSResult.constructs``); the two differ
+    slightly.
+
     References
     ----------
     Werts, C. E., Linn, R. L., & Jöreskog, K. G. (1974). Intraclass reliability estimates:

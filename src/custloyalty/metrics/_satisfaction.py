@@ -59,7 +59,7 @@ def _weighted(
 ) -> tuple[FloatArray, FloatArray | None, float]:
     policy = check_nan_policy(nan_policy, func=func)
     arr, keep = ratings_1d(ratings, "ratings", low=lo, high=hi, nan_policy=policy)
-    w = None if weights is None else weights_1d(weights, keep, func=func)
+    w = None if weights is None else weights_1d(weights, ratings, keep, func=func)
     return arr, w, kish_n(w, arr.shape[0])
 
 
@@ -133,6 +133,7 @@ def csat(
         How many of the highest scale points count as satisfied; default 2.
     weights
         Optional non-negative respondent weights (Kish effective size for the interval).
+        Matched to ``ratings`` by index label when both are Series, else by position.
     confidence
         Confidence level of the interval; default 0.95.
     nan_policy
@@ -245,6 +246,7 @@ def csat_mean(
         ``(min, max)`` integer answer scale; default ``(1, 5)``.
     weights
         Optional non-negative respondent weights.
+        Matched to ``ratings`` by index label when both are Series, else by position.
     confidence
         Confidence level of the interval; default 0.95.
     nan_policy
@@ -356,6 +358,7 @@ def ces(
         the 1-7 scale).
     weights
         Optional non-negative respondent weights.
+        Matched to ``ratings`` by index label when both are Series, else by position.
     confidence
         Confidence level of the intervals; default 0.95.
     nan_policy
@@ -441,6 +444,32 @@ class SatisfactionIndexResult(Result):
     """Answer scale ``(min, max)``."""
 
 
+def numeric_weights(
+    values: Sequence[Any], labels: Sequence[Hashable], *, name: str, func: str
+) -> FloatArray:
+    """Convert a short list of weights (one per item or dimension) to floats.
+
+    Values that are not numbers raise :class:`ValidationError` naming the parameter and
+    showing the offending entries with their labels.
+    """
+
+    def _num(v: Any) -> float | None:
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            return None
+
+    nums = [_num(v) for v in values]  # one entry per item or dimension, never per row
+    bad = [i for i, v in enumerate(nums) if v is None]
+    if bad:
+        msg = (
+            f"The {name!r} parameter of {func} must hold numbers; {len(bad)} are not "
+            f"{format_examples([labels[i] for i in bad], [values[i] for i in bad])}."
+        )
+        raise ValidationError(msg)
+    return np.array(nums, dtype=np.float64)
+
+
 def _item_weights(weights: Any, cols: Sequence[Hashable], func: str) -> FloatArray:
     if weights is None:
         return np.full(len(cols), 1.0 / len(cols))
@@ -449,15 +478,16 @@ def _item_weights(weights: Any, cols: Sequence[Hashable], func: str) -> FloatArr
         if unknown:
             msg = f"The 'weights' of {func} name items {unknown!r} that are not among {cols!r}."
             raise ValidationError(msg)
-        raw = np.array([float(weights.get(c, 0.0)) for c in cols])
+        raw = numeric_weights([weights.get(c, 0.0) for c in cols], cols, name="weights", func=func)
     else:
-        raw = np.asarray(weights, dtype=np.float64).ravel()
-        if raw.shape[0] != len(cols):
+        values = list(np.asarray(weights, dtype=object).ravel())
+        if len(values) != len(cols):
             msg = (
                 f"The 'weights' of {func} must have one value per item ({len(cols)}); "
-                f"got {raw.shape[0]}."
+                f"got {len(values)}."
             )
             raise ValidationError(msg)
+        raw = numeric_weights(values, cols, name="weights", func=func)
     bad = ~np.isfinite(raw) | (raw < 0)
     if bad.any():
         pos = np.flatnonzero(bad)
@@ -515,7 +545,9 @@ def satisfaction_index(
     ------
     ValidationError
         Missing or non-numeric columns, answers outside ``scale``, missing answers under
-        ``"raise"``, negative or zero-sum weights, an item nobody answered.
+        ``"raise"``, non-numeric, negative or zero-sum weights, an item nobody answered that
+        has a positive weight (an unanswered item of weight 0 is ignored and keeps a NaN
+        ``item_means`` entry).
 
     See Also
     --------
@@ -562,14 +594,18 @@ def satisfaction_index(
     w = _item_weights(weights, cols, func)
     x = frame.to_numpy(dtype=np.float64)
     span = hi - lo
+    used = w > 0
     if missing.any():
         answered = ~np.isnan(x)
         counts = answered.sum(axis=0)
-        if (counts == 0).any():
-            empty = [cols[i] for i in np.flatnonzero(counts == 0)]
+        empty_pos = np.flatnonzero((counts == 0) & used)
+        if empty_pos.size:
+            empty = [cols[i] for i in empty_pos]
             msg = f"Items {empty!r} have no answers; drop them or give them weight 0."
             raise ValidationError(msg)
-        means = np.nansum(x, axis=0) / counts
+        with np.errstate(invalid="ignore", divide="ignore"):
+            # an unanswered item (weight 0) keeps a NaN mean and takes no part below
+            means = np.nansum(x, axis=0) / counts
         den = answered @ w
         num = np.where(answered, x - lo, 0.0) @ w
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -579,7 +615,8 @@ def satisfaction_index(
         per = ((x - lo) @ w) / span * 100.0
     # weights sum to 1 only up to rounding: keep the index inside its documented range
     per = np.clip(per, 0.0, 100.0)
-    overall = float(np.clip(((means - lo) @ w) / span * 100.0, 0.0, 100.0))
+    level = float((means[used] - lo) @ w[used])
+    overall = float(np.clip(level / span * 100.0, 0.0, 100.0))
     return SatisfactionIndexResult(
         overall=overall,
         per_respondent=pd.Series(per, index=frame.index, name="satisfaction_index"),

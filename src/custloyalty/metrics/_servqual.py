@@ -14,6 +14,7 @@ from custloyalty._results import Result
 from custloyalty._validation import check_nan_policy
 from custloyalty.errors import ValidationError
 from custloyalty.metrics._pls import _check_scale
+from custloyalty.metrics._satisfaction import numeric_weights
 
 __all__ = ["SERVQUAL_DIMENSIONS", "ServqualResult", "servqual"]
 
@@ -90,7 +91,7 @@ def _dimension_weights(weights: Any, dims: list[str], func: str) -> np.ndarray:
             f"missing {missing!r}, unknown {unknown!r}."
         )
         raise ValidationError(msg)
-    raw = np.array([float(weights[d]) for d in dims])
+    raw = numeric_weights([weights[d] for d in dims], dims, name="weights", func=func)
     if not np.isfinite(raw).all() or (raw < 0).any() or not raw.sum() > 0:
         msg = (
             f"The 'weights' of {func} must be finite, >= 0 and not all zero; "
@@ -121,8 +122,10 @@ def servqual(
     Parameters
     ----------
     perceptions, expectations
-        Two tables with the same item columns and the same respondents (rows matched by
-        index), on ``scale``.
+        Two tables with the same item columns and the same respondents, on ``scale``. Rows
+        are matched by index label; when both tables have the identical index (same labels
+        in the same order, repeated labels allowed) they are matched by position. Indexes
+        that differ in order must have unique labels.
     dimensions
         Mapping dimension -> item columns. ``None`` (default) requires exactly 22 columns and
         applies the standard layout **by column position**: tangibles 1-4, reliability 5-9,
@@ -146,8 +149,9 @@ def servqual(
     Raises
     ------
     ValidationError
-        Missing columns, tables that do not match in columns or rows, answers off the scale,
-        missing answers under ``"raise"``, bad dimensions or weights.
+        Missing columns, tables that do not match in columns or rows (including indexes
+        in different orders with repeated labels), answers off the scale, missing answers
+        under ``"raise"``, bad dimensions or non-numeric, negative or all-zero weights.
 
     See Also
     --------
@@ -194,6 +198,18 @@ def servqual(
         e_df, cols, nan_policy=policy, func=func, bounds=(lo, hi), name="expectations"
     )
     if not p.index.equals(e.index):
+        if not (p.index.is_unique and e.index.is_unique):
+            idx = p.index if not p.index.is_unique else e.index
+            dup = idx[idx.duplicated()].unique()
+            which = "perceptions" if not p.index.is_unique else "expectations"
+            msg = (
+                f"perceptions and expectations of {func} are matched by index label, but "
+                f"their indexes differ and the {which} index repeats labels "
+                f"({', '.join(repr(v) for v in dup[:5])}).\n"
+                "Hint: give each respondent a unique index label, or pass both tables with "
+                "the identical index (same rows in the same order)."
+            )
+            raise ValidationError(msg)
         if len(p) != len(e) or not p.index.sort_values().equals(e.index.sort_values()):
             msg = (
                 f"perceptions and expectations of {func} must hold the same respondents "
