@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,9 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from custloyalty import rfm_summary
-from custloyalty.datasets import make_transactions
+from custloyalty.datasets import load_cdnow, make_transactions
+from custloyalty.errors import ValidationError
 
 END = "1997-09-30"
+DATA = Path(__file__).resolve().parent / "data"
 
 
 def _naive_summary(tx: pd.DataFrame, end: str, unit_days: float) -> pd.DataFrame:
@@ -67,6 +71,28 @@ def test_cdnow_sample_matches_bgnbd_paper(
 
 
 @pytest.mark.reference
+def test_cdnow_summary_matches_published_file() -> None:
+    # The per-customer summary published with Fader, Hardie & Lee (2005) for the CDNOW 1/10
+    # sample (ID, x, t_x, T in weeks to two decimals, zbar = mean repeat spend for the
+    # Gamma-Gamma model), as shipped in lifetimes 0.11.3 (MIT); see tests/data/README.md.
+    pub = pd.read_csv(DATA / "cdnow_bgnbd_summary.csv.gz").set_index("ID")
+    assert len(pub) == 2357
+    s = rfm_summary(load_cdnow("sample"), observation_end=END, time_unit="W")
+    assert s.index.equals(pub.index)  # the same 2,357 customers, in the same order
+    np.testing.assert_array_equal(s["frequency"], pub["x"])
+    assert int(s["frequency"].sum()) == int(pub["x"].sum()) == 2457
+    # durations are whole days / 7, published rounded to two decimals
+    np.testing.assert_array_equal(s["recency"].round(2), pub["t_x"])
+    np.testing.assert_array_equal(s["T"].round(2), pub["T"])
+    # zbar is rounded half up to cents; numpy rounds half to even, so compare within 0.005
+    rep = pub["x"] > 0
+    assert int(rep.sum()) == 946
+    np.testing.assert_array_less(np.abs(s["monetary"][rep] - pub["zbar"][rep]), 0.005 + 1e-9)
+    assert (s["monetary"][~rep] == 0).all()
+    assert (pub["zbar"][~rep] == 0).all()
+
+
+@pytest.mark.reference
 def test_cdnow_sample_calibration_holdout(cdnow_sample_raw: pd.DataFrame) -> None:
     # the paper's 39-week calibration and 39-week holdout (1997-10-01..1998-06-30): the
     # calibration columns keep the published figures, the holdout ones match a naive count
@@ -78,6 +104,104 @@ def test_cdnow_sample_calibration_holdout(cdnow_sample_raw: pd.DataFrame) -> Non
     want = hold.groupby("customer_id").size().reindex(s.index, fill_value=0)
     np.testing.assert_array_equal(s["frequency_holdout"], want)
     assert s["duration_holdout"].iloc[0] == pytest.approx(273 / 7)
+    # monetary_holdout: holdout spend per holdout purchase day (same-day rule)
+    np.testing.assert_allclose(
+        s["monetary_holdout"], _naive_monetary_holdout(raw, END).reindex(s.index), rtol=1e-12
+    )
+
+
+def _naive_monetary_holdout(tx: pd.DataFrame, cal_end: str) -> pd.Series:
+    """Holdout day-sums per customer divided by the customer's holdout purchase days."""
+    day = pd.to_datetime(tx["date"]).dt.normalize()
+    hold = tx.assign(day=day)[day > pd.Timestamp(cal_end)]
+    day_sums = hold.groupby(["customer_id", "day"])["amount"].sum()
+    g = day_sums.groupby(level="customer_id")
+    per_day = g.sum() / g.size()
+    return per_day.reindex(tx["customer_id"].unique(), fill_value=0.0).sort_index()
+
+
+def test_monetary_holdout_is_mean_per_holdout_day() -> None:
+    # customer 1 buys 10 + 20 on one holdout day and 30 on another: 60 / 2 days = 30, while
+    # lifetimes' calibration_and_holdout_data averages the rows (60 / 3 = 20)
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 1, 2, 2],
+            "date": [
+                "2024-01-01",
+                "2024-02-03",
+                "2024-02-03",
+                "2024-02-10",
+                "2024-01-05",
+                "2024-01-06",
+            ],
+            "amount": [5.0, 10.0, 20.0, 30.0, 7.0, 8.0],
+        }
+    )
+    s = rfm_summary(tx, calibration_end="2024-01-31", observation_end="2024-02-29")
+    assert s["frequency_holdout"].tolist() == [2, 0]
+    assert s["monetary_holdout"].tolist() == [30.0, 0.0]
+    pd.testing.assert_series_equal(
+        s["monetary_holdout"], _naive_monetary_holdout(tx, "2024-01-31"), check_names=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("unit", "days_per_unit"),
+    [("D", 1.0), ("W", 7.0), ("M", 30.4375), ("Q", 91.3125), ("Y", 365.25), ("h", 1 / 24)],
+)
+def test_time_units_scale_whole_days(unit: str, days_per_unit: float) -> None:
+    # the documented lengths: months 365.25 / 12, quarters 365.25 / 4, years 365.25, hours
+    # 24 per day; purchase times of day do not count (durations are whole days first)
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2],
+            "date": ["2023-01-01 09:00", "2023-03-15 23:59", "2023-06-30 00:01"],
+            "amount": [1.0, 2.0, 3.0],
+        }
+    )
+    s = rfm_summary(tx, observation_end="2024-01-01", time_unit=unit)
+    np.testing.assert_allclose(s["recency"], np.array([73.0, 0.0]) / days_per_unit, rtol=1e-15)
+    np.testing.assert_allclose(s["T"], np.array([365.0, 185.0]) / days_per_unit, rtol=1e-15)
+    if unit == "h":
+        assert s["recency"].iloc[0] == 73 * 24
+    assert s.attrs["custloyalty"]["time_unit"] == unit
+
+
+def test_uint64_ids_beyond_int64_range() -> None:
+    # ids >= 2**63 do not fit in int64: they are factorised, not offset (OverflowError before)
+    ids = np.array([2**63 + 5, 2**63, 2**64 - 1, 2**63, 3], dtype=np.uint64)
+    tx = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "date": ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04", "2024-01-01"],
+            "amount": [1.0, 2.0, 3.0, 4.0, 5.0],
+        }
+    )
+    s = rfm_summary(tx, observation_end="2024-01-10")
+    assert s.index.tolist() == [3, 2**63, 2**63 + 5, 2**64 - 1]
+    assert s["frequency"].tolist() == [0, 1, 0, 0]
+    assert s["monetary"].tolist() == [0.0, 4.0, 0.0, 0.0]
+    assert s["T"].tolist() == [9.0, 8.0, 9.0, 7.0]
+    # a narrow range of large ids takes the same path
+    narrow = tx[tx["customer_id"] >= 2**63]
+    pd.testing.assert_frame_equal(
+        rfm_summary(narrow, observation_end="2024-01-10"), s.iloc[1:], check_index_type=False
+    )
+
+
+def test_calibration_end_before_every_purchase_raises() -> None:
+    tx = pd.DataFrame(
+        {"customer_id": [1, 2], "date": ["2024-01-05", "2024-01-06"], "amount": [1.0, 2.0]}
+    )
+    with pytest.raises(ValidationError, match="No purchases on or before observation_end"):
+        rfm_summary(tx, observation_end="2024-01-01")
+    with pytest.raises(
+        ValidationError, match=r"No purchases on or before calibration_end=2024-01-01 .*2024-01-05"
+    ):
+        rfm_summary(tx, calibration_end="2024-01-01", observation_end="2024-01-10")
+    # a purchase on the calibration end day is enough
+    s = rfm_summary(tx, calibration_end="2024-01-05", observation_end="2024-01-10")
+    assert s.index.tolist() == [1]
 
 
 # ------------------------------------------------------------------------------------------
@@ -148,7 +272,10 @@ def test_summary_bounds(tx: pd.DataFrame) -> None:
 def test_calibration_holdout_consistent(tx: pd.DataFrame) -> None:
     cal_day = pd.Timestamp(CAL_END)
     if not (tx["date"].dt.normalize() <= cal_day).any():
-        return  # nobody bought in calibration: rfm_summary has no customer to report
+        # nobody bought in calibration: an error, as for an observation_end before every purchase
+        with pytest.raises(ValidationError, match="No purchases on or before calibration_end"):
+            rfm_summary(tx, observation_end=OBS_END, calibration_end=CAL_END)
+        return
     s = rfm_summary(tx, observation_end=OBS_END, calibration_end=CAL_END)
     assert (s["frequency_holdout"] >= 0).all()
     assert (s["monetary_holdout"] >= 0).all()
@@ -162,6 +289,9 @@ def test_calibration_holdout_consistent(tx: pd.DataFrame) -> None:
     hold = tx.assign(day=day)[day > cal_day].drop_duplicates(["customer_id", "day"])
     want = hold.groupby("customer_id").size().reindex(s.index, fill_value=0)
     np.testing.assert_array_equal(s["frequency_holdout"], want)
+    np.testing.assert_allclose(
+        s["monetary_holdout"], _naive_monetary_holdout(tx, CAL_END).reindex(s.index), rtol=1e-9
+    )
     # customers whose first purchase falls in the holdout period are left out
     first = tx.groupby("customer_id")["date"].min().dt.normalize()
     assert set(s.index) == set(first[first <= cal_day].index)

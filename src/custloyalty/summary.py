@@ -40,6 +40,8 @@ TIME_UNITS: dict[str, float] = {
     "Y": 365.25,
 }
 
+_INT64_MAX = int(np.iinfo(np.int64).max)
+
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
@@ -103,15 +105,15 @@ class CustomerDays:
 def customer_codes(ids: pd.Series) -> tuple[IntArray, pd.Index]:
     """Map customer ids to non-negative integer codes whose order is the id order.
 
-    Integer ids with a moderate range are used directly (offset by their minimum), which avoids
-    hashing; other ids are factorised with sorted uniques. Returns the codes (a new array) and
-    the labels of codes ``0..max`` (for the direct path, a range index that may include unused
-    ids).
+    Integer ids with a moderate range within int64 are used directly (offset by their
+    minimum), which avoids hashing; other ids (including unsigned ids ``>= 2**63``) are
+    factorised with sorted uniques. Returns the codes (a new array) and the labels of codes
+    ``0..max`` (for the direct path, a range index that may include unused ids).
     """
     values = ids.to_numpy()
     if values.dtype.kind in "iu" and values.size:
         lo, hi = int(values.min()), int(values.max())
-        if hi - lo < 2**40:
+        if hi - lo < 2**40 and hi <= _INT64_MAX:
             if values.dtype == np.int64:
                 codes = values - lo  # one new array, the caller's column untouched
             else:
@@ -346,14 +348,16 @@ def rfm_summary(
         days are excluded and counted in ``result.attrs["custloyalty"]``. Defaults to the day of
         the last purchase.
     time_unit
-        Unit of ``recency`` and ``T``: ``"h"`` hours, ``"D"`` days (default), ``"W"`` weeks
-        (days / 7, as in the BG/NBD paper), ``"M"`` months (days / 30.4375), ``"Q"`` quarters,
-        ``"Y"`` years (days / 365.25). Durations are always counted in whole days first.
+        Unit of ``recency`` and ``T``: ``"h"`` hours (days x 24), ``"D"`` days (default),
+        ``"W"`` weeks (days / 7, as in the BG/NBD paper), ``"M"`` months (days / 30.4375),
+        ``"Q"`` quarters (days / 91.3125), ``"Y"`` years (days / 365.25)
+        (``custloyalty.summary.TIME_UNITS``). Durations are always counted in whole days first.
     calibration_end
         If given, split the data: the summary columns describe the calibration period up to
-        ``calibration_end`` (inclusive) and the holdout columns ``frequency_holdout``,
-        ``monetary_holdout`` and ``duration_holdout`` the period after it, up to
-        ``observation_end``. Customers whose first purchase falls in the holdout period are
+        ``calibration_end`` (inclusive) and the holdout columns the period after it, up to
+        ``observation_end``: ``frequency_holdout`` (distinct holdout purchase days),
+        ``monetary_holdout`` (mean spend per holdout purchase *day*, 0 without one) and
+        ``duration_holdout``. Customers whose first purchase falls in the holdout period are
         left out, as in lifetimes and pymc-marketing.
     nan_policy
         ``"raise"`` (default) or ``"omit"`` rows with missing ids, dates or amounts.
@@ -379,7 +383,7 @@ def rfm_summary(
     ValidationError
         Invalid table (see :func:`custloyalty._frames.transactions`), unknown ``time_unit``,
         ``calibration_end`` not before ``observation_end``, or no purchase up to
-        ``observation_end``.
+        ``observation_end`` (or up to ``calibration_end``).
 
     See Also
     --------
@@ -396,6 +400,13 @@ def rfm_summary(
 
     where :math:`s_d` is the amount spent on day :math:`d`. This is the summary of Fader,
     Hardie and Lee (2005), whose CDNOW sample (39-week calibration) it reproduces exactly.
+
+    The holdout columns follow the same same-day rule: with :math:`h_1 < \dots < h_k` the
+    distinct purchase days after ``calibration_end``, ``frequency_holdout`` is :math:`k` and
+    ``monetary_holdout`` is :math:`\frac{1}{k}\sum_{j=1}^{k} s_{h_j}`, the mean spend per
+    holdout purchase day. lifetimes' ``calibration_and_holdout_data`` averages the holdout
+    *rows* instead, so the two differ for customers with several purchases on one holdout
+    day; they agree on ``frequency_holdout``.
 
     References
     ----------
@@ -450,6 +461,12 @@ def rfm_summary(
             msg = (
                 f"calibration_end ({cal_ts.date()}) must be before observation_end "
                 f"({end_ts.date()}) in rfm_summary."
+            )
+            raise ValidationError(msg)
+        if int(days.min()) > cal_day:  # as for observation_end: nothing to summarise
+            msg = (
+                f"No purchases on or before calibration_end={cal_ts.date()} in rfm_summary; "
+                f"the first purchase is on {np.datetime64(int(days.min()), 'D')}."
             )
             raise ValidationError(msg)
     n_rows = int(codes.size)

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from scipy import stats
 
 from custloyalty import rfm_summary
 from custloyalty.datasets import load_cdnow, make_transactions
@@ -194,6 +195,25 @@ def test_cohort_retention_hand_example() -> None:
     assert res.observation_end == "2024-03-02"
 
 
+def test_cohort_retention_html_renders_the_matrices() -> None:
+    # the shared Result._repr_html_ shows "<DataFrame (r, c)>" placeholders for tables
+    res = cohort_retention(load_cdnow("sample"), period="Q", observation_end="1998-06-30")
+    page = res._repr_html_()
+    assert "&lt;DataFrame" not in page
+    assert "&lt;Series" not in page
+    for name in ("counts", "rates", "sizes", "period", "observation_end", "1998-06-30"):
+        assert name in page
+    assert page.count("<th>1997Q1</th>") == 3  # one row in each of counts, rates, sizes
+    assert "<td>2357</td>" in page  # cohort size (counts at age 0 and sizes)
+    assert "<td>524</td>" in page  # active at age 1
+    assert "<td>0.2223</td>" in page  # 524 / 2357
+    sv = survival_curve(load_cdnow("sample"), threshold=180)
+    html_sv = sv._repr_html_()
+    assert "&lt;DataFrame" not in html_sv
+    assert "ci_low" in html_sv
+    assert "<td>2357</td>" in html_sv  # at risk at time 0
+
+
 def test_cohort_retention_skips_empty_cohorts() -> None:
     tx = pd.DataFrame(
         {"customer_id": [1, 2, 1], "date": ["2024-01-05", "2024-03-05", "2024-03-06"]}
@@ -308,6 +328,41 @@ def test_survival_hand_example_and_median() -> None:
     assert res.median_ci[0] <= res.median <= res.median_ci[1] or np.isnan(res.median_ci[1])
     loglog = survival_curve(summary, threshold=100, summary_time_unit="D", ci_method="log-log")
     assert ((loglog.table["ci_low"] >= 0) & (loglog.table["ci_high"] <= 1)).all()
+
+
+def test_survival_log_log_band_values() -> None:
+    # the hand example above: churned at 10, 20, 20, 40 days; censored at 30 and 50
+    summary = pd.DataFrame(
+        {
+            "frequency": [1, 1, 1, 1, 1, 1],
+            "recency": [10.0, 20.0, 20.0, 40.0, 30.0, 50.0],
+            "T": [200.0, 200.0, 200.0, 200.0, 30.0, 50.0],
+        }
+    )
+    res = survival_curve(
+        summary, threshold=100, summary_time_unit="D", ci_method="log-log", confidence=0.9
+    )
+    tab = res.table
+    # reference 1: SciPy's own log-log band on the same censored sample
+    ref = stats.ecdf(
+        stats.CensoredData(uncensored=[10.0, 20.0, 20.0, 40.0], right=[30.0, 50.0])
+    ).sf.confidence_interval(confidence_level=0.9, method="log-log")
+    np.testing.assert_allclose(tab["time"], [10.0, 20.0, 30.0, 40.0, 50.0])
+    np.testing.assert_allclose(tab["ci_low"], ref.low.probabilities, rtol=1e-12)
+    np.testing.assert_allclose(tab["ci_high"], ref.high.probabilities, rtol=1e-12)
+    # reference 2: Kalbfleisch & Prentice by hand, S ** exp(-+ z se), se of log(-log S):
+    # se^2 = sum d / (n (n - d)) / log(S)^2 over the events up to t
+    z = 1.6448536269514722  # 90 %
+    surv = np.array([5 / 6, 1 / 2, 1 / 2, 1 / 4, 1 / 4])
+    greenwood = np.cumsum([1 / (6 * 5), 2 / (5 * 3), 0.0, 1 / (2 * 1), 0.0])
+    se = np.sqrt(greenwood) / np.abs(np.log(surv))
+    np.testing.assert_allclose(tab["survival"], surv, rtol=1e-12)
+    np.testing.assert_allclose(tab["ci_low"], surv ** np.exp(z * se), rtol=1e-12)
+    np.testing.assert_allclose(tab["ci_high"], surv ** np.exp(-z * se), rtol=1e-12)
+    assert tab["ci_low"].iloc[0] == pytest.approx(0.388048, abs=1e-6)
+    # the linear (Greenwood) band differs: the method option reaches SciPy
+    linear = survival_curve(summary, threshold=100, summary_time_unit="D", confidence=0.9)
+    assert not np.allclose(linear.table["ci_low"], tab["ci_low"])
 
 
 def test_survival_without_events_and_bad_options() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -222,6 +223,69 @@ def test_repeat_purchase_rate_from_summary_and_wilson() -> None:
     assert r.ci == pytest.approx((0.5 - half, 0.5 + half))
     with pytest.raises(ValidationError, match="'confidence' parameter"):
         repeat_purchase_rate(s, confidence=1.5)
+
+
+@pytest.mark.parametrize(
+    ("frequency", "match"),
+    [
+        ([0, -1, 2], "Column 'frequency' has 1 out-of-range"),
+        ([0, 0.5, 2], "Column 'frequency' has 1 non-integer value"),
+        ([1, 2.5, -3.0], "Column 'frequency' has 1 out-of-range"),
+        ([1, np.inf], "Column 'frequency' has 1 infinite value"),
+    ],
+)
+def test_repeat_purchase_rate_rejects_bad_summary_frequencies(
+    frequency: list[float], match: str
+) -> None:
+    # before: -1 and 0.5 silently counted as non-repeaters
+    with pytest.raises(ValidationError, match=match):
+        repeat_purchase_rate(pd.DataFrame({"frequency": frequency}))
+    # whole numbers stored as floats are fine
+    assert repeat_purchase_rate(pd.DataFrame({"frequency": [0.0, 2.0]})).n_repeaters == 1
+
+
+@pytest.mark.parametrize(
+    ("func", "column"),
+    [
+        (repeat_purchase_rate, "frequency"),
+        (purchase_rate, "frequency"),
+        (purchase_rate, "recency"),
+        (purchase_rate, "T"),
+    ],
+)
+def test_missing_summary_values_hint_fits(func: Any, column: str) -> None:
+    # nan_policy applies to transactions only: the error must not suggest nan_policy='omit'
+    s = pd.DataFrame({"frequency": [1.0, 2.0], "recency": [1.0, 2.0], "T": [5.0, 5.0]})
+    s.loc[1, column] = np.nan
+    kwargs = {} if func is repeat_purchase_rate else {"summary_time_unit": "D"}
+    with pytest.raises(ValidationError) as info:
+        func(s, **kwargs)
+    text = str(info.value)
+    assert f"Column '{column}' of the summary passed to {func.__name__}" in text
+    assert "1 missing (NaN) value (rows 1): nan" in text
+    assert "nan_policy='omit'" not in text
+
+
+def test_purchase_rate_rejects_non_integer_summary_frequency() -> None:
+    s = pd.DataFrame({"frequency": [1.5, 2.0], "recency": [1.0, 2.0], "T": [5.0, 5.0]})
+    with pytest.raises(ValidationError, match="Column 'frequency' has 1 non-integer value"):
+        purchase_rate(s, summary_time_unit="D")
+
+
+@pytest.mark.parametrize(
+    ("unit", "days_per_unit"),
+    [("D", 1.0), ("W", 7.0), ("M", 30.4375), ("Q", 91.3125), ("Y", 365.25), ("h", 1 / 24)],
+)
+def test_interval_and_rate_time_units(unit: str, days_per_unit: float) -> None:
+    # documented lengths: "M" 30.4375, "Q" 91.3125, "Y" 365.25 days, "h" 1/24 day
+    tx = pd.DataFrame(
+        {"customer_id": [1, 1, 1], "date": ["2023-01-01", "2023-01-31", "2023-04-01"]}
+    )
+    got = interpurchase_intervals(tx, time_unit=unit).iloc[0]
+    assert got["mean"] == pytest.approx(45.0 / days_per_unit, rel=1e-15)
+    assert got["median"] == pytest.approx(45.0 / days_per_unit, rel=1e-15)
+    rate = purchase_rate(tx, time_unit=unit, observation_end="2023-12-31").iloc[0]
+    assert rate == pytest.approx(2 / (364.0 / days_per_unit), rel=1e-15)
 
 
 @given(tx_frames(), st.integers(2, 3))

@@ -7,6 +7,8 @@ sorted entries, and every count below is a ``bincount`` over them.
 
 from __future__ import annotations
 
+import dataclasses
+import html
 import warnings
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -17,7 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from custloyalty._results import Result, to_builtin
+from custloyalty._results import Result, _fmt, to_builtin
 from custloyalty._validation import check_option, check_positive, check_probability
 from custloyalty.errors import UndefinedMetricWarning, ValidationError
 from custloyalty.metrics._frequency import (
@@ -53,6 +55,31 @@ def _frame_builtin(frame: pd.DataFrame | pd.Series) -> Any:
     if isinstance(out, pd.DataFrame):
         out.columns = out.columns.astype(str)
     return to_builtin(out)
+
+
+def _html_with_tables(result: Result, max_rows: int = 20, max_cols: int = 20) -> str:
+    """Notebook HTML of a result: scalar fields as a table, then each table field rendered.
+
+    The shared :meth:`Result._repr_html_` shows table fields as ``<DataFrame (r, c)>``
+    placeholders; results whose point is a table render them (truncated past ``max_rows`` x
+    ``max_cols``, as pandas does).
+    """
+    rows: list[str] = []
+    tables: list[str] = []
+    for f in dataclasses.fields(result):  # type: ignore[arg-type]
+        value = getattr(result, f.name)
+        name = html.escape(f.name)
+        if isinstance(value, pd.DataFrame | pd.Series):
+            frame = value.to_frame() if isinstance(value, pd.Series) else value
+            body = frame.to_html(max_rows=max_rows, max_cols=max_cols, float_format="{:.4g}".format)
+            tables.append(f"<details open><summary><b>{name}</b></summary>{body}</details>")
+        else:
+            rows.append(
+                f"<tr><th style='text-align:left'>{name}</th>"
+                f"<td>{html.escape(_fmt(value))}</td></tr>"
+            )
+    title = html.escape(type(result).__name__)
+    return f"<div><table><caption>{title}</caption>{''.join(rows)}</table>{''.join(tables)}</div>"
 
 
 def _activity(
@@ -296,6 +323,10 @@ class CohortRetentionResult(Result):
             "period": self.period,
             "observation_end": self.observation_end,
         }
+
+    def _repr_html_(self) -> str:
+        """Notebook view: ``period`` and ``observation_end``, then counts, rates and sizes."""
+        return _html_with_tables(self)
 
 
 def cohort_retention(
@@ -543,6 +574,10 @@ class SurvivalResult(Result):
         out = to_builtin({f: getattr(self, f) for f in self.__dataclass_fields__})
         assert isinstance(out, dict)
         return out
+
+    def _repr_html_(self) -> str:
+        """Notebook view: the scalar fields, then the survival table (first and last rows)."""
+        return _html_with_tables(self)
 
 
 def _median_time(time: FloatArray, surv: FloatArray) -> float:

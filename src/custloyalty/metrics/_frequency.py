@@ -23,7 +23,7 @@ from scipy import stats
 
 from custloyalty import _frames
 from custloyalty._results import Result
-from custloyalty._validation import check_option, check_probability
+from custloyalty._validation import check_option, check_probability, format_examples
 from custloyalty.errors import ValidationError
 from custloyalty.summary import (
     TIME_UNITS,
@@ -187,6 +187,37 @@ def _summary_unit(summary: pd.DataFrame, summary_time_unit: str | None, func: st
     return TIME_UNITS[unit]
 
 
+def _summary_numeric(data: Any, columns: list[str], *, integer: bool, func: str) -> pd.DataFrame:
+    """Validate numeric columns of a customer summary (float64 copies, the summary untouched).
+
+    ``integer=True`` also requires whole numbers >= 0 (counts such as ``frequency``). A
+    summary has no ``nan_policy``: missing values raise, with a hint that fits (the
+    functions' ``nan_policy`` applies to transactions only).
+    """
+    cols, missing = _frames.numeric_columns(
+        data,
+        columns,
+        nan_policy="omit",
+        func=func,
+        name="summary",
+        integer=integer,
+        bounds=(0.0, np.inf) if integer else None,
+    )
+    if missing.any():
+        col = next(c for c in columns if cols[c].isna().any())
+        bad = cols[col].isna().to_numpy()
+        n = int(bad.sum())
+        msg = (
+            f"Column {col!r} of the summary passed to {func} has {n} missing (NaN) "
+            f"{'value' if n == 1 else 'values'} "
+            f"{format_examples(cols.index[bad], cols[col].to_numpy()[bad])}.\n"
+            "Hint: drop or fill these customers first (nan_policy applies to transactions, "
+            "not to a summary)."
+        )
+        raise ValidationError(msg)
+    return cols
+
+
 def _summary_columns(
     data: Any,
     *,
@@ -203,10 +234,10 @@ def _summary_columns(
     """
     if _is_summary(data):
         unit = _summary_unit(data, summary_time_unit, func)
-        cols, _ = _frames.numeric_columns(
-            data, ["frequency", "recency", "T"], nan_policy="raise", func=func, name="summary"
-        )
-        freq = cols["frequency"].to_numpy()
+        freq = _summary_numeric(data, ["frequency"], integer=True, func=func)[
+            "frequency"
+        ].to_numpy()
+        cols = _summary_numeric(data, ["recency", "T"], integer=False, func=func)
         # summaries count whole days: undo the unit conversion exactly
         rec = np.rint(cols["recency"].to_numpy() * unit)
         t_obs = np.rint(cols["T"].to_numpy() * unit)
@@ -650,7 +681,8 @@ def repeat_purchase_rate(
     Raises
     ------
     ValidationError
-        Invalid table or summary, or ``confidence`` outside (0, 1).
+        Invalid table or summary (``frequency`` must hold whole numbers >= 0, without missing
+        values), or ``confidence`` outside (0, 1).
 
     See Also
     --------
@@ -682,9 +714,7 @@ def repeat_purchase_rate(
     func = "repeat_purchase_rate"
     conf = check_probability(confidence, "confidence", func=func)
     if _is_summary(data) or (isinstance(data, pd.DataFrame) and "frequency" in data.columns):
-        cols, _ = _frames.numeric_columns(
-            data, ["frequency"], nan_policy="raise", func=func, name="summary"
-        )
+        cols = _summary_numeric(data, ["frequency"], integer=True, func=func)
         freq = cols["frequency"].to_numpy()
     else:
         freq = rfm_summary(

@@ -177,7 +177,8 @@ def _values(values: Any, name: str, nan_policy: str, func: str) -> FloatArray:
         pos = np.flatnonzero(neg)
         where = labels[pos] if labels is not None else pos
         msg = (
-            f"{name} has {pos.size} negative values {format_examples(where, arr[pos])}.\n"
+            f"{name} has {pos.size} negative {'value' if pos.size == 1 else 'values'} "
+            f"{format_examples(where, arr[pos])}.\n"
             "Hint: net out returns per customer first; revenue shares need values >= 0."
         )
         raise ValidationError(msg)
@@ -333,6 +334,50 @@ def revenue_share(values: Any, /, *, top: float = 0.2, nan_policy: str = "raise"
     return float(np.interp(x, np.arange(n + 1) / n, cum))
 
 
+def _clv_input(values: Any, name: str, func: str) -> FloatArray:
+    """1-D float values without missing entries (simple_clv has no ``nan_policy``)."""
+    arr, keep = as_1d_float(values, name, nan_policy="omit", allow_empty=True)
+    if not keep.all():
+        pos = np.flatnonzero(~keep)
+        where = np.asarray(values.index)[pos] if isinstance(values, pd.Series) else pos
+        msg = (
+            f"{name} passed to {func} has {pos.size} missing "
+            f"{'value' if pos.size == 1 else 'values'} "
+            f"{format_examples(where, np.full(pos.size, np.nan))}.\n"
+            "Hint: drop or fill them first; simple_clv has no nan_policy."
+        )
+        raise ValidationError(msg)
+    if arr.size == 0:
+        msg = f"{name} passed to {func} is empty."
+        raise ValidationError(msg)
+    return arr
+
+
+def _align_on(values: pd.Series, index: pd.Index, name: str, func: str) -> pd.Series:
+    """Reorder a Series to ``index`` by label; every label of ``index`` must be present."""
+    if values.index.equals(index):
+        return values
+    if not values.index.is_unique:
+        dup = values.index[values.index.duplicated()].unique()
+        msg = (
+            f"The {name!r} parameter of {func} is aligned on the index of margin by label, "
+            f"but its index has {dup.size} duplicated labels (e.g. {list(dup[:5])!r})."
+        )
+        raise ValidationError(msg)
+    pos = values.index.get_indexer(index)
+    missing = pos < 0
+    if missing.any():
+        labels = index[missing]
+        msg = (
+            f"The {name!r} parameter of {func} is aligned on the index of margin by label, "
+            f"but {labels.size} labels of margin are not in its index (e.g. "
+            f"{list(labels[:5])!r}).\nHint: give a {name} for every customer of margin "
+            f"(e.g. {name}.reindex(margin.index).fillna(default)) or a scalar."
+        )
+        raise ValidationError(msg)
+    return pd.Series(values.to_numpy()[pos], index=index, name=values.name)
+
+
 def simple_clv(
     margin: Any,
     /,
@@ -353,7 +398,9 @@ def simple_clv(
     retention
         Retention rate per period, in [0, 1]: a scalar or one per customer (e.g.
         ``churn_rate(tx)["retention_rate"].mean()`` for the base). With an infinite horizon it
-        must be below ``1 + discount_rate``.
+        must be below ``1 + discount_rate``. When both ``margin`` and ``retention`` are
+        Series, ``retention`` is aligned on the labels of ``margin`` (extra labels are
+        ignored, missing ones raise); otherwise values pair by position.
     discount_rate
         Discount rate per period, >= 0 (e.g. an annual 10 % is 0.10 for yearly periods).
     horizon
@@ -371,8 +418,9 @@ def simple_clv(
     ------
     ValidationError
         Non-numeric or missing inputs, ``retention`` outside [0, 1], a negative discount rate,
-        a non-positive or non-integer horizon, mismatched lengths, or ``retention >= 1 +
-        discount_rate`` with an infinite horizon.
+        a non-positive or non-integer horizon, mismatched lengths, a ``retention`` Series
+        lacking labels of a ``margin`` Series (or with duplicated labels), or ``retention >= 1
+        + discount_rate`` with an infinite horizon.
 
     See Also
     --------
@@ -416,9 +464,11 @@ def simple_clv(
     """
     func = "simple_clv"
     scalar = np.ndim(margin) == 0 and not isinstance(margin, pd.Series)
-    m, _ = as_1d_float(np.atleast_1d(margin) if scalar else margin, "margin")
-    r, _ = as_1d_float(
-        np.atleast_1d(retention) if np.ndim(retention) == 0 else retention, "retention"
+    m = _clv_input(np.atleast_1d(margin) if scalar else margin, "margin", func)
+    if isinstance(margin, pd.Series) and isinstance(retention, pd.Series):
+        retention = _align_on(retention, margin.index, "retention", func)
+    r = _clv_input(
+        np.atleast_1d(retention) if np.ndim(retention) == 0 else retention, "retention", func
     )
     if r.shape[0] not in (1, m.shape[0]):
         msg = (
@@ -426,7 +476,13 @@ def simple_clv(
             f"got {r.shape[0]} values for {m.shape[0]} margins."
         )
         raise ValidationError(msg)
-    check_in_range(r, "retention", 0.0, 1.0)
+    check_in_range(
+        r,
+        "retention",
+        0.0,
+        1.0,
+        index=retention.index if isinstance(retention, pd.Series) else None,
+    )
     try:
         d = float(discount_rate)
     except (TypeError, ValueError):
