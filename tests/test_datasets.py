@@ -103,6 +103,32 @@ def test_make_transactions_rejects_bad_counts() -> None:
         make_transactions(10, seed=1, acquisition_days=100, observation_days=50)
 
 
+def test_make_transactions_time_order_past_65535_days() -> None:
+    # Sorting on day.astype(uint16) wrapped day 65,536 to 0 and broke the time order.
+    tx = make_transactions(200, seed=1, acquisition_days=70_000, observation_days=70_000)
+    assert tx["date"].max() > pd.Timestamp("2020-01-01") + pd.Timedelta(days=65_536)
+    assert tx["date"].is_monotonic_increasing
+
+
+def test_make_transactions_rejects_dates_beyond_datetime64_ns() -> None:
+    # 200,000 days from 2020 used to wrap around to dates in 1679 without a word.
+    with pytest.raises(ValidationError, match=r"\(200000 days from start='2020-01-01'\)"):
+        make_transactions(5, seed=1, acquisition_days=200_000, observation_days=200_000)
+    with pytest.raises(ValidationError, match=r"do not fit in datetime64\[ns\]"):
+        make_transactions(5, seed=1, start="2262-01-01")
+    with pytest.raises(ValidationError, match=r"do not fit in datetime64\[ns\]"):
+        make_survey(5, seed=1, start="2262-04-01", days=30)
+
+
+@pytest.mark.parametrize("start", ["nope", "2024-13-01", None])
+def test_generators_reject_a_bad_start(start: str | None) -> None:
+    with pytest.raises(ValidationError, match="'start' parameter of make_transactions"):
+        make_transactions(5, seed=1, start=start)  # type: ignore[arg-type]
+    if start is not None:
+        with pytest.raises(ValidationError, match="'start' parameter of make_survey"):
+            make_survey(5, seed=1, start=start)
+
+
 def test_make_survey_structure() -> None:
     s = make_survey(2000, seed=1, start="2024-01-01")
     assert len(s) == 2000

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import warnings
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import pandas as hpd
 
 from custloyalty import ValidationError, rfm_summary
-from custloyalty._frames import coerce_timestamp, numeric_columns, transactions
+from custloyalty._frames import coerce_datetime, coerce_timestamp, numeric_columns, transactions
+from custloyalty._validation import as_1d_float, check_in_range
 
 
 def good() -> pd.DataFrame:
@@ -221,30 +225,252 @@ def test_not_a_table() -> None:
         transactions([1, 2, 3])
 
 
-# Hypothesis: whatever the frame, the boundary never modifies it (valid or not).
+def test_ambiguous_day_first_dates_are_not_scrambled() -> None:
+    # '%m/%d/%Y' is inferred from the first date; per-row guessing used to read these as
+    # May 1st, January 13th and March 2nd without a word.
+    dates = pd.Series(["05/01/2024", "13/01/2024", "03/02/2024"], name="date")
+    with pytest.raises(
+        ValidationError,
+        match=r"(?s)Column 'date' has 1 unparseable date value \(rows 1\): '13/01/2024'\."
+        r".*Hint: the format '%m/%d/%Y' was inferred from the first date '05/01/2024'"
+        r".*format='%d/%m/%Y'",
+    ):
+        coerce_datetime(dates, "date")
+    out, _ = coerce_datetime(dates, "date", date_format="%d/%m/%Y")
+    assert out.tolist() == [pd.Timestamp(d) for d in ("2024-01-05", "2024-01-13", "2024-02-03")]
+    df = good().iloc[:3].assign(date=dates.to_numpy())
+    with pytest.raises(ValidationError, match="unparseable date"):
+        rfm_summary(df)
+    assert transactions(df, date_format="%d/%m/%Y").frame["date"].dt.day.tolist() == [5, 13, 3]
+
+
+def test_more_than_five_misfit_dates_count_all_and_show_five() -> None:
+    dates = pd.Series(["01/02/2024"] + [f"{d}/01/2024" for d in range(13, 20)])
+    with pytest.raises(
+        ValidationError, match=r"has 7 unparseable date values \(rows 1, 2, 3, 4, 5\)"
+    ):
+        coerce_datetime(dates, "date")
+
+
+def test_dates_not_in_the_given_format() -> None:
+    dates = pd.Series(["05/01/2024", "2024-01-13"])
+    with pytest.raises(
+        ValidationError,
+        match=r"(?s)1 unparseable date value \(rows 1\): '2024-01-13'.*date_format='%d/%m/%Y'",
+    ):
+        coerce_datetime(dates, "date", date_format="%d/%m/%Y")
+
+
+def test_iso_dates_with_and_without_times_mix() -> None:
+    out, _ = coerce_datetime(pd.Series(["2024-01-01", "2024-01-01 10:30"]), "date")
+    assert out.tolist() == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-01 10:30")]
+
+
+def test_dates_in_an_uninferable_format_are_not_guessed_row_by_row() -> None:
+    dates = pd.Series(["1/5/24", "13/1/24"])  # no format can be inferred from '1/5/24'
+    with pytest.raises(
+        ValidationError,
+        match=r"(?s)2 unparseable date values \(rows 0, 1\).*no date format could be inferred",
+    ):
+        coerce_datetime(dates, "date")
+    out, _ = coerce_datetime(dates, "date", date_format="%d/%m/%y")
+    assert out.tolist() == [pd.Timestamp("2024-05-01"), pd.Timestamp("2024-01-13")]
+
+
+def test_datetime_objects_and_strings_share_the_format_of_the_strings() -> None:
+    mixed = pd.Series([pd.Timestamp("2024-01-02"), "2024-01-05"], dtype=object)
+    assert coerce_datetime(mixed, "date")[0].tolist() == [
+        pd.Timestamp("2024-01-02"),
+        pd.Timestamp("2024-01-05"),
+    ]
+    mixed = pd.Series([pd.Timestamp("2024-01-02"), "05/01/2024", "13/01/2024"], dtype=object)
+    with pytest.raises(ValidationError, match=r"1 unparseable date value \(rows 2\)"):
+        coerce_datetime(mixed, "date")
+
+
+@pytest.mark.parametrize("odd", [0, 1.5, True, b"2024-01-02", dt.time(10, 30)])
+def test_non_date_objects_in_a_text_date_column(odd: object) -> None:
+    # 0 used to become 1970-01-01 with a pandas deprecation warning.
+    df = good().iloc[:2].assign(date=pd.Series(["2024-01-01", odd], dtype=object))
+    with pytest.raises(
+        ValidationError,
+        match=r"(?s)Column 'date' has 1 unparseable date value \(rows 1\): .*"
+        r"Hint: a column of date strings or datetimes holds no numbers",
+    ):
+        transactions(df)
+
+
+def test_yyyymmdd_integers_held_as_objects() -> None:
+    dates = pd.Series([20240101, None, 20240105], dtype=object)
+    out, missing = coerce_datetime(dates, "date", nan_policy="omit")
+    assert out[0] == pd.Timestamp("2024-01-01")
+    assert missing.tolist() == [False, True, False]
+    with pytest.raises(ValidationError, match="Column 'date' is numeric"):
+        coerce_datetime(pd.Series([0, 1], dtype=object), "date")
+
+
+@pytest.mark.parametrize("dtype", ["bool", "boolean", "timedelta64[ns]"])
+def test_boolean_and_timedelta_date_columns(dtype: str) -> None:
+    s = pd.Series([1, 0]).astype(dtype)
+    with pytest.raises(ValidationError, match=r"Column 'date' is .* and not a date"):
+        coerce_datetime(s, "date")
+
+
+def test_duplicated_column_names() -> None:
+    tx = good()
+    doubled = pd.concat([tx, tx[["amount"]]], axis=1)
+    with pytest.raises(
+        ValidationError, match=r"(?s)Column 'amount' appears 2 times in data.*Hint: drop or rename"
+    ):
+        rfm_summary(doubled)
+    # a duplicated column that is not used does not matter
+    extra = pd.concat([tx, pd.DataFrame(0, index=tx.index, columns=["x", "x"])], axis=1)
+    assert len(transactions(extra).frame) == len(tx)
+    with pytest.raises(ValidationError, match=r"Column 'q' appears 2 times in items"):
+        numeric_columns(pd.DataFrame([[1, 2]], columns=["q", "q"]), name="items")
+
+
+@pytest.mark.parametrize("dtype", ["bool", "boolean"])
+def test_boolean_amounts_are_rejected(dtype: str) -> None:
+    df = good().assign(amount=pd.Series([True, False, True, True, False, True], dtype=dtype))
+    with pytest.raises(
+        ValidationError, match=r"(?s)Column 'amount' must be numeric; got dtype.*Hint: booleans"
+    ):
+        transactions(df)
+    with pytest.raises(ValidationError, match="Column 'amount' must be numeric"):
+        numeric_columns(df, ["amount"])
+
+
+def test_boolean_amounts_held_as_objects_are_rejected() -> None:
+    df = good().assign(amount=pd.Series([10.0, True, 3.0, 7.0, 1.0, 2.0], dtype=object))
+    with pytest.raises(
+        ValidationError, match=r"Column 'amount' has 1 boolean value \(rows 1\): True"
+    ):
+        transactions(df)
+
+
+def test_counts_in_messages_agree_in_number() -> None:
+    df = good()
+    df["date"] = [
+        "2024-01-01T10:00+01:00",
+        "2024-01-05T10:00+01:00",
+        "2024-01-02T10:00+05:00",
+        "2024-01-03T10:00+01:00",
+        "2024-01-03T11:00+01:00",
+        "2024-02-01T10:00+01:00",
+    ]
+    with pytest.raises(ValidationError) as info:
+        transactions(df)
+    msg = str(info.value)
+    assert "+05:00 (1 row)" in msg
+    assert "+01:00 (5 rows)" in msg
+    assert "1 row differs from the majority (rows 2)" in msg
+    with pytest.raises(ValidationError, match=r"x has 1 value outside \[0, 1\]"):
+        check_in_range(np.array([0.5, 2.0]), "x", 0, 1)
+    with pytest.raises(ValidationError, match=r"x has 1 non-numeric value \(rows 1\)"):
+        as_1d_float(["1", "a"], "x")
+    with pytest.raises(ValidationError, match=r"x has 1 infinite value \(rows 0\)"):
+        as_1d_float([np.inf, 1.0], "x")
+    with pytest.raises(ValidationError, match=r"x has 1 missing value \(rows 0\)"):
+        as_1d_float([np.nan, 1.0], "x")
+    with pytest.raises(ValidationError, match=r"x has 2 missing values \(rows 0, 1\)"):
+        as_1d_float([np.nan, np.nan], "x")
+
+
+# Hypothesis: whatever the frame, the boundary never modifies it (valid or not), and bad input
+# raises ValidationError only (any other exception, or a warning under filterwarnings=error, fails).
+_UTC_PARIS = st.sampled_from([dt.UTC, ZoneInfo("Europe/Paris")])
+_WHEN = {"min_value": dt.datetime(1990, 1, 1), "max_value": dt.datetime(2030, 12, 31)}
 cells = st.one_of(
     st.none(),
+    st.booleans(),
     st.integers(-5, 5),
+    st.sampled_from([20240101, 19970315]),  # yyyymmdd integers
     st.floats(allow_nan=True, allow_infinity=True),
-    st.sampled_from(["2024-01-01", "x", "3.5", "", "2024-02-30"]),
+    st.sampled_from(
+        [
+            "2024-01-01",
+            "x",
+            "3.5",
+            "",
+            "2024-02-30",
+            "05/01/2024",
+            "13/01/2024",
+            "2024-01-01 10:30",
+            "2024-01-01T10:00+01:00",
+        ]
+    ),
+    st.datetimes(**_WHEN).map(pd.Timestamp),
+    st.datetimes(**_WHEN, timezones=_UTC_PARIS).map(pd.Timestamp),
 )
-frames = hpd.data_frames(
-    columns=[
-        hpd.column(
-            "customer_id", elements=st.one_of(st.none(), st.integers(0, 3), st.text(max_size=2))
-        ),
-        hpd.column("date", elements=cells),
-        hpd.column("amount", elements=cells),
-    ],
-    index=hpd.range_indexes(min_size=0, max_size=12),
-)
+id_cells = st.one_of(st.none(), st.integers(0, 3), st.text(max_size=2))
+# None: the dtype pandas infers from the values; the rest are casts (kept only if they succeed).
+dtypes = st.sampled_from([None, "object", "Int64", "Float64", "string", "boolean", "category"])
 
 
-@given(df=frames, policy=st.sampled_from(["raise", "omit"]))
+def _column(values: list[object], dtype: str | None) -> pd.Series:
+    with warnings.catch_warnings():  # building test data, not the code under test
+        warnings.simplefilter("ignore")
+        s = pd.Series(values, dtype=object if dtype == "object" else None)
+        if dtype not in (None, "object"):
+            with contextlib.suppress(TypeError, ValueError, OverflowError):
+                s = s.astype(dtype)
+    return s
+
+
+@st.composite
+def boundary_frames(
+    draw: st.DrawFn, columns: tuple[str, ...] = ("customer_id", "date", "amount")
+) -> pd.DataFrame:
+    n = draw(st.integers(0, 12))
+    data = {
+        c: _column(
+            draw(st.lists(id_cells if c == "customer_id" else cells, min_size=n, max_size=n)),
+            draw(dtypes),
+        )
+        for c in columns
+    }
+    return pd.DataFrame(data, index=pd.RangeIndex(n))
+
+
+# Enough examples to reach two-row mixes such as date=['2024-01-01', 0] (derandomized in CI).
+boundary_settings = settings(max_examples=400)
+
+
+@boundary_settings
+@given(df=boundary_frames(), policy=st.sampled_from(["raise", "omit"]))
 def test_input_frame_is_never_modified(df: pd.DataFrame, policy: str) -> None:
     before = df.copy(deep=True)
-    with contextlib.suppress(ValidationError):
-        transactions(df, nan_policy=policy)
+    try:
+        tx = transactions(df, nan_policy=policy)
+    except ValidationError:
+        pass
+    else:
+        assert tx.frame["date"].dtype.kind == "M"
+        assert tx.frame["amount"].dtype == np.float64
+        assert len(tx.frame) + tx.n_omitted == len(df)
+    pd.testing.assert_frame_equal(df, before)
+
+
+@boundary_settings
+@given(
+    df=boundary_frames(columns=("q1", "q2")),
+    policy=st.sampled_from(["raise", "omit"]),
+    bounds=st.sampled_from([None, (0.0, 10.0)]),
+    integer=st.booleans(),
+)
+def test_numeric_columns_never_modify_the_frame(
+    df: pd.DataFrame, policy: str, bounds: tuple[float, float] | None, integer: bool
+) -> None:
+    before = df.copy(deep=True)
+    try:
+        out, missing = numeric_columns(df, nan_policy=policy, bounds=bounds, integer=integer)
+    except ValidationError:
+        pass
+    else:
+        assert (out.dtypes == np.float64).all()
+        assert out.index.equals(df.index)
+        assert missing.shape == (len(df),)
     pd.testing.assert_frame_equal(df, before)
 
 

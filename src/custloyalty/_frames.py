@@ -7,7 +7,8 @@ computation. It
   table),
 * resolves the caller's column names (``customer=``, ``time=``, ``amount=`` keyword arguments)
   and renames them to the canonical ``customer_id`` / ``date`` / ``amount``,
-* coerces dtypes (datetime strings, ``yyyymmdd`` integers, numeric strings that parse cleanly),
+* coerces dtypes (datetime strings in one format per column, ``yyyymmdd`` integers, numeric
+  strings that parse cleanly),
 * raises :class:`~custloyalty.errors.ValidationError` naming the column, counting the bad rows
   and showing up to five examples with their index labels,
 * never modifies the caller's frame: it returns a new frame holding only the needed columns.
@@ -17,16 +18,18 @@ Private helpers after the boundary trust what it returns.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
-import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
+from pandas.tseries.api import guess_datetime_format
 
-from custloyalty._validation import NanPolicy, check_nan_policy, format_examples
+from custloyalty._validation import NanPolicy, check_nan_policy, format_examples, plural
 from custloyalty.errors import ValidationError
 
 __all__ = [
@@ -49,6 +52,14 @@ TIME = "date"
 AMOUNT = "amount"
 
 _TZ_SUFFIX = r"(?:Z|[+-]\d{2}:?\d{2})\s*$"
+# Strings pandas reads as a missing date (NaT) rather than as a malformed one.
+_NAT_STRINGS = ("", "NaT", "nat", "NAT", "nan", "NaN", "NAN")
+# infer_dtype kinds of an object column that may hold bools among other values
+_MAY_HOLD_BOOLS = ("boolean", "mixed", "mixed-integer")
+_BOOL_HINT = "booleans are not numbers here; cast the column with .astype(float) if 1/0 is meant."
+_ALL_NUMBERS = ("integer", "floating", "mixed-integer-float")
+# What an object column of dates may hold besides missing values (pd.Timestamp is a datetime).
+_DATE_SCALARS = (str, dt.date, np.datetime64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +101,8 @@ def require_columns(df: pd.DataFrame, columns: Sequence[Hashable], *, name: str 
     present = list(df.columns)
     missing = [c for c in columns if c not in present]
     if not missing:
+        if not df.columns.is_unique:
+            _check_unique(df, columns, name=name)
         return
     col = missing[0]
     msg = f"Column {col!r} not found in {name}; it has columns {present[:20]!r}."
@@ -101,11 +114,27 @@ def require_columns(df: pd.DataFrame, columns: Sequence[Hashable], *, name: str 
     raise ValidationError(msg)
 
 
+def _check_unique(df: pd.DataFrame, columns: Sequence[Hashable], *, name: str) -> None:
+    """Raise if one of ``columns`` names more than one column of ``df``."""
+    dup = df.columns[df.columns.duplicated()]
+    wanted = [c for c in dict.fromkeys(columns) if c in dup]
+    if wanted:
+        col = wanted[0]
+        n = int((df.columns == col).sum())
+        msg = (
+            f"Column {col!r} appears {n} times in {name}; the columns used must have unique "
+            "names.\nHint: drop or rename the duplicates, e.g. "
+            "df.loc[:, ~df.columns.duplicated()]."
+        )
+        if len(wanted) > 1:
+            msg += f"\nAlso duplicated: {wanted[1:]!r}."
+        raise ValidationError(msg)
+
+
 def _bad(col: Hashable, what: str, s: pd.Series, mask: np.ndarray) -> ValidationError:
     n = int(mask.sum())
-    noun = "value" if n == 1 else "values"
     ex = format_examples(s.index[mask][:5], s.to_numpy()[mask][:5])
-    return ValidationError(f"Column {col!r} has {n} {what} {noun} {ex}.")
+    return ValidationError(f"Column {col!r} has {plural(n, what + ' value')} {ex}.")
 
 
 def coerce_numeric(
@@ -114,16 +143,25 @@ def coerce_numeric(
     """Coerce a column to float64.
 
     Returns the coerced series (same index) and a boolean mask of missing entries (all
-    ``False`` under ``nan_policy="raise"``, since missing values raise).
+    ``False`` under ``nan_policy="raise"``, since missing values raise). Booleans are not
+    numbers here: ``True`` as an amount of 1.0 is almost always a wrong column.
     """
-    if s.dtype.kind in "biuf":
+    if s.dtype.kind in "iuf":
         out = s.astype(np.float64)
-    elif s.dtype.kind == "c" or s.dtype.kind in "mM":
+    elif s.dtype.kind in "bcmM":
         msg = f"Column {col!r} must be numeric; got dtype {s.dtype}."
+        if s.dtype.kind == "b":
+            msg += "\nHint: " + _BOOL_HINT
         raise ValidationError(msg)
     else:
         if isinstance(s.dtype, pd.CategoricalDtype):
             s = s.astype(object)
+        if s.dtype == object and infer_dtype(s, skipna=True) in _MAY_HOLD_BOOLS:
+            flags = _is_instance(s.to_numpy(), (bool, np.bool_))  # else read as 1.0 / 0.0
+            if flags.any():
+                err = _bad(col, "boolean", s, flags)
+                err.args = (err.args[0] + "\nHint: " + _BOOL_HINT,)
+                raise err
         out = pd.to_numeric(s, errors="coerce")
         was_missing = s.isna().to_numpy()
         bad = out.isna().to_numpy() & ~was_missing
@@ -164,28 +202,44 @@ def _diagnose_mixed_tz(s: pd.Series, col: Hashable) -> ValidationError:
     majority = counts.index[0]
     odd = (labels != majority).to_numpy()
     n = int(odd.sum())
-    kinds = ", ".join(f"{k} ({v} rows)" for k, v in counts.items())
+    kinds = ", ".join(f"{k} ({plural(int(v), 'row')})" for k, v in counts.items())
     ex = format_examples(obj.index[odd][:5], obj.to_numpy()[odd][:5])
+    differ = "differs" if n == 1 else "differ"
     return ValidationError(
-        f"Column {col!r} mixes time zones: {kinds}; {n} rows differ from the majority {ex}.\n"
+        f"Column {col!r} mixes time zones: {kinds}; {plural(n, 'row')} {differ} from the "
+        f"majority {ex}.\n"
         "Hint: convert the column to one time zone first, e.g. "
         "pd.to_datetime(col, utc=True).dt.tz_convert(...)."
     )
 
 
 def coerce_datetime(
-    s: pd.Series, col: Hashable, *, nan_policy: NanPolicy = "raise"
+    s: pd.Series,
+    col: Hashable,
+    *,
+    nan_policy: NanPolicy = "raise",
+    date_format: str | None = None,
 ) -> tuple[pd.Series, np.ndarray]:
     """Coerce a column to ``datetime64`` (naive or with one time zone).
 
-    Strings in any format pandas recognises are parsed; integers that all look like
-    ``yyyymmdd`` (e.g. 19970101) are parsed as such. Returns the series and the mask of
-    missing entries.
+    Datetime columns pass through. Integers that all look like ``yyyymmdd`` (e.g. 19970101)
+    are parsed as such. Strings are parsed with ``date_format`` when given (any
+    :func:`pandas.to_datetime` format, including ``"ISO8601"``); otherwise with the format
+    inferred from the first date string, falling back to ISO 8601 for the whole column (so
+    ``"2024-01-01"`` and ``"2024-01-01 10:30"`` mix). Dates are never guessed row by row:
+    strings that fit neither raise, so ``"05/01/2024"`` and ``"13/01/2024"`` are not read as
+    May 1st and January 13th. Returns the series and the mask of missing entries.
     """
     if s.dtype.kind == "M":
         out = s
+    elif s.dtype.kind in "bcm":
+        msg = (
+            f"Column {col!r} is {s.dtype} and not a date.\n"
+            "Hint: pass datetimes, date strings, or yyyymmdd integers."
+        )
+        raise ValidationError(msg)
     elif s.dtype.kind in "iu" or (s.dtype.kind == "f" and not s.isna().all()):
-        vals = s.to_numpy(dtype=np.float64)
+        vals = s.to_numpy(dtype=np.float64, na_value=np.nan)
         finite = vals[np.isfinite(vals)]
         looks = (
             finite.size > 0
@@ -205,12 +259,11 @@ def coerce_datetime(
         bad = out.isna().to_numpy() & np.isfinite(vals)
         if bad.any():
             raise _bad(col, "unparseable date", s, bad)
+    elif s.dtype == object and infer_dtype(s, skipna=True) in _ALL_NUMBERS:
+        # numbers only, held as objects: the same rules as a numeric column (yyyymmdd)
+        return coerce_datetime(pd.to_numeric(s), col, nan_policy=nan_policy)
     else:
-        with warnings.catch_warnings():
-            # "Could not infer format" is pandas' notice, not the user's problem: bad rows are
-            # reported below with their index and value.
-            warnings.simplefilter("ignore", UserWarning)
-            out = _parse_dates(s, col)
+        out = _parse_dates(s, col, date_format)
     missing = out.isna().to_numpy()
     if missing.any() and nan_policy == "raise":
         err = _bad(col, "missing date", s, missing)
@@ -219,28 +272,118 @@ def coerce_datetime(
     return out, missing
 
 
-def _parse_dates(s: pd.Series, col: Hashable) -> pd.Series:
-    """Parse a non-datetime column; on failure locate the bad rows (slow path only then)."""
+def _is_instance(values: np.ndarray, types: tuple[type, ...]) -> np.ndarray:
+    """Elementwise ``isinstance`` over an object array (only on mixed columns)."""
+    test = np.frompyfunc(lambda v: isinstance(v, types), 1, 1)
+    return np.asarray(test(values), dtype=bool)
+
+
+def _is_tz_error(exc: Exception) -> bool:
+    """Whether pandas refused to mix time zones (not a row off the format, which quotes data)."""
+    reason = str(exc)
+    if reason.lower().startswith("time data"):
+        return False
+    return "Mixed timezones" in reason or "tz-aware" in reason.lower()
+
+
+def _first_string(s: pd.Series, col: Hashable) -> str | None:
+    """Return the first date string of a column of strings, dates and missing values, if any."""
+    values = s.to_numpy()
+    if isinstance(s.dtype, pd.StringDtype):
+        is_str = s.notna().to_numpy()
+    else:
+        kind = infer_dtype(values, skipna=True)
+        if kind in ("datetime", "datetime64", "date", "empty"):
+            return None
+        if kind == "string":
+            is_str = s.notna().to_numpy()
+        else:  # mixed: anything but strings, dates and missing values is a wrong value
+            is_str = _is_instance(values, (str,))
+            bad = ~(is_str | _is_instance(values, _DATE_SCALARS)) & s.notna().to_numpy()
+            if bad.any():
+                err = _bad(col, "unparseable date", s, bad)
+                err.args = (
+                    err.args[0] + "\nHint: a column of date strings or datetimes holds no "
+                    "numbers, booleans or other objects.",
+                )
+                raise err
+    if not is_str.any():
+        return None
+    return str(values[int(np.argmax(is_str))])
+
+
+def _parse_dates(s: pd.Series, col: Hashable, date_format: str | None) -> pd.Series:
+    """Parse strings (and date objects) with one format for the whole column.
+
+    The fast path is one :func:`pandas.to_datetime` call with the format given or inferred
+    from the first string; only after a failure are the bad rows located (slow path).
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        s = s.astype(object)
+    first = _first_string(s, col)
+    fmt = date_format
+    if fmt is None and first is not None:
+        fmt = guess_datetime_format(first)
     try:
-        out = pd.to_datetime(s)
+        if first is None:  # datetime objects only (or nothing): no format to choose
+            out = pd.to_datetime(s)
+        else:
+            out = pd.to_datetime(s, format=fmt if fmt is not None else "ISO8601")
     except (ValueError, TypeError, OverflowError) as exc:
-        reason = str(exc)
-        if "Mixed timezones" in reason or "Tz-aware" in reason or "tz-aware" in reason:
+        if _is_tz_error(exc):
             raise _diagnose_mixed_tz(s, col) from None
-        try:
-            out = pd.to_datetime(s, errors="coerce", format="mixed")
-        except (ValueError, TypeError) as exc2:
-            if "imezone" in str(exc2) or "tz" in str(exc2).lower():
-                raise _diagnose_mixed_tz(s, col) from None
-            raise  # pragma: no cover - pandas changed behaviour
-        bad = out.isna().to_numpy() & ~s.isna().to_numpy()
-        if bad.any():
-            err = _bad(col, "unparseable date", s, bad)
-            err.args = (err.args[0] + "\nHint: use ISO dates such as '2024-03-31' or datetimes.",)
-            raise err from None
+        if first is None:
+            raise _bad(col, "unparseable date", s, s.notna().to_numpy()) from None
+        out = _retry_iso8601(s, col, first, fmt, date_format)
     if out.dtype.kind != "M":  # e.g. an all-missing object column
         out = pd.to_datetime(out, errors="coerce")
     return out
+
+
+def _retry_iso8601(
+    s: pd.Series, col: Hashable, first: str, fmt: str | None, date_format: str | None
+) -> pd.Series:
+    """After the column's format failed: accept ISO 8601 for all rows, or report the misfits."""
+    if date_format is None and fmt not in (None, "ISO8601"):
+        try:  # e.g. "2024-01-01" and "2024-01-01 10:30": ISO 8601 throughout
+            return pd.to_datetime(s, format="ISO8601")
+        except (ValueError, TypeError, OverflowError) as exc:
+            if _is_tz_error(exc):
+                raise _diagnose_mixed_tz(s, col) from None
+    used = fmt if fmt is not None else "ISO8601"
+    # utc=True: time zones cannot fail this parse, so NaT marks exactly the rows off the format
+    parsed = pd.to_datetime(s, format=used, errors="coerce", utc=True)
+    text = s.astype(object)
+    bad = parsed.isna().to_numpy() & s.notna().to_numpy() & ~text.isin(_NAT_STRINGS).to_numpy()
+    if not bad.any():  # every row fits the format: what failed was mixing time zones
+        raise _diagnose_mixed_tz(s, col)
+    err = _bad(col, "unparseable date", s, bad)
+    if date_format is not None:
+        hint = (
+            f"these dates do not match date_format={date_format!r}; all dates of a column "
+            "must share one format."
+        )
+    else:
+        if fmt is None:
+            hint = (
+                f"no date format could be inferred from the first date {first!r} and the "
+                "dates are not all ISO 8601 (such as '2024-03-31')"
+            )
+        else:
+            hint = (
+                f"the format {fmt!r} was inferred from the first date {first!r}; these dates "
+                "match neither it nor ISO 8601"
+            )
+        example = "..."
+        if fmt is not None and "%m" in fmt and "%d" in fmt:
+            # the usual cause: day-first dates read month-first (or the other way round)
+            example = repr(fmt.replace("%m", "\0").replace("%d", "%m").replace("\0", "%d"))
+        hint += (
+            ". Dates are not guessed row by row: give the format explicitly, e.g. parse the "
+            f"column first with pd.to_datetime(df[{col!r}], format={example})."
+        )
+    err.args = (f"{err.args[0]}\nHint: {hint}",)
+    raise err
 
 
 def coerce_timestamp(value: Any, name: str, *, tz: Any = None, func: str = "") -> pd.Timestamp:
@@ -298,6 +441,7 @@ def transactions(
     nan_policy: str = "raise",
     func: str = "this function",
     extra_numeric: Sequence[Hashable] = (),
+    date_format: str | None = None,
 ) -> Transactions:
     """Validate a transaction table and return it with canonical columns.
 
@@ -315,6 +459,9 @@ def transactions(
         Name of the public function, used in messages.
     extra_numeric
         Further columns to coerce to float and carry along under their own names.
+    date_format
+        Format of date strings (``"%d/%m/%Y"``, ``"ISO8601"``, any :func:`pandas.to_datetime`
+        format); by default inferred from the first date, with ISO 8601 as the fallback.
 
     Returns
     -------
@@ -339,7 +486,7 @@ def transactions(
         raise ValidationError(msg)
     ids = df[customer]
     masks = [_coerce_ids(ids, customer, nan_policy=policy)]
-    dates, miss_d = coerce_datetime(df[time], time, nan_policy=policy)
+    dates, miss_d = coerce_datetime(df[time], time, nan_policy=policy, date_format=date_format)
     masks.append(miss_d)
     cols: dict[Hashable, Any] = {CUSTOMER: ids, TIME: dates}
     if amount is not None:

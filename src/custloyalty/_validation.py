@@ -24,10 +24,19 @@ __all__ = [
     "check_positive",
     "check_probability",
     "format_examples",
+    "plural",
 ]
 
 NanPolicy = Literal["raise", "omit"]
 T = TypeVar("T")
+
+
+def plural(n: int, noun: str, nouns: str | None = None) -> str:
+    """Return ``"1 value"`` / ``"3 values"``: a count with its noun in the right number.
+
+    ``nouns`` is the plural when it is not ``noun + "s"``.
+    """
+    return f"{n} {noun if n == 1 else (nouns or noun + 's')}"
 
 
 def format_examples(index: Iterable[Any], values: Iterable[Any], *, limit: int = 5) -> str:
@@ -105,7 +114,7 @@ def check_in_range(
         pos = np.flatnonzero(bad)
         idx = np.asarray(list(index) if index is not None else np.arange(len(values)))[pos]
         msg = (
-            f"{name} has {pos.size} values outside [{low:g}, {high:g}] "
+            f"{name} has {plural(pos.size, 'value')} outside [{low:g}, {high:g}] "
             f"{format_examples(idx, values[pos])}."
         )
         raise ValidationError(msg)
@@ -144,9 +153,8 @@ def as_1d_float(
         bad = np.isnan(coerced) & ~missing_in
         if bad.any():
             pos = np.flatnonzero(bad)
-            msg = (
-                f"{name} has {pos.size} non-numeric values {format_examples(index[pos], raw[pos])}."
-            )
+            ex = format_examples(index[pos], raw[pos])
+            msg = f"{name} has {plural(pos.size, 'non-numeric value')} {ex}."
             raise ValidationError(msg)
         arr = coerced
     if arr.size == 0 and not allow_empty:
@@ -157,14 +165,16 @@ def as_1d_float(
         inf = np.isinf(arr)
         if inf.any():
             pos = np.flatnonzero(inf)
-            msg = f"{name} has {pos.size} infinite values {format_examples(index[pos], arr[pos])}."
+            ex = format_examples(index[pos], arr[pos])
+            msg = f"{name} has {plural(pos.size, 'infinite value')} {ex}."
             raise ValidationError(msg)
     keep = ~nan
     if nan.any():
         if nan_policy == "raise":
             pos = np.flatnonzero(nan)
             msg = (
-                f"{name} has {pos.size} missing values {format_examples(index[pos], arr[pos])}.\n"
+                f"{name} has {plural(pos.size, 'missing value')} "
+                f"{format_examples(index[pos], arr[pos])}.\n"
                 "Hint: pass nan_policy='omit' to ignore them."
             )
             raise ValidationError(msg)

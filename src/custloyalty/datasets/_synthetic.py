@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custloyalty._frames import coerce_timestamp
 from custloyalty._validation import check_option, check_positive
 from custloyalty.errors import ValidationError
 
@@ -19,6 +20,19 @@ def _check_count(n: Any, name: str, func: str) -> int:
         msg = f"The {name!r} parameter of {func} must be a positive integer; got {n!r}."
         raise ValidationError(msg)
     return int(n)
+
+
+def _origin(start: Any, days: int, func: str) -> np.datetime64:
+    """First day of the generated dates; all ``days`` days must fit in ``datetime64[ns]``."""
+    ts = coerce_timestamp(start, "start", func=func).normalize()
+    lo, hi = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D")
+    if ts < lo or (hi - ts).days < days - 1:
+        msg = (
+            f"The dates of {func} ({days} days from start={start!r}) do not fit in "
+            f"datetime64[ns], which spans {lo.date()} to {hi.date()}."
+        )
+        raise ValidationError(msg)
+    return np.datetime64(ts.date(), "D")
 
 
 def make_transactions(
@@ -81,7 +95,9 @@ def make_transactions(
     Raises
     ------
     ValidationError
-        Non-positive counts or parameters, or ``acquisition_days > observation_days``.
+        Non-positive counts or parameters, ``acquisition_days > observation_days``, a
+        ``start`` that is not a (naive) date, or an observation period that does not fit in
+        ``datetime64[ns]`` (which ends in 2262).
 
     References
     ----------
@@ -112,6 +128,7 @@ def make_transactions(
         check_positive(value, name, func=func)
     check_positive(gamma, "gamma", func=func)
     check_option(order, "order", ("time", "customer", "random"), func=func)
+    origin = _origin(start, obs, func)
     rng = np.random.default_rng(seed)
 
     lam = rng.gamma(r, 1.0 / alpha, n) / 7.0  # purchases per day
@@ -145,12 +162,13 @@ def make_transactions(
     quantity = 1 + rng.poisson(np.maximum(amount / 15.0 - 1.0, 0.0))
 
     if order == "time":
-        idx = np.argsort(day.astype(np.uint16), kind="stable")  # radix sort on small ints
+        # radix sort on 16-bit ints when the days fit (day <= obs - 1), else a merge sort
+        key = day.astype(np.uint16) if obs <= 1 << 16 else day
+        idx = np.argsort(key, kind="stable")
     elif order == "customer":
         idx = np.lexsort((day, cust))
     else:
         idx = rng.permutation(cust.size)
-    origin = np.datetime64(pd.Timestamp(start).date(), "D")
     dates = (origin + day[idx].astype("timedelta64[D]")).astype("datetime64[ns]")
     return pd.DataFrame(
         {
@@ -224,7 +242,8 @@ def make_survey(
     Raises
     ------
     ValidationError
-        Non-positive counts.
+        Non-positive counts, a ``start`` that is not a (naive) date, or dates that do not fit
+        in ``datetime64[ns]``.
 
     References
     ----------
@@ -244,6 +263,7 @@ def make_survey(
     func = "make_survey"
     n = _check_count(n_respondents, "n_respondents", func)
     k = _check_count(items_per_block, "items_per_block", func)
+    origin = None if start is None else _origin(start, _check_count(days, "days", func), func)
     rng = np.random.default_rng(seed)
 
     def eps(weight: float) -> npt.NDArray[np.float64]:
@@ -279,9 +299,7 @@ def make_survey(
     cols["recommend"] = _likert(loy, 0.9, rng, low=0, high=10, centre=8.0, spread=1.9)
     cols["csat"] = _likert(sat, 0.85, rng, low=1, high=5, centre=3.9, spread=0.9)
     cols["ces"] = _likert(-qual, 0.7, rng, low=1, high=7, centre=3.0, spread=1.3)
-    if start is not None:
-        _check_count(days, "days", func)
-        origin = np.datetime64(pd.Timestamp(start).date(), "D")
+    if origin is not None:
         offs = rng.integers(0, days, n).astype("timedelta64[D]")
         cols["date"] = (origin + offs).astype("datetime64[ns]")
     return pd.DataFrame(cols)
