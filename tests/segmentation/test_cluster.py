@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from custloyalty.errors import ValidationError
+from custloyalty.errors import ConvergenceError, ValidationError
 from custloyalty.segmentation import kmeans_elbow, kmeans_segments, rfm_scores
 
 
@@ -68,3 +70,16 @@ def test_errors() -> None:
         kmeans_segments(s)
     with pytest.raises(ValidationError, match="k must"):
         kmeans_segments(s.assign(total_amount=1.0), k=5)
+
+
+def test_identical_customers_only_convergence_error() -> None:
+    # regression: scipy's k-means++ emitted one RuntimeWarning per start (10) before the
+    # ConvergenceError; under filterwarnings=error the first warning used to escape instead
+    one = pd.DataFrame(
+        {"recency": [300.0], "T": [310.0], "n_purchases": [12], "total_amount": [900.0]}
+    )
+    same = pd.concat([one] * 6, ignore_index=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ConvergenceError, match="only 1 distinct"):
+            kmeans_segments(same, k=2)

@@ -151,3 +151,160 @@ def test_properties(spend: list[float], grace: int, rnd) -> None:
     perm = list(range(len(spend)))
     rnd.shuffle(perm)
     pd.testing.assert_frame_equal(p.assign(c2.iloc[perm], previous=r1).loc[idx], r2)
+
+
+# ------------------------------------------------------------------------------------------
+# qualification window
+# ------------------------------------------------------------------------------------------
+def _naive_window_metrics(tx: pd.DataFrame, as_of: str, days: int | None) -> pd.DataFrame:
+    """Plain pandas: calendar days in (as_of - days, as_of], grouped by customer."""
+    day = pd.to_datetime(tx["date"]).dt.normalize()
+    end = pd.Timestamp(as_of).normalize()
+    members = tx.loc[day <= end, "customer_id"].unique()
+    keep = day <= end
+    if days is not None:
+        keep &= day > end - pd.Timedelta(days=days)
+    w = tx.loc[keep].assign(day=day[keep])
+    g = w.groupby("customer_id")
+    out = pd.DataFrame(
+        {
+            "spend": g["amount"].sum(),
+            "n_purchases": g.size(),
+            "purchase_days": g["day"].nunique(),
+        }
+    )
+    return out.reindex(sorted(members), fill_value=0)
+
+
+def test_qualification_metrics_equal_naive_pandas_on_cdnow() -> None:
+    from custloyalty.datasets import load_cdnow
+
+    tx = load_cdnow("master")
+    for window, days in (("365D", 365), ("90D", 90), (None, None)):
+        p = TierPolicy([GOLD, SILVER, MEMBER], window=window)
+        got = p.qualification_metrics(tx, as_of="1997-12-31")
+        want = _naive_window_metrics(tx, "1997-12-31", days)
+        np.testing.assert_array_equal(got.index, want.index)
+        np.testing.assert_allclose(got["spend"], want["spend"], rtol=1e-12)
+        np.testing.assert_array_equal(got["n_purchases"], want["n_purchases"])
+        np.testing.assert_array_equal(got["purchase_days"], want["purchase_days"])
+        assert got.index.name == "customer_id"
+        assert got.attrs["custloyalty"]["window"] == window
+    # the metrics feed assign() directly
+    r = TierPolicy([GOLD, SILVER, MEMBER], window="365D").assign(got)
+    assert r.index.equals(got.index)
+
+
+def test_window_boundaries_and_as_of() -> None:
+    # window "3D" reviewed on 2024-01-10: days 01-08, 01-09 and 01-10 (all of it) count
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "d", "e", "f"],
+            "date": pd.to_datetime(
+                [
+                    "2024-01-07 12:00",  # as_of - window: excluded
+                    "2024-01-08 00:00",  # first day of the window: included
+                    "2024-01-10 23:59",  # the review day, any time: included
+                    "2024-01-11 00:00",  # after the review: ignored (d is not a member yet)
+                    "2024-01-09 08:00",
+                    "2024-01-09 18:00",
+                ]
+            ),
+            "amount": [1.0, 2.0, 4.0, 8.0, 16.0, 32.0],
+        }
+    )
+    p = TierPolicy([GOLD, MEMBER], window="3D")
+    m = p.qualification_metrics(tx, as_of="2024-01-10")
+    assert m.index.tolist() == ["a", "b", "c", "e", "f"]
+    assert m["spend"].tolist() == [0.0, 2.0, 4.0, 16.0, 32.0]
+    assert m["n_purchases"].tolist() == [0, 1, 1, 1, 1]
+    assert m.attrs["custloyalty"] == {
+        "as_of": "2024-01-10",
+        "window": "3D",
+        "window_start": "2024-01-08",
+    }
+    # a time of day in as_of does not cut the review day
+    pd.testing.assert_frame_equal(p.qualification_metrics(tx, as_of="2024-01-10 06:00"), m)
+    # same-day purchases: two transactions, one purchase day; custom column names
+    two = pd.DataFrame({"who": ["x", "x"], "when": ["2024-01-09", "2024-01-09"], "v": [1, 2]})
+    m2 = p.qualification_metrics(two, as_of="2024-01-10", customer="who", time="when", amount="v")
+    assert m2.loc["x"].tolist() == [3.0, 2, 1]
+    assert m2.index.name == "who"
+    # nobody bought in the window: members get zeros
+    m3 = p.qualification_metrics(two, as_of="2024-03-01", customer="who", time="when", amount="v")
+    assert m3.loc["x"].tolist() == [0.0, 0, 0]
+    assert m3["n_purchases"].dtype == np.int64
+    # without amounts: counts only
+    m4 = p.qualification_metrics(
+        two.drop(columns="v"), as_of="2024-01-10", customer="who", time="when", amount=None
+    )
+    assert list(m4.columns) == ["n_purchases", "purchase_days"]
+
+
+def test_qualification_metrics_validation() -> None:
+    p = TierPolicy([GOLD, MEMBER], window="30D")
+    tx = pd.DataFrame({"customer_id": [1], "date": ["2024-01-05"], "amount": [1.0]})
+    with pytest.raises(ValidationError, match="No purchases on or before as_of=2023-12-31"):
+        p.qualification_metrics(tx, as_of="2023-12-31")
+    with pytest.raises(ValidationError, match="'as_of'"):
+        p.qualification_metrics(tx, as_of="not a date")
+    with pytest.raises(ValidationError, match="'amount'"):
+        p.qualification_metrics(tx.assign(amount=["n/a"]), as_of="2024-01-31")
+    with pytest.raises(ValidationError, match="'date'"):
+        p.qualification_metrics(tx.drop(columns="date"), as_of="2024-01-31")
+    before = tx.copy()
+    p.qualification_metrics(tx, as_of="2024-01-31")
+    pd.testing.assert_frame_equal(tx, before)
+
+
+@pytest.mark.parametrize("bad", [0, 365, "0D", "-5D", "36h", "yearly", 1.5])
+def test_window_must_be_whole_positive_days(bad: object) -> None:
+    with pytest.raises(ValidationError, match="'window'"):
+        TierPolicy([GOLD, MEMBER], window=bad)
+
+
+def test_window_forms_and_json_round_trip() -> None:
+    for w in ("365D", "365 days", pd.Timedelta(days=365), "52W1D"):
+        assert TierPolicy([GOLD, MEMBER], window=w).window == "365D"
+    p = TierPolicy([GOLD, SILVER, MEMBER], grace_periods=1, window="365D")
+    d = json.loads(p.to_json())
+    assert d["window"] == "365D"
+    again = TierPolicy.from_json(p.to_json())
+    assert again == p
+    assert again.window == "365D"
+    assert "window='365D'" in repr(p)
+    assert TierPolicy.from_dict({"tiers": [GOLD, MEMBER]}).window is None
+    assert TierPolicy([GOLD, MEMBER]) != TierPolicy([GOLD, MEMBER], window="30D")
+    with pytest.raises(ValidationError, match="'tiers'"):
+        TierPolicy.from_dict({"window": "30D"})
+
+
+# ------------------------------------------------------------------------------------------
+# validation of metrics and previous results
+# ------------------------------------------------------------------------------------------
+def test_previous_with_duplicated_customers_raises() -> None:
+    # regression: pandas InvalidIndexError escaped from get_indexer
+    c = pd.DataFrame({"spend": [1.0, 2000.0], "n_purchases": 0}, index=["a", "b"])
+    prev = pd.Series(["Gold", "Silver"], index=["a", "a"])
+    with pytest.raises(ValidationError, match=r"previous .* 2 rows share 1 customer id: 'a'"):
+        policy().assign(c, previous=prev)
+    frame = pd.DataFrame({"tier": ["Gold", "Silver"], "grace_left": [0, 0]}, index=["a", "a"])
+    with pytest.raises(ValidationError, match="previous"):
+        policy().assign(c, previous=frame)
+    with pytest.raises(ValidationError, match="index of customers"):
+        policy().assign(pd.concat([c, c]))
+
+
+def test_negative_metrics_and_grace_raise() -> None:
+    c = pd.DataFrame({"spend": [-5.0, 2000.0], "n_purchases": 0}, index=["a", "b"])
+    with pytest.raises(ValidationError, match=r"'spend' has 1 out-of-range .*-5\.0"):
+        policy().assign(c)
+    ok = c.assign(spend=[5.0, 2000.0])
+    prev = pd.DataFrame({"tier": ["Gold", "Gold"], "grace_left": [-1, 0]}, index=["a", "b"])
+    with pytest.raises(ValidationError, match=r"'grace_left' .* 1 values .*\(rows a\): -1"):
+        policy(grace=1).assign(ok, previous=prev)
+    with pytest.raises(ValidationError, match="grace_left"):
+        policy(grace=1).assign(ok, previous=prev.assign(grace_left=[0.5, 0]))
+    # a missing grace_left still means full grace
+    out = policy(grace=1).assign(ok, previous=prev.assign(grace_left=[np.nan, 0]))
+    assert out.loc["a", "status"] == "grace"

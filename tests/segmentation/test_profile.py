@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custloyalty.errors import ValidationError
+from custloyalty.errors import UndefinedMetricWarning, ValidationError
 from custloyalty.segmentation import rfm_scores, rfm_segments, segment_profile
 
 
@@ -36,3 +36,35 @@ def test_errors_and_extra_columns() -> None:
         segment_profile(s, pd.Series(["x"], index=["zz"]))
     with pytest.raises(ValidationError, match="'nope' not found"):
         segment_profile(s, pd.Series(["x"], index=["a"]), columns=["nope"])
+
+
+def test_duplicated_customers_raise_instead_of_double_counting() -> None:
+    # regression: labels indexed ["a", "a"] put a's revenue in both segments and dropped b
+    s = pd.DataFrame({"total_amount": [10.0, 30.0]}, index=["a", "b"])
+    with pytest.raises(ValidationError, match=r"labels .* 2 rows share 1 customer id: 'a'"):
+        segment_profile(s, pd.Series(["x", "y"], index=["a", "a"]))
+    with pytest.raises(ValidationError, match=r"index of summary .* 'a'"):
+        segment_profile(pd.concat([s, s.iloc[:1]]), pd.Series(["x", "y"], index=["a", "b"]))
+    sc = pd.DataFrame({"R": [1, 2], "F": [1, 2], "M": [1, 2]}, index=["b", "b"])
+    with pytest.raises(ValidationError, match="index of scores"):
+        segment_profile(s, pd.Series(["x", "y"], index=["a", "b"]), scores=sc)
+
+
+def test_unindexed_labels_need_one_per_row() -> None:
+    s = pd.DataFrame({"total_amount": [10.0, 30.0]}, index=["a", "b"])
+    p = segment_profile(s, ["x", "y"])
+    assert p["revenue"].tolist() == [10.0, 30.0]
+    for bad in (["x"], ["x", "y", "z"], np.array([["x", "y"]]), "x"):
+        with pytest.raises(ValidationError, match="one label per row of summary"):
+            segment_profile(s, bad)
+    with pytest.raises(ValidationError, match="one-dimensional"):
+        segment_profile(s, pd.DataFrame({"seg": ["x", "y"]}, index=["a", "b"]))
+
+
+def test_zero_total_revenue_gives_nan_share_with_warning() -> None:
+    s = pd.DataFrame({"total_amount": [0.0, 0.0], "n_purchases": [1, 2]}, index=["a", "b"])
+    with pytest.warns(UndefinedMetricWarning, match="revenue_share"):
+        p = segment_profile(s, pd.Series(["x", "y"], index=["a", "b"]))
+    assert p["revenue_share"].isna().all()
+    assert p["revenue"].tolist() == [0.0, 0.0]
+    assert p["customer_share"].tolist() == [0.5, 0.5]

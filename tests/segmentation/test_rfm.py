@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from custloyalty.errors import NotFittedError, ValidationError
-from custloyalty.segmentation import RFM_PRESETS, RFMScorer, rfm_scores, rfm_segments
+from custloyalty.segmentation import (
+    RFM_PRESET_SCORES,
+    RFM_PRESETS,
+    RFMScorer,
+    rfm_scores,
+    rfm_segments,
+)
 
 
 def _summary(days_since, n_purchases, total_amount) -> pd.DataFrame:
@@ -79,10 +86,36 @@ def test_cdnow_heavy_frequency_ties_documented_rule(cdnow_master_summary: pd.Dat
 # ------------------------------------------------------------------------------------------
 # parity with R rfm 0.3.0 and pymc-marketing (their algorithms transcribed naively)
 # ------------------------------------------------------------------------------------------
+def _r_seq_length_out(start: float, stop: float, length_out: int) -> list[float]:
+    """R's seq.default(from, to, length.out=) for doubles (R/base/R/seq.R, R 4.x):
+    c(from, from + seq_len(length.out - 2L) * by, to) with by = (to - from) / (length.out - 1)."""
+    by = (stop - start) / (length_out - 1)
+    return [start] + [start + k * by for k in range(1, length_out - 1)] + [stop]
+
+
+def _r_quantile7(x: np.ndarray, probs: list[float]) -> list[float]:
+    """R's stats:::quantile.default(type = 7), line by line (1-based indices)."""
+    xs = sorted(float(v) for v in x)
+    n = len(xs)
+    out = []
+    for p in probs:
+        index = 1 + (n - 1) * p
+        lo, hi = math.floor(index), math.ceil(index)
+        qs = xs[lo - 1]
+        if index > lo and xs[hi - 1] != qs:
+            h = index - lo
+            qs = (1 - h) * qs + h * xs[hi - 1]
+        out.append(qs)
+    return out
+
+
 def _r_rfm_scores(x: np.ndarray, n_bins: int, reverse: bool) -> np.ndarray:
     """Transcription of rfm 0.3.0 R/utils.R bins(), bins_lower(), bins_upper() and the loop of
-    rfm_table_order() (quantile() type 7; later intervals overwrite earlier ones)."""
-    breaks = np.quantile(x, np.linspace(0, 1, n_bins + 1))[1:-1] + 1
+    rfm_table_order() (later intervals overwrite earlier ones):
+    bins() = quantile(x, probs = seq(0, 1, length.out = n_bins + 1))[c(-1, -(n_bins + 1))] + 1,
+    with R's own seq() and quantile(type = 7) arithmetic."""
+    probs = _r_seq_length_out(0.0, 1.0, n_bins + 1)
+    breaks = np.asarray(_r_quantile7(x, probs)[1:-1]) + 1
     lower = np.concatenate([[x.min()], breaks])
     upper = np.concatenate([breaks, [x.max() + 1]])
     scores = np.full(x.shape, -1)
@@ -101,6 +134,29 @@ def test_rfm_method_matches_r_rfm_on_cdnow(cdnow_master_summary: pd.DataFrame) -
         sc["F"], _r_rfm_scores(s["n_purchases"].to_numpy(float), 5, False)
     )
     np.testing.assert_array_equal(sc["M"], _r_rfm_scores(s["total_amount"].to_numpy(), 5, False))
+
+
+def test_rfm_method_r_arithmetic_21_values() -> None:
+    # regression: R's seq(0, 1, length.out = 6) holds 3 * 0.2 = 0.6000000000000001, not 0.6;
+    # with these 21 values R's edge is 10.000000000000002 + 1, np.quantile(x, 0.6) + 1 is
+    # exactly 11, so the value 11 scored R=2, F=4, M=4 instead of R's 3, 3, 3.
+    x = np.array([7, 11, 18, 12, 10, 4, 6, 7, 7, 14, 3, 10, 5, 14, 3, 3, 18, 7, 19, 11, 4], float)
+    assert _r_seq_length_out(0.0, 1.0, 6)[3] == 0.6000000000000001
+    s = pd.DataFrame({"recency": 0.0, "T": x, "n_purchases": x.astype(int), "total_amount": x})
+    sc = rfm_scores(s, method="rfm")
+    np.testing.assert_array_equal(sc["R"], _r_rfm_scores(x, 5, reverse=True))
+    np.testing.assert_array_equal(sc["F"], _r_rfm_scores(x, 5, reverse=False))
+    np.testing.assert_array_equal(sc["M"], _r_rfm_scores(x, 5, reverse=False))
+    assert sc.loc[x == 11, ["R", "F", "M"]].drop_duplicates().to_numpy().tolist() == [[3, 3, 3]]
+
+
+@given(metric_st, st.integers(2, 10))
+def test_rfm_method_matches_r_transcription(x: list[int], bins: int) -> None:
+    v = np.asarray(x, dtype=float) / 7.0  # thirds and sevenths: edges rarely exact in binary
+    s = pd.DataFrame({"recency": 0.0, "T": v, "n_purchases": v, "total_amount": v})
+    sc = rfm_scores(s, method="rfm", bins=bins)
+    np.testing.assert_array_equal(sc["R"], _r_rfm_scores(v, bins, reverse=True))
+    np.testing.assert_array_equal(sc["M"], _r_rfm_scores(v, bins, reverse=False))
 
 
 def _pymc_quartiles(x: pd.Series, reverse: bool) -> np.ndarray:
@@ -188,6 +244,14 @@ def test_fit_then_transform_new_customers_and_json_round_trip() -> None:
     # new values beyond the fitted range take the end scores
     assert out["F"][new["n_purchases"] > old["n_purchases"].max()].eq(5).all()
     assert "fitted on 300 customers" in repr(scorer)
+
+
+def test_from_dict_with_incomplete_edges_raises_validation_error() -> None:
+    # regression: edges missing a metric raised a bare KeyError
+    with pytest.raises(ValidationError, match=r"missing \['F', 'M'\]"):
+        RFMScorer.from_dict({"edges": {"R": [1.0]}})
+    with pytest.raises(ValidationError, match="'edges'"):
+        RFMScorer.from_dict({"edges": [1.0, 2.0]})
 
 
 def test_not_fitted_and_validation_errors() -> None:
@@ -297,6 +361,28 @@ def test_default_preset_partitions_cube() -> None:
     seg = rfm_segments(pd.DataFrame(g, columns=["R", "F", "M"]))
     assert (seg != "Others").all()
     assert set(seg) == {r.name for r in RFM_PRESETS["default"][0]}
+
+
+def test_presets_reject_scores_outside_their_scale() -> None:
+    # regression: the default preset on bins=10 scores put most customers in "Others" and
+    # the pymc preset on 1-5 scores returned "Other", both silently
+    assert RFM_PRESET_SCORES == {"default": (1, 5), "rfm": (1, 5), "pymc": (1, 4)}
+    assert set(RFM_PRESET_SCORES) == set(RFM_PRESETS)
+    s = _summary(np.arange(40), np.arange(1, 41), np.arange(40.0))
+    ten = rfm_scores(s, bins=10)
+    for preset in (None, "default", "rfm"):
+        with pytest.raises(ValidationError, match=r"scores 1\.\.5; column 'R' .* 20 values"):
+            rfm_segments(ten, rules=preset)
+    five = rfm_scores(s)
+    with pytest.raises(ValidationError, match=r"(?s)'pymc' preset .* scores 1\.\.4.*method='pymc'"):
+        rfm_segments(five, rules="pymc")
+    # within the scale: fine, including a smaller scale (3 bins) and the pymc scoring
+    assert rfm_segments(five).notna().all()
+    assert rfm_segments(rfm_scores(s, bins=3), rules="rfm").notna().all()
+    assert rfm_segments(rfm_scores(s, method="pymc"), rules="pymc").notna().all()
+    # user rules are not bound to a scale
+    seg = rfm_segments(ten, rules=[("Top", (9, 10), (1, 10), (1, 10))])
+    assert (seg == "Top").sum() == 8
 
 
 def test_segment_validation() -> None:

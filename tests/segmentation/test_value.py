@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+from fractions import Fraction
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -91,10 +94,39 @@ def test_properties(v: list[int], method: str, rnd) -> None:
     st.sampled_from([(0.8, 0.15, 0.05), (0.5, 0.5), (0.2, 0.3, 0.5)]),
 )
 def test_matches_definition(v: list[int], method: str, shares: tuple[float, ...]) -> None:
-    # naive reference: tier = #{t : c_t <= S_i}, S_i = weight share of strictly larger values
-    x = np.asarray(v, dtype=float)
-    w = x if method == "abc" else np.ones_like(x)
-    c = np.cumsum(shares)[:-1]
-    want = [int((c <= w[x > xi].sum() / w.sum()).sum()) for xi in x]
-    got = value_tiers(x, method=method, shares=shares).cat.codes.tolist()
+    # naive reference in exact rational arithmetic: tier = #{t : c_t <= S_i}, S_i = weight
+    # share of strictly larger values, c_t the cumulative *decimal* shares (0.8 + 0.15 = 19/20,
+    # not the binary 0.9500000000000001 of np.cumsum)
+    w = v if method == "abc" else [1] * len(v)
+    total = sum(w)
+    c = list(itertools.accumulate(Fraction(str(sh)) for sh in shares))[:-1]
+    strictly_better = [sum(wj for xj, wj in zip(v, w, strict=True) if xj > xi) for xi in v]
+    want = [sum(ct <= Fraction(b, total) for ct in c) for b in strictly_better]
+    got = value_tiers(np.asarray(v, dtype=float), method=method, shares=shares).cat.codes.tolist()
     assert got == want
+
+
+@pytest.mark.parametrize(
+    ("n", "shares", "sizes"),
+    [
+        (20, (0.8, 0.15, 0.05), [16, 3, 1]),
+        (100, (0.8, 0.15, 0.05), [80, 15, 5]),
+        (10, (0.1, 0.2, 0.7), [1, 2, 7]),
+    ],
+)
+def test_quantile_customer_on_a_boundary_starts_the_worse_tier(
+    n: int, shares: tuple[float, ...], sizes: list[int]
+) -> None:
+    # regression: np.cumsum(shares) gives 0.9500000000000001 and 0.30000000000000004, which
+    # put the customer exactly on the boundary (19 of 20 strictly better = 0.95) in the better
+    # tier (16/4/0 instead of 16/3/1)
+    t = value_tiers(np.arange(float(n), 0.0, -1.0), method="quantile", shares=shares)
+    assert t.value_counts().sort_index().tolist() == sizes
+
+
+def test_abc_customer_on_a_boundary_starts_the_worse_tier() -> None:
+    # 80 + 15 = 95 of 100 are exactly the cumulative 0.95: the third customer starts C
+    t = value_tiers([80.0, 15.0, 5.0], shares=(0.8, 0.15, 0.05))
+    assert t.tolist() == ["A", "B", "C"]
+    t = value_tiers([10.0, 20.0, 70.0], shares=(0.7, 0.2, 0.1))
+    assert t.tolist() == ["C", "B", "A"]

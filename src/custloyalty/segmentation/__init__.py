@@ -7,6 +7,7 @@ from custloyalty.segmentation._membership import Tier, TierPolicy
 from custloyalty.segmentation._migration import TierMigrationResult, tier_migration
 from custloyalty.segmentation._profile import segment_profile
 from custloyalty.segmentation._rfm import (
+    RFM_PRESET_SCORES,
     RFM_PRESETS,
     RFMScorer,
     SegmentRule,
@@ -17,6 +18,7 @@ from custloyalty.segmentation._value import value_tiers
 
 __all__ = [
     "RFM_PRESETS",
+    "RFM_PRESET_SCORES",
     "KMeansSegmentsResult",
     "RFMScorer",
     "SegmentRule",

@@ -67,15 +67,22 @@ def _kmeans(x: FloatArray, k: int, seed: int, n_init: int) -> tuple[FloatArray, 
     best: tuple[FloatArray, IntArray, float] | None = None
     for _ in range(n_init):  # a few restarts, not a loop over customers
         try:
-            cent, lab = kmeans2(x, k, minit="++", missing="raise", seed=rng)
+            # k-means++ divides by the summed squared distances, 0 when fewer than k customers
+            # are distinct: numpy's "invalid value" warning would precede the ClusterError (or
+            # the ConvergenceError below), which already says what went wrong.
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cent, lab = kmeans2(x, k, minit="++", missing="raise", seed=rng)
         except ClusterError:
             continue
         inertia = float(((x - cent[lab]) ** 2).sum())
         if best is None or inertia < best[2]:
             best = (cent, lab.astype(np.int64), inertia)
     if best is None:
-        msg = f"k-means with k={k} left a cluster empty in all {n_init} starts; try a smaller k."
-        raise ConvergenceError(msg)
+        n_distinct = np.unique(x, axis=0).shape[0]  # error path only
+        msg = f"k-means with k={k} left a cluster empty in all {n_init} starts; try a smaller k"
+        if n_distinct < k:
+            msg += f" (the customers take only {n_distinct} distinct R, F, M values)"
+        raise ConvergenceError(msg + ".")
     centers, labels, inertia = best
     # deterministic cluster numbering: best mean standardised value first
     order = np.argsort(-centers.sum(axis=1), kind="stable")

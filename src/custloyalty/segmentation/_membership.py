@@ -2,10 +2,12 @@ r"""Membership tiers of a loyalty programme: qualification, retention with grace
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import itertools
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,9 +15,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custloyalty import _frames
 from custloyalty._frames import as_frame, numeric_columns
-from custloyalty._validation import check_option
+from custloyalty._validation import check_option, format_examples
 from custloyalty.errors import ValidationError
+from custloyalty.segmentation._checks import check_unique_index
+from custloyalty.summary import rfm_summary, to_days
 
 __all__ = ["Tier", "TierPolicy"]
 
@@ -61,6 +66,33 @@ def _num(value: Any, what: str) -> float:
         msg = f"{what} must be finite and >= 0; got {value!r}."
         raise ValidationError(msg)
     return v
+
+
+def _window_days(value: Any) -> int | None:
+    """Length in whole days of a qualification window (``None``: all purchases so far)."""
+    if value is None:
+        return None
+    ok_type = isinstance(value, str | pd.Timedelta | dt.timedelta | np.timedelta64)
+    td: Any = None
+    if ok_type:
+        try:
+            td = pd.Timedelta(value)
+        except (TypeError, ValueError):
+            td = None
+    if td is None or td is pd.NaT:
+        msg = (
+            "The 'window' parameter of TierPolicy must be a duration in days such as '365D' "
+            f"(or a Timedelta), or None; got {value!r}."
+        )
+        raise ValidationError(msg)
+    day = pd.Timedelta(days=1)
+    if td <= pd.Timedelta(0) or td % day != pd.Timedelta(0):
+        msg = (
+            "The 'window' parameter of TierPolicy must be a positive whole number of days "
+            f"(purchases are counted per calendar day); got {value!r} ({td})."
+        )
+        raise ValidationError(msg)
+    return int(td // day)
 
 
 def _tier(item: Any) -> Tier:
@@ -116,13 +148,19 @@ class TierPolicy:
     points_expiry
         Periods after which earned points expire (``None``: never). With ``points_expiry=4``,
         points earned in period :math:`t` count until the end of period :math:`t + 3`.
+    window
+        Rolling qualification window of :meth:`qualification_metrics`, a whole number of days
+        such as ``"365D"`` (or a :class:`pandas.Timedelta`): a review on day ``as_of`` counts
+        the purchases of the calendar days in ``(as_of - window, as_of]``. ``None`` (default)
+        counts every purchase up to ``as_of``. Saved by :meth:`to_dict` / :meth:`to_json`.
 
     Raises
     ------
     ValidationError
         Fewer than two tiers, duplicated names, rules on the entry tier, a non-entry tier
-        without rules, negative thresholds, retention above qualification, or qualification
-        thresholds that increase from a better tier to a worse one.
+        without rules, negative thresholds, retention above qualification, qualification
+        thresholds that increase from a better tier to a worse one, or a window that is not a
+        positive whole number of days.
 
     See Also
     --------
@@ -186,6 +224,7 @@ class TierPolicy:
         grace_periods: int = 0,
         points_per_unit: float = 1.0,
         points_expiry: int | None = None,
+        window: str | pd.Timedelta | dt.timedelta | None = None,
     ) -> None:
         parsed = [_tier(t) for t in tiers]
         if len(parsed) < 2:
@@ -235,6 +274,9 @@ class TierPolicy:
         self.grace_periods = int(grace_periods)
         self.points_per_unit = rate
         self.points_expiry = None if points_expiry is None else int(points_expiry)
+        days = _window_days(window)
+        self.window: str | None = None if days is None else f"{days}D"
+        """Qualification window as ``"<days>D"`` (``None``: all purchases up to the review)."""
 
     @property
     def names(self) -> list[str]:
@@ -249,7 +291,8 @@ class TierPolicy:
     def __repr__(self) -> str:
         return (
             f"TierPolicy(tiers={self.names!r}, grace_periods={self.grace_periods}, "
-            f"points_per_unit={self.points_per_unit:g}, points_expiry={self.points_expiry})"
+            f"points_per_unit={self.points_per_unit:g}, points_expiry={self.points_expiry}, "
+            f"window={self.window!r})"
         )
 
     # -- rules --------------------------------------------------------------------------------
@@ -284,8 +327,12 @@ class TierPolicy:
         return self._series(codes, values.index, "qualified")
 
     def _values(self, customers: Any) -> pd.DataFrame:
+        func = "TierPolicy.assign"
         frame = as_frame(customers, name="customers")
-        values, _ = numeric_columns(frame, self.metrics, func="TierPolicy.assign", name="customers")
+        values, _ = numeric_columns(
+            frame, self.metrics, func=func, name="customers", bounds=(0.0, np.inf)
+        )
+        check_unique_index(values.index, "customers", func=func)
         return values
 
     def _series(self, codes: Any, index: pd.Index, name: str) -> pd.Series:
@@ -300,8 +347,9 @@ class TierPolicy:
         Parameters
         ----------
         customers
-            Table indexed by customer with the metric columns the rules use (e.g. spend and
-            purchases in the qualification window, or points from :meth:`points`).
+            Table indexed by customer (each customer once) with the non-negative metric columns
+            the rules use: spend and purchases in the qualification window from
+            :meth:`qualification_metrics`, points from :meth:`points`, or any other metric.
         previous
             Result of the previous :meth:`assign` (columns ``tier`` and ``grace_left``), or a
             Series of tier labels (full grace assumed); ``None`` for a first review. Customers
@@ -318,8 +366,9 @@ class TierPolicy:
         Raises
         ------
         ValidationError
-            Missing or non-numeric metric columns, missing values, or previous tiers that are
-            not tiers of this policy.
+            Missing, non-numeric or negative metric columns, missing values, a customer twice
+            in ``customers`` or ``previous``, previous tiers that are not tiers of this policy,
+            or a negative or non-integer ``grace_left``.
         """
         values = self._values(customers)
         q_mat = self._holds(values, retain=False)
@@ -371,6 +420,7 @@ class TierPolicy:
         else:
             msg = "previous must be a DataFrame from TierPolicy.assign or a Series of tiers."
             raise ValidationError(msg)
+        check_unique_index(labels.index, "previous", func="TierPolicy.assign")
         codes = pd.Index(self.names).get_indexer(pd.Index(labels.astype(object).to_numpy()))
         unknown = (codes < 0) & labels.notna().to_numpy()
         if unknown.any():
@@ -387,9 +437,159 @@ class TierPolicy:
         grace = np.full(n, self.grace_periods, dtype=np.int64)
         if grace_col is not None:
             g = pd.to_numeric(grace_col, errors="coerce").to_numpy(dtype=np.float64)
-            g = np.where(np.isfinite(g), g, self.grace_periods).astype(np.int64)
+            finite = np.isfinite(g)
+            bad = finite & ((g < 0) | (g != np.floor(np.where(finite, g, 0.0))))
+            if bad.any():
+                pos_bad = np.flatnonzero(bad)
+                msg = (
+                    f"Column 'grace_left' of previous has {pos_bad.size} values that are not "
+                    "non-negative integers "
+                    f"{format_examples(labels.index[pos_bad], grace_col.to_numpy()[pos_bad])}."
+                )
+                raise ValidationError(msg)
+            g = np.where(finite, g, self.grace_periods).astype(np.int64)
             grace[found] = g[pos[found]]
         return prev, grace
+
+    # -- qualification window -----------------------------------------------------------------
+
+    def qualification_metrics(
+        self,
+        transactions: Any,
+        /,
+        *,
+        as_of: Any,
+        customer: Hashable = "customer_id",
+        time: Hashable = "date",
+        amount: Hashable | None = "amount",
+        nan_policy: str = "raise",
+    ) -> pd.DataFrame:
+        r"""Spend and purchase counts of every member in the qualification window.
+
+        The window ends with the review day ``as_of`` (inclusive, the whole calendar day) and
+        covers the ``window`` days before it: purchases on days :math:`d` with
+        :math:`\text{as\_of} - \text{window} < d \le \text{as\_of}` count; with
+        ``window=None`` every purchase up to ``as_of`` counts. The metrics are those of
+        :func:`custloyalty.rfm_summary` on that slice of the transactions, so they can be fed
+        to :meth:`assign` directly.
+
+        Parameters
+        ----------
+        transactions
+            One row per purchase (pandas DataFrame, or anything with ``to_pandas()``).
+        as_of
+            Review date; later purchases are ignored.
+        customer, time, amount
+            Column names of the customer id, purchase date/time and purchase value.
+            ``amount=None`` leaves out ``spend``.
+        nan_policy
+            ``"raise"`` (default) or ``"omit"`` rows with missing ids, dates or amounts.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by customer (sorted ids), one row per customer with a purchase on or
+            before ``as_of`` (members without a purchase in the window get zeros), columns
+            ``spend`` (sum of amounts, >= 0 for non-negative amounts), ``n_purchases``
+            (transactions) and ``purchase_days`` (distinct calendar days with a purchase).
+            ``attrs["custloyalty"]`` records ``as_of``, ``window`` and the first day counted.
+
+        Raises
+        ------
+        ValidationError
+            Invalid transactions (see :func:`custloyalty.rfm_summary`), an unparseable
+            ``as_of`` or one whose time zone does not match the data, or no purchase on or
+            before ``as_of``.
+
+        See Also
+        --------
+        custloyalty.rfm_summary : the per-customer aggregation used on the window.
+        assign : tiers from these metrics.
+
+        Notes
+        -----
+        For member :math:`i` with purchases :math:`(d_k, a_k)` (calendar day, amount), review
+        day :math:`e` and window :math:`W` days,
+
+        $$\text{spend}_i = \sum_{k : e - W < d_k \le e} a_k,\qquad
+        \text{n\_purchases}_i = \#\{k : e - W < d_k \le e\},$$
+
+        and ``purchase_days`` counts the distinct :math:`d_k` in the window.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from custloyalty.segmentation import TierPolicy
+        >>> tx = pd.DataFrame({
+        ...     "customer_id": ["ann", "ann", "ann", "bob", "bob"],
+        ...     "date": ["2023-06-30", "2023-07-01", "2024-06-30", "2023-01-15", "2023-01-15"],
+        ...     "amount": [500.0, 120.0, 80.0, 40.0, 60.0],
+        ... })
+        >>> policy = TierPolicy(
+        ...     [{"name": "Gold", "qualify": {"spend": 150}}, {"name": "Member"}], window="366D"
+        ... )
+        >>> m = policy.qualification_metrics(tx, as_of="2024-06-30")
+        >>> m
+                     spend  n_purchases  purchase_days
+        customer_id
+        ann          200.0            2              2
+        bob            0.0            0              0
+        >>> policy.assign(m)["tier"].tolist()
+        ['Gold', 'Member']
+        """
+        func = "TierPolicy.qualification_metrics"
+        tx = _frames.transactions(
+            transactions,
+            customer=customer,
+            time=time,
+            amount=amount,
+            nan_policy=nan_policy,
+            func=func,
+        )
+        end = _frames.coerce_timestamp(as_of, "as_of", tz=tx.tz, func=func)
+        frame = tx.frame
+        days = to_days(frame[_frames.TIME])
+        end_day = int(to_days(pd.Series([end]))[0])
+        upto = days <= end_day
+        if not upto.any():
+            msg = f"No purchases on or before as_of={end.date()} in {func}."
+            raise ValidationError(msg)
+        members = pd.Index(pd.unique(frame[_frames.CUSTOMER].to_numpy()[upto]))
+        with contextlib.suppress(TypeError):  # unorderable ids keep their first-seen order
+            members = members.sort_values()
+        window_days = self._window_length()
+        first_day = None if window_days is None else end_day - window_days + 1
+        in_window = upto if first_day is None else upto & (days >= first_day)
+        cols: dict[str, Any] = {}
+        if in_window.any():
+            summary = rfm_summary(
+                frame.loc[in_window],
+                customer=_frames.CUSTOMER,
+                time=_frames.TIME,
+                amount=None if amount is None else _frames.AMOUNT,
+                observation_end=end,
+            )
+            if amount is not None:
+                cols["spend"] = summary["total_amount"]
+            cols["n_purchases"] = summary["n_purchases"]
+            cols["purchase_days"] = summary["frequency"] + 1
+        else:  # nobody bought in the window: every member gets zeros
+            if amount is not None:
+                cols["spend"] = pd.Series(dtype=np.float64)
+            cols["n_purchases"] = pd.Series(dtype=np.int64)
+            cols["purchase_days"] = pd.Series(dtype=np.int64)
+        metrics = pd.DataFrame(cols)
+        out = metrics.reindex(members, fill_value=0)
+        out.index.name = customer
+        out.attrs["custloyalty"] = {
+            "as_of": str(np.datetime64(end_day, "D")),
+            "window": self.window,
+            "window_start": None if first_day is None else str(np.datetime64(first_day, "D")),
+        }
+        return out
+
+    def _window_length(self) -> int | None:
+        return None if self.window is None else int(self.window[:-1])
 
     # -- points -------------------------------------------------------------------------------
 
@@ -438,16 +638,21 @@ class TierPolicy:
             "grace_periods": self.grace_periods,
             "points_per_unit": self.points_per_unit,
             "points_expiry": self.points_expiry,
+            "window": self.window,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TierPolicy:
         """Rebuild a policy from :meth:`to_dict` (validated like the constructor)."""
+        if not isinstance(data, Mapping) or "tiers" not in data:
+            msg = "A TierPolicy dict needs a 'tiers' list (as written by TierPolicy.to_dict)."
+            raise ValidationError(msg)
         return cls(
             data["tiers"],
-            grace_periods=int(data.get("grace_periods", 0)),
-            points_per_unit=float(data.get("points_per_unit", 1.0)),
+            grace_periods=data.get("grace_periods", 0),
+            points_per_unit=data.get("points_per_unit", 1.0),
             points_expiry=data.get("points_expiry"),
+            window=data.get("window"),
         )
 
     def to_json(self) -> str:

@@ -2,6 +2,7 @@ r"""Per-segment profile: size, revenue share and mean indicators of every segmen
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -9,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from custloyalty._frames import as_frame, numeric_columns, require_columns
-from custloyalty.errors import ValidationError
+from custloyalty.errors import UndefinedMetricWarning, ValidationError
+from custloyalty.segmentation._checks import check_unique_index
 
 __all__ = ["segment_profile"]
 
@@ -32,7 +34,8 @@ def segment_profile(
         Per-customer table indexed by customer (e.g. :func:`custloyalty.rfm_summary`).
     labels
         Segment or tier per customer (Series indexed by customer, e.g. :func:`rfm_segments`).
-        Customers are matched by index; every label must belong to a customer of ``summary``.
+        Customers are matched by index; every label must belong to a customer of ``summary``
+        and appear once. A list or array (no index) needs one label per row of ``summary``.
     scores
         Optional table with ``R``, ``F``, ``M`` (from :func:`rfm_scores`), joined by index so
         their means are reported.
@@ -50,12 +53,20 @@ def segment_profile(
     pandas.DataFrame
         One row per segment (categorical labels keep their category order, including empty
         segments; other labels are sorted), columns ``n_customers``, ``customer_share`` (sums
-        to 1), ``revenue``, ``revenue_share`` (sums to 1) and ``mean_<column>``.
+        to 1), ``revenue``, ``revenue_share`` (sums to 1; NaN when the total revenue is 0) and
+        ``mean_<column>``.
 
     Raises
     ------
     ValidationError
-        Labels of customers absent from ``summary``, missing or non-numeric columns.
+        Labels of customers absent from ``summary``, a customer appearing twice in the index
+        of ``summary``, ``scores`` or ``labels``, unindexed labels whose length differs from
+        ``summary``, missing or non-numeric columns.
+
+    Warns
+    -----
+    UndefinedMetricWarning
+        The labelled customers' total revenue is 0: ``revenue_share`` is NaN.
 
     See Also
     --------
@@ -88,9 +99,13 @@ def segment_profile(
     """
     func = "segment_profile"
     table = as_frame(summary, name="summary")
+    check_unique_index(
+        table.index, "summary", func=func, hint="one row per customer, as rfm_summary gives."
+    )
     if scores is not None:
         sc = as_frame(scores, name="scores")
         require_columns(sc, ["R", "F", "M"], name="scores")
+        check_unique_index(sc.index, "scores", func=func)
         table = table.join(sc[["R", "F", "M"]].astype(np.float64), how="left")
     if columns is None:
         cols: list[Hashable] = [c for c in ("R", "F", "M") if scores is not None]
@@ -99,7 +114,7 @@ def segment_profile(
         cols = list(columns)
     need = [*cols, *([revenue] if revenue is not None else [])]
     values, _ = numeric_columns(table, need, nan_policy=nan_policy, func=func, name="summary")
-    lab = labels if isinstance(labels, pd.Series) else pd.Series(labels, index=table.index)
+    lab = _as_labels(labels, table.index, func)
     lab = lab.dropna()
     pos = values.index.get_indexer(lab.index)
     if (pos < 0).any():
@@ -121,8 +136,40 @@ def segment_profile(
     if revenue is not None:
         rev = sums[revenue]
         out["revenue"] = rev
-        out["revenue_share"] = rev / rev.sum()
+        total = float(rev.sum())
+        if total == 0.0:
+            warnings.warn(
+                f"The total of {revenue!r} over the labelled customers is 0; revenue_share is "
+                "undefined and set to NaN.",
+                UndefinedMetricWarning,
+                stacklevel=2,
+            )
+            out["revenue_share"] = np.nan
+        else:
+            out["revenue_share"] = rev / total
     for c in cols:
         out[f"mean_{c}"] = means[c]
     out.index.name = None
     return out
+
+
+def _as_labels(labels: Any, index: pd.Index, func: str) -> pd.Series:
+    """Labels as a Series indexed by customer, each customer at most once."""
+    if isinstance(labels, pd.DataFrame):
+        msg = (
+            f"labels passed to {func} must be one-dimensional (a Series indexed by customer); "
+            f"got a DataFrame with {labels.shape[1]} columns."
+        )
+        raise ValidationError(msg)
+    if isinstance(labels, pd.Series):
+        check_unique_index(labels.index, "labels", func=func)
+        return labels
+    arr = np.asarray(labels, dtype=object)
+    if arr.ndim != 1 or arr.shape[0] != len(index):
+        msg = (
+            f"labels passed to {func} without an index must hold one label per row of summary "
+            f"({len(index)} rows); got shape {arr.shape}.\n"
+            "Hint: pass a Series indexed by customer to match labels by customer."
+        )
+        raise ValidationError(msg)
+    return pd.Series(labels, index=index)

@@ -20,11 +20,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from custloyalty._frames import as_frame, numeric_columns
-from custloyalty._validation import check_nan_policy, check_option
+from custloyalty._validation import check_nan_policy, check_option, format_examples
 from custloyalty.errors import NotFittedError, ValidationError
 
 __all__ = [
     "RFM_PRESETS",
+    "RFM_PRESET_SCORES",
     "RFMScorer",
     "SegmentRule",
     "rfm_scores",
@@ -61,17 +62,44 @@ def _score_with_edges(
     return out
 
 
+def _r_quantile7(x: FloatArray, probs: FloatArray) -> FloatArray:
+    """R's ``quantile(x, probs, type = 7)`` with R's own floating-point arithmetic.
+
+    ``index = 1 + (n - 1) * probs`` (1-based), ``lo = floor(index)``, ``hi = ceiling(index)``,
+    ``qs = x[lo]``, and where ``index > lo`` and ``x[hi] != qs``, with ``h = index - lo``,
+    ``qs = (1 - h) * qs + h * x[hi]`` (R 4.x ``stats:::quantile.default``). numpy's "linear"
+    method is the same quantile mathematically but rounds differently (``a + (b - a) * h``),
+    which can move an edge across a data value. Order statistics by ``np.partition``, as R's
+    partial sort.
+    """
+    n = x.shape[0]
+    index = 1.0 + (n - 1) * probs
+    lo = np.floor(index).astype(np.int64)
+    hi = np.ceil(index).astype(np.int64)
+    xs = np.partition(x, np.unique(np.concatenate([lo, hi])) - 1)
+    qs = xs[lo - 1]
+    x_hi = xs[hi - 1]
+    h = index - lo
+    interpolate = (index > lo) & (x_hi != qs)
+    out: FloatArray = np.where(interpolate, (1.0 - h) * qs + h * x_hi, qs)
+    return out
+
+
 def _fit_edges(x: FloatArray, method: str, bins: int) -> FloatArray:
     """Inner bin edges of one metric (ascending, on the metric's own scale)."""
     if method == "pymc":
         levels = np.linspace(0.0, 1.0, 5)
         full = np.unique(np.quantile(x, levels))
         return full[1:-1].astype(np.float64)
-    levels = np.arange(1, bins) / bins
-    q = np.quantile(x, levels).astype(np.float64)
     if method == "rfm":
-        q += 1.0  # R rfm 0.3.0: quantiles of the inner levels, plus one, [lower, upper)
-    return q
+        # R rfm 0.3.0 bins(): quantile(x, probs = seq(0, 1, length.out = bins + 1)), inner
+        # levels, plus one; bins [lower, upper). seq() computes its inner points as
+        # from + (1:(bins - 1)) * by with by = 1 / bins, so 3 * 0.2 = 0.6000000000000001,
+        # not 3 / 5 = 0.6: R's arithmetic is kept for exact parity.
+        r_levels = np.arange(1, bins, dtype=np.float64) * (1.0 / bins)
+        return _r_quantile7(np.asarray(x, dtype=np.float64), r_levels) + 1.0
+    levels = np.arange(1, bins) / bins
+    return np.quantile(x, levels).astype(np.float64)
 
 
 def _closed(method: str) -> str:
@@ -111,6 +139,9 @@ class RFMScorer:
           score ``bins``.
         * ``"rfm"``: the rule of the R package rfm 0.3.0 (``rfm_table_order``): edges are the
           inner quantiles *plus one*, bins are :math:`[e_{k-1}, e_k)`, recency scores reversed.
+          The quantiles repeat R's floating-point arithmetic (levels of
+          ``seq(0, 1, length.out = bins + 1)``, ``quantile(type = 7)`` interpolation), so the
+          edges are bit-for-bit R's and a value next to an edge scores as in R.
         * ``"pymc"``: pymc-marketing's ``rfm_segments``: quartiles of the data as
           :func:`pandas.qcut` with ``duplicates="drop"`` (right-closed; fewer than 4 scores when
           quartiles coincide), recency reversed.
@@ -414,6 +445,13 @@ class RFMScorer:
         )
         edges = data.get("edges")
         if edges:
+            if not isinstance(edges, Mapping) or set(_METRICS) - set(edges):
+                missing = sorted(set(_METRICS) - set(edges)) if isinstance(edges, Mapping) else []
+                msg = (
+                    "The 'edges' of an RFMScorer dict must map each of 'R', 'F' and 'M' to its "
+                    f"inner edges; missing {missing!r} in {edges!r}."
+                )
+                raise ValidationError(msg)
             obj._set_edges(
                 {k: _check_edges(edges[k], k, allow_empty=True) for k in _METRICS},
                 int(data.get("n_customers", 0)),
@@ -728,6 +766,34 @@ RFM_PRESETS: dict[str, tuple[tuple[SegmentRule, ...], str]] = {
 }
 
 
+#: Score scale each preset is written for (lowest, highest score); scores outside it raise.
+RFM_PRESET_SCORES: dict[str, tuple[int, int]] = {"default": (1, 5), "rfm": (1, 5), "pymc": (1, 4)}
+
+_PRESET_HINT = {
+    "default": "score with 5 bins, e.g. rfm_scores(summary) (bins=5), or pass your own rules.",
+    "rfm": "score with rfm_scores(summary, method='rfm') (5 bins), or pass your own rules.",
+    "pymc": "score with rfm_scores(summary, method='pymc') (quartiles), or pass your own rules.",
+}
+
+
+def _check_preset_scale(frame: pd.DataFrame, key: str, func: str) -> None:
+    lo, hi = RFM_PRESET_SCORES[key]
+    for col in _METRICS:
+        v = frame[col].to_numpy()
+        if v.size == 0 or (v.min() >= lo and v.max() <= hi):  # the usual case: one pass each
+            continue
+        bad = (v < lo) | (v > hi)
+        if bad.any():
+            pos = np.flatnonzero(bad)
+            msg = (
+                f"The {key!r} preset of {func} is written for scores {lo}..{hi}; column {col!r} "
+                f"of scores has {pos.size} values outside it "
+                f"{format_examples(frame.index[pos], v[pos].astype(np.int64))}.\n"
+                f"Hint: {_PRESET_HINT[key]}"
+            )
+            raise ValidationError(msg)
+
+
 def rfm_segments(
     scores: Any,
     /,
@@ -747,7 +813,8 @@ def rfm_segments(
         one row per customer.
     rules
         ``None`` or ``"default"`` (11 named segments on 1-5 scores), ``"rfm"`` (the R rfm 0.3.0
-        rules, 1-5 scores), ``"pymc"`` (pymc-marketing's quartile codes, 1-4 scores), or an
+        rules, 1-5 scores), ``"pymc"`` (pymc-marketing's quartile codes, 1-4 scores; the scale
+        of each preset is in ``RFM_PRESET_SCORES`` and scores outside it raise), or an
         ordered list of rules, each ``(name, (r_lo, r_hi), (f_lo, f_hi), (m_lo, m_hi))`` (an int
         for a single score), ``(name, ["334", ...])`` for explicit cells, a dict with ``name``
         and ``R``/``F``/``M`` or ``cells``, or a :class:`SegmentRule`.
@@ -763,7 +830,10 @@ def rfm_segments(
     Raises
     ------
     ValidationError
-        Missing, non-integer or non-positive score columns; malformed rules; an unknown preset.
+        Missing, non-integer or non-positive score columns; malformed rules; an unknown preset;
+        scores outside the scale of the preset (e.g. ``bins=10`` scores with the default
+        preset, or 1-5 scores with the 1-4 ``"pymc"`` preset), which would otherwise leave
+        most customers silently unmatched.
 
     See Also
     --------
@@ -799,10 +869,11 @@ def rfm_segments(
     ['Best', 'Others', 'Others', 'Others']
     """
     func = "rfm_segments"
+    preset: str | None = None
     if rules is None or isinstance(rules, str):
-        key = "default" if rules is None else rules
-        check_option(key, "rules", tuple(RFM_PRESETS), func=func)
-        rule_list, default_other = RFM_PRESETS[key]
+        preset = "default" if rules is None else rules
+        check_option(preset, "rules", tuple(RFM_PRESETS), func=func)
+        rule_list, default_other = RFM_PRESETS[preset]
     else:
         rule_list = tuple(_rule(r) for r in rules)
         default_other = "Others"
@@ -821,6 +892,8 @@ def rfm_segments(
         integer=True,
         name="scores",
     )
+    if preset is not None:
+        _check_preset_scale(frame, preset, func)
     r = frame["R"].to_numpy().astype(np.int64)
     f = frame["F"].to_numpy().astype(np.int64)
     m = frame["M"].to_numpy().astype(np.int64)

@@ -37,6 +37,13 @@ def _shares(shares: Any, func: str) -> FloatArray:
     return arr
 
 
+#: Tolerance on the share scale: a customer whose better customers hold ``c_t - 1e-9`` of the
+#: total reaches the cumulative share ``c_t``. Shares such as 0.8 + 0.15 are decimal numbers
+#: that binary floats only approximate (``0.8 + 0.15 == 0.9500000000000001``), so an exact
+#: comparison would move a customer lying exactly on a boundary into the better tier.
+SHARE_TOL = 1e-9
+
+
 def _tiers_by_share(values: FloatArray, weights_are_values: bool, bounds: FloatArray) -> Any:
     """Tier index (0 = best) from the weight share of customers with *strictly* larger value.
 
@@ -45,21 +52,31 @@ def _tiers_by_share(values: FloatArray, weights_are_values: bool, bounds: FloatA
     cumulative shares; tied customers therefore share a tier, and the tier boundary falls after
     the customer (or tie block) that crosses the cumulative share.
 
+    Boundaries are compared in weight units: ``before >= (c_t - SHARE_TOL) * total``. For
+    customer-share quantiles the weights are counts, so the limit is rounded up to a whole
+    number of customers and the comparison is between integers.
+
     The tier is a non-increasing function of the value, so it is found without ranking the
     customers: one ``np.sort`` of the values gives the value at which each tier starts, and
     every customer is then placed by a binary search among those few thresholds.
     """
     desc = np.sort(values)[::-1]
-    w = desc if weights_are_values else np.ones_like(desc)
-    before = np.cumsum(w)
-    total = before[-1]
-    before -= w  # weight strictly before each position (exclusive cumsum)
+    n = desc.shape[0]
     # within a tie block every position takes the exclusive cumsum of the block's first row
-    start = np.empty(desc.shape[0], dtype=bool)
+    start = np.empty(n, dtype=bool)
     start[0] = True
     np.not_equal(desc[1:], desc[:-1], out=start[1:])
-    first = np.maximum.accumulate(np.where(start, np.arange(desc.shape[0]), 0))
-    tier_sorted = np.searchsorted(bounds, before[first] / total, side="right")
+    first = np.maximum.accumulate(np.where(start, np.arange(n), 0))
+    if weights_are_values:
+        before = np.cumsum(desc)
+        total = before[-1]
+        before -= desc  # weight strictly before each position (exclusive cumsum)
+        limit = (bounds - SHARE_TOL) * total
+        tier_sorted = np.searchsorted(limit, before[first], side="right")
+    else:
+        # customers strictly before position i: i itself; limits in whole customers
+        limit_n = np.ceil((bounds - SHARE_TOL) * n).astype(np.int64)
+        tier_sorted = np.searchsorted(limit_n, first, side="right")
     # u_t: the largest value in tier t or worse (-inf when tier t and all worse are empty)
     pos = np.searchsorted(tier_sorted, np.arange(1, bounds.shape[0] + 1), side="left")
     u = np.where(pos < desc.shape[0], desc[np.minimum(pos, desc.shape[0] - 1)], -np.inf)
@@ -130,6 +147,11 @@ def value_tiers(
 
     the share held by strictly better customers. The customer who crosses a boundary stays in
     the better tier, so tier A holds *at least* its share; tied customers always share a tier.
+    A customer lying exactly on a boundary (:math:`S_i = c_t`) starts the worse tier: the
+    comparison :math:`S_i \ge c_t - 10^{-9}` absorbs the binary rounding of decimal shares
+    (``0.8 + 0.15`` is ``0.9500000000000001`` in floating point), and for ``"quantile"`` it is
+    made on whole numbers of customers, so 20 customers with shares ``(0.8, 0.15, 0.05)``
+    split 16 / 3 / 1.
 
     References
     ----------
