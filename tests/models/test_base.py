@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from custloyalty.errors import ConvergenceError
-from custloyalty.models import compress
+from custloyalty.errors import ConvergenceError, ValidationError
+from custloyalty.models import BetaGeo, GammaGamma, ParetoNBD, ShiftedBetaGeo, compress
 from custloyalty.models._base import _fit_mle
+
+SAVED = [
+    (BetaGeo, {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}),
+    (ParetoNBD, {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}),
+    (GammaGamma, {"p": 6.25, "q": 3.744, "v": 15.444}),
+    (ShiftedBetaGeo, {"gamma": 0.704, "delta": 1.182}),
+]
 
 
 @given(
@@ -55,3 +65,61 @@ def test_fit_mle_non_finite_raises() -> None:
 
     with pytest.raises(ConvergenceError, match="toy: maximum-likelihood fit failed"):
         _fit_mle(fun, np.zeros(2), n_obs=10, model="toy")
+
+
+@pytest.mark.parametrize(("cls", "params"), SAVED)
+def test_from_params_only_is_json_safe(cls: Any, params: dict[str, float]) -> None:
+    model = cls.from_dict({"params": params})
+    d = model.to_dict()
+    text = json.dumps(d, allow_nan=False)  # no NaN: unknowns are null
+    assert d["n_obs"] is None
+    assert d["log_likelihood"] is None
+    assert d["converged"] is None  # unknown, not "converged"
+    assert set(d["standard_errors"].values()) == {None}
+    again = cls.from_dict(json.loads(text))
+    assert again.params_ == params
+    assert again.converged_ is None
+    assert np.isnan(again.n_obs_)
+    assert again.to_dict() == d
+    assert repr(model).endswith("; from saved parameters)")
+    assert "nan" not in repr(model)
+
+
+def test_fitted_to_dict_is_json_safe_and_keeps_state() -> None:
+    sbg = ShiftedBetaGeo().fit([1000, 631, 468, 382, 326, 289, 262, 241])
+    d = json.loads(json.dumps(sbg.to_dict(), allow_nan=False))
+    assert d["converged"] is True
+    assert d["n_obs"] == 1000.0
+    again = ShiftedBetaGeo.from_dict(d)
+    assert again.converged_ is True
+    assert repr(again) == repr(sbg)
+    assert "fitted on 1000 obs, log-likelihood -1680.27" in repr(sbg)
+
+
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [
+        (None, "needs a dict .* got NoneType"),
+        ([1, 2], "needs a dict .* got list"),
+        ({"params": {"r": "x", "alpha": 1, "a": 1, "b": 1}}, r"params\['r'\] must be a number"),
+        ({"params": {"r": None, "alpha": 1, "a": 1, "b": 1}}, "finite and > 0"),
+        ({"params": {"r": True, "alpha": 1, "a": 1, "b": 1}}, r"params\['r'\] must be a number"),
+        ({"params": [1, 2, 3, 4]}, "exactly the keys"),
+        ({"params": {"r": 1.0}}, "exactly the keys"),
+        ({"model": "GammaGamma", "params": SAVED[0][1]}, "model 'GammaGamma'"),
+        ({"params": {**SAVED[0][1], "a": -1.0}}, "> 0"),
+        ({"params": SAVED[0][1], "standard_errors": [0.1]}, "'standard_errors' must be a dict"),
+        ({"params": SAVED[0][1], "standard_errors": {"r": "?"}}, "standard_errors"),
+        ({"params": SAVED[0][1], "log_likelihood": "high"}, "log_likelihood must be a number"),
+        ({"params": SAVED[0][1], "n_obs": [3]}, "n_obs must be a number"),
+        ({"params": SAVED[0][1], "converged": "yes"}, "'converged' must be true, false or null"),
+    ],
+)
+def test_from_dict_errors_are_validation_errors(data: Any, match: str) -> None:
+    with pytest.raises(ValidationError, match=match):
+        BetaGeo.from_dict(data)
+
+
+def test_from_dict_model_specific_state_is_validated() -> None:
+    with pytest.raises(ValidationError, match="malformed model-specific entries"):
+        GammaGamma.from_dict({"params": SAVED[2][1], "n_excluded": "many"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -312,3 +313,88 @@ def test_nan_policy_omit_and_input_untouched() -> None:
     ref = BetaGeo().fit(df.drop(index=[3, 7]))
     assert fit.params_ == pytest.approx(ref.params_, rel=1e-9)
     pd.testing.assert_frame_equal(df, before)
+
+
+@pytest.mark.reference
+def test_cdnow_standard_errors(
+    bg_cdnow: BetaGeo, cdnow_sample_summary: pd.DataFrame, natural_se: Callable
+) -> None:
+    # Reference: inverse of the central-difference Hessian of the BG/NBD negative
+    # log-likelihood in the natural parameters (r, alpha, a, b) at the CDNOW estimates, from
+    # an independent implementation of FHL (2005) eq. 6 (audit script se.py/indep.py):
+    # se r 0.0126, alpha 0.378, a 0.186, b 0.705. A wrong scale (log-parameter SEs, a missing
+    # Jacobian or n_obs factor) is off by far more than 1%.
+    want = {"r": 0.0126, "alpha": 0.378, "a": 0.186, "b": 0.705}
+    assert bg_cdnow.standard_errors_ == pytest.approx(want, rel=1e-2)
+    # the same computation, here: finite differences of the model's own likelihood values
+    s = cdnow_sample_summary
+    rows, w, _ = compress(s["frequency"], s["recency"], s["T"])
+    f, r, t = (rows[:, k].copy() for k in range(3))
+    theta = np.array([bg_cdnow.params_[k] for k in want])
+
+    def nll(p: np.ndarray) -> float:
+        return BetaGeo()._negll_and_grad(np.log(p), f, r, t, w)[0]
+
+    got = np.array([bg_cdnow.standard_errors_[k] for k in want])
+    np.testing.assert_allclose(got, natural_se(nll, theta), rtol=1e-3)
+    se = bg_cdnow.summary["se"]
+    np.testing.assert_allclose(se.to_numpy(), got)
+
+
+def test_prediction_nan_policy() -> None:
+    bg = _model()
+    f, r, t = [1.0, np.nan, 2.0], [1.0, 1.0, 5.0], [2.0, 2.0, 10.0]
+    with pytest.raises(ValidationError, match=r"'frequency' has 1 missing \(NaN\) value"):
+        bg.p_alive(frequency=f, recency=r, T=t)
+    p = bg.p_alive(frequency=f, recency=r, T=t, nan_policy="omit")
+    assert p.isna().tolist() == [False, True, False]
+    want = bg.p_alive(frequency=[1.0, 2.0], recency=[1.0, 5.0], T=[2.0, 10.0]).to_numpy()
+    np.testing.assert_array_equal(p.to_numpy()[[0, 2]], want)
+    df = pd.DataFrame({"frequency": f, "recency": r, "T": t}, index=list("abc"))
+    e = bg.expected_purchases(10, df, nan_policy="omit")
+    assert e.index.tolist() == ["a", "b", "c"]
+    assert e.isna().tolist() == [False, True, False]
+    # a missing horizon: raise with the hint, or NaN for that customer
+    ok = {"frequency": [1, 2], "recency": [1.0, 5.0], "T": [2.0, 10.0]}
+    with pytest.raises(ValidationError, match=r"t has 1 missing values.*\n.*nan_policy='omit'"):
+        bg.expected_purchases([1.0, np.nan], **ok)
+    e = bg.expected_purchases([1.0, np.nan], **ok, nan_policy="omit")
+    assert e.isna().tolist() == [False, True]
+    assert e.iloc[0] == bg.expected_purchases(1.0, **ok).iloc[0]
+    # functions without nan_policy do not suggest it
+    with pytest.raises(ValidationError, match="t has 1 missing values") as info:
+        bg.expected_purchases_new([1.0, np.nan])
+    assert "nan_policy" not in str(info.value)
+    with pytest.raises(ValidationError, match="'nan_policy' parameter"):
+        bg.p_alive(frequency=[1], recency=[1.0], T=[2.0], nan_policy="drop")
+
+
+def test_recency_must_be_zero_without_repeat_purchase() -> None:
+    # recency is the time of the last *repeat* purchase: 0 when frequency is 0
+    bad = pd.DataFrame(
+        {"frequency": [0, 0, 1, 0], "recency": [5.0, 0.0, 1.0, 2.5], "T": [10.0] * 4},
+        index=["a", "b", "c", "d"],
+    )
+    pattern = r"Column 'recency' has 2 non-zero values where 'frequency' is 0 \(rows a, d\): 5.0"
+    with pytest.raises(ValidationError, match=pattern):
+        BetaGeo().fit(bad)
+    with pytest.raises(ValidationError, match=pattern):
+        _model().p_alive(bad)
+    with pytest.raises(ValidationError, match="non-zero value where 'frequency' is 0"):
+        _model().expected_purchases(1.0, frequency=[0], recency=[5.0], T=[10.0])
+
+
+def test_missing_weights_follow_nan_policy() -> None:
+    df = _sample_summary(FHL, np.full(300, 39.0), seed=4)
+    w = np.ones(len(df))
+    w[5] = np.nan
+    with pytest.raises(ValidationError, match=r"weights has 1 missing values.*\n.*nan_policy"):
+        BetaGeo().fit(df, weights=w)
+    fit = BetaGeo().fit(df, weights=w, nan_policy="omit")
+    assert fit.n_obs_ == 299
+    ref = BetaGeo().fit(df.drop(index=5))
+    assert fit.params_ == pytest.approx(ref.params_, rel=1e-9)
+    col = df.assign(w=w)
+    assert BetaGeo().fit(col, weights="w", nan_policy="omit").params_ == pytest.approx(
+        ref.params_, rel=1e-9
+    )

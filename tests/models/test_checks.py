@@ -96,3 +96,16 @@ def test_checks_and_clv_accept_pareto_nbd(
     value = clv(pn, gg, cdnow_sample_summary)
     assert value.name == "clv"
     assert np.all(value.to_numpy() >= 0)
+
+
+def test_calibration_holdout_nan_policy(bg: BetaGeo, split: pd.DataFrame) -> None:
+    holes = split.copy()
+    holes["frequency"] = holes["frequency"].astype(float)
+    holes.iloc[:3, holes.columns.get_loc("frequency")] = np.nan
+    holes.iloc[5, holes.columns.get_loc("frequency_holdout")] = np.nan
+    with pytest.raises(ValidationError, match="missing"):
+        calibration_holdout(bg, holes)
+    got = calibration_holdout(bg, holes, nan_policy="omit")
+    want = calibration_holdout(bg, split.drop(index=split.index[[0, 1, 2, 5]]))
+    pd.testing.assert_frame_equal(got, want)
+    assert got["n_customers"].sum() == len(split) - 4

@@ -75,3 +75,39 @@ def test_errors(fitted: tuple[BetaGeo, GammaGamma], cdnow_sample_summary: pd.Dat
         clv(BetaGeo(), gg, s)
     with pytest.raises(ValidationError, match="not found"):
         clv(bg, gg, s.drop(columns="monetary"))
+
+
+def test_model_types_checked(fitted: tuple[BetaGeo, GammaGamma]) -> None:
+    bg, gg = fitted
+    s = pd.DataFrame({"frequency": [1], "recency": [1.0], "T": [2.0], "monetary": [10.0]})
+    with pytest.raises(
+        ValidationError, match=r"'spend_model' .* must be a fitted GammaGamma; got "
+    ):
+        clv(bg, bg, s)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"'transaction_model' .* got GammaGamma"):
+        clv(gg, gg, s)  # type: ignore[arg-type]
+
+
+def test_missing_monetary_of_one_time_buyers_and_nan_policy(
+    fitted: tuple[BetaGeo, GammaGamma], cdnow_sample_summary: pd.DataFrame
+) -> None:
+    bg, gg = fitted
+    s = cdnow_sample_summary.iloc[:200]
+    # monetary is not used where frequency is 0: missing there is fine
+    s_nan = s.assign(monetary=s["monetary"].where(s["frequency"] > 0))
+    assert s_nan["monetary"].isna().any()
+    pd.testing.assert_series_equal(clv(bg, gg, s_nan), clv(bg, gg, s))
+    # a missing value the models need: raise, or NaN for that customer under "omit"
+    holes = s.copy()
+    repeat = holes.index[holes["frequency"] > 0]
+    holes.loc[repeat[0], "monetary"] = np.nan
+    holes.loc[holes.index[1], "T"] = np.nan
+    with pytest.raises(ValidationError, match="missing"):
+        clv(bg, gg, holes)
+    got = clv(bg, gg, holes, nan_policy="omit")
+    assert got.index.equals(s.index)
+    assert got.isna().sum() == 2
+    assert np.isnan(got[repeat[0]])
+    assert np.isnan(got.iloc[1])
+    ok = got.notna()
+    pd.testing.assert_series_equal(got[ok], clv(bg, gg, s[ok.to_numpy()]))

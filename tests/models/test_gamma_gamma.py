@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -108,7 +109,7 @@ def test_round_trip(gg_cdnow: GammaGamma, cdnow_sample_summary: pd.DataFrame) ->
 def test_errors() -> None:
     with pytest.raises(NotFittedError):
         GammaGamma().expected_spend(frequency=[1], monetary=[2.0])
-    with pytest.raises(ValidationError, match="'monetary' has 1 non-positive values"):
+    with pytest.raises(ValidationError, match="'monetary' has 1 non-positive value for repeat"):
         GammaGamma().fit(pd.DataFrame({"frequency": [1, 2, 0], "monetary": [1.0, 0.0, 0.0]}))
     with pytest.raises(ValidationError, match="no repeat customer"):
         GammaGamma().fit(frequency=[0, 0], monetary=[0.0, 0.0])
@@ -117,3 +118,61 @@ def test_errors() -> None:
     renamed = _sample(300, seed=1).rename(columns={"monetary": "avg"})
     fit = GammaGamma().fit(renamed, monetary="avg")
     assert fit.expected_spend(renamed, monetary="avg").notna().all()
+
+
+@pytest.mark.reference
+def test_cdnow_standard_errors(
+    gg_cdnow: GammaGamma, cdnow_sample_summary: pd.DataFrame, natural_se: Callable
+) -> None:
+    # Reference: inverse of the central-difference Hessian of an independent implementation
+    # of the Gamma-Gamma negative log-likelihood (Fader & Hardie 2013, eq. 3) in the natural
+    # parameters, at the CDNOW estimates (audit script se.py): se p 1.190, q 0.290, v 4.159.
+    want = {"p": 1.190, "q": 0.290, "v": 4.159}
+    assert gg_cdnow.standard_errors_ == pytest.approx(want, rel=1e-2)
+    rep = cdnow_sample_summary[cdnow_sample_summary["frequency"] > 0]
+    f, m = rep["frequency"].to_numpy(float), rep["monetary"].to_numpy()
+    theta = np.array([gg_cdnow.params_[k] for k in want])
+
+    def nll(p: np.ndarray) -> float:
+        return GammaGamma._negll_and_grad(np.log(p), f, m, np.ones_like(f))[0]
+
+    got = np.array([gg_cdnow.standard_errors_[k] for k in want])
+    np.testing.assert_allclose(got, natural_se(nll, theta), rtol=1e-3)
+
+
+def test_missing_values_name_their_column() -> None:
+    gg = GammaGamma.from_dict({"params": FH})
+    with pytest.raises(
+        ValidationError,
+        match=r"^Column 'monetary' has 1 missing \(NaN\) value where 'frequency' > 0 "
+        r"\(rows 1\): nan\.\nHint: pass nan_policy='omit'",
+    ):
+        gg.expected_spend(frequency=[0, 2], monetary=[5.0, np.nan])
+    with pytest.raises(
+        ValidationError, match=r"^Column 'frequency' has 2 missing \(NaN\) values \(rows 0, 2\)"
+    ):
+        gg.expected_spend(frequency=[np.nan, 2, np.nan], monetary=[5.0, 1.0, 3.0])
+    df = pd.DataFrame({"frequency": [1, 2], "spend": [np.nan, 3.0]}, index=["x", "y"])
+    with pytest.raises(ValidationError, match=r"'spend' has 1 missing .* \(rows x\): nan"):
+        gg.expected_spend(df, monetary="spend")
+    # omit: NaN for those customers, aligned
+    got = gg.expected_spend(df, monetary="spend", nan_policy="omit")
+    assert got.index.tolist() == ["x", "y"]
+    assert np.isnan(got["x"])
+    assert got["y"] == gg.expected_spend(frequency=[2], monetary=[3.0]).iloc[0]
+
+
+def test_monetary_not_needed_without_repeat_purchase(cdnow_sample_summary: pd.DataFrame) -> None:
+    # one-time buyers have no mean repeat spend; the model gives them the population mean
+    # whatever their monetary value, so a missing one is accepted
+    gg = GammaGamma.from_dict({"params": FH})
+    zero = gg.expected_spend(frequency=[0, 2], monetary=[0.0, 10.0])
+    nan = gg.expected_spend(frequency=[0, 2], monetary=[np.nan, 10.0])
+    pd.testing.assert_series_equal(nan, zero)
+    s = cdnow_sample_summary
+    s_nan = s.assign(monetary=s["monetary"].where(s["frequency"] > 0))
+    assert s_nan["monetary"].isna().sum() == 1411
+    pd.testing.assert_series_equal(gg.expected_spend(s_nan), gg.expected_spend(s))
+    fit = GammaGamma().fit(s_nan)
+    assert fit.params_ == pytest.approx(GammaGamma().fit(s).params_, rel=1e-12)
+    assert fit.n_excluded_ == 1411

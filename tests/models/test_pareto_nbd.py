@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from scipy import integrate, special, stats
 from scipy.optimize import approx_fprime
 
-from custloyalty.errors import NotFittedError, ValidationError
+from custloyalty.errors import ConvergenceWarning, NotFittedError, ValidationError
 from custloyalty.models._base import compress
 from custloyalty.models._pareto_nbd import ParetoNBD, _hyp2f1_one, _loglik
 
@@ -376,3 +377,63 @@ def test_probability_of_n_purchases(params: dict[str, float]) -> None:
         m.probability_of_n_purchases(3.0, 1.5)
     with pytest.raises(ValidationError, match="t must be finite"):
         m.probability_of_n_purchases(-1.0, 1)
+
+
+@pytest.mark.reference
+def test_cdnow_standard_errors(
+    pnbd_cdnow: ParetoNBD, cdnow_sample_summary: pd.DataFrame, natural_se: Callable
+) -> None:
+    # Reference: inverse of the central-difference Hessian of the negative log-likelihood in
+    # the natural parameters (r, alpha, s, beta) at the CDNOW estimates (audit script se.py;
+    # its likelihood was checked against direct quadrature of FHL 2005b eq. 22):
+    # se r 0.0476, alpha 0.843, s 0.187, beta 6.21.
+    want = {"r": 0.0476, "alpha": 0.843, "s": 0.187, "beta": 6.21}
+    assert pnbd_cdnow.standard_errors_ == pytest.approx(want, rel=1e-2)
+    s = cdnow_sample_summary
+    rows, w, _ = compress(s["frequency"], s["recency"], s["T"])
+    f, r, t = (rows[:, k].copy() for k in range(3))
+    theta = np.array([pnbd_cdnow.params_[k] for k in want])
+
+    def nll(p: np.ndarray) -> float:
+        return -float(np.sum(w * np.real(_loglik(tuple(p), f, r, t))))
+
+    got = np.array([pnbd_cdnow.standard_errors_[k] for k in want])
+    np.testing.assert_allclose(got, natural_se(nll, theta), rtol=1e-3)
+
+
+def test_prediction_nan_policy_and_recency_rule() -> None:
+    m = _model()
+    df = pd.DataFrame(
+        {"frequency": [2.0, 1.0, 0.0], "recency": [30.0, np.nan, 0.0], "T": [38.0] * 3}
+    )
+    with pytest.raises(ValidationError, match=r"'recency' has 1 missing \(NaN\) value"):
+        m.p_alive(df)
+    p = m.p_alive(df, nan_policy="omit")
+    assert p.isna().tolist() == [False, True, False]
+    np.testing.assert_array_equal(p.to_numpy()[[0, 2]], m.p_alive(df.drop(index=1)).to_numpy())
+    e = m.expected_purchases([39.0, 39.0, np.nan], df, nan_policy="omit")
+    assert e.isna().tolist() == [False, True, True]
+    # Pareto/NBD's P(alive) uses recency even without repeat purchase: a non-zero value there
+    # would change it silently, so it is rejected
+    with pytest.raises(ValidationError, match="'recency' has 1 non-zero value where 'frequency'"):
+        m.p_alive(frequency=[0], recency=[5.0], T=[10.0])
+
+
+def test_continued_fraction_cap_warns() -> None:
+    # alpha / beta ~ 1e-10: the continued fraction needs ~sqrt(1e10) terms for a customer
+    # without repeat purchase (t_x = 0), far beyond the cap; its value is then unreliable
+    extreme = {"r": 0.5, "alpha": 1e-4, "s": 0.6, "beta": 1e6}
+    hist = {"frequency": [0, 3], "recency": [0.0, 10.0], "T": [39.0, 39.0]}
+    m = _model(extreme)
+    with pytest.warns(ConvergenceWarning, match="did not converge within 20000 terms") as rec:
+        m.p_alive(**hist)
+    assert rec[0].filename == __file__  # points at the caller, not inside the package
+    with pytest.warns(ConvergenceWarning, match="1 of 4 values"):
+        m.expected_purchases(10.0, **hist)
+    # after a fit, the likelihood at the estimate is checked the same way
+    f, r, t = (np.asarray(v, dtype=float) for v in hist.values())
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        m._after_fit(f, r, t)
+    # the optimiser's own evaluations do not warn; typical parameters do not either
+    _loglik(tuple(extreme.values()), f, r, t)
+    _model().p_alive(**hist)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -131,3 +132,55 @@ def test_round_trip_and_errors() -> None:
         sbg.retention(0)
     with pytest.raises(ValidationError, match="discount_rate"):
         sbg.discounted_expected_residual_lifetime(0.0)
+
+
+@pytest.mark.reference
+def test_regular_standard_errors(natural_se: Callable) -> None:
+    # Reference: inverse of the central-difference Hessian of an independent implementation of
+    # the sBG negative log-likelihood (Fader & Hardie 2007) in (gamma, delta) at the
+    # "regular" estimates (audit script se.py): se gamma 0.0656, delta 0.1525.
+    sbg = ShiftedBetaGeo().fit(REGULAR)
+    want = {"gamma": 0.0656, "delta": 0.1525}
+    assert sbg.standard_errors_ == pytest.approx(want, rel=1e-2)
+    n = np.array(REGULAR, dtype=float)
+    t = np.arange(1.0, 8.0)
+
+    def nll(p: np.ndarray) -> float:
+        g, d = p
+        log_p = special.betaln(g + 1, d + t - 1) - special.betaln(g, d)
+        log_s = special.betaln(g, d + 7) - special.betaln(g, d)
+        return -float(np.sum((n[:-1] - n[1:]) * log_p) + n[-1] * log_s)
+
+    theta = np.array([sbg.params_["gamma"], sbg.params_["delta"]])
+    got = np.array([sbg.standard_errors_["gamma"], sbg.standard_errors_["delta"]])
+    np.testing.assert_allclose(got, natural_se(nll, theta), rtol=1e-3)
+
+
+def test_cohort_weights() -> None:
+    table = np.array([REGULAR, HIGH_END], dtype=float)
+    plain = ShiftedBetaGeo().fit(table)
+    ones = ShiftedBetaGeo().fit(table, weights=[1, 1])
+    assert ones.params_ == pytest.approx(plain.params_, rel=1e-9)
+    # integer weights equal repeated cohorts
+    weighted = ShiftedBetaGeo().fit(table, weights=[3, 1])
+    repeated = ShiftedBetaGeo().fit(table[[0, 0, 0, 1]])
+    assert weighted.params_ == pytest.approx(repeated.params_, rel=1e-7)
+    assert weighted.log_likelihood_ == pytest.approx(repeated.log_likelihood_, rel=1e-10)
+    assert weighted.n_obs_ == 4000
+    # survivor shares with the cohort sizes as weights equal the counts
+    shares = ShiftedBetaGeo().fit(np.array(REGULAR) / 1000, weights=[1000])
+    counts = ShiftedBetaGeo().fit(REGULAR)
+    assert shares.params_ == pytest.approx(counts.params_, rel=1e-7)
+    assert shares.n_obs_ == pytest.approx(1000)
+    # a cohort of weight 0 is ignored
+    only_regular = ShiftedBetaGeo().fit(table, weights=[1.0, 0.0])
+    assert only_regular.params_ == pytest.approx(counts.params_, rel=1e-7)
+    with pytest.raises(ValidationError, match="weights has 1 values for 2 cohorts"):
+        ShiftedBetaGeo().fit(table, weights=[1.0])
+    with pytest.raises(ValidationError, match=r"weights has 1 negative values \(rows 1\)"):
+        ShiftedBetaGeo().fit(table, weights=[1.0, -1.0])
+    with pytest.raises(ValidationError, match="weights has 1 missing values") as info:
+        ShiftedBetaGeo().fit(table, weights=[1.0, np.nan])
+    assert "nan_policy" not in str(info.value)  # fit has no such option
+    with pytest.raises(ValidationError, match=r"no cohort .* observed beyond"):
+        ShiftedBetaGeo().fit(table, weights=[0, 0])

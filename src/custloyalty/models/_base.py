@@ -230,7 +230,7 @@ class _FittedModel:
     log_likelihood_: float
     standard_errors_: dict[str, float]
     n_obs_: float
-    converged_: bool
+    converged_: bool | None
 
     def __init__(self) -> None:
         self._fitted = False
@@ -292,9 +292,14 @@ class _FittedModel:
         if not getattr(self, "_fitted", False):
             return f"{name}(not fitted)"
         ps = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
-        n = self.n_obs_
-        n_txt = f"{int(n)}" if float(n).is_integer() else f"{n:g}"
-        return f"{name}({ps}; fitted on {n_txt} obs, log-likelihood {self.log_likelihood_:.2f})"
+        n = float(self.n_obs_)
+        if math.isnan(n):  # rebuilt by from_dict from parameters only
+            origin = "from saved parameters"
+        else:
+            origin = f"fitted on {int(n) if n.is_integer() else f'{n:g}'} obs"
+        ll = float(self.log_likelihood_)
+        ll_txt = "" if math.isnan(ll) else f", log-likelihood {ll:.2f}"
+        return f"{name}({ps}; {origin}{ll_txt})"
 
     # -- serialisation -----------------------------------------------------------------------
 
@@ -305,8 +310,10 @@ class _FittedModel:
         -------
         dict
             ``{"model": name, "params": {...}, "log_likelihood": float, "standard_errors":
-            {...}, "n_obs": float, "converged": bool, ...}``; NaN standard errors become
-            ``None``. :meth:`from_dict` rebuilds the model.
+            {...}, "n_obs": float, "converged": bool, ...}``; unknown values (NaN standard
+            errors, and the likelihood, ``n_obs`` and ``converged`` of a model rebuilt from
+            parameters only) become ``None``, so ``json.dumps(..., allow_nan=False)`` works.
+            :meth:`from_dict` rebuilds the model.
 
         Raises
         ------
@@ -319,8 +326,8 @@ class _FittedModel:
             "params": {k: float(v) for k, v in self.params_.items()},
             "log_likelihood": _json_float(self.log_likelihood_),
             "standard_errors": {k: _json_float(v) for k, v in self.standard_errors_.items()},
-            "n_obs": float(self.n_obs_),
-            "converged": bool(self.converged_),
+            "n_obs": _json_float(self.n_obs_),
+            "converged": None if self.converged_ is None else bool(self.converged_),
         }
         out.update(self._extra_state())
         return out
@@ -329,46 +336,84 @@ class _FittedModel:
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
         """Rebuild a fitted model from :meth:`to_dict` output (e.g. after a JSON round trip).
 
-        Only ``"params"`` is required; the other entries default to NaN / unknown.
+        Only ``"params"`` is required; the log-likelihood, standard errors and ``n_obs``
+        default to NaN and ``converged_`` to ``None`` (unknown).
 
         Raises
         ------
         ValidationError
-            The dict is for another model, or its parameters are missing, extra or not positive.
+            ``data`` is not a dict, is for another model, or its entries are malformed
+            (parameters missing, extra, not numbers or not positive; other entries not
+            numbers).
         """
+        cname = cls.__name__
+        given: object = data  # checked at run time: JSON input is not type-checked
+        if not isinstance(given, Mapping):
+            msg = (
+                f"{cname}.from_dict needs a dict (the output of to_dict()); got "
+                f"{type(given).__name__}."
+            )
+            raise ValidationError(msg)
         name = cls._model_name
         model = data.get("model", name)
         if model != name:
-            msg = f"{cls.__name__}.from_dict got a dict for model {model!r}, not {name!r}."
+            msg = f"{cname}.from_dict got a dict for model {model!r}, not {name!r}."
             raise ValidationError(msg)
         params = data.get("params")
         if not isinstance(params, Mapping) or set(params) != set(cls._param_names):
-            got = sorted(params) if isinstance(params, Mapping) else params
+            got = sorted(map(str, params)) if isinstance(params, Mapping) else params
             msg = (
-                f"{cls.__name__}.from_dict needs 'params' with exactly the keys "
+                f"{cname}.from_dict needs 'params' with exactly the keys "
                 f"{list(cls._param_names)}; got {got!r}."
             )
             raise ValidationError(msg)
-        values = {k: float(params[k]) for k in cls._param_names}
+        values = {k: _entry_float(params[k], f"params[{k!r}]", cname) for k in cls._param_names}
         bad = [k for k, v in values.items() if not (math.isfinite(v) and v > 0)]
         if bad:
-            msg = f"{cls.__name__}.from_dict: parameters must be finite and > 0; got {values!r}."
+            msg = f"{cname}.from_dict: parameters must be finite and > 0; got {values!r}."
+            raise ValidationError(msg)
+        ses = data.get("standard_errors")
+        if ses is None:
+            ses = {}
+        if not isinstance(ses, Mapping):
+            msg = f"{cname}.from_dict: 'standard_errors' must be a dict; got {ses!r}."
+            raise ValidationError(msg)
+        converged = data.get("converged")
+        if converged is not None and not isinstance(converged, bool | np.bool_):
+            msg = f"{cname}.from_dict: 'converged' must be true, false or null; got {converged!r}."
             raise ValidationError(msg)
         obj = cls.__new__(cls)
         _FittedModel.__init__(obj)
         obj.params_ = values
-        ses = data.get("standard_errors") or {}
         obj.standard_errors_ = {
-            k: float("nan") if ses.get(k) is None else float(ses[k]) for k in cls._param_names
+            k: _entry_float(ses.get(k), f"standard_errors[{k!r}]", cname) for k in cls._param_names
         }
-        ll = data.get("log_likelihood")
-        obj.log_likelihood_ = float("nan") if ll is None else float(ll)
-        n = data.get("n_obs")
-        obj.n_obs_ = float("nan") if n is None else float(n)
-        obj.converged_ = bool(data.get("converged", True))
-        obj._set_extra_state(data)
+        obj.log_likelihood_ = _entry_float(data.get("log_likelihood"), "log_likelihood", cname)
+        obj.n_obs_ = _entry_float(data.get("n_obs"), "n_obs", cname)
+        obj.converged_ = None if converged is None else bool(converged)
+        try:
+            obj._set_extra_state(data)
+        except ValidationError:
+            raise
+        except (TypeError, ValueError):
+            msg = f"{cname}.from_dict: malformed model-specific entries in {dict(data)!r}."
+            raise ValidationError(msg) from None
         obj._fitted = True
         return obj
+
+
+def _entry_float(value: Any, key: str, cname: str) -> float:
+    """Convert one number of a ``from_dict`` input; ``None`` (unknown) becomes NaN."""
+    if value is None:
+        return float("nan")
+    if isinstance(value, bool | np.bool_):  # float(True) == 1.0 would hide a mix-up
+        msg = f"{cname}.from_dict: {key} must be a number; got {value!r}."
+        raise ValidationError(msg)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        msg = f"{cname}.from_dict: {key} must be a number; got {value!r}."
+        raise ValidationError(msg) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -416,13 +461,24 @@ def _column_or_array(
 
 
 def _check_rule(
-    bad: npt.NDArray[np.bool_], col: str, what: str, index: pd.Index, values: FloatArray
+    bad: npt.NDArray[np.bool_],
+    col: str,
+    what: str,
+    index: pd.Index,
+    values: FloatArray,
+    *,
+    where: str = "",
+    hint: str = "",
 ) -> None:
+    """Raise ``Column 'col' has n <what> values[ <where>] (rows ...): ...`` if any is bad."""
     if bad.any():
         pos = np.flatnonzero(bad)
         noun = "value" if pos.size == 1 else "values"
         ex = format_examples(index[pos[:5]], values[pos[:5]])
-        msg = f"Column {col!r} has {pos.size} {what} {noun} {ex}."
+        where_txt = f" {where}" if where else ""
+        msg = f"Column {col!r} has {pos.size} {what} {noun}{where_txt} {ex}."
+        if hint:
+            msg += f"\nHint: {hint}"
         raise ValidationError(msg)
 
 
@@ -438,7 +494,9 @@ def _rft_inputs(
     """Validate a customer summary given as a table (column names) or as three arrays.
 
     Rules: ``frequency`` integer >= 0, ``T`` > 0, ``0 <= recency <= T`` (a tolerance of 1e-9
-    relative absorbs unit conversions). Under ``nan_policy="omit"`` rows with a missing value
+    relative absorbs unit conversions) and ``recency == 0`` where ``frequency == 0`` (recency
+    is the time of the last *repeat* purchase; Pareto/NBD's likelihood and P(alive) would
+    silently use a non-zero value). Under ``nan_policy="omit"`` rows with a missing value
     are flagged in :attr:`RFT.missing` (their values stay NaN); under ``"raise"`` they raise.
     """
     policy = check_nan_policy(nan_policy, func=func)
@@ -476,30 +534,79 @@ def _rft_inputs(
     _check_rule(bad_f, names[0], "negative or non-integer", index, f)
     _check_rule(ok & (tz <= 0), names[2], "non-positive", index, t)
     _check_rule(ok & (rz < 0), names[1], "negative", index, r)
+    _check_rule(
+        ok & (fz == 0) & (rz != 0),
+        names[1],
+        "non-zero",
+        index,
+        r,
+        where=f"where {names[0]!r} is 0",
+        hint=(
+            "recency is the time of the last repeat purchase since the first purchase, so it "
+            "is 0 for customers without repeat purchase (as in rfm_summary)."
+        ),
+    )
     _check_rule(ok & (rz > tz * (1 + 1e-9)), names[1], "greater-than-T", index, r)
     r = np.where(ok, np.minimum(r, t), np.nan)
     return RFT(frequency=f, recency=r, T=t, index=index, missing=missing)
 
 
 def _weights_input(
-    weights: Any, data: pd.DataFrame | None, n: int, *, func: str
+    weights: Any, data: pd.DataFrame | None, n: int, *, nan_policy: str, func: str
 ) -> FloatArray | None:
-    """Validate fit weights: None, a column name of ``data``, or an array of length ``n``."""
+    """Validate fit weights: None, a column name of ``data``, or an array of length ``n``.
+
+    A missing weight raises, or under ``nan_policy="omit"`` becomes 0 (the row is omitted).
+    """
     if weights is None:
         return None
     if data is not None and isinstance(weights, Hashable) and not isinstance(weights, tuple):
         df = as_frame(data)
-        block, _ = numeric_columns(df, [weights], func=func, bounds=(0.0, np.inf))
-        return block[weights].to_numpy(dtype=np.float64)
-    w, _ = as_1d_float(weights, "weights")
-    if w.shape[0] != n:
-        msg = f"{func}: weights has {w.shape[0]} values for {n} customers."
+        policy = check_nan_policy(nan_policy, func=func)
+        block, miss = numeric_columns(
+            df, [weights], nan_policy=policy, func=func, bounds=(0.0, np.inf)
+        )
+        w = block[weights].to_numpy(dtype=np.float64)
+        return np.where(miss, 0.0, w) if miss.any() else w
+    return _weights_array(weights, n, nan_policy=nan_policy, func=func)
+
+
+def _weights_array(
+    weights: Any,
+    n: int,
+    *,
+    nan_policy: str | None,
+    func: str,
+    unit: str = "customers",
+    index: Any = None,
+) -> FloatArray:
+    """Validate an array of ``n`` finite weights >= 0 (``index`` labels the examples).
+
+    Missing weights raise, with a hint about ``nan_policy`` unless it is None (a function
+    without that option), or become 0 under ``nan_policy="omit"``.
+    """
+    w, keep = as_1d_float(weights, "weights", nan_policy="omit", allow_empty=True)
+    if keep.shape[0] != n:
+        msg = f"{func}: weights has {keep.shape[0]} values for {n} {unit}."
         raise ValidationError(msg)
-    if (w < 0).any():
-        pos = np.flatnonzero(w < 0)
-        msg = f"weights has {pos.size} negative values {format_examples(pos, w[pos])}."
+    labels = np.arange(n) if index is None else np.asarray(index)
+    full = np.full(n, np.nan)
+    full[keep] = w
+    if not keep.all():
+        if nan_policy != "omit":
+            pos = np.flatnonzero(~keep)
+            msg = (
+                f"weights has {pos.size} missing values {format_examples(labels[pos], full[pos])}."
+            )
+            if nan_policy is not None:
+                msg += "\nHint: pass nan_policy='omit' to leave these rows out."
+            raise ValidationError(msg)
+        full = np.where(keep, full, 0.0)
+    if (full < 0).any():
+        pos = np.flatnonzero(full < 0)
+        msg = f"weights has {pos.size} negative values {format_examples(labels[pos], full[pos])}."
         raise ValidationError(msg)
-    return w
+    return full
 
 
 def _sorted_codes(values: Any) -> tuple[IntArray, npt.NDArray[Any]]:
@@ -610,6 +717,9 @@ class _TransactionModel(_FittedModel):
             cache[id(arr)] = (arr, uniq, inv)
         return uniq, inv
 
+    def _after_fit(self, f: FloatArray, r: FloatArray, t: FloatArray) -> None:
+        """Check the fitted model on the compressed rows it was fitted on (hook; no-op)."""
+
     def _fit_rft(self, rft: RFT, weights: FloatArray | None) -> Self:
         """Compress, drop zero-weight and missing rows, maximise the likelihood, store."""
         keep = ~rft.missing
@@ -636,6 +746,7 @@ class _TransactionModel(_FittedModel):
         finally:
             self.__dict__.pop("_factor_cache", None)
         self._set_fit(fit, n_obs)
+        self._after_fit(fu, ru, tu)
         return self
 
     def fit(
@@ -656,13 +767,14 @@ class _TransactionModel(_FittedModel):
             Customer summary, one row per customer, e.g. from :func:`custloyalty.rfm_summary`.
             ``None`` when the columns are passed as arrays.
         weights
-            Optional number of customers each row stands for (array or column name); rows with
-            weight 0 are ignored.
+            Optional number of customers each row stands for (array or column name, >= 0);
+            rows with weight 0 are ignored, missing weights follow ``nan_policy``.
         frequency, recency, T
             Column names in ``data`` (defaults ``"frequency"``, ``"recency"``, ``"T"``), or
             arrays when ``data`` is None: repeat purchases (integer >= 0), time of the last
             purchase since the first, and time since the first purchase (``0 <= recency <=
-            T``, ``T > 0``), all in the same time unit.
+            T``, ``T > 0``, ``recency == 0`` where ``frequency == 0``), all in the same time
+            unit.
         nan_policy
             ``"raise"`` (default) on missing values, or ``"omit"`` rows holding one.
 
@@ -677,24 +789,46 @@ class _TransactionModel(_FittedModel):
             Invalid summary or weights.
         ConvergenceError
             The optimiser ended on a non-finite likelihood.
+
+        Warns
+        -----
+        ConvergenceWarning
+            The optimiser stopped early or the likelihood is flat at the estimate
+            (``converged_`` is False), or (Pareto/NBD) the likelihood at the estimate could
+            not be evaluated accurately.
         """
         func = f"{type(self).__name__}.fit"
         rft = _rft_inputs(
             data, frequency=frequency, recency=recency, T=T, nan_policy=nan_policy, func=func
         )
         df = None if data is None else as_frame(data)
-        w = _weights_input(weights, df, len(rft), func=func)
+        w = _weights_input(weights, df, len(rft), nan_policy=nan_policy, func=func)
         return self._fit_rft(rft, w)
 
-    def _predict_inputs(self, data: Any, frequency: Any, recency: Any, T: Any, *, func: str) -> RFT:
-        """Validate prediction inputs: a summary table, or arrays (``None`` = default column)."""
+    def _predict_inputs(
+        self, data: Any, frequency: Any, recency: Any, T: Any, *, nan_policy: str, func: str
+    ) -> RFT:
+        """Validate prediction inputs: a summary table, or arrays (``None`` = default column).
+
+        Under ``nan_policy="omit"`` rows with a missing value are kept (flagged in
+        :attr:`RFT.missing`) and get NaN predictions, so the output stays aligned.
+        """
         self._check_fitted()
         frequency = "frequency" if frequency is None else frequency
         recency = "recency" if recency is None else recency
         T = "T" if T is None else T
-        return _rft_inputs(data, frequency=frequency, recency=recency, T=T, func=func)
+        return _rft_inputs(
+            data, frequency=frequency, recency=recency, T=T, nan_policy=nan_policy, func=func
+        )
 
     @staticmethod
-    def _series(values: FloatArray, rft: RFT, name: str) -> pd.Series:
-        out = np.where(rft.missing, np.nan, values)
+    def _series(
+        values: FloatArray,
+        rft: RFT,
+        name: str,
+        missing: npt.NDArray[np.bool_] | None = None,
+    ) -> pd.Series:
+        """Predictions as a Series aligned to the customers; NaN where an input is missing."""
+        mask = rft.missing if missing is None else rft.missing | missing
+        out = np.where(mask, np.nan, values)
         return pd.Series(out, index=rft.index, name=name)

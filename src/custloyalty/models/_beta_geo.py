@@ -9,7 +9,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special, stats
 
-from custloyalty._validation import as_1d_float
+from custloyalty._validation import as_1d_float, check_nan_policy, format_examples
 from custloyalty.errors import ValidationError
 from custloyalty.models._base import FloatArray, _TransactionModel, _wsum, compress
 
@@ -22,14 +22,52 @@ _FHL2005 = (
 )
 
 
-def _time_array(t: Any, name: str) -> tuple[FloatArray, bool]:
-    """Validate a horizon (scalar or 1-D array of values >= 0); return it and 'was scalar'."""
+def _time_array(t: Any, name: str, *, nan_policy: str | None = None) -> tuple[FloatArray, bool]:
+    """Validate a horizon (scalar or 1-D array of values >= 0); return it and 'was scalar'.
+
+    Missing values raise, unless ``nan_policy="omit"`` (they stay NaN in the result, for the
+    caller to mask). ``nan_policy=None`` is for functions without that option: the message
+    then carries no hint about it.
+    """
     scalar = np.ndim(t) == 0
-    arr, _ = as_1d_float(np.atleast_1d(np.asarray(t, dtype=object)), name)
-    if (arr < 0).any():
-        msg = f"{name} must be >= 0; got {arr[arr < 0][:5].tolist()}."
+    arr, keep = as_1d_float(
+        np.atleast_1d(np.asarray(t, dtype=object)), name, nan_policy="omit", allow_empty=True
+    )
+    if keep.shape[0] == 0:
+        msg = f"{name} is empty."
         raise ValidationError(msg)
-    return arr, scalar
+    full = np.full(keep.shape[0], np.nan)
+    full[keep] = arr
+    if not keep.all() and nan_policy != "omit":
+        pos = np.flatnonzero(~keep)
+        msg = f"{name} has {pos.size} missing values {format_examples(pos, full[pos])}."
+        if nan_policy == "raise":
+            msg += "\nHint: pass nan_policy='omit' to get NaN for these customers."
+        raise ValidationError(msg)
+    neg = keep & (np.where(keep, full, 0.0) < 0)
+    if neg.any():
+        msg = f"{name} must be >= 0; got {full[neg][:5].tolist()}."
+        raise ValidationError(msg)
+    return full, scalar
+
+
+def _horizon(
+    t: Any, n: int, *, nan_policy: str, func: str
+) -> tuple[FloatArray, npt.NDArray[np.bool_] | None]:
+    """Validate the horizon of a conditional prediction for ``n`` customers.
+
+    Returns the horizon with missing values replaced by 0 (safe to compute with) and the mask
+    of customers whose horizon is missing (``None`` when none is).
+    """
+    policy = check_nan_policy(nan_policy, func=func)
+    tt, _ = _time_array(t, "t", nan_policy=policy)
+    if tt.shape[0] not in (1, n):
+        msg = f"t must be a scalar or one value per customer ({n}); got {tt.shape[0]}."
+        raise ValidationError(msg)
+    bad = np.isnan(tt)
+    if not bad.any():
+        return tt, None
+    return np.where(bad, 0.0, tt), np.broadcast_to(bad, (n,))
 
 
 def _log_pbad(
@@ -83,8 +121,9 @@ class BetaGeo(_TransactionModel):
         Standard errors from the observed information (see :mod:`custloyalty.models`).
     n_obs_ : float
         Number (total weight) of customers fitted on.
-    converged_ : bool
-        Whether the optimiser met its tolerance.
+    converged_ : bool or None
+        Whether the optimiser met its tolerance (None for a model rebuilt by ``from_dict``
+        from parameters only).
 
     See Also
     --------
@@ -196,6 +235,7 @@ class BetaGeo(_TransactionModel):
         frequency: Any = None,
         recency: Any = None,
         T: Any = None,
+        nan_policy: str = "raise",
     ) -> pd.Series:
         r"""Probability that each customer is still alive at the end of the observation.
 
@@ -206,13 +246,17 @@ class BetaGeo(_TransactionModel):
             as keywords), or None with the three columns passed as arrays.
         frequency, recency, T
             Column names in ``data`` or arrays (see :meth:`fit`).
+        nan_policy
+            ``"raise"`` (default) on missing values, or ``"omit"``: customers with a missing
+            value get NaN (the output stays aligned to the input).
 
         Returns
         -------
         pandas.Series
-            ``p_alive`` in (0, 1], aligned to the index of ``data``; exactly 1 for customers
+            ``p_alive`` in [0, 1], aligned to the index of ``data``; exactly 1 for customers
             without repeat purchase (the model lets a customer die only after a purchase),
-            decreasing in ``T`` for a given history.
+            decreasing in ``T`` for a given history. Long-silent, frequent buyers can get
+            exactly 0 (the odds of death overflow double precision).
 
         Raises
         ------
@@ -242,7 +286,9 @@ class BetaGeo(_TransactionModel):
         2    0.129
         Name: p_alive, dtype: float64
         """
-        rft = self._predict_inputs(data, frequency, recency, T, func="BetaGeo.p_alive")
+        rft = self._predict_inputs(
+            data, frequency, recency, T, nan_policy=nan_policy, func="BetaGeo.p_alive"
+        )
         return self._series(self._p_alive(rft.frequency, rft.recency, rft.T), rft, "p_alive")
 
     def _p_alive(self, x: FloatArray, tx: FloatArray, t: FloatArray) -> FloatArray:
@@ -258,6 +304,7 @@ class BetaGeo(_TransactionModel):
         frequency: Any = None,
         recency: Any = None,
         T: Any = None,
+        nan_policy: str = "raise",
     ) -> pd.Series:
         r"""Return the expected number of purchases in the next ``t`` time units, given history.
 
@@ -268,6 +315,9 @@ class BetaGeo(_TransactionModel):
             >= 0, or one value per customer.
         data, frequency, recency, T
             Customer summary (see :meth:`p_alive`).
+        nan_policy
+            ``"raise"`` (default) on missing values (in the summary or in ``t``), or
+            ``"omit"``: those customers get NaN.
 
         Returns
         -------
@@ -308,13 +358,11 @@ class BetaGeo(_TransactionModel):
         1    1.25
         Name: expected_purchases, dtype: float64
         """
-        rft = self._predict_inputs(data, frequency, recency, T, func="BetaGeo.expected_purchases")
-        tt, _ = _time_array(t, "t")
-        if tt.shape[0] not in (1, len(rft)):
-            msg = f"t must be a scalar or one value per customer ({len(rft)}); got {tt.shape[0]}."
-            raise ValidationError(msg)
+        func = "BetaGeo.expected_purchases"
+        rft = self._predict_inputs(data, frequency, recency, T, nan_policy=nan_policy, func=func)
+        tt, t_missing = _horizon(t, len(rft), nan_policy=nan_policy, func=func)
         vals = self._expected_conditional(rft.frequency, rft.recency, rft.T, tt)
-        return self._series(vals, rft, "expected_purchases")
+        return self._series(vals, rft, "expected_purchases", t_missing)
 
     def _expected_conditional(
         self, x: FloatArray, tx: FloatArray, t_obs: FloatArray, t: FloatArray

@@ -10,9 +10,9 @@ import pandas as pd
 
 from custloyalty import _frames
 from custloyalty._frames import as_frame, coerce_timestamp, numeric_columns
-from custloyalty._validation import check_option
+from custloyalty._validation import check_nan_policy, check_option
 from custloyalty.errors import ValidationError
-from custloyalty.models._base import _rft_inputs, compress
+from custloyalty.models._base import RFT, _rft_inputs, compress
 from custloyalty.summary import TIME_UNITS, customer_codes, customer_days, to_days
 
 __all__ = ["calibration_holdout", "cumulative_purchases"]
@@ -39,6 +39,7 @@ def calibration_holdout(
     T: Hashable = "T",
     frequency_holdout: Hashable = "frequency_holdout",
     duration_holdout: Hashable = "duration_holdout",
+    nan_policy: str = "raise",
 ) -> pd.DataFrame:
     r"""Compare expected and actual holdout purchases, by number of calibration purchases.
 
@@ -59,6 +60,8 @@ def calibration_holdout(
         (default 7, shown as "7+").
     frequency, recency, T, frequency_holdout, duration_holdout
         Column names in ``data``.
+    nan_policy
+        ``"raise"`` (default) on missing values, or ``"omit"`` the customers holding one.
 
     Returns
     -------
@@ -114,13 +117,31 @@ def calibration_holdout(
             f"got {max_frequency!r}."
         )
         raise ValidationError(msg)
+    policy = check_nan_policy(nan_policy, func=func)
     df = as_frame(data)
-    rft = _rft_inputs(df, frequency=frequency, recency=recency, T=T, func=func)
-    hold, _ = numeric_columns(
-        df, [frequency_holdout, duration_holdout], func=func, bounds=(0.0, np.inf)
+    rft = _rft_inputs(df, frequency=frequency, recency=recency, T=T, nan_policy=policy, func=func)
+    hold, hold_missing = numeric_columns(
+        df,
+        [frequency_holdout, duration_holdout],
+        nan_policy=policy,
+        func=func,
+        bounds=(0.0, np.inf),
     )
     x_star = hold[frequency_holdout].to_numpy()
     t_star = hold[duration_holdout].to_numpy()
+    keep = ~(rft.missing | hold_missing)
+    if not keep.all():
+        if not keep.any():
+            msg = f"{func}: no customer left after omitting missing values."
+            raise ValidationError(msg)
+        rft = RFT(
+            frequency=rft.frequency[keep],
+            recency=rft.recency[keep],
+            T=rft.T[keep],
+            index=rft.index[keep],
+            missing=rft.missing[keep],
+        )
+        x_star, t_star = x_star[keep], t_star[keep]
     if np.unique(t_star).size == 1:  # the usual case: evaluate once per unique history
         key_rows, _, inv2 = compress(rft.frequency, rft.recency, rft.T)
         e_u = model.expected_purchases(

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from custloyalty._frames import as_frame
-from custloyalty._validation import check_option, check_positive
+from custloyalty._validation import check_nan_policy, check_option, check_positive
 from custloyalty.errors import ValidationError
 from custloyalty.models._base import _rft_inputs, compress
 from custloyalty.models._gamma_gamma import GammaGamma
@@ -40,6 +40,7 @@ def clv(
     recency: str = "recency",
     T: str = "T",
     monetary: str = "monetary",
+    nan_policy: str = "raise",
 ) -> pd.Series:
     r"""Return each customer's discounted expected value over the next ``time`` months.
 
@@ -67,7 +68,11 @@ def clv(
     margin
         Profit margin applied to spend, > 0 (default 1: revenue).
     frequency, recency, T, monetary
-        Column names in ``data``.
+        Column names in ``data``. ``monetary`` is not used (and may be missing) where
+        ``frequency`` is 0: those customers get the population mean spend.
+    nan_policy
+        ``"raise"`` (default) on missing values the models need, or ``"omit"``: those
+        customers get NaN.
 
     Returns
     -------
@@ -80,7 +85,7 @@ def clv(
     NotFittedError
         A model is not fitted.
     ValidationError
-        Invalid summary or options.
+        Invalid summary or options, or models of the wrong kind.
 
     See Also
     --------
@@ -121,6 +126,21 @@ def clv(
     Name: clv, dtype: float64
     """
     func = "clv"
+    if not callable(getattr(transaction_model, "expected_purchases", None)):
+        msg = (
+            "The 'transaction_model' parameter of clv must be a fitted transaction model "
+            "(BetaGeo, ParetoNBD) with expected_purchases(t, ...); got "
+            f"{type(transaction_model).__name__}."
+        )
+        raise ValidationError(msg)
+    given: object = spend_model  # checked at run time (a common mix-up of the two models)
+    if not isinstance(given, GammaGamma):
+        msg = (
+            "The 'spend_model' parameter of clv must be a fitted GammaGamma; got "
+            f"{type(given).__name__}."
+        )
+        raise ValidationError(msg)
+    policy = check_nan_policy(nan_policy, func=func)
     if isinstance(time, bool) or not isinstance(time, int | np.integer) or time < 1:
         msg = f"The 'time' parameter of clv must be an integer number of months >= 1; got {time!r}."
         raise ValidationError(msg)
@@ -129,9 +149,14 @@ def clv(
     unit = check_option(freq, "freq", tuple(TIME_UNITS), func=func)
     per_month = _MONTH_DAYS / TIME_UNITS[unit]
     df = as_frame(data)
-    rft = _rft_inputs(df, frequency=frequency, recency=recency, T=T, func=func)
-    spend = spend_model.expected_spend(df, frequency=frequency, monetary=monetary).to_numpy()
-    rows, _, inverse = compress(rft.frequency, rft.recency, rft.T)
+    rft = _rft_inputs(df, frequency=frequency, recency=recency, T=T, nan_policy=policy, func=func)
+    spend = spend_model.expected_spend(
+        df, frequency=frequency, monetary=monetary, nan_policy=policy
+    ).to_numpy()
+    ok = ~rft.missing  # omitted customers: evaluate a placeholder history, return NaN
+    rows, _, inverse = compress(
+        np.where(ok, rft.frequency, 0.0), np.where(ok, rft.recency, 0.0), np.where(ok, rft.T, 1.0)
+    )
     f_u, r_u, t_u = rows[:, 0], rows[:, 1], rows[:, 2]
     months = np.arange(1, int(time) + 1)
     total = np.zeros(rows.shape[0])
@@ -142,5 +167,5 @@ def clv(
         ).to_numpy()
         total += (cum - previous) / (1.0 + d) ** k
         previous = cum
-    value = mg * spend * total[inverse]
+    value = np.where(ok, mg * spend * total[inverse], np.nan)  # spend is NaN where omitted
     return pd.Series(value, index=df.index, name="clv")

@@ -6,14 +6,16 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy import special
 
 from custloyalty._frames import as_frame, numeric_columns
-from custloyalty._validation import as_1d_float, check_nan_policy, format_examples
+from custloyalty._validation import as_1d_float, check_nan_policy
 from custloyalty.errors import ValidationError
 from custloyalty.models._base import (
     FloatArray,
+    _check_rule,
     _fit_mle,
     _FittedModel,
     _weights_input,
@@ -25,15 +27,21 @@ __all__ = ["GammaGamma"]
 
 def _fm_inputs(
     data: Any, frequency: Any, monetary: Any, *, nan_policy: str, func: str
-) -> tuple[FloatArray, FloatArray, pd.Index, np.ndarray]:
-    """Validate (frequency, monetary) from a table (column names) or two arrays."""
+) -> tuple[FloatArray, FloatArray, pd.Index, npt.NDArray[np.bool_]]:
+    """Validate (frequency, monetary) from a table (column names) or two arrays.
+
+    ``monetary`` is only used where ``frequency > 0``: a missing value there is accepted (one-
+    time buyers often have no mean repeat spend). Returns frequency, monetary, the index and
+    the mask of rows with a missing value the model needs (a missing ``frequency``, or a
+    missing ``monetary`` with ``frequency > 0``), which raise unless ``nan_policy="omit"``.
+    """
     policy = check_nan_policy(nan_policy, func=func)
     if data is not None:
         if not all(isinstance(v, str) for v in (frequency, monetary)):
             msg = f"{func}: with a table as data, frequency= and monetary= must be column names."
             raise ValidationError(msg)
         df = as_frame(data)
-        block, missing = numeric_columns(df, [frequency, monetary], nan_policy=policy, func=func)
+        block, _ = numeric_columns(df, [frequency, monetary], nan_policy="omit", func=func)
         f = block[frequency].to_numpy(dtype=np.float64)
         m = block[monetary].to_numpy(dtype=np.float64)
         index = df.index
@@ -45,10 +53,13 @@ def _fm_inputs(
                 "frequency= and monetary=."
             )
             raise ValidationError(msg)
-        f, kf = as_1d_float(frequency, "frequency", nan_policy="omit")
-        m, km = as_1d_float(monetary, "monetary", nan_policy="omit")
+        f, kf = as_1d_float(frequency, "frequency", nan_policy="omit", allow_empty=True)
+        m, km = as_1d_float(monetary, "monetary", nan_policy="omit", allow_empty=True)
         if kf.shape[0] != km.shape[0]:
             msg = f"{func}: frequency and monetary have {kf.shape[0]} and {km.shape[0]} values."
+            raise ValidationError(msg)
+        if kf.shape[0] == 0:
+            msg = f"{func}: frequency and monetary are empty."
             raise ValidationError(msg)
         ff = np.full(kf.shape[0], np.nan)
         ff[kf] = f
@@ -56,35 +67,30 @@ def _fm_inputs(
         mm[km] = m
         f, m = ff, mm
         index = frequency.index if isinstance(frequency, pd.Series) else pd.RangeIndex(f.shape[0])
-        missing = ~(kf & km)
-        if missing.any() and policy == "raise":
-            pos = np.flatnonzero(missing)
-            msg = (
-                f"frequency/monetary have {pos.size} missing values "
-                f"{format_examples(index[pos], f[pos])}.\n"
-                "Hint: pass nan_policy='omit' to ignore them."
-            )
-            raise ValidationError(msg)
         names = ("frequency", "monetary")
+    f_nan = np.isnan(f)
+    m_nan = np.isnan(m) & ~f_nan & (np.where(f_nan, 0.0, f) > 0)
+    if policy == "raise":
+        hint = "pass nan_policy='omit' to leave these customers out (NaN predictions)."
+        _check_rule(f_nan, names[0], "missing (NaN)", index, f, hint=hint)
+        _check_rule(
+            m_nan, names[1], "missing (NaN)", index, m, where=f"where {names[0]!r} > 0", hint=hint
+        )
+    missing = f_nan | m_nan
     ok = ~missing
     fz = np.where(ok, f, 0.0)
-    bad = ok & ((fz < 0) | (fz != np.floor(fz)))
-    if bad.any():
-        pos = np.flatnonzero(bad)
-        msg = (
-            f"Column {names[0]!r} has {pos.size} negative or non-integer values "
-            f"{format_examples(index[pos], f[pos])}."
-        )
-        raise ValidationError(msg)
-    bad = ok & (fz > 0) & ~(np.where(ok, m, 1.0) > 0)
-    if bad.any():
-        pos = np.flatnonzero(bad)
-        msg = (
-            f"Column {names[1]!r} has {pos.size} non-positive values for repeat customers "
-            f"{format_examples(index[pos], m[pos])}.\n"
-            "Hint: the Gamma-Gamma model needs a positive mean spend per repeat transaction."
-        )
-        raise ValidationError(msg)
+    _check_rule(
+        ok & ((fz < 0) | (fz != np.floor(fz))), names[0], "negative or non-integer", index, f
+    )
+    _check_rule(
+        ok & (fz > 0) & ~(np.where(ok & (fz > 0), m, 1.0) > 0),
+        names[1],
+        "non-positive",
+        index,
+        m,
+        where="for repeat customers",
+        hint="the Gamma-Gamma model needs a positive mean spend per repeat transaction.",
+    )
     return f, m, index, missing
 
 
@@ -111,8 +117,9 @@ class GammaGamma(_FittedModel):
         Number (total weight) of repeat customers fitted on.
     n_excluded_ : int
         Rows left out because ``frequency == 0``.
-    converged_ : bool
-        Whether the optimiser met its tolerance.
+    converged_ : bool or None
+        Whether the optimiser met its tolerance (None for a model rebuilt by ``from_dict``
+        from parameters only).
 
     See Also
     --------
@@ -241,11 +248,12 @@ class GammaGamma(_FittedModel):
         data
             Customer summary (e.g. :func:`custloyalty.rfm_summary`), or None with arrays.
         weights
-            Optional number of customers each row stands for (array or column name).
+            Optional number of customers each row stands for (array or column name, >= 0);
+            missing weights follow ``nan_policy``.
         frequency, monetary
             Column names (defaults ``"frequency"``, ``"monetary"``), or arrays when ``data``
             is None: number of repeat transactions (integer >= 0) and their mean value
-            (> 0 where ``frequency > 0``).
+            (> 0 where ``frequency > 0``; not used, and may be missing, where it is 0).
         nan_policy
             ``"raise"`` (default) or ``"omit"`` rows with missing values.
 
@@ -264,7 +272,7 @@ class GammaGamma(_FittedModel):
         func = "GammaGamma.fit"
         f, m, _, missing = _fm_inputs(data, frequency, monetary, nan_policy=nan_policy, func=func)
         df = None if data is None else as_frame(data)
-        w = _weights_input(weights, df, f.shape[0], func=func)
+        w = _weights_input(weights, df, f.shape[0], nan_policy=nan_policy, func=func)
         w = np.ones(f.shape[0]) if w is None else w
         repeat = ~missing & (np.where(missing, 0.0, f) > 0)
         n_excluded = int(np.count_nonzero(~missing & ~repeat))
@@ -293,6 +301,7 @@ class GammaGamma(_FittedModel):
         *,
         frequency: Any = "frequency",
         monetary: Any = "monetary",
+        nan_policy: str = "raise",
     ) -> pd.Series:
         r"""Return each customer's expected spend per transaction given the observed spend.
 
@@ -301,7 +310,11 @@ class GammaGamma(_FittedModel):
         data
             Customer summary with ``frequency`` and ``monetary`` columns, or None with arrays.
         frequency, monetary
-            Column names, or arrays when ``data`` is None.
+            Column names, or arrays when ``data`` is None. ``monetary`` is not used (and may
+            be missing) where ``frequency`` is 0.
+        nan_policy
+            ``"raise"`` (default) on missing values the model needs (``frequency``, or
+            ``monetary`` of a repeat customer), or ``"omit"``: those customers get NaN.
 
         Returns
         -------
@@ -334,7 +347,7 @@ class GammaGamma(_FittedModel):
         --------
         >>> from custloyalty.models import GammaGamma
         >>> gg = GammaGamma.from_dict({"params": {"p": 6.25, "q": 3.74, "v": 15.44}})
-        >>> gg.expected_spend(frequency=[0, 1, 10], monetary=[0.0, 20.0, 20.0]).round(2)
+        >>> gg.expected_spend(frequency=[0, 1, 10], monetary=[None, 20.0, 20.0]).round(2)
         0    35.22
         1    24.64
         2    20.64
@@ -342,11 +355,12 @@ class GammaGamma(_FittedModel):
         """
         self._check_fitted()
         f, m, index, missing = _fm_inputs(
-            data, frequency, monetary, nan_policy="raise", func="GammaGamma.expected_spend"
+            data, frequency, monetary, nan_policy=nan_policy, func="GammaGamma.expected_spend"
         )
         p, q, v = self._params
-        x = np.where(f > 0, f, 0.0)
-        mm = np.where(f > 0, m, 0.0)
+        repeat = ~missing & (np.where(missing, 0.0, f) > 0)
+        x = np.where(repeat, f, 0.0)
+        mm = np.where(repeat, m, 0.0)
         den = p * x + q - 1.0
         with np.errstate(divide="ignore", invalid="ignore"):
             out = np.where(den > 0, p * (v + x * mm) / den, np.nan)

@@ -17,15 +17,18 @@ numerators positive, modified Lentz algorithm), which converges on the whole neg
 
 from __future__ import annotations
 
+import inspect
+import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from custloyalty.errors import ValidationError
+from custloyalty.errors import ConvergenceWarning, ValidationError
 from custloyalty.models._base import FloatArray, _TransactionModel, _wsum
-from custloyalty.models._beta_geo import _time_array
+from custloyalty.models._beta_geo import _horizon, _time_array
 
 __all__ = ["ParetoNBD"]
 
@@ -45,7 +48,20 @@ _W_MAX = 50.0  # the integrand carries exp(-w): the tail beyond 50 is below 1e-2
 _CHUNK = 4096
 
 
-def _hyp2f1_one(b: Any, c: Any, kappa: Any) -> Any:
+_PACKAGE_DIR = str(Path(__file__).parents[1])  # as in the code objects' file names
+
+
+def _user_stacklevel() -> int:
+    """Stack level, for ``warnings.warn`` in the caller, of the first frame outside the package."""
+    frame = inspect.currentframe()
+    level = 0
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    return max(level, 1)
+
+
+def _hyp2f1_one(b: Any, c: Any, kappa: Any, *, warn: bool = False) -> Any:
     r"""Return :math:`{}_2F_1(1, b; c; -\kappa)` for :math:`c > b > 0`, :math:`\kappa \ge 0`.
 
     Gauss's continued fraction (from the contiguous relations of :math:`{}_2F_1`):
@@ -59,7 +75,10 @@ def _hyp2f1_one(b: Any, c: Any, kappa: Any) -> Any:
     converged to ``1e-15`` (converged elements are retired, so the cost follows the slowest
     elements only); ``b``, ``c`` and ``kappa`` broadcast and may be complex (the complex-step
     gradient runs through this function). The number of terms grows like
-    :math:`\sqrt{\kappa}`; it is capped at 20,000 (:math:`\kappa \approx 10^{6}`).
+    :math:`\sqrt{\kappa}`; it is capped at 20,000 (:math:`\kappa \approx 10^{6}`). Elements
+    still running at the cap keep their last convergent, which may be inaccurate; with
+    ``warn=True`` a :class:`~custloyalty.errors.ConvergenceWarning` says how many (the fit
+    turns it off while the optimiser explores, then checks its estimate).
     """
     bb, cc, kk = np.broadcast_arrays(np.asarray(b), np.asarray(c), np.asarray(kappa))
     shape = bb.shape
@@ -95,17 +114,27 @@ def _hyp2f1_one(b: Any, c: Any, kappa: Any) -> Any:
             idx, f, cur, den = idx[keep], f[keep], cur[keep], den[keep]
             bb, cc1, kk = bb[keep], cc1[keep], kk[keep]
     out[idx] = f  # elements still running at the iteration cap keep their last convergent
+    if warn and idx.size:
+        msg = (
+            "ParetoNBD: the continued fraction of the likelihood did not converge within "
+            f"{_CF_MAX_TERMS} terms for {idx.size} of {out.shape[0]} values (alpha and beta "
+            "differ by many orders of magnitude); the log-likelihood, P(alive) and expected "
+            "purchases of the customers concerned may be inaccurate."
+        )
+        warnings.warn(msg, ConvergenceWarning, stacklevel=_user_stacklevel())
     return (1.0 / out).reshape(shape)
 
 
-def _log_r(r: Any, alpha: Any, s: Any, beta: Any, x: FloatArray, y: Any) -> Any:
+def _log_r(
+    r: Any, alpha: Any, s: Any, beta: Any, x: FloatArray, y: Any, *, warn: bool = False
+) -> Any:
     """Log of R(y) (module docstring): the bounded hypergeometric factor of F(y)."""
     a1 = r + s + x + 1.0
     if np.real(alpha) >= np.real(beta):
         kappa = (alpha - beta) / (beta + y)
-        return np.log1p(kappa) + np.log(_hyp2f1_one(s + 1.0, a1, kappa))
+        return np.log1p(kappa) + np.log(_hyp2f1_one(s + 1.0, a1, kappa, warn=warn))
     kappa = (beta - alpha) / (alpha + y)
-    return np.log(_hyp2f1_one(r + x, a1, kappa))
+    return np.log(_hyp2f1_one(r + x, a1, kappa, warn=warn))
 
 
 def _logaddexp(u: Any, v: Any) -> Any:
@@ -115,7 +144,9 @@ def _logaddexp(u: Any, v: Any) -> Any:
     return m + np.log(np.exp(u - m) + np.exp(v - m))
 
 
-def _log_parts(params: Any, x: FloatArray, tx: FloatArray, t: FloatArray) -> tuple[Any, Any]:
+def _log_parts(
+    params: Any, x: FloatArray, tx: FloatArray, t: FloatArray, *, warn: bool = False
+) -> tuple[Any, Any]:
     r"""Return ``(log first, log bracket)`` of the Pareto/NBD likelihood, per customer.
 
     With :math:`P(y) = (\alpha+y)^{-(r+x)}(\beta+y)^{-s}` the bracket of FHL (2005b, eq. 22),
@@ -125,11 +156,12 @@ def _log_parts(params: Any, x: FloatArray, tx: FloatArray, t: FloatArray) -> tup
 
     (:math:`\frac{s}{a}R(T) \le 1`), so :math:`F(t_x) - F(T)` is never formed by cancellation;
     the two terms are added with ``logaddexp``. ``log first`` is :math:`\log P(T)`.
+    ``warn`` reports continued fractions stopped at their cap (:func:`_hyp2f1_one`).
     """
     r, alpha, s, beta = params
     a = r + s + x
     n = x.shape[0]
-    lrr = _log_r(r, alpha, s, beta, np.concatenate([x, x]), np.concatenate([tx, t]))
+    lrr = _log_r(r, alpha, s, beta, np.concatenate([x, x]), np.concatenate([tx, t]), warn=warn)
     lr_tx, lr_t = lrr[:n], lrr[n:]
     lp_t = -(r + x) * np.log(alpha + t) - s * np.log(beta + t)
     lp_tx = -(r + x) * np.log(alpha + tx) - s * np.log(beta + tx)
@@ -140,10 +172,12 @@ def _log_parts(params: Any, x: FloatArray, tx: FloatArray, t: FloatArray) -> tup
     return lp_t, _logaddexp(first, second)
 
 
-def _loglik(params: Any, x: FloatArray, tx: FloatArray, t: FloatArray) -> Any:
+def _loglik(
+    params: Any, x: FloatArray, tx: FloatArray, t: FloatArray, *, warn: bool = False
+) -> Any:
     """Per-customer Pareto/NBD log-likelihood (real or complex parameters)."""
     r, alpha, s, beta = params
-    _, log_b = _log_parts(params, x, tx, t)
+    _, log_b = _log_parts(params, x, tx, t, warn=warn)
     const = special.loggamma(r + x) - special.loggamma(r) + r * np.log(alpha) + s * np.log(beta)
     return const + log_b
 
@@ -161,7 +195,10 @@ class ParetoNBD(_TransactionModel):
     The gradient is exact to rounding: it is obtained by complex-step differentiation
     (Squire & Trapp 1998) of the log-likelihood, whose hypergeometric factor is a continued
     fraction that accepts complex parameters; the Hessian for the standard errors is the
-    central difference of that gradient.
+    central difference of that gradient. The continued fraction is capped at 20,000 terms,
+    enough unless :math:`\alpha` and :math:`\beta` differ by many orders of magnitude; where
+    the cap is reached, the fit (at its estimate) and the predictions emit a
+    :class:`~custloyalty.errors.ConvergenceWarning`.
 
     Attributes
     ----------
@@ -174,8 +211,9 @@ class ParetoNBD(_TransactionModel):
         Standard errors from the observed information (see :mod:`custloyalty.models`).
     n_obs_ : float
         Number (total weight) of customers fitted on.
-    converged_ : bool
-        Whether the optimiser met its tolerance.
+    converged_ : bool or None
+        Whether the optimiser met its tolerance (None for a model rebuilt by ``from_dict``
+        from parameters only).
 
     See Also
     --------
@@ -257,6 +295,11 @@ class ParetoNBD(_TransactionModel):
             grad[j] = _wsum(w, np.imag(llc)) / _CSTEP
         return -_wsum(w, ll), -grad
 
+    def _after_fit(self, f: FloatArray, r: FloatArray, t: FloatArray) -> None:
+        # the optimiser may wander where the continued fraction hits its cap; what matters
+        # is the estimate: warn if the likelihood at the fitted parameters is inaccurate
+        _loglik(tuple(self._params), f, r, t, warn=True)
+
     # -- predictions -------------------------------------------------------------------------
 
     @staticmethod
@@ -267,7 +310,7 @@ class ParetoNBD(_TransactionModel):
         return np.where(ok, rft_f, 0.0), np.where(ok, rft_r, 0.0), np.where(ok, rft_t, 1.0)
 
     def _p_alive(self, x: FloatArray, tx: FloatArray, t: FloatArray) -> FloatArray:
-        lp_t, log_b = _log_parts(tuple(self._params), x, tx, t)
+        lp_t, log_b = _log_parts(tuple(self._params), x, tx, t, warn=True)
         out: FloatArray = np.clip(np.exp(np.real(lp_t - log_b)), 0.0, 1.0)
         return out
 
@@ -278,6 +321,7 @@ class ParetoNBD(_TransactionModel):
         frequency: Any = None,
         recency: Any = None,
         T: Any = None,
+        nan_policy: str = "raise",
     ) -> pd.Series:
         r"""Probability that each customer is still alive at the end of the observation.
 
@@ -288,6 +332,9 @@ class ParetoNBD(_TransactionModel):
             as keywords), or None with the three columns passed as arrays.
         frequency, recency, T
             Column names in ``data`` or arrays (see :meth:`fit`).
+        nan_policy
+            ``"raise"`` (default) on missing values, or ``"omit"``: customers with a missing
+            value get NaN (the output stays aligned to the input).
 
         Returns
         -------
@@ -301,6 +348,12 @@ class ParetoNBD(_TransactionModel):
             The model is not fitted.
         ValidationError
             Invalid summary.
+
+        Warns
+        -----
+        ConvergenceWarning
+            The continued fraction stopped at its iteration cap for some customers (extreme
+            parameters); their values may be inaccurate.
 
         Notes
         -----
@@ -328,7 +381,9 @@ class ParetoNBD(_TransactionModel):
         2    0.137
         Name: p_alive, dtype: float64
         """
-        rft = self._predict_inputs(data, frequency, recency, T, func="ParetoNBD.p_alive")
+        rft = self._predict_inputs(
+            data, frequency, recency, T, nan_policy=nan_policy, func="ParetoNBD.p_alive"
+        )
         vals = self._p_alive(*self._clean(rft.frequency, rft.recency, rft.T))
         return self._series(vals, rft, "p_alive")
 
@@ -340,6 +395,7 @@ class ParetoNBD(_TransactionModel):
         frequency: Any = None,
         recency: Any = None,
         T: Any = None,
+        nan_policy: str = "raise",
     ) -> pd.Series:
         r"""Return the expected number of purchases in the next ``t`` time units, given history.
 
@@ -350,6 +406,9 @@ class ParetoNBD(_TransactionModel):
             >= 0, or one value per customer.
         data, frequency, recency, T
             Customer summary (see :meth:`p_alive`).
+        nan_policy
+            ``"raise"`` (default) on missing values (in the summary or in ``t``), or
+            ``"omit"``: those customers get NaN.
 
         Returns
         -------
@@ -362,6 +421,12 @@ class ParetoNBD(_TransactionModel):
             The model is not fitted.
         ValidationError
             Invalid summary, or a negative horizon.
+
+        Warns
+        -----
+        ConvergenceWarning
+            The continued fraction stopped at its iteration cap for some customers (extreme
+            parameters); their values may be inaccurate.
 
         Notes
         -----
@@ -392,17 +457,14 @@ class ParetoNBD(_TransactionModel):
         Name: expected_purchases, dtype: float64
         """
         func = "ParetoNBD.expected_purchases"
-        rft = self._predict_inputs(data, frequency, recency, T, func=func)
-        tt, _ = _time_array(t, "t")
-        if tt.shape[0] not in (1, len(rft)):
-            msg = f"t must be a scalar or one value per customer ({len(rft)}); got {tt.shape[0]}."
-            raise ValidationError(msg)
+        rft = self._predict_inputs(data, frequency, recency, T, nan_policy=nan_policy, func=func)
+        tt, t_missing = _horizon(t, len(rft), nan_policy=nan_policy, func=func)
         x, tx, t_obs = self._clean(rft.frequency, rft.recency, rft.T)
         r, alpha, s, beta = self._params
         log_u = -np.log1p(tt / (beta + t_obs))
         growth = -log_u * special.exprel((s - 1.0) * log_u)
         vals = (r + x) * (beta + t_obs) / (alpha + t_obs) * growth * self._p_alive(x, tx, t_obs)
-        return self._series(np.maximum(vals, 0.0), rft, "expected_purchases")
+        return self._series(np.maximum(vals, 0.0), rft, "expected_purchases", t_missing)
 
     def expected_purchases_new(self, t: Any) -> float | FloatArray:
         r"""Return the expected number of repeat purchases of a new customer in ``(0, t]``.

@@ -11,7 +11,7 @@ from scipy import special
 
 from custloyalty._validation import check_positive, format_examples
 from custloyalty.errors import ValidationError
-from custloyalty.models._base import FloatArray, _fit_mle, _FittedModel, _wsum
+from custloyalty.models._base import FloatArray, _fit_mle, _FittedModel, _weights_array, _wsum
 
 __all__ = ["ShiftedBetaGeo"]
 
@@ -101,9 +101,10 @@ class ShiftedBetaGeo(_FittedModel):
     standard_errors_ : dict
         Standard errors from the observed information.
     n_obs_ : float
-        Number of customers (sum of the cohort sizes).
-    converged_ : bool
-        Whether the optimiser met its tolerance.
+        Number of customers (sum of the cohort sizes, weighted when fitted with weights).
+    converged_ : bool or None
+        Whether the optimiser met its tolerance (None for a model rebuilt by ``from_dict``
+        from parameters only).
 
     See Also
     --------
@@ -169,7 +170,7 @@ class ShiftedBetaGeo(_FittedModel):
         )
         return -ll, -grad
 
-    def fit(self, survivors: Any) -> Self:
+    def fit(self, survivors: Any, *, weights: Any = None) -> Self:
         """Fit the model on survivor counts.
 
         Parameters
@@ -179,22 +180,34 @@ class ShiftedBetaGeo(_FittedModel):
             cohort size: a sequence for one cohort, or a DataFrame / 2-D array with one row
             per cohort and one column per period, NaN after a cohort's last observed period
             (the usual triangular cohort table). All cohorts share the parameters.
+        weights
+            Optional weight per cohort (default 1 each; >= 0, one value per row of
+            ``survivors``): each cohort's log-likelihood is multiplied by it, as if its
+            customers were counted that many times. Use it for sampling weights, or to pass
+            survivor *shares* (first element 1) with the cohort sizes as weights. Cohorts of
+            weight 0 are ignored; integer weights equal repeating the rows.
 
         Returns
         -------
         Self
-            The fitted model.
+            The fitted model; ``n_obs_`` is the weighted number of customers.
 
         Raises
         ------
         ValidationError
             Fewer than two periods, negative or increasing counts, missing counts inside a
-            cohort's observed periods.
+            cohort's observed periods, invalid weights.
         ConvergenceError
             The optimiser ended on a non-finite likelihood.
         """
         func = "ShiftedBetaGeo.fit"
-        mat, _ = _survivor_matrix(survivors, func=func)
+        mat, index = _survivor_matrix(survivors, func=func)
+        if weights is not None:
+            w = _weights_array(
+                weights, mat.shape[0], nan_policy=None, func=func, unit="cohorts", index=index
+            )
+            use = w > 0
+            mat = mat[use] * w[use, None]  # the likelihood is linear in the counts
         n_periods = mat.shape[1]
         observed = ~np.isnan(mat)
         last = observed.sum(axis=1) - 1  # index of each cohort's last observed count
@@ -208,7 +221,7 @@ class ShiftedBetaGeo(_FittedModel):
         t_surv, n_surv = t_surv[keep], n_surv[keep]
         n_obs = float(mat[:, 0].sum())
         if not (last > 0).any():
-            msg = f"{func}: no cohort is observed beyond its first period."
+            msg = f"{func}: no cohort (of positive weight) is observed beyond its first period."
             raise ValidationError(msg)
 
         def fun(x: FloatArray) -> tuple[float, FloatArray]:
@@ -445,7 +458,7 @@ class ShiftedBetaGeo(_FittedModel):
         return float(out[0]) if scalar else out
 
     def survival_by_cohort(self, survivors: Any) -> pd.DataFrame:
-        """Compare observed and expected survivors per cohort and period.
+        r"""Compare observed and expected survivors per cohort and period.
 
         Parameters
         ----------
@@ -466,6 +479,28 @@ class ShiftedBetaGeo(_FittedModel):
             The model is not fitted.
         ValidationError
             Invalid survivor counts.
+
+        See Also
+        --------
+        custloyalty.plotting.plot_retention : draws this table.
+
+        Notes
+        -----
+        For cohort :math:`c` of size :math:`n_{c,0}`, observed survivors :math:`n_{c,t}`,
+
+        $$\text{expected}_{c,t} = n_{c,0}\,S(t),\qquad
+        \text{expected\_retention}_t = r_t = \frac{S(t)}{S(t-1)}
+        = \frac{\delta+t-1}{\gamma+\delta+t-1},\qquad
+        \text{actual\_retention}_{c,t} = \frac{n_{c,t}}{n_{c,t-1}},$$
+
+        with :math:`S(t) = B(\gamma, \delta+t)/B(\gamma, \delta)`; the comparison of
+        Fader & Hardie (2007). Periods after a cohort's last observation keep
+        their expected values, so the table also projects the cohorts forward.
+
+        References
+        ----------
+        Fader, P. S., & Hardie, B. G. S. (2007). How to project customer retention. *Journal
+        of Interactive Marketing*, 21(1), 76-90. https://doi.org/10.1002/dir.20074
 
         Examples
         --------
