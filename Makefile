@@ -17,9 +17,9 @@ $(BASE): pyproject.toml | $(BIN)/python
 	$(PIP) install -q -e .
 	touch $@
 
-$(DEV): pyproject.toml $(wildcard tests/plugin_example/pyproject.toml) | $(BIN)/python
+$(DEV): pyproject.toml $(wildcard tests/plugin_example/pyproject.toml tests/plugin_example/src/*/*.py) | $(BIN)/python
 	$(PIP) install -q -e ".[dev]"
-	if [ -f tests/plugin_example/pyproject.toml ]; then $(PIP) install -q ./tests/plugin_example; fi
+	if [ -f tests/plugin_example/pyproject.toml ]; then $(PIP) install -q --no-deps --force-reinstall ./tests/plugin_example; fi
 	touch $@ $(BASE)
 
 ## make test: ruff (lint + format check), mypy --strict, pytest, mkdocs build --strict

@@ -2,7 +2,7 @@
 
 Data: ``make_transactions(n, seed=7, r=1.0, alpha=4.0, b=6.0)`` (about 9.3 rows per customer,
 so 10^6 customers give about 9.3 million rows) and ``make_survey`` answers from 5% of them.
-The default scorecard (frequency, monetary, recency, BG/NBD churn risk, satisfaction,
+The default scorecard (frequency, monetary, recency, Pareto/NBD churn risk, satisfaction,
 recommendation; percentile normalisation, entropy weights, four tiers) is fitted and then
 scores the same customers. Peak memory (``tracemalloc``, separate call) is stored in
 ``extra_info`` next to the bytes of the input columns.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -34,12 +35,33 @@ shares = [0.2, 0.3, 0.5]
 """,
         encoding="utf-8",
     )
+    (d / "card.yaml").write_text(
+        """
+scorecard:
+  indicators: [frequency, monetary, recency]
+  weighting: critic
+  tiers:
+    labels: [Gold, Silver, Bronze]
+    shares: [0.2, 0.3, 0.5]
+""",
+        encoding="utf-8",
+    )
+    (d / "bad.yaml").write_text("indicators: [frequency, monetary\n  weighting: : critic\n")
+    (d / "tiers.toml").write_text('tiers = "abc"\n', encoding="utf-8")
+    (d / "indicators.toml").write_text("indicators = 5\n", encoding="utf-8")
+    (d / "garbage.csv").write_bytes(b"2\x98\xd3g\xce\xb6\x9cR\x19r@\xda" * 300)
+    (d / "garbage.parquet").write_bytes(b"not a parquet file at all")
+    (d / "empty.csv").write_text("", encoding="utf-8")
+    (d / "header.csv").write_text("cust,day,amount\n", encoding="utf-8")
+    (d / "state.bad.json").write_text("{not json", encoding="utf-8")
+    (d / "unfitted.json").write_text(json.dumps({"config": {}, "fitted": None}))
     return {
         "dir": d,
         "csv": d / "tx.csv",
         "parquet": d / "tx.parquet",
         "surveys": d / "surveys.csv",
         "toml": d / "card.toml",
+        "yaml": d / "card.yaml",
     }
 
 
@@ -109,12 +131,50 @@ def test_score_csv_with_surveys_config_and_state(
         (["score", "{csv}"], "'customer_id'"),
         (["score", "{csv}", "--customer", "cust", "--time", "day", "--config", "x.toml"], "config"),
         (["score", "{toml}"], "cannot read transactions file"),
+        # quotes at the ends of a message are kept
+        (["score", "'nope'"], "transactions file not found: 'nope'\n"),
+        # unreadable files: the message names the file and says why
+        (
+            ["score", "{d}/garbage.csv"],
+            "cannot read transactions file {d}/garbage.csv: not a UTF-8",
+        ),
+        (["score", "{d}/garbage.parquet"], "cannot read transactions file {d}/garbage.parquet: "),
+        (
+            ["score", "{d}/empty.csv"],
+            "cannot read transactions file {d}/empty.csv: the file is empty",
+        ),
+        (
+            ["score", "{d}/header.csv"],
+            "cannot read transactions file {d}/header.csv: it has no rows",
+        ),
+        (
+            ["score", "{csv}", "--surveys", "{d}/empty.csv"],
+            "cannot read surveys file {d}/empty.csv",
+        ),
+        (
+            ["score", "{csv}", "--load-state", "{d}/nope.json"],
+            "state file not found: {d}/nope.json",
+        ),
+        (
+            ["score", "{csv}", "--load-state", "{d}/state.bad.json"],
+            "cannot read state file {d}/state.bad.json: not valid JSON: Expecting property name",
+        ),
+        (["score", "{csv}", "--load-state", "{d}/unfitted.json"], "holds no fitted scorecard"),
+        # bad configuration values: the key, the type expected and what was given
+        (["score", "{csv}", "--config", "{d}/tiers.toml"], "'tiers' must be a mapping"),
+        (["score", "{csv}", "--config", "{d}/indicators.toml"], "got int 5"),
+        (
+            ["score", "{csv}", "--customer", "cust", "--time", "day", "-o", "{d}/no/dir/out.csv"],
+            "cannot write output file {d}/no/dir/out.csv",
+        ),
     ],
 )
 def test_errors_are_one_line_without_traceback(
     files: dict[str, Path], capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
-    argv = [a.format(csv=files["csv"], toml=files["toml"]) for a in argv]
+    fmt = {"csv": files["csv"], "toml": files["toml"], "d": files["dir"]}
+    argv = [a.format(**fmt) for a in argv]
+    message = message.format(**fmt)
     assert main([*argv, "-q"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("custloyalty: error: ")
@@ -129,6 +189,63 @@ def test_bad_config_value(files: dict[str, Path], capsys: pytest.CaptureFixture[
     argv = ["score", str(files["csv"]), "--customer", "cust", "--time", "day"]
     assert main([*argv, "--config", str(cfg), "-q"]) == 2
     assert "'weighting' parameter" in capsys.readouterr().err
+
+
+def test_yaml_config(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("yaml")
+    out = files["dir"] / "yaml_scores.csv"
+    argv = ["score", str(files["csv"]), "--customer", "cust", "--time", "day", "-q"]
+    assert main([*argv, "--config", str(files["yaml"]), "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "weights: frequency" in printed
+    table = pd.read_csv(out, index_col=0)
+    assert set(table["tier"]) == {"Gold", "Silver", "Bronze"}
+    assert "churn" not in table
+    # invalid YAML: one line naming the file and the place
+    assert main([*argv, "--config", str(files["dir"] / "bad.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"cannot read config file {files['dir'] / 'bad.yaml'}: not valid YAML: " in err
+    assert "(line 2, column 12)" in err
+
+
+def test_yaml_config_without_pyyaml_names_the_extra(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "yaml", None)  # import yaml -> ImportError
+    argv = ["score", str(files["csv"]), "--config", str(files["yaml"]), "-q"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "YAML configs need PyYAML: pip install 'custloyalty[yaml]'" in err
+
+
+def test_parquet_without_pyarrow_names_the_extra(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_engine(*args: object, **kwargs: object) -> None:
+        msg = "Unable to find a usable engine; tried using: 'pyarrow', 'fastparquet'."
+        raise ImportError(msg)
+
+    monkeypatch.setattr(pd, "read_parquet", no_engine)
+    assert main(["score", str(files["parquet"]), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot read transactions file {files['parquet']}: Parquet files need pyarrow" in err
+    assert "custloyalty[parquet]" in err
+
+
+def test_unexpected_errors_keep_their_traceback(
+    files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import custloyalty.cli as cli
+
+    def bug(args: object) -> str:
+        msg = "a bug, not a user error"
+        raise RuntimeError(msg)
+
+    monkeypatch.setattr(cli, "run_score", bug)
+    with pytest.raises(RuntimeError, match="a bug"):
+        main(["score", str(files["csv"]), "-q"])
 
 
 @pytest.mark.slow

@@ -1,7 +1,9 @@
 """Command-line interface: ``custloyalty demo`` and ``custloyalty score``.
 
-Errors a user can fix (a missing file, a bad column) are printed as one line on stderr with exit
-status 2, without a traceback.
+Errors a user can fix (a missing or unreadable file, a bad configuration value, a bad column:
+:class:`~custloyalty.errors.CustLoyaltyError`, ``OSError`` and ``ValueError``) are printed as one
+line on stderr with exit status 2, without a traceback; any other exception is a bug and keeps
+its traceback.
 """
 
 from __future__ import annotations
@@ -197,28 +199,72 @@ def run_demo() -> str:
     return "\n".join(out)
 
 
-def _read_table(path: str, what: str) -> pd.DataFrame:
+def _existing(path: str, what: str) -> Path:
     p = Path(path)
     if not p.is_file():
         msg = f"{what} file not found: {path}"
         raise FileNotFoundError(msg)
+    return p
+
+
+def _reason(exc: BaseException) -> str:
+    """One line saying why a file could not be read."""
+    if isinstance(exc, pd.errors.EmptyDataError):
+        return "the file is empty"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not a UTF-8 text file ({exc.reason} at byte {exc.start})"
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+_PARQUET_EXTRA = "Parquet files need pyarrow: pip install 'custloyalty[parquet]'"
+_YAML_EXTRA = (
+    "YAML configs need PyYAML: pip install 'custloyalty[yaml]', or use a TOML or JSON config"
+)
+
+
+def _read_table(path: str, what: str) -> pd.DataFrame:
+    p = _existing(path, what)
     suffix = "".join(p.suffixes[-2:]).lower()
-    if suffix.endswith(".parquet") or suffix.endswith(".pq"):
-        return pd.read_parquet(p)
-    if suffix.endswith((".csv", ".csv.gz", ".txt", ".tsv")):
-        sep = "\t" if ".tsv" in suffix else ","
-        return pd.read_csv(p, sep=sep)
-    msg = f"cannot read {what} file {path}: use .csv, .csv.gz, .tsv or .parquet"
-    raise ValidationError(msg)
+    try:
+        if suffix.endswith((".parquet", ".pq")):
+            df = pd.read_parquet(p)
+        elif suffix.endswith((".csv", ".csv.gz", ".txt", ".tsv")):
+            df = pd.read_csv(p, sep="\t" if ".tsv" in suffix else ",")
+        else:
+            msg = f"cannot read {what} file {path}: use .csv, .csv.gz, .tsv or .parquet"
+            raise ValidationError(msg)
+    except ImportError as exc:
+        msg = f"cannot read {what} file {path}: {_PARQUET_EXTRA}"
+        raise ValidationError(msg) from exc
+    except ValidationError:
+        raise
+    except (OSError, ValueError) as exc:  # parser errors, bad encodings, corrupt Parquet
+        msg = f"cannot read {what} file {path}: {_reason(exc)}"
+        raise ValidationError(msg) from exc
+    if len(df) == 0:
+        msg = f"cannot read {what} file {path}: it has no rows"
+        raise ValidationError(msg)
+    return df
+
+
+def _yaml_error(exc: Exception) -> str:
+    problem = getattr(exc, "problem", None)
+    mark = getattr(exc, "problem_mark", None)
+    if problem and mark is not None:
+        return f"{problem} (line {mark.line + 1}, column {mark.column + 1})"
+    return _reason(exc)
 
 
 def _read_config(path: str) -> dict[str, Any]:
-    p = Path(path)
-    if not p.is_file():
-        msg = f"config file not found: {path}"
-        raise FileNotFoundError(msg)
-    text = p.read_text(encoding="utf-8")
+    p = _existing(path, "config")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, ValueError) as exc:
+        msg = f"cannot read config file {path}: {_reason(exc)}"
+        raise ValidationError(msg) from exc
     suffix = p.suffix.lower()
+    kind = suffix.lstrip(".").upper() if suffix in (".toml", ".yaml", ".yml") else "JSON"
     try:
         if suffix == ".toml":
             data: Any = tomllib.loads(text)
@@ -226,19 +272,60 @@ def _read_config(path: str) -> dict[str, Any]:
             try:
                 import yaml  # type: ignore[import-untyped]
             except ImportError as exc:
-                msg = "reading YAML configs needs PyYAML (pip install pyyaml); or use TOML/JSON"
+                msg = f"cannot read config file {path}: {_YAML_EXTRA}"
                 raise ValidationError(msg) from exc
-            data = yaml.safe_load(text)
+            try:
+                data = yaml.safe_load(text)
+            except yaml.YAMLError as exc:
+                msg = f"cannot read config file {path}: not valid YAML: {_yaml_error(exc)}"
+                raise ValidationError(msg) from exc
         else:
             data = json.loads(text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-        msg = f"config file {path} is not valid {suffix.lstrip('.') or 'JSON'}: {exc}"
+        msg = f"cannot read config file {path}: not valid {kind}: {_reason(exc)}"
         raise ValidationError(msg) from exc
     if not isinstance(data, dict):
         msg = f"config file {path} must hold a table/mapping at the top level"
         raise ValidationError(msg)
     section = data.get("scorecard", data)
+    if not isinstance(section, dict):
+        msg = f"config file {path}: 'scorecard' must be a table/mapping of settings"
+        raise ValidationError(msg)
     return dict(section)
+
+
+def _read_state(path: str) -> dict[str, Any]:
+    p = _existing(path, "state")
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        msg = f"cannot read state file {path}: not valid JSON: {_reason(exc)}"
+        raise ValidationError(msg) from exc
+    except (OSError, ValueError) as exc:
+        msg = f"cannot read state file {path}: {_reason(exc)}"
+        raise ValidationError(msg) from exc
+    if not isinstance(data, dict) or not isinstance(data.get("config"), dict):
+        msg = f"cannot read state file {path}: not a scorecard written by --save-state"
+        raise ValidationError(msg)
+    if not data.get("fitted"):
+        msg = f"state file {path} holds no fitted scorecard; write one with --save-state"
+        raise ValidationError(msg)
+    return data
+
+
+def _write_table(table: pd.DataFrame, path: str) -> None:
+    out = Path(path)
+    try:
+        if out.suffix.lower() in (".parquet", ".pq"):
+            table.to_parquet(out)
+        else:
+            table.to_csv(out)
+    except ImportError as exc:
+        msg = f"cannot write output file {path}: {_PARQUET_EXTRA}"
+        raise ValidationError(msg) from exc
+    except OSError as exc:
+        msg = f"cannot write output file {path}: {_reason(exc)}"
+        raise ValidationError(msg) from exc
 
 
 class _Progress:
@@ -277,7 +364,7 @@ def run_score(args: argparse.Namespace) -> str:
     }
     if args.load_state:
         progress(f"loading fitted scorecard {args.load_state}")
-        card = LoyaltyScorecard.from_dict(json.loads(Path(args.load_state).read_text()))
+        card = LoyaltyScorecard.from_dict(_read_state(args.load_state))
     else:
         config = _read_config(args.config) if args.config else {}
         config.update(columns)
@@ -287,16 +374,16 @@ def run_score(args: argparse.Namespace) -> str:
     progress("scoring customers")
     result = card.score(tx, surveys, observation_end=args.observation_end)
     if args.save_state:
-        Path(args.save_state).write_text(card.to_json(), encoding="utf-8")
+        try:
+            Path(args.save_state).write_text(card.to_json(), encoding="utf-8")
+        except OSError as exc:
+            msg = f"cannot write state file {args.save_state}: {_reason(exc)}"
+            raise ValidationError(msg) from exc
     table = result.customers.copy()
-    table["tier"] = table["tier"].astype(str)
+    table["tier"] = table["tier"].astype("string")  # customers without a tier stay missing
     if args.output:
-        out = Path(args.output)
-        if out.suffix.lower() in (".parquet", ".pq"):
-            table.to_parquet(out)
-        else:
-            table.to_csv(out)
-        progress(f"wrote {len(table):,} customers to {out}")
+        _write_table(table, args.output)
+        progress(f"wrote {len(table):,} customers to {args.output}")
     else:
         progress("no --output given: per-customer table not written")
     return _base_block("Loyalty scorecard", result.summary, result.weights)
@@ -340,8 +427,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(run_demo())
         elif args.command == "score":
             print(run_score(args))
-    except (CustLoyaltyError, OSError, ValueError, KeyError, ImportError) as exc:
-        text = str(exc).strip().strip("'\"")
+    except (CustLoyaltyError, OSError, ValueError) as exc:
+        # errors a user can fix; anything else is a bug and keeps its traceback
+        text = str(exc).strip()
         first = text.splitlines()[0] if text else type(exc).__name__
         print(f"custloyalty: error: {first}", file=sys.stderr)
         return 2

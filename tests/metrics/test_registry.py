@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import importlib.util
+import subprocess
+import sys
+import tomllib
 import warnings
+import zipfile
+from collections.abc import Iterator
 from importlib import metadata
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -77,25 +86,106 @@ def test_metric_validation() -> None:
     assert m.inputs == ("transactions", "surveys")
 
 
-def _plugin_installed() -> bool:
-    return any(
-        ep.name == "items_per_order" for ep in metadata.entry_points(group=reg.ENTRY_POINT_GROUP)
+PLUGIN_DIR = Path(__file__).resolve().parents[1] / "plugin_example"
+PLUGIN_MODULE = "custloyalty_example_metrics"
+PLUGIN_DIST = "custloyalty-example-metrics"
+
+
+def _wheel_from_sources(src: Path, out: Path) -> Path:
+    """Build the example's wheel with the standard library (PEP 427) from its pyproject.toml.
+
+    Used when hatchling (the example's build backend) is not installed, so that the install
+    below needs neither a build backend nor the network.
+    """
+    meta = tomllib.loads((src / "pyproject.toml").read_text(encoding="utf-8"))
+    project = meta["project"]
+    name, version = project["name"], project["version"]
+    stem = f"{name.replace('-', '_')}-{version}"
+    info = f"{stem}.dist-info"
+    files: dict[str, bytes] = {}
+    for pkg in meta["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]:
+        root = src / pkg
+        for f in sorted(root.rglob("*.py")):
+            files[f"{root.name}/{f.relative_to(root).as_posix()}"] = f.read_bytes()
+    files[f"{info}/METADATA"] = (
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+        f"Requires-Python: {project['requires-python']}\n"
+    ).encode()
+    files[f"{info}/WHEEL"] = (
+        b"Wheel-Version: 1.0\nGenerator: custloyalty-tests\nRoot-Is-Purelib: true\n"
+        b"Tag: py3-none-any\n"
     )
+    files[f"{info}/entry_points.txt"] = "".join(
+        f"[{group}]\n" + "".join(f"{k} = {v}\n" for k, v in entries.items()) + "\n"
+        for group, entries in project["entry-points"].items()
+    ).encode()
+    record = [
+        f"{path},sha256={base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},{len(data)}"
+        for path, data in files.items()
+    ]
+    files[f"{info}/RECORD"] = ("\n".join([*record, f"{info}/RECORD,,"]) + "\n").encode()
+    wheel = out / f"{stem}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        for path, data in files.items():
+            zf.writestr(path, data)
+    return wheel
 
 
-def test_example_plugin_is_installed() -> None:
-    # `make test` pip-installs tests/plugin_example into the venv before running pytest
-    assert _plugin_installed(), "run `pip install ./tests/plugin_example` (make test does)"
+@pytest.fixture(scope="module")
+def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """pip-install tests/plugin_example into a temporary directory, offline."""
+    tmp = tmp_path_factory.mktemp("plugin")
+    target = tmp / "site"
+    if importlib.util.find_spec("hatchling") is not None:
+        source, extra = str(PLUGIN_DIR), ["--no-build-isolation"]  # the real build
+    else:
+        source, extra = str(_wheel_from_sources(PLUGIN_DIR, tmp)), []
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--no-deps",
+        "--no-index",
+        "--no-cache-dir",
+        "--disable-pip-version-check",
+        "--quiet",
+        *extra,
+        "--target",
+        str(target),
+        source,
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=600)
+    assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr}"
+    return target
 
 
-def test_plugin_metrics_discovered_without_import_and_used_in_scorecard() -> None:
-    assert _plugin_installed()
+@pytest.fixture
+def example_plugin(plugin_site: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Put the installed example on sys.path (first) and make the registry rescan."""
+    monkeypatch.delitem(sys.modules, PLUGIN_MODULE, raising=False)
+    monkeypatch.syspath_prepend(str(plugin_site))
+    reg._reload_plugins()
+    yield plugin_site
+    monkeypatch.undo()
+    reg._reload_plugins()
+
+
+def test_pip_installed_plugin_is_discovered_and_used_in_scorecard(example_plugin: Path) -> None:
+    dist = metadata.distribution(PLUGIN_DIST)
+    assert Path(str(dist.locate_file(""))).resolve() == example_plugin.resolve()
+    assert PLUGIN_MODULE not in sys.modules  # neither this test nor the registry imported it
     assert {"items_per_order", "days_between_purchases"} <= set(metrics.available())
+    # discovery imported the module from the temporary install, not from elsewhere
+    assert (
+        Path(sys.modules[PLUGIN_MODULE].__file__).resolve().is_relative_to(example_plugin.resolve())
+    )
     rich = metrics.get("days_between_purchases")
     assert rich.direction == "lower"
-    assert rich.origin.startswith("plugin custloyalty-example-metrics")
+    assert rich.origin.startswith(f"plugin {PLUGIN_DIST}")
     plain = metrics.get("items_per_order")
     assert plain.inputs == ("transactions",)
+    assert plain.direction == "higher"
     tx = load_cdnow("sample")
     card = LoyaltyScorecard(["frequency", "items_per_order", "days_between_purchases"])
     res = card.fit_score(tx, observation_end="1998-06-30")
@@ -105,6 +195,18 @@ def test_plugin_metrics_discovered_without_import_and_used_in_scorecard() -> Non
         cust["items_per_order"], manual.reindex(cust.index).astype(float), check_names=False
     )
     assert cust["composite"].between(0, 100).all()
+    assert set(res.weights.index) == {"frequency", "items_per_order", "days_between_purchases"}
+    again = LoyaltyScorecard.from_json(card.to_json())
+    pd.testing.assert_frame_equal(again.score(tx, observation_end="1998-06-30").customers, cust)
+
+
+def test_plugin_missing_column_names_metric_and_column(example_plugin: Path) -> None:
+    tx = load_cdnow("sample").drop(columns="quantity")
+    card = LoyaltyScorecard(["frequency", "items_per_order"])
+    with pytest.raises(
+        ValidationError, match=r"Indicator 'items_per_order' \(plugin .*needs column 'quantity'"
+    ):
+        card.fit(tx)
 
 
 def test_broken_plugin_is_skipped_with_warning(monkeypatch: pytest.MonkeyPatch) -> None:

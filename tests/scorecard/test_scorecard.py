@@ -197,3 +197,178 @@ def test_survey_with_missing_customer_ids_is_refused(master, surveys) -> None:
     bad.loc[bad.index[:3], "customer_id"] = np.nan
     with pytest.raises(ValidationError, match=r"customer_id.*3 null customer id"):
         LoyaltyScorecard(["frequency", "satisfaction"]).fit(master, bad, observation_end=END)
+
+
+@pytest.fixture(scope="module")
+def sample() -> pd.DataFrame:
+    return load_cdnow("sample")
+
+
+@pytest.fixture(scope="module")
+def sample_surveys(sample: pd.DataFrame) -> pd.DataFrame:
+    return make_survey(300, seed=1, customer_ids=sample["customer_id"].unique())
+
+
+def test_customers_without_composite_get_no_tier(sample, sample_surveys) -> None:
+    # survey indicators only: the 2,057 customers who did not answer have no composite
+    card = LoyaltyScorecard(["satisfaction", "recommendation"], weighting="equal")
+    res = card.fit_score(sample, sample_surveys, observation_end=END)
+    assert np.isfinite(card.tier_thresholds_).all()
+    cust = res.customers
+    unscored = cust["composite"].isna()
+    assert unscored.sum() == 2357 - 300
+    assert cust.loc[unscored, "tier"].isna().all()
+    assert cust.loc[~unscored, "tier"].notna().all()
+    shares = cust.loc[~unscored, "tier"].value_counts(normalize=True, sort=False)
+    np.testing.assert_allclose(shares.to_numpy(), [0.1, 0.2, 0.3, 0.4], atol=0.02)
+    assert res.summary["customers_without_tier"] == 2057
+    assert sum(res.summary["tier_sizes"].values()) == 300
+    assert res.top("Platinum", 3)["composite"].notna().all()
+    again = LoyaltyScorecard.from_json(card.to_json())
+    pd.testing.assert_frame_equal(
+        again.score(sample, sample_surveys, observation_end=END).customers, cust
+    )
+
+
+def test_survey_ids_matching_no_customer_are_refused(sample, sample_surveys) -> None:
+    card = LoyaltyScorecard(["frequency", "satisfaction"])
+    as_text = sample_surveys.astype({"customer_id": str})
+    with pytest.raises(
+        ValidationError,
+        match=r"(?s)none of the 300 survey answers matches a customer.*'customer_id' has dtype "
+        r"(str|object).*dtype int64.*Hint: .*astype\('int64'\)",
+    ):
+        card.fit(sample, as_text, observation_end=END)
+    foreign = sample_surveys.assign(customer_id=sample_surveys["customer_id"] + 10**6)
+    with pytest.raises(ValidationError, match=r"(?s)none of the 300.*Hint: check that"):
+        card.fit(sample, foreign, observation_end=END)
+
+
+def test_normaliser_error_names_the_indicator(sample, sample_surveys) -> None:
+    from custloyalty import metrics
+
+    @metrics.register("test_blank_answers", source="surveys")
+    def blank(surveys: pd.DataFrame) -> pd.Series:
+        return pd.Series(np.nan, index=surveys["customer_id"].unique())
+
+    try:
+        card = LoyaltyScorecard(["frequency", "test_blank_answers"])
+        with pytest.raises(
+            ValidationError, match="normalisation for indicator 'test_blank_answers'"
+        ):
+            card.fit(sample, sample_surveys, observation_end=END)
+    finally:
+        metrics.unregister("test_blank_answers")
+
+
+def test_respondents_counted_without_survey_indicators(sample, sample_surveys) -> None:
+    from custloyalty.metrics import nps
+
+    # 20 answers from people who are not customers: reported, and left out of the base figures
+    extra = sample_surveys.iloc[:20].assign(customer_id=np.arange(10**6, 10**6 + 20))
+    sv = pd.concat([sample_surveys, extra], ignore_index=True)
+    res = LoyaltyScorecard(["frequency", "recency"]).fit_score(sample, sv, observation_end=END)
+    s = res.summary
+    assert s["respondents"] == sample_surveys["customer_id"].nunique() == 300
+    assert res.customers["answered_survey"].sum() == 300
+    assert s["survey_answers_without_transactions"] == 20
+    assert s["nps"] == round(nps(sample_surveys["recommend"]).score, 2)
+    assert "churn_rate" not in s  # churn is not an indicator: its model is not fitted
+    with_churn = LoyaltyScorecard(["frequency", "churn"]).fit_score(sample, observation_end=END)
+    assert with_churn.summary["churn_rate"] == round(with_churn.customers["churn"].mean(), 4)
+
+
+def test_compare_per_segment(master, surveys) -> None:
+    card = LoyaltyScorecard(["frequency", "monetary", "recency"]).fit(
+        master, observation_end="1997-12-31"
+    )
+    before = card.score(master, surveys, observation_end="1997-12-31")
+    after = card.score(master, surveys, observation_end=END)
+    c = compare(before, after)
+    seg = c.by_segment
+    assert seg.index.name == "tier"
+    assert list(seg.index) == ["Platinum", "Gold", "Silver", "Bronze"]
+    np.testing.assert_allclose(seg["composite_change"], c.by_tier["mean_composite_change"])
+    a, b = before.customers, after.customers
+    manual = (b["recency"] - a["recency"]).groupby(a["tier"], observed=False).mean()
+    np.testing.assert_allclose(seg["recency_change"], manual.to_numpy())
+    for k in ("upgraded", "downgraded", "unchanged"):
+        assert seg[k].sum() == c.movements[k]
+    assert seg["customers"].sum() == 23570
+    assert (seg.loc["Platinum", "upgraded"], seg.loc["Bronze", "downgraded"]) == (0, 0)
+    # a column of the results, and a Series of segments indexed by customer
+    by_answer = compare(before, after, by="answered_survey")
+    assert by_answer.by_segment["customers"].to_dict() == {False: 23570 - 3000, True: 3000}
+    rfm = pd.Series(np.where(a["frequency"] > 1, "repeat", "one-off"), index=a.index, name="kind")
+    by_rfm = compare(before, after, by=rfm.iloc[:20000]).by_segment
+    assert by_rfm.index.name == "kind"
+    assert by_rfm["customers"].sum() == 20000  # customers without a segment are left out
+    expect = (b["composite"] - a["composite"]).iloc[:20000].groupby(rfm.iloc[:20000]).mean()
+    np.testing.assert_allclose(by_rfm["composite_change"], expect.to_numpy())
+    json.dumps(c.to_dict())
+    with pytest.raises(ValidationError, match="'by' must be a column"):
+        compare(before, after, by="no_such_column")
+    with pytest.raises(ValidationError, match="shares no customer"):
+        compare(before, after, by=pd.Series(["x"], index=[-1]))
+
+
+def test_segment_imputation_needs_a_transaction_indicator() -> None:
+    with pytest.raises(ValidationError, match="at least one transaction indicator"):
+        LoyaltyScorecard(["satisfaction"], missing="segment")
+
+
+def test_fixed_weights_for_unknown_indicators_are_refused() -> None:
+    with pytest.raises(ValidationError, match=r"fixed weights are given for \['bogus'\]"):
+        LoyaltyScorecard(
+            ["frequency", "monetary"], weighting={"frequency": 1, "monetary": 1, "bogus": 5}
+        )
+    with pytest.raises(ValidationError, match="'weighting' must be a mapping indicator -> number"):
+        LoyaltyScorecard(["frequency", "monetary"], weighting={"frequency": 1, "monetary": "x"})
+
+
+def test_ahp_matrix_columns_in_another_order(sample) -> None:
+    names = ["frequency", "monetary", "recency"]
+    good = pd.DataFrame([[1, 2, 4], [0.5, 1, 2], [0.25, 0.5, 1]], index=names, columns=names)
+    card = LoyaltyScorecard(names, weighting="ahp", ahp=good[["recency", "frequency", "monetary"]])
+    np.testing.assert_allclose(card.fit(sample).weights_.to_numpy(), [4 / 7, 2 / 7, 1 / 7])
+
+
+@pytest.mark.parametrize(
+    ("config", "match"),
+    [
+        ({"tiers": "abc"}, r"'tiers' must be a mapping .*; got str 'abc'"),
+        ({"indicators": 5}, r"'indicators' must be a metric name.*; got int 5"),
+        (
+            {"tiers": {"labels": "ABC", "shares": [1, 2, 3]}},
+            r"'tiers.labels' must be a list; got str",
+        ),
+        (
+            {"tiers": {"labels": ["A", "B"], "shares": [1, "x"]}},
+            r"'tiers.shares' must be a list of numbers",
+        ),
+        ({"tiers": {"labels": ["A", "B"], "share": [1, 2]}}, r"unknown tier settings \['share'\]"),
+        ({"indicators": {"frequency": "high"}}, r"'indicators.frequency' must be a mapping"),
+        (
+            {"indicators": {"frequency": {"weight": "2"}}},
+            r"'indicators.frequency.weight' must be a number",
+        ),
+        (
+            {"indicators": {"frequency": {"options": 3}}},
+            r"'indicators.frequency.options' must be a mapping",
+        ),
+        ({"customer": ["a", "b"]}, r"'customer' must be a column name; got list"),
+        ({"allow_inconsistent": "yes"}, r"'allow_inconsistent' must be true or false; got str"),
+        ({"ahp": 3}, r"'ahp' must be a pairwise matrix"),
+        ({"ahp": {"criteria": [[1]]}}, r"'ahp.sub' must be a mapping"),
+        ({"ahp": {"index": ["a"]}}, r"'ahp' must be a matrix as"),
+        ([1, 2], r"'configuration' must be a mapping of settings; got list"),
+        ({"config": 3}, r"'config' must be a mapping of settings; got int 3"),
+        (
+            {"config": {"indicators": ["frequency"]}, "fitted": {"active": []}},
+            r"fitted state is incomplete",
+        ),
+    ],
+)
+def test_configuration_types_are_checked(config, match: str) -> None:
+    with pytest.raises(ValidationError, match=match):
+        LoyaltyScorecard.from_dict(config)

@@ -166,3 +166,65 @@ def test_fixed_weights() -> None:
         fixed_weights({"a": -1, "b": 3})
     with pytest.raises(ValidationError, match="zero"):
         fixed_weights({"a": 0})
+
+
+SAATY = [1 / 9, 1 / 8, 1 / 7, 1 / 6, 1 / 5, 1 / 4, 1 / 3, 1 / 2, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+
+
+@st.composite
+def reciprocal_matrices(draw: st.DrawFn) -> np.ndarray:
+    """Random reciprocal matrices on Saaty's scale, of every order with a random index."""
+    n = draw(st.integers(2, max(RANDOM_INDEX)))
+    upper = draw(
+        st.lists(st.sampled_from(SAATY), min_size=n * (n - 1) // 2, max_size=n * (n - 1) // 2)
+    )
+    a = np.ones((n, n))
+    a[np.triu_indices(n, 1)] = upper
+    a[np.tril_indices(n, -1)] = 1.0 / a.T[np.tril_indices(n, -1)]
+    return a
+
+
+def power_iteration(a: np.ndarray) -> tuple[np.ndarray, float]:
+    """Principal eigenvector (sum 1) and eigenvalue of a positive matrix, by power iteration."""
+    w = np.full(a.shape[0], 1.0 / a.shape[0])
+    for _ in range(20_000):
+        nxt = a @ w
+        nxt /= nxt.sum()
+        if np.abs(nxt - w).max() < 1e-15:
+            break
+        w = nxt
+    return nxt, float(np.mean(a @ nxt / nxt))
+
+
+@given(reciprocal_matrices())
+def test_ahp_weights_and_ratio_equal_power_iteration(a: np.ndarray) -> None:
+    n = a.shape[0]
+    w, lam = power_iteration(a)
+    res = ahp_weights(a, allow_inconsistent=True)
+    np.testing.assert_allclose(res.weights.to_numpy(), w, rtol=1e-7, atol=1e-10)
+    assert res.lambda_max == pytest.approx(lam, rel=1e-9)
+    ci = (lam - n) / (n - 1) if n > 2 else 0.0
+    cr = max(ci, 0.0) / RANDOM_INDEX[n] if RANDOM_INDEX[n] > 0 else 0.0
+    assert res.consistency_ratio == pytest.approx(cr, rel=1e-7, abs=1e-9)
+    if cr > 0.1:
+        with pytest.raises(
+            ValidationError, match=rf"consistency ratio {res.consistency_ratio:.3f}"
+        ):
+            ahp_weights(a)
+
+
+def test_ahp_dataframe_columns_are_matched_to_the_index() -> None:
+    names = ["churn", "monetary", "frequency"]
+    a = np.array([[1, 3, 5], [1 / 3, 1, 3], [1 / 5, 1 / 3, 1]])
+    ordered = ahp_weights(pd.DataFrame(a, index=names, columns=names)).weights
+    shuffled = pd.DataFrame(a, index=names, columns=names)[["frequency", "churn", "monetary"]]
+    pd.testing.assert_series_equal(ahp_weights(shuffled).weights, ordered)
+    # unlabelled columns (or index) are read by position
+    pd.testing.assert_series_equal(ahp_weights(pd.DataFrame(a, index=names)).weights, ordered)
+    pd.testing.assert_series_equal(ahp_weights(pd.DataFrame(a, columns=names)).weights, ordered)
+    other = pd.DataFrame(a, index=names, columns=["churn", "monetary", "recency"])
+    with pytest.raises(ValidationError, match=r"columns \['churn', 'monetary', 'recency'\] do not"):
+        ahp_weights(other)
+    dup = pd.DataFrame(a, index=["churn", "churn", "frequency"], columns=names)
+    with pytest.raises(ValidationError, match="duplicated criteria"):
+        ahp_weights(dup)

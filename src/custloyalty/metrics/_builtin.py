@@ -45,12 +45,33 @@ def frequency(summary: pd.DataFrame) -> pd.Series:
 
     $F_i$ = number of calendar days on which customer $i$ bought, ``frequency + 1`` of
     :func:`custloyalty.rfm_summary` (Hughes 1994, *Strategic Database Marketing*).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custloyalty import metrics, rfm_summary
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2], "amount": [10.0, 30.0, 20.0, 5.0],
+    ...                    "date": ["2024-01-01", "2024-01-11", "2024-03-01", "2024-02-01"]})
+    >>> summary = rfm_summary(tx, observation_end="2024-03-31")
+    >>> metrics.get("frequency").compute({"summary": summary}).to_dict()
+    {1: 3.0, 2: 1.0}
     """
     return (summary["frequency"].astype(np.float64) + 1.0).rename("frequency")
 
 
 def purchase_rate(summary: pd.DataFrame) -> pd.Series:
-    """Repeat purchase days per year of tenure, frequency / T x 365.25 (0 when T = 0)."""
+    """Repeat purchase days per year of tenure, frequency / T x 365.25 (0 when T = 0).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custloyalty import metrics, rfm_summary
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2], "amount": [10.0, 30.0, 20.0, 5.0],
+    ...                    "date": ["2024-01-01", "2024-01-11", "2024-03-01", "2024-02-01"]})
+    >>> summary = rfm_summary(tx, observation_end="2024-03-31")
+    >>> metrics.get("purchase_rate").compute({"summary": summary}).round(3).to_dict()
+    {1: 8.117, 2: 0.0}
+    """
     t = summary["T"].to_numpy(dtype=np.float64)
     f = summary["frequency"].to_numpy(dtype=np.float64)
     rate = np.divide(f * 365.25, t, out=np.zeros_like(f), where=t > 0)
@@ -58,17 +79,50 @@ def purchase_rate(summary: pd.DataFrame) -> pd.Series:
 
 
 def monetary(summary: pd.DataFrame) -> pd.Series:
-    """Monetary value: total spend in the observation window (sum of amounts)."""
+    """Monetary value: total spend in the observation window (sum of amounts).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custloyalty import metrics, rfm_summary
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2], "amount": [10.0, 30.0, 20.0, 5.0],
+    ...                    "date": ["2024-01-01", "2024-01-11", "2024-03-01", "2024-02-01"]})
+    >>> summary = rfm_summary(tx, observation_end="2024-03-31")
+    >>> metrics.get("monetary").compute({"summary": summary}).to_dict()
+    {1: 60.0, 2: 5.0}
+    """
     return summary["total_amount"].astype(np.float64).rename("monetary")
 
 
 def average_order_value(summary: pd.DataFrame) -> pd.Series:
-    """Average order value, total_amount / n_purchases (orders = transaction rows)."""
+    """Average order value, total_amount / n_purchases (orders = transaction rows).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custloyalty import metrics, rfm_summary
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2], "amount": [10.0, 30.0, 20.0, 5.0],
+    ...                    "date": ["2024-01-01", "2024-01-11", "2024-03-01", "2024-02-01"]})
+    >>> summary = rfm_summary(tx, observation_end="2024-03-31")
+    >>> metrics.get("average_order_value").compute({"summary": summary}).to_dict()
+    {1: 20.0, 2: 5.0}
+    """
     return (summary["total_amount"] / summary["n_purchases"]).rename("average_order_value")
 
 
 def recency(summary: pd.DataFrame) -> pd.Series:
-    """Days since the last purchase, T - recency (lower is better)."""
+    """Days since the last purchase, T - recency (lower is better).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custloyalty import metrics, rfm_summary
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2], "amount": [10.0, 30.0, 20.0, 5.0],
+    ...                    "date": ["2024-01-01", "2024-01-11", "2024-03-01", "2024-02-01"]})
+    >>> summary = rfm_summary(tx, observation_end="2024-03-31")
+    >>> metrics.get("recency").compute({"summary": summary}).to_dict()
+    {1: 30.0, 2: 59.0}
+    """
     return (summary["T"] - summary["recency"]).astype(np.float64).rename("recency")
 
 
@@ -136,6 +190,18 @@ def churn(
     without repeat purchases is always alive. Customers observed for zero time have risk 0.
     Bases larger than ``max_fit_customers`` (default 25,000) are fitted on a seeded random
     subsample of that size; P(alive) is then computed for every customer.
+
+    Examples
+    --------
+    >>> from custloyalty import metrics, rfm_summary
+    >>> from custloyalty.datasets import load_cdnow
+    >>> summary = rfm_summary(load_cdnow("sample"), observation_end="1997-09-30")
+    >>> churn = metrics.get("churn")
+    >>> state = churn.fit_state({"summary": summary})  # Pareto/NBD, in weeks
+    >>> {k: round(v, 3) for k, v in state["params"].items()}
+    {'r': 0.553, 'alpha': 10.578, 's': 0.606, 'beta': 11.669}
+    >>> churn.compute({"summary": summary, "state": state}).head(3).round(3).to_dict()
+    {1: 0.131, 2: 0.832, 3: 0.705}
     """
     cls = _churn_model(model)
     weeks = _weeks(summary)
@@ -175,6 +241,16 @@ def clv(
     $\mathrm{CLV}_i = \sum_{k=1}^{K} E[\Delta X_{ik}]\,E[M_i] / (1 + d)^k$ (Fader, Hardie &
     Lee 2005; Fader & Hardie 2013). Repeat customers whose repeat purchases cost nothing get a
     mean spend of 0.01 so the spend model stays defined.
+
+    Examples
+    --------
+    >>> from custloyalty import metrics, rfm_summary
+    >>> from custloyalty.datasets import load_cdnow
+    >>> summary = rfm_summary(load_cdnow("sample"), observation_end="1997-09-30")
+    >>> value = metrics.get("clv")
+    >>> state = value.fit_state({"summary": summary})  # BG/NBD and Gamma-Gamma
+    >>> value.compute({"summary": summary, "state": state}).head(3).round(2).to_dict()
+    {1: 36.3, 2: 4.64, 3: 8.35}
     """
     from custloyalty.models import BetaGeo, GammaGamma
     from custloyalty.models import clv as model_clv
@@ -208,6 +284,15 @@ def satisfaction(
 
     $SI_i = 100 \sum_k w_k (x_{ik} - \min) / ((\max - \min) \sum_k w_k)$ with equal
     weights (Fornell et al. 1996, *Journal of Marketing* 60(4)).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custloyalty import metrics
+    >>> surveys = pd.DataFrame({"customer_id": [1, 1, 2], "sat1": [10, 8, 4], "sat2": [9, 8, 5],
+    ...                         "sat3": [10, 7, 4], "recommend": [10, 8, 3]})
+    >>> metrics.get("satisfaction").compute({"surveys": surveys}).round(2).to_dict()
+    {1: 85.19, 2: 37.04}
     """
     df = _need(surveys, [SURVEY_CUSTOMER, *items], "satisfaction")
     res = satisfaction_index(
@@ -221,6 +306,15 @@ def recommendation(surveys: pd.DataFrame | None, *, column: Hashable = "recommen
 
     The question behind the Net Promoter Score (Reichheld 2003, *Harvard Business Review*
     81(12)); the base-level NPS is the ``nps`` metric.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custloyalty import metrics
+    >>> surveys = pd.DataFrame({"customer_id": [1, 1, 2], "sat1": [10, 8, 4], "sat2": [9, 8, 5],
+    ...                         "sat3": [10, 7, 4], "recommend": [10, 8, 3]})
+    >>> metrics.get("recommendation").compute({"surveys": surveys}).to_dict()
+    {1: 9.0, 2: 3.0}
     """
     df = _need(surveys, [SURVEY_CUSTOMER, column], "recommendation")
     vals, _ = _frames.numeric_columns(
@@ -236,7 +330,19 @@ def recommendation(surveys: pd.DataFrame | None, *, column: Hashable = "recommen
 
 
 def net_promoter_score(surveys: pd.DataFrame | None, *, column: Hashable = "recommend") -> float:
-    """Net Promoter Score of the base, % promoters (9-10) - % detractors (0-6)."""
+    """Net Promoter Score of the base, % promoters (9-10) - % detractors (0-6).
+
+    Reichheld (2003), *Harvard Business Review* 81(12); see :func:`custloyalty.metrics.nps`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custloyalty import metrics
+    >>> surveys = pd.DataFrame({"customer_id": [1, 1, 2], "sat1": [10, 8, 4], "sat2": [9, 8, 5],
+    ...                         "sat3": [10, 7, 4], "recommend": [10, 8, 3]})
+    >>> metrics.get("nps").compute({"surveys": surveys})  # 1 promoter, 1 detractor of 3
+    0.0
+    """
     df = _need(surveys, [column], "nps")
     return float(nps(df[column], nan_policy="omit").score)
 
@@ -248,12 +354,35 @@ def churn_rate(
     model: str = "pareto_nbd",
     max_fit_customers: int = MAX_FIT_CUSTOMERS,
 ) -> float:
-    """Return the expected share of the base that has churned (mean churn risk)."""
+    r"""Return the expected share of the base that has churned (mean churn risk).
+
+    The mean over customers of the ``churn`` indicator, $1 - P(\text{alive})$.
+
+    Examples
+    --------
+    >>> from custloyalty import metrics, rfm_summary
+    >>> from custloyalty.datasets import load_cdnow
+    >>> summary = rfm_summary(load_cdnow("sample"), observation_end="1997-09-30")
+    >>> rate = metrics.get("churn_rate")
+    >>> round(rate.compute({"summary": summary, "state": rate.fit_state({"summary": summary})}), 3)
+    0.554
+    """
     return float(churn(summary, state, model=model, max_fit_customers=max_fit_customers).mean())
 
 
 def repeat_purchase_rate(summary: pd.DataFrame) -> float:
-    """Share of customers with at least one repeat purchase day."""
+    """Share of customers with at least one repeat purchase day.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custloyalty import metrics, rfm_summary
+    >>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2], "amount": [10.0, 30.0, 20.0, 5.0],
+    ...                    "date": ["2024-01-01", "2024-01-11", "2024-03-01", "2024-02-01"]})
+    >>> summary = rfm_summary(tx, observation_end="2024-03-31")
+    >>> metrics.get("repeat_purchase_rate").compute({"summary": summary})
+    0.5
+    """
     return float((summary["frequency"] > 0).mean())
 
 

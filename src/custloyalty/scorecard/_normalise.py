@@ -43,13 +43,21 @@ def _orient(v: FloatArray, direction: str) -> FloatArray:
     return v if direction == "higher" else 1.0 - v
 
 
-def fit_normaliser(values: FloatArray, method: str, direction: str) -> dict[str, Any]:
-    """Learn the bounds of ``method`` on ``values`` (NaN ignored) as a JSON-safe dict."""
+def fit_normaliser(
+    values: FloatArray, method: str, direction: str, *, name: str | None = None
+) -> dict[str, Any]:
+    """Learn the bounds of ``method`` on ``values`` (NaN ignored) as a JSON-safe dict.
+
+    ``name`` (the indicator) is only used in error messages.
+    """
     check_option(method, "normalisation", NORMALISATIONS, func="LoyaltyScorecard")
     check_option(direction, "direction", ("higher", "lower"), func="LoyaltyScorecard")
     v = values[np.isfinite(values)]
     if v.size == 0:
-        msg = "Cannot learn a normalisation from an indicator without any finite value."
+        what = f"indicator {name!r}" if name is not None else "a column"
+        msg = (
+            f"Cannot learn a normalisation for {what}: none of its {values.size} values is finite."
+        )
         raise ValidationError(msg)
     state: dict[str, Any] = {"method": method, "direction": direction}
     if method == "minmax":
@@ -200,11 +208,20 @@ def percentile_rank(x: Any, /, *, direction: Direction = "higher") -> pd.Series:
     Returns
     -------
     pandas.Series
-        Share of the base below each value plus half the share tied with it (interpolated on a
-        grid of 1,001 quantiles so that new customers can be ranked against the fitted base).
+        $(r_i - 1)/(n - 1)$ with $r_i$ the mid-rank of the value among the $n$ values: 0 for
+        the smallest, 1 for the largest (``1 -`` that for "lower"); 0.5 for a constant column.
 
     Notes
     -----
+    With $r_i$ the rank of $x_i$ among the $n$ non-missing values (1 = smallest), ties
+    sharing the mean of their ranks (mid-rank),
+
+    $$p_i = \frac{r_i - 1}{n - 1}.$$
+
+    The bounds are kept as a grid of 1,001 quantiles of the values and $p$ is read off it by
+    linear interpolation, so a scorecard ranks new customers against the fitted base (values
+    between two fitted values get a rank in between; values outside the fitted range get 0
+    or 1); on the fitted values this reproduces the formula up to the grid's interpolation.
     Robust to the heavy right tails of spend and purchase counts, where min-max squeezes most
     customers near 0.
 
@@ -218,6 +235,8 @@ def percentile_rank(x: Any, /, *, direction: Direction = "higher") -> pd.Series:
     >>> from custloyalty.scorecard import percentile_rank
     >>> percentile_rank([10.0, 20.0, 30.0, 40.0, 50.0]).round(2).tolist()
     [0.0, 0.25, 0.5, 0.75, 1.0]
+    >>> percentile_rank([10.0, 20.0, 20.0, 40.0]).round(3).tolist()  # ties: mid-rank 2.5
+    [0.0, 0.5, 0.5, 1.0]
     """
     v, idx, name = _values(x, "percentile_rank")
     check_option(direction, "direction", ("higher", "lower"), func="percentile_rank")

@@ -9,12 +9,15 @@ through a JSON-safe dict.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import itertools
 import json
-from collections.abc import Callable, Hashable, Mapping, Sequence
+import numbers
+import reprlib
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import numpy.typing as npt
@@ -88,12 +91,65 @@ class _Indicator:
         }
 
 
+def _fail_type(key: str, expected: str, value: Any) -> NoReturn:
+    """Raise ``LoyaltyScorecard: 'key' must be <expected>; got <type> <value>.``."""
+    msg = f"{_FUNC}: {key!r} must be {expected}; got {type(value).__name__} {reprlib.repr(value)}."
+    raise ValidationError(msg)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _check_config_types(
+    indicators: Any,
+    ahp: Any,
+    tiers: Any,
+    columns: Mapping[str, Any],
+    allow_inconsistent: Any,
+) -> None:
+    """Check the types of constructor arguments (as read from a TOML/YAML/JSON config)."""
+    if not (
+        isinstance(indicators, str | Mapping)
+        or (isinstance(indicators, Iterable) and not isinstance(indicators, bytes))
+    ):
+        _fail_type(
+            "indicators",
+            "a metric name, a list of names or dicts, or a mapping name -> settings",
+            indicators,
+        )
+    if not (ahp is None or isinstance(ahp, pd.DataFrame | Mapping | list | tuple | np.ndarray)):
+        _fail_type("ahp", "a pairwise matrix (DataFrame, list of rows or mapping)", ahp)
+    if isinstance(ahp, Mapping) and "criteria" in ahp:
+        if not isinstance(ahp.get("sub"), Mapping):
+            _fail_type(
+                "ahp.sub",
+                "a mapping criterion -> pairwise matrix or indicator name",
+                ahp.get("sub"),
+            )
+    elif isinstance(ahp, Mapping):
+        _frame(ahp)
+    if tiers is not None and not isinstance(tiers, Mapping):
+        _fail_type("tiers", "a mapping with 'labels' and 'shares' or 'thresholds'", tiers)
+    for key, value in columns.items():
+        if not isinstance(value, Hashable) or value is None:
+            _fail_type(key, "a column name", value)
+    if not isinstance(allow_inconsistent, bool | np.bool_):
+        _fail_type("allow_inconsistent", "true or false", allow_inconsistent)
+
+
 def _resolve_indicators(spec: Any, normalisation: str) -> list[_Indicator]:
     if isinstance(spec, str):
         spec = [spec]
     items: list[tuple[str, dict[str, Any]]] = []
     if isinstance(spec, Mapping):
         for name, conf in spec.items():
+            if conf is not None and not isinstance(conf, Mapping):
+                _fail_type(
+                    f"indicators.{name}",
+                    "a mapping of settings (direction, normalisation, weight, options)",
+                    conf,
+                )
             items.append((str(name), dict(conf or {})))
     else:
         for entry in spec:
@@ -129,6 +185,10 @@ def _resolve_indicators(spec: Any, normalisation: str) -> list[_Indicator]:
         if unknown:
             msg = f"{_FUNC}: unknown settings {sorted(unknown)!r} for indicator {name!r}."
             raise ValidationError(msg)
+        if not isinstance(conf.get("options", {}), Mapping):
+            _fail_type(f"indicators.{name}.options", "a mapping of metric options", conf["options"])
+        if "weight" in conf and not _is_number(conf["weight"]):
+            _fail_type(f"indicators.{name}.weight", "a number", conf["weight"])
         direction = conf.get("direction", metric.direction)
         check_option(direction, "direction", ("higher", "lower"), func=_FUNC)
         norm = conf.get("normalisation", normalisation)
@@ -138,13 +198,32 @@ def _resolve_indicators(spec: Any, normalisation: str) -> list[_Indicator]:
 
 
 def _check_tiers(tiers: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(tiers) - {"labels", "shares", "thresholds"})
+    if unknown:
+        msg = (
+            f"{_FUNC}: unknown tier settings {unknown!r}; use 'labels' with 'shares' or "
+            "'thresholds'."
+        )
+        raise ValidationError(msg)
+    for key in ("labels", "shares", "thresholds"):
+        value = tiers.get(key, [])
+        if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+            _fail_type(f"tiers.{key}", "a list", value)
     labels = [str(t) for t in tiers.get("labels", [])]
     if len(labels) < 1 or len(set(labels)) != len(labels):
         msg = f"{_FUNC}: tiers need distinct 'labels' (best first); got {labels!r}."
         raise ValidationError(msg)
+    for key in ("shares", "thresholds"):
+        bad = [v for v in tiers.get(key, []) if not _is_number(v)]
+        if bad:
+            _fail_type(f"tiers.{key}", "a list of numbers", list(tiers[key]))
     if "thresholds" in tiers:
         th = [float(t) for t in tiers["thresholds"]]
-        if len(th) != len(labels) - 1 or any(a <= b for a, b in itertools.pairwise(th)):
+        if (
+            len(th) != len(labels) - 1
+            or not np.isfinite(th).all()
+            or any(a <= b for a, b in itertools.pairwise(th))
+        ):
             msg = (
                 f"{_FUNC}: {len(labels)} tiers need {len(labels) - 1} strictly decreasing "
                 f"composite thresholds (best tier first); got {th!r}."
@@ -152,7 +231,7 @@ def _check_tiers(tiers: Mapping[str, Any]) -> dict[str, Any]:
             raise ValidationError(msg)
         return {"labels": labels, "thresholds": th}
     shares = [float(s) for s in tiers.get("shares", [])]
-    if len(shares) != len(labels) or any(s <= 0 for s in shares):
+    if len(shares) != len(labels) or any(not (0 < s < np.inf) for s in shares):
         msg = f"{_FUNC}: tiers need one positive share per label; got {shares!r}."
         raise ValidationError(msg)
     total = sum(shares)
@@ -166,10 +245,18 @@ class ScorecardResult(Result):
     customers: pd.DataFrame
     """One row per customer: each indicator's raw value, ``norm_<name>`` in [0, 1] (1 = best),
     ``contrib_<name>`` (points of the composite), ``composite`` in [0, 100], ``tier`` (ordered
-    categorical, best first) and ``answered_survey``."""
+    categorical, best first) and ``answered_survey`` (the customer has at least one row in the
+    surveys). A customer without any indicator value (possible only when every indicator is a
+    survey indicator, the customer did not answer and ``missing="renormalise"``) has a NaN
+    composite and a missing tier (NA in the categorical)."""
     summary: dict[str, Any]
-    """Base level: customers, respondents, NPS, satisfaction index, churn rate, mean frequency
-    and spend, composite mean/median, tier sizes."""
+    """Base level: ``customers``; ``respondents`` (customers with at least one survey answer);
+    with surveys, ``survey_answers_without_transactions`` and ``nps``, ``nps_ci``,
+    ``satisfaction_index`` computed on the answers of the scored customers; ``churn_rate`` (mean
+    churn risk) only when ``churn`` is one of the indicators (the churn model is fitted with the
+    scorecard, never just for the summary); repeat-purchase rate, mean frequency and spend,
+    composite mean/median, ``tier_sizes`` and, when some customers have no composite,
+    ``customers_without_tier``."""
     weights: pd.Series
     """Indicator weights (sum 1)."""
     observation_end: pd.Timestamp
@@ -196,20 +283,55 @@ class ScorecardResult(Result):
 
 
 def _quantile_cuts(values: FloatArray, shares: Sequence[float]) -> list[float]:
+    """Composite cut-offs that give each tier its share of the customers with a composite."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        msg = f"{_FUNC}: no customer has a composite score, so no tier cut-offs can be learned."
+        raise ValidationError(msg)
     cum = np.cumsum(shares)[:-1]
-    return [float(t) for t in np.quantile(values, 1.0 - cum)]
+    return [float(t) for t in np.quantile(finite, 1.0 - cum)]
 
 
 def _assign(
     values: FloatArray, thresholds: Sequence[float], labels: Sequence[str], index: pd.Index
 ) -> pd.Series:
-    """Tier of each value: the number of cut-offs it does not reach indexes the labels."""
+    """Tier of each value: the number of cut-offs it does not reach indexes the labels.
+
+    A NaN value (no composite) gets no tier (code -1, NA in the categorical).
+    """
     pos = np.zeros(values.size, dtype=np.int64)
     for t in thresholds:  # a handful of tier cut-offs; vectorised over customers
         pos += values < t
+    pos[np.isnan(values)] = -1
     codes = pd.Series(pos, index=index)
     dtype = pd.CategoricalDtype(list(labels), ordered=True)
     return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=index, name="tier")
+
+
+@contextlib.contextmanager
+def _missing_column_as_error(metric: _registry.Metric, inputs: Mapping[str, Any]) -> Iterator[None]:
+    """Re-raise a ``KeyError`` from inside a metric as a ValidationError naming the column.
+
+    A metric raises ``KeyError`` when a column it needs is absent from its inputs.
+    """
+    try:
+        yield
+    except KeyError as exc:
+        key = exc.args[0] if exc.args else None
+        if isinstance(key, str):
+            key = key.removeprefix("Column not found: ")
+        have = "; ".join(
+            f"{name} has columns {reprlib.repr(list(inputs[name].columns))}"
+            for name in metric.inputs
+            if isinstance(inputs.get(name), pd.DataFrame)
+        )
+        msg = (
+            f"Indicator {metric.name!r} ({metric.origin}) needs column {key!r}, which is "
+            f"missing from its inputs" + (f" ({have})." if have else ".")
+        )
+        if "transactions" in metric.inputs:
+            msg += f"\nHint: pass transactions with a {key!r} column to the scorecard."
+        raise ValidationError(msg) from exc
 
 
 class LoyaltyScorecard:
@@ -237,10 +359,12 @@ class LoyaltyScorecard:
     tiers
         ``{"labels": [...], "shares": [...]}`` (best first; cut-offs are composite quantiles
         learned at fit) or ``{"labels": [...], "thresholds": [...]}`` (fixed composite
-        cut-offs, decreasing). Default :data:`DEFAULT_TIERS`.
+        cut-offs, decreasing). Default :data:`DEFAULT_TIERS`. Share cut-offs are learned on
+        the customers that have a composite; a customer without one gets no tier (NA).
     missing
         Customers without survey answers: ``"renormalise"`` (default) scores them on the
-        indicators they have, weights renormalised to sum 1; ``"segment"`` fills their
+        indicators they have, weights renormalised to sum 1 (with only survey indicators they
+        have no composite and no tier); ``"segment"`` fills their
         normalised survey indicators with the mean of respondents in the same behavioural
         segment (quintile of the transaction-only composite), learned at fit.
     customer, time, amount
@@ -312,6 +436,18 @@ class LoyaltyScorecard:
         survey_customer: Hashable = "customer_id",
         allow_inconsistent: bool = False,
     ) -> None:
+        _check_config_types(
+            indicators,
+            ahp,
+            tiers,
+            {
+                "customer": customer,
+                "time": time,
+                "amount": amount,
+                "survey_customer": survey_customer,
+            },
+            allow_inconsistent,
+        )
         check_option(normalisation, "normalisation", NORMALISATIONS, func=_FUNC)
         if not isinstance(weighting, Mapping):
             check_option(weighting, "weighting", WEIGHTINGS, func=_FUNC)
@@ -321,6 +457,12 @@ class LoyaltyScorecard:
         check_option(missing, "missing", MISSING, func=_FUNC)
         self._indicator_spec = indicators
         self.indicators = _resolve_indicators(indicators, normalisation)
+        if missing == "segment" and all(i.source == "surveys" for i in self.indicators):
+            msg = (
+                f"{_FUNC}: missing='segment' fills survey indicators from behavioural segments, "
+                "so it needs at least one transaction indicator."
+            )
+            raise ValidationError(msg)
         self.normalisation = normalisation
         self.weighting = weighting
         self.ahp = ahp
@@ -330,8 +472,20 @@ class LoyaltyScorecard:
         self.time = time
         self.amount = amount
         self.survey_customer = survey_customer
-        self.allow_inconsistent = allow_inconsistent
+        self.allow_inconsistent = bool(allow_inconsistent)
         self._fixed = self._fixed_weights(indicators)
+        if isinstance(weighting, Mapping):
+            names = [i.name for i in self.indicators]
+            unknown = [k for k in weighting if k not in names]
+            if unknown:
+                msg = (
+                    f"{_FUNC}: fixed weights are given for {unknown!r}, which are not "
+                    f"indicators of this scorecard ({names!r})."
+                )
+                raise ValidationError(msg)
+            bad = {k: v for k, v in weighting.items() if not _is_number(v)}
+            if bad:
+                _fail_type("weighting", "a mapping indicator -> number", dict(weighting))
 
     @staticmethod
     def _fixed_weights(spec: Any) -> dict[str, float]:
@@ -411,7 +565,8 @@ class LoyaltyScorecard:
         cols: dict[str, FloatArray] = {}
         for ind in indicators:
             metric = _registry.get(ind.name)
-            values = metric.compute({**inputs, "state": states.get(ind.name)}, **ind.options)
+            with _missing_column_as_error(metric, inputs):
+                values = metric.compute({**inputs, "state": states.get(ind.name)}, **ind.options)
             series = pd.Series(values) if not isinstance(values, pd.Series) else values
             if (
                 ind.source == "surveys"
@@ -449,15 +604,30 @@ class LoyaltyScorecard:
         -------
         LoyaltyScorecard
             ``self``, fitted.
+
+        Raises
+        ------
+        ValidationError
+            Bad transactions or surveys (the message names the column); surveys none of whose
+            customer ids matches a customer of the transactions (the message gives both id
+            dtypes); an indicator without any finite value; a metric that needs a column its
+            inputs lack (the message names the metric and the column).
         """
-        inputs, _ = self._inputs(transactions, surveys, observation_end)
-        active = self._active(inputs["surveys"] is not None)
-        states = {
-            ind.name: _registry.get(ind.name).fit_state(inputs, **ind.options) for ind in active
-        }
+        inputs, unmatched = self._inputs(transactions, surveys, observation_end)
+        sv = inputs["surveys"]
+        if sv is not None and len(sv) > 0 and unmatched == len(sv):
+            self._no_survey_match(sv, inputs["summary"])
+        active = self._active(sv is not None)
+        states = {}
+        for ind in active:
+            metric = _registry.get(ind.name)
+            with _missing_column_as_error(metric, inputs):
+                states[ind.name] = metric.fit_state(inputs, **ind.options)
         raw = self._raw(active, inputs, states)
         normalisers = {
-            ind.name: fit_normaliser(raw[ind.name].to_numpy(), ind.normalisation, ind.direction)
+            ind.name: fit_normaliser(
+                raw[ind.name].to_numpy(), ind.normalisation, ind.direction, name=ind.name
+            )
             for ind in active
         }
         norm = self._normalise(raw, normalisers)
@@ -478,6 +648,28 @@ class LoyaltyScorecard:
             self.tier_thresholds_ = _quantile_cuts(composite, self.tiers["shares"])
         self.n_customers_ = len(raw)
         return self
+
+    def _no_survey_match(self, surveys: pd.DataFrame, summary: pd.DataFrame) -> NoReturn:
+        ids = surveys[SURVEY_CUSTOMER]
+        sv_dtype, tx_dtype = ids.dtype, summary.index.dtype
+        msg = (
+            f"{_FUNC}: none of the {len(ids)} survey answers matches a customer of the "
+            f"transactions: survey column {self.survey_customer!r} has dtype {sv_dtype} (e.g. "
+            f"{reprlib.repr(ids.iloc[:3].tolist())}), the transactions' customer ids (column "
+            f"{self.customer!r}) have dtype {tx_dtype} (e.g. "
+            f"{reprlib.repr(summary.index[:3].tolist())})."
+        )
+        if sv_dtype.kind != tx_dtype.kind:
+            msg += (
+                f"\nHint: give both id columns the same type, e.g. "
+                f"surveys[{self.survey_customer!r}].astype({str(tx_dtype)!r})."
+            )
+        else:
+            msg += (
+                "\nHint: check that the surveys belong to these transactions and that "
+                "survey_customer= names the surveys' customer id column."
+            )
+        raise ValidationError(msg)
 
     def _normalise(self, raw: pd.DataFrame, normalisers: Mapping[str, Any]) -> pd.DataFrame:
         return pd.DataFrame(
@@ -626,11 +818,9 @@ class LoyaltyScorecard:
             table[f"contrib_{n}"] = contrib[:, j]
         table["composite"] = composite
         table["tier"] = _assign(composite, self.tier_thresholds_, self.tiers["labels"], raw.index)
-        survey_cols = [i.name for i in active if i.source == "surveys"]
+        sv = inputs["surveys"]
         table["answered_survey"] = (
-            raw[survey_cols].notna().any(axis=1).to_numpy()
-            if survey_cols
-            else np.zeros(len(raw), dtype=bool)
+            raw.index.isin(sv[SURVEY_CUSTOMER]) if sv is not None else np.zeros(len(raw), bool)
         )
         summary = self._base_summary(inputs, table, unmatched)
         return ScorecardResult(
@@ -666,13 +856,15 @@ class LoyaltyScorecard:
         sv = inputs["surveys"]
         if sv is not None:
             out["survey_answers_without_transactions"] = unmatched
+            # base-level survey figures describe the scored customers, as 'respondents' does
+            sv = sv[sv[SURVEY_CUSTOMER].isin(table.index)]
             col = self._options("recommendation").get("column", "recommend")
-            if col in sv:
+            if col in sv and sv[col].notna().any():
                 res = nps(sv[col], nan_policy="omit")
                 out["nps"] = round(res.score, 2)
                 out["nps_ci"] = [round(res.ci[0], 2), round(res.ci[1], 2)]
             items = list(self._options("satisfaction").get("items", ("sat1", "sat2", "sat3")))
-            if all(c in sv for c in items):
+            if len(sv) and all(c in sv for c in items):
                 scale = self._options("satisfaction").get("scale", (1, 10))
                 si = satisfaction_index(
                     sv, columns=items, scale=(float(scale[0]), float(scale[1])), nan_policy="omit"
@@ -688,6 +880,9 @@ class LoyaltyScorecard:
         out["tier_sizes"] = {
             str(k): int(v) for k, v in table["tier"].value_counts(sort=False).items()
         }
+        untiered = int(table["tier"].isna().sum())
+        if untiered:
+            out["customers_without_tier"] = untiered
         return out
 
     # -- serialisation --------------------------------------------------------------------
@@ -767,14 +962,26 @@ class LoyaltyScorecard:
         A dict holding only a configuration (the keys of :meth:`get_config`, as a TOML or
         YAML config file would) is accepted too.
         """
+        if not isinstance(data, Mapping):
+            _fail_type("configuration", "a mapping of settings", data)
+        if "config" in data and not isinstance(data["config"], Mapping):
+            _fail_type("config", "a mapping of settings", data["config"])
         config = dict(data["config"]) if "config" in data else dict(data)
         ahp = config.get("ahp")
         if isinstance(ahp, Mapping) and "index" in ahp:
             config["ahp"] = _frame(ahp)
         elif isinstance(ahp, Mapping) and "criteria" in ahp:
+            sub = ahp.get("sub")
+            if not isinstance(sub, Mapping):
+                _fail_type(
+                    "ahp.sub", "a mapping criterion -> pairwise matrix or indicator name", sub
+                )
             config["ahp"] = {
-                "criteria": _frame(ahp["criteria"]),
-                "sub": {k: v if isinstance(v, str) else _frame(v) for k, v in ahp["sub"].items()},
+                "criteria": _frame(ahp["criteria"], "ahp.criteria"),
+                "sub": {
+                    k: v if isinstance(v, str) else _frame(v, f"ahp.sub.{k}")
+                    for k, v in sub.items()
+                },
             }
         known = {
             "indicators",
@@ -798,15 +1005,22 @@ class LoyaltyScorecard:
         card = cls(**config)
         fitted = data.get("fitted") if "config" in data else None
         if fitted:
-            card.active_ = list(fitted["active"])
-            card.normalisers_ = dict(fitted["normalisers"])
-            card.metric_states_ = dict(fitted["metric_states"])
-            card.weights_ = pd.Series(fitted["weights"], name="weight", dtype=np.float64)
-            card.tier_thresholds_ = [float(t) for t in fitted["tier_thresholds"]]
-            card.segment_edges_ = [float(t) for t in fitted["segment_edges"]]
-            card.imputation_ = {k: dict(v) for k, v in fitted["imputation"].items()}
-            card.observation_end_ = pd.Timestamp(fitted["observation_end"])
-            card.n_customers_ = int(fitted["n_customers"])
+            try:
+                card.active_ = list(fitted["active"])
+                card.normalisers_ = dict(fitted["normalisers"])
+                card.metric_states_ = dict(fitted["metric_states"])
+                card.tier_thresholds_ = [float(t) for t in fitted["tier_thresholds"]]
+                card.segment_edges_ = [float(t) for t in fitted["segment_edges"]]
+                card.imputation_ = {k: dict(v) for k, v in fitted["imputation"].items()}
+                card.observation_end_ = pd.Timestamp(fitted["observation_end"])
+                card.n_customers_ = int(fitted["n_customers"])
+                card.weights_ = pd.Series(fitted["weights"], name="weight", dtype=np.float64)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                msg = (
+                    f"{_FUNC}.from_dict: the fitted state is incomplete or malformed "
+                    f"({type(exc).__name__}: {exc}); use the output of to_dict()."
+                )
+                raise ValidationError(msg) from exc
         return card
 
     def to_json(self) -> str:
@@ -828,13 +1042,19 @@ class LoyaltyScorecard:
         )
 
 
-def _frame(obj: Any) -> pd.DataFrame:
+def _frame(obj: Any, key: str = "ahp") -> pd.DataFrame:
+    """Return a pairwise matrix given as a DataFrame, rows or ``{index, columns, data}``."""
     if isinstance(obj, pd.DataFrame):
         return obj
-    if isinstance(obj, Mapping) and "index" in obj:
-        return pd.DataFrame(obj["data"], index=obj["index"], columns=obj["columns"])
-    arr = np.asarray(obj, dtype=np.float64)
-    return pd.DataFrame(arr)
+    if isinstance(obj, Mapping) and not {"index", "columns", "data"} <= set(obj):
+        _fail_type(key, "a matrix as {'index': [...], 'columns': [...], 'data': [...]}", obj)
+    try:
+        if isinstance(obj, Mapping):
+            return pd.DataFrame(obj["data"], index=obj["index"], columns=obj["columns"])
+        return pd.DataFrame(np.asarray(obj, dtype=np.float64))
+    except (TypeError, ValueError) as exc:
+        msg = f"{_FUNC}: {key!r} is not a valid pairwise matrix: {exc}"
+        raise ValidationError(msg) from exc
 
 
 def _frame_dict(df: pd.DataFrame) -> dict[str, Any]:
@@ -861,9 +1081,48 @@ class ScorecardComparison(Result):
     """Customers upgraded, downgraded, unchanged, new and lost."""
     by_tier: pd.DataFrame
     """Mean composite change per tier before."""
+    by_segment: pd.DataFrame
+    """One row per segment (``by`` of :func:`compare`; default the tier before), over the
+    customers present in both results: ``customers``, the mean change of every indicator
+    (``<name>_change``) and of the composite (``composite_change``), and the customers
+    ``upgraded``, ``downgraded`` and ``unchanged`` (tier migration within the segment)."""
 
 
-def compare(before: ScorecardResult, after: ScorecardResult, /) -> ScorecardComparison:
+def _segments_of(by: Any, customers: pd.DataFrame, common: pd.Index) -> pd.Series:
+    """Segment label of each customer in ``common`` (missing when unknown)."""
+    if by is None:
+        by = "tier"
+    if isinstance(by, pd.Series):
+        if by.index.has_duplicates:
+            dup = by.index[by.index.duplicated()]
+            msg = (
+                f"compare: the 'by' Series has {dup.size} duplicated customers "
+                f"(e.g. {reprlib.repr(dup[:5].tolist())}); it needs one segment per customer."
+            )
+            raise ValidationError(msg)
+        if not by.index.isin(common).any():
+            msg = (
+                "compare: the 'by' Series shares no customer with the two results; index it "
+                "by customer id like the results' customers table."
+            )
+            raise ValidationError(msg)
+        out: pd.Series = by.reindex(common)
+        out.name = by.name if by.name is not None else "segment"
+        return out
+    if isinstance(by, Hashable) and by in customers.columns:
+        column: pd.Series = customers[by]
+        return column.loc[common]
+    msg = (
+        f"compare: 'by' must be a column of the earlier result's customers table or a Series "
+        f"of segments indexed by customer; got {reprlib.repr(by)} (columns: "
+        f"{reprlib.repr(list(customers.columns))})."
+    )
+    raise ValidationError(msg)
+
+
+def compare(
+    before: ScorecardResult, after: ScorecardResult, /, *, by: Any = None
+) -> ScorecardComparison:
     """Compare two scorecard results: indicator and composite change, tier migration.
 
     Parameters
@@ -871,17 +1130,30 @@ def compare(before: ScorecardResult, after: ScorecardResult, /) -> ScorecardComp
     before, after
         Results of :meth:`LoyaltyScorecard.score` for two periods, ideally from the same
         fitted scorecard (same yardstick).
+    by
+        Segments for :attr:`ScorecardComparison.by_segment`: a column of
+        ``before.customers`` (name), or a Series of segment labels indexed by customer id (for
+        example RFM segments). Default: the tier before. Customers whose segment is missing
+        are left out of that table.
 
     Returns
     -------
     ScorecardComparison
-        Indicator and base-level changes, migration matrix and movement counts.
+        Indicator and base-level changes, migration matrix, movement counts and the changes
+        per segment.
+
+    Raises
+    ------
+    ValidationError
+        ``by`` is neither a column of ``before.customers`` nor a Series sharing customers
+        with the results, or has duplicated customers.
 
     Notes
     -----
     Changes are after minus before on the customers present in both periods; customers only
     in ``after`` are "new", only in ``before`` "lost". A move to a better tier (earlier in the
-    best-first list) is an upgrade.
+    best-first list) is an upgrade. Customers without a tier (no composite) count as absent
+    from that period in the migration matrix.
 
     Examples
     --------
@@ -897,6 +1169,13 @@ def compare(before: ScorecardResult, after: ScorecardResult, /) -> ScorecardComp
     ... )
     >>> sum(c.movements.values()) == 2357
     True
+    >>> c.by_segment[["customers", "composite_change", "upgraded", "downgraded"]].round(1)
+              customers  composite_change  upgraded  downgraded
+    tier
+    Platinum        236              -9.4         0          93
+    Gold            471             -11.9       103         259
+    Silver          707              -9.2       114         429
+    Bronze          943              -3.9       109           0
     """
     a, b = before.customers, after.customers
     common = a.index.intersection(b.index)
@@ -925,7 +1204,8 @@ def compare(before: ScorecardResult, after: ScorecardResult, /) -> ScorecardComp
         index=keys,
     )
     base["change"] = base["after"] - base["before"]
-    migration = tier_migration(a["tier"], b["tier"], order=list(a["tier"].cat.categories))
+    order = list(a["tier"].cat.categories)
+    migration = tier_migration(a["tier"], b["tier"], order=order)
     movements = {
         "upgraded": migration.n_upgrades,
         "downgraded": migration.n_downgrades,
@@ -940,6 +1220,30 @@ def compare(before: ScorecardResult, after: ScorecardResult, /) -> ScorecardComp
         .agg(["size", "mean"])
         .rename(columns={"size": "customers", "mean": "mean_composite_change"})
     )
+    segment = _segments_of(by, a, common)
+    changes = pd.DataFrame(
+        {f"{n}_change": b.loc[common, n].to_numpy() - a.loc[common, n].to_numpy() for n in names},
+        index=common,
+    )
+    # tier positions on the earlier result's best-first order; -1 = no tier
+    pos_a = pd.Categorical(a.loc[common, "tier"], categories=order).codes
+    pos_b = pd.Categorical(b.loc[common, "tier"], categories=order).codes
+    both = (pos_a >= 0) & (pos_b >= 0)
+    changes["upgraded"] = both & (pos_b < pos_a)
+    changes["downgraded"] = both & (pos_b > pos_a)
+    changes["unchanged"] = both & (pos_b == pos_a)
+    grouped = changes.groupby(segment, observed=False, sort=True)
+    change_cols = [f"{n}_change" for n in names]
+    by_segment = grouped[change_cols].mean()
+    by_segment.insert(0, "customers", grouped.size())
+    counts = grouped[["upgraded", "downgraded", "unchanged"]].sum().astype(np.int64)
+    by_segment = by_segment.join(counts)
+    by_segment.index.name = segment.name
     return ScorecardComparison(
-        indicators=indicators, base=base, migration=migration, movements=movements, by_tier=by_tier
+        indicators=indicators,
+        base=base,
+        migration=migration,
+        movements=movements,
+        by_tier=by_tier,
+        by_segment=by_segment,
     )

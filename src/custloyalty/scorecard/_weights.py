@@ -235,6 +235,33 @@ class AHPResult(Result):
     """Saaty's random index $RI(n)$ used."""
 
 
+def _aligned(pairwise: pd.DataFrame) -> pd.DataFrame:
+    """Order a labelled pairwise matrix's columns like its index (or refuse if they differ).
+
+    Unlabelled columns (the default 0..n-1) or an unlabelled index are read by position.
+    """
+    rows, cols = pairwise.index, pairwise.columns
+    n = len(rows)
+    if rows.has_duplicates or cols.has_duplicates:
+        dup = [*rows[rows.duplicated()], *cols[cols.duplicated()]]
+        msg = f"ahp_weights: the pairwise matrix has duplicated criteria {dup!r}."
+        raise ValidationError(msg)
+    if rows.equals(cols) or len(cols) != n:
+        return pairwise  # same order, or not square (refused later with its shape)
+    if set(rows) == set(cols):
+        return pairwise[list(rows)]
+    positional = pd.RangeIndex(n)
+    if cols.equals(positional):
+        return pairwise
+    if rows.equals(positional):
+        return pairwise.set_axis(cols, axis=0)
+    msg = (
+        f"ahp_weights: the pairwise matrix's columns {list(cols)!r} do not match its index "
+        f"{list(rows)!r}; label rows and columns with the same criteria (in any order)."
+    )
+    raise ValidationError(msg)
+
+
 def ahp_weights(
     pairwise: Any,
     /,
@@ -250,7 +277,8 @@ def ahp_weights(
     pairwise
         Square matrix $A$ (DataFrame or 2-D array) with $a_{ij}$ = importance of criterion $i$
         over $j$ on Saaty's 1-9 scale, $a_{ji} = 1 / a_{ij}$ and $a_{ii} = 1$. A DataFrame's
-        index gives the labels.
+        index gives the labels; its columns are matched to the index by label (any order),
+        or read by position when they are unlabelled (0..n-1).
     labels
         Criterion names for an array input; default positions 0..n-1.
     max_ratio
@@ -269,7 +297,8 @@ def ahp_weights(
     ValidationError
         A matrix that is not square, has non-positive entries, is not reciprocal, or whose
         consistency ratio exceeds ``max_ratio`` (the message gives the ratio) unless
-        ``allow_inconsistent``; orders above 15 (no tabulated random index).
+        ``allow_inconsistent``; orders above 15 (no tabulated random index); a DataFrame whose
+        column labels are not its index labels.
 
     See Also
     --------
@@ -298,8 +327,13 @@ def ahp_weights(
     0.033
     """
     if isinstance(pairwise, pd.DataFrame):
-        names: list[Hashable] = list(pairwise.index)
-        a = pairwise.to_numpy(dtype=np.float64)
+        frame = _aligned(pairwise)
+        names: list[Hashable] = list(frame.index)
+        try:
+            a = frame.to_numpy(dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            msg = "ahp_weights: every pairwise judgement must be a number."
+            raise ValidationError(msg) from exc
     else:
         a = np.asarray(pairwise, dtype=np.float64)
         names = list(labels) if labels is not None else list(range(a.shape[0] if a.ndim else 0))

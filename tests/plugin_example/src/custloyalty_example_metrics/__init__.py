@@ -1,7 +1,8 @@
 """Example custloyalty metric plugin: two customer-level indicators.
 
-Installed with ``pip install ./tests/plugin_example``; custloyalty discovers the metrics
-through the ``custloyalty.metrics`` entry-point group, so callers never import this module.
+Installed with ``pip install ./tests/plugin_example`` (``make test`` does, and the test suite
+pip-installs it into a temporary directory); custloyalty discovers the metrics through the
+``custloyalty.metrics`` entry-point group, so callers never import this module.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ def items_per_order(transactions: pd.DataFrame) -> pd.Series:
 
 
 def mean_days_between_purchases(summary: pd.DataFrame) -> pd.Series:
-    """Mean days between repeat purchase days, recency / frequency (NaN without repeats)."""
+    """Mean days between purchase days, recency / frequency; the tenure T without repeats."""
     f = summary["frequency"].to_numpy(dtype=np.float64)
     r = summary["recency"].to_numpy(dtype=np.float64)
     gap = np.divide(r, f, out=np.full_like(r, np.nan), where=f > 0)
