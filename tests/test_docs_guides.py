@@ -21,7 +21,14 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "guides"
 
 #: Guides whose code runs in the test suite (file names under docs/guides/).
-GUIDES = ["behaviour.md", "models.md", "satisfaction.md", "tiering.md"]
+GUIDES = [
+    "behaviour.md",
+    "models.md",
+    "plugins.md",
+    "satisfaction.md",
+    "scorecard.md",
+    "tiering.md",
+]
 
 _FENCE = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 # pymdownx.snippets include (mkdocs.yml: base_path ".", the repository root)
