@@ -290,3 +290,37 @@ def test_recommendation_indicator_validates_through_the_boundary() -> None:
     assert got.loc[3] == 3.0
     with pytest.raises(ValidationError, match="needs survey answers"):
         rec.compute({"surveys": None})
+
+
+def test_in_process_registration_shadowing_a_plugin_warns(example_plugin: Path) -> None:
+    assert metrics.get("items_per_order").origin.startswith("plugin")
+    with pytest.warns(PluginWarning, match=r"'items_per_order' registered in-process shadows"):
+        metrics.register("items_per_order")(lambda summary: summary["frequency"])
+    try:
+        assert metrics.get("items_per_order").origin.startswith("registered")
+    finally:
+        metrics.unregister("items_per_order")
+    assert metrics.get("items_per_order").origin.startswith("plugin")
+
+
+def test_broken_plugin_warning_names_its_distribution(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Dist:
+        name = "acme-metrics"
+
+    class FakeEP:
+        name = "broken_metric"
+        value = "acme.metrics:missing"
+        dist = Dist()
+
+        def load(self) -> object:
+            msg = "No module named 'acme'"
+            raise ImportError(msg)
+
+    monkeypatch.setattr(reg.metadata, "entry_points", lambda group: [FakeEP()])
+    reg._reload_plugins()
+    try:
+        with pytest.warns(PluginWarning, match=r"from acme-metrics\): it failed to load"):
+            metrics.available()
+    finally:
+        monkeypatch.undo()
+        reg._reload_plugins()

@@ -13,6 +13,7 @@ from custloyalty.metrics import (
     _builtin,  # noqa: F401  (registers the built-in indicators)
     _churn,
     _frequency,
+    _inputs,
     _monetary,
     _pls,
     _recommendation,
@@ -23,6 +24,7 @@ from custloyalty.metrics import (
 )
 from custloyalty.metrics._churn import *  # noqa: F403
 from custloyalty.metrics._frequency import *  # noqa: F403
+from custloyalty.metrics._inputs import *  # noqa: F403
 from custloyalty.metrics._monetary import *  # noqa: F403
 from custloyalty.metrics._pls import *  # noqa: F403
 from custloyalty.metrics._recommendation import *  # noqa: F403
@@ -34,6 +36,7 @@ from custloyalty.metrics._servqual import *  # noqa: F403
 __all__ = [
     *_churn.__all__,
     *_frequency.__all__,
+    *_inputs.__all__,
     *_monetary.__all__,
     *_pls.__all__,
     *_recommendation.__all__,

@@ -16,13 +16,13 @@ import pandas as pd
 from custloyalty import _frames
 from custloyalty._validation import check_option
 from custloyalty.errors import ValidationError
+from custloyalty.metrics._inputs import SURVEY_CUSTOMER
 from custloyalty.metrics._recommendation import nps
 from custloyalty.metrics._registry import Metric, _builtin
 from custloyalty.metrics._satisfaction import satisfaction_index
 
 __all__: list[str] = []
 
-SURVEY_CUSTOMER = "customer_id"
 _WEEK = 7.0
 
 

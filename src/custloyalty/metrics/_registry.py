@@ -161,8 +161,10 @@ def _load_entry_points() -> dict[str, Metric]:
         try:
             obj = ep.load()
         except Exception as exc:
+            dist = ep.dist.name if ep.dist else "unknown distribution"
             warnings.warn(
-                f"Skipping metric plugin {ep.name!r} ({ep.value}): it failed to load: {exc!r}",
+                f"Skipping metric plugin {ep.name!r} ({ep.value}, from {dist}): it failed to "
+                f"load: {exc!r}",
                 PluginWarning,
                 stacklevel=3,
             )
@@ -336,6 +338,14 @@ def register(
         if key in _USER and not replace:
             msg = f"A metric named {key!r} is already registered; pass replace=True to replace."
             raise ValidationError(msg)
+        plugin = _plugins().get(key)
+        if plugin is not None:
+            warnings.warn(
+                f"Metric {key!r} registered in-process shadows the plugin metric of the same "
+                f"name ({plugin.origin}); unregister({key!r}) brings the plugin back.",
+                PluginWarning,
+                stacklevel=2,
+            )
         _USER[key] = Metric(
             key,
             func,

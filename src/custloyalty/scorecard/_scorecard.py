@@ -23,12 +23,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custloyalty import _frames
 from custloyalty._results import Result, to_builtin
 from custloyalty._validation import check_option
 from custloyalty.errors import NotFittedError, ValidationError
 from custloyalty.metrics import _registry
-from custloyalty.metrics._builtin import SURVEY_CUSTOMER
+from custloyalty.metrics._inputs import SURVEY_CUSTOMER, metric_inputs
 from custloyalty.metrics._recommendation import nps
 from custloyalty.metrics._satisfaction import satisfaction_index
 from custloyalty.scorecard._normalise import NORMALISATIONS, apply_normaliser, fit_normaliser
@@ -40,7 +39,6 @@ from custloyalty.scorecard._weights import (
     fixed_weights,
 )
 from custloyalty.segmentation import TierMigrationResult, tier_migration
-from custloyalty.summary import rfm_summary
 
 __all__ = [
     "DEFAULT_INDICATORS",
@@ -504,47 +502,20 @@ class LoyaltyScorecard:
     def _inputs(
         self, transactions: Any, surveys: Any, observation_end: Any
     ) -> tuple[dict[str, Any], int]:
-        summary = rfm_summary(
+        built = metric_inputs(
             transactions,
+            surveys,
+            observation_end=observation_end,
             customer=self.customer,
             time=self.time,
             amount=self.amount,
-            observation_end=observation_end,
-            time_unit="D",
+            survey_customer=self.survey_customer,
+            with_transactions=any(
+                "transactions" in _registry.get(i.name).inputs for i in self.indicators
+            ),
+            func=_FUNC,
         )
-        end = pd.Timestamp(summary.attrs["custloyalty"]["observation_end"])
-        survey_frame = None
-        unmatched = 0
-        if surveys is not None:
-            sv = _frames.as_frame(surveys, name="surveys")
-            _frames.require_columns(sv, [self.survey_customer], name="surveys")
-            ids = sv[self.survey_customer]
-            _frames.check_ids(ids, self.survey_customer)
-            survey_frame = sv.rename(columns={self.survey_customer: SURVEY_CUSTOMER})
-            unmatched = int((~ids.isin(summary.index)).sum())
-        inputs = {
-            "summary": summary,
-            "surveys": survey_frame,
-            "observation_end": end,
-            "transactions": None,
-        }
-        if any("transactions" in _registry.get(i.name).inputs for i in self.indicators):
-            inputs["transactions"] = self._transactions(transactions, end)
-        return inputs, unmatched
-
-    def _transactions(self, data: Any, end: pd.Timestamp) -> pd.DataFrame:
-        """Transactions for metrics that ask for them: canonical columns plus the others."""
-        raw = _frames.as_frame(data, name="transactions")
-        canon = _frames.transactions(
-            raw, customer=self.customer, time=self.time, amount=self.amount, func=_FUNC
-        ).frame
-        extra = raw.drop(columns=[self.customer, self.time, self.amount])
-        extra = extra.drop(columns=[c for c in canon.columns if c in extra.columns])
-        tx = pd.concat([canon.reset_index(drop=True), extra.reset_index(drop=True)], axis=1)
-        day = tx["date"].dt.tz_localize(None) if tx["date"].dt.tz is not None else tx["date"]
-        keep = (day.dt.normalize() <= end.tz_localize(None).normalize()).to_numpy()
-        out: pd.DataFrame = tx.loc[keep]
-        return out
+        return built.as_dict(), built.unmatched_answers
 
     def _active(self, has_surveys: bool) -> list[_Indicator]:
         if has_surveys:

@@ -1,0 +1,153 @@
+"""The inputs a metric receives: one place that builds them from raw tables.
+
+Every registered metric (built-in or plugin) is called with some of :data:`INPUTS`: the customer
+``summary`` (:func:`custloyalty.rfm_summary` in days), the validated ``transactions``, the
+``surveys`` table and the ``observation_end`` timestamp. :func:`metric_inputs` builds them
+exactly as :class:`~custloyalty.scorecard.LoyaltyScorecard` does, so a plugin author can call a
+metric the way the scorecard will, and :func:`custloyalty.testing.check_metric` can test it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from custloyalty import _frames
+from custloyalty.summary import rfm_summary
+
+__all__ = ["MetricInputs", "metric_inputs"]
+
+#: Column name of the customer id in the ``surveys`` input, whatever it was called on input.
+SURVEY_CUSTOMER = "customer_id"
+
+
+@dataclass(frozen=True, slots=True)
+class MetricInputs:
+    """Inputs for metrics, built by :func:`metric_inputs`.
+
+    Attributes
+    ----------
+    summary
+        Per-customer table of :func:`custloyalty.rfm_summary` with durations in days.
+    transactions
+        Validated transactions up to ``observation_end`` with canonical columns
+        ``customer_id``, ``date``, ``amount`` plus the table's other columns (``None`` when not
+        requested).
+    surveys
+        Survey answers with the customer column renamed ``customer_id`` (``None`` without
+        surveys).
+    observation_end
+        End of the observation window.
+    unmatched_answers
+        Number of survey rows whose customer id matches no customer of the summary.
+    """
+
+    summary: pd.DataFrame
+    transactions: pd.DataFrame | None
+    surveys: pd.DataFrame | None
+    observation_end: pd.Timestamp
+    unmatched_answers: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the inputs by name, as :meth:`custloyalty.metrics.Metric.compute` takes them."""
+        return {
+            "summary": self.summary,
+            "transactions": self.transactions,
+            "surveys": self.surveys,
+            "observation_end": self.observation_end,
+        }
+
+
+def metric_inputs(
+    transactions: Any,
+    surveys: Any = None,
+    *,
+    observation_end: Any = None,
+    customer: Hashable = "customer_id",
+    time: Hashable = "date",
+    amount: Hashable = "amount",
+    survey_customer: Hashable = "customer_id",
+    with_transactions: bool = True,
+    func: str = "metric_inputs",
+) -> MetricInputs:
+    """Build the inputs a metric receives from raw transactions (and surveys).
+
+    Parameters
+    ----------
+    transactions
+        One row per purchase with the ``customer``, ``time`` and ``amount`` columns (any other
+        columns, such as ``quantity``, are passed on to metrics that ask for ``transactions``).
+    surveys
+        Optional survey answers, one row per answer, with a ``survey_customer`` column.
+    observation_end
+        End of the observation window (default: the last purchase day); later transactions
+        are left out.
+    customer, time, amount
+        Column names in ``transactions``.
+    survey_customer
+        Customer id column in ``surveys``.
+    with_transactions
+        Whether to build the validated ``transactions`` input (skip it when no metric asks for
+        it: it costs a copy of the table).
+    func
+        Name used in error messages.
+
+    Returns
+    -------
+    MetricInputs
+
+    Raises
+    ------
+    ValidationError
+        Invalid transactions or surveys (see :func:`custloyalty.rfm_summary`).
+
+    Examples
+    --------
+    >>> from custloyalty.datasets import load_cdnow
+    >>> from custloyalty.metrics import get, metric_inputs
+    >>> inputs = metric_inputs(load_cdnow("sample"), observation_end="1997-09-30")
+    >>> get("frequency").compute(inputs.as_dict()).loc[1]
+    np.float64(3.0)
+    """
+    summary = rfm_summary(
+        transactions,
+        customer=customer,
+        time=time,
+        amount=amount,
+        observation_end=observation_end,
+        time_unit="D",
+    )
+    end = pd.Timestamp(summary.attrs["custloyalty"]["observation_end"])
+    survey_frame = None
+    unmatched = 0
+    if surveys is not None:
+        sv = _frames.as_frame(surveys, name="surveys")
+        _frames.require_columns(sv, [survey_customer], name="surveys")
+        ids = sv[survey_customer]
+        _frames.check_ids(ids, survey_customer)
+        survey_frame = sv.rename(columns={survey_customer: SURVEY_CUSTOMER})
+        unmatched = int((~ids.isin(summary.index)).sum())
+    tx = None
+    if with_transactions:
+        tx = _canonical_transactions(
+            transactions, end, customer=customer, time=time, amount=amount, func=func
+        )
+    return MetricInputs(summary, tx, survey_frame, end, unmatched)
+
+
+def _canonical_transactions(
+    data: Any, end: pd.Timestamp, *, customer: Hashable, time: Hashable, amount: Hashable, func: str
+) -> pd.DataFrame:
+    """Return the validated transactions up to ``end``: canonical columns plus the others."""
+    raw = _frames.as_frame(data, name="transactions")
+    canon = _frames.transactions(raw, customer=customer, time=time, amount=amount, func=func).frame
+    extra = raw.drop(columns=[customer, time, amount])
+    extra = extra.drop(columns=[c for c in canon.columns if c in extra.columns])
+    tx = pd.concat([canon.reset_index(drop=True), extra.reset_index(drop=True)], axis=1)
+    day = tx["date"].dt.tz_localize(None) if tx["date"].dt.tz is not None else tx["date"]
+    keep = (day.dt.normalize() <= end.tz_localize(None).normalize()).to_numpy()
+    out: pd.DataFrame = tx.loc[keep]
+    return out
