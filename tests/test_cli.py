@@ -266,3 +266,23 @@ def test_demo_runs_the_full_evaluation(capsys: pytest.CaptureFixture[str]) -> No
         "Platinum",
     ):
         assert needle in out
+
+
+def test_date_format_option(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    d = files["dir"]
+    tx = pd.read_csv(files["csv"], parse_dates=["day"])
+    tx["day"] = tx["day"].dt.strftime("%d/%m/%Y")  # day first: 05/01/1997 is January 5th
+    tx.to_csv(d / "dayfirst.csv", index=False)
+    base = ["--customer", "cust", "--time", "day", "--observation-end", "1997-09-30", "-q"]
+    # inferred month-first from the first date, then refused: never guessed row by row
+    assert main(["score", str(d / "dayfirst.csv"), *base]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("custloyalty: error: ")
+    assert "Column 'day'" in err
+    assert "Traceback" not in err
+    out_iso, out_dayfirst = d / "iso_scores.csv", d / "dayfirst_scores.csv"
+    assert main(["score", str(files["csv"]), *base, "-o", str(out_iso)]) == 0
+    argv = ["score", str(d / "dayfirst.csv"), *base, "--date-format", "%d/%m/%Y"]
+    assert main([*argv, "-o", str(out_dayfirst)]) == 0
+    capsys.readouterr()
+    pd.testing.assert_frame_equal(pd.read_csv(out_dayfirst), pd.read_csv(out_iso))

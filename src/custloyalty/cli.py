@@ -339,6 +339,16 @@ class _Progress:
             print(f"[{self.i}/{self.steps} {dt:6.1f}s] {what}", file=sys.stderr, flush=True)
 
 
+def _parse_dates(tx: pd.DataFrame, column: Any, date_format: str) -> pd.DataFrame:
+    """Parse the purchase dates with an explicit format (``--date-format``)."""
+    from custloyalty import _frames
+
+    _frames.require_columns(tx, [column], name="transactions")
+    dates, _ = _frames.coerce_datetime(tx[column], column, date_format=date_format)
+    tx[column] = dates  # the CLI's own frame, read from the file
+    return tx
+
+
 def run_score(args: argparse.Namespace) -> str:
     """Fit (or load) a scorecard, score the transactions, write the table, return the summary."""
     from custloyalty.scorecard import LoyaltyScorecard
@@ -369,6 +379,9 @@ def run_score(args: argparse.Namespace) -> str:
         config = _read_config(args.config) if args.config else {}
         config.update(columns)
         card = LoyaltyScorecard.from_dict(config)
+    if args.date_format:
+        tx = _parse_dates(tx, card.time, args.date_format)
+    if not args.load_state:
         progress(f"fitting {card!r}")
         card.fit(tx, surveys, observation_end=args.observation_end)
     progress("scoring customers")
@@ -412,6 +425,11 @@ def _build_parser() -> argparse.ArgumentParser:
     score.add_argument("--time", help="purchase date column (default date)")
     score.add_argument("--amount", help="purchase value column (default amount)")
     score.add_argument("--survey-customer", help="customer id column of the surveys")
+    score.add_argument(
+        "--date-format",
+        help="format of the purchase dates, e.g. %%d/%%m/%%Y (default: inferred, one format "
+        "for the whole column, ISO 8601 as fallback)",
+    )
     score.add_argument("--save-state", help="write the fitted scorecard to this JSON file")
     score.add_argument("--load-state", help="score with a fitted scorecard saved earlier")
     score.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
