@@ -1,7 +1,7 @@
 """Benchmark of the loyalty scorecard: fit + score on ~10^7 transactions / 10^6 customers.
 
-Data: ``make_transactions(n, seed=7, r=1.0, alpha=4.0, b=6.0)`` (about 9.3 rows per customer,
-so 10^6 customers give about 9.3 million rows) and ``make_survey`` answers from 5% of them.
+Data: ``make_transactions(n, seed=7, r=1.12, alpha=4.0, b=6.0)`` (about 10 rows per customer,
+so 10^6 customers give about 10 million rows) and ``make_survey`` answers from 5% of them.
 The default scorecard (frequency, monetary, recency, Pareto/NBD churn risk, satisfaction,
 recommendation; percentile normalisation, entropy weights, four tiers) is fitted and then
 scores the same customers. Peak memory (``tracemalloc``, separate call) is stored in
@@ -46,43 +46,54 @@ def _peak_bytes(fn: Callable[[], Any]) -> int:
 @pytest.fixture(scope="module", params=list(SIZES), ids=lambda s: f"customers={s}")
 def data(request: pytest.FixtureRequest) -> tuple[pd.DataFrame, pd.DataFrame]:
     n = SIZES[request.param]
-    tx = make_transactions(n, seed=7, r=1.0, alpha=4.0, b=6.0)
+    tx = make_transactions(n, seed=7, r=1.12, alpha=4.0, b=6.0)
     ids = tx["customer_id"].unique()
     surveys = make_survey(n // 20, seed=8, customer_ids=ids)
+    tx.attrs["size"] = request.param
     return tx, surveys
+
+
+def _tag(benchmark: Any, tx: pd.DataFrame, tool: str, *, baseline: bool = False) -> None:
+    benchmark.group = f"scorecard, {tx.attrs['size']} customers, {len(tx):,} rows"
+    benchmark.extra_info["tool"] = tool
+    if baseline:
+        benchmark.extra_info["baseline"] = True
 
 
 def _input_bytes(tx: pd.DataFrame) -> int:
     return int(sum(tx[c].to_numpy().nbytes for c in ("customer_id", "date", "amount")))
 
 
-@pytest.mark.benchmark(group="scorecard")
 def test_scorecard_fit_score(benchmark: Any, data: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     tx, surveys = data
 
     def run() -> Any:
         return LoyaltyScorecard().fit_score(tx, surveys, observation_end=END)
 
+    _tag(benchmark, tx, "LoyaltyScorecard fit_score")
+    peak = _peak_bytes(run)
     benchmark.extra_info["rows"] = len(tx)
     benchmark.extra_info["input_mib"] = round(_input_bytes(tx) / 2**20, 1)
-    benchmark.extra_info["peak_mib"] = round(_peak_bytes(run) / 2**20, 1)
+    benchmark.extra_info["peak_mib"] = round(peak / 2**20, 1)
+    benchmark.extra_info["peak_bytes"] = peak
+    benchmark.extra_info["peak_ratio"] = peak / _input_bytes(tx)
     res = benchmark.pedantic(run, rounds=2, iterations=1)
     assert res.customers["composite"].between(0, 100).all()
 
 
-@pytest.mark.benchmark(group="scorecard")
 def test_scorecard_score_only(benchmark: Any, data: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     tx, surveys = data
     card = LoyaltyScorecard().fit(tx, surveys, observation_end=END)
+    _tag(benchmark, tx, "score only (fitted)")
     res = benchmark.pedantic(
         card.score, args=(tx, surveys), kwargs={"observation_end": END}, rounds=2, iterations=1
     )
     assert len(res.customers) == tx["customer_id"].nunique()
 
 
-@pytest.mark.benchmark(group="scorecard")
 def test_rfm_summary_alone(benchmark: Any, data: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     tx, _ = data
+    _tag(benchmark, tx, "rfm_summary alone", baseline=True)
     benchmark.pedantic(
         custloyalty.rfm_summary, args=(tx,), kwargs={"observation_end": END}, rounds=2
     )
