@@ -10,7 +10,7 @@ the CDNOW estimates (p 6.25, q 3.744, v 15.444). In the same run, the same pipel
   1% a month, weeks);
 * ``lifetimes`` 0.11.3: ``BetaGeoFitter().fit`` + ``GammaGammaFitter().fit`` (repeat customers)
   + ``conditional_probability_alive`` + ``customer_lifetime_value`` (same options), one round;
-* ``pymc-marketing`` (if installed): ``clv.BetaGeoModel(...).fit(fit_method="map")``.
+* ``pymc-marketing`` (if installed): ``clv.BetaGeoModel().fit(data, method="map")``.
 
 Estimates are asserted equal: BG/NBD and Gamma-Gamma parameters to 1e-3 (relative), P(alive)
 to 1e-4 and CLV to 0.5% (lifetimes counts 4.345 weeks a month, custloyalty 30.4375 / 7).
@@ -125,8 +125,8 @@ def test_pymc_marketing_map(benchmark: Any, summary: pd.DataFrame, size: str) ->
     data = summary.reset_index()[["customer_id", "frequency", "recency", "T"]]
 
     def run() -> Any:
-        model = clv_mod.BetaGeoModel(data=data)
-        model.fit(fit_method="map")
+        model = clv_mod.BetaGeoModel()
+        model.fit(data, method="map")  # pymc-marketing >= 0.19 API
         return model
 
     model = benchmark.pedantic(run, rounds=1, iterations=1)
