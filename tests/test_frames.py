@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import pandas as hpd
 
-from custloyalty import ValidationError, rfm_summary
+from custloyalty import ValidationError, _frames, rfm_summary
 from custloyalty._frames import coerce_datetime, coerce_timestamp, numeric_columns, transactions
 from custloyalty._validation import as_1d_float, check_in_range
 
@@ -493,3 +493,41 @@ def test_valid_frames_unchanged_by_summary(df: pd.DataFrame) -> None:
     before = df.copy(deep=True)
     rfm_summary(df)
     pd.testing.assert_frame_equal(df, before)
+
+
+# ------------------------------------------------------------- shared label checks
+def test_check_unique_index_names_the_repeated_labels() -> None:
+    _frames.check_unique_index(pd.Index([1, 2, 3]), "scores", func="f")  # unique: no error
+    with pytest.raises(
+        ValidationError,
+        match=r"index of scores passed to f must hold each customer id once; 3 rows share 1 "
+        r"customer id: 2\.\nHint: one row each",
+    ):
+        _frames.check_unique_index(pd.Index([1, 2, 2, 2]), "scores", func="f", hint="one row each")
+
+
+def test_align_to_index_reorders_and_reports_mismatches() -> None:
+    target = pd.Index(["a", "b", "c"])
+    w = pd.Series([3.0, 1.0, 2.0, 9.0], index=["c", "a", "b", "z"])
+    got = _frames.align_to_index(w, target, name="weights", target="ratings", func="f")
+    assert got.tolist() == [1.0, 2.0, 3.0]  # extra label 'z' ignored by default
+    with pytest.raises(ValidationError, match=r"1 label of weights matches nothing in ratings"):
+        _frames.align_to_index(w, target, name="weights", target="ratings", func="f", extra="raise")
+    with pytest.raises(ValidationError, match=r"2 labels of ratings have no match in weights"):
+        _frames.align_to_index(w.iloc[:1], target, name="weights", target="ratings", func="f")
+    same = pd.Series([1.0, 2.0], index=["x", "x"])  # identical indexes: positional, repeats ok
+    assert _frames.align_to_index(same, same.index, name="w", target="r", func="f") is same
+
+
+def test_as_1d_float_missing_hint_and_keep_missing() -> None:
+    from custloyalty._validation import as_1d_float
+
+    with pytest.raises(ValidationError, match="nan_policy='omit'"):
+        as_1d_float([1.0, np.nan], "x")
+    with pytest.raises(ValidationError) as info:
+        as_1d_float([1.0, np.nan], "x", missing_hint=None)
+    assert "Hint" not in str(info.value)
+    arr, keep = as_1d_float([1.0, np.nan, 3.0], "x", nan_policy="omit", keep_missing=True)
+    assert arr.shape == (3,)
+    assert np.isnan(arr[1])
+    assert keep.tolist() == [True, False, True]

@@ -22,7 +22,7 @@ import datetime as dt
 import difflib
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -37,8 +37,10 @@ __all__ = [
     "CUSTOMER",
     "TIME",
     "Transactions",
+    "align_to_index",
     "as_frame",
     "check_ids",
+    "check_unique_index",
     "coerce_datetime",
     "coerce_numeric",
     "coerce_timestamp",
@@ -52,6 +54,7 @@ TIME = "date"
 AMOUNT = "amount"
 
 _TZ_SUFFIX = r"(?:Z|[+-]\d{2}:?\d{2})\s*$"
+_DROP_HINT = "pass nan_policy='omit' to drop these rows."
 # Strings pandas reads as a missing date (NaT) rather than as a malformed one.
 _NAT_STRINGS = ("", "NaT", "nat", "NAT", "nan", "NaN", "NAN")
 # infer_dtype kinds of an object column that may hold bools among other values
@@ -131,6 +134,76 @@ def _check_unique(df: pd.DataFrame, columns: Sequence[Hashable], *, name: str) -
         raise ValidationError(msg)
 
 
+def check_unique_index(
+    index: pd.Index, name: str, *, func: str, label: str = "customer id", hint: str = ""
+) -> None:
+    """Raise :class:`ValidationError` if a label appears more than once in ``index``.
+
+    The message counts the rows sharing a label, shows up to five of the labels and ends with
+    ``hint`` (a ``Hint:`` line) when one is given; ``label`` names what the labels are.
+    """
+    if index.is_unique:
+        return
+    dup = index.duplicated(keep=False)
+    ids = pd.unique(index[dup])
+    shown = ", ".join(repr(v) for v in ids[:5])
+    msg = (
+        f"The index of {name} passed to {func} must hold each {label} once; "
+        f"{plural(int(dup.sum()), 'row')} share {plural(len(ids), label)}: {shown}."
+    )
+    if hint:
+        msg += f"\nHint: {hint}"
+    raise ValidationError(msg)
+
+
+_Labelled = TypeVar("_Labelled", pd.Series, pd.DataFrame)
+
+
+def align_to_index(
+    values: _Labelled,
+    index: pd.Index,
+    *,
+    name: str,
+    target: str,
+    func: str,
+    extra: str = "ignore",
+    hint: str = "",
+) -> _Labelled:
+    """Reorder ``values`` onto ``index`` by label (one row per label of ``index``).
+
+    Identical indexes are returned as they are (repeated labels allowed). Otherwise both
+    indexes must be unique, every label of ``index`` must be in ``values`` and, with
+    ``extra="raise"``, every label of ``values`` in ``index``; ``extra="ignore"`` drops the
+    others. Mismatches raise :class:`ValidationError` naming ``name`` and ``target`` and
+    showing up to five labels, with ``hint`` as the ``Hint:`` line.
+    """
+    if values.index.equals(index):
+        return values
+    check_unique_index(values.index, name, func=func, label="label", hint=hint)
+    check_unique_index(index, target, func=func, label="label", hint=hint)
+    missing = index[~index.isin(values.index)]
+    surplus = values.index[~values.index.isin(index)] if extra == "raise" else index[:0]
+    if missing.size or surplus.size:
+        parts = []
+        if missing.size:
+            shown = ", ".join(repr(v) for v in missing[:5])
+            verb = "has" if missing.size == 1 else "have"
+            parts.append(
+                f"{plural(missing.size, 'label')} of {target} {verb} no match in {name} ({shown})"
+            )
+        if surplus.size:
+            shown = ", ".join(repr(v) for v in surplus[:5])
+            verb = "matches" if surplus.size == 1 else "match"
+            parts.append(
+                f"{plural(surplus.size, 'label')} of {name} {verb} nothing in {target} ({shown})"
+            )
+        msg = f"{name} of {func} is matched to {target} by index label, but {' and '.join(parts)}."
+        if hint:
+            msg += f"\nHint: {hint}"
+        raise ValidationError(msg)
+    return values.reindex(index)
+
+
 def _bad(col: Hashable, what: str, s: pd.Series, mask: np.ndarray) -> ValidationError:
     n = int(mask.sum())
     ex = format_examples(s.index[mask][:5], s.to_numpy()[mask][:5])
@@ -138,13 +211,19 @@ def _bad(col: Hashable, what: str, s: pd.Series, mask: np.ndarray) -> Validation
 
 
 def coerce_numeric(
-    s: pd.Series, col: Hashable, *, nan_policy: NanPolicy = "raise", allow_inf: bool = False
+    s: pd.Series,
+    col: Hashable,
+    *,
+    nan_policy: NanPolicy = "raise",
+    allow_inf: bool = False,
+    missing_hint: str | None = _DROP_HINT,
 ) -> tuple[pd.Series, np.ndarray]:
     """Coerce a column to float64.
 
     Returns the coerced series (same index) and a boolean mask of missing entries (all
-    ``False`` under ``nan_policy="raise"``, since missing values raise). Booleans are not
-    numbers here: ``True`` as an amount of 1.0 is almost always a wrong column.
+    ``False`` under ``nan_policy="raise"``, since missing values raise, with ``missing_hint``
+    as the ``Hint:`` line; ``None`` for callers without a ``nan_policy`` option). Booleans are
+    not numbers here: ``True`` as an amount of 1.0 is almost always a wrong column.
     """
     if s.dtype.kind in "iuf":
         out = s.astype(np.float64)
@@ -180,7 +259,8 @@ def coerce_numeric(
             raise _bad(col, "infinite", out, inf)
     if missing.any() and nan_policy == "raise":
         err = _bad(col, "missing (NaN)", out, missing)
-        err.args = (err.args[0] + "\nHint: pass nan_policy='omit' to drop these rows.",)
+        if missing_hint:
+            err.args = (f"{err.args[0]}\nHint: {missing_hint}",)
         raise err
     return out, missing
 
@@ -267,7 +347,7 @@ def coerce_datetime(
     missing = out.isna().to_numpy()
     if missing.any() and nan_policy == "raise":
         err = _bad(col, "missing date", s, missing)
-        err.args = (err.args[0] + "\nHint: pass nan_policy='omit' to drop these rows.",)
+        err.args = (f"{err.args[0]}\nHint: {_DROP_HINT}",)
         raise err
     return out, missing
 
@@ -427,7 +507,7 @@ def _coerce_ids(s: pd.Series, col: Hashable, *, nan_policy: NanPolicy) -> np.nda
     missing = s.isna().to_numpy()
     if missing.any() and nan_policy == "raise":
         err = _bad(col, "null customer id", s, missing)
-        err.args = (err.args[0] + "\nHint: pass nan_policy='omit' to drop these rows.",)
+        err.args = (f"{err.args[0]}\nHint: {_DROP_HINT}",)
         raise err
     return missing
 
@@ -523,11 +603,13 @@ def numeric_columns(
     bounds: tuple[float, float] | None = None,
     integer: bool = False,
     name: str = "data",
+    missing_hint: str | None = _DROP_HINT,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Validate item columns of a survey (or any numeric block).
 
     Returns a new float64 frame of ``columns`` (all columns when ``None``) and the mask of rows
-    holding at least one missing value. Under ``nan_policy="raise"`` missing values raise;
+    holding at least one missing value. Under ``nan_policy="raise"`` missing values raise (with
+    ``missing_hint`` as the ``Hint:``; ``None`` for callers without a ``nan_policy`` option);
     under ``"omit"`` they stay NaN in the frame and are reported in the mask, so the caller can
     drop rows or use pairwise-available answers as its method requires. Values outside
     ``bounds`` and (with ``integer=True``) non-integer values always raise.
@@ -542,7 +624,7 @@ def numeric_columns(
     out: dict[Hashable, pd.Series] = {}
     any_missing = np.zeros(len(df), dtype=bool)
     for c in cols:
-        v, miss = coerce_numeric(df[c], c, nan_policy=policy)
+        v, miss = coerce_numeric(df[c], c, nan_policy=policy, missing_hint=missing_hint)
         arr = v.to_numpy()
         if bounds is not None:
             lo, hi = bounds

@@ -16,6 +16,7 @@ import pandas as pd
 from custloyalty.errors import ValidationError
 
 __all__ = [
+    "OMIT_HINT",
     "NanPolicy",
     "as_1d_float",
     "check_in_range",
@@ -28,6 +29,8 @@ __all__ = [
 ]
 
 NanPolicy = Literal["raise", "omit"]
+#: Default ``Hint:`` of a missing-value error in functions that take ``nan_policy``.
+OMIT_HINT = "pass nan_policy='omit' to ignore them."
 T = TypeVar("T")
 
 
@@ -127,11 +130,17 @@ def as_1d_float(
     nan_policy: NanPolicy = "raise",
     allow_empty: bool = False,
     allow_inf: bool = False,
+    keep_missing: bool = False,
+    missing_hint: str | None = OMIT_HINT,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
     """Convert array-like input to a 1-D float array.
 
     Returns the values and a boolean mask of the entries kept (all ``True`` unless
-    ``nan_policy="omit"`` dropped missing values). Missing values raise under ``"raise"``.
+    ``nan_policy="omit"`` found missing values). Missing values raise under ``"raise"``,
+    with ``missing_hint`` as the ``Hint:`` line (``None`` for callers without a
+    ``nan_policy`` option); under ``"omit"`` they are dropped, or with ``keep_missing=True``
+    left in place as NaN (the output keeps the input's length, for callers that must stay
+    aligned with their customers).
     """
     if isinstance(values, pd.DataFrame):
         msg = f"{name} must be one-dimensional; got a DataFrame with {values.shape[1]} columns."
@@ -174,12 +183,14 @@ def as_1d_float(
             pos = np.flatnonzero(nan)
             msg = (
                 f"{name} has {plural(pos.size, 'missing value')} "
-                f"{format_examples(index[pos], arr[pos])}.\n"
-                "Hint: pass nan_policy='omit' to ignore them."
+                f"{format_examples(index[pos], arr[pos])}."
             )
+            if missing_hint:
+                msg += f"\nHint: {missing_hint}"
             raise ValidationError(msg)
-        arr = arr[keep]
-        if arr.size == 0 and not allow_empty:
+        if not keep_missing:
+            arr = arr[keep]
+        if not keep.any() and not allow_empty:
             msg = f"{name} has no values left after omitting missing values."
             raise ValidationError(msg)
     return arr, keep

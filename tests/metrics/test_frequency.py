@@ -261,8 +261,8 @@ def test_missing_summary_values_hint_fits(func: Any, column: str) -> None:
     with pytest.raises(ValidationError) as info:
         func(s, **kwargs)
     text = str(info.value)
-    assert f"Column '{column}' of the summary passed to {func.__name__}" in text
-    assert "1 missing (NaN) value (rows 1): nan" in text
+    assert f"Column '{column}' has 1 missing (NaN) value (rows 1): nan" in text
+    assert "nan_policy applies to transactions, not to a summary" in text
     assert "nan_policy='omit'" not in text
 
 

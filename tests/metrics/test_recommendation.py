@@ -285,15 +285,16 @@ def test_weights_series_with_unmatched_labels_raise() -> None:
     ratings = pd.Series([10, 3, 8], index=["a", "b", "c"])
     with pytest.raises(
         ValidationError,
-        match=r"'weights' Series of nps .* 1 ratings have no "
-        r"weight \(rows 'c'\) and 1 weights match no rating \(rows 'z'\)",
+        match=r"weights of nps is matched to ratings by index label, but 1 label of ratings "
+        r"has no match in weights \('c'\) and 1 label of weights matches nothing in ratings "
+        r"\('z'\)",
     ):
         nps(ratings, weights=pd.Series([1.0, 2.0, 3.0], index=["a", "b", "z"]))
-    with pytest.raises(ValidationError, match="repeats labels"):
+    with pytest.raises(ValidationError, match=r"index of weights .* share 1 label: 'a'"):
         nps(ratings, weights=pd.Series([1.0, 2.0, 3.0], index=["a", "a", "b"]))
     dup = pd.Series([10, 3, 8], index=["a", "a", "b"])
-    with pytest.raises(ValidationError, match=r"ratings index repeats labels \('a'\)"):
-        nps(dup, weights=pd.Series([1.0, 2.0, 3.0], index=["b", "a", "a"]))
+    with pytest.raises(ValidationError, match=r"index of ratings .* 2 rows share 1 label: 'a'"):
+        nps(dup, weights=pd.Series([1.0, 2.0, 3.0], index=["b", "a", "c"]))
     # identical (even repeated) labels: positional, no error
     assert nps(dup, weights=pd.Series([1.0, 0.0, 0.0], index=dup.index)).score == 100.0
 

@@ -216,7 +216,7 @@ def test_csat_weights_series_matched_by_label() -> None:
     # 'a' (top box) weighs 1 and 'b' weighs 3: 25 % satisfied (by position it was 75 %)
     assert csat(ratings, weights=weights).score == pytest.approx(25.0)
     assert csat_mean(ratings, weights=weights).mean == pytest.approx((5 + 3) / 4)
-    with pytest.raises(ValidationError, match="match no rating"):
+    with pytest.raises(ValidationError, match="matches nothing in ratings"):
         ces(pd.Series([1, 2], index=["a", "b"]), weights=pd.Series([1.0, 1.0], index=["a", "c"]))
 
 

@@ -356,13 +356,13 @@ def test_prediction_nan_policy() -> None:
     assert e.isna().tolist() == [False, True, False]
     # a missing horizon: raise with the hint, or NaN for that customer
     ok = {"frequency": [1, 2], "recency": [1.0, 5.0], "T": [2.0, 10.0]}
-    with pytest.raises(ValidationError, match=r"t has 1 missing values.*\n.*nan_policy='omit'"):
+    with pytest.raises(ValidationError, match=r"t has 1 missing value.*\n.*nan_policy='omit'"):
         bg.expected_purchases([1.0, np.nan], **ok)
     e = bg.expected_purchases([1.0, np.nan], **ok, nan_policy="omit")
     assert e.isna().tolist() == [False, True]
     assert e.iloc[0] == bg.expected_purchases(1.0, **ok).iloc[0]
     # functions without nan_policy do not suggest it
-    with pytest.raises(ValidationError, match="t has 1 missing values") as info:
+    with pytest.raises(ValidationError, match="t has 1 missing value") as info:
         bg.expected_purchases_new([1.0, np.nan])
     assert "nan_policy" not in str(info.value)
     with pytest.raises(ValidationError, match="'nan_policy' parameter"):
@@ -388,7 +388,7 @@ def test_missing_weights_follow_nan_policy() -> None:
     df = _sample_summary(FHL, np.full(300, 39.0), seed=4)
     w = np.ones(len(df))
     w[5] = np.nan
-    with pytest.raises(ValidationError, match=r"weights has 1 missing values.*\n.*nan_policy"):
+    with pytest.raises(ValidationError, match=r"weights has 1 missing value.*\n.*nan_policy"):
         BetaGeo().fit(df, weights=w)
     fit = BetaGeo().fit(df, weights=w, nan_policy="omit")
     assert fit.n_obs_ == 299

@@ -179,7 +179,7 @@ def test_cohort_weights() -> None:
         ShiftedBetaGeo().fit(table, weights=[1.0])
     with pytest.raises(ValidationError, match=r"weights has 1 negative values \(rows 1\)"):
         ShiftedBetaGeo().fit(table, weights=[1.0, -1.0])
-    with pytest.raises(ValidationError, match="weights has 1 missing values") as info:
+    with pytest.raises(ValidationError, match="weights has 1 missing value") as info:
         ShiftedBetaGeo().fit(table, weights=[1.0, np.nan])
     assert "nan_policy" not in str(info.value)  # fit has no such option
     with pytest.raises(ValidationError, match=r"no cohort .* observed beyond"):

@@ -310,6 +310,11 @@ def test_compare_per_segment(master, surveys) -> None:
         compare(before, after, by="no_such_column")
     with pytest.raises(ValidationError, match="shares no customer"):
         compare(before, after, by=pd.Series(["x"], index=[-1]))
+    twice = pd.Series(["x", "y"], index=[before.customers.index[0]] * 2)
+    with pytest.raises(
+        ValidationError, match=r"'by' Series passed to compare .* share 1 customer id"
+    ):
+        compare(before, after, by=twice)
 
 
 def test_segment_imputation_needs_a_transaction_indicator() -> None:

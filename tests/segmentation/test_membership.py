@@ -301,7 +301,7 @@ def test_negative_metrics_and_grace_raise() -> None:
         policy().assign(c)
     ok = c.assign(spend=[5.0, 2000.0])
     prev = pd.DataFrame({"tier": ["Gold", "Gold"], "grace_left": [-1, 0]}, index=["a", "b"])
-    with pytest.raises(ValidationError, match=r"'grace_left' .* 1 values .*\(rows a\): -1"):
+    with pytest.raises(ValidationError, match=r"'grace_left' has 1 out-of-range .*\(rows a\): -1"):
         policy(grace=1).assign(ok, previous=prev)
     with pytest.raises(ValidationError, match="grace_left"):
         policy(grace=1).assign(ok, previous=prev.assign(grace_left=[0.5, 0]))

@@ -23,7 +23,7 @@ from scipy import stats
 
 from custloyalty import _frames
 from custloyalty._results import Result
-from custloyalty._validation import check_option, check_probability, format_examples
+from custloyalty._validation import check_option, check_probability
 from custloyalty.errors import ValidationError
 from custloyalty.summary import (
     TIME_UNITS,
@@ -191,30 +191,20 @@ def _summary_numeric(data: Any, columns: list[str], *, integer: bool, func: str)
     """Validate numeric columns of a customer summary (float64 copies, the summary untouched).
 
     ``integer=True`` also requires whole numbers >= 0 (counts such as ``frequency``). A
-    summary has no ``nan_policy``: missing values raise, with a hint that fits (the
-    functions' ``nan_policy`` applies to transactions only).
+    summary has no ``nan_policy`` (the functions' option applies to transactions): missing
+    values raise with a hint that fits.
     """
-    cols, missing = _frames.numeric_columns(
+    cols, _ = _frames.numeric_columns(
         data,
         columns,
-        nan_policy="omit",
+        nan_policy="raise",
         func=func,
         name="summary",
         integer=integer,
         bounds=(0.0, np.inf) if integer else None,
+        missing_hint="drop or fill these customers of the summary first (nan_policy applies "
+        "to transactions, not to a summary).",
     )
-    if missing.any():
-        col = next(c for c in columns if cols[c].isna().any())
-        bad = cols[col].isna().to_numpy()
-        n = int(bad.sum())
-        msg = (
-            f"Column {col!r} of the summary passed to {func} has {n} missing (NaN) "
-            f"{'value' if n == 1 else 'values'} "
-            f"{format_examples(cols.index[bad], cols[col].to_numpy()[bad])}.\n"
-            "Hint: drop or fill these customers first (nan_policy applies to transactions, "
-            "not to a summary)."
-        )
-        raise ValidationError(msg)
     return cols
 
 

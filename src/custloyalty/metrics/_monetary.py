@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custloyalty import _frames
 from custloyalty._validation import (
     as_1d_float,
     check_in_range,
@@ -334,48 +335,7 @@ def revenue_share(values: Any, /, *, top: float = 0.2, nan_policy: str = "raise"
     return float(np.interp(x, np.arange(n + 1) / n, cum))
 
 
-def _clv_input(values: Any, name: str, func: str) -> FloatArray:
-    """1-D float values without missing entries (simple_clv has no ``nan_policy``)."""
-    arr, keep = as_1d_float(values, name, nan_policy="omit", allow_empty=True)
-    if not keep.all():
-        pos = np.flatnonzero(~keep)
-        where = np.asarray(values.index)[pos] if isinstance(values, pd.Series) else pos
-        msg = (
-            f"{name} passed to {func} has {pos.size} missing "
-            f"{'value' if pos.size == 1 else 'values'} "
-            f"{format_examples(where, np.full(pos.size, np.nan))}.\n"
-            "Hint: drop or fill them first; simple_clv has no nan_policy."
-        )
-        raise ValidationError(msg)
-    if arr.size == 0:
-        msg = f"{name} passed to {func} is empty."
-        raise ValidationError(msg)
-    return arr
-
-
-def _align_on(values: pd.Series, index: pd.Index, name: str, func: str) -> pd.Series:
-    """Reorder a Series to ``index`` by label; every label of ``index`` must be present."""
-    if values.index.equals(index):
-        return values
-    if not values.index.is_unique:
-        dup = values.index[values.index.duplicated()].unique()
-        msg = (
-            f"The {name!r} parameter of {func} is aligned on the index of margin by label, "
-            f"but its index has {dup.size} duplicated labels (e.g. {list(dup[:5])!r})."
-        )
-        raise ValidationError(msg)
-    pos = values.index.get_indexer(index)
-    missing = pos < 0
-    if missing.any():
-        labels = index[missing]
-        msg = (
-            f"The {name!r} parameter of {func} is aligned on the index of margin by label, "
-            f"but {labels.size} labels of margin are not in its index (e.g. "
-            f"{list(labels[:5])!r}).\nHint: give a {name} for every customer of margin "
-            f"(e.g. {name}.reindex(margin.index).fillna(default)) or a scalar."
-        )
-        raise ValidationError(msg)
-    return pd.Series(values.to_numpy()[pos], index=index, name=values.name)
+_CLV_MISSING_HINT = "drop or fill them first; simple_clv has no nan_policy."
 
 
 def simple_clv(
@@ -464,11 +424,23 @@ def simple_clv(
     """
     func = "simple_clv"
     scalar = np.ndim(margin) == 0 and not isinstance(margin, pd.Series)
-    m = _clv_input(np.atleast_1d(margin) if scalar else margin, "margin", func)
+    m, _ = as_1d_float(
+        np.atleast_1d(margin) if scalar else margin, "margin", missing_hint=_CLV_MISSING_HINT
+    )
     if isinstance(margin, pd.Series) and isinstance(retention, pd.Series):
-        retention = _align_on(retention, margin.index, "retention", func)
-    r = _clv_input(
-        np.atleast_1d(retention) if np.ndim(retention) == 0 else retention, "retention", func
+        retention = _frames.align_to_index(
+            retention,
+            margin.index,
+            name="retention",
+            target="margin",
+            func=func,
+            hint="give a retention for every customer of margin (e.g. "
+            "retention.reindex(margin.index).fillna(default)) or a scalar.",
+        )
+    r, _ = as_1d_float(
+        np.atleast_1d(retention) if np.ndim(retention) == 0 else retention,
+        "retention",
+        missing_hint=_CLV_MISSING_HINT,
     )
     if r.shape[0] not in (1, m.shape[0]):
         msg = (

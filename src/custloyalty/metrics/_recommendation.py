@@ -95,42 +95,18 @@ def ratings_1d(
 
 
 def _align_weights(weights: Any, ratings: Any, *, func: str, name: str) -> Any:
-    """Match a weights Series to a ratings Series by index label.
-
-    When both are Series with different indexes, the weights are reordered onto the ratings'
-    index; labels that do not match one to one raise. Anything else is matched by position.
-    """
+    """Match a weights Series to a ratings Series by index label (else by position)."""
     if not (isinstance(weights, pd.Series) and isinstance(ratings, pd.Series)):
         return weights
-    r_idx, w_idx = ratings.index, weights.index
-    if r_idx.equals(w_idx):
-        return weights
-    hint = f"Hint: pass {name}.to_numpy() to match the {name} to the ratings by position."
-    if not (r_idx.is_unique and w_idx.is_unique):
-        dup = r_idx[r_idx.duplicated()] if not r_idx.is_unique else w_idx[w_idx.duplicated()]
-        which = "ratings" if not r_idx.is_unique else name
-        msg = (
-            f"The {name!r} Series of {func} cannot be matched to the ratings by index label: "
-            f"the two indexes differ and the {which} index repeats labels "
-            f"({', '.join(repr(v) for v in dup.unique()[:5])}).\n{hint}"
-        )
-        raise ValidationError(msg)
-    no_weight = r_idx[~r_idx.isin(w_idx)]
-    no_rating = w_idx[~w_idx.isin(r_idx)]
-    if no_weight.size or no_rating.size:
-        parts = []
-        if no_weight.size:
-            shown = ", ".join(repr(v) for v in no_weight[:5])
-            parts.append(f"{no_weight.size} ratings have no weight (rows {shown})")
-        if no_rating.size:
-            shown = ", ".join(repr(v) for v in no_rating[:5])
-            parts.append(f"{no_rating.size} {name} match no rating (rows {shown})")
-        msg = (
-            f"The {name!r} Series of {func} is matched to the ratings by index label, but "
-            f"{' and '.join(parts)}.\n{hint}"
-        )
-        raise ValidationError(msg)
-    return weights.reindex(r_idx)
+    return _frames.align_to_index(
+        weights,
+        ratings.index,
+        name=name,
+        target="ratings",
+        func=func,
+        extra="raise",
+        hint=f"pass {name}.to_numpy() to match the {name} to the ratings by position.",
+    )
 
 
 def weights_1d(

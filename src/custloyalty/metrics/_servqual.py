@@ -198,25 +198,16 @@ def servqual(
         e_df, cols, nan_policy=policy, func=func, bounds=(lo, hi), name="expectations"
     )
     if not p.index.equals(e.index):
-        if not (p.index.is_unique and e.index.is_unique):
-            idx = p.index if not p.index.is_unique else e.index
-            dup = idx[idx.duplicated()].unique()
-            which = "perceptions" if not p.index.is_unique else "expectations"
-            msg = (
-                f"perceptions and expectations of {func} are matched by index label, but "
-                f"their indexes differ and the {which} index repeats labels "
-                f"({', '.join(repr(v) for v in dup[:5])}).\n"
-                "Hint: give each respondent a unique index label, or pass both tables with "
-                "the identical index (same rows in the same order)."
-            )
-            raise ValidationError(msg)
-        if len(p) != len(e) or not p.index.sort_values().equals(e.index.sort_values()):
-            msg = (
-                f"perceptions and expectations of {func} must hold the same respondents "
-                f"(index); got {len(p)} and {len(e)} rows with different labels."
-            )
-            raise ValidationError(msg)
-        e = e.loc[p.index]
+        e = _frames.align_to_index(
+            e,
+            p.index,
+            name="expectations",
+            target="perceptions",
+            func=func,
+            extra="raise",
+            hint="give each respondent a unique index label in both tables, or pass both "
+            "tables with the identical index (same rows in the same order).",
+        )
         miss_e = e.isna().any(axis=1).to_numpy()
     keep = ~(miss_p | miss_e)
     if not keep.all():

@@ -585,23 +585,25 @@ def _weights_array(
     Missing weights raise, with a hint about ``nan_policy`` unless it is None (a function
     without that option), or become 0 under ``nan_policy="omit"``.
     """
-    w, keep = as_1d_float(weights, "weights", nan_policy="omit", allow_empty=True)
+    if index is not None and not isinstance(weights, pd.Series) and np.ndim(weights) == 1:
+        values = np.asarray(weights, dtype=object)
+        if values.shape[0] == n:  # label the examples of the messages below
+            weights = pd.Series(values, index=index)
+    full, keep = as_1d_float(
+        weights,
+        "weights",
+        nan_policy="omit" if nan_policy == "omit" else "raise",
+        keep_missing=True,
+        allow_empty=True,
+        missing_hint=None
+        if nan_policy is None
+        else "pass nan_policy='omit' to leave these rows out.",
+    )
     if keep.shape[0] != n:
         msg = f"{func}: weights has {keep.shape[0]} values for {n} {unit}."
         raise ValidationError(msg)
     labels = np.arange(n) if index is None else np.asarray(index)
-    full = np.full(n, np.nan)
-    full[keep] = w
-    if not keep.all():
-        if nan_policy != "omit":
-            pos = np.flatnonzero(~keep)
-            msg = (
-                f"weights has {pos.size} missing values {format_examples(labels[pos], full[pos])}."
-            )
-            if nan_policy is not None:
-                msg += "\nHint: pass nan_policy='omit' to leave these rows out."
-            raise ValidationError(msg)
-        full = np.where(keep, full, 0.0)
+    full = np.where(keep, full, 0.0)  # omitted rows weigh nothing
     if (full < 0).any():
         pos = np.flatnonzero(full < 0)
         msg = f"weights has {pos.size} negative values {format_examples(labels[pos], full[pos])}."

@@ -9,7 +9,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special, stats
 
-from custloyalty._validation import as_1d_float, check_nan_policy, format_examples
+from custloyalty._validation import as_1d_float, check_nan_policy
 from custloyalty.errors import ValidationError
 from custloyalty.models._base import FloatArray, _TransactionModel, _wsum, compress
 
@@ -30,19 +30,20 @@ def _time_array(t: Any, name: str, *, nan_policy: str | None = None) -> tuple[Fl
     then carries no hint about it.
     """
     scalar = np.ndim(t) == 0
-    arr, keep = as_1d_float(
-        np.atleast_1d(np.asarray(t, dtype=object)), name, nan_policy="omit", allow_empty=True
+    full, keep = as_1d_float(
+        np.atleast_1d(np.asarray(t, dtype=object)),
+        name,
+        nan_policy="omit" if nan_policy == "omit" else "raise",
+        keep_missing=True,
+        allow_empty=True,
+        missing_hint=(
+            "pass nan_policy='omit' to get NaN for these customers."
+            if nan_policy == "raise"
+            else None
+        ),
     )
     if keep.shape[0] == 0:
         msg = f"{name} is empty."
-        raise ValidationError(msg)
-    full = np.full(keep.shape[0], np.nan)
-    full[keep] = arr
-    if not keep.all() and nan_policy != "omit":
-        pos = np.flatnonzero(~keep)
-        msg = f"{name} has {pos.size} missing values {format_examples(pos, full[pos])}."
-        if nan_policy == "raise":
-            msg += "\nHint: pass nan_policy='omit' to get NaN for these customers."
         raise ValidationError(msg)
     neg = keep & (np.where(keep, full, 0.0) < 0)
     if neg.any():

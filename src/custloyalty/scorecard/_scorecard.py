@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custloyalty import _frames
 from custloyalty._results import Result, to_builtin
 from custloyalty._validation import check_option
 from custloyalty.errors import NotFittedError, ValidationError
@@ -1064,13 +1065,9 @@ def _segments_of(by: Any, customers: pd.DataFrame, common: pd.Index) -> pd.Serie
     if by is None:
         by = "tier"
     if isinstance(by, pd.Series):
-        if by.index.has_duplicates:
-            dup = by.index[by.index.duplicated()]
-            msg = (
-                f"compare: the 'by' Series has {dup.size} duplicated customers "
-                f"(e.g. {reprlib.repr(dup[:5].tolist())}); it needs one segment per customer."
-            )
-            raise ValidationError(msg)
+        _frames.check_unique_index(
+            by.index, "the 'by' Series", func="compare", hint="give one segment per customer."
+        )
         if not by.index.isin(common).any():
             msg = (
                 "compare: the 'by' Series shares no customer with the two results; index it "

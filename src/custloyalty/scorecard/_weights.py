@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custloyalty._frames import check_unique_index
 from custloyalty._results import Result
 from custloyalty._validation import format_examples
 from custloyalty.errors import ValidationError
@@ -242,10 +243,8 @@ def _aligned(pairwise: pd.DataFrame) -> pd.DataFrame:
     """
     rows, cols = pairwise.index, pairwise.columns
     n = len(rows)
-    if rows.has_duplicates or cols.has_duplicates:
-        dup = [*rows[rows.duplicated()], *cols[cols.duplicated()]]
-        msg = f"ahp_weights: the pairwise matrix has duplicated criteria {dup!r}."
-        raise ValidationError(msg)
+    check_unique_index(rows, "the pairwise matrix", func="ahp_weights", label="criterion")
+    check_unique_index(cols, "the pairwise matrix (columns)", func="ahp_weights", label="criterion")
     if rows.equals(cols) or len(cols) != n:
         return pairwise  # same order, or not square (refused later with its shape)
     if set(rows) == set(cols):

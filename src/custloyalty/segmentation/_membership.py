@@ -16,10 +16,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from custloyalty import _frames
-from custloyalty._frames import as_frame, numeric_columns
-from custloyalty._validation import check_option, format_examples
+from custloyalty._frames import as_frame, check_unique_index, numeric_columns
+from custloyalty._validation import check_option
 from custloyalty.errors import ValidationError
-from custloyalty.segmentation._checks import check_unique_index
 from custloyalty.summary import rfm_summary, to_days
 
 __all__ = ["Tier", "TierPolicy"]
@@ -436,18 +435,18 @@ class TierPolicy:
         prev[found] = codes[pos[found]]
         grace = np.full(n, self.grace_periods, dtype=np.int64)
         if grace_col is not None:
-            g = pd.to_numeric(grace_col, errors="coerce").to_numpy(dtype=np.float64)
-            finite = np.isfinite(g)
-            bad = finite & ((g < 0) | (g != np.floor(np.where(finite, g, 0.0))))
-            if bad.any():
-                pos_bad = np.flatnonzero(bad)
-                msg = (
-                    f"Column 'grace_left' of previous has {pos_bad.size} values that are not "
-                    "non-negative integers "
-                    f"{format_examples(labels.index[pos_bad], grace_col.to_numpy()[pos_bad])}."
-                )
-                raise ValidationError(msg)
-            g = np.where(finite, g, self.grace_periods).astype(np.int64)
+            # missing grace_left (e.g. customers new in previous) means a full grace period
+            block, _ = numeric_columns(
+                grace_col.to_frame("grace_left"),
+                ["grace_left"],
+                nan_policy="omit",
+                func="TierPolicy.assign",
+                name="previous",
+                integer=True,
+                bounds=(0.0, np.inf),
+            )
+            g = block["grace_left"].to_numpy()
+            g = np.where(np.isnan(g), self.grace_periods, g).astype(np.int64)
             grace[found] = g[pos[found]]
         return prev, grace
 

@@ -9,9 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from custloyalty._frames import as_frame, numeric_columns, require_columns
+from custloyalty._frames import as_frame, check_unique_index, numeric_columns, require_columns
 from custloyalty.errors import UndefinedMetricWarning, ValidationError
-from custloyalty.segmentation._checks import check_unique_index
 
 __all__ = ["segment_profile"]
 
