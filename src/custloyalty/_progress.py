@@ -1,0 +1,55 @@
+"""Progress reporting for long work, silent unless asked for.
+
+Library calls are silent by default; ``progress=True`` (or the CLI) shows a bar through tqdm,
+imported only when a bar is shown. Code reports steps through :func:`steps`::
+
+    with steps(["summary", "indicators", "weights"], enabled=progress, desc="fit_score") as step:
+        step("summary")
+        ...
+        step("indicators")
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ["steps"]
+
+
+def _noop(label: str) -> None:
+    """Ignore a step (progress disabled)."""
+
+
+@contextmanager
+def steps(
+    labels: Sequence[str], *, enabled: bool = False, desc: str = ""
+) -> Iterator[Callable[[str], None]]:
+    """Yield a callable that advances a progress bar by one named step.
+
+    With ``enabled=False`` (the default in library calls) nothing is imported or printed.
+    The bar writes to standard error, so piped standard output stays clean.
+    """
+    if not enabled:
+        yield _noop
+        return
+    from tqdm.auto import tqdm
+
+    bar: Any = tqdm(total=len(labels), desc=desc or None, file=sys.stderr, leave=False)
+    started = False
+
+    def advance(label: str) -> None:
+        nonlocal started
+        if started:
+            bar.update(1)
+        started = True
+        bar.set_postfix_str(label)
+
+    try:
+        yield advance
+        if started:
+            bar.update(1)
+    finally:
+        bar.close()
