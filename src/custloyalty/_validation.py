@@ -6,7 +6,8 @@ boundary for one-dimensional inputs and keyword options.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import difflib
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any, Literal, TypeVar
 
 import numpy as np
@@ -26,6 +27,7 @@ __all__ = [
     "check_probability",
     "format_examples",
     "plural",
+    "suggest",
 ]
 
 NanPolicy = Literal["raise", "omit"]
@@ -194,3 +196,9 @@ def as_1d_float(
             msg = f"{name} has no values left after omitting missing values."
             raise ValidationError(msg)
     return arr, keep
+
+
+def suggest(word: str, choices: Sequence[str]) -> str | None:
+    """Return the choice closest to a mistyped ``word`` (for ``Hint: did you mean ...``)."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return close[0] if close else None
