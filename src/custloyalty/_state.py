@@ -219,8 +219,9 @@ class Stateful:
             The text is not valid JSON (for example a truncated file), or the state inside is
             malformed (see :meth:`from_dict`).
         """
-        if not isinstance(text, str | bytes | bytearray):
-            msg = f"{cls.__name__}.from_json needs JSON text; got {type(text).__name__}."
+        given: object = text  # checked at run time: callers pass what they read
+        if not isinstance(given, str | bytes | bytearray):
+            msg = f"{cls.__name__}.from_json needs JSON text; got {type(given).__name__}."
             raise ValidationError(msg)
         try:
             data = json.loads(text)
