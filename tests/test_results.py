@@ -68,3 +68,51 @@ def test_to_dict_maps_non_finite_to_none() -> None:
     assert d["missing"] is None
     # strict JSON (no NaN / Infinity tokens) accepts it
     assert json.loads(json.dumps(d, allow_nan=False)) == d
+
+
+def test_html_renders_tables_not_placeholders() -> None:
+    html = make()._repr_html_()
+    assert "<DataFrame" not in html
+    assert "<td>1</td>" in html  # the DataFrame's cells are shown
+
+
+@dataclass(frozen=True, slots=True)
+class TwoIntervals(Result):
+    statistic: float
+    ci: tuple[float, float]
+    easy_ci: tuple[float, float]
+    scale: tuple[int, int]
+
+
+def test_to_frame_splits_every_interval() -> None:
+    f = TwoIntervals(1.0, (0.0, 2.0), (0.5, 1.5), (1, 7)).to_frame()
+    assert list(f.columns) == ["statistic", "ci_low", "ci_high", "easy_ci_low", "easy_ci_high"]
+
+
+def test_headline_field_is_statistic_everywhere() -> None:
+    # one name for the headline value of every survey result (issue 11: score / mean /
+    # overall / alpha / difference are readable aliases, not fields)
+    from custloyalty.metrics import (
+        ces,
+        cronbach_alpha,
+        csat,
+        csat_mean,
+        nps,
+        nps_test,
+        satisfaction_index,
+    )
+
+    items = pd.DataFrame({"a": [1, 4, 5, 3], "b": [2, 5, 4, 3]})
+    results = {
+        "score": nps([10, 9, 3, 7]),
+        "difference": nps_test([10, 9, 3], [7, 7, 2]),
+        "mean": csat_mean([1, 4, 5, 3]),
+        "alpha": cronbach_alpha(items),
+        "overall": satisfaction_index(items, scale=(1, 5)),
+    }
+    for alias, r in results.items():
+        assert "statistic" in r.to_dict()
+        assert alias not in r.to_dict()
+        assert getattr(r, alias) == r.statistic
+    assert csat([5, 4, 1]).score == csat([5, 4, 1]).statistic
+    assert ces([1, 7, 5]).mean == ces([1, 7, 5]).statistic

@@ -2,7 +2,12 @@
 
 Results that carry more than a number are frozen, slotted dataclasses deriving from
 :class:`Result`, which provides a readable ``__repr__``, ``to_dict()`` (JSON-safe builtins),
-``to_frame()`` and ``_repr_html_`` for notebooks.
+``to_frame()`` and ``_repr_html_`` for notebooks (the scalar fields, then every table).
+
+The headline value of a result is its ``statistic`` field (as in SciPy's results): the NPS
+of :class:`~custloyalty.metrics.NPSResult`, the alpha of an ``AlphaResult``, the difference of
+an ``NPSTestResult``. Readable aliases (``score``, ``alpha``, ``difference``) are properties
+that return the same value.
 """
 
 from __future__ import annotations
@@ -91,23 +96,54 @@ class Result:
         assert isinstance(out, dict)
         return out
 
-    def to_frame(self) -> pd.DataFrame:
-        """Return the scalar fields as a one-row DataFrame (tables are left out)."""
+    def _scalars(self) -> dict[str, Any]:
+        """Scalar fields, with each ``*ci`` pair split into ``*ci_low`` / ``*ci_high``."""
         flat: dict[str, Any] = {}
         for k, v in self._fields().items():
-            if isinstance(v, pd.DataFrame | pd.Series | dict | list):
+            if isinstance(v, pd.DataFrame | pd.Series | dict | list) or v is None:
                 continue
-            if isinstance(v, tuple) and k == "ci" and len(v) == 2:
-                flat["ci_low"], flat["ci_high"] = v
+            if isinstance(v, tuple) and k.endswith("ci") and len(v) == 2:
+                flat[f"{k}_low"], flat[f"{k}_high"] = v
+            elif isinstance(v, tuple):
+                continue
             else:
                 flat[k] = v
-        return pd.DataFrame([flat])
+        return flat
+
+    def _tables(self) -> dict[str, pd.DataFrame | pd.Series]:
+        """Table fields (DataFrames and Series), in field order."""
+        return {k: v for k, v in self._fields().items() if isinstance(v, pd.DataFrame | pd.Series)}
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the scalar fields as a one-row DataFrame.
+
+        Confidence intervals are split into ``ci_low`` / ``ci_high`` columns (and
+        ``<name>_ci_low`` / ``<name>_ci_high`` for other intervals); tables are left out
+        (they are attributes of their own).
+        """
+        return pd.DataFrame([self._scalars()])
 
     def _repr_html_(self) -> str:
+        """Notebook view: the scalar fields, then every table (first 20 rows each)."""
         rows = "".join(
             f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
             f"<td>{html.escape(_fmt(v))}</td></tr>"
-            for k, v in self._fields().items()
+            for k, v in self._scalars().items()
         )
         title = html.escape(type(self).__name__)
-        return f"<table><caption>{title}</caption>{rows}</table>"
+        parts = [f"<table><caption>{title}</caption>{rows}</table>"]
+        for name, table in self._tables().items():
+            frame = table.to_frame() if isinstance(table, pd.Series) else table
+            body = frame.to_html(max_rows=20, max_cols=20, float_format=_html_float)
+            parts.append(f"<details open><summary>{html.escape(name)}</summary>{body}</details>")
+        for name, value in self._fields().items():
+            if isinstance(value, Result):
+                parts.append(
+                    f"<details><summary>{html.escape(name)}</summary>"
+                    f"{value._repr_html_()}</details>"
+                )
+        return "\n".join(parts)
+
+
+def _html_float(value: float) -> str:
+    return f"{value:.6g}"

@@ -9,10 +9,12 @@ NumPy/pandas conventions keeps working.
 from __future__ import annotations
 
 __all__ = [
+    "CollinearityWarning",
     "ConvergenceError",
     "ConvergenceWarning",
     "CustLoyaltyError",
     "CustLoyaltyWarning",
+    "DegenerateIntervalWarning",
     "NotFittedError",
     "PluginError",
     "PluginWarning",
@@ -60,3 +62,15 @@ class ConvergenceWarning(CustLoyaltyWarning):
 
 class PluginWarning(CustLoyaltyWarning):
     """A metric plugin could not be loaded, or its name clashes with another metric."""
+
+
+class DegenerateIntervalWarning(CustLoyaltyWarning):
+    """A confidence interval has zero width (e.g. every answer in one category).
+
+    The Wald interval of a proportion or an NPS collapses to a point when the sample holds one
+    category only; the adjusted-Wald interval (``interval="adjusted_wald"``) does not.
+    """
+
+
+class CollinearityWarning(CustLoyaltyWarning):
+    """Predictors are nearly collinear: coefficients are unstable (condition index > 30)."""

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from custloyalty.datasets import load_ecsi
-from custloyalty.errors import ConvergenceError, ValidationError
+from custloyalty.errors import CollinearityWarning, ConvergenceError, ValidationError
 from custloyalty.metrics import PLSResult, pls_path_model
 
 BLOCKS = {
@@ -62,7 +62,7 @@ def test_matches_r_plspm_unscaled_centroid(ecsi_unscaled: PLSResult) -> None:
     assert ecsi_unscaled.iterations == 4
 
 
-def test_structure_of_result(ecsi_unscaled: PLSResult) -> None:
+def test_structure_of_result(ecsi_unscaled: PLSResult, satisfaction: pd.DataFrame) -> None:
     r = ecsi_unscaled
     assert list(r.path_coefficients.index) == list(BLOCKS)
     assert list(r.r_squared.index) == ["EXPE", "QUAL", "VAL", "SAT", "LOY"]
@@ -71,7 +71,7 @@ def test_structure_of_result(ecsi_unscaled: PLSResult) -> None:
     np.testing.assert_allclose(r.scores.std(ddof=0), 1, atol=1e-12)
     # loadings are correlations of items with their construct
     assert r.loadings["sat1"] == pytest.approx(
-        np.corrcoef(r.data["sat1"], r.scores["SAT"])[0, 1], abs=1e-12
+        np.corrcoef(satisfaction.loc[r.scores.index, "sat1"], r.scores["SAT"])[0, 1], abs=1e-12
     )
     # R^2 is the squared multiple correlation of the regression on predecessors
     sc = r.scores
@@ -105,14 +105,14 @@ def test_constructs_summary(ecsi_unscaled: PLSResult) -> None:
     assert ecsi_unscaled.gof == pytest.approx(np.sqrt(comm * r2))
 
 
-def test_index_and_key_drivers(ecsi_unscaled: PLSResult) -> None:
+def test_index_and_key_drivers(ecsi_unscaled: PLSResult, satisfaction: pd.DataFrame) -> None:
     r = ecsi_unscaled
     w = r.unstandardized_weights("SAT")
     assert w.sum() == pytest.approx(1.0)
     # the ECSI answers run 0..10
-    expected = (r.data[BLOCKS["SAT"]].mean() @ w - 0) / 10 * 100
+    expected = (satisfaction[BLOCKS["SAT"]].mean() @ w - 0) / 10 * 100
     assert r.index("SAT", scale=(0, 10)) == pytest.approx(expected)
-    assert r.index_scores("SAT", scale=(0, 10)).mean() == pytest.approx(expected)
+    assert r.index_scores(satisfaction, "SAT", scale=(0, 10)).mean() == pytest.approx(expected)
     assert 0 <= r.index("SAT", scale=(0, 10)) <= 100
     kd = r.key_drivers("SAT", scale=(0, 10))
     assert list(kd.columns) == ["direct", "indirect", "total", "performance"]
@@ -339,3 +339,63 @@ def test_scaled_equals_unscaled_on_standardised_items(satisfaction: pd.DataFrame
         pd.testing.assert_frame_equal(a.scores, b.scores, rtol=0, atol=1e-10)
         assert a.iterations == b.iterations
         assert a.gof == pytest.approx(b.gof, abs=1e-10)
+
+
+def _with_copy_of_sat(satisfaction: pd.DataFrame, noise: float) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    copy = satisfaction[BLOCKS["SAT"]].to_numpy(dtype=float)
+    copy = copy + noise * rng.standard_normal(copy.shape)
+    extra = pd.DataFrame(copy, index=satisfaction.index, columns=[f"s{i}" for i in range(1, 5)])
+    return pd.concat([satisfaction, extra], axis=1)
+
+
+def test_collinear_predecessors_raise(satisfaction: pd.DataFrame) -> None:
+    # the same answer under two names: LOY's two predecessors are one construct twice, and
+    # least squares would split the path arbitrarily (minimum-norm 50/50) without a word
+    data = satisfaction.assign(sat1_copy=satisfaction["sat1"])
+    blocks = {**BLOCKS, "SAT": ["sat1"], "SAT2": ["sat1_copy"]}
+    paths = {**PATHS, "SAT2": ["IMAG"], "LOY": ["SAT", "SAT2"]}
+    with pytest.raises(ValidationError, match=r"predecessors of 'LOY' .* perfectly collinear"):
+        pls_path_model(data, paths=paths, blocks=blocks, scaled=False)
+
+
+def test_near_collinear_predecessors_warn(satisfaction: pd.DataFrame) -> None:
+    data = _with_copy_of_sat(satisfaction, noise=0.05)
+    blocks = {**BLOCKS, "SAT2": [f"s{i}" for i in range(1, 5)]}
+    paths = {**PATHS, "SAT2": ["IMAG"], "LOY": ["SAT", "SAT2"]}
+    with pytest.warns(CollinearityWarning, match=r"predecessors of 'LOY' .*condition index"):
+        r = pls_path_model(data, paths=paths, blocks=blocks, scaled=False)
+    assert r.collinearity.loc[("inner", "LOY"), "condition_index"] > 30
+
+
+def test_collinearity_table_on_ecsi(ecsi_unscaled: PLSResult) -> None:
+    # the ECSI model is well conditioned: no warning was emitted by the fixture (warnings are
+    # errors in this suite) and every condition index is below the threshold of 30
+    table = ecsi_unscaled.collinearity
+    assert set(table.index.get_level_values("construct")) == {"VAL", "SAT", "LOY"}
+    assert (table["condition_index"] < 30).all()
+    assert (table["max_vif"] >= 1).all()
+
+
+def test_mode_b_block_with_duplicate_item_raises(satisfaction: pd.DataFrame) -> None:
+    data = satisfaction.assign(imag6=satisfaction["imag1"])
+    blocks = {**BLOCKS, "IMAG": [*BLOCKS["IMAG"], "imag6"]}
+    with pytest.raises(ValidationError, match=r"mode B block 'IMAG' .* perfectly collinear"):
+        pls_path_model(data, paths=PATHS, blocks=blocks, modes={"IMAG": "B"}, scaled=False)
+
+
+def test_result_does_not_carry_the_data(
+    ecsi_unscaled: PLSResult, satisfaction: pd.DataFrame
+) -> None:
+    assert not hasattr(ecsi_unscaled, "data")
+    stats = ecsi_unscaled.item_stats
+    np.testing.assert_allclose(stats["mean"], satisfaction[stats.index].mean())
+    # new respondents are scored with the fitted weights
+    new = satisfaction.iloc[:5]
+    scores = ecsi_unscaled.index_scores(new, "SAT", scale=(0, 10))
+    assert scores.index.equals(new.index)
+    w = ecsi_unscaled.unstandardized_weights("SAT")
+    np.testing.assert_allclose(scores, (new[w.index] @ w) / 10 * 100)
+    html = ecsi_unscaled._repr_html_()
+    assert "path_coefficients" in html
+    assert "<DataFrame" not in html

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -11,10 +12,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from custloyalty.datasets import make_survey
-from custloyalty.errors import UndefinedMetricWarning, ValidationError
+from custloyalty.errors import DegenerateIntervalWarning, UndefinedMetricWarning, ValidationError
 from custloyalty.metrics import NPSResult, nps, nps_by, nps_category, nps_test
 
 ratings_st = st.lists(st.integers(0, 10), min_size=1, max_size=200)
+# property tests draw samples of one category too, whose Wald interval warns (tested below)
+quiet_degenerate = pytest.mark.filterwarnings(
+    "ignore::custloyalty.errors.DegenerateIntervalWarning"
+)
 
 
 def test_textbook_example() -> None:
@@ -30,7 +35,7 @@ def test_textbook_example() -> None:
     assert isinstance(r, NPSResult)
     json.dumps(r.to_dict())
     assert "NPSResult" in r._repr_html_()
-    assert r.to_frame().columns.tolist()[:2] == ["score", "promoters"]
+    assert r.to_frame().columns.tolist()[:2] == ["statistic", "promoters"]
 
 
 def test_se_matches_multinomial_simulation_formula() -> None:
@@ -47,7 +52,7 @@ def test_se_matches_multinomial_simulation_formula() -> None:
 def test_weights_use_kish_effective_n() -> None:
     x = np.array([10, 10, 0, 8])
     w = np.array([1.0, 3.0, 2.0, 2.0])
-    r = nps(x, weights=w)
+    r = nps(x, sample_weight=w)
     assert r.promoters == pytest.approx(4 / 8)
     assert r.detractors == pytest.approx(2 / 8)
     n_eff = 8**2 / (1 + 9 + 4 + 4)
@@ -59,15 +64,17 @@ def test_weights_use_kish_effective_n() -> None:
 def test_integer_weights_equal_repeated_rows() -> None:
     x = np.array([10, 7, 3, 9])
     w = np.array([2, 1, 3, 1])
-    assert nps(x, weights=w).score == pytest.approx(nps(np.repeat(x, w)).score)
+    assert nps(x, sample_weight=w).score == pytest.approx(nps(np.repeat(x, w)).score)
 
 
 def test_ci_clipped_to_bounds() -> None:
     r = nps([10, 10, 9, 10, 8])
     assert r.ci[1] <= 100.0
-    assert nps([10] * 5).ci == (100.0, 100.0)
+    with pytest.warns(DegenerateIntervalWarning, match="zero width"):
+        assert nps([10] * 5).ci == (100.0, 100.0)
 
 
+@quiet_degenerate
 @given(ratings_st)
 def test_score_within_bounds(values: list[int]) -> None:
     r = nps(values)
@@ -76,6 +83,7 @@ def test_score_within_bounds(values: list[int]) -> None:
     assert r.promoters + r.passives + r.detractors == pytest.approx(1.0)
 
 
+@quiet_degenerate
 @given(ratings_st, st.randoms(use_true_random=False))
 def test_invariant_to_respondent_order(values: list[int], rnd: object) -> None:
     shuffled = list(values)
@@ -85,14 +93,16 @@ def test_invariant_to_respondent_order(values: list[int], rnd: object) -> None:
     assert a.se == pytest.approx(b.se)
 
 
+@quiet_degenerate
 @given(ratings_st)
 def test_weights_of_ones_equal_no_weights(values: list[int]) -> None:
-    a, b = nps(values), nps(values, weights=np.ones(len(values)))
+    a, b = nps(values), nps(values, sample_weight=np.ones(len(values)))
     assert a.score == pytest.approx(b.score)
     assert a.se == pytest.approx(b.se)
     assert a.ci == pytest.approx(b.ci)
 
 
+@quiet_degenerate
 @given(st.lists(st.integers(0, 10), min_size=2, max_size=50), st.integers(2, 10))
 def test_ci_shrinks_as_n_grows(values: list[int], k: int) -> None:
     small, large = nps(values), nps(values * k)
@@ -123,7 +133,7 @@ def test_nan_policy() -> None:
     x = [10, np.nan, 3]
     with pytest.raises(ValidationError, match="missing"):
         nps(x)
-    r = nps(x, nan_policy="omit", weights=[1.0, 5.0, 1.0])
+    r = nps(x, nan_policy="omit", sample_weight=[1.0, 5.0, 1.0])
     assert r.n == 2
     assert r.score == pytest.approx(0.0)
     with pytest.raises(ValidationError, match="nan_policy"):
@@ -132,11 +142,11 @@ def test_nan_policy() -> None:
 
 def test_invalid_weights_and_confidence() -> None:
     with pytest.raises(ValidationError, match="one value per rating"):
-        nps([10, 9], weights=[1.0])
+        nps([10, 9], sample_weight=[1.0])
     with pytest.raises(ValidationError, match="negative"):
-        nps([10, 9], weights=[1.0, -1.0])
+        nps([10, 9], sample_weight=[1.0, -1.0])
     with pytest.raises(ValidationError, match="positive sum"):
-        nps([10, 9], weights=[0.0, 0.0])
+        nps([10, 9], sample_weight=[0.0, 0.0])
     with pytest.raises(ValidationError, match="confidence"):
         nps([10], confidence=1.5)
 
@@ -167,11 +177,18 @@ def test_nps_test_difference_and_pvalue() -> None:
 
 
 def test_nps_test_degenerate() -> None:
-    same = nps_test([10, 10], [10, 10])
+    with pytest.warns(DegenerateIntervalWarning, match="adjusted_wald"):
+        same = nps_test([10, 10], [10, 10])
     assert same.p_value == 1.0
-    diff = nps_test([10, 10], [0, 0])
+    with pytest.warns(DegenerateIntervalWarning):
+        diff = nps_test([10, 10], [0, 0])
     assert diff.p_value == 0.0
     assert diff.z == np.inf
+    # the adjusted-Wald test stays finite and is not certain on two answers per sample
+    adj = nps_test([10, 10], [0, 0], interval="adjusted_wald")
+    assert np.isfinite(adj.z)
+    assert 0.0 < adj.p_value < 0.2  # two answers a side: suggestive, not certain
+    assert adj.statistic == 200.0
 
 
 def test_nps_category() -> None:
@@ -193,6 +210,7 @@ def test_nps_category() -> None:
         nps_category([11])
 
 
+@quiet_degenerate
 @given(ratings_st)
 def test_category_shares_agree_with_nps(values: list[int]) -> None:
     shares = nps_category(values).value_counts(normalize=True)
@@ -227,17 +245,17 @@ def test_nps_by_segments_match_nps() -> None:
 def test_nps_by_periods_and_weights() -> None:
     survey = make_survey(400, seed=2, start="2024-01-01", days=180)
     survey["w"] = np.linspace(0.5, 2.0, len(survey))
-    out = nps_by(survey, time="date", freq="M", weights="w")
+    out = nps_by(survey, time="date", period="M", sample_weight="w")
     assert out.index.name == "period"
     assert out["n"].sum() == len(survey)
     first = out.index[0]
     mask = survey["date"].dt.to_period("M") == first
-    r = nps(survey.loc[mask, "recommend"], weights=survey.loc[mask, "w"])
+    r = nps(survey.loc[mask, "recommend"], sample_weight=survey.loc[mask, "w"])
     assert out.loc[first, "score"] == pytest.approx(r.score)
     assert out.loc[first, "n_effective"] == pytest.approx(r.n_effective)
     # segments and periods together
     survey["seg"] = survey["customer_id"] % 2
-    both = nps_by(survey, by=["seg"], time="date", freq="Q")
+    both = nps_by(survey, by=["seg"], time="date", period="Q")
     assert both.index.names == ["seg", "period"]
 
 
@@ -253,6 +271,7 @@ def test_nps_by_validation() -> None:
         nps_by(survey, by="group")
 
 
+@quiet_degenerate
 def test_nps_by_omit() -> None:
     survey = pd.DataFrame({"g": ["a", "a", "b"], "recommend": [10, np.nan, 3]})
     with pytest.raises(ValidationError, match="missing"):
@@ -269,43 +288,46 @@ def test_weights_series_matched_by_label() -> None:
     weights = pd.Series([1.0, 3.0], index=[1, 0])
     # by label: the promoter weighs 3, the detractor 1 -> 100 * (3/4 - 1/4) = 50
     # (matching by position gave -50)
-    assert nps(ratings, weights=weights).score == pytest.approx(50.0)
+    assert nps(ratings, sample_weight=weights).score == pytest.approx(50.0)
     # string labels, with omitted ratings: the weight of the dropped rating goes too
     r = pd.Series([10, np.nan, 3], index=["a", "b", "c"])
     w = pd.Series([1.0, 100.0, 3.0], index=["c", "b", "a"])
-    res = nps(r, weights=w, nan_policy="omit")
+    res = nps(r, sample_weight=w, nan_policy="omit")
     assert res.score == pytest.approx(50.0)
     assert res.n_effective == pytest.approx(16 / 10)
     # identical indexes and non-Series weights are matched by position
-    assert nps(ratings, weights=[1.0, 3.0]).score == pytest.approx(-50.0)
-    assert nps(ratings, weights=pd.Series([1.0, 3.0], index=[0, 1])).score == pytest.approx(-50.0)
+    assert nps(ratings, sample_weight=[1.0, 3.0]).score == pytest.approx(-50.0)
+    assert nps(ratings, sample_weight=pd.Series([1.0, 3.0], index=[0, 1])).score == pytest.approx(
+        -50.0
+    )
 
 
+@quiet_degenerate
 def test_weights_series_with_unmatched_labels_raise() -> None:
     ratings = pd.Series([10, 3, 8], index=["a", "b", "c"])
     with pytest.raises(
         ValidationError,
-        match=r"weights of nps is matched to ratings by index label, but 1 label of ratings "
-        r"has no match in weights \('c'\) and 1 label of weights matches nothing in ratings "
+        match=r"sample_weight of nps is matched to ratings by index label, but 1 label of ratings "
+        r"has no match in sample_weight \('c'\) and 1 label of sample_weight matches nothing in ratings "
         r"\('z'\)",
     ):
-        nps(ratings, weights=pd.Series([1.0, 2.0, 3.0], index=["a", "b", "z"]))
-    with pytest.raises(ValidationError, match=r"index of weights .* share 1 label: 'a'"):
-        nps(ratings, weights=pd.Series([1.0, 2.0, 3.0], index=["a", "a", "b"]))
+        nps(ratings, sample_weight=pd.Series([1.0, 2.0, 3.0], index=["a", "b", "z"]))
+    with pytest.raises(ValidationError, match=r"index of sample_weight .* share 1 label: 'a'"):
+        nps(ratings, sample_weight=pd.Series([1.0, 2.0, 3.0], index=["a", "a", "b"]))
     dup = pd.Series([10, 3, 8], index=["a", "a", "b"])
     with pytest.raises(ValidationError, match=r"index of ratings .* 2 rows share 1 label: 'a'"):
-        nps(dup, weights=pd.Series([1.0, 2.0, 3.0], index=["b", "a", "c"]))
+        nps(dup, sample_weight=pd.Series([1.0, 2.0, 3.0], index=["b", "a", "c"]))
     # identical (even repeated) labels: positional, no error
-    assert nps(dup, weights=pd.Series([1.0, 0.0, 0.0], index=dup.index)).score == 100.0
+    assert nps(dup, sample_weight=pd.Series([1.0, 0.0, 0.0], index=dup.index)).score == 100.0
 
 
 @pytest.mark.parametrize(
     "ratings", [[True, False], np.array([True, True]), pd.Series([True, None], dtype="boolean")]
 )
 def test_boolean_ratings_rejected(ratings: object) -> None:
-    with pytest.raises(ValidationError, match="boolean values"):
+    with pytest.raises(ValidationError, match="boolean value"):
         nps(ratings)
-    with pytest.raises(ValidationError, match="boolean values"):
+    with pytest.raises(ValidationError, match="boolean value"):
         nps_category(ratings)
 
 
@@ -317,9 +339,9 @@ def test_nps_by_boolean_ratings_rejected() -> None:
 
 def test_nps_by_bad_period_alias() -> None:
     survey = make_survey(50, seed=4)
-    for freq in ("fortnight", "MS"):
-        with pytest.raises(ValidationError, match=r"'freq' parameter of nps_by .*" + freq):
-            nps_by(survey, time="date", freq=freq)
+    for period in ("fortnight", "MS"):
+        with pytest.raises(ValidationError, match=r"'period' parameter of nps_by .*" + period):
+            nps_by(survey, time="date", period=period)
 
 
 def test_nps_by_zero_weight_group_warns_and_gives_nan() -> None:
@@ -329,16 +351,17 @@ def test_nps_by_zero_weight_group_warns_and_gives_nan() -> None:
     with pytest.warns(
         UndefinedMetricWarning, match=r"nps_by: the weights sum to 0 in 1 group\(s\) \('b'\)"
     ):
-        out = nps_by(survey, by="g", weights="w")
+        out = nps_by(survey, by="g", sample_weight="w")
     assert out.loc["a", "score"] == pytest.approx(0.0)
     row = out.loc["b"]
     assert row.drop("n").isna().all()
     assert row["n"] == 2
     # nps itself refuses the same group
     with pytest.raises(ValidationError, match="positive sum"):
-        nps([9, 0], weights=[0.0, 0.0])
+        nps([9, 0], sample_weight=[0.0, 0.0])
 
 
+@quiet_degenerate
 def test_nps_test_to_dict_is_strict_json() -> None:
     t = nps_test([10, 10], [0, 0])
     assert t.z == np.inf
@@ -348,3 +371,62 @@ def test_nps_test_to_dict_is_strict_json() -> None:
     same = nps_test([10, 10], [10, 10]).to_dict()
     assert same["z"] is None
     json.dumps(same, allow_nan=False)
+
+
+def test_adjusted_wald_interval_formula() -> None:
+    # Rocks (2016) / R NPS nps_test(test = "adjusted.wald"): add 0.75 detractor, 1.5 passive
+    # and 0.75 promoter pseudo-observations, then the Wald interval of the adjusted shares.
+    x = [10] * 6 + [8] * 3 + [2]
+    d, m, p = 1 + 0.75, 3 + 1.5, 6 + 0.75
+    n = d + m + p
+    centre = (p - d) / n
+    se = np.sqrt((p / n + d / n - centre**2) / n)
+    z = 1.959963984540054
+    r = nps(x, interval="adjusted_wald")
+    assert r.statistic == pytest.approx(50.0)  # the point estimate is not adjusted
+    assert r.ci == pytest.approx((100 * (centre - z * se), 100 * (centre + z * se)))
+    assert r.interval == "adjusted_wald"
+
+
+def test_adjusted_wald_never_degenerate_and_covers() -> None:
+    # one-category samples: Wald collapses to a point, adjusted Wald keeps a real width
+    with pytest.warns(DegenerateIntervalWarning):
+        wald = nps([10] * 8)
+    adj = nps([10] * 8, interval="adjusted_wald")
+    assert wald.ci == (100.0, 100.0)
+    assert adj.ci[0] < 100.0
+    assert adj.ci[1] == 100.0
+    # coverage on small samples of a known population (NPS = 100 * (0.5 - 0.3) = 20)
+    rng = np.random.default_rng(3)
+    probs = np.zeros(11)
+    probs[[0, 8, 10]] = [0.3, 0.2, 0.5]
+    hits = {"wald": 0, "adjusted_wald": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DegenerateIntervalWarning)
+        for _ in range(400):
+            sample = rng.choice(11, size=15, p=probs)
+            for method in hits:
+                lo, hi = nps(sample, interval=method).ci
+                hits[method] += lo <= 20.0 <= hi
+    assert hits["adjusted_wald"] >= hits["wald"]
+    assert hits["adjusted_wald"] / 400 > 0.9
+
+
+@pytest.mark.parametrize(
+    "ratings",
+    [[10, True, 3], np.array([10, False, 3], dtype=object), pd.Series([9, True], dtype=object)],
+)
+def test_booleans_inside_numbers_rejected(ratings: object) -> None:
+    # True would otherwise count as a rating of 1 (np.asarray([10, True]) is [10, 1])
+    with pytest.raises(ValidationError, match="boolean value"):
+        nps(ratings)
+
+
+def test_nps_by_adjusted_wald_matches_nps() -> None:
+    survey = pd.DataFrame({"g": ["a"] * 4 + ["b"] * 3, "recommend": [10, 9, 3, 7, 10, 10, 10]})
+    out = nps_by(survey, by="g", interval="adjusted_wald")
+    for g, grp in survey.groupby("g"):
+        r = nps(grp["recommend"], interval="adjusted_wald")
+        assert (out.loc[g, "ci_low"], out.loc[g, "ci_high"]) == pytest.approx(r.ci)
+    with pytest.warns(DegenerateIntervalWarning, match="1 group"):
+        nps_by(survey, by="g")

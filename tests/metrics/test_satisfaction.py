@@ -53,7 +53,7 @@ def test_csat_wilson_bounds_at_extremes() -> None:
 
 @given(st.lists(st.integers(1, 5), min_size=1, max_size=100))
 def test_csat_weights_of_ones(values: list[int]) -> None:
-    a, b = csat(values), csat(values, weights=np.ones(len(values)))
+    a, b = csat(values), csat(values, sample_weight=np.ones(len(values)))
     assert a.score == pytest.approx(b.score)
     assert a.ci == pytest.approx(b.ci)
     assert 0 <= a.ci[0] <= a.score <= a.ci[1] <= 100
@@ -70,7 +70,7 @@ def test_csat_mean_t_interval() -> None:
     assert r.ci == pytest.approx((x.mean() - t * se, x.mean() + t * se))
     assert r.index == pytest.approx(100 * (3.5 - 1) / 4)
     w = np.ones(len(x))
-    assert csat_mean(x, weights=w).se == pytest.approx(se)
+    assert csat_mean(x, sample_weight=w).se == pytest.approx(se)
 
 
 def test_csat_mean_single_answer_warns() -> None:
@@ -93,7 +93,7 @@ def test_ces() -> None:
 
 
 def test_ces_nan_policy_drops_weights_too() -> None:
-    r = ces([1, np.nan, 7], weights=[1.0, 100.0, 1.0], nan_policy="omit")
+    r = ces([1, np.nan, 7], sample_weight=[1.0, 100.0, 1.0], nan_policy="omit")
     assert r.n == 2
     assert r.mean == pytest.approx(4.0)
 
@@ -107,19 +107,19 @@ def test_index_formula_on_ecsi() -> None:
     assert r.per_respondent.mean() == pytest.approx(r.overall)
     assert r.per_respondent.name == "satisfaction_index"
     assert r.per_respondent.index.equals(survey.index)
-    assert r.weights.sum() == pytest.approx(1.0)
+    assert r.item_weights.sum() == pytest.approx(1.0)
     json.dumps(r.to_dict())
 
 
 def test_index_weights_formula() -> None:
     items = pd.DataFrame({"a": [10, 1, 4], "b": [1, 1, 7], "id": ["x", "y", "z"]})
     w = {"a": 3.0, "b": 1.0}
-    r = satisfaction_index(items, weights=w)  # columns from the weights mapping
+    r = satisfaction_index(items, item_weights=w)  # columns from the weights mapping
     ma, mb = items["a"].mean(), items["b"].mean()
     expected = (3 * (ma - 1) + 1 * (mb - 1)) / (9 * 4) * 100
     assert r.overall == pytest.approx(expected)
     assert r.per_respondent.iloc[0] == pytest.approx((3 * 9 + 0) / 36 * 100)
-    seq = satisfaction_index(items, columns=["a", "b"], weights=[6, 2])
+    seq = satisfaction_index(items, columns=["a", "b"], item_weights=[6, 2])
     assert seq.overall == pytest.approx(expected)
 
 
@@ -147,15 +147,15 @@ def test_index_omit_uses_available_answers() -> None:
 def test_index_invalid_weights() -> None:
     items = pd.DataFrame({"a": [1, 2], "b": [3, 4]})
     with pytest.raises(ValidationError, match="not among"):
-        satisfaction_index(items, columns=["a", "b"], weights={"c": 1.0})
+        satisfaction_index(items, columns=["a", "b"], item_weights={"c": 1.0})
     with pytest.raises(ValidationError, match="'c' not found"):
-        satisfaction_index(items, weights={"c": 1.0})
+        satisfaction_index(items, item_weights={"c": 1.0})
     with pytest.raises(ValidationError, match=">= 0"):
-        satisfaction_index(items, weights=[1.0, -1.0])
+        satisfaction_index(items, item_weights=[1.0, -1.0])
     with pytest.raises(ValidationError, match="one value per item"):
-        satisfaction_index(items, weights=[1.0])
+        satisfaction_index(items, item_weights=[1.0])
     with pytest.raises(ValidationError, match="positive sum"):
-        satisfaction_index(items, weights=[0.0, 0.0])
+        satisfaction_index(items, item_weights=[0.0, 0.0])
 
 
 item_tables = hnp.arrays(
@@ -168,7 +168,7 @@ item_tables = hnp.arrays(
 @given(item_tables, st.lists(st.floats(0.01, 10), min_size=5, max_size=5))
 def test_index_within_bounds(x: np.ndarray, w: list[float]) -> None:
     df = pd.DataFrame(x)
-    r = satisfaction_index(df, weights=w[: x.shape[1]])
+    r = satisfaction_index(df, item_weights=w[: x.shape[1]])
     assert 0.0 <= r.overall <= 100.0
     assert ((r.per_respondent >= 0) & (r.per_respondent <= 100)).all()
     assert r.per_respondent.mean() == pytest.approx(r.overall)
@@ -178,7 +178,7 @@ def test_index_within_bounds(x: np.ndarray, w: list[float]) -> None:
 def test_index_row_order_and_unit_weights(x: np.ndarray) -> None:
     df = pd.DataFrame(x)
     a = satisfaction_index(df)
-    b = satisfaction_index(df.iloc[::-1], weights=[1.0] * x.shape[1])
+    b = satisfaction_index(df.iloc[::-1], item_weights=[1.0] * x.shape[1])
     assert a.overall == pytest.approx(b.overall)
     pd.testing.assert_series_equal(a.per_respondent, b.per_respondent.loc[df.index])
 
@@ -214,29 +214,32 @@ def test_csat_weights_series_matched_by_label() -> None:
     ratings = pd.Series([5, 1], index=["a", "b"])
     weights = pd.Series([3.0, 1.0], index=["b", "a"])
     # 'a' (top box) weighs 1 and 'b' weighs 3: 25 % satisfied (by position it was 75 %)
-    assert csat(ratings, weights=weights).score == pytest.approx(25.0)
-    assert csat_mean(ratings, weights=weights).mean == pytest.approx((5 + 3) / 4)
+    assert csat(ratings, sample_weight=weights).score == pytest.approx(25.0)
+    assert csat_mean(ratings, sample_weight=weights).mean == pytest.approx((5 + 3) / 4)
     with pytest.raises(ValidationError, match="matches nothing in ratings"):
-        ces(pd.Series([1, 2], index=["a", "b"]), weights=pd.Series([1.0, 1.0], index=["a", "c"]))
+        ces(
+            pd.Series([1, 2], index=["a", "b"]),
+            sample_weight=pd.Series([1.0, 1.0], index=["a", "c"]),
+        )
 
 
 def test_boolean_ratings_rejected_by_csat() -> None:
-    with pytest.raises(ValidationError, match="boolean values"):
+    with pytest.raises(ValidationError, match="boolean value"):
         csat(pd.Series([True, False]), scale=(0, 1), top_box=1)
 
 
 def test_index_ignores_unanswered_zero_weight_item() -> None:
     items = pd.DataFrame({"a": [1.0, 10.0, 4.0], "b": [np.nan, np.nan, np.nan]})
-    r = satisfaction_index(items, weights=[1, 0], nan_policy="omit")
+    r = satisfaction_index(items, item_weights=[1, 0], nan_policy="omit")
     assert r.overall == pytest.approx(((1 + 10 + 4) / 3 - 1) / 9 * 100)
     assert r.per_respondent.tolist() == pytest.approx([0.0, 100.0, 100 / 3])
     assert np.isnan(r.item_means["b"])
-    assert r.weights.tolist() == [1.0, 0.0]
-    same = satisfaction_index(items, weights={"a": 2.0, "b": 0.0}, nan_policy="omit")
+    assert r.item_weights.tolist() == [1.0, 0.0]
+    same = satisfaction_index(items, item_weights={"a": 2.0, "b": 0.0}, nan_policy="omit")
     assert same.overall == pytest.approx(r.overall)
     # an unanswered item that carries weight still raises, naming it
     with pytest.raises(ValidationError, match=r"Items \['b'\] have no answers"):
-        satisfaction_index(items, weights=[1, 1], nan_policy="omit")
+        satisfaction_index(items, item_weights=[1, 1], nan_policy="omit")
 
 
 @pytest.mark.parametrize("weights", [["x", 1], {"a": "x", "b": 1}, [None, 1]])
@@ -244,7 +247,7 @@ def test_index_non_numeric_weights(weights: object) -> None:
     items = pd.DataFrame({"a": [1, 2], "b": [3, 4]})
     with pytest.raises(
         ValidationError,
-        match=r"'weights' parameter of satisfaction_index must hold numbers; 1 are not "
+        match=r"'item_weights' parameter of satisfaction_index must hold numbers; 1 are not "
         r"\(rows a\)",
     ):
-        satisfaction_index(items, columns=["a", "b"], weights=weights)  # type: ignore[arg-type]
+        satisfaction_index(items, columns=["a", "b"], item_weights=weights)  # type: ignore[arg-type]

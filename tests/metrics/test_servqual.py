@@ -41,13 +41,13 @@ def test_standard_layout_by_position() -> None:
 def test_weights_are_normalised() -> None:
     p, e = _tables()
     w = {"tangibles": 10, "reliability": 30, "responsiveness": 20, "assurance": 20, "empathy": 20}
-    r = servqual(p, e, weights=w)
+    r = servqual(p, e, dimension_weights=w)
     assert r.dimensions["weight"].sum() == pytest.approx(1.0)
     expected = sum(r.dimensions.loc[d, "gap"] * v / 100 for d, v in w.items())
     assert r.overall == pytest.approx(expected)
-    same = servqual(p, e, weights={k: v / 10 for k, v in w.items()})
+    same = servqual(p, e, dimension_weights={k: v / 10 for k, v in w.items()})
     assert same.overall == pytest.approx(r.overall)
-    ones = servqual(p, e, weights=dict.fromkeys(w, 1.0))
+    ones = servqual(p, e, dimension_weights=dict.fromkeys(w, 1.0))
     assert ones.overall == pytest.approx(servqual(p, e).overall)
 
 
@@ -81,7 +81,7 @@ def test_validation() -> None:
     ):
         servqual(p, e.iloc[:10])
     with pytest.raises(ValidationError, match="one weight per dimension"):
-        servqual(p, e, weights={"tangibles": 1})
+        servqual(p, e, dimension_weights={"tangibles": 1})
     with pytest.raises(ValidationError, match="is in dimensions"):
         servqual(p, e, dimensions={"a": ["q1"], "b": ["q1"]})
     with pytest.raises(ValidationError, match="not found"):
@@ -129,7 +129,7 @@ def test_non_numeric_weights() -> None:
     dims = {"d1": ["q1"], "d2": ["q2"]}
     with pytest.raises(
         ValidationError,
-        match=r"'weights' parameter of servqual must hold numbers; 1 are not "
+        match=r"'dimension_weights' parameter of servqual must hold numbers; 1 are not "
         r"\(rows d1\): 'x'",
     ):
-        servqual(p, e, dimensions=dims, weights={"d1": "x", "d2": 1})  # type: ignore[dict-item]
+        servqual(p, e, dimensions=dims, dimension_weights={"d1": "x", "d2": 1})  # type: ignore[dict-item]

@@ -26,7 +26,12 @@ from custloyalty._validation import (
     check_positive,
     check_probability,
 )
-from custloyalty.errors import ConvergenceError, ConvergenceWarning, ValidationError
+from custloyalty.errors import (
+    CollinearityWarning,
+    ConvergenceError,
+    ConvergenceWarning,
+    ValidationError,
+)
 
 __all__ = ["PLSResult", "pls_path_model"]
 
@@ -35,6 +40,12 @@ BoolArray = npt.NDArray[np.bool_]
 
 SCHEMES = ("centroid", "factorial", "path")
 _BOOT_KINDS = ("weight", "loading", "path", "r_squared", "total_effect")
+#: Condition index above which predictors are flagged as collinear (Belsley, Kuh & Welsch,
+#: 1980: indices above 30 signal strong dependencies that make coefficients unstable).
+COLLINEARITY_WARN = 30.0
+#: Condition index above which a regression is numerically singular: its coefficients are not
+#: identified (any split between the collinear predictors fits equally well).
+COLLINEARITY_RAISE = 1e6
 
 
 # --------------------------------------------------------------------------------------------
@@ -146,6 +157,85 @@ def _paths(scores: FloatArray, adj: BoolArray) -> tuple[FloatArray, FloatArray]:
     return b, r2
 
 
+def _collinearity(x: FloatArray) -> tuple[float, float]:
+    """Condition index sqrt(max/min eigenvalue) and largest VIF of the columns of ``x``.
+
+    Both are computed on the correlation matrix of the columns, so they do not depend on the
+    columns' scales; one column gives (1, 1) and a singular matrix (inf, inf).
+    """
+    if x.shape[1] < 2:
+        return 1.0, 1.0
+    corr = np.atleast_2d(np.corrcoef(x, rowvar=False))
+    eig = np.linalg.eigvalsh(corr)
+    if not np.isfinite(eig).all() or eig[0] <= eig[-1] * 1e-12:
+        return float("inf"), float("inf")
+    vif = np.diag(np.linalg.inv(corr))
+    return float(np.sqrt(eig[-1] / eig[0])), float(vif.max())
+
+
+def _collinearity_table(
+    treated: FloatArray,
+    scores: FloatArray,
+    names: list[str],
+    block_of: npt.NDArray[np.intp],
+    adj: BoolArray,
+    mode_b: BoolArray,
+) -> pd.DataFrame:
+    """Condition index and largest VIF of each regression the model runs.
+
+    Rows: the items of each mode B block (regressed on in the outer model) and the
+    predecessors of each endogenous construct with two or more (the inner model).
+    """
+    rows: list[tuple[str, str, int, float, float]] = []
+    for j in np.flatnonzero(mode_b):
+        cols = np.flatnonzero(block_of == j)
+        rows.append(("outer", names[j], int(cols.size), *_collinearity(treated[:, cols])))
+    for i in np.flatnonzero(adj.sum(axis=1) >= 2):
+        pred = np.flatnonzero(adj[i])
+        rows.append(("inner", names[i], int(pred.size), *_collinearity(scores[:, pred])))
+    frame = pd.DataFrame(
+        rows, columns=["model", "construct", "predictors", "condition_index", "max_vif"]
+    )
+    return frame.set_index(["model", "construct"])
+
+
+def _check_collinearity(
+    table: pd.DataFrame,
+    blocks: Mapping[str, Sequence[Hashable]],
+    adj: BoolArray,
+    names: list[str],
+    func: str,
+) -> None:
+    """Raise on singular regressions, warn on collinear ones (see ``COLLINEARITY_*``)."""
+    for key, row in table.iterrows():  # one row per construct: a handful
+        model, construct = str(key[0]), str(key[1])  # type: ignore[index]
+        cond = float(row["condition_index"])
+        if model == "outer":
+            what = f"the items of the mode B block {construct!r} ({list(blocks[construct])})"
+            fix = "use mode 'A' for this block, or drop redundant items"
+        else:
+            preds = [names[j] for j in np.flatnonzero(adj[names.index(str(construct))])]
+            what = f"the predecessors of {construct!r} ({preds})"
+            fix = (
+                "merge or drop one of the collinear constructs, or check that two blocks do "
+                "not hold the same answers under different names"
+            )
+        if cond > COLLINEARITY_RAISE:
+            msg = (
+                f"{func}: {what} are perfectly collinear (condition index {cond:.3g}); their "
+                f"coefficients are not identified.\nHint: {fix}."
+            )
+            raise ValidationError(msg)
+        if cond > COLLINEARITY_WARN:
+            warnings.warn(
+                f"{func}: {what} are collinear (condition index {cond:.3g} > "
+                f"{COLLINEARITY_WARN:g}, largest VIF {float(row['max_vif']):.3g}); their "
+                f"coefficients are unstable.\nHint: {fix}.",
+                CollinearityWarning,
+                stacklevel=3,
+            )
+
+
 def _total_effects(b: FloatArray) -> FloatArray:
     """Sum of all powers of the (nilpotent) path matrix: total effects T[i, j] of j on i."""
     total = np.zeros_like(b)
@@ -218,8 +308,14 @@ class PLSResult(Result):
     """Respondents used."""
     confidence: float
     """Confidence level of the bootstrap intervals."""
-    data: pd.DataFrame
-    """The validated item data (raw scale) the model was fitted on."""
+    item_stats: pd.DataFrame
+    """Per item, on the raw answer scale: ``mean``, ``sd`` (divisor n), ``min`` and ``max``
+    (what :meth:`index` needs; the result does not keep the respondents' answers)."""
+    collinearity: pd.DataFrame
+    """Condition index and largest variance inflation factor of every regression the model
+    runs: the items of mode B blocks (``model="outer"``) and the predecessors of endogenous
+    constructs with two or more (``model="inner"``). Above 30 the coefficients are unstable
+    and a :class:`~custloyalty.errors.CollinearityWarning` was emitted."""
 
     def unstandardized_weights(self, construct: str) -> pd.Series:
         """Weights of a construct's items on the raw item scale, normalised to sum 1.
@@ -237,7 +333,7 @@ class PLSResult(Result):
         items = self._items(construct)
         w = self.outer_weights.loc[pd.Index(items)]
         if self.scaled:
-            w = w / self.data[items].std(ddof=0)
+            w = w / self.item_stats.loc[pd.Index(items), "sd"]
         out = w / w.sum()
         out.name = "weight"
         return out
@@ -251,12 +347,12 @@ class PLSResult(Result):
     def _index_weights(self, construct: str, scale: tuple[float, float]) -> pd.Series:
         lo, hi = _check_scale(scale)
         w = self.unstandardized_weights(construct)
-        block = self.data[w.index].to_numpy()
-        outside = (block < lo) | (block > hi)
-        if outside.any():
+        stats_ = self.item_stats.loc[w.index]
+        low, high = float(stats_["min"].min()), float(stats_["max"].max())
+        if low < lo or high > hi:
             msg = (
-                f"Construct {construct!r} has {int(outside.sum())} answers outside the scale "
-                f"[{lo:g}, {hi:g}] (range {block.min():g}..{block.max():g}).\n"
+                f"Construct {construct!r} has answers outside the scale [{lo:g}, {hi:g}] "
+                f"(range {low:g}..{high:g}).\n"
                 "Hint: pass the questionnaire's scale, e.g. scale=(0, 10)."
             )
             raise ValidationError(msg)
@@ -296,15 +392,20 @@ class PLSResult(Result):
         """
         lo, hi = _check_scale(scale)
         w = self._index_weights(construct, scale)
-        means = self.data[w.index].mean().to_numpy()
+        means = self.item_stats.loc[w.index, "mean"].to_numpy()
         level = float(means @ w.to_numpy())
         return (level - lo) / (hi - lo) * 100.0
 
-    def index_scores(self, construct: str, *, scale: tuple[float, float] = (1, 10)) -> pd.Series:
+    def index_scores(
+        self, data: Any, construct: str, *, scale: tuple[float, float] = (1, 10)
+    ) -> pd.Series:
         """Per-respondent 0-100 index of a construct (same weights as :meth:`index`).
 
         Parameters
         ----------
+        data
+            Survey table holding the construct's item columns: the data the model was
+            fitted on, or new respondents scored with the fitted weights.
         construct
             Construct name, e.g. ``"SAT"``.
         scale
@@ -313,12 +414,29 @@ class PLSResult(Result):
         Returns
         -------
         pandas.Series
-            One value in [0, 100] per respondent, named ``"<construct>_index"``; its mean
-            equals :meth:`index`.
+            One value in [0, 100] per respondent, named ``"<construct>_index"`` and indexed
+            like ``data``; on the fitted data its mean equals :meth:`index`.
+
+        Raises
+        ------
+        ValidationError
+            Unknown construct, missing or non-numeric item columns, answers outside
+            ``scale``.
         """
         lo, hi = _check_scale(scale)
         w = self._index_weights(construct, scale)
-        out = (self.data[w.index] @ w - lo) / (hi - lo) * 100.0
+        items = list(w.index)
+        frame, _ = _frames.numeric_columns(data, items, func="PLSResult.index_scores")
+        block = frame.to_numpy(dtype=np.float64)
+        outside = (block < lo) | (block > hi)
+        if outside.any():
+            msg = (
+                f"PLSResult.index_scores: {int(outside.sum())} answers of {construct!r} lie "
+                f"outside the scale [{lo:g}, {hi:g}].\n"
+                "Hint: pass the questionnaire's scale, e.g. scale=(0, 10)."
+            )
+            raise ValidationError(msg)
+        out = pd.Series((block @ w.to_numpy() - lo) / (hi - lo) * 100.0, index=frame.index)
         out.name = f"{construct}_index"
         return out
 
@@ -754,6 +872,10 @@ def pls_path_model(
         },
         index=lv_index,
     )
+    collinearity = _collinearity_table(
+        _treat(raw, scaled), fit.scores, names, block_of, adj, mode_b
+    )
+    _check_collinearity(collinearity, blk, adj, names, func)
     multi = sizes[block_of] > 1
     mean_comm = float(communality[multi].mean()) if multi.any() else float("nan")
     gof = float(np.sqrt(mean_comm * float(np.mean(fit.r2[endo]))))
@@ -800,5 +922,14 @@ def pls_path_model(
         scaled=bool(scaled),
         n=int(raw.shape[0]),
         confidence=conf,
-        data=frame,
+        item_stats=pd.DataFrame(
+            {
+                "mean": raw.mean(axis=0),
+                "sd": raw.std(axis=0),
+                "min": raw.min(axis=0),
+                "max": raw.max(axis=0),
+            },
+            index=item_index,
+        ),
+        collinearity=collinearity,
     )

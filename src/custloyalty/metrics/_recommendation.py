@@ -22,10 +22,16 @@ from custloyalty._validation import (
     NanPolicy,
     as_1d_float,
     check_nan_policy,
+    check_option,
     check_probability,
     format_examples,
+    plural,
 )
-from custloyalty.errors import UndefinedMetricWarning, ValidationError
+from custloyalty.errors import (
+    DegenerateIntervalWarning,
+    UndefinedMetricWarning,
+    ValidationError,
+)
 
 __all__ = [
     "NPSResult",
@@ -52,6 +58,20 @@ def _labels(values: Any, keep: npt.NDArray[np.bool_]) -> npt.NDArray[Any]:
     return np.flatnonzero(keep)
 
 
+def _is_sequence(values: Any) -> bool:
+    return isinstance(values, list | tuple) and all(
+        not isinstance(v, list | tuple | np.ndarray) for v in values[:1]
+    )
+
+
+def _bool_flags(values: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """Entries of a 1-D object array that are Python or NumPy booleans."""
+    if values.dtype != object or values.ndim != 1:
+        return np.zeros(values.shape[0] if values.ndim else 0, dtype=bool)
+    is_bool = np.frompyfunc(lambda v: isinstance(v, bool | np.bool_), 1, 1)
+    return np.asarray(is_bool(values), dtype=bool)
+
+
 def ratings_1d(
     values: Any,
     name: str,
@@ -67,13 +87,28 @@ def ratings_1d(
     shown with their index labels. Booleans are rejected: ``True`` / ``False`` are not ratings.
     """
     if not isinstance(values, pd.Series | pd.DataFrame | np.ndarray):
-        values = np.asarray(values)  # once, here: lists of ratings can be long
+        # once, here: lists of ratings can be long. A list mixing booleans with numbers
+        # becomes an integer array (True -> 1), so look for booleans before converting.
+        mixed = np.empty(len(values), dtype=object) if _is_sequence(values) else None
+        if mixed is not None:
+            mixed[:] = list(values)
+            if _bool_flags(mixed).any():
+                values = mixed
+        if mixed is None or values is not mixed:
+            values = np.asarray(values)
     dtype = getattr(values, "dtype", None)
-    if dtype is not None and dtype.kind == "b" and values.ndim == 1:
+    flags_all = (
+        _bool_flags(values.to_numpy() if isinstance(values, pd.Series) else values)
+        if dtype is not None and dtype.kind == "O" and getattr(values, "ndim", 1) == 1
+        else None
+    )
+    if (dtype is not None and dtype.kind == "b" and values.ndim == 1) or (
+        flags_all is not None and flags_all.any()
+    ):
         flags = values if isinstance(values, pd.Series) else pd.Series(values)
-        flags = flags[flags.notna()]
+        flags = flags[flags.notna()] if flags_all is None else flags[flags_all]
         msg = (
-            f"{name} has {flags.size} boolean values "
+            f"{name} has {plural(int(flags.size), 'boolean value')} "
             f"{format_examples(flags.index, flags.to_numpy())}; ratings must be "
             f"{'integers' if integer else 'numbers'} in [{low:g}, {high:g}].\n"
             "Hint: map the answers to the rating scale before scoring them."
@@ -166,11 +201,17 @@ def wilson_interval(p: float, n: float, confidence: float) -> tuple[float, float
 # --------------------------------------------------------------------------------------------
 # NPS
 # --------------------------------------------------------------------------------------------
+INTERVALS = ("wald", "adjusted_wald")
+#: Pseudo-observations (detractors, passives, promoters) of the adjusted-Wald interval, as in
+#: R's NPS package (``nps_test(..., test = "adjusted.wald")``, Rocks 2016).
+ADJUSTED_WALD_PSEUDO = (0.75, 1.5, 0.75)
+
+
 @dataclass(frozen=True, slots=True)
 class NPSResult(Result):
     """Net Promoter Score with its shares, standard error and confidence interval."""
 
-    score: float
+    statistic: float
     """NPS in [-100, 100], higher is better: 100 * (share of promoters - share of detractors)."""
     promoters: float
     """Share of ratings 9-10, in [0, 1]."""
@@ -183,31 +224,87 @@ class NPSResult(Result):
     n_effective: float
     """Kish effective sample size (equals ``n`` without weights)."""
     se: float
-    """Standard error of ``score`` (NPS points)."""
+    """Standard error of ``statistic`` (NPS points, Wald)."""
     ci: tuple[float, float]
-    """Normal-approximation confidence interval of ``score``, clipped to [-100, 100]."""
+    """Confidence interval of ``statistic`` by ``interval``, clipped to [-100, 100]."""
     confidence: float
     """Confidence level of ``ci``."""
+    interval: str = "wald"
+    """Interval method: ``"wald"`` or ``"adjusted_wald"``."""
+
+    @property
+    def score(self) -> float:
+        """The NPS: an alias of :attr:`statistic`."""
+        return self.statistic
+
+
+def _nps_stats(p_plus: Any, p_minus: Any, n_eff: Any) -> tuple[Any, Any]:
+    """NPS (points) and its Wald standard error from shares and (effective) sizes."""
+    score = 100.0 * (p_plus - p_minus)
+    var = np.clip(p_plus + p_minus - (p_plus - p_minus) ** 2, 0.0, None)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = 100.0 * np.sqrt(var / n_eff)
+    return score, se
+
+
+def _adjusted(p_plus: Any, p_minus: Any, n_eff: Any) -> tuple[Any, Any, Any]:
+    """Shares and size after adding the adjusted-Wald pseudo-observations."""
+    d0, m0, p0 = ADJUSTED_WALD_PSEUDO
+    n_adj = n_eff + d0 + m0 + p0
+    return (p_plus * n_eff + p0) / n_adj, (p_minus * n_eff + d0) / n_adj, n_adj
+
+
+def nps_interval(
+    p_plus: Any, p_minus: Any, n_eff: Any, *, confidence: float, interval: str
+) -> tuple[Any, Any]:
+    """Lower and upper bounds (NPS points, clipped to [-100, 100]) of the chosen interval.
+
+    Vectorised over groups: the inputs may be arrays of shares and effective sizes.
+    """
+    z = z_value(confidence)
+    if interval == "adjusted_wald":
+        centre, se = _nps_stats(*_adjusted(p_plus, p_minus, n_eff))
+    else:
+        centre, se = _nps_stats(p_plus, p_minus, n_eff)
+    return np.clip(centre - z * se, -100.0, None), np.clip(centre + z * se, None, 100.0)
+
+
+def _warn_degenerate(func: str, what: str, stacklevel: int = 3) -> None:
+    warnings.warn(
+        f"{func}: {what} has zero width (every rating falls in one NPS category); a Wald "
+        "interval cannot express the uncertainty of such a sample.\n"
+        "Hint: pass interval='adjusted_wald' (Rocks 2016).",
+        DegenerateIntervalWarning,
+        stacklevel=stacklevel,
+    )
 
 
 def _nps_from_shares(
-    promoters: float, detractors: float, n: int, n_eff: float, confidence: float
+    promoters: float,
+    detractors: float,
+    n: int,
+    n_eff: float,
+    confidence: float,
+    interval: str = "wald",
+    *,
+    func: str = "nps",
+    passives: float | None = None,
 ) -> NPSResult:
-    score = 100.0 * (promoters - detractors)
-    var = promoters + detractors - (promoters - detractors) ** 2
-    se = 100.0 * float(np.sqrt(max(var, 0.0) / n_eff))
-    z = z_value(confidence)
-    ci = (max(-100.0, score - z * se), min(100.0, score + z * se))
+    score, se = _nps_stats(promoters, detractors, n_eff)
+    low, high = nps_interval(promoters, detractors, n_eff, confidence=confidence, interval=interval)
+    if interval == "wald" and float(se) == 0.0:
+        _warn_degenerate(func, "the confidence interval of the NPS", stacklevel=4)
     return NPSResult(
-        score=score,
+        statistic=float(score),
         promoters=promoters,
-        passives=max(0.0, 1.0 - promoters - detractors),
+        passives=max(0.0, 1.0 - promoters - detractors) if passives is None else passives,
         detractors=detractors,
         n=n,
         n_effective=n_eff,
-        se=se,
-        ci=ci,
+        se=float(se),
+        ci=(float(low), float(high)),
         confidence=confidence,
+        interval=interval,
     )
 
 
@@ -215,8 +312,9 @@ def nps(
     ratings: Any,
     /,
     *,
-    weights: Any = None,
+    sample_weight: Any = None,
     confidence: float = 0.95,
+    interval: str = "wald",
     nan_policy: str = "raise",
 ) -> NPSResult:
     r"""Net Promoter Score of 0-10 recommendation ratings.
@@ -228,15 +326,21 @@ def nps(
     Parameters
     ----------
     ratings
-        One rating per respondent: integers 0..10 (array-like or Series).
-    weights
+        One rating per respondent: integers 0..10 (array-like or Series). Booleans are not
+        ratings and are refused, also inside a list or an object array.
+    sample_weight
         Optional non-negative respondent weights (survey or post-stratification weights), one
         per rating. Shares become weighted shares and the standard error uses Kish's effective
         sample size. ``None`` (default) weighs every respondent equally. When ``ratings`` and
-        ``weights`` are both Series they are matched by index label (the labels must
+        ``sample_weight`` are both Series they are matched by index label (the labels must
         correspond one to one); otherwise by position.
     confidence
         Confidence level of the interval, in (0, 1); default 0.95.
+    interval
+        ``"wald"`` (default): the normal-approximation interval around the NPS;
+        ``"adjusted_wald"``: the same after adding 0.75 detractor, 1.5 passive and 0.75
+        promoter pseudo-observations, as R's NPS package (Rocks 2016), which keeps its
+        coverage in small or one-sided samples where the Wald interval collapses.
     nan_policy
         ``"raise"`` (default) raises on missing ratings; ``"omit"`` drops them (and their
         weights).
@@ -244,8 +348,9 @@ def nps(
     Returns
     -------
     NPSResult
-        ``score`` in [-100, 100] (higher is better), the shares ``promoters``, ``passives``,
-        ``detractors`` in [0, 1], ``n``, ``n_effective``, ``se``, ``ci`` and ``confidence``.
+        ``statistic`` (the NPS, also readable as ``score``) in [-100, 100] (higher is
+        better), the shares ``promoters``, ``passives``, ``detractors`` in [0, 1], ``n``,
+        ``n_effective``, ``se``, ``ci``, ``confidence`` and ``interval``.
 
     Raises
     ------
@@ -253,7 +358,12 @@ def nps(
         Ratings that are not integers in 0..10 (shown with their index; booleans are
         rejected), missing ratings under ``nan_policy="raise"``, negative weights, weights of
         the wrong length or whose index labels do not match the ratings', a confidence outside
-        (0, 1).
+        (0, 1), an unknown interval.
+
+    Warns
+    -----
+    DegenerateIntervalWarning
+        The Wald interval has zero width (every rating in one category).
 
     See Also
     --------
@@ -270,8 +380,11 @@ def nps(
 
     the standard error following from the multinomial variance of the three categories.
     With weights $w_i$, $n_\mathrm{eff} = (\sum_i w_i)^2 / \sum_i w_i^2$ (Kish 1965); without
-    weights $n_\mathrm{eff} = n$. The interval is $\mathrm{NPS} \pm z_{1-\alpha/2}\,
-    \mathrm{SE}$, clipped to $[-100, 100]$.
+    weights $n_\mathrm{eff} = n$. The Wald interval is $\mathrm{NPS} \pm z_{1-\alpha/2}\,
+    \mathrm{SE}$, clipped to $[-100, 100]$. The adjusted-Wald interval applies the same
+    formula to the counts $n_\mathrm{eff} p_- + 0.75$, $n_\mathrm{eff} p_0 + 1.5$ and
+    $n_\mathrm{eff} p_+ + 0.75$ (size $n_\mathrm{eff} + 3$), in the spirit of the
+    Agresti-Coull interval of a proportion.
 
     References
     ----------
@@ -280,49 +393,58 @@ def nps(
 
     Kish, L. (1965). *Survey Sampling*. Wiley, New York.
 
+    Rocks, B. (2016). Interval estimation for the 'Net Promoter Score'. *The American
+    Statistician*, 70(4), 365-372. https://doi.org/10.1080/00031305.2016.1158124
+
     Examples
     --------
     >>> from custloyalty.metrics import nps
     >>> r = nps([10, 9, 9, 8, 7, 6, 3, 10, 9, 0])
-    >>> r.score, r.promoters, r.detractors
+    >>> r.statistic, r.promoters, r.detractors
     (20.0, 0.5, 0.3)
     >>> round(r.se, 2)
     27.57
+    >>> [round(v, 1) for v in nps([10] * 8, interval="adjusted_wald").ci]
+    [38.5, 100.0]
     """
     func = "nps"
     policy = check_nan_policy(nan_policy, func=func)
     conf = check_probability(confidence, "confidence", func=func)
+    method = check_option(interval, "interval", INTERVALS, func=func)
     arr, keep = ratings_1d(ratings, "ratings", low=0, high=10, nan_policy=policy)
     promoter = arr >= 9
     detractor = arr <= 6
     n = int(arr.shape[0])
-    if weights is None:
+    passive = ~(promoter | detractor)
+    if sample_weight is None:
         p_plus = float(np.count_nonzero(promoter)) / n
         p_minus = float(np.count_nonzero(detractor)) / n
+        p_mid = float(np.count_nonzero(passive)) / n
         n_eff = float(n)
     else:
-        w = weights_1d(weights, ratings, keep, func=func)
+        w = weights_1d(sample_weight, ratings, keep, func=func, name="sample_weight")
         total = float(w.sum())
         p_plus = float(w[promoter].sum() / total)
         p_minus = float(w[detractor].sum() / total)
+        p_mid = float(w[passive].sum() / total)
         n_eff = kish_n(w, n)
-    return _nps_from_shares(float(p_plus), float(p_minus), n, n_eff, conf)
+    return _nps_from_shares(p_plus, p_minus, n, n_eff, conf, method, func=func, passives=p_mid)
 
 
 @dataclass(frozen=True, slots=True)
 class NPSTestResult(Result):
     """Difference of two Net Promoter Scores with a two-sided z-test."""
 
-    difference: float
+    statistic: float
     """``score_a - score_b`` in NPS points, in [-200, 200]."""
     score_a: float
     """NPS of the first sample."""
     score_b: float
     """NPS of the second sample."""
     se: float
-    """Standard error of the difference."""
+    """Standard error of the difference (of the adjusted scores with ``"adjusted_wald"``)."""
     z: float
-    """z statistic, ``difference / se``."""
+    """z statistic of the test."""
     p_value: float
     """Two-sided p-value under the normal approximation."""
     ci: tuple[float, float]
@@ -333,6 +455,13 @@ class NPSTestResult(Result):
     """Ratings in the first sample."""
     n_b: int
     """Ratings in the second sample."""
+    interval: str = "wald"
+    """Method of the test and interval: ``"wald"`` or ``"adjusted_wald"``."""
+
+    @property
+    def difference(self) -> float:
+        """``score_a - score_b``: an alias of :attr:`statistic`."""
+        return self.statistic
 
 
 def nps_test(
@@ -341,6 +470,7 @@ def nps_test(
     /,
     *,
     confidence: float = 0.95,
+    interval: str = "wald",
     nan_policy: str = "raise",
 ) -> NPSTestResult:
     r"""Test whether two independent samples have the same Net Promoter Score.
@@ -353,19 +483,29 @@ def nps_test(
         already computed (for instance with weights).
     confidence
         Confidence level of the interval of the difference; default 0.95.
+    interval
+        ``"wald"`` (default) or ``"adjusted_wald"``: the test and interval computed on the
+        scores after adding the pseudo-observations of :func:`nps` to each sample, as R's NPS
+        package; it stays finite when a sample holds one category only.
     nan_policy
         ``"raise"`` (default) or ``"omit"``, passed to :func:`nps` for raw ratings.
 
     Returns
     -------
     NPSTestResult
-        ``difference`` (a - b, NPS points), ``se``, ``z``, two-sided ``p_value`` in [0, 1],
-        ``ci`` and the two scores.
+        ``statistic`` (a - b, NPS points; also readable as ``difference``), ``se``, ``z``,
+        two-sided ``p_value`` in [0, 1], ``ci`` and the two scores.
 
     Raises
     ------
     ValidationError
-        Invalid ratings (see :func:`nps`) or confidence.
+        Invalid ratings (see :func:`nps`), confidence or interval.
+
+    Warns
+    -----
+    DegenerateIntervalWarning
+        Under ``"wald"``, both samples have a zero standard error: ``z`` is infinite (or NaN
+        for equal scores) and the p-value 0 (or 1), which overstates the evidence.
 
     See Also
     --------
@@ -378,45 +518,59 @@ def nps_test(
     $$z = \frac{\mathrm{NPS}_a - \mathrm{NPS}_b}{\sqrt{\mathrm{SE}_a^2 + \mathrm{SE}_b^2}},
       \qquad p = 2\,(1 - \Phi(|z|)).$$
 
-    When both standard errors are zero, ``z`` is infinite (or NaN for equal scores) and the
-    p-value is 0 (or 1).
+    With ``"adjusted_wald"`` the scores and standard errors in $z$ and in the interval are
+    those of the adjusted counts (see :func:`nps`); ``statistic`` stays the raw difference.
 
     References
     ----------
     Reichheld, F. F. (2003). The one number you need to grow. *Harvard Business Review*,
     81(12), 46-54.
 
+    Rocks, B. (2016). Interval estimation for the 'Net Promoter Score'. *The American
+    Statistician*, 70(4), 365-372. https://doi.org/10.1080/00031305.2016.1158124
+
     Examples
     --------
     >>> from custloyalty.metrics import nps_test
     >>> t = nps_test([10] * 60 + [5] * 40, [10] * 40 + [5] * 60)
-    >>> round(t.difference, 6), round(t.z, 3), round(t.p_value, 4)
+    >>> round(t.statistic, 6), round(t.z, 3), round(t.p_value, 4)
     (40.0, 2.887, 0.0039)
     """
     func = "nps_test"
     conf = check_probability(confidence, "confidence", func=func)
-    ra = a if isinstance(a, NPSResult) else nps(a, confidence=conf, nan_policy=nan_policy)
-    rb = b if isinstance(b, NPSResult) else nps(b, confidence=conf, nan_policy=nan_policy)
-    diff = ra.score - rb.score
-    se = float(np.hypot(ra.se, rb.se))
+    method = check_option(interval, "interval", INTERVALS, func=func)
+    with warnings.catch_warnings():  # the test warns once, below, about its own interval
+        warnings.simplefilter("ignore", DegenerateIntervalWarning)
+        ra = a if isinstance(a, NPSResult) else nps(a, confidence=conf, nan_policy=nan_policy)
+        rb = b if isinstance(b, NPSResult) else nps(b, confidence=conf, nan_policy=nan_policy)
+    diff = ra.statistic - rb.statistic
+    if method == "adjusted_wald":
+        sa, se_a = _nps_stats(*_adjusted(ra.promoters, ra.detractors, ra.n_effective))
+        sb, se_b = _nps_stats(*_adjusted(rb.promoters, rb.detractors, rb.n_effective))
+        centre = float(sa - sb)
+    else:
+        se_a, se_b, centre = ra.se, rb.se, diff
+    se = float(np.hypot(se_a, se_b))
     if se > 0:
-        z = diff / se
+        z = centre / se
         p = float(2.0 * stats.norm.sf(abs(z)))
     else:
-        z = float("nan") if diff == 0 else float(np.copysign(np.inf, diff))
-        p = 1.0 if diff == 0 else 0.0
+        _warn_degenerate(func, "the interval of the difference")
+        z = float("nan") if centre == 0 else float(np.copysign(np.inf, centre))
+        p = 1.0 if centre == 0 else 0.0
     half = z_value(conf) * se
     return NPSTestResult(
-        difference=diff,
-        score_a=ra.score,
-        score_b=rb.score,
+        statistic=diff,
+        score_a=ra.statistic,
+        score_b=rb.statistic,
         se=se,
         z=float(z),
         p_value=p,
-        ci=(diff - half, diff + half),
+        ci=(centre - half, centre + half),
         confidence=conf,
         n_a=ra.n,
         n_b=rb.n,
+        interval=method,
     )
 
 
@@ -492,9 +646,10 @@ def nps_by(
     by: Hashable | Sequence[Hashable] | None = None,
     rating: Hashable = "recommend",
     time: Hashable | None = None,
-    freq: str | None = None,
-    weights: Hashable | None = None,
+    period: str | None = None,
+    sample_weight: Hashable | None = None,
     confidence: float = 0.95,
+    interval: str = "wald",
     nan_policy: str = "raise",
 ) -> pd.DataFrame:
     r"""Net Promoter Score per segment and/or period of a survey table.
@@ -510,15 +665,17 @@ def nps_by(
         only.
     rating
         Column of the 0-10 recommendation ratings; default ``"recommend"``.
-    time, freq
+    time, period
         With both, group also by calendar period: ``time`` names the answer date column and
-        ``freq`` is a pandas period alias (``"M"``, ``"Q"``, ``"Y"``, ``"W"``).
-    weights
+        ``period`` is a pandas period alias (``"M"``, ``"Q"``, ``"Y"``, ``"W"``).
+    sample_weight
         Optional column of non-negative respondent weights. A group whose weights are all
         zero has an undefined score: its row is NaN (``n`` still counts its ratings) and an
         :class:`~custloyalty.errors.UndefinedMetricWarning` names it.
     confidence
         Confidence level of ``ci_low`` / ``ci_high``; default 0.95.
+    interval
+        ``"wald"`` (default) or ``"adjusted_wald"``, as in :func:`nps`.
     nan_policy
         ``"raise"`` (default) raises on missing ratings, dates or weights; ``"omit"`` drops
         those rows. Missing segment labels form their own group.
@@ -534,8 +691,8 @@ def nps_by(
     ------
     ValidationError
         Missing columns, invalid ratings (shown with their rows; booleans are rejected),
-        negative weights, neither ``by`` nor ``time``/``freq`` given, ``time`` without
-        ``freq``, or a ``freq`` that is not a pandas period alias.
+        negative weights, neither ``by`` nor ``time``/``period`` given, ``time`` without
+        ``period``, or a ``period`` that is not a pandas period alias.
 
     Warns
     -----
@@ -570,23 +727,24 @@ def nps_by(
     func = "nps_by"
     policy = check_nan_policy(nan_policy, func=func)
     conf = check_probability(confidence, "confidence", func=func)
+    method = check_option(interval, "interval", INTERVALS, func=func)
     df = _frames.as_frame(data)
     keys: list[Hashable] = []
     if by is not None:
         keys = list(by) if isinstance(by, list | tuple) else [by]
-    if (time is None) != (freq is None):
-        msg = f"{func} needs both 'time' and 'freq' to group by period; got only one of them."
+    if (time is None) != (period is None):
+        msg = f"{func} needs both 'time' and 'period' to group by period; got only one of them."
         raise ValidationError(msg)
     if not keys and time is None:
-        msg = f"{func} needs 'by' (segment columns) and/or 'time' with 'freq' (periods)."
+        msg = f"{func} needs 'by' (segment columns) and/or 'time' with 'period' (periods)."
         raise ValidationError(msg)
-    if freq is not None:
+    if period is not None:
         try:
-            pd.Period("2000-01-01", freq=str(freq))
+            pd.Period("2000-01-01", freq=str(period))
         except (TypeError, ValueError):
             msg = (
-                f"The 'freq' parameter of {func} must be a pandas period alias such as 'M', "
-                f"'Q', 'Y' or 'W'; got {freq!r}.\n"
+                f"The 'period' parameter of {func} must be a pandas period alias such as "
+                f"'M', 'Q', 'Y' or 'W'; got {period!r}.\n"
                 "Hint: period aliases differ from offset aliases: use 'M' rather than 'ME' or "
                 "'MS'."
             )
@@ -598,7 +756,7 @@ def nps_by(
             "Hint: map the answers to the 0-10 scale before scoring them."
         )
         raise ValidationError(msg)
-    numeric = [rating] + ([weights] if weights is not None else [])
+    numeric = [rating] + ([sample_weight] if sample_weight is not None else [])
     vals, missing = _frames.numeric_columns(df, numeric, nan_policy=policy, func=func)
     r = vals[rating].to_numpy()
     bad = ~np.isnan(r) & ((r < 0) | (r > 10) | (r != np.floor(r)))
@@ -615,12 +773,12 @@ def nps_by(
         missing = missing | miss_d
         if getattr(dates.dtype, "tz", None) is not None:
             dates = dates.dt.tz_localize(None)
-        groups["period"] = dates.dt.to_period(str(freq)).to_numpy()
-    w = vals[weights].to_numpy() if weights is not None else np.ones(len(df))
-    if weights is not None and (w < 0).any():
+        groups["period"] = dates.dt.to_period(str(period)).to_numpy()
+    w = vals[sample_weight].to_numpy() if sample_weight is not None else np.ones(len(df))
+    if sample_weight is not None and (w < 0).any():
         pos = np.flatnonzero(w < 0)
         msg = (
-            f"Column {weights!r} has {pos.size} negative weights "
+            f"Column {sample_weight!r} has {pos.size} negative weights "
             f"{format_examples(df.index[pos], w[pos])}."
         )
         raise ValidationError(msg)
@@ -656,10 +814,12 @@ def nps_by(
         p_plus = agg["wp"].to_numpy() / total
         p_minus = agg["wd"].to_numpy() / total
         n_eff = total**2 / agg["w2"].to_numpy()
-        score = 100.0 * (p_plus - p_minus)
-        var = np.clip(p_plus + p_minus - (p_plus - p_minus) ** 2, 0.0, None)
-        se = 100.0 * np.sqrt(var / n_eff)
-    z = z_value(conf)
+        score, se = _nps_stats(p_plus, p_minus, n_eff)
+        ci_low, ci_high = nps_interval(p_plus, p_minus, n_eff, confidence=conf, interval=method)
+    if method == "wald" and bool(np.any(se == 0)):
+        flat = agg.index[se == 0]
+        shown = ", ".join(repr(k) for k in flat[:5])
+        _warn_degenerate(func, f"the interval of {flat.size} group(s) ({shown})")
     out = pd.DataFrame(
         {
             "score": score,
@@ -669,8 +829,8 @@ def nps_by(
             "n": agg["one"].to_numpy().astype(np.int64),
             "n_effective": n_eff,
             "se": se,
-            "ci_low": np.clip(score - z * se, -100.0, None),
-            "ci_high": np.clip(score + z * se, None, 100.0),
+            "ci_low": ci_low,
+            "ci_high": ci_high,
         },
         index=agg.index,
     )

@@ -59,7 +59,7 @@ def _items(
 class AlphaResult(Result):
     """Cronbach's alpha with Feldt's confidence interval."""
 
-    alpha: float
+    statistic: float
     """Cronbach's alpha, at most 1 (higher is more internally consistent; can be negative)."""
     ci: tuple[float, float]
     """Feldt's F-based confidence interval."""
@@ -69,6 +69,11 @@ class AlphaResult(Result):
     """Items."""
     confidence: float
     """Confidence level of ``ci``."""
+
+    @property
+    def alpha(self) -> float:
+        """Cronbach's alpha: an alias of :attr:`statistic`."""
+        return self.statistic
 
 
 def cronbach_alpha(
@@ -154,13 +159,13 @@ def cronbach_alpha(
             stacklevel=2,
         )
         nan = float("nan")
-        return AlphaResult(alpha=nan, ci=(nan, nan), n=n, k=k, confidence=conf)
+        return AlphaResult(statistic=nan, ci=(nan, nan), n=n, k=k, confidence=conf)
     alpha = k / (k - 1) * (1.0 - item_var / total_var)
     gamma = 1.0 - conf
     df1, df2 = n - 1, (n - 1) * (k - 1)
     low = 1.0 - (1.0 - alpha) * float(stats.f.ppf(1.0 - gamma / 2.0, df1, df2))
     high = 1.0 - (1.0 - alpha) * float(stats.f.ppf(gamma / 2.0, df1, df2))
-    return AlphaResult(alpha=alpha, ci=(low, high), n=n, k=k, confidence=conf)
+    return AlphaResult(statistic=alpha, ci=(low, high), n=n, k=k, confidence=conf)
 
 
 def _loadings(loadings: Any, func: str) -> FloatArray:

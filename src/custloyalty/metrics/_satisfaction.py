@@ -55,11 +55,15 @@ def _box(value: int, name: str, lo: int, hi: int, func: str) -> int:
 
 
 def _weighted(
-    ratings: Any, weights: Any, lo: int, hi: int, nan_policy: str, func: str
+    ratings: Any, sample_weight: Any, lo: int, hi: int, nan_policy: str, func: str
 ) -> tuple[FloatArray, FloatArray | None, float]:
     policy = check_nan_policy(nan_policy, func=func)
     arr, keep = ratings_1d(ratings, "ratings", low=lo, high=hi, nan_policy=policy)
-    w = None if weights is None else weights_1d(weights, ratings, keep, func=func)
+    w = (
+        None
+        if sample_weight is None
+        else weights_1d(sample_weight, ratings, keep, func=func, name="sample_weight")
+    )
     return arr, w, kish_n(w, arr.shape[0])
 
 
@@ -93,11 +97,11 @@ def _t_interval(mean: float, se: float, n_eff: float, confidence: float) -> tupl
 class CSATResult(Result):
     """Customer satisfaction score: share of top-box answers, with a Wilson interval."""
 
-    score: float
+    statistic: float
     """Percentage of satisfied answers (the top ``top_box`` points), in [0, 100]; higher is
     better."""
     ci: tuple[float, float]
-    """Wilson score interval of ``score`` (percent)."""
+    """Wilson score interval of ``statistic`` (percent)."""
     mean: float
     """Mean rating, on the answer scale."""
     n: int
@@ -107,6 +111,11 @@ class CSATResult(Result):
     confidence: float
     """Confidence level of ``ci``."""
 
+    @property
+    def score(self) -> float:
+        """The CSAT percentage: an alias of :attr:`statistic`."""
+        return self.statistic
+
 
 def csat(
     ratings: Any,
@@ -114,7 +123,7 @@ def csat(
     *,
     scale: tuple[int, int] = (1, 5),
     top_box: int = 2,
-    weights: Any = None,
+    sample_weight: Any = None,
     confidence: float = 0.95,
     nan_policy: str = "raise",
 ) -> CSATResult:
@@ -131,7 +140,7 @@ def csat(
         ``(min, max)`` integer answer scale; default ``(1, 5)``.
     top_box
         How many of the highest scale points count as satisfied; default 2.
-    weights
+    sample_weight
         Optional non-negative respondent weights (Kish effective size for the interval).
         Matched to ``ratings`` by index label when both are Series, else by position.
     confidence
@@ -188,7 +197,7 @@ def csat(
     lo, hi = _int_scale(scale, func)
     box = _box(top_box, "top_box", lo, hi, func)
     conf = check_probability(confidence, "confidence", func=func)
-    x, w, n_eff = _weighted(ratings, weights, lo, hi, nan_policy, func)
+    x, w, n_eff = _weighted(ratings, sample_weight, lo, hi, nan_policy, func)
     top = x >= hi - box + 1
     if w is None:
         p = float(np.count_nonzero(top)) / x.shape[0]
@@ -198,7 +207,7 @@ def csat(
         mean = float(np.dot(w, x) / w.sum())
     low, high = wilson_interval(p, n_eff, conf)
     return CSATResult(
-        score=100.0 * p,
+        statistic=100.0 * p,
         ci=(100.0 * low, 100.0 * high),
         mean=mean,
         n=int(x.shape[0]),
@@ -211,7 +220,7 @@ def csat(
 class MeanScoreResult(Result):
     """Mean rating with its standard error, t interval and 0-100 rescaling."""
 
-    mean: float
+    statistic: float
     """Mean rating, on the answer scale."""
     se: float
     """Standard error of ``mean``."""
@@ -226,13 +235,18 @@ class MeanScoreResult(Result):
     confidence: float
     """Confidence level of ``ci``."""
 
+    @property
+    def mean(self) -> float:
+        """The mean rating: an alias of :attr:`statistic`."""
+        return self.statistic
+
 
 def csat_mean(
     ratings: Any,
     /,
     *,
     scale: tuple[int, int] = (1, 5),
-    weights: Any = None,
+    sample_weight: Any = None,
     confidence: float = 0.95,
     nan_policy: str = "raise",
 ) -> MeanScoreResult:
@@ -244,7 +258,7 @@ def csat_mean(
         One integer rating per respondent on ``scale``.
     scale
         ``(min, max)`` integer answer scale; default ``(1, 5)``.
-    weights
+    sample_weight
         Optional non-negative respondent weights.
         Matched to ``ratings`` by index label when both are Series, else by position.
     confidence
@@ -295,10 +309,10 @@ def csat_mean(
     func = "csat_mean"
     lo, hi = _int_scale(scale, func)
     conf = check_probability(confidence, "confidence", func=func)
-    x, w, n_eff = _weighted(ratings, weights, lo, hi, nan_policy, func)
+    x, w, n_eff = _weighted(ratings, sample_weight, lo, hi, nan_policy, func)
     mean, se = _mean_se(x, w, n_eff)
     return MeanScoreResult(
-        mean=mean,
+        statistic=mean,
         se=se,
         ci=_t_interval(mean, se, n_eff, conf),
         index=100.0 * (mean - lo) / (hi - lo),
@@ -312,7 +326,7 @@ def csat_mean(
 class CESResult(Result):
     """Customer effort score: mean effort and share of easy answers."""
 
-    mean: float
+    statistic: float
     """Mean effort on the scale; **lower is better** (less effort)."""
     se: float
     """Standard error of ``mean``."""
@@ -329,6 +343,11 @@ class CESResult(Result):
     confidence: float
     """Confidence level of the intervals."""
 
+    @property
+    def mean(self) -> float:
+        """The mean effort score: an alias of :attr:`statistic`."""
+        return self.statistic
+
 
 def ces(
     ratings: Any,
@@ -336,7 +355,7 @@ def ces(
     *,
     scale: tuple[int, int] = (1, 7),
     easy_box: int = 3,
-    weights: Any = None,
+    sample_weight: Any = None,
     confidence: float = 0.95,
     nan_policy: str = "raise",
 ) -> CESResult:
@@ -356,7 +375,7 @@ def ces(
     easy_box
         How many of the lowest points count as easy; default 3 (1-3, below the midpoint of
         the 1-7 scale).
-    weights
+    sample_weight
         Optional non-negative respondent weights.
         Matched to ``ratings`` by index label when both are Series, else by position.
     confidence
@@ -403,7 +422,7 @@ def ces(
     lo, hi = _int_scale(scale, func)
     box = _box(easy_box, "easy_box", lo, hi, func)
     conf = check_probability(confidence, "confidence", func=func)
-    x, w, n_eff = _weighted(ratings, weights, lo, hi, nan_policy, func)
+    x, w, n_eff = _weighted(ratings, sample_weight, lo, hi, nan_policy, func)
     mean, se = _mean_se(x, w, n_eff)
     easy_mask = x <= lo + box - 1
     if w is None:
@@ -411,7 +430,7 @@ def ces(
     else:
         easy = float(w[easy_mask].sum() / w.sum())
     return CESResult(
-        mean=mean,
+        statistic=mean,
         se=se,
         ci=_t_interval(mean, se, n_eff, conf),
         easy=easy,
@@ -429,12 +448,12 @@ def ces(
 class SatisfactionIndexResult(Result):
     """ACSI-style 0-100 satisfaction index, overall and per respondent."""
 
-    overall: float
+    statistic: float
     """Index of the item means, in [0, 100]; higher is better."""
     per_respondent: pd.Series
     """Each respondent's weighted rescaled mean of their items, in [0, 100], named
     ``"satisfaction_index"`` and indexed like the survey."""
-    weights: pd.Series
+    item_weights: pd.Series
     """Item weights, normalised to sum 1."""
     item_means: pd.Series
     """Mean of each item on the answer scale."""
@@ -442,6 +461,11 @@ class SatisfactionIndexResult(Result):
     """Respondents."""
     scale: tuple[float, float]
     """Answer scale ``(min, max)``."""
+
+    @property
+    def overall(self) -> float:
+        """The overall index: an alias of :attr:`statistic`."""
+        return self.statistic
 
 
 def numeric_weights(
@@ -476,28 +500,32 @@ def _item_weights(weights: Any, cols: Sequence[Hashable], func: str) -> FloatArr
     if isinstance(weights, Mapping):
         unknown = [k for k in weights if k not in cols]
         if unknown:
-            msg = f"The 'weights' of {func} name items {unknown!r} that are not among {cols!r}."
+            msg = (
+                f"The 'item_weights' of {func} name items {unknown!r} that are not among {cols!r}."
+            )
             raise ValidationError(msg)
-        raw = numeric_weights([weights.get(c, 0.0) for c in cols], cols, name="weights", func=func)
+        raw = numeric_weights(
+            [weights.get(c, 0.0) for c in cols], cols, name="item_weights", func=func
+        )
     else:
         values = list(np.asarray(weights, dtype=object).ravel())
         if len(values) != len(cols):
             msg = (
-                f"The 'weights' of {func} must have one value per item ({len(cols)}); "
+                f"The 'item_weights' of {func} must have one value per item ({len(cols)}); "
                 f"got {len(values)}."
             )
             raise ValidationError(msg)
-        raw = numeric_weights(values, cols, name="weights", func=func)
+        raw = numeric_weights(values, cols, name="item_weights", func=func)
     bad = ~np.isfinite(raw) | (raw < 0)
     if bad.any():
         pos = np.flatnonzero(bad)
         msg = (
-            f"The 'weights' of {func} must be finite and >= 0; "
+            f"The 'item_weights' of {func} must be finite and >= 0; "
             f"{format_examples([cols[int(i)] for i in pos], raw[pos])}."
         )
         raise ValidationError(msg)
     if not raw.sum() > 0:
-        msg = f"The 'weights' of {func} must have a positive sum."
+        msg = f"The 'item_weights' of {func} must have a positive sum."
         raise ValidationError(msg)
     out: FloatArray = raw / raw.sum()
     return out
@@ -508,7 +536,7 @@ def satisfaction_index(
     /,
     *,
     columns: Sequence[Hashable] | None = None,
-    weights: Mapping[Hashable, float] | Sequence[float] | None = None,
+    item_weights: Mapping[Hashable, float] | Sequence[float] | None = None,
     scale: tuple[float, float] = (1, 10),
     nan_policy: str = "raise",
 ) -> SatisfactionIndexResult:
@@ -523,8 +551,8 @@ def satisfaction_index(
     items
         Survey table, one row per respondent; a Series is treated as a single item.
     columns
-        Item columns; default the keys of a mapping ``weights``, else every column.
-    weights
+        Item columns; default the keys of a mapping ``item_weights``, else every column.
+    item_weights
         Item weights: a mapping item -> weight or a sequence in column order, non-negative,
         normalised to sum 1. ``None`` (default): equal weights.
     scale
@@ -537,9 +565,10 @@ def satisfaction_index(
     Returns
     -------
     SatisfactionIndexResult
-        ``overall`` in [0, 100] (higher is better), ``per_respondent`` (Series in [0, 100]),
-        normalised ``weights``, ``item_means``, ``n`` and ``scale``. Without missing values
-        ``overall`` equals the mean of ``per_respondent``.
+        ``statistic`` (also readable as ``overall``) in [0, 100] (higher is better),
+        ``per_respondent`` (Series in [0, 100]), normalised ``item_weights``, ``item_means``,
+        ``n`` and ``scale``. Without missing values ``statistic`` equals the mean of
+        ``per_respondent``.
 
     Raises
     ------
@@ -585,13 +614,13 @@ def satisfaction_index(
     lo, hi = _check_scale(scale)
     if isinstance(items, pd.Series):
         items = items.to_frame(name=items.name if items.name is not None else "item")
-    if columns is None and isinstance(weights, Mapping):
-        columns = list(weights)
+    if columns is None and isinstance(item_weights, Mapping):
+        columns = list(item_weights)
     frame, missing = _frames.numeric_columns(
         items, columns, nan_policy=policy, func=func, bounds=(lo, hi), name="items"
     )
     cols = list(frame.columns)
-    w = _item_weights(weights, cols, func)
+    w = _item_weights(item_weights, cols, func)
     x = frame.to_numpy(dtype=np.float64)
     span = hi - lo
     used = w > 0
@@ -618,9 +647,9 @@ def satisfaction_index(
     level = float((means[used] - lo) @ w[used])
     overall = float(np.clip(level / span * 100.0, 0.0, 100.0))
     return SatisfactionIndexResult(
-        overall=overall,
+        statistic=overall,
         per_respondent=pd.Series(per, index=frame.index, name="satisfaction_index"),
-        weights=pd.Series(w, index=pd.Index(cols), name="weight"),
+        item_weights=pd.Series(w, index=pd.Index(cols), name="weight"),
         item_means=pd.Series(means, index=pd.Index(cols), name="mean"),
         n=int(x.shape[0]),
         scale=(lo, hi),

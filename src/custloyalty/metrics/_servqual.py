@@ -33,7 +33,7 @@ SERVQUAL_DIMENSIONS: dict[str, tuple[int, ...]] = {
 class ServqualResult(Result):
     """SERVQUAL gap scores per item, dimension, respondent and overall."""
 
-    overall: float
+    statistic: float
     """Weighted mean of the dimension gaps (P - E); negative means expectations are not met,
     higher is better."""
     items: pd.DataFrame
@@ -44,6 +44,11 @@ class ServqualResult(Result):
     """Gap of each respondent per dimension, plus ``overall``; indexed like the input."""
     n: int
     """Respondents used."""
+
+    @property
+    def overall(self) -> float:
+        """The overall gap: an alias of :attr:`statistic`."""
+        return self.statistic
 
 
 def _dimension_map(
@@ -77,24 +82,29 @@ def _dimension_map(
     return out
 
 
-def _dimension_weights(weights: Any, dims: list[str], func: str) -> np.ndarray:
-    if weights is None:
+def _dimension_weights(dimension_weights: Any, dims: list[str], func: str) -> np.ndarray:
+    if dimension_weights is None:
         return np.full(len(dims), 1.0 / len(dims))
-    if not isinstance(weights, Mapping):
-        msg = f"The 'weights' parameter of {func} must map each dimension to its importance."
+    if not isinstance(dimension_weights, Mapping):
+        msg = (
+            f"The 'dimension_weights' parameter of {func} must map each dimension to its "
+            "importance."
+        )
         raise ValidationError(msg)
-    missing = [d for d in dims if d not in weights]
-    unknown = [d for d in weights if d not in dims]
+    missing = [d for d in dims if d not in dimension_weights]
+    unknown = [d for d in dimension_weights if d not in dims]
     if missing or unknown:
         msg = (
-            f"The 'weights' of {func} must give one weight per dimension {dims!r}; "
+            f"The 'dimension_weights' of {func} must give one weight per dimension {dims!r}; "
             f"missing {missing!r}, unknown {unknown!r}."
         )
         raise ValidationError(msg)
-    raw = numeric_weights([weights[d] for d in dims], dims, name="weights", func=func)
+    raw = numeric_weights(
+        [dimension_weights[d] for d in dims], dims, name="dimension_weights", func=func
+    )
     if not np.isfinite(raw).all() or (raw < 0).any() or not raw.sum() > 0:
         msg = (
-            f"The 'weights' of {func} must be finite, >= 0 and not all zero; "
+            f"The 'dimension_weights' of {func} must be finite, >= 0 and not all zero; "
             f"got {dict(zip(dims, raw.tolist(), strict=True))!r}."
         )
         raise ValidationError(msg)
@@ -108,7 +118,7 @@ def servqual(
     /,
     *,
     dimensions: Mapping[str, Sequence[Hashable]] | None = None,
-    weights: Mapping[str, float] | None = None,
+    dimension_weights: Mapping[str, float] | None = None,
     scale: tuple[float, float] = (1, 7),
     nan_policy: str = "raise",
 ) -> ServqualResult:
@@ -131,7 +141,7 @@ def servqual(
         applies the standard layout **by column position**: tangibles 1-4, reliability 5-9,
         responsiveness 10-13, assurance 14-17, empathy 18-22 (see
         ``SERVQUAL_DIMENSIONS``). Columns not in any dimension are ignored.
-    weights
+    dimension_weights
         Mapping dimension -> importance (e.g. the 100 points respondents allocate across the
         five dimensions), normalised to sum 1. ``None``: equal weights (the unweighted
         SERVQUAL score).
@@ -178,7 +188,7 @@ def servqual(
     >>> p = pd.DataFrame({"t1": [5, 6], "t2": [4, 6], "r1": [3, 5]})
     >>> e = pd.DataFrame({"t1": [7, 7], "t2": [6, 6], "r1": [7, 6]})
     >>> dims = {"tangibles": ["t1", "t2"], "reliability": ["r1"]}
-    >>> sq = servqual(p, e, dimensions=dims, weights={"tangibles": 1, "reliability": 3})
+    >>> sq = servqual(p, e, dimensions=dims, dimension_weights={"tangibles": 1, "reliability": 3})
     >>> sq.dimensions["gap"].to_dict()
     {'tangibles': -1.25, 'reliability': -2.5}
     >>> sq.overall
@@ -216,7 +226,7 @@ def servqual(
         msg = f"No respondents left in {func} after omitting missing answers."
         raise ValidationError(msg)
     dims = list(dim_map)
-    w = _dimension_weights(weights, dims, func)
+    w = _dimension_weights(dimension_weights, dims, func)
     gap = p - e
     dim_of = pd.Series({c: d for d, items in dim_map.items() for c in items})
     # per respondent: mean gap over the items of each dimension (one vectorised group-by)
@@ -239,7 +249,7 @@ def servqual(
     dim_table.index.name = None
     overall = float(dim_table["gap"].to_numpy() @ w)
     return ServqualResult(
-        overall=overall,
+        statistic=overall,
         items=item_table,
         dimensions=dim_table,
         per_respondent=per,
