@@ -150,8 +150,9 @@ def test_rfm_method_r_arithmetic_21_values() -> None:
     assert sc.loc[x == 11, ["R", "F", "M"]].drop_duplicates().to_numpy().tolist() == [[3, 3, 3]]
 
 
-@given(metric_st, st.integers(2, 10))
+@given(metric_st.filter(lambda x: len(set(x)) > 1), st.integers(2, 10))
 def test_rfm_method_matches_r_transcription(x: list[int], bins: int) -> None:
+    # (a metric with one value has no ranking: the documented middle score, not R's end score)
     v = np.asarray(x, dtype=float) / 7.0  # thirds and sevenths: edges rarely exact in binary
     s = pd.DataFrame({"recency": 0.0, "T": v, "n_purchases": v, "total_amount": v})
     sc = rfm_scores(s, method="rfm", bins=bins)
@@ -204,10 +205,61 @@ def test_small_example_by_hand() -> None:
 def test_all_ties_one_score_no_error() -> None:
     s = _summary([5] * 6, [1] * 6, [10.0] * 6)
     sc = rfm_scores(s)
-    assert set(sc["F"]) == {1}
-    assert set(sc["M"]) == {1}
-    # R mirrors F on the days since the last purchase: a tied block takes the lowest score too
-    assert set(sc["R"]) == {1}
+    # one value for everybody: no ranking, the documented middle score in every metric
+    assert set(sc["F"]) == {3}
+    assert set(sc["M"]) == {3}
+    assert set(sc["R"]) == {3}
+
+
+@pytest.mark.parametrize(("method", "middle"), [("quantile", 3), ("rfm", 3), ("pymc", 2)])
+def test_identical_customers_who_bought_today_get_the_middle_score(
+    method: str, middle: int
+) -> None:
+    # issue 13: 50 identical customers who all bought today scored R = 1 ("Lost") by the
+    # quantile method and R = 5 by the rfm method; every method now gives the middle score
+    s = pd.DataFrame(
+        {
+            "recency": [30.0] * 50,
+            "T": [30.0] * 50,
+            "n_purchases": [2] * 50,
+            "total_amount": [40.0] * 50,
+            "frequency": [1] * 50,
+        }
+    )
+    scorer = RFMScorer(method=method).fit(s)
+    sc = scorer.transform(s)
+    for k in ("R", "F", "M"):
+        assert set(sc[k]) == {middle}
+    assert scorer.constant_ == {"R": 0.0, "F": 2.0, "M": 40.0 if method != "pymc" else 20.0}
+    seg = rfm_segments(sc, rules=None if method == "quantile" else method)
+    assert "Lost" not in set(seg.astype(str))
+    # a new customer at the fitted value gets the middle score, an older one the lowest
+    new = s.iloc[:2].assign(recency=[30.0, 0.0], T=[30.0, 40.0])
+    assert scorer.transform(new)["R"].tolist() == [middle, 1]
+    again = RFMScorer.from_json(scorer.to_json())
+    assert again.transform(s).equals(sc)
+
+
+def test_saved_state_is_validated() -> None:
+    s = _summary([0, 10, 20, 30, 40], [1, 2, 3, 4, 5], [10.0, 20.0, 30.0, 40.0, 50.0])
+    good = RFMScorer().fit(s).to_dict()
+    assert good["kind"] == "RFMScorer"
+    assert good["format_version"] == 1
+    bad_cases = {
+        "unsorted": ({"edges": {**good["edges"], "F": [3.0, 1.0, 2.0, 4.0]}}, "sorted"),
+        "nan": ({"edges": {**good["edges"], "M": [float("nan")]}}, "finite"),
+        "method": ({"method": "median"}, "method"),
+        "bins": ({"bins": 50}, "bins"),
+        "version": ({"format_version": 99}, "format_version 99"),
+        "kind": ({"kind": "TierPolicy"}, "kind 'TierPolicy'"),
+        "constant": ({"constant": {"X": 1.0}}, "unknown metrics"),
+    }
+    for name, (patch, message) in bad_cases.items():
+        with pytest.raises(ValidationError, match=message):
+            RFMScorer.from_dict({**good, **patch})
+        assert name
+    with pytest.raises(ValidationError, match="not valid JSON"):
+        RFMScorer.from_json(RFMScorer().fit(s).to_json()[:40])
 
 
 def test_heavy_zero_ties_get_lowest_score() -> None:
@@ -248,10 +300,11 @@ def test_fit_then_transform_new_customers_and_json_round_trip() -> None:
 
 def test_from_dict_with_incomplete_edges_raises_validation_error() -> None:
     # regression: edges missing a metric raised a bare KeyError
+    base = RFMScorer().to_dict()
     with pytest.raises(ValidationError, match=r"missing \['F', 'M'\]"):
-        RFMScorer.from_dict({"edges": {"R": [1.0]}})
-    with pytest.raises(ValidationError, match="'edges'"):
-        RFMScorer.from_dict({"edges": [1.0, 2.0]})
+        RFMScorer.from_dict({**base, "edges": {"R": [1.0]}})
+    with pytest.raises(ValidationError, match="edges"):
+        RFMScorer.from_dict({**base, "edges": [1.0, 2.0]})
 
 
 def test_not_fitted_and_validation_errors() -> None:

@@ -20,6 +20,16 @@ import numpy.typing as npt
 import pandas as pd
 
 from custloyalty._frames import as_frame, numeric_columns
+from custloyalty._state import (
+    Stateful,
+    check_header,
+    header,
+    state_float,
+    state_floats,
+    state_key,
+    state_mapping,
+    state_str,
+)
 from custloyalty._validation import check_nan_policy, check_option, format_examples
 from custloyalty.errors import NotFittedError, ValidationError
 
@@ -122,7 +132,7 @@ class _Columns:
     monetary: Hashable | None
 
 
-class RFMScorer:
+class RFMScorer(Stateful):
     r"""Fitted RFM scoring: bin edges learnt on one set of customers, applied to any other.
 
     Parameters
@@ -171,6 +181,8 @@ class RFMScorer:
         Number of scores per metric (``len(edges) + 1``).
     n_customers_ : int
         Customers the edges were learnt on (0 for fully fixed edges).
+    constant_ : dict
+        Metrics that had one value for every fitted customer, with that value (see Notes).
 
     See Also
     --------
@@ -189,6 +201,15 @@ class RFMScorer:
     them stay empty and the tied block takes the lowest score it reaches: the score keeps its
     meaning (how many quantile edges the value exceeds) instead of being renumbered. New values
     outside the fitted range take the first or last score.
+
+    **Ties in every method.** A value equal to a bin edge falls on the side given by the
+    method (above); the rules differ only at edges, for parity with R rfm and pymc-marketing.
+    One case has no ranking at all: a metric with a single value for every fitted customer
+    (all bought on the same day, all bought once). Each method would then put everybody at
+    one end of the scale (quantile: ``R = 1``, "Lost", for customers who all bought today; R
+    rfm: ``R = 5``). Instead, in **every** method, customers at that value get the middle
+    score, ``(n_scores + 1) // 2`` (3 of 5, 2 of 4), and new customers above or below it the
+    last or first score. The value is kept in ``constant_``.
 
     References
     ----------
@@ -219,6 +240,8 @@ class RFMScorer:
     True
     """
 
+    _state_kind = "RFMScorer"
+
     def __init__(
         self,
         *,
@@ -245,6 +268,7 @@ class RFMScorer:
         self.edges_: dict[str, list[float]] = {}
         self.n_scores_: dict[str, int] = {}
         self.n_customers_ = 0
+        self.constant_: dict[str, float] = {}
         if set(self.fixed_edges) == set(_METRICS):
             self._set_edges({k: np.asarray(v) for k, v in self.fixed_edges.items()}, 0)
 
@@ -347,14 +371,30 @@ class RFMScorer:
         if len(values) == 0:
             msg = "The summary passed to rfm_scores has no customers."
             raise ValidationError(msg)
+        self._learn(values)
+        return self
+
+    def _learn(self, values: pd.DataFrame) -> None:
+        """Fit the edges (and the constant metrics) of ``values``; validated, not empty."""
         edges: dict[str, FloatArray] = {}
+        constant: dict[str, float] = {}
         for k in _METRICS:
             if k in self.fixed_edges:
                 edges[k] = np.asarray(self.fixed_edges[k], dtype=np.float64)
-            else:
-                edges[k] = _fit_edges(values[k].to_numpy(), self.method, self.bins)
+                continue
+            x = values[k].to_numpy()
+            edges[k] = _fit_edges(x, self.method, self.bins)
+            lo, hi = float(x.min()), float(x.max())
+            if lo == hi:
+                constant[k] = lo
         self._set_edges(edges, len(values))
-        return self
+        self._set_constant(constant)
+
+    def _set_constant(self, constant: Mapping[str, float]) -> None:
+        """Record metrics without ranking; they use the method's full score scale."""
+        self.constant_ = {k: float(v) for k, v in constant.items()}
+        for k in self.constant_:  # pymc drops coinciding quartiles: keep its 1..4 scale here
+            self.n_scores_[k] = max(self.n_scores_[k], self.bins)
 
     def transform(self, summary: Any) -> pd.DataFrame:
         """Score customers with the fitted edges.
@@ -387,24 +427,24 @@ class RFMScorer:
         if len(values) == 0:
             msg = "The summary passed to rfm_scores has no customers."
             raise ValidationError(msg)
-        edges = {
-            k: np.asarray(self.fixed_edges[k], dtype=np.float64)
-            if k in self.fixed_edges
-            else _fit_edges(values[k].to_numpy(), self.method, self.bins)
-            for k in _METRICS
-        }
-        self._set_edges(edges, len(values))
+        self._learn(values)
         return self._score(values)
 
     def _score(self, values: pd.DataFrame) -> pd.DataFrame:
         scores: dict[str, npt.NDArray[np.int16]] = {}
         for k in _METRICS:
+            x = values[k].to_numpy()
             scores[k] = _score_with_edges(
-                values[k].to_numpy(),
+                x,
                 np.asarray(self.edges_[k], dtype=np.float64),
                 closed=_closed_for(self.method, k),
                 higher_is_better=k != "R",
             )
+            if k in self.constant_:  # no ranking in the fit: the documented middle score
+                v, n = self.constant_[k], self.n_scores_[k]
+                better = x < v if k == "R" else x > v
+                worse = x > v if k == "R" else x < v
+                scores[k] = np.where(better, n, np.where(worse, 1, (n + 1) // 2)).astype(np.int16)
         out = pd.DataFrame(scores, index=values.index, copy=False)
         out["cell"] = _cells(scores["R"], scores["F"], scores["M"], self.n_scores_)
         return out
@@ -412,9 +452,14 @@ class RFMScorer:
     # -- serialisation ----------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the configuration and fitted edges as JSON-safe builtins."""
+        """Return the configuration and fitted edges as JSON-safe builtins.
+
+        The dict starts with the saved-state header (``kind``, ``format_version``,
+        ``custloyalty_version``); :meth:`from_dict` and :meth:`from_json` rebuild the scorer.
+        """
         c = self.columns
         return {
+            **header(self._state_kind),
             "method": self.method,
             "bins": self.bins,
             "columns": {
@@ -426,36 +471,80 @@ class RFMScorer:
             "fixed_edges": {k: list(v) for k, v in self.fixed_edges.items()},
             "nan_policy": self.nan_policy,
             "edges": {k: list(v) for k, v in self.edges_.items()} if self.edges_ else None,
+            "constant": dict(self.constant_),
             "n_customers": self.n_customers_,
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RFMScorer:
-        """Rebuild a scorer (fitted if the dict holds edges) from :meth:`to_dict`."""
-        cols = data.get("columns", {})
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Rebuild a scorer (fitted if the dict holds edges) from :meth:`to_dict`.
+
+        Raises
+        ------
+        ValidationError
+            Not a saved RFMScorer of this format version, or a malformed entry (unknown
+            method, bins outside 2..20, edges missing a metric, not finite or not sorted,
+            a negative customer count), named in the message.
+        """
+        where = f"{cls.__name__}.from_dict"
+        state = check_header(data, cls._state_kind, where=where)
+        cols = state_mapping(state_key(state, "columns", where=where), "columns", where=where)
+        method = state_str(
+            state_key(state, "method", where=where), "method", where=where, choices=METHODS
+        )
+        bins = state_float(
+            state_key(state, "bins", where=where), "bins", where=where, low=2, high=20
+        )
+        fixed = state_mapping(state.get("fixed_edges") or {}, "fixed_edges", where=where)
+        nan_policy = state_str(
+            state.get("nan_policy", "raise"), "nan_policy", where=where, choices=("raise", "omit")
+        )
         obj = cls(
-            bins=int(data.get("bins", 5)),
-            method=str(data.get("method", "quantile")),
+            bins=int(bins),
+            method=method,
             recency=cols.get("recency", "recency"),
             T=cols.get("T", "T"),
             frequency=cols.get("frequency"),
             monetary=cols.get("monetary"),
-            edges=data.get("fixed_edges") or None,
-            nan_policy=str(data.get("nan_policy", "raise")),
+            edges={
+                k: state_floats(v, f"fixed_edges[{k!r}]", where=where, increasing=True)
+                for k, v in fixed.items()
+            }
+            or None,
+            nan_policy=nan_policy,
         )
-        edges = data.get("edges")
+        edges = state.get("edges")
         if edges:
-            if not isinstance(edges, Mapping) or set(_METRICS) - set(edges):
-                missing = sorted(set(_METRICS) - set(edges)) if isinstance(edges, Mapping) else []
-                msg = (
-                    "The 'edges' of an RFMScorer dict must map each of 'R', 'F' and 'M' to its "
-                    f"inner edges; missing {missing!r} in {edges!r}."
-                )
+            edges = state_mapping(edges, "edges", where=where)
+            missing = sorted(set(_METRICS) - set(edges))
+            if missing:
+                msg = f"{where}: 'edges' must give R, F and M; missing {missing!r}."
                 raise ValidationError(msg)
+            n = state_float(state.get("n_customers", 0), "n_customers", where=where, low=0)
             obj._set_edges(
-                {k: _check_edges(edges[k], k, allow_empty=True) for k in _METRICS},
-                int(data.get("n_customers", 0)),
+                {
+                    k: np.asarray(
+                        state_floats(
+                            edges[k], f"edges[{k!r}]", where=where, increasing=True, length=None
+                        ),
+                        dtype=np.float64,
+                    )
+                    for k in _METRICS
+                },
+                int(n),
             )
+            constant = state_mapping(state.get("constant") or {}, "constant", where=where)
+            bad = sorted(set(constant) - set(_METRICS))
+            if bad:
+                msg = f"{where}: 'constant' names unknown metrics {bad!r}."
+                raise ValidationError(msg)
+            obj._set_constant(
+                {k: state_float(v, f"constant[{k!r}]", where=where) for k, v in constant.items()}
+            )
+            too_many = [k for k in _METRICS if len(obj.edges_[k]) > 19]
+            if too_many:
+                msg = f"{where}: edges of {too_many!r} hold more than 19 values."
+                raise ValidationError(msg)
         return obj
 
 
