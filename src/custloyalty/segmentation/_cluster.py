@@ -32,7 +32,7 @@ class KMeansSegmentsResult(Result):
     """Within-cluster sum of squared distances in the standardised feature space."""
     k: int
     """Number of clusters."""
-    seed: int
+    seed: int | None
     """Seed of the random initialisations."""
 
 
@@ -60,7 +60,7 @@ def _features(
     return metrics, x
 
 
-def _kmeans(x: FloatArray, k: int, seed: int, n_init: int) -> tuple[FloatArray, IntArray, float]:
+def _kmeans(x: FloatArray, k: int, seed: int | None, n_init: int) -> tuple[FloatArray, IntArray, float]:
     from scipy.cluster.vq import ClusterError, kmeans2  # lazy: keep `import custloyalty` light
 
     rng = np.random.default_rng(seed)
@@ -103,7 +103,7 @@ def kmeans_segments(
     /,
     *,
     k: int = 4,
-    seed: int = 0,
+    seed: int | None = None,
     n_init: int = 10,
     recency: Hashable = "recency",
     T: Hashable | None = "T",
@@ -123,7 +123,8 @@ def kmeans_segments(
     k
         Number of clusters (default 4); see :func:`kmeans_elbow` to choose it.
     seed
-        Seed of the k-means++ initialisations (results are reproducible for a given seed).
+        Seed of the k-means++ initialisations: an int gives reproducible results, ``None``
+        (default) fresh randomness.
     n_init
         Number of initialisations; the one with the lowest inertia is kept.
     recency, T, frequency, monetary
@@ -190,7 +191,7 @@ def kmeans_segments(
     centers.columns = pd.Index(["mean_days_since_last", "mean_frequency", "mean_monetary"])
     centers.insert(0, "n_customers", np.bincount(labels, minlength=k))
     centers.index.name = "cluster"
-    return KMeansSegmentsResult(labels=lab, centers=centers, inertia=inertia, k=k, seed=int(seed))
+    return KMeansSegmentsResult(labels=lab, centers=centers, inertia=inertia, k=k, seed=None if seed is None else int(seed))
 
 
 def _silhouette(x: FloatArray, labels: IntArray, k: int) -> float:
@@ -215,7 +216,7 @@ def kmeans_elbow(
     /,
     *,
     ks: Iterable[int] = range(2, 9),
-    seed: int = 0,
+    seed: int | None = None,
     n_init: int = 5,
     sample_size: int = 2000,
     recency: Hashable = "recency",
