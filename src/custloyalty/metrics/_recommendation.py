@@ -72,6 +72,21 @@ def _bool_flags(values: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
     return np.asarray(is_bool(values), dtype=bool)
 
 
+def _check_hashable(s: pd.Series, col: Hashable, func: str) -> None:
+    """Refuse segment labels that cannot be grouped (lists, dicts, sets in a column)."""
+    if s.dtype.kind != "O":
+        return
+    unhashable = np.frompyfunc(lambda v: not isinstance(v, Hashable), 1, 1)
+    bad = np.asarray(unhashable(s.to_numpy()), dtype=bool)
+    if bad.any():
+        msg = (
+            f"Column {col!r} has {plural(int(bad.sum()), 'unhashable value')} "
+            f"{format_examples(s.index[bad], s.to_numpy()[bad])}; {func} groups by its labels.\n"
+            "Hint: turn the values into strings or tuples first."
+        )
+        raise ValidationError(msg)
+
+
 def ratings_1d(
     values: Any,
     name: str,
@@ -767,6 +782,8 @@ def nps_by(
             f"{format_examples(df.index[pos], df[rating].to_numpy()[pos])}."
         )
         raise ValidationError(msg)
+    for k in keys:
+        _check_hashable(df[k], k, func)
     groups: dict[Hashable, Any] = {k: df[k].to_numpy() for k in keys}
     if time is not None:
         dates, miss_d = _frames.coerce_datetime(df[time], time, nan_policy=policy)

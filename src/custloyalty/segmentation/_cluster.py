@@ -60,7 +60,9 @@ def _features(
     return metrics, x
 
 
-def _kmeans(x: FloatArray, k: int, seed: int | None, n_init: int) -> tuple[FloatArray, IntArray, float]:
+def _kmeans(
+    x: FloatArray, k: int, seed: int | None, n_init: int
+) -> tuple[FloatArray, IntArray, float]:
     from scipy.cluster.vq import ClusterError, kmeans2  # lazy: keep `import custloyalty` light
 
     rng = np.random.default_rng(seed)
@@ -191,7 +193,9 @@ def kmeans_segments(
     centers.columns = pd.Index(["mean_days_since_last", "mean_frequency", "mean_monetary"])
     centers.insert(0, "n_customers", np.bincount(labels, minlength=k))
     centers.index.name = "cluster"
-    return KMeansSegmentsResult(labels=lab, centers=centers, inertia=inertia, k=k, seed=None if seed is None else int(seed))
+    return KMeansSegmentsResult(
+        labels=lab, centers=centers, inertia=inertia, k=k, seed=None if seed is None else int(seed)
+    )
 
 
 def _silhouette(x: FloatArray, labels: IntArray, k: int) -> float:
