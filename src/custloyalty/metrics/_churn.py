@@ -21,6 +21,7 @@ from scipy import stats
 
 from custloyalty._results import Result, _fmt, to_builtin
 from custloyalty._validation import check_option, check_positive, check_probability
+from custloyalty._window import TIME_UNITS
 from custloyalty.errors import UndefinedMetricWarning, ValidationError
 from custloyalty.metrics._frequency import (
     _check_period,
@@ -33,7 +34,6 @@ from custloyalty.metrics._frequency import (
     _Window,
     _window,
 )
-from custloyalty.summary import TIME_UNITS
 
 __all__ = [
     "CohortRetentionResult",

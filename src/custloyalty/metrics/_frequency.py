@@ -24,15 +24,9 @@ from scipy import stats
 from custloyalty import _frames
 from custloyalty._results import Result
 from custloyalty._validation import check_option, check_probability
+from custloyalty._window import TIME_UNITS, CustomerDays, customer_codes, customer_days, to_days
 from custloyalty.errors import ValidationError
-from custloyalty.summary import (
-    TIME_UNITS,
-    CustomerDays,
-    customer_codes,
-    customer_days,
-    rfm_summary,
-    to_days,
-)
+from custloyalty.summary import rfm_summary
 
 __all__ = [
     "RepeatPurchaseResult",

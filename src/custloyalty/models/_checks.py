@@ -11,9 +11,9 @@ import pandas as pd
 from custloyalty import _frames
 from custloyalty._frames import as_frame, coerce_timestamp, numeric_columns
 from custloyalty._validation import check_nan_policy, check_option
+from custloyalty._window import TIME_UNITS, customer_codes, customer_days, to_days
 from custloyalty.errors import ValidationError
 from custloyalty.models._base import RFT, _rft_inputs, compress
-from custloyalty.summary import TIME_UNITS, customer_codes, customer_days, to_days
 
 __all__ = ["calibration_holdout", "cumulative_purchases"]
 

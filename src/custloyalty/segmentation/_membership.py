@@ -18,8 +18,9 @@ import pandas as pd
 from custloyalty import _frames
 from custloyalty._frames import as_frame, check_unique_index, numeric_columns
 from custloyalty._validation import check_option
+from custloyalty._window import to_days
 from custloyalty.errors import ValidationError
-from custloyalty.summary import rfm_summary, to_days
+from custloyalty.summary import rfm_summary
 
 __all__ = ["Tier", "TierPolicy"]
 
