@@ -430,7 +430,9 @@ def _parse_dates(s: pd.Series, col: Hashable, date_format: str | None) -> pd.Ser
     first = _first_string(s, col)
     fmt = date_format
     if fmt is None and first is not None:
-        fmt = guess_datetime_format(first)
+        with warnings.catch_warnings():  # pandas warns when it guesses a day-first format
+            warnings.simplefilter("ignore", UserWarning)
+            fmt = guess_datetime_format(first)
     try:
         if first is None:  # datetime objects only (or nothing): no format to choose
             out = pd.to_datetime(s)

@@ -45,6 +45,7 @@ __all__ = [
     "customer_codes",
     "customer_days",
     "day_of",
+    "named_index",
     "observe",
     "per_customer",
     "to_days",
@@ -93,6 +94,13 @@ def to_days(dates: pd.Series | pd.DatetimeIndex) -> IntArray:
 def day_of(ts: pd.Timestamp) -> int:
     """Day number of one timestamp (local wall clock), through :func:`to_days`."""
     return int(to_days(pd.DatetimeIndex([ts]))[0])
+
+
+def named_index(values: Any, name: Hashable) -> pd.Index:
+    """Return a new index of ``values`` named ``name`` (a tuple is one name, not several)."""
+    out: pd.Index = pd.Index(values)
+    out.name = name
+    return out
 
 
 def _date(day: int) -> np.datetime64:
@@ -417,8 +425,7 @@ class Window:
     @property
     def customers(self) -> pd.Index:
         """Customer ids of the window (sorted when orderable), named after ``customer``."""
-        out: pd.Index = pd.Index(self.entries.customers, name=self.customer)
-        return out
+        return named_index(self.entries.customers, self.customer)
 
     @property
     def has_amount(self) -> bool:

@@ -22,7 +22,7 @@ from custloyalty._validation import check_option
 # marks the re-export) for code written against earlier versions.
 from custloyalty._window import TIME_UNITS as TIME_UNITS
 from custloyalty._window import CustomerDays as CustomerDays
-from custloyalty._window import Window, observe, per_customer
+from custloyalty._window import Window, named_index, observe, per_customer
 from custloyalty._window import customer_codes as customer_codes
 from custloyalty._window import customer_days as customer_days
 from custloyalty._window import to_days as to_days
@@ -221,7 +221,7 @@ def _frame_of_aggregates(
     last *= 86_400
     cols["first_purchase"] = first.view("datetime64[s]")
     cols["last_purchase"] = last.view("datetime64[s]")
-    index = pd.Index(customers, name=name)
+    index = named_index(customers, name)
     out = pd.DataFrame(cols, index=index, copy=False)  # fresh arrays: no consolidation copy
     if not present.all():
         out = out.loc[present]

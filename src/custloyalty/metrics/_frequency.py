@@ -24,7 +24,14 @@ from scipy import stats
 from custloyalty import _frames
 from custloyalty._results import Result
 from custloyalty._validation import check_option, check_probability
-from custloyalty._window import TIME_UNITS, CustomerDays, Window, observe, per_customer
+from custloyalty._window import (
+    TIME_UNITS,
+    CustomerDays,
+    Window,
+    named_index,
+    observe,
+    per_customer,
+)
 from custloyalty.errors import ValidationError
 
 __all__ = [
@@ -308,7 +315,7 @@ def purchase_frequency(
     length = (last - first + 1).astype(np.float64)
     index = pd.MultiIndex.from_arrays(
         [
-            pd.Index(cd.customers[cd.customer[starts]], name=w.customer),
+            named_index(cd.customers[cd.customer[starts]], w.customer),
             _period_index(codes, period),
         ]
     )

@@ -22,7 +22,7 @@ from custloyalty._validation import (
     check_probability,
     format_examples,
 )
-from custloyalty._window import observe, require_amount
+from custloyalty._window import named_index, observe, require_amount
 from custloyalty.errors import ValidationError
 from custloyalty.metrics._frequency import (
     _check_period,
@@ -158,7 +158,7 @@ def order_value(
         total = np.add.reduceat(cd.amount, starts)
         index = pd.MultiIndex.from_arrays(
             [
-                pd.Index(cd.customers[cd.customer[starts]], name=w.customer),
+                named_index(cd.customers[cd.customer[starts]], w.customer),
                 _period_index(pcode[starts], period),
             ]
         )

@@ -19,12 +19,18 @@ __all__ = ["calibration_holdout", "cumulative_purchases"]
 
 class _Conditional(Protocol):
     def expected_purchases(
-        self, t: Any, data: Any = ..., *, frequency: Any = ..., recency: Any = ..., T: Any = ...
+        self,
+        horizon: Any,
+        data: Any = ...,
+        *,
+        frequency: Any = ...,
+        recency: Any = ...,
+        T: Any = ...,
     ) -> pd.Series: ...
 
 
 class _Unconditional(Protocol):
-    def expected_purchases_new(self, t: Any) -> Any: ...
+    def expected_purchases_new(self, horizon: Any) -> Any: ...
 
 
 def calibration_holdout(
