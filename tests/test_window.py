@@ -565,3 +565,16 @@ def test_rfm_summary_raises_only_our_errors_on_random_dtypes(
             assert (out["frequency"] >= 0).all()
             assert ((out["recency"] >= 0) & (out["recency"] <= out["T"])).all()
     pd.testing.assert_frame_equal(tx, before)  # the caller's frame is never modified
+
+
+def test_bad_options_get_our_errors() -> None:
+    tx = _tx()
+    with pytest.raises(ValidationError, match="'date_format' parameter of rfm_summary must be"):
+        rfm_summary(tx, date_format=5)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="not a valid date format: '%Q'"):
+        rfm_summary(tx, date_format="%Q")
+    # a number is no date: pd.Timestamp(20240630) would be nanoseconds after 1970
+    with pytest.raises(ValidationError, match="got the number 20240630"):
+        rfm_summary(tx, observation_end=20240630)
+    with pytest.raises(ValidationError, match="'nan_policy' parameter of churn_rate"):
+        churn_rate(tx, nan_policy="drop")

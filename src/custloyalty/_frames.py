@@ -40,6 +40,7 @@ __all__ = [
     "Transactions",
     "align_to_index",
     "as_frame",
+    "check_date_format",
     "check_ids",
     "check_unique_index",
     "coerce_datetime",
@@ -379,6 +380,28 @@ def _arrow_to_datetime(s: pd.Series) -> pd.Series:
     return s.astype("datetime64[s]")  # date32 / date64: calendar days
 
 
+def check_date_format(date_format: Any, *, func: str) -> str | None:
+    """Return ``date_format`` if it is ``None`` or a format pandas accepts; raise otherwise."""
+    if date_format is None:
+        return None
+    if not isinstance(date_format, str):
+        msg = (
+            f"The 'date_format' parameter of {func} must be a format string such as "
+            f"'%d/%m/%Y' or 'ISO8601', or None; got {date_format!r}."
+        )
+        raise ValidationError(msg)
+    try:  # errors="coerce" turns mismatched data into NaT: only a bad format raises
+        pd.to_datetime(pd.Series(["2000-01-01"]), format=date_format, errors="coerce")
+    except (ValueError, TypeError) as exc:
+        msg = (
+            f"The 'date_format' parameter of {func} is not a valid date format: "
+            f"{date_format!r} ({exc}).\nHint: use strftime directives, e.g. '%d/%m/%Y', or "
+            "'ISO8601'."
+        )
+        raise ValidationError(msg) from None
+    return date_format
+
+
 def _is_instance(values: np.ndarray, types: tuple[type, ...]) -> np.ndarray:
     """Elementwise ``isinstance`` over an object array (only on mixed columns)."""
     test = np.frompyfunc(lambda v: isinstance(v, types), 1, 1)
@@ -538,6 +561,13 @@ def coerce_timestamp(value: Any, name: str, *, tz: Any = None, func: str = "") -
     aware data (converted to the data's zone). Anything else is a mismatched time zone.
     """
     where = f" of {func}" if func else ""
+    if isinstance(value, bool | int | float | np.number):
+        # pd.Timestamp(20240630) is nanoseconds after 1970: never what a caller means
+        msg = (
+            f"The {name!r} parameter{where} must be a date; got the number {value!r}.\n"
+            "Hint: pass a string such as '2024-06-30', a datetime or a pandas Timestamp."
+        )
+        raise ValidationError(msg)
     try:
         parsed: Any = pd.Timestamp(value)
     except (ValueError, TypeError):
@@ -641,6 +671,7 @@ def transactions(
         amounts, an empty table, or mixed time zones.
     """
     policy = check_nan_policy(nan_policy, func=func)
+    check_date_format(date_format, func=func)
     df = as_frame(data)
     wanted: list[Hashable] = [customer, time]
     if amount is not None:
