@@ -578,3 +578,23 @@ def test_bad_options_get_our_errors() -> None:
         rfm_summary(tx, observation_end=20240630)
     with pytest.raises(ValidationError, match="'nan_policy' parameter of churn_rate"):
         churn_rate(tx, nan_policy="drop")
+
+
+def test_empty_buckets_with_allow_empty() -> None:
+    tx = _tx()
+    with pytest.raises(ValidationError, match="No purchases on or before observation_end"):
+        observe(tx, observation_end="2023-12-31")
+    w = observe(tx, observation_end="2023-12-31", allow_empty=True)
+    assert len(w.entries) == 0
+    assert w.n_excluded == 6
+    s = rfm_summary(w)
+    full = rfm_summary(tx)
+    assert s.empty
+    assert list(s.columns) == list(full.columns)
+    assert s.dtypes.equals(full.dtypes)
+    # a bucket whose customers all first bought after calibration_end: empty summary
+    late = tx[tx["customer_id"] == 3]
+    cal = rfm_summary(
+        observe(late, calibration_end="2024-01-05", observation_end="2024-03-31", allow_empty=True)
+    )
+    assert cal.empty

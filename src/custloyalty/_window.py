@@ -315,7 +315,9 @@ def per_customer(cd: CustomerDays) -> dict[str, Any]:
         "last": last,
     }
     if amount is not None:
-        out["total"] = np.bincount(cd.customer, weights=cd.amount, minlength=k)
+        # float64 even without entries (bincount of nothing is int64, weights or not)
+        total = np.bincount(cd.customer, weights=cd.amount, minlength=k)
+        out["total"] = total.astype(np.float64, copy=False)
         out["first_amount"] = amount[first_pos]
     if not all_present:
         for name in ("first", "last", "first_amount"):
@@ -457,7 +459,9 @@ class Window:
         """Per-customer reductions of the entries (see :func:`per_customer`)."""
         return per_customer(self.entries)
 
-    def cut(self, observation_end: int, *, func: str = "this function") -> Window:
+    def cut(
+        self, observation_end: int, *, func: str = "this function", allow_empty: bool = False
+    ) -> Window:
         """Return the window up to an earlier (or equal) day (a later one if none was left out)."""
         if observation_end == self.observation_end:
             return self
@@ -472,7 +476,7 @@ class Window:
                 raise ValidationError(msg)
             return dataclasses.replace(self, observation_end=int(observation_end))
         keep = self.entries.day <= observation_end
-        if not keep.any():
+        if not keep.any() and not allow_empty:
             raise _no_purchase(observation_end, "observation_end", func)
         dropped = int(self.entries.count[~keep].sum())
         entries = _renumber(self.entries.select(keep))
@@ -590,6 +594,7 @@ def observe(
     date_format: str | None = None,
     nan_policy: str = "raise",
     func: str = "rfm_summary",
+    allow_empty: bool = False,
 ) -> Window:
     """Validate transactions once and aggregate them per customer-day up to ``observation_end``.
 
@@ -614,6 +619,10 @@ def observe(
         ``"raise"`` or ``"omit"`` rows with missing ids, dates or amounts.
     func
         Name of the public function, used in messages.
+    allow_empty
+        Return a window without entries, instead of raising, when nothing was bought up to
+        ``observation_end`` or ``calibration_end`` (a bucket of customers processed alone with
+        a fixed ``observation_end``, whose summary is then empty).
 
     Returns
     -------
@@ -633,6 +642,7 @@ def observe(
             observation_end=observation_end,
             calibration_end=calibration_end,
             func=func,
+            allow_empty=allow_empty,
         )
     tx = _frames.transactions(
         transactions,
@@ -666,9 +676,16 @@ def observe(
         del keep
         dmax = int(days.max()) if days.size else end_day
     if codes.size == 0:
-        raise _no_purchase(end_day, "observation_end", func)
+        if not allow_empty:
+            raise _no_purchase(end_day, "observation_end", func)
+        cal_day = _calibration_day(calibration_end, end_day, None, tx.tz, func)
+        empty = np.zeros(0, dtype=np.int64)
+        entries = CustomerDays(
+            labels[:0], empty, empty.copy(), empty.copy(), None if amt is None else np.zeros(0)
+        )
+        return Window(entries, end_day, cal_day, customer, tx.tz, 0, n_after, tx.n_omitted)
     dmin = int(days.min())
-    cal_day = _calibration_day(calibration_end, end_day, dmin, tx.tz, func)
+    cal_day = _calibration_day(calibration_end, end_day, None if allow_empty else dmin, tx.tz, func)
     n_rows = int(codes.size)
     # The row keys code << day_bits | (day - dmin) are built in the codes buffer (a fresh
     # array owned here) and consumed by the aggregation, so the row-level arrays are freed as
@@ -683,7 +700,10 @@ def observe(
     return Window(entries, end_day, cal_day, customer, tx.tz, n_rows, n_after, tx.n_omitted)
 
 
-def _calibration_day(value: Any, end_day: int, first_day: int, tz: Any, func: str) -> int | None:
+def _calibration_day(
+    value: Any, end_day: int, first_day: int | None, tz: Any, func: str
+) -> int | None:
+    """Day number of ``calibration_end``; ``first_day=None`` skips the check for purchases."""
     if value is None:
         return None
     cal_ts = _frames.coerce_timestamp(value, "calibration_end", tz=tz, func=func)
@@ -694,7 +714,7 @@ def _calibration_day(value: Any, end_day: int, first_day: int, tz: Any, func: st
             f"({_date(end_day)}) in {func}."
         )
         raise ValidationError(msg)
-    if first_day > cal_day:  # as for observation_end: nothing to summarise
+    if first_day is not None and first_day > cal_day:  # as for observation_end: nothing to do
         msg = (
             f"No purchases on or before calibration_end={_date(cal_day)} in {func}; "
             f"the first purchase is on {_date(first_day)}."
@@ -704,16 +724,22 @@ def _calibration_day(value: Any, end_day: int, first_day: int, tz: Any, func: st
 
 
 def _rewindow(
-    w: Window, *, amount: Hashable | None, observation_end: Any, calibration_end: Any, func: str
+    w: Window,
+    *,
+    amount: Hashable | None,
+    observation_end: Any,
+    calibration_end: Any,
+    func: str,
+    allow_empty: bool,
 ) -> Window:
     """Pass a window on: no validation, only the cuts and options asked for."""
     if amount is None and w.has_amount:
         w = dataclasses.replace(w, entries=w.entries.without_amount())
     if observation_end is not None:
         end_ts = _frames.coerce_timestamp(observation_end, "observation_end", tz=w.tz, func=func)
-        w = w.cut(day_of(end_ts), func=func)
+        w = w.cut(day_of(end_ts), func=func, allow_empty=allow_empty)
     if calibration_end is not None:
-        first = int(w.entries.day.min()) if len(w.entries) else w.observation_end
+        first = int(w.entries.day.min()) if len(w.entries) and not allow_empty else None
         cal = _calibration_day(calibration_end, w.observation_end, first, w.tz, func)
         w = dataclasses.replace(w, calibration_end=cal)
     return w
