@@ -598,3 +598,22 @@ def test_empty_buckets_with_allow_empty() -> None:
         observe(late, calibration_end="2024-01-05", observation_end="2024-03-31", allow_empty=True)
     )
     assert cal.empty
+
+
+def test_keep_rows_carries_validated_rows_and_other_columns() -> None:
+    tx = load_cdnow("sample").iloc[:50].copy()
+    tx.loc[tx.index[3], "amount"] = np.nan
+    tx["date"] = tx["date"].dt.strftime("%Y%m%d")  # strings, parsed by the validation
+    w = observe(tx, observation_end="1997-03-31", nan_policy="omit", keep_rows=True)
+    assert w.rows is not None
+    rows = w.rows
+    assert list(rows.columns) == ["customer_id", "date", "amount", "quantity"]
+    assert rows["date"].dtype.kind == "M"
+    assert (rows["date"] <= pd.Timestamp("1997-03-31")).all()
+    assert len(rows) == w.n_rows
+    assert tx.index[3] not in rows.index
+    pd.testing.assert_series_equal(rows["quantity"], tx.loc[rows.index, "quantity"])
+    assert observe(tx, nan_policy="omit").rows is None
+    cut = observe(w, observation_end="1997-02-15")
+    assert cut.rows is not None
+    assert len(cut.rows) == cut.n_rows < w.n_rows

@@ -78,6 +78,10 @@ class Transactions:
     """Rows dropped because of missing values under ``nan_policy="omit"``."""
     tz: Any
     """Time zone of the ``date`` column (``None`` when naive)."""
+    source: pd.DataFrame | None = None
+    """The table as given (as a pandas frame, not copied), for callers carrying other columns."""
+    kept: np.ndarray | None = None
+    """Positions in ``source`` of the rows of ``frame`` (``None``: every row, in order)."""
 
 
 def as_frame(data: Any, *, name: str = "data") -> pd.DataFrame:
@@ -708,7 +712,8 @@ def transactions(
         if len(out) == 0:
             msg = f"No rows left in the table passed to {func} after omitting missing values."
             raise ValidationError(msg)
-    return Transactions(frame=out, n_omitted=n_omitted, tz=_tz_of(out[TIME]))
+    kept = np.flatnonzero(~missing) if n_omitted else None
+    return Transactions(frame=out, n_omitted=n_omitted, tz=_tz_of(out[TIME]), source=df, kept=kept)
 
 
 def numeric_columns(

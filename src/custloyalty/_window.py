@@ -376,6 +376,10 @@ class Window:
     """Rows after ``observation_end``, left out."""
     n_omitted: int = 0
     """Rows dropped for missing values (``nan_policy="omit"``)."""
+    rows: pd.DataFrame | None = None
+    """With ``observe(..., keep_rows=True)``: the validated rows of the window (columns
+    ``customer_id``, ``date``, ``amount`` as validated, then the table's other columns as
+    given; the caller's index), else ``None``."""
 
     # -- construction for other engines ----------------------------------------------------
     @classmethod
@@ -480,6 +484,9 @@ class Window:
             raise _no_purchase(observation_end, "observation_end", func)
         dropped = int(self.entries.count[~keep].sum())
         entries = _renumber(self.entries.select(keep))
+        rows = self.rows
+        if rows is not None:
+            rows = rows.loc[to_days(rows[_frames.TIME]) <= observation_end]
         cal = self.calibration_end
         if cal is not None and cal >= observation_end:
             cal = None
@@ -490,6 +497,7 @@ class Window:
             calibration_end=cal,
             n_rows=self.n_rows - dropped,
             n_excluded=self.n_excluded + dropped,
+            rows=rows,
         )
 
 
@@ -539,7 +547,8 @@ def combine(windows: Sequence[Window], *, func: str = "combine") -> Window:
     The chunks may split customers or not; their customer-day entries are concatenated and
     aggregated again (counts and amounts add up), which is exact because the aggregates are
     decomposable. All windows must share ``observation_end``, ``calibration_end``, the
-    customer column name, the time zone and whether they carry amounts.
+    customer column name, the time zone and whether they carry amounts. ``rows`` are not
+    carried over (``None``).
     """
     if not windows:
         msg = f"{func} needs at least one Window."
@@ -595,6 +604,7 @@ def observe(
     nan_policy: str = "raise",
     func: str = "rfm_summary",
     allow_empty: bool = False,
+    keep_rows: bool = False,
 ) -> Window:
     """Validate transactions once and aggregate them per customer-day up to ``observation_end``.
 
@@ -623,6 +633,10 @@ def observe(
         Return a window without entries, instead of raising, when nothing was bought up to
         ``observation_end`` or ``calibration_end`` (a bucket of customers processed alone with
         a fixed ``observation_end``, whose summary is then empty).
+    keep_rows
+        Keep the validated rows of the window in :attr:`Window.rows` (for metrics that read
+        transactions row by row, with the table's other columns), so nothing validates them
+        again.
 
     Returns
     -------
@@ -661,6 +675,7 @@ def observe(
         raise _frames.unhashable_ids_error(ids, customer, func=func) from None
     days = to_days(f[_frames.TIME])
     amt = f[_frames.AMOUNT].to_numpy(dtype=np.float64) if amount is not None else None
+    rows = _rows_with_others(tx, (customer, time, amount)) if keep_rows else None
     dmax = int(days.max())
     if observation_end is None:
         end_day = dmax
@@ -673,6 +688,7 @@ def observe(
         n_after = int(keep.shape[0] - np.count_nonzero(keep))
         codes, days = codes[keep], days[keep]
         amt = None if amt is None else amt[keep]
+        rows = None if rows is None else rows.iloc[keep]
         del keep
         dmax = int(days.max()) if days.size else end_day
     if codes.size == 0:
@@ -683,7 +699,7 @@ def observe(
         entries = CustomerDays(
             labels[:0], empty, empty.copy(), empty.copy(), None if amt is None else np.zeros(0)
         )
-        return Window(entries, end_day, cal_day, customer, tx.tz, 0, n_after, tx.n_omitted)
+        return Window(entries, end_day, cal_day, customer, tx.tz, 0, n_after, tx.n_omitted, rows)
     dmin = int(days.min())
     cal_day = _calibration_day(calibration_end, end_day, None if allow_empty else dmin, tx.tz, func)
     n_rows = int(codes.size)
@@ -697,7 +713,25 @@ def observe(
     key -= dmin
     del codes, days
     entries = _customer_days_of_keys(key, dmin, day_bits, labels, amt)
-    return Window(entries, end_day, cal_day, customer, tx.tz, n_rows, n_after, tx.n_omitted)
+    return Window(entries, end_day, cal_day, customer, tx.tz, n_rows, n_after, tx.n_omitted, rows)
+
+
+def _rows_with_others(tx: _frames.Transactions, used: tuple[Hashable, ...]) -> pd.DataFrame:
+    """Join the validated canonical columns and the table's other columns (positionally)."""
+    f = tx.frame
+    src = tx.source
+    if src is None:
+        return f
+    others = [
+        i
+        for i, c in enumerate(src.columns)
+        if c not in used and c not in f.columns  # the canonical names win over clashes
+    ]
+    if not others:
+        return f
+    extra = src.iloc[:, others] if tx.kept is None else src.iloc[tx.kept, others]
+    extra = extra.set_axis(f.index, axis=0)
+    return pd.concat([f, extra], axis=1)
 
 
 def _calibration_day(
