@@ -617,3 +617,8 @@ def test_keep_rows_carries_validated_rows_and_other_columns() -> None:
     cut = observe(w, observation_end="1997-02-15")
     assert cut.rows is not None
     assert len(cut.rows) == cut.n_rows < w.n_rows
+
+
+def test_ids_in_the_index_get_a_hint() -> None:
+    with pytest.raises(ValidationError, match=r"name of the index.*reset_index\(\)"):
+        rfm_summary(_tx().set_index("customer_id"))

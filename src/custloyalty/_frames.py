@@ -123,6 +123,11 @@ def require_columns(df: pd.DataFrame, columns: Sequence[Hashable], *, name: str 
             "tuple as the column name, or flatten the columns first, e.g. "
             "df.columns = ['_'.join(map(str, c)).strip('_') for c in df.columns]."
         )
+    elif col in [n for n in df.index.names if n is not None]:
+        msg += (
+            f"\nHint: {col!r} is the name of the index, not a column; move it into the "
+            "columns first with df.reset_index()."
+        )
     elif close:
         msg += f"\nHint: did you mean {close[0]!r}? Pass the column name as a keyword argument."
     if len(missing) > 1:
