@@ -622,3 +622,11 @@ def test_keep_rows_carries_validated_rows_and_other_columns() -> None:
 def test_ids_in_the_index_get_a_hint() -> None:
     with pytest.raises(ValidationError, match=r"name of the index.*reset_index\(\)"):
         rfm_summary(_tx().set_index("customer_id"))
+
+
+def test_window_repr_is_one_line() -> None:
+    text = repr(observe(_tx(), observation_end="2024-02-29"))
+    assert text == (
+        "Window(customers=3, entries=4, n_rows=5, observation_end=2024-02-29, "
+        "calibration_end=None, tz=None, amounts=True, n_excluded=1, n_omitted=0, rows=None)"
+    )

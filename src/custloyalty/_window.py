@@ -427,6 +427,16 @@ class Window:
             int(n_omitted),
         )
 
+    def __repr__(self) -> str:
+        cal = None if self.calibration_end is None else str(_date(self.calibration_end))
+        return (
+            f"Window(customers={len(self.entries.customers)}, entries={len(self.entries)}, "
+            f"n_rows={self.n_rows}, observation_end={_date(self.observation_end)}, "
+            f"calibration_end={cal}, tz={self.tz}, amounts={self.has_amount}, "
+            f"n_excluded={self.n_excluded}, n_omitted={self.n_omitted}, "
+            f"rows={'kept' if self.rows is not None else None})"
+        )
+
     # -- views -----------------------------------------------------------------------------
     @property
     def customers(self) -> pd.Index:
