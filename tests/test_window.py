@@ -9,6 +9,7 @@ day/month dates, random dtypes) which must end in our own errors.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import warnings
@@ -630,3 +631,32 @@ def test_window_repr_is_one_line() -> None:
         "Window(customers=3, entries=4, n_rows=5, observation_end=2024-02-29, "
         "calibration_end=None, tz=None, amounts=True, n_excluded=1, n_omitted=0, rows=None)"
     )
+
+
+_POLICY = TierPolicy([{"name": "Gold", "qualify": {"n_purchases": 2}}, {"name": "Member"}])
+_READERS: dict[str, Any] = {
+    "churn_rate": lambda tx, **kw: churn_rate(tx, zero_division=0.0, **kw),
+    "cohort_retention": cohort_retention,
+    "order_value": order_value,
+    "purchase_frequency": purchase_frequency,
+    "interpurchase_intervals": interpurchase_intervals,
+    "churn_flags": lambda tx, **kw: churn_flags(tx, threshold=30, **kw),
+    "qualification_metrics": lambda tx, observation_end, **kw: _POLICY.qualification_metrics(
+        tx, observation_end=observation_end or "2024-06-30", **kw
+    ),
+}
+
+
+@given(
+    odd_frames(),
+    st.sampled_from(sorted(_READERS)),
+    st.sampled_from(["raise", "omit"]),
+    st.sampled_from([None, "2023-06-30"]),
+)
+def test_transaction_metrics_raise_only_our_errors_on_random_dtypes(
+    tx: pd.DataFrame, name: str, nan_policy: str, end: str | None
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AmbiguousDateWarning)
+        with contextlib.suppress(CustLoyaltyError):  # anything else fails the test
+            _READERS[name](tx, nan_policy=nan_policy, observation_end=end)
