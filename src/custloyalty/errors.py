@@ -9,6 +9,7 @@ NumPy/pandas conventions keeps working.
 from __future__ import annotations
 
 __all__ = [
+    "AmbiguousDateWarning",
     "CollinearityWarning",
     "ConvergenceError",
     "ConvergenceWarning",
@@ -74,3 +75,7 @@ class DegenerateIntervalWarning(CustLoyaltyWarning):
 
 class CollinearityWarning(CustLoyaltyWarning):
     """Predictors are nearly collinear: coefficients are unstable (condition index > 30)."""
+
+
+class AmbiguousDateWarning(CustLoyaltyWarning):
+    """Date strings fit both day-first and month-first formats; the inferred one was used."""
