@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custloyalty import _frames
+from custloyalty import _engines, _frames
 from custloyalty._validation import check_option
 from custloyalty.errors import ValidationError
 
@@ -329,6 +329,7 @@ def rfm_summary(
     time_unit: str = "D",
     calibration_end: Any = None,
     nan_policy: str = "raise",
+    partitioned_by_customer: bool = False,
 ) -> pd.DataFrame:
     r"""Summarise transactions into one row per customer (frequency, recency, T, monetary).
 
@@ -339,7 +340,9 @@ def rfm_summary(
     Parameters
     ----------
     transactions
-        One row per purchase (pandas DataFrame, or anything with ``to_pandas()``).
+        One row per purchase: a pandas DataFrame; a polars DataFrame or LazyFrame, a pyarrow
+        Table or Dataset or a DuckDB relation (a LazyFrame or relation is aggregated per
+        customer-day inside its engine); or a Dask DataFrame (``observation_end`` required).
     customer, time, amount
         Column names of the customer id, the purchase date/time and the purchase value.
         ``amount=None`` computes the frequency columns only.
@@ -361,11 +364,16 @@ def rfm_summary(
         left out, as in lifetimes and pymc-marketing.
     nan_policy
         ``"raise"`` (default) or ``"omit"`` rows with missing ids, dates or amounts.
+    partitioned_by_customer
+        Dask only: the partitions already hold whole customers (e.g. one Parquet file per
+        customer bucket), so the shuffle by customer is skipped after a cheap check that no
+        customer spans two partitions. See the guide *Scaling out*.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by customer id (sorted), with columns
+        Indexed by customer id (sorted), with columns (a lazy Dask DataFrame for a Dask
+        ``transactions``, each partition sorted, the whole not)
 
         * ``frequency``: number of repeat purchase days (purchase days - 1), >= 0;
         * ``recency``: time between first and last purchase, ``0 <= recency <= T``;
@@ -429,6 +437,8 @@ def rfm_summary(
     1                    1     14.0  30.0      20.0
     2                    0      0.0  21.0       0.0
     """
+    if (scaled := _engines.rfm_summary(**locals())) is not None:  # Dask, LazyFrame, DuckDB
+        return scaled  # type: ignore[no-any-return]
     func = "rfm_summary"
     check_option(time_unit, "time_unit", tuple(TIME_UNITS), func=func)
     unit = TIME_UNITS[time_unit]
