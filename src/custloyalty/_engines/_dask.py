@@ -47,6 +47,10 @@ _WAY_ROUND: dict[str, str] = {
         "transactions of a sample of customers (e.g. ddf[ddf.customer_id % 10 == 0]) and call "
         "cohort_retention on the pandas frame."
     ),
+    "survival_curve": (
+        "survival_curve estimates one curve over the whole base. Compute rfm_summary on Dask "
+        "first and .compute() it (one row per customer), or .compute() a sample of customers."
+    ),
     "repeat_purchase_rate": (
         "compute rfm_summary on Dask first, then (summary['frequency'] > 0).mean().compute(), "
         "or .compute() the summary and call repeat_purchase_rate on it."
@@ -265,7 +269,7 @@ def rfm_summary(ddf: Any, *, partitioned_by_customer: bool = False, **options: A
 def _metric_partition(
     part: pd.DataFrame,
     *,
-    func: Callable[..., Any],
+    kernel: Callable[..., Any],
     options: dict[str, Any],
     empty: Any,
     window: bool,
@@ -273,7 +277,7 @@ def _metric_partition(
     if len(part) == 0:
         return empty
     try:
-        return func(part, **options)
+        return kernel(part, **options)
     except ValidationError:
         if window and _nothing_until(
             part, options.get("time", "date"), options["observation_end"], None
@@ -320,7 +324,7 @@ def call(func: Callable[..., Any], arguments: dict[str, Any]) -> Any:
         )
         empty = _empty_like(func(synthetic, **options))
         return ddf.map_partitions(
-            _metric_partition, func=func, options=options, empty=empty, window=False, meta=empty
+            _metric_partition, kernel=func, options=options, empty=empty, window=False, meta=empty
         )
     _require_window(options.get("observation_end"), name)
     customer = options.get("customer", _frames.CUSTOMER)
@@ -334,5 +338,5 @@ def call(func: Callable[..., Any], arguments: dict[str, Any]) -> Any:
     empty = _empty_like(func(synthetic, **options))
     shuffled = ddf.shuffle(on=customer)
     return shuffled.map_partitions(
-        _metric_partition, func=func, options=options, empty=empty, window=True, meta=empty
+        _metric_partition, kernel=func, options=options, empty=empty, window=True, meta=empty
     )
