@@ -60,7 +60,9 @@ def test_random_partitionings_of_cdnow(
 ) -> None:
     tx = cdnow_master.iloc[: 4000 + seed % 3000]
     ref = cl.rfm_summary(tx, observation_end="1997-12-31", time_unit=unit)
-    out = cl.rfm_summary(_random_partitions(tx, seed, n), observation_end="1997-12-31", time_unit=unit)
+    out = cl.rfm_summary(
+        _random_partitions(tx, seed, n), observation_end="1997-12-31", time_unit=unit
+    )
     _equal_summary(out.compute(), ref)
 
 
@@ -70,7 +72,9 @@ def test_random_partitionings_of_generated_data(seed: int, n: int) -> None:
     tx = make_transactions(300, seed=seed)
     end = tx["date"].max()
     ref = cl.rfm_summary(tx, observation_end=end)
-    _equal_summary(cl.rfm_summary(_random_partitions(tx, seed, n), observation_end=end).compute(), ref)
+    _equal_summary(
+        cl.rfm_summary(_random_partitions(tx, seed, n), observation_end=end).compute(), ref
+    )
 
 
 def test_calibration_holdout_and_string_ids(cdnow_master: pd.DataFrame) -> None:
@@ -86,14 +90,20 @@ def test_time_zone_aware_dates() -> None:
     tx["date"] = tx["date"].dt.tz_localize("Europe/Paris")
     end = pd.Timestamp("2021-06-30", tz="Europe/Paris")
     ref = cl.rfm_summary(tx, observation_end=end)
-    _equal_summary(cl.rfm_summary(dd.from_pandas(tx, npartitions=3), observation_end=end).compute(), ref)
+    _equal_summary(
+        cl.rfm_summary(dd.from_pandas(tx, npartitions=3), observation_end=end).compute(), ref
+    )
 
 
 def test_without_amount_and_with_custom_columns(cdnow_master: pd.DataFrame) -> None:
     tx = cdnow_master.rename(columns={"customer_id": "cid", "date": "day"})
     ref = cl.rfm_summary(tx, customer="cid", time="day", amount=None, observation_end=END)
     out = cl.rfm_summary(
-        dd.from_pandas(tx, npartitions=3), customer="cid", time="day", amount=None, observation_end=END
+        dd.from_pandas(tx, npartitions=3),
+        customer="cid",
+        time="day",
+        amount=None,
+        observation_end=END,
     )
     _equal_summary(out.compute(), ref)
     assert out.index.name == "cid"
@@ -101,8 +111,11 @@ def test_without_amount_and_with_custom_columns(cdnow_master: pd.DataFrame) -> N
 
 def test_buckets_where_every_customer_starts_after_the_window() -> None:
     tx = pd.DataFrame(
-        {"customer_id": [1, 1, 2, 3], "date": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-05", "2024-03-06"]),
-         "amount": [1.0, 2.0, 3.0, 4.0]}
+        {
+            "customer_id": [1, 1, 2, 3],
+            "date": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-05", "2024-03-06"]),
+            "amount": [1.0, 2.0, 3.0, 4.0],
+        }
     )
     ddf = dd.from_pandas(tx, npartitions=1).repartition(divisions=[0, 2, 3])
     out = cl.rfm_summary(ddf, observation_end="2024-02-29", partitioned_by_customer=True).compute()
@@ -141,14 +154,16 @@ def test_partitioned_by_customer_is_refused_for_pandas(cdnow_master: pd.DataFram
 
 def test_missing_column_named_before_computing(cdnow_master: pd.DataFrame) -> None:
     with pytest.raises(ValidationError, match="'when' not found"):
-        cl.rfm_summary(dd.from_pandas(cdnow_master, npartitions=2), time="when", observation_end=END)
+        cl.rfm_summary(
+            dd.from_pandas(cdnow_master, npartitions=2), time="when", observation_end=END
+        )
 
 
 def test_the_output_is_lazy_and_never_sorted_as_a_whole(cdnow_master: pd.DataFrame) -> None:
     out = cl.rfm_summary(dd.from_pandas(cdnow_master, npartitions=4), observation_end=END)
     assert out.npartitions == 4
     assert not out.known_divisions
-    parts = [p for p in out.to_delayed()]
+    parts = list(out.to_delayed())
     firsts = [p.compute().index for p in parts]
     assert all(ix.is_monotonic_increasing for ix in firsts)  # each partition sorted
     assert sum(len(ix) for ix in firsts) == cdnow_master["customer_id"].nunique()
@@ -164,7 +179,9 @@ def test_the_output_is_lazy_and_never_sorted_as_a_whole(cdnow_master: pd.DataFra
         ("order_value", {}),
     ],
 )
-def test_per_customer_metrics(cdnow_master: pd.DataFrame, func: str, options: dict[str, Any]) -> None:
+def test_per_customer_metrics(
+    cdnow_master: pd.DataFrame, func: str, options: dict[str, Any]
+) -> None:
     f = getattr(metrics, func)
     ref = f(cdnow_master, observation_end=END, **options)
     got = f(_random_partitions(cdnow_master, 5, 4), observation_end=END, **options).compute()
@@ -181,21 +198,31 @@ def test_per_customer_metric_on_a_dask_summary(cdnow_master: pd.DataFrame) -> No
     pd.testing.assert_series_equal(got, metrics.purchase_rate(cdnow_master, observation_end=END))
 
 
-@pytest.mark.parametrize("func", ["churn_rate", "cohort_retention", "repeat_purchase_rate", "survival_curve"])
-def test_whole_base_metrics_are_refused_with_the_way_round(cdnow_master: pd.DataFrame, func: str) -> None:
-    with pytest.raises(ValidationError, match=rf"^{func} does not take a Dask DataFrame(.|\n)*Hint: "):
-        kw = {"threshold": 30} if func == "survival_curve" else {}
+@pytest.mark.parametrize(
+    "func", ["churn_rate", "cohort_retention", "repeat_purchase_rate", "survival_curve"]
+)
+def test_whole_base_metrics_are_refused_with_the_way_round(
+    cdnow_master: pd.DataFrame, func: str
+) -> None:
+    kw = {"threshold": 30} if func == "survival_curve" else {}
+    with pytest.raises(
+        ValidationError, match=rf"^{func} does not take a Dask DataFrame(.|\n)*Hint: "
+    ):
         getattr(metrics, func)(dd.from_pandas(cdnow_master, npartitions=2), **kw)
 
 
 def test_per_customer_metric_needs_observation_end(cdnow_master: pd.DataFrame) -> None:
-    with pytest.raises(ValidationError, match="churn_flags on a Dask DataFrame needs observation_end"):
+    with pytest.raises(
+        ValidationError, match="churn_flags on a Dask DataFrame needs observation_end"
+    ):
         metrics.churn_flags(dd.from_pandas(cdnow_master, npartitions=2), threshold=30)
 
 
 def test_in_memory_functions_refuse_a_dask_table(cdnow_master: pd.DataFrame) -> None:
     summary = cl.rfm_summary(dd.from_pandas(cdnow_master, npartitions=2), observation_end=END)
-    with pytest.raises(ValidationError, match=r"summary passed here is a Dask DataFrame(.|\n)*compute"):
+    with pytest.raises(
+        ValidationError, match=r"summary passed here is a Dask DataFrame(.|\n)*compute"
+    ):
         cl.rfm_scores(summary)
 
 

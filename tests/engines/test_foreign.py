@@ -37,7 +37,11 @@ def _dataset(df: pd.DataFrame) -> Any:
 
 
 def _duckdb(df: pd.DataFrame) -> Any:
-    return duckdb.from_arrow(_arrow(df)) if hasattr(duckdb, "from_arrow") else duckdb.sql("select * from df")
+    return (
+        duckdb.from_arrow(_arrow(df))
+        if hasattr(duckdb, "from_arrow")
+        else duckdb.sql("select * from df")
+    )
 
 
 CONVERTERS: dict[str, Callable[[pd.DataFrame], Any]] = {
@@ -63,7 +67,11 @@ def test_rfm_summary_of_every_frame_type(cdnow_master: pd.DataFrame, kind: str) 
 
 @pytest.mark.parametrize("kind", ["polars-lazy", "duckdb"])
 def test_engine_side_aggregation_with_calibration(cdnow_master: pd.DataFrame, kind: str) -> None:
-    kw: dict[str, Any] = {"observation_end": "1997-12-31", "calibration_end": "1997-09-30", "time_unit": "W"}
+    kw: dict[str, Any] = {
+        "observation_end": "1997-12-31",
+        "calibration_end": "1997-09-30",
+        "time_unit": "W",
+    }
     ref = cl.rfm_summary(cdnow_master, **kw)
     got = cl.rfm_summary(CONVERTERS[kind](cdnow_master), **kw)
     _close(got, ref)
@@ -74,7 +82,9 @@ def test_lazy_frame_with_time_zone_and_same_day_rows() -> None:
     tx = pd.DataFrame(
         {
             "customer_id": ["a", "a", "a", "b"],
-            "date": pd.to_datetime(["2024-01-01 23:30", "2024-01-01 08:00", "2024-01-03 00:00", "2024-01-02 00:00"]).tz_localize("Europe/Paris"),
+            "date": pd.to_datetime(
+                ["2024-01-01 23:30", "2024-01-01 08:00", "2024-01-03 00:00", "2024-01-02 00:00"]
+            ).tz_localize("Europe/Paris"),
             "amount": [1.0, 2.5, 4.0, 3.0],
         }
     )
@@ -84,7 +94,13 @@ def test_lazy_frame_with_time_zone_and_same_day_rows() -> None:
 
 @pytest.mark.parametrize("kind", ["polars-lazy", "duckdb"])
 def test_missing_values_take_the_pandas_path_and_its_messages(kind: str) -> None:
-    tx = pd.DataFrame({"customer_id": [1, 2, 3], "date": pd.to_datetime(["2024-01-01"] * 3), "amount": [1.0, None, 2.0]})
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 3],
+            "date": pd.to_datetime(["2024-01-01"] * 3),
+            "amount": [1.0, None, 2.0],
+        }
+    )
     with pytest.raises(cl.ValidationError, match="missing"):
         cl.rfm_summary(CONVERTERS[kind](tx))
     got = cl.rfm_summary(CONVERTERS[kind](tx), nan_policy="omit")
@@ -93,7 +109,13 @@ def test_missing_values_take_the_pandas_path_and_its_messages(kind: str) -> None
 
 @pytest.mark.parametrize("kind", ["polars-lazy", "duckdb"])
 def test_dates_as_strings_take_the_pandas_path(kind: str) -> None:
-    tx = pd.DataFrame({"customer_id": [1, 1, 2], "date": ["2024-01-01", "2024-01-05", "2024-01-02"], "amount": [1.0, 2.0, 3.0]})
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2],
+            "date": ["2024-01-01", "2024-01-05", "2024-01-02"],
+            "amount": [1.0, 2.0, 3.0],
+        }
+    )
     _close(cl.rfm_summary(CONVERTERS[kind](tx)), cl.rfm_summary(tx))
 
 
@@ -112,7 +134,9 @@ def test_per_customer_outputs_keep_the_ids(cdnow_master: pd.DataFrame, kind: str
 
 def test_pyarrow_table_from_pandas_keeps_its_own_index(cdnow_master: pd.DataFrame) -> None:
     summary = cl.rfm_summary(cdnow_master, observation_end=END)
-    pd.testing.assert_frame_equal(cl.rfm_scores(pa.Table.from_pandas(summary)), cl.rfm_scores(summary))
+    pd.testing.assert_frame_equal(
+        cl.rfm_scores(pa.Table.from_pandas(summary)), cl.rfm_scores(summary)
+    )
 
 
 @pytest.mark.parametrize("kind", list(CONVERTERS))
@@ -123,5 +147,11 @@ def test_transaction_metrics_accept_every_frame_type(cdnow_master: pd.DataFrame,
 
 
 def test_transactions_with_one_row_per_customer_keep_row_labels() -> None:
-    tx = pd.DataFrame({"customer_id": [5, 6], "date": pd.to_datetime(["2024-01-01", "2024-01-02"]), "amount": [1.0, 2.0]})
+    tx = pd.DataFrame(
+        {
+            "customer_id": [5, 6],
+            "date": pd.to_datetime(["2024-01-01", "2024-01-02"]),
+            "amount": [1.0, 2.0],
+        }
+    )
     _close(cl.rfm_summary(_polars(tx)), cl.rfm_summary(tx))

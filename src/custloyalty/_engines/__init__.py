@@ -77,7 +77,7 @@ def on_dask(func: Callable[..., Any], arguments: Mapping[str, Any]) -> Any:
 
 
 def to_pandas(data: Any, *, name: str) -> pd.DataFrame | None:
-    """A table of another library (polars, pyarrow, DuckDB) as pandas, ids kept as the index.
+    """Convert a table of another library (polars, pyarrow, DuckDB) to pandas, ids as index.
 
     Returns ``None`` for anything else (so the caller's own rules apply).
     """

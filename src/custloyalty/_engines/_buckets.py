@@ -22,7 +22,7 @@ __all__ = ["bucket_scores", "bucket_summary", "customer_bucket"]
 
 
 def customer_bucket(ids: Any, n_buckets: int, *, seed: int | None = None) -> pd.Series:
-    """Deterministic bucket number ``0..n_buckets-1`` of every customer id.
+    r"""Deterministic bucket number ``0..n_buckets-1`` of every customer id.
 
     The number depends only on the id (and ``seed``), never on the rows around it, so every
     transaction of a customer falls into the same bucket on every machine and run: the key to
@@ -62,7 +62,10 @@ def customer_bucket(ids: Any, n_buckets: int, *, seed: int | None = None) -> pd.
     (True, True)
     """
     if isinstance(n_buckets, bool) or not isinstance(n_buckets, int | np.integer) or n_buckets < 1:
-        msg = f"The 'n_buckets' parameter of customer_bucket must be an integer >= 1; got {n_buckets!r}."
+        msg = (
+            "The 'n_buckets' parameter of customer_bucket must be an integer >= 1; "
+            f"got {n_buckets!r}."
+        )
         raise ValidationError(msg)
     series = ids if isinstance(ids, pd.Series) else pd.Series(np.asarray(ids))
     key = f"{0 if seed is None else int(seed):016d}"[-16:]

@@ -99,7 +99,7 @@ def _synthetic_transactions(
 
     Used to derive the output schema (``meta``) of a kernel without computing anything.
     """
-    from dask.dataframe.utils import meta_nonempty
+    from dask.dataframe.utils import meta_nonempty  # type: ignore[attr-defined]
 
     ids = meta_nonempty(meta)[customer].iloc[:1]
     ts = pd.Timestamp(end)
@@ -119,7 +119,7 @@ def _synthetic_transactions(
 
 
 def _empty_like(result: Any) -> Any:
-    """The zero-row version of a kernel's output (a Dask ``meta``), without attrs."""
+    """Return the zero-row version of a kernel's output (a Dask ``meta``), without attrs."""
     out = result.iloc[:0].copy()
     out.attrs = {}
     return out
@@ -181,11 +181,11 @@ def _check_disjoint(parts: list[pd.Series], customer: Hashable, func: str) -> bo
 
 
 def _disjoint_check(ddf: Any, customer: Hashable, func: str) -> Any:
-    """A Delayed that is True when no customer spans two partitions, and raises otherwise."""
-    import dask
+    """Return a Delayed that is True when no customer spans two partitions, and raises otherwise."""
+    from dask.delayed import delayed
 
     uniques = ddf[customer].map_partitions(_unique_ids, meta=ddf._meta[customer])
-    return dask.delayed(_check_disjoint, pure=True)(uniques.to_delayed(), customer, func)
+    return delayed(_check_disjoint, pure=True)(uniques.to_delayed(), customer, func)
 
 
 def refuse_partitioned(data: Any) -> None:
@@ -216,7 +216,7 @@ def refuse_in_memory(data: Any, *, name: str) -> None:
 def _summary_partition(
     part: pd.DataFrame, check: Any, *, options: dict[str, Any], empty: pd.DataFrame
 ) -> pd.DataFrame:
-    """The in-memory :func:`custloyalty.rfm_summary` on one customer bucket."""
+    """Run the in-memory :func:`custloyalty.rfm_summary` on one customer bucket."""
     from custloyalty.summary import rfm_summary as kernel
 
     if len(part) == 0:
@@ -252,7 +252,9 @@ def rfm_summary(ddf: Any, *, partitioned_by_customer: bool = False, **options: A
     from custloyalty.summary import rfm_summary as kernel
 
     end = options.get("calibration_end") or options["observation_end"]
-    empty = _empty_like(kernel(_synthetic_transactions(ddf._meta, customer, time, amount, end), **options))
+    empty = _empty_like(
+        kernel(_synthetic_transactions(ddf._meta, customer, time, amount, end), **options)
+    )
     check = _disjoint_check(ddf, customer, func) if partitioned_by_customer else None
     if not partitioned_by_customer:
         ddf = ddf.shuffle(on=customer)

@@ -48,7 +48,7 @@ def is_lazy(data: Any) -> bool:
 
 
 def _collect(data: Any, columns: list[Hashable] | None = None) -> pd.DataFrame:
-    """``data`` (or only ``columns`` of it) as a pandas frame, with a default index."""
+    """Return ``data`` (or only ``columns`` of it) as a pandas frame, with a default index."""
     kind = _kind(data)
     name = type(data).__name__
     if kind == "polars":
@@ -87,11 +87,12 @@ def _ids_as_index(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_pandas(data: Any, *, name: str) -> pd.DataFrame:
-    """A polars, pyarrow or DuckDB table as pandas, a unique ``customer_id`` as its index."""
+    """Return a polars, pyarrow or DuckDB table as pandas, a unique ``customer_id`` as its index."""
     try:
         df = _collect(data)
     except ValidationError as exc:
-        raise ValidationError(f"The {name} passed here: {exc}") from None
+        msg = f"The {name} passed here: {exc}"
+        raise ValidationError(msg) from None
     return _ids_as_index(df)
 
 
@@ -163,10 +164,10 @@ def _duckdb_days(
         a = f"CAST({_quote(amount)} AS DOUBLE)"
         bad += f" OR {a} IS NULL OR isnan({a}) OR isinf({a})"
         select += f", sum({a}) AS {_quote(amount)}"
-    n_bad = rel.query("tx", f"SELECT count(*) FROM tx WHERE {bad}").fetchall()[0][0]  # noqa: S608
+    n_bad = rel.query("tx", f"SELECT count(*) FROM tx WHERE {bad}").fetchall()[0][0]
     if int(n_bad) > 0:
         return None
-    table: pd.DataFrame = rel.query("tx", f"SELECT {select} FROM tx GROUP BY 1, 2").df()  # noqa: S608
+    table: pd.DataFrame = rel.query("tx", f"SELECT {select} FROM tx GROUP BY 1, 2").df()
     table[str(time)] = pd.to_datetime(table[str(time)]).astype("datetime64[s]")
     return table
 
@@ -188,11 +189,13 @@ def rfm_summary(data: Any, **options: Any) -> pd.DataFrame:
         needed = [customer, time] + ([] if amount is None else [amount])
         try:
             frame = _collect(data, list(dict.fromkeys(needed)))
-        except Exception:  # noqa: BLE001 - a missing column: let the boundary name it
+        except Exception:
             frame = _collect(data)
-        return kernel(frame, **options)  # type: ignore[no-any-return]
+        return kernel(frame, **options)
     if len(days) == 0:
-        msg = "The table passed to rfm_summary is empty (0 rows); at least one transaction is needed."
+        msg = (
+            "The table passed to rfm_summary is empty (0 rows); at least one transaction is needed."
+        )
         raise ValidationError(msg)
     counts = days.pop(_COUNT).to_numpy(dtype=np.int64)
     out: pd.DataFrame = kernel(days, **options)
