@@ -13,10 +13,12 @@ row of the columns used) plus the kernel's working memory (a few times that).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Hashable
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from custloyalty import _frames
@@ -25,9 +27,12 @@ from custloyalty.errors import ValidationError
 
 __all__ = [
     "call",
+    "fit_scorecard",
+    "in_sample",
     "refuse_in_memory",
     "refuse_partitioned",
     "rfm_summary",
+    "score_scorecard",
 ]
 
 _WINDOW_HINT = (
@@ -341,4 +346,245 @@ def call(func: Callable[..., Any], arguments: dict[str, Any]) -> Any:
     shuffled = ddf.shuffle(on=customer)
     return shuffled.map_partitions(
         _metric_partition, kernel=func, options=options, empty=empty, window=True, meta=empty
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# scorecard at scale
+# --------------------------------------------------------------------------------------------
+
+_SAMPLE_GRID = 1_000_000
+_MEDIAN_BINS = 100_000  # composite in [0, 100]: bins of 0.001 points
+
+
+def _card_column(card: Any, name: str) -> Hashable:
+    """Return a column name configured on a scorecard (attribute, or its config object)."""
+    if hasattr(card, name):
+        value: Hashable = getattr(card, name)
+        return value
+    config = getattr(card, "config", None)
+    if config is not None and hasattr(config, name):
+        value = getattr(config, name)
+        return value
+    return {"customer": _frames.CUSTOMER, "survey_customer": _frames.CUSTOMER}.get(name, name)
+
+
+def in_sample(ids: pd.Series, fraction: float, seed: int | None) -> pd.Series:
+    """Whether each customer id belongs to the deterministic hash sample of ``fraction``."""
+    from custloyalty._engines._buckets import customer_bucket
+
+    cut = round(fraction * _SAMPLE_GRID)
+    return customer_bucket(ids, _SAMPLE_GRID, seed=seed) < cut
+
+
+def _check_fraction(value: Any) -> float:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 1
+    if not ok or round(float(value) * _SAMPLE_GRID) < 1:
+        msg = (
+            "The 'sample_customers' parameter of LoyaltyScorecard.fit must be a share of "
+            f"customers in (0, 1]; got {value!r}."
+        )
+        raise ValidationError(msg)
+    return float(value)
+
+
+def fit_scorecard(
+    card: Any,
+    ddf: Any,
+    surveys: Any = None,
+    *,
+    observation_end: Any,
+    sample_customers: float = 0.1,
+    seed: int | None = None,
+) -> Any:
+    """Fit ``card`` on a deterministic hash sample of the customers of a Dask frame.
+
+    A customer is in the sample when ``customer_bucket(id, 10**6, seed=seed) < share * 10**6``:
+    the same customers on every run and machine, with all their transactions (and survey
+    answers). Only the sample is computed into memory; the fit is the in-memory fit on it.
+    """
+    func = "LoyaltyScorecard.fit"
+    ddf = _frame_of(ddf, func)
+    _require_window(observation_end, func)
+    share = _check_fraction(sample_customers)
+    customer = _card_column(card, "customer")
+    _frames.require_columns(ddf._meta, [customer], name="transactions")
+    keep = ddf[customer].map_partitions(in_sample, share, seed, meta=(customer, bool))
+    sample = ddf[keep].compute()
+    if len(sample) == 0:
+        msg = (
+            f"{func}: the hash sample of {share:g} of the customers is empty.\n"
+            "Hint: raise sample_customers or change the seed."
+        )
+        raise ValidationError(msg)
+    if surveys is not None:
+        sv = _frames.as_frame(surveys, name="surveys")
+        survey_customer = _card_column(card, "survey_customer")
+        _frames.require_columns(sv, [survey_customer], name="surveys")
+        surveys = sv.loc[in_sample(sv[survey_customer], share, seed).to_numpy()]
+    return card.fit(sample, surveys, observation_end=observation_end)
+
+
+def _score_partition(
+    part: pd.DataFrame, *, card: Any, surveys: Any, observation_end: Any, empty: pd.DataFrame
+) -> pd.DataFrame:
+    if len(part) == 0:
+        return empty
+    table: pd.DataFrame = card.score(part, surveys, observation_end=observation_end).customers
+    return table
+
+
+def _bucket_totals(
+    part: pd.DataFrame, *, card: Any, surveys: Any, observation_end: Any
+) -> dict[str, Any]:
+    """Decomposable totals of one scored customer bucket (for the base summary)."""
+    from custloyalty.summary import rfm_summary as summarise
+
+    if len(part) == 0:
+        return {"customers": 0}
+    table = card.score(part, surveys, observation_end=observation_end).customers
+    summary = summarise(
+        part,
+        customer=_card_column(card, "customer"),
+        time=_card_column(card, "time"),
+        amount=_card_column(card, "amount"),
+        observation_end=observation_end,
+    ).reindex(table.index)
+    composite = table["composite"].to_numpy(dtype=np.float64)
+    finite = composite[np.isfinite(composite)]
+    bins = np.clip(np.floor(finite * (_MEDIAN_BINS / 100.0)), 0, _MEDIAN_BINS).astype(np.int64)
+    out: dict[str, Any] = {
+        "customers": len(table),
+        "respondent_ids": table.index[table["answered_survey"].to_numpy(dtype=bool)],
+        "repeaters": int((summary["frequency"] > 0).sum()),
+        "frequency_sum": float(summary["frequency"].sum()),
+        "spend_sum": float(summary["total_amount"].sum()),
+        "composite_sum": float(finite.sum()),
+        "composite_n": int(finite.size),
+        "composite_bins": np.bincount(bins, minlength=_MEDIAN_BINS + 1),
+        "tier_sizes": table["tier"].value_counts(sort=False),
+        "untiered": int(table["tier"].isna().sum()),
+    }
+    if "churn" in table:
+        churn = table["churn"].to_numpy(dtype=np.float64)
+        out["churn_sum"] = float(np.nansum(churn))
+        out["churn_n"] = int(np.isfinite(churn).sum())
+    return out
+
+
+def _median_of_bins(counts: npt.NDArray[np.int64]) -> float:
+    """Median of values binned by 0.001 points (mid-bin; within the summary's rounding)."""
+    total = int(counts.sum())
+    if total == 0:
+        return float("nan")
+    cum = np.cumsum(counts)
+    lo = int(np.searchsorted(cum, (total + 1) // 2))
+    hi = int(np.searchsorted(cum, total // 2 + 1))
+    return float((lo + hi + 1) / 2.0 * (100.0 / _MEDIAN_BINS))
+
+
+def _combine_totals(
+    parts: list[dict[str, Any]],
+    *,
+    card: Any,
+    surveys: pd.DataFrame | None,
+    observation_end: pd.Timestamp,
+    labels: list[str],
+) -> dict[str, Any]:
+    from custloyalty.metrics import nps, satisfaction_index
+
+    parts = [p for p in parts if p["customers"]]
+    n = sum(p["customers"] for p in parts)
+    respondents = (
+        pd.Index([]).append([p["respondent_ids"] for p in parts]) if parts else pd.Index([])
+    )
+    out: dict[str, Any] = {
+        "observation_end": str(observation_end.date()),
+        "customers": n,
+        "respondents": len(respondents),
+    }
+    if surveys is not None:
+        survey_customer = _card_column(card, "survey_customer")
+        matched = surveys[survey_customer].isin(respondents).to_numpy()
+        out["survey_answers_without_transactions"] = int((~matched).sum())
+        sv = surveys.loc[matched]
+        options = card._options("recommendation") if hasattr(card, "_options") else {}
+        col = options.get("column", "recommend")
+        if col in sv and sv[col].notna().any():
+            res = nps(sv[col], nan_policy="omit")
+            out["nps"] = round(res.score, 2)
+            out["nps_ci"] = [round(res.ci[0], 2), round(res.ci[1], 2)]
+        sat = card._options("satisfaction") if hasattr(card, "_options") else {}
+        items = list(sat.get("items", ("sat1", "sat2", "sat3")))
+        if len(sv) and all(c in sv for c in items):
+            scale = sat.get("scale", (1, 10))
+            si = satisfaction_index(
+                sv, columns=items, scale=(float(scale[0]), float(scale[1])), nan_policy="omit"
+            )
+            out["satisfaction_index"] = round(si.overall, 2)
+    if parts and "churn_sum" in parts[0]:
+        churn_n = sum(p["churn_n"] for p in parts)
+        out["churn_rate"] = round(sum(p["churn_sum"] for p in parts) / max(churn_n, 1), 4)
+    out["repeat_purchase_rate"] = round(sum(p["repeaters"] for p in parts) / max(n, 1), 4)
+    out["mean_frequency"] = round(sum(p["frequency_sum"] for p in parts) / max(n, 1) + 1.0, 3)
+    out["mean_monetary"] = round(sum(p["spend_sum"] for p in parts) / max(n, 1), 2)
+    comp_n = sum(p["composite_n"] for p in parts)
+    out["composite_mean"] = round(sum(p["composite_sum"] for p in parts) / max(comp_n, 1), 2)
+    bins = np.zeros(_MEDIAN_BINS + 1, dtype=np.int64)
+    for p in parts:
+        bins += p["composite_bins"]
+    out["composite_median"] = round(_median_of_bins(bins), 2)
+    sizes = pd.Series(0, index=labels, dtype=np.int64)
+    for p in parts:
+        counts = p["tier_sizes"]
+        sizes = sizes.add(
+            pd.Series(counts.to_numpy(), index=counts.index.astype(str)), fill_value=0
+        )
+    out["tier_sizes"] = {str(k): int(v) for k, v in sizes.items()}
+    untiered = sum(p["untiered"] for p in parts)
+    if untiered:
+        out["customers_without_tier"] = untiered
+    return out
+
+
+def score_scorecard(card: Any, ddf: Any, surveys: Any = None, *, observation_end: Any) -> Any:
+    """Score a Dask frame per customer bucket with a fitted scorecard.
+
+    Returns the scorecard's result with ``customers`` a lazy Dask DataFrame (each bucket scored
+    with the fitted state, so equal to in-memory scoring of the same customers) and a base
+    summary combined from per-bucket totals (computed here: one pass over the data). Write the
+    customers with ``result.customers.to_parquet(path)`` (a second pass).
+    """
+    from dask.delayed import delayed
+
+    func = "LoyaltyScorecard.score"
+    ddf = _frame_of(ddf, func)
+    _require_window(observation_end, func)
+    customer = _card_column(card, "customer")
+    time = _card_column(card, "time")
+    amount = _card_column(card, "amount")
+    cols = list(dict.fromkeys([customer, time, amount]))
+    _frames.require_columns(ddf._meta, cols, name="transactions")
+    sv = None if surveys is None else _frames.as_frame(surveys, name="surveys")
+    with warnings.catch_warnings():  # a one-customer probe, for the output schema only
+        warnings.simplefilter("ignore")
+        probe = card.score(
+            _synthetic_transactions(ddf._meta, customer, time, amount, observation_end),
+            sv,
+            observation_end=observation_end,
+        )
+    empty = _empty_like(probe.customers)
+    shuffled = ddf.shuffle(on=customer)
+    options: dict[str, Any] = {"card": card, "surveys": sv, "observation_end": observation_end}
+    customers = shuffled.map_partitions(_score_partition, empty=empty, meta=empty, **options)
+    totals = [delayed(_bucket_totals)(part, **options) for part in shuffled.to_delayed()]
+    labels = [str(c) for c in empty["tier"].cat.categories]
+    summary = delayed(_combine_totals)(
+        totals, card=card, surveys=sv, observation_end=probe.observation_end, labels=labels
+    ).compute()
+    return type(probe)(
+        customers=customers,
+        summary=summary,
+        weights=probe.weights,
+        observation_end=probe.observation_end,
     )
