@@ -44,7 +44,7 @@ test-spark: $(DEV)
 	$(BIN)/python -c "import pyspark" 2>/dev/null || $(PIP) install -q pyspark
 	command -v java >/dev/null || (apt-get update -q && apt-get install -y -q openjdk-17-jre-headless) \
 		|| (echo "test-spark: install a Java runtime (e.g. openjdk-17-jre-headless)"; exit 1)
-	$(BIN)/pytest -q -p no:cacheprovider tests/engines/test_spark.py
+	CUSTLOYALTY_TEST_SPARK=1 $(BIN)/pytest -q -p no:cacheprovider tests/engines/test_spark.py
 
 ## make demo: install the package and run the evaluation on the bundled data
 demo: $(BASE)

@@ -27,12 +27,16 @@ def cdnow_master() -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def local_cluster() -> Iterator[Any]:
-    """One two-worker LocalCluster for the whole session (integration tests only)."""
+    """One two-worker LocalCluster for the whole session (integration tests only).
+
+    Not the default client: the unit tests keep the synchronous scheduler; an integration
+    test builds and computes its graph inside ``with client.as_current()``.
+    """
     distributed = pytest.importorskip("distributed")
     with (
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
         ) as cluster,
-        distributed.Client(cluster) as client,
+        distributed.Client(cluster, set_as_default=False) as client,
     ):
         yield client

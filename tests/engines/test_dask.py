@@ -236,5 +236,7 @@ def test_caller_frame_unchanged(cdnow_master: pd.DataFrame) -> None:
 def test_two_worker_cluster(local_cluster: Any, cdnow_master: pd.DataFrame) -> None:
     """Integration: the same result on two worker processes (pickling, real shuffle)."""
     ref = cl.rfm_summary(cdnow_master, observation_end=END)
-    out = cl.rfm_summary(_random_partitions(cdnow_master, 9, 4), observation_end=END)
-    _equal_summary(out.compute(scheduler=local_cluster), ref)
+    with local_cluster.as_current():  # the distributed (p2p) shuffle
+        out = cl.rfm_summary(_random_partitions(cdnow_master, 9, 4), observation_end=END)
+        got = out.compute(scheduler=local_cluster)
+    _equal_summary(got, ref)

@@ -1,6 +1,7 @@
 """The Spark recipe of docs/guides/scale.md on local[2]: equal to the in-memory results.
 
-Runs where pyspark and a Java runtime are installed (``make test-spark``), skipped otherwise.
+Runs under ``make test-spark`` (CUSTLOYALTY_TEST_SPARK=1) where pyspark and a Java runtime are
+installed; skipped otherwise, with the reason.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
     pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
 ]
+if os.environ.get("CUSTLOYALTY_TEST_SPARK") != "1":  # minutes of JVM start-up: opt in
+    pytest.skip(
+        "Spark recipe runs with CUSTLOYALTY_TEST_SPARK=1 (make test-spark)", allow_module_level=True
+    )
 pyspark = pytest.importorskip("pyspark", reason="pyspark is not installed (make test-spark)")
 if shutil.which("java") is None:
     pytest.skip("no Java runtime on PATH (make test-spark installs one)", allow_module_level=True)
