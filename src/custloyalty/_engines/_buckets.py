@@ -203,6 +203,20 @@ def bucket_scores(
     ------
     ValidationError
         No ``observation_end``, or invalid inputs (as ``LoyaltyScorecard.score``).
+
+    Examples
+    --------
+    >>> from custloyalty import bucket_scores, customer_bucket
+    >>> from custloyalty.datasets import load_cdnow
+    >>> from custloyalty.scorecard import LoyaltyScorecard
+    >>> tx = load_cdnow("sample")
+    >>> card = LoyaltyScorecard().fit(tx, observation_end="1998-06-30")
+    >>> bucket = tx[customer_bucket(tx["customer_id"], 4) == 0]
+    >>> scores = bucket_scores(card, bucket, observation_end="1998-06-30")
+    >>> whole = card.score(tx, observation_end="1998-06-30").customers
+    >>> ids = scores["customer_id"]
+    >>> bool((scores["composite"].to_numpy() == whole.loc[ids, "composite"].to_numpy()).all())
+    True
     """
     _need_window(observation_end, "bucket_scores")
     result = scorecard.score(transactions, surveys, observation_end=observation_end)
