@@ -7,7 +7,7 @@ DEV    := $(VENV)/.dev-stamp
 BASE   := $(VENV)/.base-stamp
 SRC    := src tests benchmarks
 
-.PHONY: test lint typecheck unit docs demo bench clean
+.PHONY: test lint typecheck unit docs demo bench clean test-spark
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,14 @@ unit: $(DEV)
 
 docs: $(DEV)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
+
+## make test-spark: the Spark recipe of docs/guides/scale.md on local[2] (installs pyspark and,
+## on Debian/Ubuntu, openjdk-17-jre-headless when no Java runtime is found)
+test-spark: $(DEV)
+	$(BIN)/python -c "import pyspark" 2>/dev/null || $(PIP) install -q pyspark
+	command -v java >/dev/null || (apt-get update -q && apt-get install -y -q openjdk-17-jre-headless) \
+		|| (echo "test-spark: install a Java runtime (e.g. openjdk-17-jre-headless)"; exit 1)
+	CUSTLOYALTY_TEST_SPARK=1 $(BIN)/pytest -q -p no:cacheprovider tests/engines/test_spark.py
 
 ## make demo: install the package and run the evaluation on the bundled data
 demo: $(BASE)

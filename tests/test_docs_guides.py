@@ -26,6 +26,7 @@ GUIDES = [
     "models.md",
     "plugins.md",
     "satisfaction.md",
+    "scale.md",
     "scorecard.md",
     "tiering.md",
 ]

@@ -24,6 +24,7 @@ from custloyalty.summary import rfm_summary
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from custloyalty import datasets, metrics, models, plotting, scorecard, segmentation
+    from custloyalty._engines._buckets import bucket_scores, bucket_summary, customer_bucket
     from custloyalty.metrics import nps, pls_path_model, satisfaction_index
     from custloyalty.models import BetaGeo, GammaGamma, ShiftedBetaGeo, clv
     from custloyalty.scorecard import LoyaltyScorecard, compare
@@ -39,6 +40,9 @@ __version__ = "0.1.0.dev0"
 
 _SUBPACKAGES = ("datasets", "metrics", "models", "plotting", "scorecard", "segmentation")
 _SHORTCUTS = {
+    "bucket_scores": "_engines._buckets",
+    "bucket_summary": "_engines._buckets",
+    "customer_bucket": "_engines._buckets",
     "nps": "metrics",
     "pls_path_model": "metrics",
     "satisfaction_index": "metrics",
@@ -67,8 +71,11 @@ __all__ = [
     "TierPolicy",
     "ValidationError",
     "__version__",
+    "bucket_scores",
+    "bucket_summary",
     "clv",
     "compare",
+    "customer_bucket",
     "datasets",
     "metrics",
     "models",

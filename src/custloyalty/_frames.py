@@ -30,6 +30,7 @@ import pandas as pd
 from pandas.api.types import infer_dtype
 from pandas.tseries.api import guess_datetime_format
 
+from custloyalty import _engines
 from custloyalty._validation import NanPolicy, check_nan_policy, format_examples, plural
 from custloyalty.errors import AmbiguousDateWarning, ValidationError
 
@@ -92,6 +93,8 @@ def as_frame(data: Any, *, name: str = "data") -> pd.DataFrame:
     """
     if isinstance(data, pd.DataFrame):
         return data
+    if (foreign := _engines.to_pandas(data, name=name)) is not None:  # polars, pyarrow, DuckDB
+        return foreign
     to_pandas = getattr(data, "to_pandas", None)
     if callable(to_pandas):
         out = to_pandas()

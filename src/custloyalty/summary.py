@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from custloyalty import _engines
 from custloyalty._validation import check_option
 
 # The engine names live in custloyalty._window; they stay importable from here (``as``
@@ -42,6 +43,7 @@ def rfm_summary(
     calibration_end: Any = None,
     date_format: str | None = None,
     nan_policy: str = "raise",
+    partitioned_by_customer: bool = False,
 ) -> pd.DataFrame:
     r"""Summarise transactions into one row per customer (frequency, recency, T, monetary).
 
@@ -52,8 +54,10 @@ def rfm_summary(
     Parameters
     ----------
     transactions
-        One row per purchase (pandas DataFrame, or anything with ``to_pandas()``), or a
-        window already observed (``custloyalty._window.observe``), used without validating
+        One row per purchase: a pandas DataFrame; a polars DataFrame or LazyFrame, a pyarrow
+        Table or Dataset or a DuckDB relation (a LazyFrame or relation is aggregated per
+        customer-day inside its engine); a Dask DataFrame (``observation_end`` required); or
+        a window already observed (``custloyalty._window.observe``), used without validating
         again.
     customer, time, amount
         Column names of the customer id, the purchase date/time and the purchase value.
@@ -81,11 +85,16 @@ def rfm_summary(
         (:class:`~custloyalty.errors.AmbiguousDateWarning`).
     nan_policy
         ``"raise"`` (default) or ``"omit"`` rows with missing ids, dates or amounts.
+    partitioned_by_customer
+        Dask only: the partitions already hold whole customers (e.g. one Parquet file per
+        customer bucket), so the shuffle by customer is skipped after a cheap check that no
+        customer spans two partitions. See the guide *Scaling out*.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by customer id (sorted), with columns
+        Indexed by customer id (sorted), with columns (a lazy Dask DataFrame for a Dask
+        ``transactions``, each partition sorted, the whole not)
 
         * ``frequency``: number of repeat purchase days (purchase days - 1), >= 0;
         * ``recency``: time between first and last purchase, ``0 <= recency <= T``;
@@ -149,6 +158,8 @@ def rfm_summary(
     1                    1     14.0  30.0      20.0
     2                    0      0.0  21.0       0.0
     """
+    if (scaled := _engines.rfm_summary(**locals())) is not None:  # Dask, LazyFrame, DuckDB
+        return scaled  # type: ignore[no-any-return]
     func = "rfm_summary"
     check_option(time_unit, "time_unit", tuple(TIME_UNITS), func=func)
     w = observe(

@@ -19,6 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
+from custloyalty import _engines
 from custloyalty._results import Result, _fmt, to_builtin
 from custloyalty._validation import check_option, check_positive, check_probability
 from custloyalty._window import TIME_UNITS, Window, observe
@@ -257,6 +258,8 @@ def churn_rate(
     2024-02                3         2        1       0.333
     2024-03                2         1        1       0.500
     """
+    if _engines.is_dask(transactions):  # per customer bucket, or refused with the way round
+        return _engines.on_dask(churn_rate, locals())  # type: ignore[no-any-return]
     func = "churn_rate"
     zd = _check_zero_division(zero_division, func)
     w, cust, per, p0, n_periods = _activity(
@@ -416,6 +419,8 @@ def cohort_retention(
     cohort
     1997Q1  1.0  0.222  0.177  0.171  0.163  0.127
     """
+    if _engines.is_dask(transactions):  # per customer bucket, or refused with the way round
+        return _engines.on_dask(cohort_retention, locals())  # type: ignore[no-any-return]
     func = "cohort_retention"
     w, cust, per, p0, n_periods = _activity(
         transactions,
@@ -541,6 +546,8 @@ def churn_flags(
     2     True
     Name: churned, dtype: bool
     """
+    if _engines.is_dask(data):  # per customer bucket, or refused with the way round
+        return _engines.on_dask(churn_flags, locals())  # type: ignore[no-any-return]
     func = "churn_flags"
     check_option(time_unit, "time_unit", tuple(TIME_UNITS), func=func)
     tau = check_positive(threshold, "threshold", func=func) * TIME_UNITS[time_unit]
@@ -705,6 +712,8 @@ def survival_curve(
     >>> res.median  # more than half of the customers never came back
     0.0
     """
+    if _engines.is_dask(data):  # per customer bucket, or refused with the way round
+        return _engines.on_dask(survival_curve, locals())  # type: ignore[no-any-return]
     func = "survival_curve"
     check_option(time_unit, "time_unit", tuple(TIME_UNITS), func=func)
     check_option(ci_method, "ci_method", ("linear", "log-log"), func=func)

@@ -21,7 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import stats
 
-from custloyalty import _frames
+from custloyalty import _engines, _frames
 from custloyalty._results import Result
 from custloyalty._validation import check_option, check_probability
 from custloyalty._window import (
@@ -292,6 +292,8 @@ def purchase_frequency(
     2           2024-01            1              1
                 2024-02            1              1
     """
+    if _engines.is_dask(transactions):  # per customer bucket, or refused with the way round
+        return _engines.on_dask(purchase_frequency, locals())  # type: ignore[no-any-return]
     func = "purchase_frequency"
     _check_period(period, func)
     w = observe(
@@ -419,6 +421,8 @@ def purchase_rate(
     2    0.0
     Name: purchase_rate, dtype: float64
     """
+    if _engines.is_dask(data):  # per customer bucket, or refused with the way round
+        return _engines.on_dask(purchase_rate, locals())  # type: ignore[no-any-return]
     func = "purchase_rate"
     check_option(time_unit, "time_unit", tuple(TIME_UNITS), func=func)
     index, freq, _, t_obs = _summary_columns(
@@ -517,6 +521,8 @@ def interpurchase_intervals(
     1                      2  15.0    15.0   7.071  0.471
     2                      0   NaN     NaN     NaN    NaN
     """
+    if _engines.is_dask(transactions):  # per customer bucket, or refused with the way round
+        return _engines.on_dask(interpurchase_intervals, locals())  # type: ignore[no-any-return]
     func = "interpurchase_intervals"
     check_option(time_unit, "time_unit", tuple(TIME_UNITS), func=func)
     w = observe(
@@ -651,6 +657,8 @@ def repeat_purchase_rate(
     >>> r.n_repeaters, r.n_customers, round(r.statistic, 3)
     (946, 2357, 0.401)
     """
+    if _engines.is_dask(data):  # per customer bucket, or refused with the way round
+        return _engines.on_dask(repeat_purchase_rate, locals())  # type: ignore[no-any-return]
     func = "repeat_purchase_rate"
     conf = check_probability(confidence, "confidence", func=func)
     if _is_summary(data) or (isinstance(data, pd.DataFrame) and "frequency" in data.columns):

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custloyalty import _frames
+from custloyalty import _engines, _frames
 from custloyalty._validation import (
     as_1d_float,
     check_in_range,
@@ -131,6 +131,8 @@ def order_value(
                 2024-02         1         30.0                 30.0
     2           2024-01         1          8.0                  8.0
     """
+    if _engines.is_dask(transactions):  # per customer bucket, or refused with the way round
+        return _engines.on_dask(order_value, locals())  # type: ignore[no-any-return]
     func = "order_value"
     if period is not None:
         _check_period(period, func)

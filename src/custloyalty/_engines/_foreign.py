@@ -1,0 +1,218 @@
+"""Tables of other libraries: polars, pyarrow, DuckDB.
+
+Two jobs:
+
+* :func:`to_pandas` turns a polars DataFrame / LazyFrame, a pyarrow Table / RecordBatch /
+  Dataset or a DuckDB relation into pandas for the validation boundary. These libraries have no
+  row index, so a per-customer table (a customer summary, scores) arrives with its ids in a
+  column: a ``customer_id`` column that holds each id once becomes the index (the column stays),
+  so every per-customer output is indexed by customer as it is for pandas input. A pyarrow
+  table written from pandas keeps its own index (pandas metadata) instead.
+* :func:`rfm_summary` aggregates a polars LazyFrame or a DuckDB relation per customer and
+  calendar day (row count and amount sum) inside that engine; only the customer-day table
+  comes to pandas, where the unchanged kernel summarises it. Columns of a type the engine
+  cannot aggregate exactly as pandas would (dates held as strings, time-zone-aware DuckDB
+  timestamps) and tables with missing or non-finite values take the pandas path instead, so
+  every message and ``nan_policy`` behave as for pandas input.
+
+Polars, pyarrow and DuckDB are optional: nothing imports them; the objects come from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from custloyalty import _frames
+from custloyalty.errors import ValidationError
+
+__all__ = ["is_lazy", "rfm_summary", "to_pandas"]
+
+_COUNT = "__custloyalty_count"
+
+
+def _kind(data: Any) -> str:
+    module = type(data).__module__ or ""
+    return module.split(".", 1)[0].lstrip("_")
+
+
+def is_lazy(data: Any) -> bool:
+    """Whether ``data`` is a polars LazyFrame or a DuckDB relation (aggregated in its engine)."""
+    name = type(data).__name__
+    return (_kind(data) == "polars" and name == "LazyFrame") or (
+        _kind(data) == "duckdb" and name == "DuckDBPyRelation"
+    )
+
+
+def _collect(data: Any, columns: list[Hashable] | None = None) -> pd.DataFrame:
+    """Return ``data`` (or only ``columns`` of it) as a pandas frame, with a default index."""
+    kind = _kind(data)
+    name = type(data).__name__
+    if kind == "polars":
+        if columns is not None:
+            data = data.select([str(c) for c in columns])
+        if name == "LazyFrame":
+            data = data.collect()
+        return data.to_pandas()  # type: ignore[no-any-return]
+    if kind == "pyarrow":
+        if hasattr(data, "to_table"):  # a Dataset (or a Scanner): read it as one table
+            data = data.to_table(columns=None if columns is None else [str(c) for c in columns])
+        elif columns is not None:
+            data = data.select([str(c) for c in columns])
+        return data.to_pandas()  # type: ignore[no-any-return]
+    if kind == "duckdb" and hasattr(data, "df"):
+        if columns is not None:
+            data = data.select(*(_quote(c) for c in columns))
+        return data.df()  # type: ignore[no-any-return]
+    msg = (
+        f"Tables of type {type(data).__module__}.{name} are not supported; pass a pandas, "
+        "polars, pyarrow or DuckDB table."
+    )
+    raise ValidationError(msg)
+
+
+def _ids_as_index(df: pd.DataFrame) -> pd.DataFrame:
+    """Index a frame without an index by its ``customer_id`` column when that holds each id once."""
+    index = df.index
+    default = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+    if not default or _frames.CUSTOMER not in df.columns or not df.columns.is_unique:
+        return df
+    ids = df[_frames.CUSTOMER]
+    if not ids.is_unique or bool(ids.isna().any()):
+        return df
+    return df.set_index(pd.Index(ids, name=_frames.CUSTOMER), drop=False)
+
+
+def to_pandas(data: Any, *, name: str) -> pd.DataFrame:
+    """Return a polars, pyarrow or DuckDB table as pandas, a unique ``customer_id`` as its index."""
+    try:
+        df = _collect(data)
+    except ValidationError as exc:
+        msg = f"The {name} passed here: {exc}"
+        raise ValidationError(msg) from None
+    return _ids_as_index(df)
+
+
+# --------------------------------------------------------------------------------------------
+# rfm_summary on the engine's own aggregation
+# --------------------------------------------------------------------------------------------
+
+
+def _quote(name: Hashable) -> str:
+    text = str(name).replace('"', '""')
+    return f'"{text}"'
+
+
+def _polars_days(
+    data: Any, customer: Hashable, time: Hashable, amount: Hashable | None
+) -> pd.DataFrame | None:
+    """Customer-day table of a LazyFrame, or ``None`` for the pandas path."""
+    import polars as pl
+
+    schema = data.collect_schema()
+    cols = [str(customer), str(time)] + ([] if amount is None else [str(amount)])
+    if any(c not in schema for c in cols):
+        return None
+    if not isinstance(schema[str(time)], pl.Datetime | pl.Date):
+        return None
+    bad = pl.col(str(customer)).is_null() | pl.col(str(time)).is_null()
+    aggs = [pl.len().alias(_COUNT)]
+    if amount is not None:
+        a = pl.col(str(amount))
+        if not schema[str(amount)].is_numeric():
+            return None
+        a = a.cast(pl.Float64)
+        bad = bad | a.is_null() | a.is_nan() | a.is_infinite()
+        aggs.append(a.sum().alias(str(amount)))
+    check = data.select(bad.sum().alias("bad"))
+    days = data.group_by([pl.col(str(customer)), pl.col(str(time)).dt.date().alias(str(time))]).agg(
+        aggs
+    )
+    n_bad, table = pl.collect_all([check, days])
+    if int(n_bad.item()) > 0:
+        return None
+    out: pd.DataFrame = table.to_pandas()
+    tz = getattr(schema[str(time)], "time_zone", None)
+    out[str(time)] = pd.to_datetime(out[str(time)]).astype("datetime64[s]")
+    if tz is not None:
+        out[str(time)] = out[str(time)].dt.tz_localize(tz)
+    return out
+
+
+_DUCKDB_DATES = ("DATE", "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS")
+
+
+def _duckdb_days(
+    rel: Any, customer: Hashable, time: Hashable, amount: Hashable | None
+) -> pd.DataFrame | None:
+    """Customer-day table of a DuckDB relation, or ``None`` for the pandas path."""
+    types = {c: str(t).upper() for c, t in zip(rel.columns, rel.types, strict=True)}
+    cols = [str(customer), str(time)] + ([] if amount is None else [str(amount)])
+    if any(c not in types for c in cols) or types[str(time)] not in _DUCKDB_DATES:
+        return None
+    c, t = _quote(customer), _quote(time)
+    bad = f"{c} IS NULL OR {t} IS NULL"
+    select = f"{c}, CAST({t} AS DATE) AS {t}, count(*) AS {_COUNT}"
+    if amount is not None:
+        a_type = types[str(amount)]
+        numeric = ("INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL", "NUMERIC")
+        if not any(k in a_type for k in numeric):
+            return None
+        a = f"CAST({_quote(amount)} AS DOUBLE)"
+        bad += f" OR {a} IS NULL OR isnan({a}) OR isinf({a})"
+        select += f", sum({a}) AS {_quote(amount)}"
+    n_bad = rel.query("tx", f"SELECT count(*) FROM tx WHERE {bad}").fetchall()[0][0]
+    if int(n_bad) > 0:
+        return None
+    table: pd.DataFrame = rel.query("tx", f"SELECT {select} FROM tx GROUP BY 1, 2").df()
+    table[str(time)] = pd.to_datetime(table[str(time)]).astype("datetime64[s]")
+    return table
+
+
+def rfm_summary(data: Any, **options: Any) -> pd.DataFrame:
+    """:func:`custloyalty.rfm_summary` of a LazyFrame or relation, aggregated in its engine."""
+    from custloyalty.summary import rfm_summary as kernel
+
+    customer = options.get("customer", _frames.CUSTOMER)
+    time = options.get("time", _frames.TIME)
+    amount = options.get("amount", _frames.AMOUNT)
+    if options.get("date_format") is not None:
+        days = None  # an explicit format is for date strings: pandas parses them
+    elif _kind(data) == "polars":
+        days = _polars_days(data, customer, time, amount)
+    else:
+        days = _duckdb_days(data, customer, time, amount)
+    if days is None:  # the pandas path, on the needed columns only
+        needed = [customer, time] + ([] if amount is None else [amount])
+        try:
+            frame = _collect(data, list(dict.fromkeys(needed)))
+        except Exception:
+            frame = _collect(data)
+        return kernel(frame, **options)
+    if len(days) == 0:
+        msg = (
+            "The table passed to rfm_summary is empty (0 rows); at least one transaction is needed."
+        )
+        raise ValidationError(msg)
+    counts = days.pop(_COUNT).to_numpy(dtype=np.int64)
+    out: pd.DataFrame = kernel(days, **options)
+    day = days[str(time)]
+    if getattr(day.dt, "tz", None) is not None:
+        day = day.dt.tz_localize(None)
+    day_number = day.to_numpy().astype("datetime64[D]").astype(np.int64)
+    report = dict(out.attrs.get("custloyalty", {}))
+    end = np.datetime64(report["observation_end"], "D").astype(np.int64)
+    last = end
+    if "calibration_end" in report:
+        last = np.datetime64(report["calibration_end"], "D").astype(np.int64)
+    # n_purchases counts rows: sum the customer-day counts up to the (calibration) end
+    upto = day_number <= last
+    rows = pd.Series(counts[upto]).groupby(days[str(customer)].to_numpy()[upto]).sum()
+    out["n_purchases"] = rows.reindex(out.index).to_numpy(dtype=np.int64)
+    report["n_transactions"] = int(counts[day_number <= end].sum())
+    report["n_excluded_after_observation_end"] = int(counts[day_number > end].sum())
+    out.attrs["custloyalty"] = report
+    return out

@@ -1,0 +1,242 @@
+"""rfm_summary and the transaction metrics on Dask equal the in-memory results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import custloyalty as cl
+from custloyalty import metrics
+from custloyalty.datasets import make_transactions
+from custloyalty.errors import ValidationError
+
+dd = pytest.importorskip("dask.dataframe")
+
+END = "1998-06-30"
+EXACT = ["frequency", "recency", "T", "n_purchases", "first_purchase", "last_purchase"]
+
+
+def _equal_summary(got: pd.DataFrame, ref: pd.DataFrame) -> None:
+    """Counts and days exactly, money to 1e-9."""
+    got = got.sort_index()
+    assert got.index.astype(object).equals(ref.index.astype(object))  # Dask may use Arrow str
+    assert list(got.columns) == list(ref.columns)
+    assert (got.dtypes == ref.dtypes).all()
+    exact = [c for c in EXACT if c in ref]
+    pd.testing.assert_frame_equal(got[exact], ref[exact], check_exact=True, check_index_type=False)
+    money = [c for c in ref.columns if c not in exact]
+    pd.testing.assert_frame_equal(
+        got[money], ref[money], check_exact=False, rtol=0, atol=1e-9, check_index_type=False
+    )
+
+
+def _random_partitions(tx: pd.DataFrame, seed: int, n: int) -> Any:
+    """Rows shuffled and cut into ``n`` partitions of random sizes."""
+    rng = np.random.default_rng(seed)
+    shuffled = tx.iloc[rng.permutation(len(tx))].reset_index(drop=True)
+    cuts = np.sort(rng.choice(np.arange(1, len(tx)), size=n - 1, replace=False))
+    parts = np.split(np.arange(len(tx)), cuts)
+    return dd.from_pandas(shuffled, npartitions=1).repartition(
+        divisions=[0, *[int(p[0]) for p in parts[1:]], len(tx) - 1]
+    )
+
+
+def test_cdnow_master_equals_in_memory(cdnow_master: pd.DataFrame) -> None:
+    ref = cl.rfm_summary(cdnow_master, observation_end=END)
+    out = cl.rfm_summary(_random_partitions(cdnow_master, 0, 6), observation_end=END)
+    assert isinstance(out, dd.DataFrame)
+    _equal_summary(out.compute(), ref)
+
+
+@settings(max_examples=4)
+@given(seed=st.integers(0, 2**16), n=st.integers(2, 7), unit=st.sampled_from(["D", "W", "M"]))
+def test_random_partitionings_of_cdnow(
+    cdnow_master: pd.DataFrame, seed: int, n: int, unit: str
+) -> None:
+    tx = cdnow_master.iloc[: 4000 + seed % 3000]
+    ref = cl.rfm_summary(tx, observation_end="1997-12-31", time_unit=unit)
+    out = cl.rfm_summary(
+        _random_partitions(tx, seed, n), observation_end="1997-12-31", time_unit=unit
+    )
+    _equal_summary(out.compute(), ref)
+
+
+@settings(max_examples=4)
+@given(seed=st.integers(0, 2**16), n=st.integers(2, 6))
+def test_random_partitionings_of_generated_data(seed: int, n: int) -> None:
+    tx = make_transactions(300, seed=seed)
+    end = tx["date"].max()
+    ref = cl.rfm_summary(tx, observation_end=end)
+    _equal_summary(
+        cl.rfm_summary(_random_partitions(tx, seed, n), observation_end=end).compute(), ref
+    )
+
+
+def test_calibration_holdout_and_string_ids(cdnow_master: pd.DataFrame) -> None:
+    tx = cdnow_master.assign(customer_id=lambda d: "c" + d["customer_id"].astype(str))
+    kw: dict[str, Any] = {"observation_end": "1997-12-31", "calibration_end": "1997-06-30"}
+    ref = cl.rfm_summary(tx, time_unit="W", **kw)
+    out = cl.rfm_summary(_random_partitions(tx, 3, 5), time_unit="W", **kw)
+    _equal_summary(out.compute(), ref)
+
+
+def test_time_zone_aware_dates() -> None:
+    tx = make_transactions(200, seed=1)
+    tx["date"] = tx["date"].dt.tz_localize("Europe/Paris")
+    end = pd.Timestamp("2021-06-30", tz="Europe/Paris")
+    ref = cl.rfm_summary(tx, observation_end=end)
+    _equal_summary(
+        cl.rfm_summary(dd.from_pandas(tx, npartitions=3), observation_end=end).compute(), ref
+    )
+
+
+def test_without_amount_and_with_custom_columns(cdnow_master: pd.DataFrame) -> None:
+    tx = cdnow_master.rename(columns={"customer_id": "cid", "date": "day"})
+    ref = cl.rfm_summary(tx, customer="cid", time="day", amount=None, observation_end=END)
+    out = cl.rfm_summary(
+        dd.from_pandas(tx, npartitions=3),
+        customer="cid",
+        time="day",
+        amount=None,
+        observation_end=END,
+    )
+    _equal_summary(out.compute(), ref)
+    assert out.index.name == "cid"
+
+
+def test_buckets_where_every_customer_starts_after_the_window() -> None:
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2, 3],
+            "date": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-05", "2024-03-06"]),
+            "amount": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    ddf = dd.from_pandas(tx, npartitions=1).repartition(divisions=[0, 2, 3])
+    out = cl.rfm_summary(ddf, observation_end="2024-02-29", partitioned_by_customer=True).compute()
+    ref = cl.rfm_summary(tx, observation_end="2024-02-29")
+    _equal_summary(out, ref)
+
+
+def test_partitioned_by_customer_skips_the_shuffle(cdnow_master: pd.DataFrame) -> None:
+    tx = cdnow_master.sort_values(["customer_id", "date"], kind="stable").reset_index(drop=True)
+    ddf = dd.from_pandas(tx, npartitions=1)
+    firsts = tx.index[~tx["customer_id"].duplicated()].to_numpy()
+    ddf = ddf.repartition(divisions=[0, int(firsts[5000]), int(firsts[15000]), len(tx) - 1])
+    out = cl.rfm_summary(ddf, observation_end=END, partitioned_by_customer=True)
+    _equal_summary(out.compute(), cl.rfm_summary(tx, observation_end=END))
+
+
+def test_partitioned_by_customer_names_a_customer_split_across_partitions(
+    cdnow_master: pd.DataFrame,
+) -> None:
+    tx = cdnow_master.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    ddf = dd.from_pandas(tx, npartitions=4, sort=False)
+    out = cl.rfm_summary(ddf, observation_end=END, partitioned_by_customer=True)  # lazy: no error
+    with pytest.raises(ValidationError, match=r"span several partitions.*5506 \(partitions 0, 1\)"):
+        out.compute()
+
+
+def test_refuses_a_dask_frame_without_observation_end(cdnow_master: pd.DataFrame) -> None:
+    with pytest.raises(ValidationError, match="needs observation_end"):
+        cl.rfm_summary(dd.from_pandas(cdnow_master, npartitions=2))
+
+
+def test_partitioned_by_customer_is_refused_for_pandas(cdnow_master: pd.DataFrame) -> None:
+    with pytest.raises(ValidationError, match="Dask DataFrames only"):
+        cl.rfm_summary(cdnow_master, partitioned_by_customer=True)
+
+
+def test_missing_column_named_before_computing(cdnow_master: pd.DataFrame) -> None:
+    with pytest.raises(ValidationError, match="'when' not found"):
+        cl.rfm_summary(
+            dd.from_pandas(cdnow_master, npartitions=2), time="when", observation_end=END
+        )
+
+
+def test_the_output_is_lazy_and_never_sorted_as_a_whole(cdnow_master: pd.DataFrame) -> None:
+    out = cl.rfm_summary(dd.from_pandas(cdnow_master, npartitions=4), observation_end=END)
+    assert out.npartitions == 4
+    assert not out.known_divisions
+    parts = list(out.to_delayed())
+    firsts = [p.compute().index for p in parts]
+    assert all(ix.is_monotonic_increasing for ix in firsts)  # each partition sorted
+    assert sum(len(ix) for ix in firsts) == cdnow_master["customer_id"].nunique()
+
+
+@pytest.mark.parametrize(
+    ("func", "options"),
+    [
+        ("churn_flags", {"threshold": 90}),
+        ("purchase_rate", {}),
+        ("interpurchase_intervals", {}),
+        ("purchase_frequency", {"period": "Q"}),
+        ("order_value", {}),
+    ],
+)
+def test_per_customer_metrics(
+    cdnow_master: pd.DataFrame, func: str, options: dict[str, Any]
+) -> None:
+    f = getattr(metrics, func)
+    ref = f(cdnow_master, observation_end=END, **options)
+    got = f(_random_partitions(cdnow_master, 5, 4), observation_end=END, **options).compute()
+    got = got.sort_index()
+    if isinstance(ref, pd.Series):
+        pd.testing.assert_series_equal(got, ref.sort_index(), check_exact=False, rtol=0, atol=1e-9)
+    else:
+        pd.testing.assert_frame_equal(got, ref.sort_index(), check_exact=False, rtol=0, atol=1e-9)
+
+
+def test_per_customer_metric_on_a_dask_summary(cdnow_master: pd.DataFrame) -> None:
+    summary = cl.rfm_summary(dd.from_pandas(cdnow_master, npartitions=3), observation_end=END)
+    got = metrics.purchase_rate(summary).compute().sort_index()
+    pd.testing.assert_series_equal(got, metrics.purchase_rate(cdnow_master, observation_end=END))
+
+
+@pytest.mark.parametrize(
+    "func", ["churn_rate", "cohort_retention", "repeat_purchase_rate", "survival_curve"]
+)
+def test_whole_base_metrics_are_refused_with_the_way_round(
+    cdnow_master: pd.DataFrame, func: str
+) -> None:
+    kw = {"threshold": 30} if func == "survival_curve" else {}
+    with pytest.raises(
+        ValidationError, match=rf"^{func} does not take a Dask DataFrame(.|\n)*Hint: "
+    ):
+        getattr(metrics, func)(dd.from_pandas(cdnow_master, npartitions=2), **kw)
+
+
+def test_per_customer_metric_needs_observation_end(cdnow_master: pd.DataFrame) -> None:
+    with pytest.raises(
+        ValidationError, match="churn_flags on a Dask DataFrame needs observation_end"
+    ):
+        metrics.churn_flags(dd.from_pandas(cdnow_master, npartitions=2), threshold=30)
+
+
+def test_in_memory_functions_refuse_a_dask_table(cdnow_master: pd.DataFrame) -> None:
+    summary = cl.rfm_summary(dd.from_pandas(cdnow_master, npartitions=2), observation_end=END)
+    with pytest.raises(
+        ValidationError, match=r"summary passed here is a Dask DataFrame(.|\n)*compute"
+    ):
+        cl.rfm_scores(summary)
+
+
+def test_caller_frame_unchanged(cdnow_master: pd.DataFrame) -> None:
+    tx = cdnow_master.copy()
+    ddf = dd.from_pandas(tx, npartitions=3)
+    cl.rfm_summary(ddf, observation_end=END).compute()
+    pd.testing.assert_frame_equal(tx, cdnow_master)
+
+
+def test_two_worker_cluster(local_cluster: Any, cdnow_master: pd.DataFrame) -> None:
+    """Integration: the same result on two worker processes (pickling, real shuffle)."""
+    ref = cl.rfm_summary(cdnow_master, observation_end=END)
+    with local_cluster.as_current():  # the distributed (p2p) shuffle
+        out = cl.rfm_summary(_random_partitions(cdnow_master, 9, 4), observation_end=END)
+        got = out.compute(scheduler=local_cluster)
+    _equal_summary(got, ref)
