@@ -226,6 +226,11 @@ def test_plot() -> None:
 
     data = make_programme(500, lift=0.3, seed=1)
     res = programme_effect(data.transactions, data.members, launch=data.launch, n_boot=60, seed=0)
-    ax = res.plot()
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["frequency", "spend", "retention"]
-    plt.close(ax.figure)
+    axes = res.plot()
+    assert [a.get_title(loc="left") for a in axes] == ["frequency", "spend", "retention"]
+    plt.close(axes[0].figure)
+    _, mine = plt.subplots(3, 1)
+    assert res.plot(ax=mine)[1] is mine[1]
+    with pytest.raises(ValidationError, match="3 Axes"):
+        res.plot(ax=mine[0])
+    plt.close("all")

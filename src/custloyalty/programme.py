@@ -90,42 +90,50 @@ class ProgrammeEffectResult(Result):
     def plot(self, ax: Any = None) -> Any:
         """Plot each outcome's estimate and interval, with the placebo below it.
 
-        Outcomes are in their own units (purchase days or spend per 30 days, retention as a
-        share, NPS points), each on its own row; the dashed line is zero.
+        Outcomes have their own units (purchase days or spend per 30 days, retention as a
+        share, NPS points), so each gets its own panel and x axis; the dashed line is zero.
 
         Parameters
         ----------
         ax
-            Matplotlib Axes; a new figure when None.
+            A sequence of matplotlib Axes, one per outcome (a single Axes for one outcome);
+            a new figure with one row per outcome when None.
 
         Returns
         -------
-        matplotlib.axes.Axes
+        numpy.ndarray of matplotlib.axes.Axes
+            One Axes per outcome, in the order of ``effects``.
         """
-        from custloyalty.plotting import _axes
-
-        ax = _axes(ax)
         names = list(self.effects.index)
-        y = np.arange(len(names), dtype=np.float64)
-        for frame, offset, label, colour in (
-            (self.effects, 0.0, "effect", "C0"),
-            (self.placebo, 0.25, "placebo (pre window)", "C7"),
-        ):
-            est = frame["estimate"].to_numpy(dtype=np.float64)
-            err = np.vstack(
-                [
-                    est - frame["ci_low"].to_numpy(dtype=np.float64),
-                    frame["ci_high"].to_numpy(dtype=np.float64) - est,
-                ]
+        if ax is None:
+            try:
+                import matplotlib.pyplot as plt
+            except ImportError as exc:  # pragma: no cover - matplotlib is in the dev extra
+                msg = "Plotting needs matplotlib: pip install 'custloyalty[plot]'."
+                raise ImportError(msg) from exc
+            _, axes = plt.subplots(
+                len(names), 1, figsize=(6.4, 1.3 + 1.1 * len(names)), squeeze=False
             )
-            ax.errorbar(est, y + offset, xerr=err, fmt="o", color=colour, capsize=3, label=label)
-        ax.axvline(0.0, color="grey", linestyle="--", linewidth=1)
-        ax.set_yticks(y, names)
-        ax.invert_yaxis()
-        ax.set_xlabel(f"difference-in-differences ({self.confidence:.0%} interval)")
-        ax.set_title(f"Programme effect ({self.method}), launch {self.launch.date()}")
-        ax.legend(loc="best")
-        return ax
+            axes = axes[:, 0]
+        else:
+            axes = np.atleast_1d(np.asarray(ax, dtype=object))
+            if axes.size != len(names):
+                msg = f"plot() needs {len(names)} Axes, one per outcome; got {axes.size}."
+                raise ValidationError(msg)
+        for axis, name in zip(axes, names, strict=True):
+            for frame, y, colour in ((self.effects, 1.0, "C0"), (self.placebo, 0.0, "C7")):
+                est, lo, hi = (float(frame.loc[name, c]) for c in ("estimate", "ci_low", "ci_high"))
+                axis.errorbar(
+                    [est], [y], xerr=[[est - lo], [hi - est]], fmt="o", color=colour, capsize=3
+                )
+            axis.axvline(0.0, color="grey", linestyle="--", linewidth=1)
+            axis.set_yticks([1.0, 0.0], ["effect", "placebo"])
+            axis.set_ylim(-0.6, 1.6)
+            axis.set_title(name, loc="left", fontsize="medium")
+        axes[-1].set_xlabel(f"difference-in-differences ({self.confidence:.0%} interval)")
+        axes[0].figure.suptitle(f"Programme effect ({self.method}), launch {self.launch.date()}")
+        axes[0].figure.tight_layout()
+        return axes
 
 
 # ---------------------------------------------------------------------------------------------
