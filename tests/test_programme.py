@@ -20,7 +20,12 @@ def runs() -> list[tuple[dict[str, float], ProgrammeEffectResult]]:
     for seed in SEEDS:
         data = make_programme(1000, lift=LIFT, seed=seed)
         res = programme_effect(
-            data.transactions, data.members, launch=data.launch, n_boot=199, seed=seed
+            data.transactions,
+            data.members,
+            launch=data.launch,
+            observation_end=data.observation_end,
+            n_boot=199,
+            seed=seed,
         )
         out.append((data.true_effect, res))
     return out
@@ -67,14 +72,28 @@ def test_naive_difference_misses_the_lift_under_self_selection(runs) -> None:
 
 def test_no_selection_makes_naive_and_did_agree() -> None:
     data = make_programme(4000, lift=LIFT, seed=5, selection=0.0)
-    res = programme_effect(data.transactions, data.members, launch=data.launch, n_boot=99, seed=1)
+    res = programme_effect(
+        data.transactions,
+        data.members,
+        launch=data.launch,
+        observation_end=data.observation_end,
+        n_boot=99,
+        seed=1,
+    )
     row = res.effects.loc["frequency"]
     assert row["ci_low"] < row["naive"] < row["ci_high"]
 
 
 def test_result_shape_and_group_means() -> None:
     data = make_programme(800, lift=0.3, seed=2)
-    res = programme_effect(data.transactions, data.members, launch=data.launch, n_boot=99, seed=0)
+    res = programme_effect(
+        data.transactions,
+        data.members,
+        launch=data.launch,
+        observation_end=data.observation_end,
+        n_boot=99,
+        seed=0,
+    )
     assert isinstance(res, ProgrammeEffectResult)
     eff = res.effects
     assert list(eff.index) == ["frequency", "spend", "retention"]
@@ -115,10 +134,20 @@ def test_seed_reproducible_and_input_unchanged() -> None:
     data = make_programme(500, lift=0.3, seed=4)
     tx = data.transactions.copy()
     a = programme_effect(
-        data.transactions, list(data.members), launch=data.launch, n_boot=60, seed=7
+        data.transactions,
+        list(data.members),
+        launch=data.launch,
+        observation_end=data.observation_end,
+        n_boot=60,
+        seed=7,
     )
     b = programme_effect(
-        data.transactions, set(data.members), launch=data.launch, n_boot=60, seed=7
+        data.transactions,
+        set(data.members),
+        launch=data.launch,
+        observation_end=data.observation_end,
+        n_boot=60,
+        seed=7,
     )
     pd.testing.assert_frame_equal(a.effects, b.effects)
     pd.testing.assert_frame_equal(data.transactions, tx)
@@ -127,22 +156,49 @@ def test_seed_reproducible_and_input_unchanged() -> None:
 def test_row_order_does_not_matter() -> None:
     data = make_programme(500, lift=0.3, seed=4)
     shuffled = data.transactions.sample(frac=1.0, random_state=0)
-    a = programme_effect(data.transactions, data.members, launch=data.launch, n_boot=60, seed=7)
-    b = programme_effect(shuffled, data.members, launch=data.launch, n_boot=60, seed=7)
+    a = programme_effect(
+        data.transactions,
+        data.members,
+        launch=data.launch,
+        observation_end=data.observation_end,
+        n_boot=60,
+        seed=7,
+    )
+    b = programme_effect(
+        shuffled,
+        data.members,
+        launch=data.launch,
+        observation_end=data.observation_end,
+        n_boot=60,
+        seed=7,
+    )
     pd.testing.assert_series_equal(a.effects["estimate"], b.effects["estimate"])
 
 
 def test_matched_recovers_lift_and_improves_balance() -> None:
     data = make_programme(3000, lift=LIFT, seed=11)
     res = programme_effect(
-        data.transactions, data.members, launch=data.launch, method="matched", n_boot=199, seed=0
+        data.transactions,
+        data.members,
+        launch=data.launch,
+        observation_end=data.observation_end,
+        method="matched",
+        n_boot=199,
+        seed=0,
     )
     assert _covered(res.effects, "frequency", LIFT)
     bal = res.balance
     assert (bal["smd_after"].abs() < bal["smd_before"].abs()).all()
     assert bal["smd_before"].abs().max() > 0.5  # self-selection: heavy buyers joined
     assert bal["smd_after"].abs().max() < 0.25
-    plain = programme_effect(data.transactions, data.members, launch=data.launch, n_boot=99, seed=0)
+    plain = programme_effect(
+        data.transactions,
+        data.members,
+        launch=data.launch,
+        observation_end=data.observation_end,
+        n_boot=99,
+        seed=0,
+    )
     assert (plain.balance["smd_after"] == plain.balance["smd_before"]).all()
 
 
@@ -169,6 +225,7 @@ def test_survey_outcomes() -> None:
         data.transactions,
         data.members,
         launch=data.launch,
+        observation_end=data.observation_end,
         surveys=surveys,
         outcomes=("frequency", "nps", "satisfaction"),
         n_boot=199,
@@ -185,25 +242,53 @@ def test_errors() -> None:
     data = make_programme(300, lift=0.3, seed=1)
     tx = data.transactions
     with pytest.raises(ValidationError, match="survey outcomes"):
-        programme_effect(tx, data.members, launch=data.launch, outcomes=("nps",))
+        programme_effect(
+            tx,
+            data.members,
+            launch=data.launch,
+            observation_end=data.observation_end,
+            outcomes=("nps",),
+        )
     with pytest.raises(ValidationError, match="'outcomes'"):
-        programme_effect(tx, data.members, launch=data.launch, outcomes=("frequncy",))
+        programme_effect(
+            tx,
+            data.members,
+            launch=data.launch,
+            observation_end=data.observation_end,
+            outcomes=("frequncy",),
+        )
     with pytest.raises(ValidationError, match="'method'"):
-        programme_effect(tx, data.members, launch=data.launch, method="psm")
+        programme_effect(
+            tx, data.members, launch=data.launch, observation_end=data.observation_end, method="psm"
+        )
     with pytest.raises(ValidationError, match="no member"):
-        programme_effect(tx, [10_000], launch=data.launch)
+        programme_effect(tx, [10_000], launch=data.launch, observation_end=data.observation_end)
     with pytest.raises(ValidationError, match="DataFrame"):
-        programme_effect(tx, tx, launch=data.launch)
+        programme_effect(tx, tx, launch=data.launch, observation_end=data.observation_end)
     with pytest.raises(ValidationError, match="post window"):
-        programme_effect(tx, data.members, launch=data.launch, post_days=400)
+        programme_effect(
+            tx,
+            data.members,
+            launch=data.launch,
+            observation_end=data.observation_end,
+            post_days=400,
+        )
     with pytest.raises(ValidationError, match="bought before the pre window"):
-        programme_effect(tx, data.members, launch=data.launch, pre_days=600)
+        programme_effect(
+            tx, data.members, launch=data.launch, observation_end=data.observation_end, pre_days=600
+        )
     with pytest.raises(ValidationError, match="n_boot"):
-        programme_effect(tx, data.members, launch=data.launch, n_boot=10)
+        programme_effect(
+            tx, data.members, launch=data.launch, observation_end=data.observation_end, n_boot=10
+        )
     with pytest.raises(ValidationError, match="Column 'when' not found"):
-        programme_effect(tx, data.members, launch=data.launch, time="when")
+        programme_effect(
+            tx, data.members, launch=data.launch, observation_end=data.observation_end, time="when"
+        )
     with pytest.raises(ValidationError, match="'launch'"):
-        programme_effect(tx, data.members, launch="not a date")
+        programme_effect(
+            tx, data.members, launch="not a date", observation_end=data.observation_end
+        )
 
 
 def test_generator_validation() -> None:
@@ -225,7 +310,14 @@ def test_plot() -> None:
     import matplotlib.pyplot as plt
 
     data = make_programme(500, lift=0.3, seed=1)
-    res = programme_effect(data.transactions, data.members, launch=data.launch, n_boot=60, seed=0)
+    res = programme_effect(
+        data.transactions,
+        data.members,
+        launch=data.launch,
+        observation_end=data.observation_end,
+        n_boot=60,
+        seed=0,
+    )
     axes = res.plot()
     assert [a.get_title(loc="left") for a in axes] == ["frequency", "spend", "retention"]
     plt.close(axes[0].figure)
@@ -234,3 +326,31 @@ def test_plot() -> None:
     with pytest.raises(ValidationError, match="3 Axes"):
         res.plot(ax=mine[0])
     plt.close("all")
+
+
+def test_time_zone_aware_dates_and_string_ids() -> None:
+    data = make_programme(600, lift=0.3, seed=6)
+    tx = data.transactions.assign(
+        date=data.transactions["date"].dt.tz_localize("Europe/Paris"),
+        customer_id="c" + data.transactions["customer_id"].astype(str),
+    )
+    members = ["c" + str(i) for i in data.members]
+    naive = programme_effect(
+        data.transactions,
+        data.members,
+        launch=data.launch,
+        observation_end=data.observation_end,
+        n_boot=60,
+        seed=2,
+    )
+    aware = programme_effect(
+        tx,
+        members,
+        launch=data.launch.tz_localize("Europe/Paris"),
+        observation_end=data.observation_end.tz_localize("Europe/Paris"),
+        n_boot=60,
+        seed=2,
+    )
+    pd.testing.assert_series_equal(naive.effects["estimate"], aware.effects["estimate"])
+    with pytest.raises(ValidationError, match="time zone"):
+        programme_effect(tx, members, launch=data.launch, observation_end=data.observation_end)

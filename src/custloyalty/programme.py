@@ -534,7 +534,7 @@ def programme_effect(
     members: Any,
     *,
     launch: Any,
-    observation_end: Any = None,
+    observation_end: Any,
     pre_days: int = 180,
     post_days: int | None = None,
     outcomes: Sequence[str] = ("frequency", "spend", "retention"),
@@ -568,7 +568,7 @@ def programme_effect(
     launch
         First day of the programme (the post window starts on it).
     observation_end
-        Last day of data (inclusive; later purchases are ignored). Default: the last purchase.
+        Last day of data (inclusive; later purchases are ignored).
     pre_days
         Length of the pre window in days (default 180). Retention also uses the
         ``pre_days`` before the pre window, and the placebo splits the pre window in two.
@@ -669,8 +669,8 @@ def programme_effect(
     >>> from custloyalty.datasets import make_programme
     >>> from custloyalty.programme import programme_effect
     >>> data = make_programme(3000, lift=0.5, seed=3)  # +0.5 purchase days per 30 days
-    >>> res = programme_effect(data.transactions, data.members, launch=data.launch,
-    ...                        pre_days=180, n_boot=199, seed=0)
+    >>> res = programme_effect(data.transactions, data.members, launch="2024-01-01",
+    ...                        observation_end="2024-06-28", pre_days=180, n_boot=199, seed=0)
     >>> res.effects.loc["frequency", ["estimate", "ci_low", "ci_high"]].round(2).tolist()
     [0.48, 0.43, 0.52]
     >>> bool(res.effects.loc["frequency", "naive"] > 1.0)  # heavy buyers joined
@@ -698,12 +698,8 @@ def programme_effect(
     frame = tx.frame
     launch_ts = _frames.coerce_timestamp(launch, "launch", tz=tx.tz, func=_FUNC)
     days = _days(frame[_frames.TIME])
-    end_day = (
-        int(days.max())
-        if observation_end is None
-        else _day_number(
-            _frames.coerce_timestamp(observation_end, "observation_end", tz=tx.tz, func=_FUNC)
-        )
+    end_day = _day_number(
+        _frames.coerce_timestamp(observation_end, "observation_end", tz=tx.tz, func=_FUNC)
     )
     launch_day = _day_number(launch_ts)
     available = end_day - launch_day + 1
