@@ -261,9 +261,9 @@ def test_errors() -> None:
         programme_effect(
             tx, data.members, launch=data.launch, observation_end=data.observation_end, method="psm"
         )
-    with pytest.raises(ValidationError, match="no member"):
+    with pytest.raises(ValidationError, match="No member"):
         programme_effect(tx, [10_000], launch=data.launch, observation_end=data.observation_end)
-    with pytest.raises(ValidationError, match="DataFrame"):
+    with pytest.raises(ValidationError, match="each customer id once"):
         programme_effect(tx, tx, launch=data.launch, observation_end=data.observation_end)
     with pytest.raises(ValidationError, match="post window"):
         programme_effect(
@@ -354,3 +354,89 @@ def test_time_zone_aware_dates_and_string_ids() -> None:
     pd.testing.assert_series_equal(naive.effects["estimate"], aware.effects["estimate"])
     with pytest.raises(ValidationError, match="time zone"):
         programme_effect(tx, members, launch=data.launch, observation_end=data.observation_end)
+
+
+def _two_launches() -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    a = make_programme(2500, lift=0.3, seed=21, trend=0.0, launch="2024-01-01")
+    b = make_programme(2500, lift=0.6, seed=22, trend=0.0, launch="2024-03-01")
+    tx = pd.concat(
+        [a.transactions, b.transactions.assign(customer_id=b.transactions["customer_id"] + 10_000)]
+    )
+    members = pd.DataFrame(
+        {
+            "customer_id": np.r_[a.members.to_numpy(), b.members.to_numpy() + 10_000],
+            "date": [a.launch] * len(a.members) + [b.launch] * len(b.members),
+        }
+    )
+    truth = (0.3 * len(a.members) + 0.6 * len(b.members)) / len(members)
+    return tx, members, truth
+
+
+def test_staggered_enrolment() -> None:
+    tx, members, truth = _two_launches()
+    before = members.copy()
+    res = programme_effect(
+        tx,
+        members,
+        launch="2024-01-01",
+        observation_end="2024-06-28",
+        post_days=120,
+        n_boot=199,
+        seed=0,
+    )
+    pd.testing.assert_frame_equal(members, before)
+    assert res.n_cohorts == 2
+    assert res.n_members == len(members)
+    assert res.post_days == 120
+    assert _covered(res.effects, "frequency", truth)
+    assert _covered(res.placebo, "frequency", 0.0)
+    eff = res.effects
+    did = (eff["member_post"] - eff["member_pre"]) - (eff["nonmember_post"] - eff["nonmember_pre"])
+    np.testing.assert_allclose(eff["estimate"], did)
+    # one cohort alone is the single-launch analysis of that cohort
+    first = members[members["date"] == pd.Timestamp("2024-01-01")]
+    alone = programme_effect(
+        tx,
+        first,
+        launch="2024-01-01",
+        observation_end="2024-06-28",
+        post_days=120,
+        n_boot=60,
+        seed=0,
+    )
+    ids = programme_effect(
+        tx,
+        first["customer_id"],
+        launch="2024-01-01",
+        observation_end="2024-06-28",
+        post_days=120,
+        n_boot=60,
+        seed=0,
+    )
+    pd.testing.assert_frame_equal(alone.effects, ids.effects)
+    matched = programme_effect(
+        tx,
+        members,
+        launch="2024-01-01",
+        observation_end="2024-06-28",
+        post_days=120,
+        method="matched",
+        n_boot=99,
+        seed=0,
+    )
+    assert (matched.balance["smd_after"].abs() < matched.balance["smd_before"].abs()).all()
+
+
+def test_staggered_errors() -> None:
+    tx, members, _ = _two_launches()
+    with pytest.raises(ValidationError, match="enrolled before the launch"):
+        programme_effect(tx, members, launch="2024-02-01", observation_end="2024-06-28")
+    many = members.assign(
+        date=pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(len(members)) % 90, unit="D")
+    )
+    with pytest.raises(ValidationError, match="group the enrolment dates"):
+        programme_effect(tx, many, launch="2024-01-01", observation_end="2024-06-28")
+    with pytest.raises(ValidationError, match="post window"):
+        programme_effect(
+            tx, members, launch="2024-01-01", observation_end="2024-06-28", post_days=200
+        )

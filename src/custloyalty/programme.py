@@ -42,6 +42,8 @@ _METHODS = ("did", "matched")
 _COVARIATES = ("purchase_days", "spend", "days_since_last_purchase")
 _FREQ_EDGES = np.array([0.5, 1.5, 2.5, 4.5, 8.5])  # 0, 1, 2, 3-4, 5-8, 9+ purchase days
 _QUANTILE_BINS = 4
+#: Largest number of distinct enrolment days (cohorts) of a staggered programme.
+_MAX_COHORTS = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,8 @@ class ProgrammeEffectResult(Result):
     """Non-members in the analysed base (after matching: those in matched strata)."""
     n_members_excluded: int
     """Member ids not in the base (no purchase before the pre window, or unmatched)."""
+    n_cohorts: int
+    """Enrolment cohorts analysed (1 unless ``members`` gives enrolment dates)."""
     confidence: float
     """Confidence level of the intervals."""
     n_boot: int
@@ -161,21 +165,36 @@ def _check_days(value: Any, name: str, *, allow_none: bool = False) -> int | Non
     return int(value)
 
 
-def _member_ids(members: Any) -> pd.Index:
-    if isinstance(members, pd.DataFrame):
-        msg = (
-            f"The 'members' parameter of {_FUNC} must be a collection of customer ids; got a "
-            "DataFrame.\nHint: pass the id column, e.g. members=df['customer_id'] (staggered "
-            "enrolment dates are not supported: analyse each enrolment cohort with its own "
-            "launch)."
+def _members(
+    members: Any, *, customer: Hashable, time: Hashable, tz: Any, date_format: str | None
+) -> tuple[pd.Index, IntArray | None]:
+    """Member ids and, for a table, the enrolment day of each (staggered enrolment)."""
+    if isinstance(members, pd.DataFrame) or hasattr(members, "to_pandas"):
+        df = _frames.as_frame(members, name="members")
+        _frames.require_columns(df, [customer, time], name="members")
+        _frames.check_ids(df[customer], customer, nan_policy="raise")
+        dates, _ = _frames.coerce_datetime(df[time], time, date_format=date_format)
+        if (getattr(dates.dtype, "tz", None) is None) != (tz is None):
+            msg = (
+                f"The enrolment dates of the members and the transaction dates of {_FUNC} must "
+                "both be naive or both carry a time zone."
+            )
+            raise ValidationError(msg)
+        ids = pd.Index(df[customer].to_numpy())
+        _frames.check_unique_index(
+            ids, "members", func=_FUNC, hint="give each member one enrolment date."
         )
-        raise ValidationError(msg)
+        if len(ids) == 0:
+            msg = f"The 'members' table of {_FUNC} is empty; at least one member is needed."
+            raise ValidationError(msg)
+        return ids, _days(dates)
     if isinstance(members, str | bytes) or not isinstance(
         members, Collection | pd.Index | pd.Series | np.ndarray
     ):
         msg = (
             f"The 'members' parameter of {_FUNC} must be a collection of customer ids (list, "
-            f"set, array, Series); got {type(members).__name__}."
+            f"set, array, Series) or a table of ids and enrolment dates; got "
+            f"{type(members).__name__}."
         )
         raise ValidationError(msg)
     ids = pd.Index(list(members) if isinstance(members, set | frozenset) else members)
@@ -185,7 +204,7 @@ def _member_ids(members: Any) -> pd.Index:
     if len(ids) == 0:
         msg = f"The 'members' parameter of {_FUNC} is empty; at least one member is needed."
         raise ValidationError(msg)
-    return ids.unique()
+    return ids.unique(), None
 
 
 def _check_outcomes(outcomes: Any, has_surveys: bool) -> list[str]:
@@ -349,23 +368,43 @@ def _cem_weights(strata: IntArray, member: BoolArray) -> FloatArray:
     return w
 
 
-def _balance(cov: pd.DataFrame, member: BoolArray, weight: FloatArray) -> pd.DataFrame:
+def _balance(cohorts: Sequence[_Cohort]) -> pd.DataFrame:
+    """Standardised mean differences of the matching covariates, before and after matching.
+
+    Over cohorts, each member counts once and each cohort's non-members together weigh as
+    much as its members (before matching: equally; after: by their matching weights).
+    """
+    xm = pd.concat([c.cov_members for c in cohorts])
+    xc = pd.concat([c.cov_controls for c in cohorts])
+    w_before_c = np.concatenate(
+        [
+            np.full(len(c.cov_controls), len(c.cov_members) / max(len(c.cov_controls), 1))
+            for c in cohorts
+        ]
+    )
+    w_after_m = np.concatenate([c.bal_w_m for c in cohorts])
+    w_after_c = np.concatenate(
+        [
+            c.bal_w_c * (c.bal_w_m.sum() / c.bal_w_c.sum() if c.bal_w_c.sum() > 0 else 0.0)
+            for c in cohorts
+        ]
+    )
     rows = {}
     for col in _COVARIATES:
-        x = cov[col].to_numpy(dtype=np.float64)
-        xm, xc = x[member], x[~member]
-        pooled = np.sqrt((xm.var() + xc.var()) / 2.0)
+        m = xm[col].to_numpy(dtype=np.float64)
+        k = xc[col].to_numpy(dtype=np.float64)
+        pooled = np.sqrt((m.var() + k.var()) / 2.0)
         scale = pooled if pooled > 0 else 1.0
-        before = (xm.mean() - xc.mean()) / scale
-        wm, wc = weight[member], weight[~member]
-        if wm.sum() > 0 and wc.sum() > 0:
-            after = (np.average(xm, weights=wm) - np.average(xc, weights=wc)) / scale
-            mean_c_after = float(np.average(xc, weights=wc))
+        mean_c = float(np.average(k, weights=w_before_c))
+        before = (m.mean() - mean_c) / scale
+        if w_after_m.sum() > 0 and w_after_c.sum() > 0:
+            mean_c_after = float(np.average(k, weights=w_after_c))
+            after = (np.average(m, weights=w_after_m) - mean_c_after) / scale
         else:
             after, mean_c_after = np.nan, np.nan
         rows[col] = {
-            "member_mean": float(xm.mean()),
-            "nonmember_mean": float(xc.mean()),
+            "member_mean": float(m.mean()),
+            "nonmember_mean": mean_c,
             "nonmember_mean_matched": mean_c_after,
             "smd_before": float(before),
             "smd_after": float(after),
@@ -381,75 +420,114 @@ def _ratio(num: FloatArray, den: FloatArray) -> FloatArray:
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
-def _boot_sums(
-    rng: np.random.Generator, num: FloatArray, den: FloatArray, n_boot: int
+@dataclass(frozen=True, slots=True)
+class _Cohort:
+    """Members enrolled on one day, their non-member comparison group and their cells."""
+
+    rows_m: IntArray  # panel positions of the members (matched ones only)
+    rows_c: IntArray  # panel positions of the non-members (matched ones only)
+    w_m: FloatArray  # matching weights
+    w_c: FloatArray
+    cells: tuple[FloatArray, FloatArray, FloatArray, FloatArray]  # num, den of rows_m, rows_c
+    placebo: tuple[FloatArray, FloatArray, FloatArray, FloatArray]  # same, placebo windows
+    cov_members: pd.DataFrame  # matching covariates of every member of the cohort's base
+    cov_controls: pd.DataFrame  # ... and of every non-member
+    bal_w_m: FloatArray  # their matching weights (0 = unmatched)
+    bal_w_c: FloatArray
+
+
+def _split(
+    cells: tuple[FloatArray, FloatArray], rows_m: IntArray, rows_c: IntArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    num, den = cells
+    return num[rows_m], den[rows_m], num[rows_c], den[rows_c]
+
+
+def _group_sums(
+    weights: FloatArray, cohort: _Cohort, which: str
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Cell sums of a cohort's members and non-members under replicate ``weights`` (B x n)."""
+    num_m, den_m, num_c, den_c = cohort.cells if which == "cells" else cohort.placebo
+    wm = weights[:, cohort.rows_m] * cohort.w_m
+    wc = weights[:, cohort.rows_c] * cohort.w_c
+    return wm @ num_m, wm @ den_m, wc @ num_c, wc @ den_c, wm.sum(axis=1)
+
+
+def _combine(
+    parts: Sequence[tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]],
 ) -> tuple[FloatArray, FloatArray]:
-    """Weighted sums of num and den over ``n_boot`` customer resamples of one group.
-
-    Each replicate draws the group's customers with replacement (multinomial counts), so
-    a replicate's sums are ``counts @ num``; the replicates come in chunks of bounded memory.
-    """
-    n = num.shape[0]
-    out_n = np.empty((n_boot, num.shape[1]))
-    out_d = np.empty((n_boot, num.shape[1]))
-    chunk = max(1, min(n_boot, 2_000_000 // max(n, 1)))
-    p = np.full(n, 1.0 / n)
-    for lo in range(0, n_boot, chunk):
-        hi = min(n_boot, lo + chunk)
-        counts = rng.multinomial(n, p, size=hi - lo).astype(np.float64)
-        out_n[lo:hi] = counts @ num
-        out_d[lo:hi] = counts @ den
-    return out_n, out_d
+    """Members' and non-members' cells (B x 2k), cohorts weighted by their members' weight."""
+    total = np.sum([p[4] for p in parts], axis=0)
+    cm = np.zeros_like(parts[0][0])
+    cc = np.zeros_like(parts[0][0])
+    for snm, sdm, snc, sdc, size in parts:
+        share = (size / total)[:, None]
+        cm = cm + share * _ratio(snm, sdm)
+        cc = cc + share * _ratio(snc, sdc)
+    return cm, cc
 
 
-def _estimate(
-    num: FloatArray,
-    den: FloatArray,
-    member: BoolArray,
-    weight: FloatArray,
+def _did(
+    cohorts: Sequence[_Cohort],
+    n: int,
     *,
     n_boot: int,
     confidence: float,
     rng: np.random.Generator,
     outcomes: Sequence[str],
-) -> tuple[pd.DataFrame, FloatArray]:
-    """Difference-in-differences per outcome with percentile-bootstrap intervals."""
-    keep = weight > 0
-    groups = {}
-    for g, mask in (("member", member & keep), ("nonmember", ~member & keep)):
-        wn = num[mask] * weight[mask, None]
-        wd = den[mask] * weight[mask, None]
-        point = _ratio(wn.sum(axis=0), wd.sum(axis=0))
-        bn, bd = _boot_sums(rng, wn, wd, n_boot)
-        groups[g] = (point, _ratio(bn, bd), wd, int(mask.sum()))
-    pm, bm, dm, nm = groups["member"]
-    pc, bc, dc, nc = groups["nonmember"]
-    k = len(outcomes)
-    did = (pm[1::2] - pm[0::2]) - (pc[1::2] - pc[0::2])
-    boot = (bm[:, 1::2] - bm[:, 0::2]) - (bc[:, 1::2] - bc[:, 0::2])
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Difference-in-differences and placebo per outcome, with percentile-bootstrap intervals.
+
+    Replicates weigh every customer by a Poisson(1) count, the same in every cohort and window
+    (so a customer's windows, and a non-member compared in several cohorts, move together);
+    they come in chunks of bounded memory, the sums being matrix products.
+    """
+    ones = np.ones((1, n))
+    boots: dict[str, list[FloatArray]] = {"cells": [], "placebo": []}
+    points: dict[str, tuple[FloatArray, FloatArray]] = {}
+    for which in ("cells", "placebo"):
+        cm, cc = _combine([_group_sums(ones, c, which) for c in cohorts])
+        points[which] = (cm[0], cc[0])
+    chunk = max(1, min(n_boot, 2_000_000 // max(n, 1)))
+    for lo in range(0, n_boot, chunk):
+        weights = rng.poisson(1.0, size=(min(n_boot, lo + chunk) - lo, n)).astype(np.float64)
+        for which in ("cells", "placebo"):
+            cm, cc = _combine([_group_sums(weights, c, which) for c in cohorts])
+            boots[which].append((cm[:, 1::2] - cm[:, 0::2]) - (cc[:, 1::2] - cc[:, 0::2]))
     alpha = 1.0 - confidence
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: undefined cells
-        lo, hi = np.nanquantile(boot, [alpha / 2.0, 1.0 - alpha / 2.0], axis=0)
-        se = np.nanstd(boot, axis=0, ddof=1)
-    frame = pd.DataFrame(
-        {
-            "estimate": did,
-            "ci_low": lo,
-            "ci_high": hi,
-            "se": se,
-            "member_pre": pm[0::2],
-            "member_post": pm[1::2],
-            "nonmember_pre": pc[0::2],
-            "nonmember_post": pc[1::2],
-            "n_members": [int((dm[:, 2 * j] > 0).sum()) for j in range(k)],
-            "n_nonmembers": [int((dc[:, 2 * j] > 0).sum()) for j in range(k)],
-            "naive": pm[1::2] - pc[1::2],
-        },
-        index=pd.Index(list(outcomes), name="outcome"),
-    )
-    _ = (nm, nc)
-    return frame, boot
+    index = pd.Index(list(outcomes), name="outcome")
+    frames = {}
+    for which in ("cells", "placebo"):
+        pm, pc = points[which]
+        boot = np.vstack(boots[which])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: undefined cells
+            low, high = np.nanquantile(boot, [alpha / 2.0, 1.0 - alpha / 2.0], axis=0)
+            se = np.nanstd(boot, axis=0, ddof=1)
+        frames[which] = pd.DataFrame(
+            {
+                "estimate": (pm[1::2] - pm[0::2]) - (pc[1::2] - pc[0::2]),
+                "ci_low": low,
+                "ci_high": high,
+                "se": se,
+                "member_pre": pm[0::2],
+                "member_post": pm[1::2],
+                "nonmember_pre": pc[0::2],
+                "nonmember_post": pc[1::2],
+                "naive": pm[1::2] - pc[1::2],
+            },
+            index=index,
+        )
+    k = len(outcomes)
+    dc = np.zeros((n, 2 * k), dtype=bool)
+    n_m = np.zeros(2 * k, dtype=np.int64)
+    for c in cohorts:
+        n_m += (c.cells[1] > 0).sum(axis=0)
+        dc[c.rows_c] |= c.cells[3] > 0
+    effects = frames["cells"]
+    effects.insert(8, "n_members", n_m[0::2])
+    effects.insert(9, "n_nonmembers", dc.sum(axis=0)[0::2])
+    return effects, frames["placebo"][["estimate", "ci_low", "ci_high", "se"]]
 
 
 def _surveys_panel(
@@ -563,17 +641,21 @@ def programme_effect(
     transactions
         One row per purchase with customer, date and amount columns.
     members
-        Ids of the customers who joined at ``launch`` (list, set, array, Series or Index).
-        Ids absent from the transactions are ignored.
+        Ids of the customers who joined at ``launch`` (list, set, array, Series or Index);
+        or, for staggered enrolment, a table with the ``customer`` and ``time`` columns giving
+        each member's enrolment date (on or after ``launch``). Ids absent from the base are
+        counted in ``n_members_excluded``.
     launch
-        First day of the programme (the post window starts on it).
+        First day of the programme (the post window starts on it; with enrolment dates,
+        each enrolment cohort's windows start on its own date).
     observation_end
         Last day of data (inclusive; later purchases are ignored).
     pre_days
         Length of the pre window in days (default 180). Retention also uses the
         ``pre_days`` before the pre window, and the placebo splits the pre window in two.
     post_days
-        Length of the post window in days; default: from ``launch`` to ``observation_end``.
+        Length of the post window in days; default: from ``launch`` to ``observation_end``
+        (with enrolment dates: ``pre_days``, shortened to fit the last cohort).
     outcomes
         Any of ``"frequency"`` (purchase days per 30 days), ``"spend"`` (spend per 30 days),
         ``"retention"`` (share of the customers active in the earlier window who buy in the
@@ -597,9 +679,9 @@ def programme_effect(
     seed
         Seed of the bootstrap; ``None`` draws fresh entropy.
     customer, time, amount
-        Column names of the transactions.
+        Column names of the transactions (and of the members and surveys tables).
     date_format
-        Format of date strings in the transactions and surveys (default: inferred).
+        Format of date strings in the transactions, members and surveys (default: inferred).
 
     Returns
     -------
@@ -639,8 +721,15 @@ def programme_effect(
     ``naive`` post-launch difference $\bar Y_{M,\mathrm{post}} - \bar Y_{C,\mathrm{post}}$ keeps
     it. Ratio outcomes (retention, NPS, satisfaction) use $\bar Y = \sum_i a_i / \sum_i b_i$
     over the group's customers. Intervals are percentile intervals of $B$ = ``n_boot``
-    replicates resampling customers with replacement within each group (all of a customer's
-    windows move together). With ``method="matched"`` (coarsened exact matching, Iacus, King
+    Poisson bootstrap replicates (each customer weighted by a Poisson(1) count, the same in
+    all of its windows; Hanley & MacGibbon 2006).
+
+    With enrolment dates, each enrolment cohort $g$ is compared with the never-members of its
+    own base over its own windows, and the cohorts' estimates are averaged with weights
+    proportional to their members, $\hat\tau = \sum_g (n_g / n)\,\hat\tau_g$ (the
+    never-treated comparison of Callaway & Sant'Anna 2021, which avoids the bias of a
+    two-way fixed-effects regression under staggered adoption); the group means are averaged
+    the same way. With ``method="matched"`` (coarsened exact matching, Iacus, King
     & Porro 2012) a non-member of stratum $s$ weighs $(m_s / c_s)(C / M)$ and members in
     strata without non-members are dropped; ``balance`` reports standardised mean differences
     $(\bar x_M - \bar x_C) / \sqrt{(s^2_M + s^2_C)/2}$ before and after, as for propensity
@@ -655,6 +744,14 @@ def programme_effect(
     Rosenbaum, P. R., & Rubin, D. B. (1983). The central role of the propensity score in
     observational studies for causal effects. *Biometrika*, 70(1), 41-55.
     https://doi.org/10.1093/biomet/70.1.41
+
+    Callaway, B., & Sant'Anna, P. H. C. (2021). Difference-in-differences with multiple time
+    periods. *Journal of Econometrics*, 225(2), 200-230.
+    https://doi.org/10.1016/j.jeconom.2020.12.001
+
+    Hanley, J. A., & MacGibbon, B. (2006). Creating non-parametric bootstrap samples using
+    Poisson frequencies. *Computer Methods and Programs in Biomedicine*, 83(1), 57-62.
+    https://doi.org/10.1016/j.cmpb.2006.04.006
 
     Daw, J. R., & Hatfield, L. A. (2018). Matching and regression to the mean in
     difference-in-differences analysis. *Health Services Research*, 53(6), 4138-4156.
@@ -685,7 +782,6 @@ def programme_effect(
         msg = f"The 'n_boot' parameter of {_FUNC} must be an integer >= 50; got {n_boot!r}."
         raise ValidationError(msg)
     names = _check_outcomes(outcomes, surveys is not None)
-    ids = _member_ids(members)
 
     tx = _frames.transactions(
         transactions,
@@ -696,24 +792,49 @@ def programme_effect(
         date_format=date_format,
     )
     frame = tx.frame
+    ids, enrol = _members(members, customer=customer, time=time, tz=tx.tz, date_format=date_format)
     launch_ts = _frames.coerce_timestamp(launch, "launch", tz=tx.tz, func=_FUNC)
     days = _days(frame[_frames.TIME])
     end_day = _day_number(
         _frames.coerce_timestamp(observation_end, "observation_end", tz=tx.tz, func=_FUNC)
     )
     launch_day = _day_number(launch_ts)
-    available = end_day - launch_day + 1
+    if enrol is None:
+        cohort_days = np.array([launch_day], dtype=np.int64)
+        enrol_of = np.full(len(ids), launch_day, dtype=np.int64)
+    else:
+        early = enrol < launch_day
+        if early.any():
+            shown = ", ".join(repr(v) for v in ids[early][:5])
+            msg = (
+                f"{plural(int(early.sum()), 'member')} of {_FUNC} enrolled before the launch "
+                f"({launch_ts.date()}): {shown}.\nHint: launch is the first day of the "
+                "programme; pass an earlier launch or drop these members."
+            )
+            raise ValidationError(msg)
+        cohort_days = np.unique(enrol)
+        enrol_of = enrol
+        if cohort_days.size > _MAX_COHORTS:
+            msg = (
+                f"The members of {_FUNC} enrolled on {cohort_days.size} different days; at "
+                f"most {_MAX_COHORTS} enrolment cohorts are analysed.\nHint: group the "
+                "enrolment dates, e.g. by month: "
+                "members.assign(date=members['date'].dt.to_period('M').dt.start_time)."
+            )
+            raise ValidationError(msg)
+    last_cohort = int(cohort_days.max())
+    available = end_day - last_cohort + 1
     if available < 2:
         msg = (
-            f"The 'launch' of {_FUNC} ({launch_ts.date()}) leaves fewer than 2 days before "
-            f"observation_end; there is no post window."
+            f"The last enrolment (or launch) of {_FUNC} leaves fewer than 2 days before "
+            "observation_end; there is no post window."
         )
         raise ValidationError(msg)
-    post = available if post_opt is None else post_opt
+    post = (available if enrol is None else min(pre, available)) if post_opt is None else post_opt
     if post > available:
         msg = (
-            f"The post window of {_FUNC} ({post} days from {launch_ts.date()}) runs past "
-            f"observation_end ({available} days are observed).\nHint: pass post_days <= "
+            f"The post window of {_FUNC} ({post} days from the last enrolment or launch) runs "
+            f"past observation_end ({available} days are observed).\nHint: pass post_days <= "
             f"{available} or a later observation_end."
         )
         raise ValidationError(msg)
@@ -722,19 +843,20 @@ def programme_effect(
     codes_all = np.asarray(codes_all, dtype=np.int64)
     d = days[in_data]
     amt = frame[_frames.AMOUNT].to_numpy(dtype=np.float64)[in_data]
-    first = np.full(len(uniques), np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first, codes_all, d)
-    in_base = first < launch_day - pre
-    if not in_base.any():
+    first_all = np.full(len(uniques), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_all, codes_all, d)
+    in_universe = first_all < last_cohort - pre
+    if not in_universe.any():
         msg = (
             f"No customer of {_FUNC} bought before the pre window "
             f"({pre} days before {launch_ts.date()}), so there is no base to compare.\n"
             "Hint: use a shorter pre_days or a later launch."
         )
         raise ValidationError(msg)
-    base_ids = pd.Index(uniques[in_base])
+    universe = pd.Index(uniques[in_universe])
+    first = first_all[in_universe]
     remap = np.full(len(uniques), -1, dtype=np.int64)
-    remap[in_base] = np.arange(int(in_base.sum()))
+    remap[in_universe] = np.arange(int(in_universe.sum()))
     code = remap[codes_all]
     rows = code >= 0
     # one row per customer-day: purchases on the same day count once, their amounts summed
@@ -743,46 +865,81 @@ def programme_effect(
         .groupby(["code", "day"], sort=False)["amount"]
         .sum()
     )
-    member = base_ids.isin(ids)
-    n_excluded = int((~ids.isin(base_ids)).sum())
-    if not member.any() or member.all():
-        who = "member" if not member.any() else "non-member"
-        msg = (
-            f"The base of {_FUNC} (customers who bought before the pre window) has no {who}; "
-            f"{plural(len(base_ids), 'customer')} in it, {plural(int(member.sum()), 'member')}."
-            "\nHint: check that members holds ids of the transactions' customer column."
-        )
-        raise ValidationError(msg)
     survey_parts = _surveys_panel(
-        surveys, base_ids, names, customer=customer, time=time, tz=tx.tz, date_format=date_format
+        surveys, universe, names, customer=customer, time=time, tz=tx.tz, date_format=date_format
     )
+    n = len(universe)
     panel = _Panel(
-        n=len(base_ids),
+        n=n,
         code=cd.index.get_level_values("code").to_numpy(dtype=np.int64),
         day=cd.index.get_level_values("day").to_numpy(dtype=np.int64),
         spend=cd.to_numpy(dtype=np.float64),
         **survey_parts,
     )
-    win = _Windows(launch=launch_day, pre=pre, post=post)
-    cov = _covariates(panel, win)
-    if method == "matched":
-        weight = _cem_weights(_strata(cov), member)
-        n_excluded += int((member & (weight == 0)).sum())
-        if not (weight[member] > 0).any():
-            msg = f"No member of {_FUNC} has a non-member in its matching stratum."
-            raise ValidationError(msg)
-    else:
-        weight = np.ones(len(base_ids))
-    rng = np.random.default_rng(seed)
-    num, den = _cells(panel, win, names)
-    effects, _ = _estimate(
-        num, den, member, weight, n_boot=int(n_boot), confidence=conf, rng=rng, outcomes=names
-    )
+    pos = universe.get_indexer(ids)
+    known = pos >= 0
+    cohort_of = np.full(n, -1, dtype=np.int64)  # -1: never a member
+    cohort_of[pos[known]] = np.searchsorted(cohort_days, enrol_of[known])
     half = pre // 2
-    fake = _Windows(launch=launch_day - half, pre=half, post=half)
-    p_num, p_den = _cells(panel, fake, names)
-    placebo, _ = _estimate(
-        p_num, p_den, member, weight, n_boot=int(n_boot), confidence=conf, rng=rng, outcomes=names
+    cohorts: list[_Cohort] = []
+    for j, g in enumerate(cohort_days.tolist()):
+        base = first < g - pre
+        mem = (cohort_of == j) & base
+        ctrl = (cohort_of < 0) & base
+        if not mem.any():
+            continue
+        if not ctrl.any():
+            msg = (
+                f"The base of {_FUNC} (customers who bought before the pre window) has no "
+                "non-member to compare the members with.\nHint: check that members does not "
+                "hold every customer."
+            )
+            raise ValidationError(msg)
+        win = _Windows(launch=int(g), pre=pre, post=post)
+        cov = _covariates(panel, win)
+        weight = np.zeros(n)
+        if method == "matched":
+            both = mem | ctrl
+            weight[both] = _cem_weights(_strata(cov[both]), mem[both])
+        else:
+            weight[mem | ctrl] = 1.0
+        rows_m = np.flatnonzero(mem & (weight > 0))
+        rows_c = np.flatnonzero(ctrl & (weight > 0))
+        if rows_m.size == 0:
+            continue
+        cohorts.append(
+            _Cohort(
+                rows_m=rows_m,
+                rows_c=rows_c,
+                w_m=weight[rows_m],
+                w_c=weight[rows_c],
+                cells=_split(_cells(panel, win, names), rows_m, rows_c),
+                placebo=_split(
+                    _cells(panel, _Windows(launch=int(g) - half, pre=half, post=half), names),
+                    rows_m,
+                    rows_c,
+                ),
+                cov_members=cov[mem],
+                cov_controls=cov[ctrl],
+                bal_w_m=weight[mem],
+                bal_w_c=weight[ctrl],
+            )
+        )
+    if not cohorts:
+        why = "in a matching stratum with a non-member" if method == "matched" else "in the base"
+        msg = (
+            f"No member of {_FUNC} is {why} (customers who bought before the pre window); "
+            f"{plural(n, 'customer')} in the base, {plural(int(known.sum()), 'member')} among "
+            "them.\nHint: check that members holds ids of the transactions' customer column."
+        )
+        raise ValidationError(msg)
+    effects, placebo = _did(
+        cohorts,
+        n,
+        n_boot=int(n_boot),
+        confidence=conf,
+        rng=np.random.default_rng(seed),
+        outcomes=names,
     )
     undefined = effects.index[effects["estimate"].isna()].tolist()
     if undefined:
@@ -792,22 +949,22 @@ def programme_effect(
             UndefinedMetricWarning,
             stacklevel=2,
         )
-    balance = _balance(cov, member, weight)
-    keep = weight > 0
+    n_members = int(sum(c.rows_m.size for c in cohorts))
+    controls = np.unique(np.concatenate([c.rows_c for c in cohorts]))
+    end_ts = pd.Timestamp(np.datetime64(end_day, "D"))
     return ProgrammeEffectResult(
         effects=effects,
-        placebo=placebo[["estimate", "ci_low", "ci_high", "se"]],
-        balance=balance,
+        placebo=placebo,
+        balance=_balance(cohorts),
         method=method,
         launch=launch_ts,
-        observation_end=pd.Timestamp(np.datetime64(end_day, "D")).tz_localize(tx.tz)
-        if tx.tz is not None
-        else pd.Timestamp(np.datetime64(end_day, "D")),
+        observation_end=end_ts.tz_localize(tx.tz) if tx.tz is not None else end_ts,
         pre_days=pre,
         post_days=post,
-        n_members=int((member & keep).sum()),
-        n_nonmembers=int((~member & keep).sum()),
-        n_members_excluded=n_excluded,
+        n_members=n_members,
+        n_nonmembers=int(controls.size),
+        n_members_excluded=len(ids) - n_members,
+        n_cohorts=len(cohorts),
         confidence=conf,
         n_boot=int(n_boot),
     )
