@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from custloyalty.datasets import load_cdnow
 from custloyalty.errors import ValidationError
@@ -137,3 +140,16 @@ def test_plot_and_to_dict() -> None:
     d = res.to_dict()
     assert d["period"] == "Q"
     assert "1997Q2" in d["migrations"]
+
+
+_values = arrays(np.float64, st.integers(5, 200), elements=st.floats(0, 100, width=32))
+
+
+@settings(max_examples=50, deadline=None)
+@given(expected=_values, actual=_values)
+def test_psi_properties(expected: np.ndarray, actual: np.ndarray) -> None:
+    psi = population_stability_index(expected, actual)
+    assert psi >= 0.0
+    assert population_stability_index(expected, expected) == pytest.approx(0.0, abs=1e-12)
+    # order of the values does not matter
+    assert population_stability_index(expected[::-1], actual[::-1]) == pytest.approx(psi)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from custloyalty import rfm_summary
 from custloyalty.datasets import load_cdnow
@@ -117,3 +119,31 @@ def test_plot(sample) -> None:
     ax = value_potential_tiers(sample, observation_end=END).plot()
     assert ax.get_xscale() == "log"
     plt.close(ax.figure)
+
+
+@pytest.fixture(scope="module")
+def fitted(sample):
+    return value_potential_tiers(sample, observation_end=END, levels=3)
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    v=st.lists(st.floats(0, 500), min_size=2, max_size=2, unique=True),
+    p=st.lists(st.floats(0, 200), min_size=2, max_size=2, unique=True),
+)
+def test_fixed_thresholds_property(sample, fitted, v, p) -> None:
+    v, p = sorted(v), sorted(p)
+    res = value_potential_tiers(
+        sample,
+        observation_end=END,
+        levels=3,
+        value_thresholds=v,
+        potential_thresholds=p,
+        model="bg_nbd",
+    )
+    c = res.customers
+    np.testing.assert_allclose(c["potential"], fitted.customers["potential"])
+    code = c["value_level"].cat.codes.to_numpy()
+    expected = (c["total_spend"].to_numpy()[:, None] >= np.array(v)).sum(axis=1)
+    np.testing.assert_array_equal(code, expected)
+    assert res.counts.to_numpy().sum() == len(c)
