@@ -153,3 +153,27 @@ def test_psi_properties(expected: np.ndarray, actual: np.ndarray) -> None:
     assert population_stability_index(expected, expected) == pytest.approx(0.0, abs=1e-12)
     # order of the values does not matter
     assert population_stability_index(expected[::-1], actual[::-1]) == pytest.approx(psi)
+
+
+def test_period_without_answers() -> None:
+    tx = load_cdnow("sample")
+    sv = _surveys(tx, "1997Q4")
+    sv = sv[sv["date"].dt.to_period("Q").astype(str) != "1998Q1"]
+    card = LoyaltyScorecard(["frequency", "recency", "recommendation"], weighting="equal")
+    res = evaluate_over_time(tx, sv, scorecard=card, period="Q")
+    assert res.kpis.loc["1998Q1", "respondents"] == 0
+    assert np.isnan(res.kpis.loc["1998Q1", "nps"])
+    assert res.kpis["composite_mean"].notna().all()
+    # no NPS test across the gap
+    assert not ((res.alerts["kpi"] == "nps") & (res.alerts["period"] == "1998Q1")).any()
+
+
+def test_observation_end_cuts_the_last_period() -> None:
+    tx = load_cdnow("sample")
+    res = evaluate_over_time(tx, scorecard=_card(), period="Q", observation_end="1998-05-15")
+    k = res.kpis
+    assert str(k.index[-1]) == "1998Q2"
+    assert str(k["observation_end"].iloc[-1].date()) == "1998-05-15"
+    q = tx["date"].dt.to_period("Q")
+    upto = tx[(q == "1998Q2") & (tx["date"] <= "1998-05-15")]
+    assert k.loc["1998Q2", "active"] == upto["customer_id"].nunique()

@@ -424,6 +424,7 @@ def evaluate_over_time(
 
     ids = raw_tx[customer]
     bucket_values = buckets.to_numpy()
+    observed = (local < end_naive + pd.Timedelta(days=1)).to_numpy()
 
     def data_for(p: pd.Period) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.Timestamp]:
         p_end = min(p.end_time.normalize(), end_naive)
@@ -433,6 +434,8 @@ def evaluate_over_time(
         sv = None
         if raw_sv is not None and sv_bucket is not None:
             sv = raw_sv.loc[(sv_bucket == p).to_numpy()]
+            if len(sv) == 0:  # no answer in the period: score on transactions alone
+                sv = None
         stamp = p_end.tz_localize(tz) if tz is not None else p_end
         return tx, sv, stamp
 
@@ -462,7 +465,7 @@ def evaluate_over_time(
         tiers[label] = scored["tier"]
         if label == ref_label:
             ref_scores = scored
-        in_period = bucket_values == p
+        in_period = (bucket_values == p) & observed
         buyers[label] = pd.Index(pd.unique(ids.to_numpy()[in_period]))
         row: dict[str, Any] = {
             "observation_end": stamp,
