@@ -444,13 +444,22 @@ def _split(
 
 
 def _group_sums(
-    weights: FloatArray, cohort: _Cohort, which: str
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Cell sums of a cohort's members and non-members under replicate ``weights`` (B x n)."""
-    num_m, den_m, num_c, den_c = cohort.cells if which == "cells" else cohort.placebo
+    weights: FloatArray, cohort: _Cohort
+) -> dict[str, tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]]:
+    """Cell sums of a cohort's members and non-members under replicate ``weights`` (B x n).
+
+    For the real and the placebo windows, which share the replicate weights.
+    """
     wm = weights[:, cohort.rows_m] * cohort.w_m
     wc = weights[:, cohort.rows_c] * cohort.w_c
-    return wm @ num_m, wm @ den_m, wc @ num_c, wc @ den_c, wm.sum(axis=1)
+    size = wm.sum(axis=1)
+    out = {}
+    for which, (num_m, den_m, num_c, den_c) in (
+        ("cells", cohort.cells),
+        ("placebo", cohort.placebo),
+    ):
+        out[which] = (wm @ num_m, wm @ den_m, wc @ num_c, wc @ den_c, size)
+    return out
 
 
 def _combine(
@@ -485,14 +494,16 @@ def _did(
     ones = np.ones((1, n))
     boots: dict[str, list[FloatArray]] = {"cells": [], "placebo": []}
     points: dict[str, tuple[FloatArray, FloatArray]] = {}
+    sums = [_group_sums(ones, c) for c in cohorts]
     for which in ("cells", "placebo"):
-        cm, cc = _combine([_group_sums(ones, c, which) for c in cohorts])
+        cm, cc = _combine([part[which] for part in sums])
         points[which] = (cm[0], cc[0])
     chunk = max(1, min(n_boot, 2_000_000 // max(n, 1)))
     for lo in range(0, n_boot, chunk):
         weights = rng.poisson(1.0, size=(min(n_boot, lo + chunk) - lo, n)).astype(np.float64)
+        sums = [_group_sums(weights, c) for c in cohorts]
         for which in ("cells", "placebo"):
-            cm, cc = _combine([_group_sums(weights, c, which) for c in cohorts])
+            cm, cc = _combine([part[which] for part in sums])
             boots[which].append((cm[:, 1::2] - cm[:, 0::2]) - (cc[:, 1::2] - cc[:, 0::2]))
     alpha = 1.0 - confidence
     index = pd.Index(list(outcomes), name="outcome")
