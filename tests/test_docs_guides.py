@@ -23,8 +23,11 @@ DOCS = ROOT / "docs" / "guides"
 #: Guides whose code runs in the test suite (file names under docs/guides/).
 GUIDES = [
     "behaviour.md",
+    "engagement.md",
     "models.md",
+    "monitoring.md",
     "plugins.md",
+    "programme.md",
     "satisfaction.md",
     "scale.md",
     "scorecard.md",

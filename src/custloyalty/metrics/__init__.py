@@ -12,6 +12,7 @@ from __future__ import annotations
 from custloyalty.metrics import (
     _builtin,  # noqa: F401  (registers the built-in indicators)
     _churn,
+    _engagement,
     _frequency,
     _inputs,
     _monetary,
@@ -23,6 +24,7 @@ from custloyalty.metrics import (
     _servqual,
 )
 from custloyalty.metrics._churn import *  # noqa: F403
+from custloyalty.metrics._engagement import *  # noqa: F403
 from custloyalty.metrics._frequency import *  # noqa: F403
 from custloyalty.metrics._inputs import *  # noqa: F403
 from custloyalty.metrics._monetary import *  # noqa: F403
@@ -35,6 +37,7 @@ from custloyalty.metrics._servqual import *  # noqa: F403
 
 __all__ = [
     *_churn.__all__,
+    *_engagement.__all__,
     *_frequency.__all__,
     *_inputs.__all__,
     *_monetary.__all__,

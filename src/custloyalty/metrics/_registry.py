@@ -42,7 +42,7 @@ __all__ = [
 
 ENTRY_POINT_GROUP = "custloyalty.metrics"
 #: Names of the inputs a metric may ask for.
-INPUTS = ("summary", "transactions", "surveys", "observation_end", "state")
+INPUTS = ("summary", "transactions", "surveys", "interactions", "observation_end", "state")
 
 Level = Literal["customer", "base"]
 Direction = Literal["higher", "lower"]
@@ -92,7 +92,7 @@ class Metric:
     level: Level = "customer"
     direction: Direction = "higher"
     inputs: tuple[str, ...] = ()
-    source: Literal["transactions", "surveys"] = "transactions"
+    source: Literal["transactions", "surveys", "interactions"] = "transactions"
     fit: Callable[..., dict[str, Any]] | None = None
     description: str = ""
     origin: str = field(default="builtin", compare=False)
@@ -275,7 +275,7 @@ def register(
     level: Level = "customer",
     direction: Direction = "higher",
     inputs: tuple[str, ...] = (),
-    source: Literal["transactions", "surveys"] = "transactions",
+    source: Literal["transactions", "surveys", "interactions"] = "transactions",
     fit: Callable[..., dict[str, Any]] | None = None,
     description: str = "",
     replace: bool = False,
@@ -289,7 +289,7 @@ def register(
     level: Level = "customer",
     direction: Direction = "higher",
     inputs: tuple[str, ...] = (),
-    source: Literal["transactions", "surveys"] = "transactions",
+    source: Literal["transactions", "surveys", "interactions"] = "transactions",
     fit: Callable[..., dict[str, Any]] | None = None,
     description: str = "",
     replace: bool = False,

@@ -15,8 +15,14 @@ from custloyalty.segmentation._rfm import (
     rfm_segments,
 )
 from custloyalty.segmentation._value import value_tiers
+from custloyalty.segmentation._value_potential import (
+    ACTIONS,
+    ValuePotentialResult,
+    value_potential_tiers,
+)
 
 __all__ = [
+    "ACTIONS",
     "RFM_PRESETS",
     "RFM_PRESET_SCORES",
     "KMeansSegmentsResult",
@@ -25,11 +31,13 @@ __all__ = [
     "Tier",
     "TierMigrationResult",
     "TierPolicy",
+    "ValuePotentialResult",
     "kmeans_elbow",
     "kmeans_segments",
     "rfm_scores",
     "rfm_segments",
     "segment_profile",
     "tier_migration",
+    "value_potential_tiers",
     "value_tiers",
 ]
