@@ -59,6 +59,7 @@ FLAGS = {
     "date_format": "--date-format",
     "observation_end": "--observation-end",
 }
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 _DIGITS = FLOAT_FORMAT.removeprefix("%.").removesuffix("g")
 
 
@@ -112,7 +113,7 @@ def cli_message(text: str, roles: Mapping[str, Hashable] | None = None) -> str:
         "remove these rows from the file (the command line does not drop them).",
     )
     return re.sub(
-        r"\b(survey_customer|customer|time|amount|date_format|observation_end)=",
+        r"\b(survey_customer|customer|time|amount|date_format|observation_end)= ?",
         lambda m: FLAGS[m.group(1)] + " ",
         text,
     )
@@ -155,7 +156,9 @@ def _observation_end(value: str | None, date_format: str | None) -> pd.Timestamp
         except (ValueError, TypeError):
             pass  # an ISO date is never ambiguous: accept it too
     try:
-        return pd.Timestamp(pd.to_datetime(value, format="ISO8601"))
+        if not _ISO_DATE.fullmatch(value.strip()):
+            raise ValueError(value)  # pandas' ISO 8601 reading also takes 1998/06/30
+        return pd.Timestamp(pd.to_datetime(value.strip(), format="ISO8601"))
     except (ValueError, TypeError) as exc:
         msg = f"--observation-end {value!r} is not an ISO 8601 date (YYYY-MM-DD)"
         if date_format:
