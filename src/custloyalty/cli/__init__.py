@@ -333,18 +333,21 @@ def run_report(args: argparse.Namespace) -> str:
 # ------------------------------------------------------------------------ parser
 def _add_inputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("transactions", help="transactions file (.csv, .csv.gz, .tsv, .parquet)")
-    p.add_argument("--surveys", help="survey answers file, one row per answer")
+    p.add_argument("--surveys", metavar="FILE", help="survey answers file, one row per answer")
     p.add_argument(
         "--interactions",
+        metavar="FILE",
         help="interactions file (customer id, timestamp, channel, kind, ...), one row per contact",
     )
-    p.add_argument("--config", help="scorecard configuration (.toml, .json, .yaml)")
+    p.add_argument("--config", metavar="FILE", help="scorecard configuration (.toml, .json, .yaml)")
     p.add_argument(
         "--observation-end",
+        metavar="DATE",
         help="end of the observation window, ISO 8601 (YYYY-MM-DD), or in --date-format",
     )
     p.add_argument(
         "--date-format",
+        metavar="FORMAT",
         help="format of the purchase dates and of --observation-end, e.g. %%d/%%m/%%Y "
         "(default: inferred, one format for the whole column, ISO 8601 as fallback)",
     )
@@ -352,16 +355,28 @@ def _add_inputs(p: argparse.ArgumentParser) -> None:
         "--customer-col",
         "--customer",
         dest="customer",
+        metavar="COLUMN",
         help="customer id column (default customer_id); ids are read as text",
     )
-    p.add_argument("--time-col", "--time", dest="time", help="purchase date column (default date)")
     p.add_argument(
-        "--amount-col", "--amount", dest="amount", help="purchase value column (default amount)"
+        "--time-col",
+        "--time",
+        dest="time",
+        metavar="COLUMN",
+        help="purchase date column (default date)",
+    )
+    p.add_argument(
+        "--amount-col",
+        "--amount",
+        dest="amount",
+        metavar="COLUMN",
+        help="purchase value column (default amount)",
     )
     p.add_argument(
         "--survey-customer-col",
         "--survey-customer",
         dest="survey_customer",
+        metavar="COLUMN",
         help="customer id column of the surveys (default customer_id)",
     )
     p.add_argument(
@@ -393,12 +408,17 @@ def _build_parser() -> argparse.ArgumentParser:
     score.add_argument(
         "-o",
         "--output",
+        metavar="FILE",
         help="per-customer table to write: .csv, .csv.gz or .tsv (floating-point numbers "
         f"with {_DIGITS} significant digits, format {FLOAT_FORMAT.replace('%', '%%')}) or "
         ".parquet (needs pyarrow)",
     )
-    score.add_argument("--save-state", help="write the fitted scorecard to this .json file")
-    score.add_argument("--load-state", help="score with a fitted scorecard saved earlier")
+    score.add_argument(
+        "--save-state", metavar="FILE", help="write the fitted scorecard to this .json file"
+    )
+    score.add_argument(
+        "--load-state", metavar="FILE", help="score with a fitted scorecard saved earlier"
+    )
     report = sub.add_parser(
         "report",
         help="write a self-contained HTML loyalty report",
@@ -406,7 +426,9 @@ def _build_parser() -> argparse.ArgumentParser:
         "network request) to hand over.",
     )
     _add_inputs(report)
-    report.add_argument("-o", "--output", required=True, help="report to write (.html)")
+    report.add_argument(
+        "-o", "--output", required=True, metavar="FILE", help="report to write (.html)"
+    )
     return parser
 
 
