@@ -1,4 +1,11 @@
-"""Shared fixtures: the ../shared reference data and summaries built from it."""
+"""Shared fixtures: the bundled reference data (CDNOW, ECSI) and summaries built from it.
+
+Every reference test reads the data through the public loaders of
+:mod:`custloyalty.datasets`, so a clone of the repository standing alone runs the whole suite.
+Only ``tests/test_datasets.py`` looks at the original files in ``../shared/data``, to check that
+the bundled copies equal them (and, when they are absent, that the bundled copies still render
+to the recorded sha256 digests of the originals).
+"""
 
 from __future__ import annotations
 
@@ -12,26 +19,21 @@ settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True
 settings.register_profile("dev", max_examples=30, deadline=None)
 settings.load_profile("ci")
 
+#: the original data files, present when the repository sits beside ``shared/`` (as in CI)
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """Path of ../shared/data (the CI clone has it beside the repository)."""
-    if not SHARED.is_dir():
-        pytest.skip(f"reference data not found at {SHARED}")
-    return SHARED
+def cdnow_sample_raw() -> pd.DataFrame:
+    """CDNOW 1/10 sample as in the original file: sample id, date as YYYYMMDD integers, CDs, $.
 
+    Read through ``load_cdnow("sample")``; ``tests/test_datasets.py`` checks the bundled copy
+    against the original ``CDNOW_sample.txt``.
+    """
+    from custloyalty.datasets import load_cdnow
 
-@pytest.fixture(scope="session")
-def cdnow_sample_raw(shared_data: Path) -> pd.DataFrame:
-    """CDNOW 1/10 sample read straight from ../shared (master id, sample id, date, CDs, $)."""
-    return pd.read_csv(
-        shared_data / "cdnow" / "CDNOW_sample.txt",
-        sep=r"\s+",
-        header=None,
-        names=["master_id", "customer_id", "date", "quantity", "amount"],
-    )
+    tx = load_cdnow("sample")
+    return tx.assign(date=tx["date"].dt.strftime("%Y%m%d").astype("int64"))
 
 
 @pytest.fixture(scope="session")
@@ -44,10 +46,9 @@ def cdnow_sample_summary(cdnow_sample_raw: pd.DataFrame) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
-def cdnow_master_summary(shared_data: Path) -> pd.DataFrame:
-    """CDNOW master summary to 1998-06-30, in days."""
+def cdnow_master_summary() -> pd.DataFrame:
+    """CDNOW master summary to 1998-06-30, in days, from ``load_cdnow("master")``."""
     from custloyalty import rfm_summary
+    from custloyalty.datasets import load_cdnow
 
-    raw = pd.read_csv(shared_data / "cdnow" / "CDNOW_master.txt", sep=r"\s+")
-    raw.columns = ["customer_id", "date", "quantity", "amount"]
-    return rfm_summary(raw, observation_end="1998-06-30")
+    return rfm_summary(load_cdnow("master"), observation_end="1998-06-30")

@@ -1,11 +1,13 @@
-"""Command line: custloyalty score / demo, one-line errors."""
+"""Command line: custloyalty score / report / demo; errors, data kept as it is, no data lost."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -94,7 +96,7 @@ def test_score_csv_with_surveys_config_and_state(
     printed = capsys.readouterr()
     assert "nps" in printed.out
     assert "tier_sizes" in printed.out
-    assert "[1/5" in printed.err  # progress on stderr
+    assert f"wrote 2,357 customers to {out}" in printed.err  # notes on stderr
     table = pd.read_csv(out, index_col=0)
     assert len(table) == 2357
     assert set(table["tier"]) == {"Gold", "Silver", "Bronze"}
@@ -128,7 +130,11 @@ def test_score_csv_with_surveys_config_and_state(
     ("argv", "message"),
     [
         (["score", "nope.csv"], "transactions file not found: nope.csv"),
-        (["score", "{csv}"], "'customer_id'"),
+        # every line of the error is shown: here the second missing column
+        (
+            ["score", "{csv}"],
+            "Column 'customer_id' not found in data; it has columns ['cust', 'day', 'quantity', 'amount'].\nAlso missing: ['date'].",
+        ),
         (["score", "{csv}", "--customer", "cust", "--time", "day", "--config", "x.toml"], "config"),
         (["score", "{toml}"], "cannot read transactions file"),
         # quotes at the ends of a message are kept
@@ -165,7 +171,7 @@ def test_score_csv_with_surveys_config_and_state(
         (["score", "{csv}", "--config", "{d}/indicators.toml"], "got int 5"),
         (
             ["score", "{csv}", "--customer", "cust", "--time", "day", "-o", "{d}/no/dir/out.csv"],
-            "cannot write output file {d}/no/dir/out.csv",
+            "cannot write --output {d}/no/dir/out.csv: the folder does not exist",
         ),
     ],
 )
@@ -179,7 +185,7 @@ def test_errors_are_one_line_without_traceback(
     err = capsys.readouterr().err
     assert err.startswith("custloyalty: error: ")
     assert message in err
-    assert err.count("\n") == 1
+    assert err.count("\n") == 1 + message.rstrip("\n").count("\n")
     assert "Traceback" not in err
 
 
@@ -286,3 +292,598 @@ def test_date_format_option(files: dict[str, Path], capsys: pytest.CaptureFixtur
     assert main([*argv, "-o", str(out_dayfirst)]) == 0
     capsys.readouterr()
     pd.testing.assert_frame_equal(pd.read_csv(out_dayfirst), pd.read_csv(out_iso))
+
+
+# ---------------------------------------------------------------- no lost data (issue 13)
+BASE = ["--customer", "cust", "--time", "day", "-q"]
+
+
+def _no_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make reading the inputs fail the test: the checks must come before any work."""
+    import custloyalty.cli._files as files_mod
+
+    def boom(*args: object, **kwargs: object) -> None:
+        msg = "work started before the checks"
+        raise AssertionError(msg)
+
+    monkeypatch.setattr(files_mod, "read_table", boom)
+    monkeypatch.setattr("custloyalty.cli.read_table", boom)
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+@pytest.mark.parametrize("flag", ["-o", "--save-state"])
+def test_output_equal_to_an_input_is_refused(
+    files: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    flag: str,
+) -> None:
+    tx = tmp_path / "tx.csv"
+    tx.write_bytes(files["csv"].read_bytes())
+    before = tx.read_bytes()
+    (tmp_path / "link.json").symlink_to(tx)  # a link to the input, with an accepted suffix
+    (tmp_path / "hard.csv").hardlink_to(tx)
+    _no_work(monkeypatch)
+    targets = (
+        [tx, tmp_path / "link.json"] if flag == "--save-state" else [tx, tmp_path / "hard.csv"]
+    )
+    for target in targets:
+        if flag == "--save-state" and target.suffix != ".json":
+            continue
+        assert main(["score", str(tx), *BASE, flag, str(target)]) == 2
+        err = capsys.readouterr().err
+        assert f"refusing to write {flag.replace('-o', '--output')} {target}" in err
+        assert "it is the transactions file" in err
+        assert "Hint: choose another output path." in err
+    # the surveys and the config are inputs too
+    cfg = tmp_path / "card.json"
+    cfg.write_text("{}", encoding="utf-8")
+    assert main(["score", str(tx), *BASE, "--config", str(cfg), "--save-state", str(cfg)]) == 2
+    assert "it is the config file" in capsys.readouterr().err
+    assert tx.read_bytes() == before
+
+
+def test_unwritable_output_reported_before_any_work(
+    files: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    _no_work(monkeypatch)
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    (tmp_path / "folder.csv").mkdir()
+    cases = {
+        str(tmp_path / "missing" / "out.csv"): "the folder does not exist",
+        str(tmp_path / "afile" / "out.csv"): "the folder does not exist",
+        str(tmp_path / "folder.csv"): "it is a folder",
+    }
+    for out, why in cases.items():
+        assert main(["score", str(files["csv"]), *BASE, "-o", out]) == 2
+        err = capsys.readouterr().err
+        assert f"cannot write --output {out}: {why}" in err
+
+
+def test_missing_extras_reported_before_any_work(
+    files: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    _no_work(monkeypatch)
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow -> ImportError
+    out = tmp_path / "scores.parquet"
+    assert main(["score", str(files["csv"]), *BASE, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "Parquet files need pyarrow: pip install 'custloyalty[parquet]'" in err
+    assert not out.exists()
+    monkeypatch.setitem(sys.modules, "yaml", None)
+    assert main(["score", str(files["csv"]), *BASE, "--config", str(files["yaml"])]) == 2
+    assert "YAML configs need PyYAML" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("suffix", "writer"), [(".csv", "to_csv"), (".parquet", "to_parquet")])
+def test_ctrl_c_while_writing_keeps_the_previous_output(
+    files: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    suffix: str,
+    writer: str,
+) -> None:
+    out = tmp_path / f"scores{suffix}"
+    argv = ["score", str(files["csv"]), *BASE, "--observation-end", "1997-09-30", "-o", str(out)]
+    assert main(argv) == 0
+    good = out.read_bytes()
+    original = getattr(pd.DataFrame, writer)
+
+    def interrupted(self: pd.DataFrame, path: Path, *args: object, **kwargs: object) -> None:
+        original(self.iloc[:100], path, *args, **kwargs)  # half a file, then Ctrl-C
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pd.DataFrame, writer, interrupted)
+    capsys.readouterr()
+    assert main(argv) == 130
+    err = capsys.readouterr().err
+    assert err == "custloyalty: interrupted; the file being written was left as it was\n"
+    assert out.read_bytes() == good
+    assert _leftovers(tmp_path) == []  # the temporary file is gone
+
+
+def test_ctrl_c_while_fitting_exits_130(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from custloyalty.scorecard import LoyaltyScorecard
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(LoyaltyScorecard, "fit_score", interrupted)
+    assert main(["score", str(files["csv"]), *BASE]) == 130
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_outputs_replace_atomically_and_keep_permissions(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import os
+
+    out, state = tmp_path / "scores.csv.gz", tmp_path / "state.json"
+    out.write_text("old", encoding="utf-8")
+    out.chmod(0o640)
+    argv = ["score", str(files["csv"]), *BASE, "-o", str(out), "--save-state", str(state)]
+    assert main(argv) == 0
+    assert len(pd.read_csv(out, index_col=0)) == 2357  # compressed: the suffix was kept
+    assert os.stat(out).st_mode & 0o777 == 0o640
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(state).st_mode & 0o777 == 0o666 & ~umask
+    assert _leftovers(tmp_path) == []
+
+
+# ------------------------------------------------------- the user's data as it is (issue 14)
+@pytest.fixture(scope="module")
+def text_ids(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    from custloyalty.datasets import make_transactions
+
+    d = tmp_path_factory.mktemp("ids")
+    tx = make_transactions(300, seed=4)
+    tx["customer_id"] = tx["customer_id"].map("{:05d}".format)  # 00001, 00002, ...
+    tx.to_csv(d / "tx.csv", index=False)
+    sv = make_survey(100, seed=4, customer_ids=tx["customer_id"].unique())
+    sv.to_csv(d / "surveys.csv", index=False)
+    return {"dir": d, "tx": d / "tx.csv", "surveys": d / "surveys.csv"}
+
+
+def test_ids_are_written_back_exactly(
+    text_ids: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = text_ids["dir"] / "scores.csv"
+    argv = ["score", str(text_ids["tx"]), "--surveys", str(text_ids["surveys"]), "-q"]
+    assert main([*argv, "-o", str(out)]) == 0
+    written = pd.read_csv(out, dtype={"customer_id": str})["customer_id"]
+    given = pd.read_csv(text_ids["tx"], dtype=str)["customer_id"]
+    assert set(written) == set(given)
+    assert written.str.fullmatch(r"\d{5}").all()
+    assert "00042" in set(written)
+    printed = capsys.readouterr().out
+    assert "respondents" in printed
+
+
+def test_parquet_ids_and_csv_ids_meet_as_text(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # integer ids from Parquet and text ids from a CSV survey file are the same customers
+    out = files["dir"] / "mixed.csv"
+    argv = ["score", str(files["parquet"]), "--surveys", str(files["surveys"]), *BASE]
+    assert main([*argv, "--survey-customer", "cust", "-o", str(out)]) == 0
+    table = pd.read_csv(out, index_col=0)
+    assert table["answered_survey"].sum() > 0
+
+
+@pytest.mark.parametrize("name", ["out.xlsx", "out.json", "out", "out.csv.bz2"])
+def test_unknown_output_suffix_is_refused(
+    files: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    name: str,
+) -> None:
+    _no_work(monkeypatch)
+    out = tmp_path / name
+    assert main(["score", str(files["csv"]), *BASE, "-o", str(out)]) == 2
+    first, hint = capsys.readouterr().err.splitlines()
+    assert first.startswith(f"custloyalty: error: cannot write --output {out}: ")
+    assert "is not a table format" in first
+    assert hint == "Hint: use one of .csv, .csv.gz, .tsv, .parquet, .pq."
+    assert not out.exists()
+    assert main(["score", str(files["csv"]), *BASE, "--save-state", str(tmp_path / "s.csv")]) == 2
+    assert "Hint: use one of .json." in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "value", ["01/06/1998", "30/06/1998", "06/30/1998", "June 1998", "1998-13-01", "1998/06/30"]
+)
+def test_observation_end_is_iso_8601_unless_a_format_is_given(
+    files: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    value: str,
+) -> None:
+    _no_work(monkeypatch)
+    assert main(["score", str(files["csv"]), *BASE, "--observation-end", value]) == 2
+    first, hint = capsys.readouterr().err.splitlines()
+    assert first == (
+        f"custloyalty: error: --observation-end {value!r} is not an ISO 8601 date (YYYY-MM-DD)"
+    )
+    assert hint.startswith("Hint: write it as YYYY-MM-DD")
+    assert "--date-format" in hint
+
+
+def test_observation_end_in_the_given_format(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = files["dir"]
+    tx = pd.read_csv(files["csv"], parse_dates=["day"])
+    tx["day"] = tx["day"].dt.strftime("%d/%m/%Y")
+    tx.to_csv(d / "dayfirst_end.csv", index=False)
+    iso, dayfirst = d / "end_iso.csv", d / "end_dayfirst.csv"
+    argv = ["score", str(files["csv"]), *BASE, "--observation-end", "1997-06-01"]
+    assert main([*argv, "-o", str(iso)]) == 0
+    argv = ["score", str(d / "dayfirst_end.csv"), *BASE, "--date-format", "%d/%m/%Y"]
+    assert main([*argv, "--observation-end", "01/06/1997", "-o", str(dayfirst)]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(dayfirst), pd.read_csv(iso))
+    assert "observation_end                      1997-06-01" in capsys.readouterr().out
+    # a date that fits neither the format nor ISO 8601
+    assert main([*argv, "--observation-end", "1997/06/01"]) == 2
+    assert "does not match --date-format '%d/%m/%Y'" in capsys.readouterr().err
+
+
+def test_numbers_written_without_float_noise(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_csv, out_pq = files["dir"] / "digits.csv", files["dir"] / "digits.parquet"
+    argv = ["score", str(files["csv"]), *BASE, "--observation-end", "1998-06-30"]
+    assert main([*argv, "-o", str(out_csv)]) == 0
+    assert main([*argv, "-o", str(out_pq)]) == 0
+    text = pd.read_csv(out_csv, dtype=str, index_col=0)
+    exact = pd.read_parquet(out_pq)  # binary floats, every digit
+    floats = [c for c in exact.columns if exact[c].dtype.kind == "f"]
+    assert floats
+    for col in floats:
+        cells = text[col].dropna()
+        digits = cells.str.replace(r"[-.]|e.*$", "", regex=True).str.lstrip("0")
+        assert (digits.str.len() <= 10).all(), col
+        np.testing.assert_allclose(
+            cells.astype(float).to_numpy(), exact[col].dropna().to_numpy(), rtol=1e-9
+        )
+    # the documented precision
+    assert "%.10g" in _help("score")
+
+
+def _help(command: str) -> str:
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf), pytest.raises(SystemExit):
+        main([command, "--help"])
+    return " ".join(buf.getvalue().split())
+
+
+def test_hints_are_shown_and_name_cli_flags(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    tx = pd.read_csv(files["csv"]).rename(columns={"cust": "Customer_id", "day": "date"})
+    tx.to_csv(tmp_path / "tx.csv", index=False)
+    assert main(["score", str(tmp_path / "tx.csv"), "-q"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("custloyalty: error: Column 'customer_id' not found in ")
+    assert (
+        lines[1] == "Hint: did you mean 'Customer_id'? Give it with --customer-col 'Customer_id'."
+    )
+    assert main(["score", str(tmp_path / "tx.csv"), "--customer-col", "Customer_id", "-q"]) == 0
+    capsys.readouterr()
+    # the date advice names --date-format, not pd.to_datetime(..., format=...)
+    tx["date"] = pd.to_datetime(tx["date"]).dt.strftime("%d/%m/%Y")
+    tx.to_csv(tmp_path / "dayfirst.csv", index=False)
+    assert main(["score", str(tmp_path / "dayfirst.csv"), "--customer-col", "Customer_id"]) == 2
+    err = capsys.readouterr().err
+    assert "Hint: " in err
+    assert "pass --date-format '%d/%m/%Y'" in err
+    assert "pd.to_datetime" not in err
+    assert "keyword" not in err
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("x\nHint: survey_customer= names it", "x\nHint: --survey-customer-col names it"),
+        ("Hint: pass date_format='%Y%m%d'.", "Hint: pass --date-format '%Y%m%d'."),
+        ("Hint: set observation_end= later", "Hint: set --observation-end later"),
+        ("Hint: pass nan_policy='omit' to drop these rows.", "Hint: remove these rows"),
+    ],
+)
+def test_hint_keywords_become_flags(text: str, want: str) -> None:
+    from custloyalty.cli import cli_message
+
+    assert cli_message(text).startswith(want)
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from custloyalty import __version__
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"custloyalty {__version__}\n"
+
+
+@pytest.mark.filterwarnings("always")
+def test_warnings_are_one_line_without_source_paths(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import warnings
+
+    from custloyalty.errors import ConvergenceWarning
+    from custloyalty.scorecard import LoyaltyScorecard
+
+    original = LoyaltyScorecard.fit_score
+
+    def noisy(self: LoyaltyScorecard, *args: object, **kwargs: object) -> object:
+        warnings.warn("the optimiser stopped\nafter 100 steps", ConvergenceWarning, stacklevel=1)
+        warnings.warn("second", UserWarning, stacklevel=1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(LoyaltyScorecard, "fit_score", noisy)
+    assert main(["score", str(files["csv"]), *BASE]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "custloyalty: warning: ConvergenceWarning: the optimiser stopped after 100 steps",
+        "custloyalty: warning: UserWarning: second",
+    ]
+    # the CLI's display is undone when main returns
+    assert warnings.showwarning.__module__ == "warnings"
+
+
+def test_progress_bar(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from custloyalty.scorecard import LoyaltyScorecard
+
+    seen: dict[str, object] = {}
+    original = LoyaltyScorecard.fit_score
+
+    def fit_score(
+        self: LoyaltyScorecard, tx: object, sv: object = None, *, progress: bool = False, **kw: Any
+    ) -> object:
+        seen["progress"] = progress
+        return original(self, tx, sv, **kw)
+
+    monkeypatch.setattr(LoyaltyScorecard, "fit_score", fit_score)
+    argv = ["score", str(files["csv"]), "--customer", "cust", "--time", "day"]
+    assert main([*argv, "--progress"]) == 0
+    assert seen == {"progress": True}
+    assert "custloyalty score" in capsys.readouterr().err  # the bar's title, on stderr
+    seen.clear()
+    assert main([*argv, "--progress", "-q"]) == 0  # quiet wins
+    assert seen == {"progress": False}
+    assert capsys.readouterr().err == ""
+    assert main(argv) == 0  # stderr is not a terminal here: no bar
+    assert seen == {"progress": False}
+    assert "custloyalty score" not in capsys.readouterr().err
+
+
+# ------------------------------------------------------------ interactions (issue 15)
+@pytest.fixture(scope="module")
+def interactions(files: dict[str, Path]) -> Path:
+    tx = pd.read_csv(files["csv"])
+    ids = tx["cust"].drop_duplicates().iloc[:50]
+    rows = pd.DataFrame(
+        {
+            "cust": ids.to_numpy(),
+            "date": "1997-05-01",
+            "channel": "email",
+            "kind": "email_open",
+        }
+    )
+    path = files["dir"] / "interactions.csv"
+    rows.to_csv(path, index=False)
+    return path
+
+
+def test_interactions_passed_to_the_scorecard(
+    files: dict[str, Path],
+    interactions: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from custloyalty.scorecard import LoyaltyScorecard
+
+    seen: dict[str, Any] = {}
+    original = LoyaltyScorecard.fit_score
+
+    def fit_score(
+        self: LoyaltyScorecard,
+        tx: object,
+        sv: object = None,
+        *,
+        interactions: Any = None,
+        **kw: Any,
+    ) -> object:
+        seen["interactions"] = interactions
+        return original(self, tx, sv, **kw)
+
+    monkeypatch.setattr(LoyaltyScorecard, "fit_score", fit_score)
+    assert main(["score", str(files["csv"]), *BASE, "--interactions", str(interactions)]) == 0
+    got = seen["interactions"]
+    assert isinstance(got, pd.DataFrame)
+    assert len(got) == 50
+    assert got["cust"].map(type).eq(str).all()  # ids as text, like the transactions'
+    seen.clear()
+    assert main(["score", str(files["csv"]), *BASE]) == 0
+    assert seen == {"interactions": None}  # not passed when not given
+
+
+def test_interactions_refused_by_a_scorecard_without_them(
+    files: dict[str, Path],
+    interactions: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from custloyalty.scorecard import LoyaltyScorecard
+
+    def fit_score(self: LoyaltyScorecard, tx: object, sv: object = None, **kw: Any) -> object:
+        raise AssertionError
+
+    monkeypatch.setattr(LoyaltyScorecard, "fit_score", fit_score)
+    # only keyword-only options: **kw is not a named 'interactions' parameter
+    monkeypatch.setattr("custloyalty.cli._accepts", lambda func, name: name in ("observation_end",))
+    assert main(["score", str(files["csv"]), *BASE, "--interactions", str(interactions)]) == 2
+    assert "does not use interactions" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------- report (issue 14)
+class FakeReport:
+    """Stands in for custloyalty.report (built on another branch)."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.interrupt = False
+
+    def write_report(
+        self,
+        path: Any,
+        transactions: Any,
+        surveys: Any = None,
+        *,
+        interactions: Any = None,
+        scorecard: Any = None,
+        observation_end: Any = None,
+        date_format: str | None = None,
+        progress: bool = False,
+    ) -> Path:
+        self.calls.append(
+            {
+                "path": Path(path),
+                "transactions": transactions,
+                "surveys": surveys,
+                "interactions": interactions,
+                "scorecard": scorecard,
+                "observation_end": observation_end,
+                "date_format": date_format,
+                "progress": progress,
+            }
+        )
+        Path(path).write_text("<html>" + "x" * 1000, encoding="utf-8")
+        if self.interrupt:
+            raise KeyboardInterrupt
+        Path(path).write_text("<html>report</html>", encoding="utf-8")
+        return Path(path)
+
+
+@pytest.fixture
+def fake_report(monkeypatch: pytest.MonkeyPatch) -> FakeReport:
+    import types
+
+    fake = FakeReport()
+    module = types.ModuleType("custloyalty.report")
+    module.write_report = fake.write_report  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "custloyalty.report", module)
+    return fake
+
+
+def test_report_command(
+    files: dict[str, Path],
+    interactions: Path,
+    fake_report: FakeReport,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "report.html"
+    argv = [
+        "report",
+        str(files["csv"]),
+        "--surveys",
+        str(files["surveys"]),
+        "--interactions",
+        str(interactions),
+        "--config",
+        str(files["toml"]),
+        "--customer-col",
+        "cust",
+        "--time-col",
+        "day",
+        "--survey-customer-col",
+        "cust",
+        "--observation-end",
+        "1998-06-30",
+        "-o",
+        str(out),
+    ]
+    assert main(argv) == 0
+    assert out.read_text(encoding="utf-8") == "<html>report</html>"
+    assert _leftovers(tmp_path) == []
+    (call,) = fake_report.calls
+    assert call["path"] != out  # written beside it, then moved into place
+    assert call["path"].parent == tmp_path
+    assert call["path"].name.endswith(".html")
+    assert call["transactions"]["cust"].map(type).eq(str).all()
+    assert len(call["surveys"]) == 400
+    assert len(call["interactions"]) == 50
+    card = call["scorecard"]
+    assert (card.customer, card.time, card.survey_customer) == ("cust", "day", "cust")
+    assert card.weighting == "critic"  # from the config file
+    assert call["observation_end"] == pd.Timestamp("1998-06-30")
+    assert call["date_format"] is None
+    assert call["progress"] is False
+    assert f"wrote the report to {out}" in capsys.readouterr().err
+
+
+def test_report_errors_and_ctrl_c(
+    files: dict[str, Path],
+    fake_report: FakeReport,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    base = ["report", str(files["csv"]), "--customer-col", "cust", "--time-col", "day", "-q"]
+    # the output suffix, an input as output, the observation end
+    assert main([*base, "-o", str(tmp_path / "report.pdf")]) == 2
+    assert "Hint: use one of .html, .htm." in capsys.readouterr().err
+    link = tmp_path / "tx.html"
+    link.symlink_to(files["csv"])
+    assert main([*base, "-o", str(link)]) == 2
+    assert "it is the transactions file" in capsys.readouterr().err
+    out = tmp_path / "report.html"
+    assert main([*base, "--observation-end", "30/06/1998", "-o", str(out)]) == 2
+    assert not fake_report.calls
+    # Ctrl-C in the middle of the report: the previous report stays
+    out.write_text("previous report", encoding="utf-8")
+    fake_report.interrupt = True
+    capsys.readouterr()
+    assert main([*base, "-o", str(out)]) == 130
+    assert capsys.readouterr().err.count("\n") == 1
+    assert out.read_text(encoding="utf-8") == "previous report"
+    assert _leftovers(tmp_path) == []
+    # matplotlib missing: said before any work
+    fake_report.calls.clear()
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert main([*base, "-o", str(out)]) == 2
+    assert "the HTML report needs matplotlib" in capsys.readouterr().err
+    assert not fake_report.calls
+
+
+def test_report_without_the_report_module(
+    files: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setitem(sys.modules, "custloyalty.report", None)
+    argv = ["report", str(files["csv"]), *BASE, "-o", str(tmp_path / "r.html")]
+    assert main(argv) == 2
+    assert "cannot write the report" in capsys.readouterr().err

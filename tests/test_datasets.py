@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,9 @@ import pytest
 
 from custloyalty import ValidationError, rfm_summary
 from custloyalty.datasets import load_cdnow, load_ecsi, make_survey, make_transactions
+
+#: the original files, beside the repository in CI (``../shared/data``); absent in a lone clone
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 def test_cdnow_sample_shape() -> None:
@@ -29,25 +33,90 @@ def test_cdnow_master_shape_and_dtypes() -> None:
     assert tx["date"].max() == pd.Timestamp("1998-06-30")
 
 
-def test_bundled_cdnow_equals_shared_copy(shared_data: Path) -> None:
-    raw = pd.read_csv(shared_data / "cdnow" / "CDNOW_master.txt", sep=r"\s+")
-    tx = load_cdnow("master")
-    np.testing.assert_array_equal(tx["customer_id"], raw["customer_id"])
-    np.testing.assert_array_equal(tx["date"].dt.strftime("%Y%m%d").astype(int), raw["date"])
-    np.testing.assert_array_equal(tx["quantity"], raw["number_of_cds"])
-    np.testing.assert_allclose(tx["amount"], raw["dollar_value"], atol=1e-9)
-    sample = pd.read_csv(shared_data / "cdnow" / "CDNOW_sample.txt", sep=r"\s+", header=None)
-    np.testing.assert_array_equal(load_cdnow("sample")["customer_id"], sample[1])
-    assert int((load_cdnow("sample")["amount"] == 0).sum()) == 8
+# sha256 of the original files in ../shared/data (as distributed; see its README). The
+# sample's digest is of the file with its first column (the master id, which the bundled copy
+# does not keep) cut from every line. When ../shared is absent the bundled copies are rendered
+# back into the original layout, byte for byte, and checked against these digests.
+ORIGINALS = {
+    "cdnow/CDNOW_master.txt": "eff6889ed364c5199d6eacbbeb7a6d559971df4406ac876f322c373f00a072ef",
+    "cdnow/CDNOW_sample.txt": "6fae10155c0b0ba363c2c386e30f77990d22328220efd862a5edd1443420d94a",
+    "ecsi/satisfaction.csv": "7472dc1222129c94ecb4b1f0fdab1e9d82bd15023b09eb55f527ba4c6bc9d5e9",
+    "ecsi/mobi.csv": "3b570b477b75af1b0593d8538cd0566e89c01c5bef6a0857cfdb6264d7a96894",
+}
+SAMPLE_WITHOUT_MASTER_ID = "73be02666f1a07dfeef29c9e18e9b38620bb2516c41138ca13c3d53e184069d6"
 
 
-def test_bundled_ecsi_equals_shared_copy(shared_data: Path) -> None:
-    for name in ("satisfaction", "mobi"):
-        raw = pd.read_csv(shared_data / "ecsi" / f"{name}.csv", index_col=0).reset_index(drop=True)
-        got = load_ecsi(name)
-        assert got.shape == raw.shape
-        num = raw.select_dtypes("number").columns
-        pd.testing.assert_frame_equal(got[num], raw[num], check_dtype=False)
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _cut_master_id(original: bytes) -> bytes:
+    """The sample file without its first column: ' 00004 0001 ...' -> ' 0001 ...'."""
+    return b"".join(line[6:] if line.strip() else line for line in original.splitlines(True))
+
+
+def _render_cdnow(tx: pd.DataFrame, *, header: bool) -> bytes:
+    """Bundled CDNOW rows in the layout of the original text files (fixed width, CRLF)."""
+    ids = (
+        tx["customer_id"].map("{:05d}".format) if header else tx["customer_id"].map("{:04d}".format)
+    )
+    days = tx["date"].dt.strftime("%Y%m%d")
+    cds = tx["quantity"].map("{:2d}".format)
+    dollars = tx["amount"].map("{:7.2f}".format)
+    lines = " " + ids + " " + days + " " + cds + " " + dollars + "\r\n"
+    head = " customer_id  date number_of_cds  dollar_value\r\n" if header else ""
+    return (head + "".join(lines)).encode("ascii")
+
+
+def _render_ecsi(df: pd.DataFrame) -> bytes:
+    """Bundled ECSI answers as R's write.csv wrote the original (quoted names, row names)."""
+    quoted = df.copy()
+    for col in quoted.columns:
+        if not pd.api.types.is_numeric_dtype(quoted[col]):
+            quoted[col] = '"' + quoted[col].astype(str) + '"'
+    quoted.index = [f'"{i + 1}"' for i in range(len(quoted))]
+    head = ",".join(['""', *(f'"{c}"' for c in df.columns)]) + "\n"
+    body = "".join(
+        ",".join([str(i), *map(str, row)]) + "\n"
+        for i, row in zip(quoted.index, quoted.itertuples(index=False), strict=True)
+    )
+    return (head + body).encode("ascii")
+
+
+def _rendered() -> dict[str, bytes]:
+    return {
+        "cdnow/CDNOW_master.txt": _render_cdnow(load_cdnow("master"), header=True),
+        "cdnow/CDNOW_sample.txt": _render_cdnow(load_cdnow("sample"), header=False),
+        "ecsi/satisfaction.csv": _render_ecsi(load_ecsi("satisfaction")),
+        "ecsi/mobi.csv": _render_ecsi(load_ecsi("mobi")),
+    }
+
+
+@pytest.mark.parametrize("name", list(ORIGINALS))
+def test_bundled_copies_equal_the_originals(name: str) -> None:
+    # The only test that may read ../shared: with the originals beside the repository, they
+    # must still have their recorded digests and the bundled copy must render to them byte for
+    # byte; without them (a clone standing alone), the rendered bundle must match the digests.
+    rendered = _rendered()[name]
+    want = SAMPLE_WITHOUT_MASTER_ID if name.endswith("sample.txt") else ORIGINALS[name]
+    original = SHARED / name
+    if original.is_file():
+        data = original.read_bytes()
+        assert _sha256(data) == ORIGINALS[name], f"{original} changed"
+        if name.endswith("sample.txt"):
+            data = _cut_master_id(data)
+            assert _sha256(data) == want
+        assert rendered == data
+    assert _sha256(rendered) == want
+
+
+def test_bundled_cdnow_values() -> None:
+    # the values the reference tests rely on, independent of the layout checked above
+    sample = load_cdnow("sample")
+    assert int((sample["amount"] == 0).sum()) == 8  # eight free purchases, as in the README
+    master = load_cdnow("master")
+    assert master["amount"].round(2).equals(master["amount"])  # dollars and cents
+    assert master.groupby("customer_id")["date"].min().max() <= pd.Timestamp("1997-03-31")  # Q1
 
 
 def test_loaders_return_fresh_copies() -> None:

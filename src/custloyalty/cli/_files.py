@@ -1,0 +1,327 @@
+"""Files of the command line: reading inputs, checking outputs, writing them atomically.
+
+Nothing here is public API. The rules:
+
+- an output path may not be any input, nor another output (compared after resolving symbolic
+  links, and as the same file when a hard link points to it);
+- the folder of every output is checked by creating (and removing) a file in it, and the
+  optional packages a file type needs are imported, before any reading or fitting;
+- an output is written to a temporary file beside it and moved into place with
+  :func:`os.replace`, so an error or Ctrl-C leaves the previous file as it was;
+- customer ids are read as text from text files, so ``00042`` stays ``00042``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import tomllib
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from custloyalty.errors import ValidationError
+
+#: table formats the CLI reads and writes, by suffix
+TABLE_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".parquet", ".pq")
+#: significant digits of floating-point numbers in written CSV/TSV tables
+FLOAT_FORMAT = "%.10g"
+
+PARQUET_EXTRA = "Parquet files need pyarrow: pip install 'custloyalty[parquet]'"
+YAML_EXTRA = (
+    "YAML configs need PyYAML: pip install 'custloyalty[yaml]', or use a TOML or JSON config"
+)
+REPORT_EXTRA = "the HTML report needs matplotlib: pip install 'custloyalty[plot]'"
+
+
+def suffix_of(path: str | Path) -> str:
+    """Lower-case suffix, with ``.csv.gz`` kept whole."""
+    p = Path(path)
+    two = "".join(p.suffixes[-2:]).lower()
+    return two if two in (".csv.gz", ".tsv.gz") else p.suffix.lower()
+
+
+def reason(exc: BaseException) -> str:
+    """One line saying why a file could not be read or written."""
+    if isinstance(exc, pd.errors.EmptyDataError):
+        return "the file is empty"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not a UTF-8 text file ({exc.reason} at byte {exc.start})"
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+def existing(path: str, what: str) -> Path:
+    """Return the path of an input file, which must exist."""
+    p = Path(path)
+    if not p.is_file():
+        msg = f"{what} file not found: {path}"
+        raise FileNotFoundError(msg)
+    return p
+
+
+# -------------------------------------------------------------------------- checks up front
+def _same(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:  # pragma: no cover - a file vanishing between the two calls
+        return False
+
+
+def check_paths(inputs: Sequence[tuple[str, str]], outputs: Sequence[tuple[str, str]]) -> None:
+    """Refuse an output that is an input or another output; check each output's folder.
+
+    ``inputs`` and ``outputs`` are ``(flag or role, path)`` pairs. The folder check creates and
+    removes a temporary file, which also works where permission bits do not tell (root, ACLs,
+    read-only mounts).
+    """
+    seen: list[tuple[str, Path]] = []
+    for flag, out in outputs:
+        path = Path(out)
+        for role, inp in inputs:
+            if _same(path, Path(inp)):
+                msg = (
+                    f"refusing to write {flag} {out}: it is the {role} file, which would be "
+                    "overwritten\nHint: choose another output path."
+                )
+                raise ValidationError(msg)
+        for other_flag, other in seen:
+            if _same(path, other):
+                msg = f"{flag} and {other_flag} name the same file {out}"
+                raise ValidationError(msg + "\nHint: give each output its own path.")
+        seen.append((flag, path))
+        if path.is_dir():
+            msg = f"cannot write {flag} {out}: it is a folder"
+            raise ValidationError(msg + "\nHint: give a file name, e.g. out/scores.csv.")
+        folder = path.parent
+        try:
+            fd, probe = tempfile.mkstemp(dir=folder, prefix=".custloyalty-probe-")
+        except OSError as exc:
+            why = "the folder does not exist" if not folder.is_dir() else reason(exc)
+            msg = f"cannot write {flag} {out}: {why}"
+            raise ValidationError(msg) from exc
+        os.close(fd)
+        os.unlink(probe)
+
+
+def check_suffix(path: str, flag: str, allowed: Sequence[str], kind: str) -> None:
+    """Refuse an output whose suffix is not one we write (never a CSV named ``.xlsx``)."""
+    suffix = suffix_of(path)
+    if suffix not in allowed:
+        shown = suffix or "no suffix"
+        msg = (
+            f"cannot write {flag} {path}: {shown!s} is not a {kind} format this command "
+            f"writes\nHint: use one of {', '.join(allowed)}."
+        )
+        raise ValidationError(msg)
+
+
+def check_extras(paths: Iterable[str], *, report: bool = False) -> None:
+    """Import the optional packages the given files (and the report) need, before any work."""
+    needs: dict[str, str] = {}
+    for path in paths:
+        suffix = suffix_of(path)
+        if suffix in (".parquet", ".pq"):
+            needs["pyarrow"] = f"{path}: {PARQUET_EXTRA}"
+        elif suffix in (".yaml", ".yml"):
+            needs["yaml"] = f"{path}: {YAML_EXTRA}"
+    if report:
+        needs["matplotlib"] = REPORT_EXTRA
+    for module, text in needs.items():
+        try:
+            __import__(module)
+        except ImportError as exc:
+            msg = f"cannot run: {text}"
+            raise ValidationError(msg) from exc
+
+
+# -------------------------------------------------------------------------------- reading
+def read_table(path: str, what: str, *, id_column: Hashable | None = None) -> pd.DataFrame:
+    """Read a CSV/TSV/Parquet table; the id column of a text file is read as text."""
+    p = existing(path, what)
+    suffix = "".join(p.suffixes[-2:]).lower()
+    try:
+        if suffix.endswith((".parquet", ".pq")):
+            df = pd.read_parquet(p)
+        elif suffix.endswith((".csv", ".csv.gz", ".txt", ".tsv", ".tsv.gz")):
+            dtype = {id_column: str} if id_column is not None else None
+            df = pd.read_csv(p, sep="\t" if ".tsv" in suffix else ",", dtype=dtype)
+        else:
+            msg = f"cannot read {what} file {path}: use .csv, .csv.gz, .tsv or .parquet"
+            raise ValidationError(msg)
+    except ImportError as exc:
+        msg = f"cannot read {what} file {path}: {PARQUET_EXTRA}"
+        raise ValidationError(msg) from exc
+    except ValidationError:
+        raise
+    except (OSError, ValueError) as exc:  # parser errors, bad encodings, corrupt Parquet
+        msg = f"cannot read {what} file {path}: {reason(exc)}"
+        raise ValidationError(msg) from exc
+    if len(df) == 0:
+        msg = f"cannot read {what} file {path}: it has no rows"
+        raise ValidationError(msg)
+    return df
+
+
+def same_id_type(tables: Sequence[tuple[pd.DataFrame | None, Hashable]]) -> None:
+    """Give every id column text type when one of them is text (ids from CSV and Parquet).
+
+    The frames are the CLI's own, just read from files, so they are changed in place.
+    """
+    present = [(df, col) for df, col in tables if df is not None and col in df.columns]
+
+    def text(s: pd.Series) -> bool:
+        return s.dtype == object or isinstance(s.dtype, pd.StringDtype)
+
+    if any(text(df[col]) for df, col in present):
+        for df, col in present:
+            if not text(df[col]):
+                ids = df[col]
+                df[col] = ids.astype(str).where(ids.notna(), None)
+
+
+def _yaml_error(exc: Exception) -> str:
+    problem = getattr(exc, "problem", None)
+    mark = getattr(exc, "problem_mark", None)
+    if problem and mark is not None:
+        return f"{problem} (line {mark.line + 1}, column {mark.column + 1})"
+    return reason(exc)
+
+
+def read_config(path: str) -> dict[str, Any]:
+    """Read the scorecard settings of a TOML, JSON or YAML file (``[scorecard]`` or top level)."""
+    p = existing(path, "config")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, ValueError) as exc:
+        msg = f"cannot read config file {path}: {reason(exc)}"
+        raise ValidationError(msg) from exc
+    suffix = p.suffix.lower()
+    kind = suffix.lstrip(".").upper() if suffix in (".toml", ".yaml", ".yml") else "JSON"
+    try:
+        if suffix == ".toml":
+            data: Any = tomllib.loads(text)
+        elif suffix in (".yaml", ".yml"):
+            try:
+                import yaml  # type: ignore[import-untyped]
+            except ImportError as exc:
+                msg = f"cannot read config file {path}: {YAML_EXTRA}"
+                raise ValidationError(msg) from exc
+            try:
+                data = yaml.safe_load(text)
+            except yaml.YAMLError as exc:
+                msg = f"cannot read config file {path}: not valid YAML: {_yaml_error(exc)}"
+                raise ValidationError(msg) from exc
+        else:
+            data = json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        msg = f"cannot read config file {path}: not valid {kind}: {reason(exc)}"
+        raise ValidationError(msg) from exc
+    if not isinstance(data, dict):
+        msg = f"config file {path} must hold a table/mapping at the top level"
+        raise ValidationError(msg)
+    section = data.get("scorecard", data)
+    if not isinstance(section, dict):
+        msg = f"config file {path}: 'scorecard' must be a table/mapping of settings"
+        raise ValidationError(msg)
+    return dict(section)
+
+
+def read_state(path: str) -> dict[str, Any]:
+    """Read a fitted scorecard written by ``--save-state``."""
+    p = existing(path, "state")
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        msg = f"cannot read state file {path}: not valid JSON: {reason(exc)}"
+        raise ValidationError(msg) from exc
+    except (OSError, ValueError) as exc:
+        msg = f"cannot read state file {path}: {reason(exc)}"
+        raise ValidationError(msg) from exc
+    if not isinstance(data, dict) or not isinstance(data.get("config"), dict):
+        msg = f"cannot read state file {path}: not a scorecard written by --save-state"
+        raise ValidationError(msg)
+    if not data.get("fitted"):
+        msg = f"state file {path} holds no fitted scorecard; write one with --save-state"
+        raise ValidationError(msg)
+    return data
+
+
+# -------------------------------------------------------------------------------- writing
+def _mode_for(target: Path) -> int:
+    """Permission bits for a new output: the old file's, else 0o666 less the umask."""
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; move it onto ``target`` when the block ends.
+
+    The temporary file keeps the target's suffixes (``.csv.gz`` stays compressed). On any
+    exception, ``KeyboardInterrupt`` included, it is removed and ``target`` is untouched.
+    """
+    target = Path(target)
+    suffix = "".join(target.suffixes)
+    stem = target.name[: len(target.name) - len(suffix)] if suffix else target.name
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{stem}.", suffix=suffix)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.chmod(tmp, _mode_for(target))
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def write_output(
+    path: str, flag: str, write: Callable[[Path], object], *, extra: str = PARQUET_EXTRA
+) -> None:
+    """Write an output through ``write(temporary_path)``, atomically, with our errors.
+
+    ``extra`` is the advice given when the writer lacks an optional package.
+    """
+    try:
+        with atomic_path(path) as tmp:
+            write(tmp)
+    except ImportError as exc:
+        msg = f"cannot write {flag} {path}: {extra}"
+        raise ValidationError(msg) from exc
+    except OSError as exc:
+        msg = f"cannot write {flag} {path}: {reason(exc)}"
+        raise ValidationError(msg) from exc
+
+
+def write_table(table: pd.DataFrame, path: str, flag: str = "output file") -> None:
+    """Write a table as CSV/TSV (floats with 10 significant digits) or Parquet."""
+    suffix = suffix_of(path)
+    out = table.copy()
+    for col in out.columns[[isinstance(t, pd.CategoricalDtype) for t in out.dtypes]]:
+        out[col] = out[col].astype("string")  # a customer without a tier stays missing
+
+    def write(tmp: Path) -> None:
+        if suffix in (".parquet", ".pq"):
+            out.to_parquet(tmp)
+        else:
+            sep = "\t" if suffix.startswith(".tsv") else ","
+            out.to_csv(tmp, sep=sep, float_format=FLOAT_FORMAT)
+
+    write_output(path, flag, write)
+
+
+def write_text(text: str, path: str, flag: str) -> None:
+    """Write a text file (the fitted state) atomically."""
+    write_output(path, flag, lambda tmp: tmp.write_text(text, encoding="utf-8"))
