@@ -142,10 +142,15 @@ CHURN_MODELS = ("pareto_nbd", "bg_nbd")
 
 
 def _churn_model(model: str) -> Any:
-    from custloyalty.models import BetaGeo, ParetoNBD
+    from custloyalty.models import get_model
 
     check_option(model, "model", CHURN_MODELS, func="the churn indicator")
-    return ParetoNBD if model == "pareto_nbd" else BetaGeo
+    return get_model(model)
+
+
+def _model_of(value: Any, cls: Any) -> Any:
+    """A fitted model kept as an object during a fit, or rebuilt from its saved dict."""
+    return value if isinstance(value, cls) else cls.from_dict(value)
 
 
 #: Largest number of customers the churn and CLV models are fitted on; larger bases are
@@ -154,11 +159,11 @@ def _churn_model(model: str) -> Any:
 MAX_FIT_CUSTOMERS = 25_000
 
 
-def _fit_sample(weeks: pd.DataFrame, max_customers: int) -> pd.DataFrame:
+def _fit_sample(weeks: pd.DataFrame, max_customers: int, seed: int | None = None) -> pd.DataFrame:
     weeks = weeks[weeks["T"] > 0]
     if len(weeks) <= max_customers:
         return weeks
-    rng = np.random.default_rng(20_050_101)
+    rng = np.random.default_rng(seed)
     keep = np.sort(rng.choice(len(weeks), size=max_customers, replace=False))
     return weeks.iloc[keep]
 
@@ -168,10 +173,10 @@ def _fit_churn(
     *,
     model: str = "pareto_nbd",
     max_fit_customers: int = MAX_FIT_CUSTOMERS,
+    seed: int | None = None,
 ) -> dict[str, Any]:
-    weeks = _fit_sample(_weeks(summary), max_fit_customers)
-    state: dict[str, Any] = _churn_model(model)().fit(weeks).to_dict()
-    return state
+    weeks = _fit_sample(_weeks(summary), max_fit_customers, seed)
+    return {"model": _churn_model(model)().fit(weeks)}
 
 
 def churn(
@@ -198,7 +203,7 @@ def churn(
     >>> summary = rfm_summary(load_cdnow("sample"), observation_end="1997-09-30")
     >>> churn = metrics.get("churn")
     >>> state = churn.fit_state({"summary": summary})  # Pareto/NBD, in weeks
-    >>> {k: round(v, 3) for k, v in state["params"].items()}
+    >>> {k: round(v, 3) for k, v in state["model"].params_.items()}
     {'r': 0.553, 'alpha': 10.578, 's': 0.606, 'beta': 11.669}
     >>> churn.compute({"summary": summary, "state": state}).head(3).round(3).to_dict()
     {1: 0.131, 2: 0.832, 3: 0.705}
@@ -206,7 +211,10 @@ def churn(
     cls = _churn_model(model)
     weeks = _weeks(summary)
     pos = weeks["T"].to_numpy() > 0
-    fitted = cls.from_dict(state) if state else cls().fit(_fit_sample(weeks, max_fit_customers))
+    if state:
+        fitted = _model_of(state["model"], cls)
+    else:
+        fitted = cls().fit(_fit_sample(weeks, max_fit_customers))
     alive = np.ones(len(weeks))
     if pos.any():
         alive[pos] = fitted.p_alive(weeks[pos]).to_numpy(dtype=np.float64)
@@ -214,17 +222,19 @@ def churn(
 
 
 def _fit_clv(
-    summary: pd.DataFrame, *, months: int = 12, max_fit_customers: int = MAX_FIT_CUSTOMERS
+    summary: pd.DataFrame,
+    *,
+    months: int = 12,
+    max_fit_customers: int = MAX_FIT_CUSTOMERS,
+    seed: int | None = None,
 ) -> dict[str, Any]:
     from custloyalty.models import BetaGeo, GammaGamma
 
-    weeks = _fit_sample(_weeks(summary), max_fit_customers)
+    weeks = _fit_sample(_weeks(summary), max_fit_customers, seed)
     return {
-        "transactions": BetaGeo().fit(weeks).to_dict(),
+        "transactions": BetaGeo().fit(weeks),
         # repeat customers with a positive mean spend (a few repeat purchases cost nothing)
-        "spend": GammaGamma()
-        .fit(weeks[(weeks["frequency"] > 0) & (weeks["monetary"] > 0)])
-        .to_dict(),
+        "spend": GammaGamma().fit(weeks[(weeks["frequency"] > 0) & (weeks["monetary"] > 0)]),
     }
 
 
@@ -256,8 +266,8 @@ def clv(
     from custloyalty.models import clv as model_clv
 
     st = state or _fit_clv(summary, max_fit_customers=max_fit_customers)
-    bg = BetaGeo.from_dict(st["transactions"])
-    gg = GammaGamma.from_dict(st["spend"])
+    bg = _model_of(st["transactions"], BetaGeo)
+    gg = _model_of(st["spend"], GammaGamma)
     weeks = _weeks(summary)
     repeat = weeks["frequency"].to_numpy() > 0
     weeks["monetary"] = np.where(repeat, np.maximum(weeks["monetary"].to_numpy(), 0.01), 0.0)

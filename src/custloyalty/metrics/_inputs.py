@@ -39,6 +39,9 @@ class MetricInputs:
     surveys
         Survey answers with the customer column renamed ``customer_id`` (``None`` without
         surveys).
+    interactions
+        Interactions (contacts, e-mails, visits...) with the customer column renamed
+        ``customer_id`` (``None`` without interactions).
     observation_end
         End of the observation window.
     unmatched_answers
@@ -50,6 +53,7 @@ class MetricInputs:
     surveys: pd.DataFrame | None
     observation_end: pd.Timestamp
     unmatched_answers: int
+    interactions: pd.DataFrame | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return the inputs by name, as :meth:`custloyalty.metrics.Metric.compute` takes them."""
@@ -57,6 +61,7 @@ class MetricInputs:
             "summary": self.summary,
             "transactions": self.transactions,
             "surveys": self.surveys,
+            "interactions": self.interactions,
             "observation_end": self.observation_end,
         }
 
@@ -70,6 +75,10 @@ def metric_inputs(
     time: Hashable = "date",
     amount: Hashable = "amount",
     survey_customer: Hashable = "customer_id",
+    interactions: Any = None,
+    interaction_customer: Hashable = "customer_id",
+    date_format: str | None = None,
+    nan_policy: str = "raise",
     with_transactions: bool = True,
     func: str = "metric_inputs",
 ) -> MetricInputs:
@@ -89,6 +98,17 @@ def metric_inputs(
         Column names in ``transactions``.
     survey_customer
         Customer id column in ``surveys``.
+    interactions
+        Optional interactions table, one row per contact, with an ``interaction_customer``
+        column.
+    interaction_customer
+        Customer id column in ``interactions``.
+    date_format
+        Explicit format of the transactions' date column (any :func:`pandas.to_datetime`
+        format); default: inferred.
+    nan_policy
+        ``"raise"`` (default) on missing customer ids, dates or amounts, or ``"omit"`` the
+        rows that have them.
     with_transactions
         Whether to build the validated ``transactions`` input (skip it when no metric asks for
         it: it costs a copy of the table).
@@ -112,6 +132,12 @@ def metric_inputs(
     >>> get("frequency").compute(inputs.as_dict()).loc[1]
     np.float64(3.0)
     """
+    if date_format is not None:
+        raw = _frames.as_frame(transactions, name="transactions")
+        _frames.require_columns(raw, [time], name="transactions")
+        dates, _ = _frames.coerce_datetime(raw[time], time, date_format=date_format)
+        transactions = raw.copy(deep=False)  # copy-on-write: the caller's frame is untouched
+        transactions[time] = dates
     summary = rfm_summary(
         transactions,
         customer=customer,
@@ -119,6 +145,7 @@ def metric_inputs(
         amount=amount,
         observation_end=observation_end,
         time_unit="D",
+        nan_policy=nan_policy,
     )
     end = pd.Timestamp(summary.attrs["custloyalty"]["observation_end"])
     survey_frame = None
@@ -130,22 +157,45 @@ def metric_inputs(
         _frames.check_ids(ids, survey_customer)
         survey_frame = sv.rename(columns={survey_customer: SURVEY_CUSTOMER})
         unmatched = int((~ids.isin(summary.index)).sum())
+    interaction_frame = None
+    if interactions is not None:
+        it = _frames.as_frame(interactions, name="interactions")
+        _frames.require_columns(it, [interaction_customer], name="interactions")
+        _frames.check_ids(it[interaction_customer], interaction_customer)
+        interaction_frame = it.rename(columns={interaction_customer: SURVEY_CUSTOMER})
     tx = None
     if with_transactions:
         tx = _canonical_transactions(
-            transactions, end, customer=customer, time=time, amount=amount, func=func
+            transactions,
+            end,
+            customer=customer,
+            time=time,
+            amount=amount,
+            func=func,
+            nan_policy=nan_policy,
         )
-    return MetricInputs(summary, tx, survey_frame, end, unmatched)
+    return MetricInputs(summary, tx, survey_frame, end, unmatched, interaction_frame)
 
 
 def _canonical_transactions(
-    data: Any, end: pd.Timestamp, *, customer: Hashable, time: Hashable, amount: Hashable, func: str
+    data: Any,
+    end: pd.Timestamp,
+    *,
+    customer: Hashable,
+    time: Hashable,
+    amount: Hashable,
+    func: str,
+    nan_policy: str = "raise",
 ) -> pd.DataFrame:
     """Return the validated transactions up to ``end``: canonical columns plus the others."""
-    raw = _frames.as_frame(data, name="transactions")
-    canon = _frames.transactions(raw, customer=customer, time=time, amount=amount, func=func).frame
+    raw = _frames.as_frame(data, name="transactions").reset_index(drop=True)
+    canon = _frames.transactions(
+        raw, customer=customer, time=time, amount=amount, func=func, nan_policy=nan_policy
+    ).frame
     extra = raw.drop(columns=[customer, time, amount])
     extra = extra.drop(columns=[c for c in canon.columns if c in extra.columns])
+    if len(canon) != len(raw):  # rows omitted for missing values
+        extra = extra.loc[canon.index]
     tx = pd.concat([canon.reset_index(drop=True), extra.reset_index(drop=True)], axis=1)
     day = tx["date"].dt.tz_localize(None) if tx["date"].dt.tz is not None else tx["date"]
     keep = (day.dt.normalize() <= end.tz_localize(None).normalize()).to_numpy()

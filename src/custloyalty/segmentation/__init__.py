@@ -14,12 +14,13 @@ from custloyalty.segmentation._rfm import (
     rfm_scores,
     rfm_segments,
 )
-from custloyalty.segmentation._value import value_tiers
+from custloyalty.segmentation._value import QuantileTiers, value_tiers
 
 __all__ = [
     "RFM_PRESETS",
     "RFM_PRESET_SCORES",
     "KMeansSegmentsResult",
+    "QuantileTiers",
     "RFMScorer",
     "SegmentRule",
     "Tier",
