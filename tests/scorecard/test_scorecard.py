@@ -62,7 +62,7 @@ def test_every_customer_has_one_tier_and_shares_follow_config(result) -> None:
 def test_respondents_and_missing_survey_renormalisation(result, surveys) -> None:
     cust = result.customers
     answered = cust["answered_survey"]
-    assert answered.sum() == surveys["customer_id"].nunique() == result.summary["respondents"]
+    assert answered.sum() == surveys["customer_id"].nunique() == result.summary.respondents
     non = cust[~answered]
     assert non["satisfaction"].isna().all()
     assert (non["contrib_satisfaction"] == 0).all()
@@ -76,12 +76,15 @@ def test_respondents_and_missing_survey_renormalisation(result, surveys) -> None
 
 def test_base_summary(result) -> None:
     s = result.summary
-    assert -100 <= s["nps"] <= 100
-    assert 0 <= s["satisfaction_index"] <= 100
-    assert 0 <= s["churn_rate"] <= 1
-    assert s["customers"] == 23570
-    assert sum(s["tier_sizes"].values()) == 23570
-    json.dumps(result.to_dict())  # JSON-safe
+    assert s.nps is not None and -100 <= s.nps.score <= 100
+    assert s.satisfaction_index is not None and 0 <= s.satisfaction_index <= 100
+    assert s.mean_churn_risk == pytest.approx(result.customers["churn"].mean(), abs=1e-12)
+    assert s.customers == 23570
+    assert sum(s.tier_sizes.values()) == 23570
+    frame = s.to_frame()
+    assert frame.loc["customers", "value"] == 23570
+    assert frame.loc["nps", "value"] == s.nps.score  # unrounded
+    json.dumps(result.to_dict(), allow_nan=False)  # JSON-safe
 
 
 def test_json_round_trip_scores_identically(fitted, master, surveys, result) -> None:
@@ -221,8 +224,8 @@ def test_customers_without_composite_get_no_tier(sample, sample_surveys) -> None
     assert cust.loc[~unscored, "tier"].notna().all()
     shares = cust.loc[~unscored, "tier"].value_counts(normalize=True, sort=False)
     np.testing.assert_allclose(shares.to_numpy(), [0.1, 0.2, 0.3, 0.4], atol=0.02)
-    assert res.summary["customers_without_tier"] == 2057
-    assert sum(res.summary["tier_sizes"].values()) == 300
+    assert res.summary.customers_without_tier == 2057
+    assert sum(res.summary.tier_sizes.values()) == 300
     assert res.top("Platinum", 3)["composite"].notna().all()
     again = LoyaltyScorecard.from_json(card.to_json())
     pd.testing.assert_frame_equal(
@@ -269,13 +272,16 @@ def test_respondents_counted_without_survey_indicators(sample, sample_surveys) -
     sv = pd.concat([sample_surveys, extra], ignore_index=True)
     res = LoyaltyScorecard(["frequency", "recency"]).fit_score(sample, sv, observation_end=END)
     s = res.summary
-    assert s["respondents"] == sample_surveys["customer_id"].nunique() == 300
+    assert s.respondents == sample_surveys["customer_id"].nunique() == 300
     assert res.customers["answered_survey"].sum() == 300
-    assert s["survey_answers_without_transactions"] == 20
-    assert s["nps"] == round(nps(sample_surveys["recommend"]).score, 2)
-    assert "churn_rate" not in s  # churn is not an indicator: its model is not fitted
+    assert s.survey_answers_without_transactions == 20
+    assert s.nps is not None
+    assert s.nps.score == pytest.approx(nps(sample_surveys["recommend"]).score, abs=1e-12)
+    assert s.mean_churn_risk is None  # churn is not an indicator: its model is not fitted
     with_churn = LoyaltyScorecard(["frequency", "churn"]).fit_score(sample, observation_end=END)
-    assert with_churn.summary["churn_rate"] == round(with_churn.customers["churn"].mean(), 4)
+    assert with_churn.summary.mean_churn_risk == pytest.approx(
+        with_churn.customers["churn"].mean(), abs=1e-12
+    )
 
 
 def test_compare_per_segment(master, surveys) -> None:
@@ -367,10 +373,15 @@ def test_ahp_matrix_columns_in_another_order(sample) -> None:
         ({"ahp": {"criteria": [[1]]}}, r"'ahp.sub' must be a mapping"),
         ({"ahp": {"index": ["a"]}}, r"'ahp' must be a matrix as"),
         ([1, 2], r"'configuration' must be a mapping of settings; got list"),
-        ({"config": 3}, r"'config' must be a mapping of settings; got int 3"),
+        ({"config": 3}, r"saved state of kind None"),
         (
-            {"config": {"indicators": ["frequency"]}, "fitted": {"active": []}},
-            r"fitted state is incomplete",
+            {
+                "kind": "loyalty_scorecard",
+                "format_version": 1,
+                "config": {"indicators": ["frequency"]},
+                "fitted": {"active": []},
+            },
+            r"fitted.active must be a non-empty list",
         ),
     ],
 )

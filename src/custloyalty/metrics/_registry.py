@@ -293,7 +293,7 @@ def _numeric(metric: Metric, values: pd.Series, labels: pd.Index) -> FloatArray:
     text = kinds.isin([str, bytes, bool, np.bool_]).to_numpy(dtype=bool) if len(values) else None
     bad = (numeric.isna() & values.notna()).to_numpy(dtype=bool)
     if text is not None:
-        bad |= text
+        bad = bad | text
     if bad.any():
         pos = np.flatnonzero(bad)
         shown = ", ".join(repr(values.iloc[i]) for i in pos[:5])

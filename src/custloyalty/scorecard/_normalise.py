@@ -180,7 +180,7 @@ class PercentileNormaliser(Normaliser):
         if self.knots.size < 2:
             return np.full_like(values, 0.5, dtype=np.float64)
         return np.asarray(
-            np.interp(values, self.knots, self.ranks, left=0.0, right=1.0), dtype=np.float64
+            np.interp(values, self.knots, self.ranks), dtype=np.float64
         )
 
     def _params(self) -> dict[str, Any]:

@@ -58,9 +58,11 @@ def _revive(value: Any, key: str) -> Any:
 
     if isinstance(value, Mapping):
         name = value.get("model")
-        if isinstance(name, str) and name in available_models() and "params" in value:
+        classes = {n: get_model(n) for n in available_models()}
+        classes.update({c.__name__: c for c in list(classes.values())})
+        if isinstance(name, str) and name in classes and "params" in value:
             try:
-                return get_model(name).from_dict(value)
+                return classes[name].from_dict(value)
             except ValidationError as exc:
                 msg = f"{_WHERE}: {key} is not a valid saved {name} model: {exc}"
                 raise ValidationError(msg) from None

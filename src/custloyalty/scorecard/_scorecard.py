@@ -290,7 +290,10 @@ class LoyaltyScorecard(Stateful):
         index = inputs["summary"].index
         cols: dict[str, FloatArray] = {}
         for ind in indicators:
-            if any(_needs(ind, t) and inputs.get(t) is None for t in SPARSE_SOURCES):
+            if any(
+                _needs(ind, t) and (inputs.get(t) is None or len(inputs[t]) == 0)
+                for t in SPARSE_SOURCES
+            ):
                 cols[ind.name] = np.full(len(index), np.nan)  # nobody answered / interacted
                 continue
             metric = get_metric(ind.name)
