@@ -80,11 +80,19 @@ def _tiers_block(result: Any, n: int = 3) -> str:
     return "\n".join(lines)
 
 
-def _base_block(title: str, summary: dict[str, Any], weights: pd.Series) -> str:
+def _base_block(title: str, summary: Any, weights: pd.Series) -> str:
     lines = [_rule(title)]
-    for k, v in summary.items():
+    figures = summary.to_dict()  # ScorecardSummary, unrounded: rounded here, for print
+    score = figures.pop("nps", None)
+    if score is not None:
+        figures["nps"] = f"{score['score']:.2f} [{score['ci'][0]:.2f}, {score['ci'][1]:.2f}]"
+    for k, v in figures.items():
+        if v is None:
+            continue
         if k == "tier_sizes":
             v = ", ".join(f"{t} {c:,}" for t, c in v.items())
+        elif isinstance(v, float):
+            v = f"{v:.4g}"
         lines.append(f"{k:<36} {v}")
     lines.append("weights: " + ", ".join(f"{k} {v:.3f}" for k, v in weights.items()))
     return "\n".join(lines)

@@ -268,14 +268,16 @@ def test_churn_model_fitted_on_a_seeded_subsample_of_large_bases() -> None:
 
     summary = cl.rfm_summary(load_cdnow("sample"), observation_end="1997-09-30")
     churn = metrics.get("churn")
-    full = churn.fit_state({"summary": summary}, model="bg_nbd")
-    sub = churn.fit_state({"summary": summary}, model="bg_nbd", max_fit_customers=1500)
-    again = churn.fit_state({"summary": summary}, model="bg_nbd", max_fit_customers=1500)
-    assert sub == again  # seeded: the same subsample every time
-    assert sub["n_obs"] == 1500
-    assert full["n_obs"] == 2357
+    full = churn.fit_state({"summary": summary}, model="bg_nbd")["model"]
+    sub = churn.fit_state({"summary": summary}, seed=7, model="bg_nbd", max_fit_customers=1500)
+    again = churn.fit_state({"summary": summary}, seed=7, model="bg_nbd", max_fit_customers=1500)
+    other = churn.fit_state({"summary": summary}, seed=8, model="bg_nbd", max_fit_customers=1500)
+    assert sub["model"].params_ == again["model"].params_  # seeded: the same subsample
+    assert sub["model"].params_ != other["model"].params_
+    assert sub["model"].n_obs_ == 1500
+    assert full.n_obs_ == 2357
     for k in ("r", "alpha", "a", "b"):
-        assert sub["params"][k] == pytest.approx(full["params"][k], rel=0.5)
+        assert sub["model"].params_[k] == pytest.approx(full.params_[k], rel=0.5)
 
 
 def test_recommendation_indicator_validates_through_the_boundary() -> None:

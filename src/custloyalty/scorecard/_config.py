@@ -70,7 +70,7 @@ def _unknown(keys: Iterable[Any], known: Sequence[str], what: str) -> None:
 
 def _option(value: Any, key: str, allowed: Sequence[str]) -> str:
     if not isinstance(value, str) or value not in allowed:
-        msg = f"{_FUNC}: {key!r} must be one of {list(allowed)!r}; got {value!r}."
+        msg = f"The {key!r} parameter of {_FUNC} must be one of {list(allowed)!r}; got {value!r}."
         hint = suggest(value, list(allowed)) if isinstance(value, str) else None
         if hint:
             msg += f"\nHint: did you mean {hint!r}?"

@@ -14,6 +14,7 @@ import itertools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from custloyalty._results import to_builtin
@@ -42,14 +43,20 @@ _N_SEGMENTS = 5
 
 
 def serialise(value: Any) -> Any:
-    """JSON-safe form of a metric state: fitted objects (models) through their ``to_dict``."""
+    """Plain form of a metric state: fitted objects (models) through their ``to_dict``.
+
+    Numbers are kept as they are (a NaN stays NaN, so a check with ``allow_nan=False`` sees
+    it); :func:`dump` then makes the whole state JSON-safe.
+    """
     if hasattr(value, "to_dict") and not isinstance(value, pd.DataFrame | pd.Series):
-        return to_builtin(value.to_dict())
+        return value.to_dict()
     if isinstance(value, Mapping):
         return {str(k): serialise(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [serialise(v) for v in value]
-    return to_builtin(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def _revive(value: Any, key: str) -> Any:
@@ -77,7 +84,9 @@ def dump(card: LoyaltyScorecard) -> dict[str, Any]:
         out["fitted"] = {
             "active": list(card.active_),
             "normalisers": {n: card.normalisers_[n].to_dict() for n in card.active_},
-            "metric_states": {n: serialise(card.metric_states_.get(n)) for n in card.active_},
+            "metric_states": {
+                n: to_builtin(serialise(card.metric_states_.get(n))) for n in card.active_
+            },
             "weighting": card.weighting_.to_dict(),
             "tiers": {"labels": list(card.tiers_.labels), "thresholds": list(card.tiers_.thresholds_)},
             "imputation": {"edges": list(card.segment_edges_), "values": dict(card.imputation_)},
