@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from custloyalty.metrics._inputs import SURVEY_CUSTOMER, MetricInputs, metric_inputs
 from custloyalty.errors import ValidationError
+from custloyalty.metrics._inputs import SURVEY_CUSTOMER, MetricInputs, metric_inputs
 from custloyalty.metrics._registry import Metric, check_output, get
 
 __all__ = ["check_metric"]

@@ -88,8 +88,14 @@ def test_normaliser_is_continuous_at_tied_knots(xs: list[int], method: str) -> N
     ("entry", "match"),
     [
         ({"method": "percentile", "direction": "up", "knots": [0.0], "ranks": [0.5]}, "direction"),
-        ({"method": "percentile", "direction": "higher", "knots": [2.0, 1.0], "ranks": [0, 1]}, "knots"),
-        ({"method": "percentile", "direction": "higher", "knots": [1.0, 2.0], "ranks": [0.0]}, "ranks"),
+        (
+            {"method": "percentile", "direction": "higher", "knots": [2.0, 1.0], "ranks": [0, 1]},
+            "knots",
+        ),
+        (
+            {"method": "percentile", "direction": "higher", "knots": [1.0, 2.0], "ranks": [0.0]},
+            "ranks",
+        ),
         ({"method": "zscore", "direction": "higher", "mean": 0.0, "std": -1.0}, "std"),
         ({"method": "magic", "direction": "higher"}, "method"),
         ({"method": "minmax", "direction": "higher", "low": float("nan"), "high": 1.0}, "low"),

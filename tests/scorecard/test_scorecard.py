@@ -76,8 +76,10 @@ def test_respondents_and_missing_survey_renormalisation(result, surveys) -> None
 
 def test_base_summary(result) -> None:
     s = result.summary
-    assert s.nps is not None and -100 <= s.nps.score <= 100
-    assert s.satisfaction_index is not None and 0 <= s.satisfaction_index <= 100
+    assert s.nps is not None
+    assert -100 <= s.nps.score <= 100
+    assert s.satisfaction_index is not None
+    assert 0 <= s.satisfaction_index <= 100
     assert s.mean_churn_risk == pytest.approx(result.customers["churn"].mean(), abs=1e-12)
     assert s.customers == 23570
     assert sum(s.tier_sizes.values()) == 23570

@@ -113,7 +113,8 @@ def test_bucket_totals_add_up_to_the_base_summary(card, scored, master, surveys)
     assert combined.customers == scored.summary.customers
     for name in ("composite_mean", "mean_churn_risk", "satisfaction_index", "mean_total_spend"):
         assert getattr(combined, name) == pytest.approx(getattr(scored.summary, name), rel=1e-12)
-    assert combined.nps is not None and scored.summary.nps is not None
+    assert combined.nps is not None
+    assert scored.summary.nps is not None
     assert combined.nps.score == pytest.approx(scored.summary.nps.score, abs=1e-12)
     with pytest.raises(ValidationError, match="needs observation_end"):
         card.score_bucket(master, observation_end=None)
@@ -258,7 +259,10 @@ def test_misbehaving_metric_is_refused_naming_it(sample, func, match) -> None:
             r"unknown options for indicator 'churn' \['modle'\].*\n.*Hint: did you mean "
             r"'modle' -> 'model'",
         ),
-        ({"weigthing": "equal"}, r"(?s)unknown configuration keys \['weigthing'\].*Hint.*'weighting'"),
+        (
+            {"weigthing": "equal"},
+            r"(?s)unknown configuration keys \['weigthing'\].*Hint.*'weighting'",
+        ),
         ({"weighting": "entropi"}, r"(?s)'weighting' must be one of.*Hint: did you mean 'entropy'"),
         ({"indicators": {"frequency": {"directon": "lower"}}}, r"Hint: .*'direction'"),
         ({"tiers": {"labels": ["A"], "share": [1]}}, r"unknown tier settings.*'shares'"),

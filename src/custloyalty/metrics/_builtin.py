@@ -149,7 +149,7 @@ def _churn_model(model: str) -> Any:
 
 
 def _model_of(value: Any, cls: Any) -> Any:
-    """A fitted model kept as an object during a fit, or rebuilt from its saved dict."""
+    """Return the fitted model object (kept during a fit) or rebuild it from its saved dict."""
     return value if isinstance(value, cls) else cls.from_dict(value)
 
 

@@ -79,7 +79,7 @@ def _option(value: Any, key: str, allowed: Sequence[str]) -> str:
 
 
 def is_number(value: Any) -> bool:
-    """A real number that is not a boolean."""
+    """Return whether ``value`` is a real number and not a boolean."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
@@ -95,7 +95,7 @@ class IndicatorConfig:
     weight: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """Settings as a JSON-safe dict (the key ``name`` left out)."""
+        """Return the settings as a JSON-safe dict (the key ``name`` left out)."""
         out = {
             "direction": self.direction,
             "normalisation": self.normalisation,
@@ -140,7 +140,9 @@ def _indicator(name: str, conf: Mapping[str, Any], normalisation: str) -> Indica
     weight = conf.get("weight")
     if weight is not None and not is_number(weight):
         fail_type(f"indicators.{name}.weight", "a number", weight)
-    direction = _option(conf.get("direction", metric.direction), f"indicators.{name}.direction", DIRECTIONS)
+    direction = _option(
+        conf.get("direction", metric.direction), f"indicators.{name}.direction", DIRECTIONS
+    )
     norm = _option(
         conf.get("normalisation", normalisation), f"indicators.{name}.normalisation", NORMALISATIONS
     )
@@ -157,7 +159,9 @@ def _indicator(name: str, conf: Mapping[str, Any], normalisation: str) -> Indica
 def _indicators(spec: Any, normalisation: str) -> tuple[IndicatorConfig, ...]:
     if isinstance(spec, str):
         spec = [spec]
-    if not (isinstance(spec, Mapping) or (isinstance(spec, Iterable) and not isinstance(spec, bytes))):
+    if not (
+        isinstance(spec, Mapping) or (isinstance(spec, Iterable) and not isinstance(spec, bytes))
+    ):
         fail_type(
             "indicators",
             "a metric name, a list of names or dicts, or a mapping name -> settings",
@@ -333,7 +337,9 @@ class ScorecardConfig:
         if not isinstance(data, Mapping):
             fail_type("configuration", "a mapping of settings", data)
         _unknown(data, cls.KEYS, "configuration keys")
-        normalisation = _option(data.get("normalisation", "percentile"), "normalisation", NORMALISATIONS)
+        normalisation = _option(
+            data.get("normalisation", "percentile"), "normalisation", NORMALISATIONS
+        )
         indicators = _indicators(data.get("indicators", DEFAULT_INDICATORS), normalisation)
         names = [i.name for i in indicators]
         weighting = data.get("weighting", "entropy")
@@ -354,7 +360,9 @@ class ScorecardConfig:
         if weighting == "ahp" and ahp is None:
             msg = f"{_FUNC}: weighting='ahp' needs the pairwise matrix in ahp=."
             raise ValidationError(msg)
-        tiers = _tiers(data.get("tiers", DEFAULT_TIERS) if data.get("tiers") is not None else DEFAULT_TIERS)
+        tiers = _tiers(
+            data.get("tiers", DEFAULT_TIERS) if data.get("tiers") is not None else DEFAULT_TIERS
+        )
         missing = _option(data.get("missing", "renormalise"), "missing", MISSING)
         if missing == "segment" and all(i.source != "transactions" for i in indicators):
             msg = (
@@ -364,7 +372,9 @@ class ScorecardConfig:
             raise ValidationError(msg)
         columns = {}
         for key in ("customer", "time", "amount", "survey_customer", "interaction_customer"):
-            value = data.get(key, "date" if key == "time" else "amount" if key == "amount" else "customer_id")
+            value = data.get(
+                key, "date" if key == "time" else "amount" if key == "amount" else "customer_id"
+            )
             if not isinstance(value, Hashable) or value is None or isinstance(value, bool):
                 fail_type(key, "a column name", value)
             columns[key] = value
@@ -372,7 +382,9 @@ class ScorecardConfig:
         if not isinstance(allow, bool | np.bool_):
             fail_type("allow_inconsistent", "true or false", allow)
         seed = data.get("seed")
-        if seed is not None and (not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0):
+        if seed is not None and (
+            not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0
+        ):
             fail_type("seed", "a non-negative integer or None", seed)
         return cls(
             indicators=indicators,
@@ -394,12 +406,16 @@ class ScorecardConfig:
         elif isinstance(ahp, Mapping):
             ahp = {
                 "criteria": _matrix_dict(ahp["criteria"]),
-                "sub": {k: v if isinstance(v, str) else _matrix_dict(v) for k, v in ahp["sub"].items()},
+                "sub": {
+                    k: v if isinstance(v, str) else _matrix_dict(v) for k, v in ahp["sub"].items()
+                },
             }
         return {
             "indicators": {i.name: i.to_dict() for i in self.indicators},
             "normalisation": self.normalisation,
-            "weighting": dict(self.weighting) if isinstance(self.weighting, Mapping) else self.weighting,
+            "weighting": dict(self.weighting)
+            if isinstance(self.weighting, Mapping)
+            else self.weighting,
             "ahp": ahp,
             "tiers": to_builtin(dict(self.tiers)),
             "missing": self.missing,

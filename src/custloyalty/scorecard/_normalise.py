@@ -9,6 +9,7 @@ on which other customers are scored with it.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal, Self
 
@@ -91,11 +92,15 @@ class Normaliser:
     def from_dict(cls, data: Mapping[str, Any], *, where: str = "normaliser") -> Normaliser:
         """Rebuild (and validate) a normaliser saved by :meth:`to_dict`."""
         method = state_str(
-            state_key(data, "method", where=where), f"{where}.method", where=where,
+            state_key(data, "method", where=where),
+            f"{where}.method",
+            where=where,
             choices=list(NORMALISERS),
         )
         direction = state_str(
-            state_key(data, "direction", where=where), f"{where}.direction", where=where,
+            state_key(data, "direction", where=where),
+            f"{where}.direction",
+            where=where,
             choices=DIRECTIONS,
         )
         obj = NORMALISERS[method](direction)
@@ -104,7 +109,7 @@ class Normaliser:
 
 
 class MinMaxNormaliser(Normaliser):
-    """$z = (x - \\min) / (\\max - \\min)$, clipped to [0, 1]; 0.5 for a constant column."""
+    r"""$z = (x - \\min) / (\\max - \\min)$, clipped to [0, 1]; 0.5 for a constant column."""
 
     method = "minmax"
     low: float
@@ -130,7 +135,7 @@ class MinMaxNormaliser(Normaliser):
 
 
 class ZScoreNormaliser(Normaliser):
-    """$\\Phi((x - \\bar x)/s)$ (normal CDF of the z-score); 0.5 for a constant column."""
+    r"""$\\Phi((x - \\bar x)/s)$ (normal CDF of the z-score); 0.5 for a constant column."""
 
     method = "zscore"
     mean: float
@@ -179,24 +184,30 @@ class PercentileNormaliser(Normaliser):
     def _map(self, values: FloatArray) -> FloatArray:
         if self.knots.size < 2:
             return np.full_like(values, 0.5, dtype=np.float64)
-        return np.asarray(
-            np.interp(values, self.knots, self.ranks), dtype=np.float64
-        )
+        return np.asarray(np.interp(values, self.knots, self.ranks), dtype=np.float64)
 
     def _params(self) -> dict[str, Any]:
         return {"knots": self.knots.tolist(), "ranks": self.ranks.tolist()}
 
     def _load(self, data: Mapping[str, Any], where: str) -> None:
         knots = state_floats(
-            state_key(data, "knots", where=where), f"{where}.knots", where=where, min_length=1,
+            state_key(data, "knots", where=where),
+            f"{where}.knots",
+            where=where,
+            min_length=1,
             increasing=True,
         )
-        if any(b <= a for a, b in zip(knots, knots[1:], strict=False)):
+        if any(b <= a for a, b in itertools.pairwise(knots)):
             msg = f"{where}: {where}.knots must be strictly increasing; got {knots!r:.120}."
             raise ValidationError(msg)
         ranks = state_floats(
-            state_key(data, "ranks", where=where), f"{where}.ranks", where=where,
-            length=len(knots), increasing=True, low=0.0, high=1.0,
+            state_key(data, "ranks", where=where),
+            f"{where}.ranks",
+            where=where,
+            length=len(knots),
+            increasing=True,
+            low=0.0,
+            high=1.0,
         )
         self.knots = np.asarray(knots, dtype=np.float64)
         self.ranks = np.asarray(ranks, dtype=np.float64)
@@ -334,9 +345,12 @@ def percentile_rank(x: Any, /, *, direction: Direction = "higher") -> pd.Series:
     $$p_i = \frac{r_i - 1}{n - 1}.$$
 
     The bounds are kept as a grid of 1,001 quantiles of the values (tied quantiles merged into
-    one knot at their mid-rank) and $p$ is read off it by linear interpolation, so a scorecard ranks new customers against the fitted base (values
-    between two fitted values get a rank in between; values outside the fitted range get 0
-    or 1); on the fitted values this reproduces the formula up to the grid's interpolation.
+    one knot at their mid-rank) and $p$ is read off it by linear interpolation, so a
+    scorecard ranks new customers against the fitted base: values between two fitted values
+    get a rank in between, values outside the fitted range the rank of the smallest or
+    largest fitted value (0 or 1 unless that value is tied), and the map is continuous, so a
+    tiny change in a value never jumps across a block of ties. On the fitted values this
+    reproduces the formula up to the grid's interpolation.
     Robust to the heavy right tails of spend and purchase counts, where min-max squeezes most
     customers near 0.
 

@@ -124,7 +124,7 @@ class ScorecardSummary(Result):
         )
 
     def figures(self) -> dict[str, Any]:
-        """The scalar figures by name (NPS as its score and interval), unrounded."""
+        """Return the scalar figures by name (NPS as its score and interval), unrounded."""
         out: dict[str, Any] = {}
         for f in fields(self):
             v = getattr(self, f.name)
@@ -184,7 +184,7 @@ class ScorecardResult(Result):
         return df.nlargest(n, "composite")
 
     def to_frame(self) -> pd.DataFrame:
-        """The per-customer table."""
+        """Return the per-customer table."""
         return self.customers
 
     def to_dict(self) -> dict[str, Any]:
@@ -211,6 +211,6 @@ class ScorecardResult(Result):
 
 
 def tier_counts(codes: np.ndarray[Any, Any], labels: Sequence[str]) -> tuple[tuple[int, ...], int]:
-    """Customers per tier code and without a tier (code -1)."""
+    """Count customers per tier code and without a tier (code -1)."""
     counts = np.bincount(codes[codes >= 0], minlength=len(labels))
     return tuple(int(c) for c in counts), int((codes < 0).sum())

@@ -65,7 +65,7 @@ def _revive(value: Any, key: str) -> Any:
 
     if isinstance(value, Mapping):
         name = value.get("model")
-        classes = {n: get_model(n) for n in available_models()}
+        classes: dict[str, Any] = {n: get_model(n) for n in available_models()}
         classes.update({c.__name__: c for c in list(classes.values())})
         if isinstance(name, str) and name in classes and "params" in value:
             try:
@@ -88,7 +88,10 @@ def dump(card: LoyaltyScorecard) -> dict[str, Any]:
                 n: to_builtin(serialise(card.metric_states_.get(n))) for n in card.active_
             },
             "weighting": card.weighting_.to_dict(),
-            "tiers": {"labels": list(card.tiers_.labels), "thresholds": list(card.tiers_.thresholds_)},
+            "tiers": {
+                "labels": list(card.tiers_.labels),
+                "thresholds": list(card.tiers_.thresholds_),
+            },
             "imputation": {"edges": list(card.segment_edges_), "values": dict(card.imputation_)},
             "observation_end": card.observation_end_.isoformat(),
             "n_customers": int(card.n_customers_),
@@ -124,7 +127,9 @@ def _load_fitted(card: LoyaltyScorecard, fitted: Mapping[str, Any]) -> None:
         raise ValidationError(msg)
     unknown = [a for a in active if a not in names]
     if unknown or len(set(active)) != len(active):
-        msg = f"{w}: fitted.active {active!r} must list distinct indicators of the config {names!r}."
+        msg = (
+            f"{w}: fitted.active {active!r} must list distinct indicators of the config {names!r}."
+        )
         raise ValidationError(msg)
     dense = [i.name for i in cfg.indicators if i.source == "transactions"]
     lacking = [n for n in dense if n not in active]
@@ -135,7 +140,9 @@ def _load_fitted(card: LoyaltyScorecard, fitted: Mapping[str, Any]) -> None:
     normalisers: dict[str, Normaliser] = {}
     for n in active:
         entry = state_mapping(
-            state_key(norms, n, where=f"{w} (fitted.normalisers)"), f"fitted.normalisers[{n!r}]", where=w
+            state_key(norms, n, where=f"{w} (fitted.normalisers)"),
+            f"fitted.normalisers[{n!r}]",
+            where=w,
         )
         normalisers[n] = Normaliser.from_dict(entry, where=f"fitted.normalisers[{n!r}]")
     states = state_mapping(
@@ -150,7 +157,8 @@ def _load_fitted(card: LoyaltyScorecard, fitted: Mapping[str, Any]) -> None:
     tiers = state_mapping(state_key(fitted, "tiers", where=w), "fitted.tiers", where=w)
     labels = state_key(tiers, "labels", where=w)
     if labels != list(cfg.tiers["labels"]):
-        msg = f"{w}: fitted.tiers.labels {labels!r:.80} differ from the config's {list(cfg.tiers['labels'])!r}."
+        want = list(cfg.tiers["labels"])
+        msg = f"{w}: fitted.tiers.labels {labels!r:.80} differ from the config's {want!r}."
         raise ValidationError(msg)
     th = state_floats(
         state_key(tiers, "thresholds", where=w),
@@ -167,20 +175,24 @@ def _load_fitted(card: LoyaltyScorecard, fitted: Mapping[str, Any]) -> None:
     )
     values = state_mapping(state_key(imp, "values", where=w), "fitted.imputation.values", where=w)
     imputation: dict[str, list[float]] = {}
-    if cfg.missing == "segment":
-        if len(edges) != _N_SEGMENTS - 1:
-            msg = f"{w}: fitted.imputation.edges must hold {_N_SEGMENTS - 1} numbers; got {len(edges)}."
-            raise ValidationError(msg)
+    if cfg.missing == "segment" and len(edges) != _N_SEGMENTS - 1:
+        msg = f"{w}: fitted.imputation.edges must hold {_N_SEGMENTS - 1} numbers; got {len(edges)}."
+        raise ValidationError(msg)
     for n, table in values.items():
         if n not in active:
             msg = f"{w}: fitted.imputation.values names {n!r}, not an active indicator."
             raise ValidationError(msg)
         imputation[str(n)] = state_floats(
-            table, f"fitted.imputation.values[{n!r}]", where=w, length=_N_SEGMENTS, low=0.0, high=1.0
+            table,
+            f"fitted.imputation.values[{n!r}]",
+            where=w,
+            length=_N_SEGMENTS,
+            low=0.0,
+            high=1.0,
         )
     end_text = state_key(fitted, "observation_end", where=w)
     try:
-        end = pd.Timestamp(end_text)
+        end: Any = pd.Timestamp(end_text)
     except (TypeError, ValueError):
         end = pd.NaT
     if not isinstance(end_text, str) or pd.isna(end):

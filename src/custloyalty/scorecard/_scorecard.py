@@ -297,7 +297,7 @@ class LoyaltyScorecard(Stateful):
                 cols[ind.name] = np.full(len(index), np.nan)  # nobody answered / interacted
                 continue
             metric = get_metric(ind.name)
-            with _missing_column_as_error(metric, inputs):
+            with _MissingColumnAsError(metric, inputs):
                 value = metric.compute_checked(
                     {**inputs, "state": states.get(ind.name)}, index, **ind.options
                 )
@@ -360,7 +360,7 @@ class LoyaltyScorecard(Stateful):
         states: dict[str, Any] = {}
         for ind in active:
             metric = get_metric(ind.name)
-            with _missing_column_as_error(metric, inputs):
+            with _MissingColumnAsError(metric, inputs):
                 states[ind.name] = metric.fit_state(inputs, seed=self.config.seed, **ind.options)
         raw = self._raw(active, inputs, states)
         normalisers: dict[str, Normaliser] = {
@@ -387,7 +387,10 @@ class LoyaltyScorecard(Stateful):
             self.tiers_ = QuantileTiers.from_thresholds(tiers["thresholds"], labels=tiers["labels"])
         else:
             if not np.isfinite(comp).any():
-                msg = f"{_FUNC}: no customer has a composite score, so no tier cut-offs can be learned."
+                msg = (
+                    f"{_FUNC}: no customer has a composite score, so no tier cut-offs can be "
+                    "learned."
+                )
                 raise ValidationError(msg)
             self.tiers_ = QuantileTiers(tiers["shares"], labels=tiers["labels"]).fit(comp)
         return raw
@@ -562,7 +565,9 @@ class LoyaltyScorecard(Stateful):
 
         frame = _frames.as_frame(transactions, name="transactions")
         if self.config.time in frame.columns:
-            dates, _ = _frames.coerce_datetime(frame[self.config.time], self.config.time, nan_policy="omit")
+            dates, _ = _frames.coerce_datetime(
+                frame[self.config.time], self.config.time, nan_policy="omit"
+            )
             day = dates.dt.tz_localize(None) if dates.dt.tz is not None else dates
             last = day.max()
             if pd.notna(last) and last.normalize() > end.tz_localize(None).normalize():
@@ -645,7 +650,7 @@ class LoyaltyScorecard(Stateful):
         codes: npt.NDArray[np.int64],
         unmatched: int,
     ) -> SummaryTotals:
-        """Counts and sums of this batch, from which the base summary is built."""
+        """Return the counts and sums of this batch, from which the base summary is built."""
         from custloyalty.metrics import nps, satisfaction_index
 
         summary = inputs["summary"]
@@ -771,7 +776,7 @@ def _normalise(raw: pd.DataFrame, normalisers: Mapping[str, Normaliser]) -> pd.D
     )
 
 
-class _missing_column_as_error:  # noqa: N801 - used as a context manager
+class _MissingColumnAsError:
     """Re-raise a ``KeyError`` from inside a metric as a ValidationError naming the column."""
 
     def __init__(self, metric: Metric, inputs: Mapping[str, Any]) -> None:
@@ -780,9 +785,9 @@ class _missing_column_as_error:  # noqa: N801 - used as a context manager
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> bool:
+    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
         if not isinstance(exc, KeyError):
-            return False
+            return
         metric, inputs = self.metric, self.inputs
         key = exc.args[0] if exc.args else None
         if isinstance(key, str):

@@ -58,7 +58,10 @@ class Weighting:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the method and the learned weights as a JSON-safe dict."""
-        return {"method": self.method, "weights": {str(k): float(v) for k, v in self.weights_.items()}}
+        return {
+            "method": self.method,
+            "weights": {str(k): float(v) for k, v in self.weights_.items()},
+        }
 
     @classmethod
     def from_dict(
@@ -71,7 +74,9 @@ class Weighting:
             where=where,
             choices=list(WEIGHTINGS),
         )
-        raw = state_mapping(state_key(data, "weights", where=where), f"{where}.weights", where=where)
+        raw = state_mapping(
+            state_key(data, "weights", where=where), f"{where}.weights", where=where
+        )
         names = list(indicators)
         missing = [n for n in names if n not in raw]
         extra = [str(k) for k in raw if k not in names]

@@ -161,7 +161,7 @@ class QuantileTiers(Stateful):
     def from_thresholds(
         cls, thresholds: Sequence[float], *, labels: Sequence[str] | None = None
     ) -> QuantileTiers:
-        """Fixed tiers: ``thresholds`` are the lower bounds of every tier but the last."""
+        """Build fixed tiers: ``thresholds`` are the lower bounds of every tier but the last."""
         th = [float(t) for t in thresholds]
         obj = cls([1.0] * (len(th) + 1), labels=labels)
         obj.thresholds_ = th
@@ -216,11 +216,16 @@ class QuantileTiers(Stateful):
             msg = f"{where}: labels must be a list of strings; got {labels!r:.80}."
             raise ValidationError(msg)
         shares = state_floats(
-            state_key(data, "shares", where=where), "shares", where=where,
-            length=len(labels), low=0.0,
+            state_key(data, "shares", where=where),
+            "shares",
+            where=where,
+            length=len(labels),
+            low=0.0,
         )
         th = state_floats(
-            state_key(data, "thresholds", where=where), "thresholds", where=where,
+            state_key(data, "thresholds", where=where),
+            "thresholds",
+            where=where,
             length=len(labels) - 1,
         )
         if any(b > a for a, b in itertools.pairwise(th)):
@@ -245,8 +250,7 @@ def _all_numbers(values: Any) -> bool:
     except TypeError:
         return False
     return all(
-        isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_)
-        for v in items
+        isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_) for v in items
     )
 
 
@@ -387,12 +391,10 @@ def value_tiers(
                 msg = "values passed to value_tiers sum to 0; ABC revenue shares are undefined."
                 raise ValidationError(msg)
         if method == "quantile" and arr.size:
-            codes = QuantileTiers(sh).fit(arr).codes(arr)
+            codes = QuantileTiers(sh.tolist()).fit(arr).codes(arr)
         else:
             bounds = np.cumsum(sh)[:-1]
-            codes = (
-                _tiers_by_share(arr, True, bounds) if arr.size else np.zeros(0, np.int64)
-            )
+            codes = _tiers_by_share(arr, True, bounds) if arr.size else np.zeros(0, np.int64)
     names = _labels(labels, n_tiers, func)
     cat = pd.Categorical.from_codes(
         np.asarray(codes, dtype=np.int8 if n_tiers < 127 else np.int32),
