@@ -248,7 +248,9 @@ class LoyaltyScorecard(Stateful):
             interaction_customer=cfg.interaction_customer,
             date_format=date_format,
             nan_policy=policy,
-            with_transactions=any(_needs(i, "transactions") for i in cfg.indicators),
+            with_transactions=any(
+                "transactions" in get_metric(i.name).inputs for i in cfg.indicators
+            ),
             func=_FUNC,
         )
         inputs = built.as_dict()
@@ -351,8 +353,10 @@ class LoyaltyScorecard(Stateful):
         self._fit_inputs(inputs, unmatched)
         return self
 
-    def _fit_inputs(self, inputs: dict[str, Any], unmatched: int) -> pd.DataFrame:
-        """Fit on built inputs; return the raw indicators (reused by :meth:`fit_score`)."""
+    def _fit_inputs(
+        self, inputs: dict[str, Any], unmatched: int
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Fit on built inputs; return raw and normalised indicators (reused by fit_score)."""
         sv = inputs["surveys"]
         if sv is not None and inputs["_n_answers"] > 0 and unmatched == inputs["_n_answers"]:
             self._no_survey_match(inputs["_raw_surveys"], inputs["summary"])
@@ -393,7 +397,7 @@ class LoyaltyScorecard(Stateful):
                 )
                 raise ValidationError(msg)
             self.tiers_ = QuantileTiers(tiers["shares"], labels=tiers["labels"]).fit(comp)
-        return raw
+        return raw, norm
 
     def _weighting(self) -> Weighting:
         cfg = self.config
@@ -581,13 +585,18 @@ class LoyaltyScorecard(Stateful):
         return end
 
     def _score_inputs(
-        self, inputs: Mapping[str, Any], unmatched: int, raw: pd.DataFrame | None = None
+        self,
+        inputs: Mapping[str, Any],
+        unmatched: int,
+        computed: tuple[pd.DataFrame, pd.DataFrame] | None = None,
     ) -> ScorecardResult:
         names = list(self.active_)
         by_name = {i.name: i for i in self.config.indicators}
-        if raw is None:
+        if computed is None:
             raw = self._raw([by_name[n] for n in names], inputs, self.metric_states_)
-        norm = self._impute(_normalise(raw, self.normalisers_))
+            norm = self._impute(_normalise(raw, self.normalisers_))
+        else:  # fit_score: the indicators of the fit, normalised with what it learned
+            raw, norm = computed[0], self._impute(computed[1])
         comp, contrib = self.weighting_.apply(norm)
         table = raw.copy()
         for n in names:
@@ -633,9 +642,9 @@ class LoyaltyScorecard(Stateful):
                 transactions, surveys, interactions, observation_end, date_format, nan_policy
             )
             step("fit")
-            raw = self._fit_inputs(inputs, unmatched)
+            computed = self._fit_inputs(inputs, unmatched)
             step("score")
-            return self._score_inputs(inputs, unmatched, raw)
+            return self._score_inputs(inputs, unmatched, computed)
 
     def _options(self, name: str) -> Mapping[str, Any]:
         for ind in self.config.indicators:
