@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -30,7 +31,7 @@ from pandas.api.types import infer_dtype
 from pandas.tseries.api import guess_datetime_format
 
 from custloyalty._validation import NanPolicy, check_nan_policy, format_examples, plural
-from custloyalty.errors import ValidationError
+from custloyalty.errors import AmbiguousDateWarning, ValidationError
 
 __all__ = [
     "AMOUNT",
@@ -39,6 +40,7 @@ __all__ = [
     "Transactions",
     "align_to_index",
     "as_frame",
+    "check_date_format",
     "check_ids",
     "check_unique_index",
     "coerce_datetime",
@@ -47,6 +49,7 @@ __all__ = [
     "numeric_columns",
     "require_columns",
     "transactions",
+    "unhashable_ids_error",
 ]
 
 CUSTOMER = "customer_id"
@@ -110,7 +113,13 @@ def require_columns(df: pd.DataFrame, columns: Sequence[Hashable], *, name: str 
     col = missing[0]
     msg = f"Column {col!r} not found in {name}; it has columns {present[:20]!r}."
     close = difflib.get_close_matches(str(col), [str(c) for c in present], n=1)
-    if close:
+    if isinstance(df.columns, pd.MultiIndex):
+        msg += (
+            f"\nHint: {name} has MultiIndex columns ({df.columns.nlevels} levels); pass the full "
+            "tuple as the column name, or flatten the columns first, e.g. "
+            "df.columns = ['_'.join(map(str, c)).strip('_') for c in df.columns]."
+        )
+    elif close:
         msg += f"\nHint: did you mean {close[0]!r}? Pass the column name as a keyword argument."
     if len(missing) > 1:
         msg += f"\nAlso missing: {missing[1:]!r}."
@@ -310,6 +319,8 @@ def coerce_datetime(
     strings that fit neither raise, so ``"05/01/2024"`` and ``"13/01/2024"`` are not read as
     May 1st and January 13th. Returns the series and the mask of missing entries.
     """
+    if isinstance(s.dtype, pd.ArrowDtype) and s.dtype.kind == "M":
+        s = _arrow_to_datetime(s)
     if s.dtype.kind == "M":
         out = s
     elif s.dtype.kind in "bcm":
@@ -350,6 +361,45 @@ def coerce_datetime(
         err.args = (f"{err.args[0]}\nHint: {_DROP_HINT}",)
         raise err
     return out, missing
+
+
+def _arrow_to_datetime(s: pd.Series) -> pd.Series:
+    """Convert pyarrow-backed timestamps and dates to numpy datetime64.
+
+    As ``read_parquet(dtype_backend="pyarrow")`` gives them; naive or with their time zone,
+    one conversion, nulls become NaT.
+    """
+    import pyarrow as pa
+
+    pa_type = s.dtype.pyarrow_dtype  # type: ignore[union-attr]
+    if pa.types.is_timestamp(pa_type):
+        unit: Any = pa_type.unit if pa_type.unit in ("s", "ms", "us", "ns") else "ns"
+        if pa_type.tz is not None:
+            return s.astype(pd.DatetimeTZDtype(unit, pa_type.tz))
+        return s.astype(np.dtype(f"datetime64[{unit}]"))
+    return s.astype("datetime64[s]")  # date32 / date64: calendar days
+
+
+def check_date_format(date_format: Any, *, func: str) -> str | None:
+    """Return ``date_format`` if it is ``None`` or a format pandas accepts; raise otherwise."""
+    if date_format is None:
+        return None
+    if not isinstance(date_format, str):
+        msg = (
+            f"The 'date_format' parameter of {func} must be a format string such as "
+            f"'%d/%m/%Y' or 'ISO8601', or None; got {date_format!r}."
+        )
+        raise ValidationError(msg)
+    try:  # errors="coerce" turns mismatched data into NaT: only a bad format raises
+        pd.to_datetime(pd.Series(["2000-01-01"]), format=date_format, errors="coerce")
+    except (ValueError, TypeError) as exc:
+        msg = (
+            f"The 'date_format' parameter of {func} is not a valid date format: "
+            f"{date_format!r} ({exc}).\nHint: use strftime directives, e.g. '%d/%m/%Y', or "
+            "'ISO8601'."
+        )
+        raise ValidationError(msg) from None
+    return date_format
 
 
 def _is_instance(values: np.ndarray, types: tuple[type, ...]) -> np.ndarray:
@@ -403,7 +453,9 @@ def _parse_dates(s: pd.Series, col: Hashable, date_format: str | None) -> pd.Ser
     first = _first_string(s, col)
     fmt = date_format
     if fmt is None and first is not None:
-        fmt = guess_datetime_format(first)
+        with warnings.catch_warnings():  # pandas warns when it guesses a day-first format
+            warnings.simplefilter("ignore", UserWarning)
+            fmt = guess_datetime_format(first)
     try:
         if first is None:  # datetime objects only (or nothing): no format to choose
             out = pd.to_datetime(s)
@@ -417,7 +469,43 @@ def _parse_dates(s: pd.Series, col: Hashable, date_format: str | None) -> pd.Ser
         out = _retry_iso8601(s, col, first, fmt, date_format)
     if out.dtype.kind != "M":  # e.g. an all-missing object column
         out = pd.to_datetime(out, errors="coerce")
+    elif date_format is None and fmt is not None and first is not None:
+        _warn_if_ambiguous(out, col, fmt, first)
     return out
+
+
+def _swapped(fmt: str) -> str:
+    return fmt.replace("%m", "\0").replace("%d", "%m").replace("\0", "%d")
+
+
+def _warn_if_ambiguous(out: pd.Series, col: Hashable, fmt: str, first: str) -> None:
+    """Warn when an inferred day/month format could as well be the other way round.
+
+    Year-first formats (ISO 8601 ``%Y-%m-%d``) are taken as year-month-day. Otherwise, when
+    every date has a day <= 12 (so the swapped format parses every row too) and at least one
+    date changes under the swap, the reading is a guess: the caller should say which.
+    """
+    if "%d" not in fmt or "%m" not in fmt or fmt.startswith("%Y") or fmt == "ISO8601":
+        return
+    dates = out.dropna()
+    if dates.empty:
+        return
+    day = dates.dt.day.to_numpy()
+    if int(day.max()) > 12:
+        return
+    month = dates.dt.month.to_numpy()
+    if bool((day == month).all()):
+        return
+    other = _swapped(fmt)
+    day_first = fmt.index("%d") < fmt.index("%m")
+    warnings.warn(
+        f"Column {col!r}: the format {fmt!r} was inferred from the first date {first!r} and "
+        f"all {plural(int(day.shape[0]), 'date')} also fit {other!r}; they were read "
+        f"{'day' if day_first else 'month'}-first.\n"
+        f"Hint: pass date_format={fmt!r} or date_format={other!r} to say which.",
+        AmbiguousDateWarning,
+        stacklevel=7,
+    )
 
 
 def _retry_iso8601(
@@ -473,6 +561,13 @@ def coerce_timestamp(value: Any, name: str, *, tz: Any = None, func: str = "") -
     aware data (converted to the data's zone). Anything else is a mismatched time zone.
     """
     where = f" of {func}" if func else ""
+    if isinstance(value, bool | int | float | np.number):
+        # pd.Timestamp(20240630) is nanoseconds after 1970: never what a caller means
+        msg = (
+            f"The {name!r} parameter{where} must be a date; got the number {value!r}.\n"
+            "Hint: pass a string such as '2024-06-30', a datetime or a pandas Timestamp."
+        )
+        raise ValidationError(msg)
     try:
         parsed: Any = pd.Timestamp(value)
     except (ValueError, TypeError):
@@ -494,6 +589,27 @@ def coerce_timestamp(value: Any, name: str, *, tz: Any = None, func: str = "") -
     if tz is not None:
         ts = ts.tz_convert(tz)
     return ts
+
+
+def unhashable_ids_error(s: pd.Series, col: Hashable, *, func: str) -> ValidationError:
+    """Build the error for ids that cannot be hashed (lists, dicts, sets), with examples."""
+    values = s.to_numpy()
+
+    def bad_value(v: Any) -> bool:
+        try:
+            hash(v)
+        except TypeError:
+            return True
+        return False
+
+    bad = np.asarray(np.frompyfunc(bad_value, 1, 1)(values), dtype=bool)
+    err = _bad(col, "unhashable customer id", s, bad)
+    kinds = sorted({type(v).__name__ for v in values[bad][:100]})
+    err.args = (
+        f"{err.args[0]}\nHint: customer ids of {func} must be scalars (numbers or strings), not "
+        f"{', '.join(kinds)}; convert them first, e.g. df[{col!r}].map(str) or .explode().",
+    )
+    return err
 
 
 def check_ids(s: pd.Series, col: Hashable, *, nan_policy: NanPolicy = "raise") -> np.ndarray:
@@ -555,6 +671,7 @@ def transactions(
         amounts, an empty table, or mixed time zones.
     """
     policy = check_nan_policy(nan_policy, func=func)
+    check_date_format(date_format, func=func)
     df = as_frame(data)
     wanted: list[Hashable] = [customer, time]
     if amount is not None:

@@ -9,6 +9,7 @@ NumPy/pandas conventions keeps working.
 from __future__ import annotations
 
 __all__ = [
+    "AmbiguousDateWarning",
     "ConvergenceError",
     "ConvergenceWarning",
     "CustLoyaltyError",
@@ -60,3 +61,7 @@ class ConvergenceWarning(CustLoyaltyWarning):
 
 class PluginWarning(CustLoyaltyWarning):
     """A metric plugin could not be loaded, or its name clashes with another metric."""
+
+
+class AmbiguousDateWarning(CustLoyaltyWarning):
+    """Date strings fit both day-first and month-first formats; the inferred one was used."""

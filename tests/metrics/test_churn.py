@@ -317,7 +317,8 @@ def test_survival_hand_example_and_median() -> None:
             "T": [200.0, 200.0, 200.0, 200.0, 30.0, 50.0],
         }
     )
-    res = survival_curve(summary, threshold=100, summary_time_unit="D", time_unit="D")
+    summary.attrs["custloyalty"] = {"time_unit": "D"}  # as rfm_summary records it
+    res = survival_curve(summary, threshold=100, time_unit="D")
     # S(10) = 5/6, S(20) = 5/6 * 3/5 = 1/2, S(40) = 1/2 * 1/2 = 1/4 (after the 30 censoring)
     tab = res.table.set_index("time")
     assert tab.loc[10.0, "survival"] == pytest.approx(5 / 6)
@@ -326,7 +327,7 @@ def test_survival_hand_example_and_median() -> None:
     assert tab.loc[40.0, "at_risk"] == 2
     assert res.median == 20.0
     assert res.median_ci[0] <= res.median <= res.median_ci[1] or np.isnan(res.median_ci[1])
-    loglog = survival_curve(summary, threshold=100, summary_time_unit="D", ci_method="log-log")
+    loglog = survival_curve(summary, threshold=100, ci_method="log-log")
     assert ((loglog.table["ci_low"] >= 0) & (loglog.table["ci_high"] <= 1)).all()
 
 
@@ -339,9 +340,8 @@ def test_survival_log_log_band_values() -> None:
             "T": [200.0, 200.0, 200.0, 200.0, 30.0, 50.0],
         }
     )
-    res = survival_curve(
-        summary, threshold=100, summary_time_unit="D", ci_method="log-log", confidence=0.9
-    )
+    summary.attrs["custloyalty"] = {"time_unit": "D"}  # as rfm_summary records it
+    res = survival_curve(summary, threshold=100, ci_method="log-log", confidence=0.9)
     tab = res.table
     # reference 1: SciPy's own log-log band on the same censored sample
     ref = stats.ecdf(
@@ -361,7 +361,7 @@ def test_survival_log_log_band_values() -> None:
     np.testing.assert_allclose(tab["ci_high"], surv ** np.exp(-z * se), rtol=1e-12)
     assert tab["ci_low"].iloc[0] == pytest.approx(0.388048, abs=1e-6)
     # the linear (Greenwood) band differs: the method option reaches SciPy
-    linear = survival_curve(summary, threshold=100, summary_time_unit="D", confidence=0.9)
+    linear = survival_curve(summary, threshold=100, confidence=0.9)
     assert not np.allclose(linear.table["ci_low"], tab["ci_low"])
 
 

@@ -23,6 +23,12 @@ from custloyalty.metrics import (
 )
 
 
+def _in_days(summary: pd.DataFrame) -> pd.DataFrame:
+    """A hand-made summary with its time unit recorded, as rfm_summary records it."""
+    summary.attrs["custloyalty"] = {"time_unit": "D"}
+    return summary
+
+
 @st.composite
 def tx_frames(draw: st.DrawFn) -> pd.DataFrame:
     """Small transaction logs: 1-30 rows, few customers, days within ~200 days."""
@@ -143,13 +149,17 @@ def test_purchase_rate_formula_and_summary_equivalence() -> None:
     plain.attrs = {}
     with pytest.raises(ValidationError, match="without its time unit"):
         purchase_rate(plain)
-    pd.testing.assert_series_equal(purchase_rate(plain, time_unit="W", summary_time_unit="W"), rate)
+    plain.attrs["custloyalty"] = {"time_unit": "W"}  # the unit recorded by hand
+    pd.testing.assert_series_equal(purchase_rate(plain, time_unit="W"), rate)
+    plain.attrs["custloyalty"] = {"time_unit": "fortnight"}
+    with pytest.raises(ValidationError, match="time_unit recorded in the summary"):
+        purchase_rate(plain)
 
 
 def test_purchase_rate_rejects_inconsistent_summary() -> None:
-    s = pd.DataFrame({"frequency": [1, 2], "recency": [5.0, 9.0], "T": [10.0, 3.0]})
+    s = _in_days(pd.DataFrame({"frequency": [1, 2], "recency": [5.0, 9.0], "T": [10.0, 3.0]}))
     with pytest.raises(ValidationError, match="1 rows violating"):
-        purchase_rate(s, summary_time_unit="D")
+        purchase_rate(s)
 
 
 # ------------------------------------------------------------------------------------------
@@ -257,9 +267,8 @@ def test_missing_summary_values_hint_fits(func: Any, column: str) -> None:
     # nan_policy applies to transactions only: the error must not suggest nan_policy='omit'
     s = pd.DataFrame({"frequency": [1.0, 2.0], "recency": [1.0, 2.0], "T": [5.0, 5.0]})
     s.loc[1, column] = np.nan
-    kwargs = {} if func is repeat_purchase_rate else {"summary_time_unit": "D"}
     with pytest.raises(ValidationError) as info:
-        func(s, **kwargs)
+        func(_in_days(s))
     text = str(info.value)
     assert f"Column '{column}' has 1 missing (NaN) value (rows 1): nan" in text
     assert "nan_policy applies to transactions, not to a summary" in text
@@ -267,9 +276,9 @@ def test_missing_summary_values_hint_fits(func: Any, column: str) -> None:
 
 
 def test_purchase_rate_rejects_non_integer_summary_frequency() -> None:
-    s = pd.DataFrame({"frequency": [1.5, 2.0], "recency": [1.0, 2.0], "T": [5.0, 5.0]})
+    s = _in_days(pd.DataFrame({"frequency": [1.5, 2.0], "recency": [1.0, 2.0], "T": [5.0, 5.0]}))
     with pytest.raises(ValidationError, match="Column 'frequency' has 1 non-integer value"):
-        purchase_rate(s, summary_time_unit="D")
+        purchase_rate(s)
 
 
 @pytest.mark.parametrize(

@@ -182,7 +182,7 @@ def test_qualification_metrics_equal_naive_pandas_on_cdnow() -> None:
     tx = load_cdnow("master")
     for window, days in (("365D", 365), ("90D", 90), (None, None)):
         p = TierPolicy([GOLD, SILVER, MEMBER], window=window)
-        got = p.qualification_metrics(tx, as_of="1997-12-31")
+        got = p.qualification_metrics(tx, observation_end="1997-12-31")
         want = _naive_window_metrics(tx, "1997-12-31", days)
         np.testing.assert_array_equal(got.index, want.index)
         np.testing.assert_allclose(got["spend"], want["spend"], rtol=1e-12)
@@ -214,29 +214,39 @@ def test_window_boundaries_and_as_of() -> None:
         }
     )
     p = TierPolicy([GOLD, MEMBER], window="3D")
-    m = p.qualification_metrics(tx, as_of="2024-01-10")
+    m = p.qualification_metrics(tx, observation_end="2024-01-10")
     assert m.index.tolist() == ["a", "b", "c", "e", "f"]
     assert m["spend"].tolist() == [0.0, 2.0, 4.0, 16.0, 32.0]
     assert m["n_purchases"].tolist() == [0, 1, 1, 1, 1]
     assert m.attrs["custloyalty"] == {
-        "as_of": "2024-01-10",
+        "observation_end": "2024-01-10",
         "window": "3D",
         "window_start": "2024-01-08",
     }
     # a time of day in as_of does not cut the review day
-    pd.testing.assert_frame_equal(p.qualification_metrics(tx, as_of="2024-01-10 06:00"), m)
+    pd.testing.assert_frame_equal(
+        p.qualification_metrics(tx, observation_end="2024-01-10 06:00"), m
+    )
     # same-day purchases: two transactions, one purchase day; custom column names
     two = pd.DataFrame({"who": ["x", "x"], "when": ["2024-01-09", "2024-01-09"], "v": [1, 2]})
-    m2 = p.qualification_metrics(two, as_of="2024-01-10", customer="who", time="when", amount="v")
+    m2 = p.qualification_metrics(
+        two, observation_end="2024-01-10", customer="who", time="when", amount="v"
+    )
     assert m2.loc["x"].tolist() == [3.0, 2, 1]
     assert m2.index.name == "who"
     # nobody bought in the window: members get zeros
-    m3 = p.qualification_metrics(two, as_of="2024-03-01", customer="who", time="when", amount="v")
+    m3 = p.qualification_metrics(
+        two, observation_end="2024-03-01", customer="who", time="when", amount="v"
+    )
     assert m3.loc["x"].tolist() == [0.0, 0, 0]
     assert m3["n_purchases"].dtype == np.int64
     # without amounts: counts only
     m4 = p.qualification_metrics(
-        two.drop(columns="v"), as_of="2024-01-10", customer="who", time="when", amount=None
+        two.drop(columns="v"),
+        observation_end="2024-01-10",
+        customer="who",
+        time="when",
+        amount=None,
     )
     assert list(m4.columns) == ["n_purchases", "purchase_days"]
 
@@ -244,16 +254,18 @@ def test_window_boundaries_and_as_of() -> None:
 def test_qualification_metrics_validation() -> None:
     p = TierPolicy([GOLD, MEMBER], window="30D")
     tx = pd.DataFrame({"customer_id": [1], "date": ["2024-01-05"], "amount": [1.0]})
-    with pytest.raises(ValidationError, match="No purchases on or before as_of=2023-12-31"):
-        p.qualification_metrics(tx, as_of="2023-12-31")
-    with pytest.raises(ValidationError, match="'as_of'"):
-        p.qualification_metrics(tx, as_of="not a date")
+    with pytest.raises(
+        ValidationError, match="No purchases on or before observation_end=2023-12-31"
+    ):
+        p.qualification_metrics(tx, observation_end="2023-12-31")
+    with pytest.raises(ValidationError, match="'observation_end'"):
+        p.qualification_metrics(tx, observation_end="not a date")
     with pytest.raises(ValidationError, match="'amount'"):
-        p.qualification_metrics(tx.assign(amount=["n/a"]), as_of="2024-01-31")
+        p.qualification_metrics(tx.assign(amount=["n/a"]), observation_end="2024-01-31")
     with pytest.raises(ValidationError, match="'date'"):
-        p.qualification_metrics(tx.drop(columns="date"), as_of="2024-01-31")
+        p.qualification_metrics(tx.drop(columns="date"), observation_end="2024-01-31")
     before = tx.copy()
-    p.qualification_metrics(tx, as_of="2024-01-31")
+    p.qualification_metrics(tx, observation_end="2024-01-31")
     pd.testing.assert_frame_equal(tx, before)
 
 

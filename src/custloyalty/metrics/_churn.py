@@ -1,7 +1,7 @@
 """Churn and retention: period-to-period churn, cohort retention, inactivity flags, survival.
 
-Transactions are validated once and aggregated to customer-days through
-:mod:`custloyalty.summary`; the unique (customer, period) activity pairs are runs of those
+Transactions are observed once (:func:`custloyalty._window.observe`: validated and
+aggregated to customer-days); the unique (customer, period) activity pairs are runs of those
 sorted entries, and every count below is a ``bincount`` over them.
 """
 
@@ -21,6 +21,7 @@ from scipy import stats
 
 from custloyalty._results import Result, _fmt, to_builtin
 from custloyalty._validation import check_option, check_positive, check_probability
+from custloyalty._window import TIME_UNITS, Window, observe
 from custloyalty.errors import UndefinedMetricWarning, ValidationError
 from custloyalty.metrics._frequency import (
     _check_period,
@@ -30,10 +31,7 @@ from custloyalty.metrics._frequency import (
     _period_start,
     _report,
     _summary_columns,
-    _Window,
-    _window,
 )
-from custloyalty.summary import TIME_UNITS
 
 __all__ = [
     "CohortRetentionResult",
@@ -89,31 +87,33 @@ def _activity(
     time: Hashable,
     period: str,
     observation_end: Any,
+    date_format: str | None,
     nan_policy: str,
     func: str,
-) -> tuple[_Window, IntArray, IntArray, int, int]:
+) -> tuple[Window, IntArray, IntArray, int, int]:
     """Return the unique (customer, period) activity pairs, sorted by customer then period.
 
     Returns the window, the customer codes and period codes of the pairs (relative to the
     first period), the first period code and the number of periods up to the observation end.
     """
     _check_period(period, func)
-    w = _window(
+    w = observe(
         transactions,
         customer=customer,
         time=time,
         amount=None,
         observation_end=observation_end,
+        date_format=date_format,
         nan_policy=nan_policy,
         func=func,
     )
-    cd = w.cd
+    cd = w.entries
     pcode = _period_codes(cd.day, period)
     starts = _customer_period_runs(cd, pcode)
     cust = cd.customer[starts]
     per = pcode[starts]
     p0 = int(per.min())
-    p_end = int(_period_codes(np.array([w.end_day], dtype=np.int64), period)[0])
+    p_end = int(_period_codes(np.array([w.observation_end], dtype=np.int64), period)[0])
     per -= p0
     return w, cust, per, p0, p_end - p0 + 1
 
@@ -159,6 +159,7 @@ def churn_rate(
     period: str = "M",
     observation_end: Any = None,
     zero_division: Any = "warn",
+    date_format: str | None = None,
     nan_policy: str = "raise",
 ) -> pd.DataFrame:
     r"""Churn and retention rates between consecutive calendar periods.
@@ -184,6 +185,9 @@ def churn_rate(
         Value of the rates when no customer was active in :math:`t-1`: ``"warn"`` (default)
         gives NaN and an :class:`~custloyalty.errors.UndefinedMetricWarning`; a number (such as
         ``np.nan``) gives that number silently.
+    date_format
+        Format of date strings (default: inferred from the first date, see
+        :func:`custloyalty.rfm_summary`).
     nan_policy
         ``"raise"`` (default) or ``"omit"`` rows with missing ids or dates.
 
@@ -261,6 +265,7 @@ def churn_rate(
         time=time,
         period=period,
         observation_end=observation_end,
+        date_format=date_format,
         nan_policy=nan_policy,
         func=func,
     )
@@ -280,7 +285,7 @@ def churn_rate(
     retention = _divide(ret.astype(np.float64), prev, zd, func)
     churn = _divide(churned.astype(np.float64), prev, zd, func)
     codes = np.arange(p0 + 1, p0 + n_periods, dtype=np.int64)
-    complete = _period_start(codes + 1, period) - 1 <= w.end_day
+    complete = _period_start(codes + 1, period) - 1 <= w.observation_end
     out = pd.DataFrame(
         {
             "active_previous": active[:-1],
@@ -337,6 +342,7 @@ def cohort_retention(
     time: Hashable = "date",
     period: str = "M",
     observation_end: Any = None,
+    date_format: str | None = None,
     nan_policy: str = "raise",
 ) -> CohortRetentionResult:
     r"""Cohort retention matrix: active customers by acquisition cohort and age.
@@ -357,6 +363,9 @@ def cohort_retention(
     observation_end
         Last day included (default: the last purchase day). Cells whose period starts after
         it are NaN.
+    date_format
+        Format of date strings (default: inferred from the first date, see
+        :func:`custloyalty.rfm_summary`).
     nan_policy
         ``"raise"`` (default) or ``"omit"`` rows with missing ids or dates.
 
@@ -414,10 +423,11 @@ def cohort_retention(
         time=time,
         period=period,
         observation_end=observation_end,
+        date_format=date_format,
         nan_policy=nan_policy,
         func=func,
     )
-    k = len(w.cd.customers)
+    k = len(w.entries.customers)
     # the pairs are sorted by customer then period: each customer's first pair is its cohort
     first = np.empty(per.shape[0], dtype=bool)
     first[0] = True
@@ -443,7 +453,7 @@ def cohort_retention(
         rates=pd.DataFrame(rates, index=index, columns=columns),
         sizes=pd.Series(sizes[used].astype(np.int64), index=index, name="size"),
         period=period,
-        observation_end=str(np.datetime64(w.end_day, "D")),
+        observation_end=str(np.datetime64(w.observation_end, "D")),
     )
 
 
@@ -456,7 +466,7 @@ def churn_flags(
     customer: Hashable = "customer_id",
     time: Hashable = "date",
     observation_end: Any = None,
-    summary_time_unit: str | None = None,
+    date_format: str | None = None,
     nan_policy: str = "raise",
 ) -> pd.Series:
     r"""Flag customers as churned after a period of inactivity.
@@ -479,8 +489,9 @@ def churn_flags(
         Column names for transactions.
     observation_end
         End of the observation window for transactions (default: the last purchase day).
-    summary_time_unit
-        Unit of a summary's ``recency`` / ``T`` (default: read from its ``attrs``).
+    date_format
+        Format of date strings (default: inferred from the first date, see
+        :func:`custloyalty.rfm_summary`).
     nan_policy
         ``"raise"`` (default) or ``"omit"`` rows with missing ids or dates (transactions).
 
@@ -538,7 +549,7 @@ def churn_flags(
         customer=customer,
         time=time,
         observation_end=observation_end,
-        summary_time_unit=summary_time_unit,
+        date_format=date_format,
         nan_policy=nan_policy,
         func=func,
     )
@@ -596,7 +607,7 @@ def survival_curve(
     customer: Hashable = "customer_id",
     time: Hashable = "date",
     observation_end: Any = None,
-    summary_time_unit: str | None = None,
+    date_format: str | None = None,
     nan_policy: str = "raise",
 ) -> SurvivalResult:
     r"""Kaplan-Meier survival curve of customer lifetimes, with right censoring.
@@ -626,8 +637,9 @@ def survival_curve(
         Column names for transactions.
     observation_end
         End of the observation window for transactions (default: the last purchase day).
-    summary_time_unit
-        Unit of a summary's ``recency`` / ``T`` (default: read from its ``attrs``).
+    date_format
+        Format of date strings (default: inferred from the first date, see
+        :func:`custloyalty.rfm_summary`).
     nan_policy
         ``"raise"`` (default) or ``"omit"`` rows with missing ids or dates (transactions).
 
@@ -704,7 +716,7 @@ def survival_curve(
         customer=customer,
         time=time,
         observation_end=observation_end,
-        summary_time_unit=summary_time_unit,
+        date_format=date_format,
         nan_policy=nan_policy,
         func=func,
     )

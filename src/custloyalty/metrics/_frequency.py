@@ -1,12 +1,12 @@
 """Purchase frequency: counts per period, purchase rates, inter-purchase intervals, repeat rate.
 
-Every function that reads raw transactions validates them once through
-:func:`custloyalty._frames.transactions` and aggregates them through :mod:`custloyalty.summary`
-(one entry per customer and calendar day, :class:`~custloyalty.summary.CustomerDays`); the
-per-customer and per-period figures are reductions of those entries (runs, ``bincount``,
+Every function that reads raw transactions observes them once through
+:func:`custloyalty._window.observe` (validation, day numbers, the cut at ``observation_end``
+and one entry per customer and calendar day); a window already observed is used as it is.
+The per-customer and per-period figures are reductions of those entries (runs, ``bincount``,
 ``reduceat``), so there is no loop over customers or rows.
 
-The private helpers at the top (window, calendar periods, summary input) are shared with
+The private helpers at the top (calendar periods, summary input) are shared with
 :mod:`custloyalty.metrics._monetary` and :mod:`custloyalty.metrics._churn`.
 """
 
@@ -24,15 +24,15 @@ from scipy import stats
 from custloyalty import _frames
 from custloyalty._results import Result
 from custloyalty._validation import check_option, check_probability
-from custloyalty.errors import ValidationError
-from custloyalty.summary import (
+from custloyalty._window import (
     TIME_UNITS,
     CustomerDays,
-    customer_codes,
-    customer_days,
-    rfm_summary,
-    to_days,
+    Window,
+    named_index,
+    observe,
+    per_customer,
 )
+from custloyalty.errors import ValidationError
 
 __all__ = [
     "RepeatPurchaseResult",
@@ -53,66 +53,6 @@ PERIODS = ("D", "W", "M", "Q", "Y")
 # --------------------------------------------------------------------------------------------
 # shared private helpers
 # --------------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class _Window:
-    """Customer-day aggregates of the transactions up to the observation end."""
-
-    cd: CustomerDays
-    end_day: int
-    n_excluded: int
-    n_omitted: int
-
-
-def _day_of(ts: pd.Timestamp) -> int:
-    if ts.tzinfo is not None:
-        ts = ts.tz_localize(None)
-    return int(ts.to_datetime64().astype("datetime64[D]").astype(np.int64))
-
-
-def _window(
-    transactions: Any,
-    *,
-    customer: Hashable,
-    time: Hashable,
-    amount: Hashable | None,
-    observation_end: Any,
-    nan_policy: str,
-    func: str,
-) -> _Window:
-    """Validate transactions and aggregate them to customer-days up to ``observation_end``."""
-    tx = _frames.transactions(
-        transactions,
-        customer=customer,
-        time=time,
-        amount=amount,
-        nan_policy=nan_policy,
-        func=func,
-    )
-    f = tx.frame
-    codes, labels = customer_codes(f[_frames.CUSTOMER])
-    days = to_days(f[_frames.TIME])
-    amt = f[_frames.AMOUNT].to_numpy(dtype=np.float64) if amount is not None else None
-    if observation_end is None:
-        end_day = int(days.max())
-    else:
-        end_ts = _frames.coerce_timestamp(observation_end, "observation_end", tz=tx.tz, func=func)
-        end_day = _day_of(end_ts)
-    n_excluded = 0
-    if int(days.max()) > end_day:
-        keep = days <= end_day
-        n_excluded = int(keep.shape[0] - np.count_nonzero(keep))
-        codes, days = codes[keep], days[keep]
-        amt = None if amt is None else amt[keep]
-        if codes.size == 0:
-            msg = (
-                f"No purchases on or before observation_end="
-                f"{np.datetime64(end_day, 'D')} in {func}."
-            )
-            raise ValidationError(msg)
-    cd = customer_days(codes, labels, days, amt)
-    return _Window(cd, end_day, n_excluded, tx.n_omitted)
-
-
 def _period_codes(day: IntArray, period: str) -> IntArray:
     """Integer code of the calendar period holding each day number (monotone in the day)."""
     if period == "D":
@@ -171,19 +111,18 @@ def _is_summary(data: Any) -> bool:
     return isinstance(data, pd.DataFrame) and {"frequency", "recency", "T"} <= set(data.columns)
 
 
-def _summary_unit(summary: pd.DataFrame, summary_time_unit: str | None, func: str) -> float:
-    """Length in days of the unit of a summary's ``recency`` / ``T`` columns."""
-    unit = summary_time_unit
-    if unit is None:
-        unit = summary.attrs.get("custloyalty", {}).get("time_unit")
+def _summary_unit(summary: pd.DataFrame, func: str) -> float:
+    """Length in days of the unit of a summary's ``recency`` / ``T`` columns (from its attrs)."""
+    unit = summary.attrs.get("custloyalty", {}).get("time_unit")
     if unit is None:
         msg = (
             f"{func} got a customer summary without its time unit.\n"
-            "Hint: pass summary_time_unit='D' (or 'W', ...) to say in which unit its recency "
-            "and T columns are, or pass the output of rfm_summary, which records it."
+            "Hint: pass the output of rfm_summary (or the transactions), which records it, or "
+            "record the unit of its recency and T columns yourself: "
+            "summary.attrs['custloyalty'] = {'time_unit': 'D'} (or 'W', ...)."
         )
         raise ValidationError(msg)
-    check_option(unit, "summary_time_unit", tuple(TIME_UNITS), func=func)
+    check_option(unit, "time_unit recorded in the summary", tuple(TIME_UNITS), func=func)
     return TIME_UNITS[unit]
 
 
@@ -214,16 +153,17 @@ def _summary_columns(
     customer: Hashable,
     time: Hashable,
     observation_end: Any,
-    summary_time_unit: str | None,
+    date_format: str | None,
     nan_policy: str,
     func: str,
 ) -> tuple[pd.Index, FloatArray, FloatArray, FloatArray]:
     """Return the customer index, ``frequency``, ``recency`` and ``T`` (in days).
 
-    ``data`` is a customer summary or transactions (summarised by :func:`rfm_summary`).
+    ``data`` is a customer summary (its unit read from its ``attrs``), a window, or
+    transactions (observed once).
     """
     if _is_summary(data):
-        unit = _summary_unit(data, summary_time_unit, func)
+        unit = _summary_unit(data, func)
         freq = _summary_numeric(data, ["frequency"], integer=True, func=func)[
             "frequency"
         ].to_numpy()
@@ -240,20 +180,21 @@ def _summary_columns(
             )
             raise ValidationError(msg)
         return data.index, freq, rec, t_obs
-    s = rfm_summary(
+    w = observe(
         data,
         customer=customer,
         time=time,
         amount=None,
         observation_end=observation_end,
+        date_format=date_format,
         nan_policy=nan_policy,
+        func=func,
     )
-    return (
-        s.index,
-        s["frequency"].to_numpy(dtype=np.float64),
-        s["recency"].to_numpy(dtype=np.float64),
-        s["T"].to_numpy(dtype=np.float64),
-    )
+    agg = per_customer(w.entries)
+    freq = (agg["n_days"] - 1).astype(np.float64)
+    rec = (agg["last"] - agg["first"]).astype(np.float64)
+    t_obs = (w.observation_end - agg["first"]).astype(np.float64)
+    return w.customers, freq, rec, t_obs
 
 
 # --------------------------------------------------------------------------------------------
@@ -267,6 +208,7 @@ def purchase_frequency(
     time: Hashable = "date",
     period: str = "M",
     observation_end: Any = None,
+    date_format: str | None = None,
     nan_policy: str = "raise",
 ) -> pd.DataFrame:
     r"""Purchase counts of every customer in every calendar period (long form).
@@ -287,6 +229,9 @@ def purchase_frequency(
     observation_end
         Last day included (whole calendar day); later purchases are left out. Defaults to
         the day of the last purchase.
+    date_format
+        Format of date strings (default: inferred from the first date, see
+        :func:`custloyalty.rfm_summary`).
     nan_policy
         ``"raise"`` (default) or ``"omit"`` rows with missing ids or dates.
 
@@ -349,27 +294,28 @@ def purchase_frequency(
     """
     func = "purchase_frequency"
     _check_period(period, func)
-    w = _window(
+    w = observe(
         transactions,
         customer=customer,
         time=time,
         amount=None,
         observation_end=observation_end,
+        date_format=date_format,
         nan_policy=nan_policy,
         func=func,
     )
-    cd = w.cd
+    cd = w.entries
     pcode = _period_codes(cd.day, period)
     starts = _customer_period_runs(cd, pcode)
     days_in = _run_lengths(starts, len(cd))
     n_purchases = np.add.reduceat(cd.count, starts)
     codes = pcode[starts]
     first = _period_start(codes, period)
-    last = np.minimum(_period_start(codes + 1, period) - 1, w.end_day)
+    last = np.minimum(_period_start(codes + 1, period) - 1, w.observation_end)
     length = (last - first + 1).astype(np.float64)
     index = pd.MultiIndex.from_arrays(
         [
-            pd.Index(cd.customers[cd.customer[starts]], name=customer),
+            named_index(cd.customers[cd.customer[starts]], w.customer),
             _period_index(codes, period),
         ]
     )
@@ -385,13 +331,8 @@ def purchase_frequency(
     return out
 
 
-def _report(w: _Window, **extra: Any) -> dict[str, Any]:
-    return {
-        "observation_end": str(np.datetime64(w.end_day, "D")),
-        **extra,
-        "n_excluded_after_observation_end": w.n_excluded,
-        "n_omitted_missing": w.n_omitted,
-    }
+def _report(w: Window, **extra: Any) -> dict[str, Any]:
+    return w.report(**extra)
 
 
 def purchase_rate(
@@ -402,7 +343,7 @@ def purchase_rate(
     customer: Hashable = "customer_id",
     time: Hashable = "date",
     observation_end: Any = None,
-    summary_time_unit: str | None = None,
+    date_format: str | None = None,
     nan_policy: str = "raise",
 ) -> pd.Series:
     r"""Repeat purchases per unit of time since each customer's first purchase.
@@ -423,10 +364,9 @@ def purchase_rate(
         Column names for transactions.
     observation_end
         End of the observation window for transactions (default: the last purchase day).
-    summary_time_unit
-        Unit of the ``recency`` / ``T`` columns of a summary; read from
-        ``summary.attrs["custloyalty"]["time_unit"]`` (set by :func:`~custloyalty.rfm_summary`)
-        when ``None``.
+    date_format
+        Format of date strings of transactions (default: inferred, see
+        :func:`custloyalty.rfm_summary`).
     nan_policy
         ``"raise"`` (default) or ``"omit"`` rows with missing ids or dates (transactions).
 
@@ -486,7 +426,7 @@ def purchase_rate(
         customer=customer,
         time=time,
         observation_end=observation_end,
-        summary_time_unit=summary_time_unit,
+        date_format=date_format,
         nan_policy=nan_policy,
         func=func,
     )
@@ -503,6 +443,7 @@ def interpurchase_intervals(
     time: Hashable = "date",
     time_unit: str = "D",
     observation_end: Any = None,
+    date_format: str | None = None,
     nan_policy: str = "raise",
 ) -> pd.DataFrame:
     r"""Statistics of the times between a customer's consecutive purchase days.
@@ -518,6 +459,9 @@ def interpurchase_intervals(
         ``"Y"`` (days / 30.4375, 91.3125, 365.25) or ``"h"`` hours.
     observation_end
         Last day included (default: the last purchase day).
+    date_format
+        Format of date strings (default: inferred from the first date, see
+        :func:`custloyalty.rfm_summary`).
     nan_policy
         ``"raise"`` (default) or ``"omit"`` rows with missing ids or dates.
 
@@ -575,16 +519,17 @@ def interpurchase_intervals(
     """
     func = "interpurchase_intervals"
     check_option(time_unit, "time_unit", tuple(TIME_UNITS), func=func)
-    w = _window(
+    w = observe(
         transactions,
         customer=customer,
         time=time,
         amount=None,
         observation_end=observation_end,
+        date_format=date_format,
         nan_policy=nan_policy,
         func=func,
     )
-    cd = w.cd
+    cd = w.entries
     k = len(cd.customers)
     unit = TIME_UNITS[time_unit]
     same = cd.customer[1:] == cd.customer[:-1]
@@ -614,7 +559,7 @@ def interpurchase_intervals(
     median[has] = 0.5 * (sorted_gaps[lo] + sorted_gaps[hi])
     out = pd.DataFrame(
         {"n_intervals": n, "mean": mean, "median": median, "std": std, "cv": cv},
-        index=pd.Index(cd.customers, name=customer),
+        index=w.customers,
     )
     out.attrs["custloyalty"] = _report(w, time_unit=time_unit)
     return out
@@ -644,6 +589,7 @@ def repeat_purchase_rate(
     time: Hashable = "date",
     observation_end: Any = None,
     confidence: float = 0.95,
+    date_format: str | None = None,
     nan_policy: str = "raise",
 ) -> RepeatPurchaseResult:
     r"""Share of the customer base that bought on at least two distinct days.
@@ -659,6 +605,9 @@ def repeat_purchase_rate(
         End of the observation window for transactions (default: the last purchase day).
     confidence
         Confidence level of the Wilson interval, in (0, 1); default 0.95.
+    date_format
+        Format of date strings (default: inferred from the first date, see
+        :func:`custloyalty.rfm_summary`).
     nan_policy
         ``"raise"`` (default) or ``"omit"`` rows with missing ids or dates (transactions).
 
@@ -707,14 +656,17 @@ def repeat_purchase_rate(
         cols = _summary_numeric(data, ["frequency"], integer=True, func=func)
         freq = cols["frequency"].to_numpy()
     else:
-        freq = rfm_summary(
+        w = observe(
             data,
             customer=customer,
             time=time,
             amount=None,
             observation_end=observation_end,
+            date_format=date_format,
             nan_policy=nan_policy,
-        )["frequency"].to_numpy()
+            func=func,
+        )
+        freq = np.bincount(w.entries.customer, minlength=len(w.entries.customers)) - 1
     n = int(freq.shape[0])
     k = int(np.count_nonzero(freq >= 1))
     p = k / n

@@ -1,8 +1,8 @@
 """Monetary value: order values, revenue concentration (Pareto curve) and a simple CLV.
 
-Order values are reductions of the customer-day aggregates of :mod:`custloyalty.summary`
-(transaction count and summed amount per customer and day); the concentration and CLV
-functions work on per-customer columns.
+Order values are reductions of the customer-day aggregates of the transaction window
+(:func:`custloyalty._window.observe`: transaction count and summed amount per customer and
+day); the concentration and CLV functions work on per-customer columns.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from custloyalty._validation import (
     check_probability,
     format_examples,
 )
+from custloyalty._window import named_index, observe, require_amount
 from custloyalty.errors import ValidationError
 from custloyalty.metrics._frequency import (
     _check_period,
@@ -29,7 +30,6 @@ from custloyalty.metrics._frequency import (
     _period_codes,
     _period_index,
     _report,
-    _window,
 )
 
 __all__ = [
@@ -51,6 +51,7 @@ def order_value(
     amount: Hashable = "amount",
     period: str | None = None,
     observation_end: Any = None,
+    date_format: str | None = None,
     nan_policy: str = "raise",
 ) -> pd.DataFrame:
     r"""Total and average order value of every customer, overall or per calendar period.
@@ -67,6 +68,9 @@ def order_value(
         with at least one order (long form; ``.unstack(fill_value=0)`` gives the matrix).
     observation_end
         Last day included (default: the last order day); later orders are left out.
+    date_format
+        Format of date strings (default: inferred from the first date, see
+        :func:`custloyalty.rfm_summary`).
     nan_policy
         ``"raise"`` (default) or ``"omit"`` rows with missing ids, dates or amounts.
 
@@ -130,22 +134,23 @@ def order_value(
     func = "order_value"
     if period is not None:
         _check_period(period, func)
-    w = _window(
+    w = observe(
         transactions,
         customer=customer,
         time=time,
         amount=amount,
         observation_end=observation_end,
+        date_format=date_format,
         nan_policy=nan_policy,
         func=func,
     )
-    cd = w.cd
-    assert cd.amount is not None  # amount was requested
+    cd = require_amount(w, func)
+    assert cd.amount is not None  # checked by require_amount
     if period is None:
         k = len(cd.customers)
         n_orders = np.bincount(cd.customer, weights=cd.count, minlength=k).astype(np.int64)
         total = np.bincount(cd.customer, weights=cd.amount, minlength=k)
-        index: pd.Index = pd.Index(cd.customers, name=customer)
+        index: pd.Index = w.customers
     else:
         pcode = _period_codes(cd.day, period)
         starts = _customer_period_runs(cd, pcode)
@@ -153,7 +158,7 @@ def order_value(
         total = np.add.reduceat(cd.amount, starts)
         index = pd.MultiIndex.from_arrays(
             [
-                pd.Index(cd.customers[cd.customer[starts]], name=customer),
+                named_index(cd.customers[cd.customer[starts]], w.customer),
                 _period_index(pcode[starts], period),
             ]
         )

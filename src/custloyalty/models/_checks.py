@@ -8,24 +8,29 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from custloyalty import _frames
 from custloyalty._frames import as_frame, coerce_timestamp, numeric_columns
 from custloyalty._validation import check_nan_policy, check_option
+from custloyalty._window import TIME_UNITS, day_of, observe
 from custloyalty.errors import ValidationError
 from custloyalty.models._base import RFT, _rft_inputs, compress
-from custloyalty.summary import TIME_UNITS, customer_codes, customer_days, to_days
 
 __all__ = ["calibration_holdout", "cumulative_purchases"]
 
 
 class _Conditional(Protocol):
     def expected_purchases(
-        self, t: Any, data: Any = ..., *, frequency: Any = ..., recency: Any = ..., T: Any = ...
+        self,
+        horizon: Any,
+        data: Any = ...,
+        *,
+        frequency: Any = ...,
+        recency: Any = ...,
+        T: Any = ...,
     ) -> pd.Series: ...
 
 
 class _Unconditional(Protocol):
-    def expected_purchases_new(self, t: Any) -> Any: ...
+    def expected_purchases_new(self, horizon: Any) -> Any: ...
 
 
 def calibration_holdout(
@@ -180,6 +185,8 @@ def cumulative_purchases(
     time_unit: str = "W",
     observation_end: Any = None,
     calibration_end: Any = None,
+    date_format: str | None = None,
+    nan_policy: str = "raise",
 ) -> pd.DataFrame:
     r"""Compare expected and actual cumulative repeat purchases over calendar time.
 
@@ -193,7 +200,8 @@ def cumulative_purchases(
     model
         Fitted transaction model with ``expected_purchases_new(t)``, in ``time_unit``.
     transactions
-        One row per purchase (customer id and date columns).
+        One row per purchase (customer id and date columns), or a transaction window already
+        observed (used without validating again).
     customer, time
         Column names.
     time_unit
@@ -203,6 +211,11 @@ def cumulative_purchases(
         Last day of the comparison (inclusive); defaults to the last purchase day.
     calibration_end
         Optional end of the calibration period; flags the periods after it (``holdout``).
+    date_format
+        Format of date strings (default: inferred from the first date, see
+        :func:`custloyalty.rfm_summary`).
+    nan_policy
+        ``"raise"`` (default) or ``"omit"`` rows with missing ids or dates.
 
     Returns
     -------
@@ -231,8 +244,8 @@ def cumulative_purchases(
     \right].$$
 
     Repeat purchases are counted as purchase days after the first, like ``frequency`` in
-    :func:`custloyalty.rfm_summary`, whose aggregation (:func:`custloyalty.summary.customer_days`)
-    is reused.
+    :func:`custloyalty.rfm_summary`, from the same transaction window (one entry per customer
+    and calendar day).
 
     References
     ----------
@@ -258,22 +271,24 @@ def cumulative_purchases(
     func = "cumulative_purchases"
     unit = check_option(time_unit, "time_unit", tuple(TIME_UNITS), func=func)
     u = TIME_UNITS[unit]
-    valid = _frames.transactions(transactions, customer=customer, time=time, amount=None, func=func)
-    frame = valid.frame
-    codes, labels = customer_codes(frame[_frames.CUSTOMER])
-    days = to_days(frame[_frames.TIME])
-    cd = customer_days(codes, labels, days, None)
+    w = observe(
+        transactions,
+        customer=customer,
+        time=time,
+        amount=None,
+        observation_end=observation_end,
+        date_format=date_format,
+        nan_policy=nan_policy,
+        func=func,
+    )
+    cd = w.entries
     first_mask = np.empty(len(cd), dtype=bool)
     first_mask[0] = True
     np.not_equal(cd.customer[1:], cd.customer[:-1], out=first_mask[1:])
     first_days = cd.day[first_mask]
     repeat_days = np.sort(cd.day[~first_mask])
     start = int(first_days.min())
-    if observation_end is None:
-        end = int(cd.day.max())
-    else:
-        ts = coerce_timestamp(observation_end, "observation_end", tz=valid.tz, func=func)
-        end = int(np.datetime64(ts.tz_localize(None).date(), "D").astype(np.int64))
+    end = w.observation_end
     n_periods = int(np.floor((end - start + 1) / u))
     if n_periods < 1:
         msg = f"{func}: the data span less than one {unit!r} period up to observation_end."
@@ -292,8 +307,7 @@ def cumulative_purchases(
     if calibration_end is None:
         holdout = np.zeros(n_periods, dtype=bool)
     else:
-        cts = coerce_timestamp(calibration_end, "calibration_end", tz=valid.tz, func=func)
-        cal_day = int(np.datetime64(cts.tz_localize(None).date(), "D").astype(np.int64))
+        cal_day = day_of(coerce_timestamp(calibration_end, "calibration_end", tz=w.tz, func=func))
         holdout = period_end > cal_day
     return pd.DataFrame(
         {"date": dates, "actual": actual, "expected": expected, "holdout": holdout},

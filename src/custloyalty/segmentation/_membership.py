@@ -2,7 +2,6 @@ r"""Membership tiers of a loyalty programme: qualification, retention with grace
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import itertools
 import json
@@ -15,11 +14,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custloyalty import _frames
 from custloyalty._frames import as_frame, check_unique_index, numeric_columns
 from custloyalty._validation import check_option
+from custloyalty._window import observe, per_customer
 from custloyalty.errors import ValidationError
-from custloyalty.summary import rfm_summary, to_days
 
 __all__ = ["Tier", "TierPolicy"]
 
@@ -94,6 +92,20 @@ def _window_days(value: Any) -> int | None:
     return int(td // day)
 
 
+def _rules(value: Any, what: str, name: str) -> dict[Any, Any]:
+    """Check a tier's ``qualify`` / ``retain`` rules: a mapping of metric column to minimum."""
+    if not isinstance(value, Mapping):
+        msg = (
+            f"Tier {name!r}: {what} must map metric columns to minimums, such as "
+            f"{{'spend': 1000, 'n_purchases': 10}}; got {type(value).__name__} {value!r}.\n"
+            "Hint: name the metric each number applies to (a column of the customers table, "
+            "e.g. from TierPolicy.qualification_metrics: 'spend', 'n_purchases', "
+            "'purchase_days')."
+        )
+        raise ValidationError(msg)
+    return dict(value)
+
+
 def _tier(item: Any) -> Tier:
     if isinstance(item, Tier):
         raw = item
@@ -101,10 +113,13 @@ def _tier(item: Any) -> Tier:
         if "name" not in item:
             msg = f"Each tier needs a 'name'; got {dict(item)!r}."
             raise ValidationError(msg)
+        tier_name = str(item["name"])
+        qualify = item.get("qualify")
+        retain = item.get("retain")
         raw = Tier(
-            name=str(item["name"]),
-            qualify=dict(item.get("qualify") or {}),
-            retain=None if item.get("retain") is None else dict(item["retain"]),
+            name=tier_name,
+            qualify={} if qualify is None else _rules(qualify, "qualify", tier_name),
+            retain=None if retain is None else _rules(retain, "retain", tier_name),
             require=str(item.get("require", "any")),
         )
     else:
@@ -112,10 +127,12 @@ def _tier(item: Any) -> Tier:
         raise ValidationError(msg)
     name = raw.name
     check_option(raw.require, "require", ("any", "all"), func=f"tier {name!r}")
-    qualify = {str(k): _num(v, f"Tier {name!r}: qualify[{k!r}]") for k, v in raw.qualify.items()}
+    rules = _rules(raw.qualify, "qualify", name)
+    qualify = {str(k): _num(v, f"Tier {name!r}: qualify[{k!r}]") for k, v in rules.items()}
     retain = None
     if raw.retain is not None:
-        retain = {str(k): _num(v, f"Tier {name!r}: retain[{k!r}]") for k, v in raw.retain.items()}
+        kept = _rules(raw.retain, "retain", name)
+        retain = {str(k): _num(v, f"Tier {name!r}: retain[{k!r}]") for k, v in kept.items()}
         extra = set(retain) - set(qualify)
         if extra:
             msg = f"Tier {name!r}: retain has metrics {sorted(extra)!r} that qualify does not use."
@@ -149,9 +166,10 @@ class TierPolicy:
         points earned in period :math:`t` count until the end of period :math:`t + 3`.
     window
         Rolling qualification window of :meth:`qualification_metrics`, a whole number of days
-        such as ``"365D"`` (or a :class:`pandas.Timedelta`): a review on day ``as_of`` counts
-        the purchases of the calendar days in ``(as_of - window, as_of]``. ``None`` (default)
-        counts every purchase up to ``as_of``. Saved by :meth:`to_dict` / :meth:`to_json`.
+        such as ``"365D"`` (or a :class:`pandas.Timedelta`): a review on day ``observation_end``
+        counts the purchases of the calendar days in ``(observation_end - window,
+        observation_end]``. ``None`` (default) counts every purchase up to ``observation_end``.
+        Saved by :meth:`to_dict` / :meth:`to_json`.
 
     Raises
     ------
@@ -457,30 +475,35 @@ class TierPolicy:
         transactions: Any,
         /,
         *,
-        as_of: Any,
+        observation_end: Any,
         customer: Hashable = "customer_id",
         time: Hashable = "date",
         amount: Hashable | None = "amount",
+        date_format: str | None = None,
         nan_policy: str = "raise",
     ) -> pd.DataFrame:
         r"""Spend and purchase counts of every member in the qualification window.
 
-        The window ends with the review day ``as_of`` (inclusive, the whole calendar day) and
-        covers the ``window`` days before it: purchases on days :math:`d` with
-        :math:`\text{as\_of} - \text{window} < d \le \text{as\_of}` count; with
-        ``window=None`` every purchase up to ``as_of`` counts. The metrics are those of
-        :func:`custloyalty.rfm_summary` on that slice of the transactions, so they can be fed
-        to :meth:`assign` directly.
+        The window ends with the review day ``observation_end`` (inclusive, the whole calendar
+        day) and covers the ``window`` days before it: purchases on days :math:`d` with
+        :math:`e - \text{window} < d \le e` count (:math:`e` the review day); with
+        ``window=None`` every purchase up to ``observation_end`` counts. The metrics are those
+        of :func:`custloyalty.rfm_summary` on that slice of the transactions, so they can be
+        fed to :meth:`assign` directly.
 
         Parameters
         ----------
         transactions
-            One row per purchase (pandas DataFrame, or anything with ``to_pandas()``).
-        as_of
+            One row per purchase (pandas DataFrame, or anything with ``to_pandas()``), or a
+            transaction window already observed (used without validating again).
+        observation_end
             Review date; later purchases are ignored.
         customer, time, amount
             Column names of the customer id, purchase date/time and purchase value.
             ``amount=None`` leaves out ``spend``.
+        date_format
+            Format of date strings (default: inferred from the first date, see
+            :func:`custloyalty.rfm_summary`).
         nan_policy
             ``"raise"`` (default) or ``"omit"`` rows with missing ids, dates or amounts.
 
@@ -488,17 +511,18 @@ class TierPolicy:
         -------
         pandas.DataFrame
             Indexed by customer (sorted ids), one row per customer with a purchase on or
-            before ``as_of`` (members without a purchase in the window get zeros), columns
-            ``spend`` (sum of amounts, >= 0 for non-negative amounts), ``n_purchases``
-            (transactions) and ``purchase_days`` (distinct calendar days with a purchase).
-            ``attrs["custloyalty"]`` records ``as_of``, ``window`` and the first day counted.
+            before ``observation_end`` (members without a purchase in the window get zeros),
+            columns ``spend`` (sum of amounts, >= 0 for non-negative amounts),
+            ``n_purchases`` (transactions) and ``purchase_days`` (distinct calendar days with
+            a purchase). ``attrs["custloyalty"]`` records ``observation_end``, ``window`` and
+            the first day counted (``window_start``).
 
         Raises
         ------
         ValidationError
             Invalid transactions (see :func:`custloyalty.rfm_summary`), an unparseable
-            ``as_of`` or one whose time zone does not match the data, or no purchase on or
-            before ``as_of``.
+            ``observation_end`` or one whose time zone does not match the data, or no
+            purchase on or before ``observation_end``.
 
         See Also
         --------
@@ -527,7 +551,7 @@ class TierPolicy:
         >>> policy = TierPolicy(
         ...     [{"name": "Gold", "qualify": {"spend": 150}}, {"name": "Member"}], window="366D"
         ... )
-        >>> m = policy.qualification_metrics(tx, as_of="2024-06-30")
+        >>> m = policy.qualification_metrics(tx, observation_end="2024-06-30")
         >>> m
                      spend  n_purchases  purchase_days
         customer_id
@@ -537,51 +561,37 @@ class TierPolicy:
         ['Gold', 'Member']
         """
         func = "TierPolicy.qualification_metrics"
-        tx = _frames.transactions(
+        if observation_end is None:
+            msg = (
+                f"The 'observation_end' parameter of {func} is required: the review day ends "
+                "the qualification window."
+            )
+            raise ValidationError(msg)
+        w = observe(
             transactions,
             customer=customer,
             time=time,
             amount=amount,
+            observation_end=observation_end,
+            date_format=date_format,
             nan_policy=nan_policy,
             func=func,
         )
-        end = _frames.coerce_timestamp(as_of, "as_of", tz=tx.tz, func=func)
-        frame = tx.frame
-        days = to_days(frame[_frames.TIME])
-        end_day = int(to_days(pd.Series([end]))[0])
-        upto = days <= end_day
-        if not upto.any():
-            msg = f"No purchases on or before as_of={end.date()} in {func}."
-            raise ValidationError(msg)
-        members = pd.Index(pd.unique(frame[_frames.CUSTOMER].to_numpy()[upto]))
-        with contextlib.suppress(TypeError):  # unorderable ids keep their first-seen order
-            members = members.sort_values()
+        end_day = w.observation_end
         window_days = self._window_length()
         first_day = None if window_days is None else end_day - window_days + 1
-        in_window = upto if first_day is None else upto & (days >= first_day)
+        entries = w.entries
+        if first_day is not None:  # every member stays in the index, absent ones get zeros
+            entries = entries.select(entries.day >= first_day)
+        agg = per_customer(entries)
         cols: dict[str, Any] = {}
-        if in_window.any():
-            summary = rfm_summary(
-                frame.loc[in_window],
-                customer=_frames.CUSTOMER,
-                time=_frames.TIME,
-                amount=None if amount is None else _frames.AMOUNT,
-                observation_end=end,
-            )
-            if amount is not None:
-                cols["spend"] = summary["total_amount"]
-            cols["n_purchases"] = summary["n_purchases"]
-            cols["purchase_days"] = summary["frequency"] + 1
-        else:  # nobody bought in the window: every member gets zeros
-            if amount is not None:
-                cols["spend"] = pd.Series(dtype=np.float64)
-            cols["n_purchases"] = pd.Series(dtype=np.int64)
-            cols["purchase_days"] = pd.Series(dtype=np.int64)
-        metrics = pd.DataFrame(cols)
-        out = metrics.reindex(members, fill_value=0)
-        out.index.name = customer
+        if entries.amount is not None:
+            cols["spend"] = agg["total"]
+        cols["n_purchases"] = agg["n_rows"]
+        cols["purchase_days"] = agg["n_days"]
+        out = pd.DataFrame(cols, index=w.customers)
         out.attrs["custloyalty"] = {
-            "as_of": str(np.datetime64(end_day, "D")),
+            "observation_end": str(np.datetime64(end_day, "D")),
             "window": self.window,
             "window_start": None if first_day is None else str(np.datetime64(first_day, "D")),
         }

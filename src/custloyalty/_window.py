@@ -1,0 +1,730 @@
+"""The transaction window: validated transactions as customer-day aggregates, cut at the ends.
+
+Every function that reads raw transactions (``rfm_summary``, the transaction metrics, the
+tier qualification metrics, the model checks, the scorecard inputs) goes through
+:func:`observe`, once. It
+
+1. validates the table through :func:`custloyalty._frames.transactions` (columns, dtypes,
+   missing values, time zones, ``date_format``, ``nan_policy``);
+2. maps customer ids to dense integer codes (:func:`customer_codes`) and dates to calendar day
+   numbers (:func:`to_days`, the package's one day-number function);
+3. cuts the rows at ``observation_end`` (inclusive, whole calendar day) and records
+   ``calibration_end``;
+4. aggregates the rows per customer and calendar day (:class:`CustomerDays`: row count, amount
+   sum), the decomposable aggregate every per-customer figure is a reduction of.
+
+The result, a frozen :class:`Window`, flows on: a ``Window`` passed where transactions are
+expected is used as it is, without validating again (as scikit-learn's nested calls skip
+re-validation). It is also the seam for other engines: anything that produces the
+customer-day aggregates of a set of customers (Dask partitions, polars, DuckDB) builds a
+``Window`` with :meth:`Window.from_aggregates`, and :func:`combine` merges windows of
+disjoint or overlapping chunks into the window of the whole. With a fixed ``observation_end``
+the window of one bucket of customers gives, for those customers, exactly the figures of the
+window of the whole table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from custloyalty import _frames
+from custloyalty.errors import ValidationError
+
+__all__ = [
+    "TIME_UNITS",
+    "CustomerDays",
+    "Window",
+    "combine",
+    "customer_codes",
+    "customer_days",
+    "day_of",
+    "named_index",
+    "observe",
+    "per_customer",
+    "to_days",
+]
+
+#: Length of each supported ``time_unit`` in days.
+TIME_UNITS: dict[str, float] = {
+    "h": 1.0 / 24.0,
+    "D": 1.0,
+    "W": 7.0,
+    "M": 365.25 / 12.0,
+    "Q": 365.25 / 4.0,
+    "Y": 365.25,
+}
+
+_INT64_MAX = int(np.iinfo(np.int64).max)
+_TICKS_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+# --------------------------------------------------------------------------------------------
+# day numbers
+# --------------------------------------------------------------------------------------------
+def to_days(dates: pd.Series | pd.DatetimeIndex) -> IntArray:
+    """Calendar day numbers (days since 1970-01-01) of datetimes: the one day function.
+
+    Time-zone-aware dates are taken on their local wall clock, so a purchase at 23:30 local
+    time counts on that local day. Always returns a new array (the caller may modify it).
+    """
+    if getattr(dates.dtype, "tz", None) is not None:
+        dates = (
+            dates.dt.tz_localize(None) if isinstance(dates, pd.Series) else dates.tz_localize(None)
+        )
+    values = dates.to_numpy()
+    unit, step = np.datetime_data(values.dtype)
+    per_day = _TICKS_PER_DAY.get(unit, 0) * step
+    if per_day:  # integer floor division of the ticks: one pass, one new array
+        out: IntArray = values.view(np.int64) // per_day
+        return out
+    return values.astype("datetime64[D]").view(np.int64)  # astype allocates: a new array
+
+
+def day_of(ts: pd.Timestamp) -> int:
+    """Day number of one timestamp (local wall clock), through :func:`to_days`."""
+    return int(to_days(pd.DatetimeIndex([ts]))[0])
+
+
+def named_index(values: Any, name: Hashable) -> pd.Index:
+    """Return a new index of ``values`` named ``name`` (a tuple is one name, not several)."""
+    out: pd.Index = pd.Index(values)
+    out.name = name
+    return out
+
+
+def _date(day: int) -> np.datetime64:
+    return np.datetime64(int(day), "D")
+
+
+# --------------------------------------------------------------------------------------------
+# customer-day aggregates
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class CustomerDays:
+    """Decomposable per customer-day aggregates, sorted by customer then day.
+
+    One entry per (customer, calendar day) with at least one purchase: ``customer`` holds
+    dense integer codes into ``customers`` (the distinct customer ids, sorted when they are
+    orderable), ``day`` the day number, ``count`` the number of rows and ``amount`` the summed
+    amount of that customer-day. Concatenating the entries of two chunks and aggregating again
+    gives the entries of the whole.
+    """
+
+    customers: pd.Index
+    customer: IntArray
+    day: IntArray
+    count: IntArray
+    amount: FloatArray | None
+
+    def __len__(self) -> int:
+        return int(self.customer.shape[0])
+
+    def select(self, mask: BoolArray) -> CustomerDays:
+        """Keep the entries where ``mask`` is true (customers index unchanged)."""
+        return CustomerDays(
+            self.customers,
+            self.customer[mask],
+            self.day[mask],
+            self.count[mask],
+            None if self.amount is None else self.amount[mask],
+        )
+
+    def without_amount(self) -> CustomerDays:
+        """Return the same entries without the amount sums."""
+        return CustomerDays(self.customers, self.customer, self.day, self.count, None)
+
+
+def customer_codes(ids: pd.Series) -> tuple[IntArray, pd.Index]:
+    """Map customer ids to non-negative integer codes whose order is the id order.
+
+    Integer ids with a moderate range within int64 are used directly (offset by their
+    minimum), which avoids hashing; other ids (including unsigned ids ``>= 2**63``) are
+    factorised with sorted uniques (first-seen order when they cannot be ordered). Returns the
+    codes (a new array) and the labels of codes ``0..max`` (for the direct path, a range index
+    that may include unused ids). Unhashable ids (lists, dicts) raise ``TypeError``.
+    """
+    values = ids.to_numpy()
+    if values.dtype.kind in "iu" and values.size:
+        lo, hi = int(values.min()), int(values.max())
+        if hi - lo < 2**40 and hi <= _INT64_MAX:
+            if values.dtype == np.int64:
+                codes = values - lo  # one new array, the caller's column untouched
+            else:
+                codes = values.astype(np.int64)
+                codes -= lo
+            return codes, pd.RangeIndex(lo, hi + 1)
+    try:
+        codes_, uniques = pd.factorize(ids, sort=True)
+    except TypeError:  # unorderable mixture of id types (unhashable ids raise again)
+        codes_, uniques = pd.factorize(ids, sort=False)
+    return codes_.astype(np.int64, copy=False), pd.Index(uniques)
+
+
+def _sort_rows(key: IntArray) -> tuple[IntArray, IntArray | None]:
+    """Sort the (customer, day) keys of the rows; return the sorted keys and the row order.
+
+    ``key`` is consumed (sorted in place when possible). The order is stable: rows with equal
+    keys keep their input order, so float sums do not depend on the sort. The row order is
+    ``None`` when the keys were already sorted (a log ordered by customer then time).
+    """
+    n = key.shape[0]
+    head = key[:4097]  # an unsorted head (the usual case) spares the full check
+    if n < 2 or (bool(np.all(head[1:] >= head[:-1])) and bool(np.all(key[1:] >= key[:-1]))):
+        return key, None
+    row_bits = (n - 1).bit_length()
+    if int(key.max()).bit_length() + row_bits <= 63:
+        # One in-place sort of int64 words (key << row_bits | row): numpy sorts plain int64
+        # several times faster than it argsorts them, and the row index in the low bits both
+        # makes the sort stable and gives the order back.
+        key <<= row_bits
+        order = np.arange(n, dtype=np.int64)
+        key |= order
+        key.sort()
+        np.bitwise_and(key, (1 << row_bits) - 1, out=order)  # reuse the buffer
+        key >>= row_bits
+        return key, order
+    order = np.argsort(key, kind="stable")
+    return key[order], order
+
+
+def customer_days(
+    codes: IntArray,
+    labels: pd.Index,
+    days: IntArray,
+    amount: FloatArray | None,
+) -> CustomerDays:
+    """Aggregate row-level (customer code, day, amount) to one entry per customer-day.
+
+    Vectorised: one sort of the combined (customer, day) key (skipped when the rows are
+    already sorted), run boundaries, and sums over the runs. Customers are renumbered densely
+    in id order. The input arrays are not modified.
+    """
+    dmin = int(days.min())
+    day_bits = (int(days.max()) - dmin).bit_length()
+    key = codes << day_bits  # new array: the caller's codes stay as they are
+    key += days
+    key -= dmin
+    return _customer_days_of_keys(key, dmin, day_bits, labels, amount)
+
+
+def _customer_days_of_keys(
+    key: IntArray, dmin: int, day_bits: int, labels: pd.Index, amount: FloatArray | None
+) -> CustomerDays:
+    """:func:`customer_days` from the row keys ``code << day_bits | (day - dmin)`` (consumed).
+
+    Shifts and masks split the key again, which is cheaper than division by the day span.
+    """
+    n = key.shape[0]
+    ks, order = _sort_rows(key)
+    del key
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(ks[1:], ks[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    m = starts.shape[0]
+    cd_amount: FloatArray | None = None
+    if amount is not None:
+        if m == n:  # no customer bought twice on a day: nothing to add up
+            cd_amount = amount.copy() if order is None else amount[order]
+        else:
+            cd_amount = amount[starts if order is None else order[starts]]
+            # add the later rows of each customer-day, in row order (sequential float sums).
+            # The j-th such row r (0-based) has j + 1 such rows up to it, hence r - j starts:
+            # it belongs to run r - j - 1.
+            rest = np.flatnonzero(~new)
+            runs = rest - np.arange(1, rest.shape[0] + 1)
+            np.add.at(cd_amount, runs, amount[rest if order is None else order[rest]])
+            del rest, runs
+    del new
+    # The sorted keys and the row order are dead after this point: their buffers (n >= m
+    # entries) hold the customer-day days and customer codes, which saves fresh allocations.
+    kcd = ks[starts] if order is None else np.take(ks, starts, out=order[:m])
+    count = np.empty(m, dtype=np.int64)
+    np.subtract(starts[1:], starts[:-1], out=count[:-1])
+    count[-1] = n - starts[-1]
+    del starts
+    code = np.right_shift(kcd, day_bits, out=ks[:m])  # customer codes, sorted
+    cd_day = kcd
+    cd_day &= (1 << day_bits) - 1
+    cd_day += dmin
+    first_of_customer = np.empty(m, dtype=bool)
+    first_of_customer[0] = True
+    np.not_equal(code[1:], code[:-1], out=first_of_customer[1:])
+    n_customers = int(np.count_nonzero(first_of_customer))
+    if n_customers == len(labels):  # every code is used: codes are already dense
+        customers = labels
+        dense = code
+    else:
+        used = code[first_of_customer]
+        if isinstance(labels, pd.RangeIndex) and labels.step == 1:
+            customers = pd.Index(used + labels.start)  # no label lookup for integer ids
+        else:
+            customers = labels[used]
+        del used
+        dense = np.cumsum(first_of_customer, dtype=np.int64, out=code)
+        dense -= 1
+    return CustomerDays(pd.Index(customers), dense, cd_day, count, cd_amount)
+
+
+def per_customer(cd: CustomerDays) -> dict[str, Any]:
+    """Reduce customer-day aggregates per customer (count, sum, min, max).
+
+    Returns arrays over ``cd.customers``: ``present`` (bool, has an entry), ``n_days``
+    (distinct purchase days), ``n_rows`` (transactions), ``first`` / ``last`` (day numbers, 0
+    for absent customers) and, with amounts, ``total`` and ``first_amount`` (spend of the
+    first purchase day). Relies on the entries being sorted by customer then day, as
+    :func:`customer_days` returns them. Every array returned is new (safe to modify in place).
+    """
+    k = len(cd.customers)
+    m = len(cd)
+    n_days = np.bincount(cd.customer, minlength=k)
+    present = n_days > 0
+    all_present = bool(present.all())
+    if m == 0:  # nothing selected: every customer absent
+        first_pos = last_pos = np.zeros(k, dtype=np.int64)
+        day = np.zeros(1, dtype=np.int64)
+        amount = None if cd.amount is None else np.zeros(1)
+    else:
+        last_pos = np.cumsum(n_days)
+        last_pos -= 1  # position of each customer's last entry
+        first_pos = last_pos - n_days
+        first_pos += 1
+        if not all_present:  # customers without entries (after select) point anywhere,
+            np.clip(first_pos, 0, m - 1, out=first_pos)  # they are zeroed below
+            np.clip(last_pos, 0, m - 1, out=last_pos)
+        day, amount = cd.day, cd.amount
+    first = day[first_pos]
+    last = day[last_pos]
+    n_rows = _rows_per_customer(cd, n_days)
+    out: dict[str, Any] = {
+        "present": present,
+        "n_days": n_days,
+        "n_rows": n_rows,
+        "first": first,
+        "last": last,
+    }
+    if amount is not None:
+        out["total"] = np.bincount(cd.customer, weights=cd.amount, minlength=k)
+        out["first_amount"] = amount[first_pos]
+    if not all_present:
+        for name in ("first", "last", "first_amount"):
+            if name in out:
+                out[name][~present] = 0
+    return out
+
+
+def _rows_per_customer(cd: CustomerDays, n_days: IntArray) -> IntArray:
+    """Sum ``cd.count`` per customer (exact integers, no float weights)."""
+    if len(cd) == 0:
+        return np.zeros(len(cd.customers), dtype=np.int64)
+    extra = np.flatnonzero(cd.count > 1)  # customer-days with several rows
+    if extra.shape[0] * 8 < len(cd):  # few of them: add their extra rows to the day counts
+        n_rows = n_days.copy()
+        np.add.at(n_rows, cd.customer[extra], cd.count[extra] - 1)
+        return n_rows
+    # otherwise the running count at each customer's end; customers without entries repeat
+    # the previous end, so they get 0 rows
+    running = np.empty(len(cd) + 1, dtype=np.int64)
+    running[0] = 0
+    np.cumsum(cd.count, out=running[1:])
+    n_rows = running[np.cumsum(n_days)]
+    del running
+    n_rows[1:] -= n_rows[:-1].copy()
+    return n_rows
+
+
+# --------------------------------------------------------------------------------------------
+# the window
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Validated transactions of one observation window, as customer-day aggregates.
+
+    Built by :func:`observe` (or :meth:`from_aggregates` for another engine); consumed by
+    ``rfm_summary``, the transaction metrics, ``TierPolicy.qualification_metrics`` and the
+    model checks, which take a ``Window`` wherever they take transactions and then skip
+    validation.
+    """
+
+    entries: CustomerDays
+    """Customer-day aggregates of the rows up to ``observation_end`` (sorted by customer,
+    day). ``entries.amount`` is ``None`` when the window was built without amounts."""
+    observation_end: int
+    """Last day of the window (day number, inclusive)."""
+    calibration_end: int | None = None
+    """Last day of the calibration period (day number, inclusive), or ``None``."""
+    customer: Hashable = _frames.CUSTOMER
+    """Caller's name of the customer column: the index name of per-customer outputs."""
+    tz: Any = None
+    """Time zone of the dates (``None`` when naive); day numbers are local calendar days."""
+    n_rows: int = 0
+    """Transactions (rows) in the window."""
+    n_excluded: int = 0
+    """Rows after ``observation_end``, left out."""
+    n_omitted: int = 0
+    """Rows dropped for missing values (``nan_policy="omit"``)."""
+
+    # -- construction for other engines ----------------------------------------------------
+    @classmethod
+    def from_aggregates(
+        cls,
+        customer_ids: Any,
+        day: Any,
+        count: Any,
+        amount: Any = None,
+        *,
+        observation_end: int,
+        calibration_end: int | None = None,
+        customer: Hashable = _frames.CUSTOMER,
+        tz: Any = None,
+        n_excluded: int = 0,
+        n_omitted: int = 0,
+    ) -> Window:
+        """Window from per customer-day aggregates computed elsewhere (Dask, polars, DuckDB).
+
+        ``customer_ids``, ``day`` (day numbers, as :func:`to_days` gives them), ``count``
+        (rows) and ``amount`` (summed amounts, or ``None``) are equal-length arrays with one
+        entry per (customer, day) or finer (entries with the same customer and day are added
+        up); only days up to ``observation_end`` may appear. The entries are sorted and
+        renumbered here, so the window equals the one :func:`observe` builds from the rows.
+        """
+        ids = pd.Series(
+            np.asarray(customer_ids) if not isinstance(customer_ids, pd.Series) else customer_ids
+        )
+        codes, labels = customer_codes(ids.reset_index(drop=True))
+        days = np.asarray(day, dtype=np.int64)
+        counts = np.asarray(count, dtype=np.int64)
+        amt = None if amount is None else np.asarray(amount, dtype=np.float64)
+        if days.size and int(days.max()) > observation_end:
+            msg = "Window.from_aggregates got days after observation_end."
+            raise ValidationError(msg)
+        entries = _aggregate_entries(codes, labels, days, counts, amt)
+        return cls(
+            entries,
+            int(observation_end),
+            None if calibration_end is None else int(calibration_end),
+            customer,
+            tz,
+            int(counts.sum()),
+            int(n_excluded),
+            int(n_omitted),
+        )
+
+    # -- views -----------------------------------------------------------------------------
+    @property
+    def customers(self) -> pd.Index:
+        """Customer ids of the window (sorted when orderable), named after ``customer``."""
+        return named_index(self.entries.customers, self.customer)
+
+    @property
+    def has_amount(self) -> bool:
+        """Whether the entries carry amount sums."""
+        return self.entries.amount is not None
+
+    @property
+    def end(self) -> pd.Timestamp:
+        """``observation_end`` as a naive midnight timestamp (the local calendar day)."""
+        return pd.Timestamp(_date(self.observation_end))
+
+    @property
+    def calibration(self) -> pd.Timestamp | None:
+        """``calibration_end`` as a naive midnight timestamp, or ``None``."""
+        if self.calibration_end is None:
+            return None
+        return pd.Timestamp(_date(self.calibration_end))
+
+    def report(self, **extra: Any) -> dict[str, Any]:
+        """Return the window part of ``attrs["custloyalty"]`` of a result, plus ``extra``."""
+        out: dict[str, Any] = {"observation_end": str(_date(self.observation_end))}
+        out.update(extra)
+        out["n_transactions"] = self.n_rows
+        out["n_excluded_after_observation_end"] = self.n_excluded
+        out["n_omitted_missing"] = self.n_omitted
+        return out
+
+    def per_customer(self) -> dict[str, Any]:
+        """Per-customer reductions of the entries (see :func:`per_customer`)."""
+        return per_customer(self.entries)
+
+    def cut(self, observation_end: int, *, func: str = "this function") -> Window:
+        """Return the window up to an earlier (or equal) day (a later one if none was left out)."""
+        if observation_end == self.observation_end:
+            return self
+        if observation_end > self.observation_end:
+            if self.n_excluded:
+                msg = (
+                    f"The Window passed to {func} ends on {_date(self.observation_end)} and "
+                    f"left out {self.n_excluded} later rows; it cannot be extended to "
+                    f"observation_end={_date(observation_end)}.\n"
+                    "Hint: observe the transactions again with the later observation_end."
+                )
+                raise ValidationError(msg)
+            return dataclasses.replace(self, observation_end=int(observation_end))
+        keep = self.entries.day <= observation_end
+        if not keep.any():
+            raise _no_purchase(observation_end, "observation_end", func)
+        dropped = int(self.entries.count[~keep].sum())
+        entries = _renumber(self.entries.select(keep))
+        cal = self.calibration_end
+        if cal is not None and cal >= observation_end:
+            cal = None
+        return dataclasses.replace(
+            self,
+            entries=entries,
+            observation_end=int(observation_end),
+            calibration_end=cal,
+            n_rows=self.n_rows - dropped,
+            n_excluded=self.n_excluded + dropped,
+        )
+
+
+def _no_purchase(day: int, name: str, func: str) -> ValidationError:
+    return ValidationError(f"No purchases on or before {name}={_date(day)} in {func}.")
+
+
+def _renumber(cd: CustomerDays) -> CustomerDays:
+    """Drop customers without entries (after a selection) and renumber densely."""
+    k = len(cd.customers)
+    if len(cd) == 0:
+        return CustomerDays(cd.customers[:0], cd.customer, cd.day, cd.count, cd.amount)
+    used = np.bincount(cd.customer, minlength=k) > 0
+    if used.all():
+        return cd
+    new_code = np.cumsum(used, dtype=np.int64) - 1
+    return CustomerDays(cd.customers[used], new_code[cd.customer], cd.day, cd.count, cd.amount)
+
+
+def _aggregate_entries(
+    codes: IntArray, labels: pd.Index, days: IntArray, counts: IntArray, amount: FloatArray | None
+) -> CustomerDays:
+    """Customer-day entries of weighted rows (each row standing for ``counts`` transactions)."""
+    if codes.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return CustomerDays(
+            labels[:0], empty, empty.copy(), empty.copy(), None if amount is None else np.zeros(0)
+        )
+    cd = customer_days(codes, labels, days, amount)
+    if len(cd) == codes.size and bool((counts == 1).all()):
+        return cd
+    # re-add the row counts per entry: the entries are the sorted unique (code, day) keys
+    dmin = int(days.min())
+    day_bits = (int(days.max()) - dmin).bit_length()
+    _, dense_of_label = np.unique(codes, return_inverse=True)
+    key = dense_of_label.astype(np.int64) << day_bits
+    key += days - dmin
+    ekey = (cd.customer << day_bits) + (cd.day - dmin)
+    pos = np.searchsorted(ekey, key)
+    count = np.bincount(pos, weights=counts, minlength=len(cd)).astype(np.int64)
+    return CustomerDays(cd.customers, cd.customer, cd.day, count, cd.amount)
+
+
+def combine(windows: Sequence[Window], *, func: str = "combine") -> Window:
+    """Merge the windows of chunks of one table into the window of the whole.
+
+    The chunks may split customers or not; their customer-day entries are concatenated and
+    aggregated again (counts and amounts add up), which is exact because the aggregates are
+    decomposable. All windows must share ``observation_end``, ``calibration_end``, the
+    customer column name, the time zone and whether they carry amounts.
+    """
+    if not windows:
+        msg = f"{func} needs at least one Window."
+        raise ValidationError(msg)
+    head = windows[0]
+    for w in windows[1:]:
+        same = (
+            w.observation_end == head.observation_end
+            and w.calibration_end == head.calibration_end
+            and w.customer == head.customer
+            and str(w.tz) == str(head.tz)
+            and w.has_amount == head.has_amount
+        )
+        if not same:
+            msg = (
+                f"The windows passed to {func} differ in observation_end, calibration_end, "
+                "customer column, time zone or amounts; observe every chunk with the same "
+                "options (a fixed observation_end)."
+            )
+            raise ValidationError(msg)
+    if len(windows) == 1:
+        return head
+    parts = [w.entries.customers.take(w.entries.customer) for w in windows]
+    ids = pd.Series(parts[0].append(parts[1:]))
+    day = np.concatenate([w.entries.day for w in windows])
+    count = np.concatenate([w.entries.count for w in windows])
+    amount = None
+    if head.has_amount:
+        amount = np.concatenate([w.entries.amount for w in windows if w.entries.amount is not None])
+    codes, labels = customer_codes(ids)
+    entries = _aggregate_entries(codes, labels, day, count, amount)
+    return Window(
+        entries,
+        head.observation_end,
+        head.calibration_end,
+        head.customer,
+        head.tz,
+        sum(w.n_rows for w in windows),
+        sum(w.n_excluded for w in windows),
+        sum(w.n_omitted for w in windows),
+    )
+
+
+def observe(
+    transactions: Any,
+    *,
+    customer: Hashable = _frames.CUSTOMER,
+    time: Hashable = _frames.TIME,
+    amount: Hashable | None = _frames.AMOUNT,
+    observation_end: Any = None,
+    calibration_end: Any = None,
+    date_format: str | None = None,
+    nan_policy: str = "raise",
+    func: str = "rfm_summary",
+) -> Window:
+    """Validate transactions once and aggregate them per customer-day up to ``observation_end``.
+
+    Parameters
+    ----------
+    transactions
+        One row per purchase (pandas DataFrame, anything with ``to_pandas()``, a dict of
+        columns), or a :class:`Window`, which is used as it is: not validated again, cut at an
+        earlier ``observation_end`` if one is given, its amounts dropped when ``amount=None``.
+        Column options, ``date_format`` and ``nan_policy`` do not apply to a ``Window``.
+    customer, time, amount
+        Column names; ``amount=None`` builds the window without amounts.
+    observation_end
+        Last day of the window (inclusive, the whole calendar day); later rows are left out
+        and counted. Default: the day of the last purchase.
+    calibration_end
+        Optional end of the calibration period (before ``observation_end``), recorded in the
+        window; there must be a purchase on or before it.
+    date_format
+        Format of date strings (see :func:`custloyalty._frames.transactions`).
+    nan_policy
+        ``"raise"`` or ``"omit"`` rows with missing ids, dates or amounts.
+    func
+        Name of the public function, used in messages.
+
+    Returns
+    -------
+    Window
+
+    Raises
+    ------
+    ValidationError
+        Invalid table or options, unhashable customer ids, no purchase up to
+        ``observation_end`` (or ``calibration_end``), ``calibration_end`` not before
+        ``observation_end``.
+    """
+    if isinstance(transactions, Window):
+        return _rewindow(
+            transactions,
+            amount=amount,
+            observation_end=observation_end,
+            calibration_end=calibration_end,
+            func=func,
+        )
+    tx = _frames.transactions(
+        transactions,
+        customer=customer,
+        time=time,
+        amount=amount,
+        nan_policy=nan_policy,
+        func=func,
+        date_format=date_format,
+    )
+    f = tx.frame
+    ids = f[_frames.CUSTOMER]
+    try:
+        codes, labels = customer_codes(ids)
+    except TypeError:
+        raise _frames.unhashable_ids_error(ids, customer, func=func) from None
+    days = to_days(f[_frames.TIME])
+    amt = f[_frames.AMOUNT].to_numpy(dtype=np.float64) if amount is not None else None
+    dmax = int(days.max())
+    if observation_end is None:
+        end_day = dmax
+    else:
+        end_ts = _frames.coerce_timestamp(observation_end, "observation_end", tz=tx.tz, func=func)
+        end_day = day_of(end_ts)
+    n_after = 0
+    if dmax > end_day:
+        keep = days <= end_day
+        n_after = int(keep.shape[0] - np.count_nonzero(keep))
+        codes, days = codes[keep], days[keep]
+        amt = None if amt is None else amt[keep]
+        del keep
+        dmax = int(days.max()) if days.size else end_day
+    if codes.size == 0:
+        raise _no_purchase(end_day, "observation_end", func)
+    dmin = int(days.min())
+    cal_day = _calibration_day(calibration_end, end_day, dmin, tx.tz, func)
+    n_rows = int(codes.size)
+    # The row keys code << day_bits | (day - dmin) are built in the codes buffer (a fresh
+    # array owned here) and consumed by the aggregation, so the row-level arrays are freed as
+    # early as possible: peak memory stays a small multiple of the input columns.
+    day_bits = (dmax - dmin).bit_length()
+    key = codes
+    key <<= day_bits
+    key += days
+    key -= dmin
+    del codes, days
+    entries = _customer_days_of_keys(key, dmin, day_bits, labels, amt)
+    return Window(entries, end_day, cal_day, customer, tx.tz, n_rows, n_after, tx.n_omitted)
+
+
+def _calibration_day(value: Any, end_day: int, first_day: int, tz: Any, func: str) -> int | None:
+    if value is None:
+        return None
+    cal_ts = _frames.coerce_timestamp(value, "calibration_end", tz=tz, func=func)
+    cal_day = day_of(cal_ts)
+    if cal_day >= end_day:
+        msg = (
+            f"calibration_end ({_date(cal_day)}) must be before observation_end "
+            f"({_date(end_day)}) in {func}."
+        )
+        raise ValidationError(msg)
+    if first_day > cal_day:  # as for observation_end: nothing to summarise
+        msg = (
+            f"No purchases on or before calibration_end={_date(cal_day)} in {func}; "
+            f"the first purchase is on {_date(first_day)}."
+        )
+        raise ValidationError(msg)
+    return cal_day
+
+
+def _rewindow(
+    w: Window, *, amount: Hashable | None, observation_end: Any, calibration_end: Any, func: str
+) -> Window:
+    """Pass a window on: no validation, only the cuts and options asked for."""
+    if amount is None and w.has_amount:
+        w = dataclasses.replace(w, entries=w.entries.without_amount())
+    if observation_end is not None:
+        end_ts = _frames.coerce_timestamp(observation_end, "observation_end", tz=w.tz, func=func)
+        w = w.cut(day_of(end_ts), func=func)
+    if calibration_end is not None:
+        first = int(w.entries.day.min()) if len(w.entries) else w.observation_end
+        cal = _calibration_day(calibration_end, w.observation_end, first, w.tz, func)
+        w = dataclasses.replace(w, calibration_end=cal)
+    return w
+
+
+def require_amount(w: Window, func: str) -> CustomerDays:
+    """Return the window's entries, which must carry amounts (``func`` needs them)."""
+    if w.entries.amount is None:
+        msg = (
+            f"{func} needs amounts, but the Window passed was built without them.\n"
+            "Hint: observe the transactions with amount='<column>'."
+        )
+        raise ValidationError(msg)
+    return w.entries
