@@ -263,7 +263,10 @@ def test_misbehaving_metric_is_refused_naming_it(sample, func, match) -> None:
             {"weigthing": "equal"},
             r"(?s)unknown configuration keys \['weigthing'\].*Hint.*'weighting'",
         ),
-        ({"weighting": "entropi"}, r"(?s)'weighting' must be one of.*Hint: did you mean 'entropy'"),
+        (
+            {"weighting": "entropi"},
+            r"(?s)'weighting' parameter of LoyaltyScorecard must be one of.*Hint: did you mean 'entropy'",
+        ),
         ({"indicators": {"frequency": {"directon": "lower"}}}, r"Hint: .*'direction'"),
         ({"tiers": {"labels": ["A"], "share": [1]}}, r"unknown tier settings.*'shares'"),
         ({"seed": "x"}, r"'seed' must be a non-negative integer"),

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from custloyalty import _frames
+from custloyalty._window import Window, observe
 from custloyalty.summary import rfm_summary
 
 __all__ = ["MetricInputs", "metric_inputs"]
@@ -54,6 +55,8 @@ class MetricInputs:
     observation_end: pd.Timestamp
     unmatched_answers: int
     interactions: pd.DataFrame | None = None
+    window: Window | None = None
+    """The validated transaction window behind ``summary`` (rows cut, rows omitted)."""
 
     def as_dict(self) -> dict[str, Any]:
         """Return the inputs by name, as :meth:`custloyalty.metrics.Metric.compute` takes them."""
@@ -89,6 +92,9 @@ def metric_inputs(
     transactions
         One row per purchase with the ``customer``, ``time`` and ``amount`` columns (any other
         columns, such as ``quantity``, are passed on to metrics that ask for ``transactions``).
+        They are validated once, into the transaction window behind the ``summary``; only
+        the row-level ``transactions`` input (built when a metric asks for it) reads the rows
+        again.
     surveys
         Optional survey answers, one row per answer, with a ``survey_customer`` column.
     observation_end
@@ -132,21 +138,19 @@ def metric_inputs(
     >>> get("frequency").compute(inputs.as_dict()).loc[1]
     np.float64(3.0)
     """
-    if date_format is not None:
-        raw = _frames.as_frame(transactions, name="transactions")
-        _frames.require_columns(raw, [time], name="transactions")
-        dates, _ = _frames.coerce_datetime(raw[time], time, date_format=date_format)
-        transactions = raw.copy(deep=False)  # copy-on-write: the caller's frame is untouched
-        transactions[time] = dates
-    summary = rfm_summary(
+    # one validation of the transactions: the window (customer-day aggregates) flows on
+    # to rfm_summary without being checked again
+    window = observe(
         transactions,
         customer=customer,
         time=time,
         amount=amount,
         observation_end=observation_end,
-        time_unit="D",
+        date_format=date_format,
         nan_policy=nan_policy,
+        func=func,
     )
+    summary = rfm_summary(window, time_unit="D")
     end = pd.Timestamp(summary.attrs["custloyalty"]["observation_end"])
     survey_frame = None
     unmatched = 0
@@ -165,6 +169,7 @@ def metric_inputs(
         interaction_frame = it.rename(columns={interaction_customer: SURVEY_CUSTOMER})
     tx = None
     if with_transactions:
+        # row-level table, only for metrics that ask for ``transactions``
         tx = _canonical_transactions(
             transactions,
             end,
@@ -173,8 +178,9 @@ def metric_inputs(
             amount=amount,
             func=func,
             nan_policy=nan_policy,
+            date_format=date_format,
         )
-    return MetricInputs(summary, tx, survey_frame, end, unmatched, interaction_frame)
+    return MetricInputs(summary, tx, survey_frame, end, unmatched, interaction_frame, window)
 
 
 def _canonical_transactions(
@@ -186,11 +192,18 @@ def _canonical_transactions(
     amount: Hashable,
     func: str,
     nan_policy: str = "raise",
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     """Return the validated transactions up to ``end``: canonical columns plus the others."""
     raw = _frames.as_frame(data, name="transactions").reset_index(drop=True)
     canon = _frames.transactions(
-        raw, customer=customer, time=time, amount=amount, func=func, nan_policy=nan_policy
+        raw,
+        customer=customer,
+        time=time,
+        amount=amount,
+        func=func,
+        nan_policy=nan_policy,
+        date_format=date_format,
     ).frame
     extra = raw.drop(columns=[customer, time, amount])
     extra = extra.drop(columns=[c for c in canon.columns if c in extra.columns])

@@ -258,6 +258,7 @@ class LoyaltyScorecard(Stateful):
         # every customer's values depend on its own rows only (batch invariance)
         known = inputs["summary"].index
         sv = inputs["surveys"]
+        inputs["_window"] = built.window
         inputs["_n_answers"] = 0 if sv is None else len(sv)
         inputs["_raw_surveys"] = sv
         for table in SPARSE_SOURCES:
@@ -531,10 +532,19 @@ class LoyaltyScorecard(Stateful):
             Bad inputs; without ``observation_end``, purchases after the fitted one.
         """
         self._check_fitted()
-        end = self._end(transactions, observation_end)
+        end = self.observation_end_ if observation_end is None else observation_end
         inputs, unmatched = self._inputs(
             transactions, surveys, interactions, end, date_format, nan_policy
         )
+        window = inputs["_window"]
+        if observation_end is None and window is not None and window.n_excluded:
+            msg = (
+                f"{_FUNC}.score: {window.n_excluded} transactions fall after the fitted "
+                f"observation_end {self.observation_end_.date()}, which scoring uses when "
+                "observation_end= is not given.\nHint: pass observation_end= for the window "
+                "you want to score."
+            )
+            raise ValidationError(msg)
         return self._score_inputs(inputs, unmatched)
 
     def score_bucket(
@@ -560,29 +570,6 @@ class LoyaltyScorecard(Stateful):
             transactions, surveys, interactions, observation_end, None, "raise"
         )
         return self._score_inputs(inputs, unmatched)
-
-    def _end(self, transactions: Any, observation_end: Any) -> Any:
-        if observation_end is not None:
-            return observation_end
-        end: pd.Timestamp = self.observation_end_
-        from custloyalty import _frames
-
-        frame = _frames.as_frame(transactions, name="transactions")
-        if self.config.time in frame.columns:
-            dates, _ = _frames.coerce_datetime(
-                frame[self.config.time], self.config.time, nan_policy="omit"
-            )
-            day = dates.dt.tz_localize(None) if dates.dt.tz is not None else dates
-            last = day.max()
-            if pd.notna(last) and last.normalize() > end.tz_localize(None).normalize():
-                msg = (
-                    f"{_FUNC}.score: the transactions run to {last.date()}, after the fitted "
-                    f"observation_end {end.date()}; without observation_end= the card scores "
-                    "up to the fitted one.\nHint: pass observation_end= for the window you "
-                    "want to score."
-                )
-                raise ValidationError(msg)
-        return end
 
     def _score_inputs(
         self,
