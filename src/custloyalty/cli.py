@@ -73,7 +73,8 @@ def _summary_block(summary: pd.DataFrame) -> str:
 
 def _tiers_block(result: Any, n: int = 3) -> str:
     lines = [_rule("Top customers of each tier")]
-    cols = [c for c in ("frequency", "monetary", "recency", "churn") if c in result.customers]
+    names = ("purchase_days", "total_spend", "days_since_last_purchase", "churn_risk")
+    cols = [c for c in names if c in result.customers]
     for tier in result.customers["tier"].cat.categories:
         top = result.top(tier, n)[[*cols, "composite"]].round(3)
         lines.append(f"{tier}:\n{top.to_string()}")
@@ -83,6 +84,7 @@ def _tiers_block(result: Any, n: int = 3) -> str:
 def _base_block(title: str, summary: Any, weights: pd.Series) -> str:
     lines = [_rule(title)]
     figures = summary.to_dict()  # ScorecardSummary, unrounded: rounded here, for print
+    figures["observation_end"] = str(summary.observation_end.date())
     score = figures.pop("nps", None)
     if score is not None:
         figures["nps"] = f"{score['score']:.2f} [{score['ci'][0]:.2f}, {score['ci'][1]:.2f}]"

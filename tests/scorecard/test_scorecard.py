@@ -80,7 +80,7 @@ def test_base_summary(result) -> None:
     assert -100 <= s.nps.score <= 100
     assert s.satisfaction_index is not None
     assert 0 <= s.satisfaction_index <= 100
-    assert s.mean_churn_risk == pytest.approx(result.customers["churn"].mean(), abs=1e-12)
+    assert s.mean_churn_risk == pytest.approx(result.customers["churn_risk"].mean(), abs=1e-12)
     assert s.customers == 23570
     assert sum(s.tier_sizes.values()) == 23570
     frame = s.to_frame()
@@ -148,7 +148,11 @@ def test_fixed_weights_and_thresholds(master) -> None:
         tiers={"labels": ["A", "B", "C"], "thresholds": [70, 40]},
     )
     res = card.fit_score(master, observation_end=END)
-    assert res.weights.to_dict() == {"frequency": 0.5, "monetary": 0.25, "recency": 0.25}
+    assert res.weights.to_dict() == {
+        "purchase_days": 0.5,
+        "total_spend": 0.25,
+        "days_since_last_purchase": 0.25,
+    }
     comp, tier = res.customers["composite"], res.customers["tier"].astype(str)
     assert (tier[comp >= 70] == "A").all()
     assert (tier[(comp < 70) & (comp >= 40)] == "B").all()
@@ -181,7 +185,9 @@ def test_compare_periods(master) -> None:
     sizes = before.customers["tier"].value_counts(sort=False)
     np.testing.assert_array_equal(counts.iloc[:-1].sum(axis=1).to_numpy(), sizes.to_numpy())
     assert sum(c.movements.values()) == 23570
-    assert c.indicators.loc["recency", "change"] > 0  # six more months since last purchase
+    assert (
+        c.indicators.loc["days_since_last_purchase", "change"] > 0
+    )  # six more months since last purchase
     json.dumps(c.to_dict())
 
 
@@ -282,7 +288,7 @@ def test_respondents_counted_without_survey_indicators(sample, sample_surveys) -
     assert s.mean_churn_risk is None  # churn is not an indicator: its model is not fitted
     with_churn = LoyaltyScorecard(["frequency", "churn"]).fit_score(sample, observation_end=END)
     assert with_churn.summary.mean_churn_risk == pytest.approx(
-        with_churn.customers["churn"].mean(), abs=1e-12
+        with_churn.customers["churn_risk"].mean(), abs=1e-12
     )
 
 
@@ -298,8 +304,12 @@ def test_compare_per_segment(master, surveys) -> None:
     assert list(seg.index) == ["Platinum", "Gold", "Silver", "Bronze"]
     np.testing.assert_allclose(seg["composite_change"], c.by_tier["mean_composite_change"])
     a, b = before.customers, after.customers
-    manual = (b["recency"] - a["recency"]).groupby(a["tier"], observed=False).mean()
-    np.testing.assert_allclose(seg["recency_change"], manual.to_numpy())
+    manual = (
+        (b["days_since_last_purchase"] - a["days_since_last_purchase"])
+        .groupby(a["tier"], observed=False)
+        .mean()
+    )
+    np.testing.assert_allclose(seg["days_since_last_purchase_change"], manual.to_numpy())
     for k in ("upgraded", "downgraded", "unchanged"):
         assert seg[k].sum() == c.movements[k]
     assert seg["customers"].sum() == 23570
@@ -307,7 +317,9 @@ def test_compare_per_segment(master, surveys) -> None:
     # a column of the results, and a Series of segments indexed by customer
     by_answer = compare(before, after, by="answered_survey")
     assert by_answer.by_segment["customers"].to_dict() == {False: 23570 - 3000, True: 3000}
-    rfm = pd.Series(np.where(a["frequency"] > 1, "repeat", "one-off"), index=a.index, name="kind")
+    rfm = pd.Series(
+        np.where(a["purchase_days"] > 1, "repeat", "one-off"), index=a.index, name="kind"
+    )
     by_rfm = compare(before, after, by=rfm.iloc[:20000]).by_segment
     assert by_rfm.index.name == "kind"
     assert by_rfm["customers"].sum() == 20000  # customers without a segment are left out

@@ -55,7 +55,7 @@ def test_service_case_round_trip_in_a_fresh_process(card, scored, tmp_path) -> N
         from custloyalty.scorecard import LoyaltyScorecard
         card = LoyaltyScorecard.from_json(Path({str(state)!r}).read_text(encoding="utf-8"))
         res = card.score(load_cdnow("master"), observation_end={END!r})
-        res.customers[["churn", "composite"]].assign(
+        res.customers[["churn_risk", "composite"]].assign(
             tier=res.customers["tier"].astype(str), answered=res.customers["answered_survey"]
         ).to_parquet({str(out)!r})
         """
@@ -64,7 +64,7 @@ def test_service_case_round_trip_in_a_fresh_process(card, scored, tmp_path) -> N
     fresh = pd.read_parquet(out)
     base = scored.customers
     # churn: the fitted Pareto/NBD, not a re-fit on the scoring batch
-    np.testing.assert_array_equal(fresh["churn"].to_numpy(), base["churn"].to_numpy())
+    np.testing.assert_array_equal(fresh["churn_risk"].to_numpy(), base["churn_risk"].to_numpy())
     # customers who did not answer have the same inputs, hence the same composite and tier
     non = ~base["answered_survey"].to_numpy()
     np.testing.assert_allclose(
@@ -126,7 +126,10 @@ def test_scoring_without_observation_end_uses_the_fitted_one(card, master) -> No
     assert res.observation_end == pd.Timestamp(END)
     one = card.score(master[master["customer_id"] == 1])
     # the one customer's recency counts to the fitted end, not to its own last purchase
-    assert one.customers.loc[1, "recency"] == (pd.Timestamp(END) - pd.Timestamp("1997-01-01")).days
+    assert (
+        one.customers.loc[1, "days_since_last_purchase"]
+        == (pd.Timestamp(END) - pd.Timestamp("1997-01-01")).days
+    )
     late = master.assign(date=master["date"] + pd.Timedelta(days=400))
     with pytest.raises(ValidationError, match="after the fitted observation_end"):
         card.score(late)
@@ -150,19 +153,19 @@ _DELETE = object()
 @pytest.mark.parametrize(
     ("path", "value", "match"),
     [
-        (["fitted", "weighting", "weights", "frequency"], -0.2, r"weights\['frequency'\]"),
-        (["fitted", "weighting", "weights", "frequency"], None, r"weights\['frequency'\]"),
-        (["fitted", "weighting", "weights", "monetary"], 0.9, "must sum to 1"),
-        (["fitted", "weighting", "weights", "recency"], _DELETE, r"missing \['recency'\]"),
-        (["fitted", "normalisers", "churn"], _DELETE, "'churn'"),
-        (["fitted", "normalisers", "frequency", "direction"], "sideways", "direction"),
-        (["fitted", "normalisers", "monetary", "knots", 0], 1e9, "knots"),
+        (["fitted", "weighting", "weights", "purchase_days"], -0.2, r"weights\['purchase_days'\]"),
+        (["fitted", "weighting", "weights", "purchase_days"], None, r"weights\['purchase_days'\]"),
+        (["fitted", "weighting", "weights", "total_spend"], 0.9, "must sum to 1"),
+        (["fitted", "weighting", "weights", "days_since_last_purchase"], _DELETE, "missing"),
+        (["fitted", "normalisers", "churn_risk"], _DELETE, "'churn_risk'"),
+        (["fitted", "normalisers", "purchase_days", "direction"], "sideways", "direction"),
+        (["fitted", "normalisers", "total_spend", "knots", 0], 1e9, "knots"),
         (["fitted", "tiers", "thresholds"], [60.0, 40.0], "thresholds must hold exactly 3"),
         (["fitted", "tiers", "thresholds", 0], "high", r"thresholds\[0\]"),
-        (["fitted", "metric_states", "churn", "model", "params", "r"], -1.0, "churn"),
+        (["fitted", "metric_states", "churn_risk", "model", "params", "r"], -1.0, "churn_risk"),
         (["format_version"], 99, "format_version 99"),
         (["kind"], "bg_nbd", "kind 'bg_nbd'"),
-        (["fitted", "active"], ["frequency"], "lacks the transaction indicators"),
+        (["fitted", "active"], ["purchase_days"], "lacks the transaction indicators"),
     ],
 )
 def test_corrupted_state_is_refused_naming_the_key(card, path, value, match) -> None:
@@ -224,8 +227,8 @@ def test_metric_writing_into_its_input_cannot_poison_later_indicators(sample) ->
         got = res.fit_score(sample, observation_end=END).customers
         clean = LoyaltyScorecard(["frequency", "monetary"], weighting="equal")
         want = clean.fit_score(sample, observation_end=END).customers
-        pd.testing.assert_series_equal(got["frequency"], want["frequency"])
-        pd.testing.assert_series_equal(got["monetary"], want["monetary"])
+        pd.testing.assert_series_equal(got["purchase_days"], want["purchase_days"])
+        pd.testing.assert_series_equal(got["total_spend"], want["total_spend"])
     finally:
         metrics.unregister("test_writer")
 
@@ -282,7 +285,7 @@ def test_churn_subsample_is_seeded(sample) -> None:
     a = LoyaltyScorecard(opts, seed=3).fit(sample, observation_end=END)
     b = LoyaltyScorecard(opts, seed=3).fit(sample, observation_end=END)
     c = LoyaltyScorecard(opts, seed=4).fit(sample, observation_end=END)
-    pa, pb, pc = (x.metric_states_["churn"]["model"].params_ for x in (a, b, c))
+    pa, pb, pc = (x.metric_states_["churn_risk"]["model"].params_ for x in (a, b, c))
     assert pa == pb
     assert pa != pc
     assert json.loads(a.to_json())["config"]["seed"] == 3

@@ -18,7 +18,7 @@ from custloyalty._validation import check_option
 from custloyalty.errors import ValidationError
 from custloyalty.metrics._inputs import SURVEY_CUSTOMER
 from custloyalty.metrics._recommendation import nps
-from custloyalty.metrics._registry import Metric, _builtin
+from custloyalty.metrics._registry import Metric, _alias, _builtin
 from custloyalty.metrics._satisfaction import satisfaction_index
 
 __all__: list[str] = []
@@ -53,10 +53,10 @@ def frequency(summary: pd.DataFrame) -> pd.Series:
     >>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2], "amount": [10.0, 30.0, 20.0, 5.0],
     ...                    "date": ["2024-01-01", "2024-01-11", "2024-03-01", "2024-02-01"]})
     >>> summary = rfm_summary(tx, observation_end="2024-03-31")
-    >>> metrics.get("frequency").compute({"summary": summary}).to_dict()
+    >>> metrics.get("purchase_days").compute({"summary": summary}).to_dict()
     {1: 3.0, 2: 1.0}
     """
-    return (summary["frequency"].astype(np.float64) + 1.0).rename("frequency")
+    return (summary["frequency"].astype(np.float64) + 1.0).rename("purchase_days")
 
 
 def purchase_rate(summary: pd.DataFrame) -> pd.Series:
@@ -88,10 +88,10 @@ def monetary(summary: pd.DataFrame) -> pd.Series:
     >>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2], "amount": [10.0, 30.0, 20.0, 5.0],
     ...                    "date": ["2024-01-01", "2024-01-11", "2024-03-01", "2024-02-01"]})
     >>> summary = rfm_summary(tx, observation_end="2024-03-31")
-    >>> metrics.get("monetary").compute({"summary": summary}).to_dict()
+    >>> metrics.get("total_spend").compute({"summary": summary}).to_dict()
     {1: 60.0, 2: 5.0}
     """
-    return summary["total_amount"].astype(np.float64).rename("monetary")
+    return summary["total_amount"].astype(np.float64).rename("total_spend")
 
 
 def average_order_value(summary: pd.DataFrame) -> pd.Series:
@@ -120,10 +120,10 @@ def recency(summary: pd.DataFrame) -> pd.Series:
     >>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2], "amount": [10.0, 30.0, 20.0, 5.0],
     ...                    "date": ["2024-01-01", "2024-01-11", "2024-03-01", "2024-02-01"]})
     >>> summary = rfm_summary(tx, observation_end="2024-03-31")
-    >>> metrics.get("recency").compute({"summary": summary}).to_dict()
+    >>> metrics.get("days_since_last_purchase").compute({"summary": summary}).to_dict()
     {1: 30.0, 2: 59.0}
     """
-    return (summary["T"] - summary["recency"]).astype(np.float64).rename("recency")
+    return (summary["T"] - summary["recency"]).astype(np.float64).rename("days_since_last_purchase")
 
 
 def _weeks(summary: pd.DataFrame) -> pd.DataFrame:
@@ -201,7 +201,7 @@ def churn(
     >>> from custloyalty import metrics, rfm_summary
     >>> from custloyalty.datasets import load_cdnow
     >>> summary = rfm_summary(load_cdnow("sample"), observation_end="1997-09-30")
-    >>> churn = metrics.get("churn")
+    >>> churn = metrics.get("churn_risk")
     >>> state = churn.fit_state({"summary": summary})  # Pareto/NBD, in weeks
     >>> {k: round(v, 3) for k, v in state["model"].params_.items()}
     {'r': 0.553, 'alpha': 10.578, 's': 0.606, 'beta': 11.669}
@@ -218,7 +218,7 @@ def churn(
     alive = np.ones(len(weeks))
     if pos.any():
         alive[pos] = fitted.p_alive(weeks[pos]).to_numpy(dtype=np.float64)
-    return pd.Series(1.0 - alive, index=summary.index, name="churn")
+    return pd.Series(1.0 - alive, index=summary.index, name="churn_risk")
 
 
 def _fit_clv(
@@ -373,7 +373,7 @@ def churn_rate(
     >>> from custloyalty import metrics, rfm_summary
     >>> from custloyalty.datasets import load_cdnow
     >>> summary = rfm_summary(load_cdnow("sample"), observation_end="1997-09-30")
-    >>> rate = metrics.get("churn_rate")
+    >>> rate = metrics.get("mean_churn_risk")
     >>> round(rate.compute({"summary": summary, "state": rate.fit_state({"summary": summary})}), 3)
     0.554
     """
@@ -396,18 +396,31 @@ def repeat_purchase_rate(summary: pd.DataFrame) -> float:
     return float((summary["frequency"] > 0).mean())
 
 
+#: Former registry names, still accepted (deprecated): they clashed with the columns of
+#: ``rfm_summary`` (frequency = x, recency = t_x, monetary = mean repeat spend) and with
+#: :func:`custloyalty.metrics.churn_rate` (a period table).
+ALIASES = {
+    "frequency": "purchase_days",
+    "monetary": "total_spend",
+    "recency": "days_since_last_purchase",
+    "churn": "churn_risk",
+    "churn_rate": "mean_churn_risk",
+}
+
 for _m in (
-    Metric("frequency", frequency),
+    Metric("purchase_days", frequency),
     Metric("purchase_rate", purchase_rate),
-    Metric("monetary", monetary),
+    Metric("total_spend", monetary),
     Metric("average_order_value", average_order_value),
-    Metric("recency", recency, direction="lower"),
-    Metric("churn", churn, direction="lower", fit=_fit_churn),
+    Metric("days_since_last_purchase", recency, direction="lower"),
+    Metric("churn_risk", churn, direction="lower", fit=_fit_churn),
     Metric("clv", clv, fit=_fit_clv),
     Metric("satisfaction", satisfaction, source="surveys"),
     Metric("recommendation", recommendation, source="surveys"),
     Metric("nps", net_promoter_score, level="base", source="surveys"),
-    Metric("churn_rate", churn_rate, level="base", direction="lower", fit=_fit_churn),
+    Metric("mean_churn_risk", churn_rate, level="base", direction="lower", fit=_fit_churn),
     Metric("repeat_purchase_rate", repeat_purchase_rate, level="base"),
 ):
     _builtin(_m)
+for _old, _new in ALIASES.items():
+    _alias(_old, _new)

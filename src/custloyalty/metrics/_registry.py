@@ -322,6 +322,8 @@ def _inputs_of(func: Callable[..., Any]) -> tuple[str, ...]:
 
 
 _BUILTIN: dict[str, Metric] = {}
+#: Deprecated registry names -> current names (built-ins renamed to the glossary's words).
+_ALIASES: dict[str, str] = {}
 _USER: dict[str, Metric] = {}
 _PLUGINS: dict[str, Metric] | None = None
 
@@ -363,7 +365,7 @@ def _load_entry_points() -> dict[str, Metric]:
                 stacklevel=3,
             )
             continue
-        if ep.name in _BUILTIN:
+        if ep.name in _BUILTIN or ep.name in _ALIASES:
             warnings.warn(
                 f"Metric plugin {ep.name!r} ({ep.value}) clashes with a built-in metric and is "
                 "ignored; register it under another name.",
@@ -398,7 +400,7 @@ def available(*, level: Level | None = None, source: str | None = None) -> list[
     Examples
     --------
     >>> from custloyalty import metrics
-    >>> {"frequency", "monetary", "churn", "satisfaction", "recommendation"} <= set(
+    >>> {"purchase_days", "total_spend", "churn_risk", "satisfaction", "recommendation"} <= set(
     ...     metrics.available()
     ... )
     True
@@ -430,14 +432,18 @@ def get(name: str) -> Metric:
     Examples
     --------
     >>> from custloyalty import metrics
-    >>> m = metrics.get("recency")
+    >>> m = metrics.get("days_since_last_purchase")
     >>> m.direction
     'lower'
+    >>> metrics.get("recency").name  # former name, still accepted
+    'days_since_last_purchase'
     """
     everything = _all()
     if name in everything:
         return everything[name]
-    close = difflib.get_close_matches(str(name), list(everything), n=3)
+    if name in _ALIASES:
+        return everything[_ALIASES[name]]
+    close = difflib.get_close_matches(str(name), [*everything, *_ALIASES], n=3)
     hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
     msg = f"No metric named {name!r}.{hint} Available: {', '.join(sorted(everything))}."
     raise PluginError(msg)
@@ -510,7 +516,7 @@ def register(
 
     def deco(func: Callable[..., Any]) -> Callable[..., Any]:
         key = name or func.__name__
-        if key in _BUILTIN:
+        if key in _BUILTIN or key in _ALIASES:
             msg = f"{key!r} is a built-in metric and cannot be replaced; choose another name."
             raise ValidationError(msg)
         if key in _USER and not replace:
@@ -550,6 +556,16 @@ def _builtin(metric: Metric) -> None:
     _BUILTIN[metric.name] = metric
 
 
+def _alias(old: str, new: str) -> None:
+    """Keep accepting a former built-in name (``get(old)`` returns the metric ``new``)."""
+    _ALIASES[old] = new
+
+
+def canonical(name: str) -> str:
+    """Return the current registry name of ``name`` (former built-in names are mapped)."""
+    return _ALIASES.get(name, name)
+
+
 def _reload_plugins() -> None:
     """Forget discovered plugins so the next lookup scans the entry points again."""
     global _PLUGINS
@@ -562,7 +578,7 @@ def describe() -> pd.DataFrame:
     Examples
     --------
     >>> from custloyalty import metrics
-    >>> metrics.describe().loc["churn", "direction"]
+    >>> metrics.describe().loc["churn_risk", "direction"]
     'lower'
     """
     rows = {

@@ -22,7 +22,7 @@ from custloyalty._results import to_builtin
 from custloyalty._validation import suggest
 from custloyalty.errors import ValidationError
 from custloyalty.metrics import get as get_metric
-from custloyalty.metrics._registry import INPUTS
+from custloyalty.metrics._registry import INPUTS, canonical
 from custloyalty.scorecard._normalise import DIRECTIONS, NORMALISATIONS
 from custloyalty.scorecard._weighting import WEIGHTINGS
 
@@ -30,10 +30,10 @@ __all__ = ["DEFAULT_INDICATORS", "DEFAULT_TIERS", "ScorecardConfig"]
 
 #: The five indicators of the evaluation system (recency alongside churn risk).
 DEFAULT_INDICATORS: tuple[str, ...] = (
-    "frequency",
-    "monetary",
-    "recency",
-    "churn",
+    "purchase_days",
+    "total_spend",
+    "days_since_last_purchase",
+    "churn_risk",
     "satisfaction",
     "recommendation",
 )
@@ -124,8 +124,10 @@ def _metric_options(name: str, options: Mapping[str, Any]) -> None:
     _unknown(options, known, f"options for indicator {name!r}")
 
 
-def _indicator(name: str, conf: Mapping[str, Any], normalisation: str) -> IndicatorConfig:
-    metric = get_metric(name)
+def _indicator(key: str, conf: Mapping[str, Any], normalisation: str) -> IndicatorConfig:
+    """Check one indicator's settings; ``key`` is the name as given (messages use it)."""
+    name = key
+    metric = get_metric(key)
     if metric.level != "customer":
         msg = (
             f"{_FUNC}: indicator {name!r} is a base-level metric; a scorecard needs "
@@ -147,7 +149,7 @@ def _indicator(name: str, conf: Mapping[str, Any], normalisation: str) -> Indica
         conf.get("normalisation", normalisation), f"indicators.{name}.normalisation", NORMALISATIONS
     )
     return IndicatorConfig(
-        name,
+        metric.name,
         direction,
         norm,
         metric.source,
@@ -193,7 +195,7 @@ def _indicators(spec: Any, normalisation: str) -> tuple[IndicatorConfig, ...]:
     if not items:
         msg = f"{_FUNC} needs at least one indicator."
         raise ValidationError(msg)
-    names = [n for n, _ in items]
+    names = [canonical(n) for n, _ in items]  # former built-in names map to current ones
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         msg = f"{_FUNC}: indicators {dup!r} are listed twice."
@@ -290,9 +292,9 @@ class ScorecardConfig:
     Examples
     --------
     >>> from custloyalty.scorecard import ScorecardConfig
-    >>> cfg = ScorecardConfig.from_dict({"indicators": ["frequency", "recency"]})
-    >>> [i.name for i in cfg.indicators], cfg.weighting
-    (['frequency', 'recency'], 'entropy')
+    >>> cfg = ScorecardConfig.from_dict({"indicators": ["purchase_days", "recency"]})
+    >>> [i.name for i in cfg.indicators], cfg.weighting  # former names map to current ones
+    (['purchase_days', 'days_since_last_purchase'], 'entropy')
     >>> ScorecardConfig.from_dict({"weigthing": "equal"})
     Traceback (most recent call last):
     ...
@@ -344,6 +346,7 @@ class ScorecardConfig:
         names = [i.name for i in indicators]
         weighting = data.get("weighting", "entropy")
         if isinstance(weighting, Mapping):
+            weighting = {canonical(str(k)): v for k, v in weighting.items()}
             unknown = [k for k in weighting if k not in names]
             if unknown:
                 msg = (

@@ -665,8 +665,8 @@ class LoyaltyScorecard(Stateful):
             tier_counts=counts,
             untiered=untiered,
         )
-        if "churn" in table:
-            totals.churn_risk_sum = float(table["churn"].sum())
+        if "churn_risk" in table:
+            totals.churn_risk_sum = float(table["churn_risk"].sum())
         sv = inputs["surveys"]
         if sv is not None:
             totals.survey_answers_without_transactions = unmatched

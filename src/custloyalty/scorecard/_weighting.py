@@ -17,6 +17,7 @@ import pandas as pd
 
 from custloyalty._state import state_float, state_key, state_mapping, state_str
 from custloyalty.errors import ValidationError
+from custloyalty.metrics._registry import canonical
 from custloyalty.scorecard._weights import (
     ahp_hierarchy,
     ahp_weights,
@@ -190,7 +191,7 @@ class AHPWeighting(Weighting):
             )
         else:
             w = ahp_weights(self.ahp, allow_inconsistent=self.allow_inconsistent).weights
-        w.index = w.index.astype(str)
+        w.index = pd.Index([canonical(str(k)) for k in w.index])  # former built-in names
         if set(w.index) != set(names):
             msg = (
                 f"{_FUNC}: the AHP matrix covers {sorted(w.index)!r} but the active indicators "
