@@ -37,6 +37,7 @@ __all__ = [
     "INPUTS",
     "Metric",
     "available",
+    "check_output",
     "describe",
     "get",
     "register",
