@@ -289,3 +289,55 @@ def test_churn_subsample_is_seeded(sample) -> None:
     assert pa == pb
     assert pa != pc
     assert json.loads(a.to_json())["config"]["seed"] == 3
+
+
+# -- new inputs ---------------------------------------------------------------------------
+def test_interactions_reach_metrics_that_ask_for_them(sample) -> None:
+    @metrics.register("test_contacts", source="interactions")
+    def contacts(interactions: pd.DataFrame) -> pd.Series:
+        return interactions.groupby("customer_id").size().astype(float)
+
+    try:
+        ids = sample["customer_id"].unique()[:50]
+        interactions = pd.DataFrame({"cust": np.repeat(ids, 2), "kind": "email_open"})
+        card = LoyaltyScorecard(
+            ["frequency", "test_contacts"], weighting="equal", interaction_customer="cust"
+        )
+        res = card.fit_score(sample, interactions=interactions, observation_end=END)
+        cust = res.customers
+        assert (cust.loc[ids, "test_contacts"] == 2.0).all()
+        # did not interact: missing, handled like a survey indicator (renormalised)
+        others = cust.index.difference(ids)
+        assert cust.loc[others, "test_contacts"].isna().all()
+        assert cust.loc[others, "contrib_test_contacts"].eq(0).all()
+        # without interactions at fit, the indicator is left out
+        plain = LoyaltyScorecard(["frequency", "test_contacts"]).fit(sample, observation_end=END)
+        assert plain.active_ == ["purchase_days"]
+        # scoring without interactions: missing for everybody, the fitted state is kept
+        again = card.score(sample, observation_end=END).customers
+        assert again["test_contacts"].isna().all()
+    finally:
+        metrics.unregister("test_contacts")
+
+
+def test_date_format_and_nan_policy_reach_the_window(sample) -> None:
+    text = sample.assign(date=sample["date"].dt.strftime("%d/%m/%Y"))
+    card = LoyaltyScorecard(["frequency", "recency"], weighting="equal")
+    a = card.fit_score(text, observation_end=END, date_format="%d/%m/%Y").customers
+    b = LoyaltyScorecard(["frequency", "recency"], weighting="equal").fit_score(
+        sample, observation_end=END
+    )
+    pd.testing.assert_frame_equal(a, b.customers)
+    gappy = sample.astype({"amount": "float64"})
+    gappy.loc[gappy.index[:3], "amount"] = np.nan
+    with pytest.raises(ValidationError, match="amount"):
+        card.fit(gappy, observation_end=END)
+    res = card.fit_score(gappy, observation_end=END, nan_policy="omit")
+    assert len(res.customers) <= sample["customer_id"].nunique()
+
+
+def test_fit_score_progress_bar_goes_to_stderr(sample, capsys) -> None:
+    LoyaltyScorecard(["frequency"]).fit_score(sample, observation_end=END, progress=True)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "fit_score" in captured.err
