@@ -3,7 +3,8 @@
 Data: ``make_transactions(n_customers, seed=2024)`` (CDNOW-like, about 2.76 rows per customer,
 time-ordered like a transaction log), sized to about 10^6 and 10^7 rows. In the same run:
 
-* ``custloyalty``: ``rfm_summary(df, observation_end=END, time_unit="D")``;
+* ``custloyalty``: ``rfm_summary(df, observation_end=END, time_unit="D")``, and the same on a
+  window observed beforehand (validation and aggregation shared with other metrics);
 * ``pandas``: an idiomatic groupby (per customer-day, then per customer);
 * ``lifetimes``: ``summary_data_from_transaction_data`` (one round at 10^7 rows: minutes);
 * ``polars``: a lazy query (per customer-day, then per customer) on a polars frame;
@@ -31,6 +32,7 @@ import pandas as pd
 import pytest
 
 import custloyalty
+from custloyalty._window import observe
 from custloyalty.datasets import make_transactions
 
 # make_transactions makes ~2.756 rows per customer with its defaults (CDNOW parameters).
@@ -117,6 +119,21 @@ def test_custloyalty(
     pd.testing.assert_frame_equal(out, reference)
     pd.testing.assert_frame_equal(tx, before)  # the caller's frame is untouched
     del before
+
+
+def test_custloyalty_window_reused(
+    benchmark: Any, tx: pd.DataFrame, size: str, reference: pd.DataFrame
+) -> None:
+    """``rfm_summary`` of a window already observed (``custloyalty._window.observe``).
+
+    What a caller pays for the summary when the validation and the customer-day aggregation
+    are shared with other metrics (the scorecard): the rest of the baseline's time is the
+    window itself.
+    """
+    _tag(benchmark, size, "custloyalty, window reused", len(tx))
+    window = observe(tx, observation_end=END)
+    out = benchmark(custloyalty.rfm_summary, window, time_unit="D")
+    pd.testing.assert_frame_equal(out, reference)
 
 
 # --- idiomatic pandas ----------------------------------------------------------------------

@@ -9,6 +9,7 @@ day/month dates, random dtypes) which must end in our own errors.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import warnings
@@ -578,3 +579,84 @@ def test_bad_options_get_our_errors() -> None:
         rfm_summary(tx, observation_end=20240630)
     with pytest.raises(ValidationError, match="'nan_policy' parameter of churn_rate"):
         churn_rate(tx, nan_policy="drop")
+
+
+def test_empty_buckets_with_allow_empty() -> None:
+    tx = _tx()
+    with pytest.raises(ValidationError, match="No purchases on or before observation_end"):
+        observe(tx, observation_end="2023-12-31")
+    w = observe(tx, observation_end="2023-12-31", allow_empty=True)
+    assert len(w.entries) == 0
+    assert w.n_excluded == 6
+    s = rfm_summary(w)
+    full = rfm_summary(tx)
+    assert s.empty
+    assert list(s.columns) == list(full.columns)
+    assert s.dtypes.equals(full.dtypes)
+    # a bucket whose customers all first bought after calibration_end: empty summary
+    late = tx[tx["customer_id"] == 3]
+    cal = rfm_summary(
+        observe(late, calibration_end="2024-01-05", observation_end="2024-03-31", allow_empty=True)
+    )
+    assert cal.empty
+
+
+def test_keep_rows_carries_validated_rows_and_other_columns() -> None:
+    tx = load_cdnow("sample").iloc[:50].copy()
+    tx.loc[tx.index[3], "amount"] = np.nan
+    tx["date"] = tx["date"].dt.strftime("%Y%m%d")  # strings, parsed by the validation
+    w = observe(tx, observation_end="1997-03-31", nan_policy="omit", keep_rows=True)
+    assert w.rows is not None
+    rows = w.rows
+    assert list(rows.columns) == ["customer_id", "date", "amount", "quantity"]
+    assert rows["date"].dtype.kind == "M"
+    assert (rows["date"] <= pd.Timestamp("1997-03-31")).all()
+    assert len(rows) == w.n_rows
+    assert tx.index[3] not in rows.index
+    pd.testing.assert_series_equal(rows["quantity"], tx.loc[rows.index, "quantity"])
+    assert observe(tx, nan_policy="omit").rows is None
+    cut = observe(w, observation_end="1997-02-15")
+    assert cut.rows is not None
+    assert len(cut.rows) == cut.n_rows < w.n_rows
+
+
+def test_ids_in_the_index_get_a_hint() -> None:
+    with pytest.raises(ValidationError, match=r"name of the index.*reset_index\(\)"):
+        rfm_summary(_tx().set_index("customer_id"))
+
+
+def test_window_repr_is_one_line() -> None:
+    text = repr(observe(_tx(), observation_end="2024-02-29"))
+    assert text == (
+        "Window(customers=3, entries=4, n_rows=5, observation_end=2024-02-29, "
+        "calibration_end=None, tz=None, amounts=True, n_excluded=1, n_omitted=0, rows=None)"
+    )
+
+
+_POLICY = TierPolicy([{"name": "Gold", "qualify": {"n_purchases": 2}}, {"name": "Member"}])
+_READERS: dict[str, Any] = {
+    "churn_rate": lambda tx, **kw: churn_rate(tx, zero_division=0.0, **kw),
+    "cohort_retention": cohort_retention,
+    "order_value": order_value,
+    "purchase_frequency": purchase_frequency,
+    "interpurchase_intervals": interpurchase_intervals,
+    "churn_flags": lambda tx, **kw: churn_flags(tx, threshold=30, **kw),
+    "qualification_metrics": lambda tx, observation_end, **kw: _POLICY.qualification_metrics(
+        tx, observation_end=observation_end or "2024-06-30", **kw
+    ),
+}
+
+
+@given(
+    odd_frames(),
+    st.sampled_from(sorted(_READERS)),
+    st.sampled_from(["raise", "omit"]),
+    st.sampled_from([None, "2023-06-30"]),
+)
+def test_transaction_metrics_raise_only_our_errors_on_random_dtypes(
+    tx: pd.DataFrame, name: str, nan_policy: str, end: str | None
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AmbiguousDateWarning)
+        with contextlib.suppress(CustLoyaltyError):  # anything else fails the test
+            _READERS[name](tx, nan_policy=nan_policy, observation_end=end)

@@ -78,6 +78,10 @@ class Transactions:
     """Rows dropped because of missing values under ``nan_policy="omit"``."""
     tz: Any
     """Time zone of the ``date`` column (``None`` when naive)."""
+    source: pd.DataFrame | None = None
+    """The table as given (as a pandas frame, not copied), for callers carrying other columns."""
+    kept: np.ndarray | None = None
+    """Positions in ``source`` of the rows of ``frame`` (``None``: every row, in order)."""
 
 
 def as_frame(data: Any, *, name: str = "data") -> pd.DataFrame:
@@ -118,6 +122,11 @@ def require_columns(df: pd.DataFrame, columns: Sequence[Hashable], *, name: str 
             f"\nHint: {name} has MultiIndex columns ({df.columns.nlevels} levels); pass the full "
             "tuple as the column name, or flatten the columns first, e.g. "
             "df.columns = ['_'.join(map(str, c)).strip('_') for c in df.columns]."
+        )
+    elif col in [n for n in df.index.names if n is not None]:
+        msg += (
+            f"\nHint: {col!r} is the name of the index, not a column; move it into the "
+            "columns first with df.reset_index()."
         )
     elif close:
         msg += f"\nHint: did you mean {close[0]!r}? Pass the column name as a keyword argument."
@@ -708,7 +717,8 @@ def transactions(
         if len(out) == 0:
             msg = f"No rows left in the table passed to {func} after omitting missing values."
             raise ValidationError(msg)
-    return Transactions(frame=out, n_omitted=n_omitted, tz=_tz_of(out[TIME]))
+    kept = np.flatnonzero(~missing) if n_omitted else None
+    return Transactions(frame=out, n_omitted=n_omitted, tz=_tz_of(out[TIME]), source=df, kept=kept)
 
 
 def numeric_columns(

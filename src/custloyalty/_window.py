@@ -315,7 +315,9 @@ def per_customer(cd: CustomerDays) -> dict[str, Any]:
         "last": last,
     }
     if amount is not None:
-        out["total"] = np.bincount(cd.customer, weights=cd.amount, minlength=k)
+        # float64 even without entries (bincount of nothing is int64, weights or not)
+        total = np.bincount(cd.customer, weights=cd.amount, minlength=k)
+        out["total"] = total.astype(np.float64, copy=False)
         out["first_amount"] = amount[first_pos]
     if not all_present:
         for name in ("first", "last", "first_amount"):
@@ -374,6 +376,10 @@ class Window:
     """Rows after ``observation_end``, left out."""
     n_omitted: int = 0
     """Rows dropped for missing values (``nan_policy="omit"``)."""
+    rows: pd.DataFrame | None = None
+    """With ``observe(..., keep_rows=True)``: the validated rows of the window (columns
+    ``customer_id``, ``date``, ``amount`` as validated, then the table's other columns as
+    given; the caller's index), else ``None``."""
 
     # -- construction for other engines ----------------------------------------------------
     @classmethod
@@ -421,6 +427,16 @@ class Window:
             int(n_omitted),
         )
 
+    def __repr__(self) -> str:
+        cal = None if self.calibration_end is None else str(_date(self.calibration_end))
+        return (
+            f"Window(customers={len(self.entries.customers)}, entries={len(self.entries)}, "
+            f"n_rows={self.n_rows}, observation_end={_date(self.observation_end)}, "
+            f"calibration_end={cal}, tz={self.tz}, amounts={self.has_amount}, "
+            f"n_excluded={self.n_excluded}, n_omitted={self.n_omitted}, "
+            f"rows={'kept' if self.rows is not None else None})"
+        )
+
     # -- views -----------------------------------------------------------------------------
     @property
     def customers(self) -> pd.Index:
@@ -457,7 +473,9 @@ class Window:
         """Per-customer reductions of the entries (see :func:`per_customer`)."""
         return per_customer(self.entries)
 
-    def cut(self, observation_end: int, *, func: str = "this function") -> Window:
+    def cut(
+        self, observation_end: int, *, func: str = "this function", allow_empty: bool = False
+    ) -> Window:
         """Return the window up to an earlier (or equal) day (a later one if none was left out)."""
         if observation_end == self.observation_end:
             return self
@@ -472,10 +490,13 @@ class Window:
                 raise ValidationError(msg)
             return dataclasses.replace(self, observation_end=int(observation_end))
         keep = self.entries.day <= observation_end
-        if not keep.any():
+        if not keep.any() and not allow_empty:
             raise _no_purchase(observation_end, "observation_end", func)
         dropped = int(self.entries.count[~keep].sum())
         entries = _renumber(self.entries.select(keep))
+        rows = self.rows
+        if rows is not None:
+            rows = rows.loc[to_days(rows[_frames.TIME]) <= observation_end]
         cal = self.calibration_end
         if cal is not None and cal >= observation_end:
             cal = None
@@ -486,6 +507,7 @@ class Window:
             calibration_end=cal,
             n_rows=self.n_rows - dropped,
             n_excluded=self.n_excluded + dropped,
+            rows=rows,
         )
 
 
@@ -535,7 +557,8 @@ def combine(windows: Sequence[Window], *, func: str = "combine") -> Window:
     The chunks may split customers or not; their customer-day entries are concatenated and
     aggregated again (counts and amounts add up), which is exact because the aggregates are
     decomposable. All windows must share ``observation_end``, ``calibration_end``, the
-    customer column name, the time zone and whether they carry amounts.
+    customer column name, the time zone and whether they carry amounts. ``rows`` are not
+    carried over (``None``).
     """
     if not windows:
         msg = f"{func} needs at least one Window."
@@ -590,6 +613,8 @@ def observe(
     date_format: str | None = None,
     nan_policy: str = "raise",
     func: str = "rfm_summary",
+    allow_empty: bool = False,
+    keep_rows: bool = False,
 ) -> Window:
     """Validate transactions once and aggregate them per customer-day up to ``observation_end``.
 
@@ -614,6 +639,14 @@ def observe(
         ``"raise"`` or ``"omit"`` rows with missing ids, dates or amounts.
     func
         Name of the public function, used in messages.
+    allow_empty
+        Return a window without entries, instead of raising, when nothing was bought up to
+        ``observation_end`` or ``calibration_end`` (a bucket of customers processed alone with
+        a fixed ``observation_end``, whose summary is then empty).
+    keep_rows
+        Keep the validated rows of the window in :attr:`Window.rows` (for metrics that read
+        transactions row by row, with the table's other columns), so nothing validates them
+        again.
 
     Returns
     -------
@@ -633,6 +666,7 @@ def observe(
             observation_end=observation_end,
             calibration_end=calibration_end,
             func=func,
+            allow_empty=allow_empty,
         )
     tx = _frames.transactions(
         transactions,
@@ -651,6 +685,7 @@ def observe(
         raise _frames.unhashable_ids_error(ids, customer, func=func) from None
     days = to_days(f[_frames.TIME])
     amt = f[_frames.AMOUNT].to_numpy(dtype=np.float64) if amount is not None else None
+    rows = _rows_with_others(tx, (customer, time, amount)) if keep_rows else None
     dmax = int(days.max())
     if observation_end is None:
         end_day = dmax
@@ -663,12 +698,20 @@ def observe(
         n_after = int(keep.shape[0] - np.count_nonzero(keep))
         codes, days = codes[keep], days[keep]
         amt = None if amt is None else amt[keep]
+        rows = None if rows is None else rows.iloc[keep]
         del keep
         dmax = int(days.max()) if days.size else end_day
     if codes.size == 0:
-        raise _no_purchase(end_day, "observation_end", func)
+        if not allow_empty:
+            raise _no_purchase(end_day, "observation_end", func)
+        cal_day = _calibration_day(calibration_end, end_day, None, tx.tz, func)
+        empty = np.zeros(0, dtype=np.int64)
+        entries = CustomerDays(
+            labels[:0], empty, empty.copy(), empty.copy(), None if amt is None else np.zeros(0)
+        )
+        return Window(entries, end_day, cal_day, customer, tx.tz, 0, n_after, tx.n_omitted, rows)
     dmin = int(days.min())
-    cal_day = _calibration_day(calibration_end, end_day, dmin, tx.tz, func)
+    cal_day = _calibration_day(calibration_end, end_day, None if allow_empty else dmin, tx.tz, func)
     n_rows = int(codes.size)
     # The row keys code << day_bits | (day - dmin) are built in the codes buffer (a fresh
     # array owned here) and consumed by the aggregation, so the row-level arrays are freed as
@@ -680,10 +723,31 @@ def observe(
     key -= dmin
     del codes, days
     entries = _customer_days_of_keys(key, dmin, day_bits, labels, amt)
-    return Window(entries, end_day, cal_day, customer, tx.tz, n_rows, n_after, tx.n_omitted)
+    return Window(entries, end_day, cal_day, customer, tx.tz, n_rows, n_after, tx.n_omitted, rows)
 
 
-def _calibration_day(value: Any, end_day: int, first_day: int, tz: Any, func: str) -> int | None:
+def _rows_with_others(tx: _frames.Transactions, used: tuple[Hashable, ...]) -> pd.DataFrame:
+    """Join the validated canonical columns and the table's other columns (positionally)."""
+    f = tx.frame
+    src = tx.source
+    if src is None:
+        return f
+    others = [
+        i
+        for i, c in enumerate(src.columns)
+        if c not in used and c not in f.columns  # the canonical names win over clashes
+    ]
+    if not others:
+        return f
+    extra = src.iloc[:, others] if tx.kept is None else src.iloc[tx.kept, others]
+    extra = extra.set_axis(f.index, axis=0)
+    return pd.concat([f, extra], axis=1)
+
+
+def _calibration_day(
+    value: Any, end_day: int, first_day: int | None, tz: Any, func: str
+) -> int | None:
+    """Day number of ``calibration_end``; ``first_day=None`` skips the check for purchases."""
     if value is None:
         return None
     cal_ts = _frames.coerce_timestamp(value, "calibration_end", tz=tz, func=func)
@@ -694,7 +758,7 @@ def _calibration_day(value: Any, end_day: int, first_day: int, tz: Any, func: st
             f"({_date(end_day)}) in {func}."
         )
         raise ValidationError(msg)
-    if first_day > cal_day:  # as for observation_end: nothing to summarise
+    if first_day is not None and first_day > cal_day:  # as for observation_end: nothing to do
         msg = (
             f"No purchases on or before calibration_end={_date(cal_day)} in {func}; "
             f"the first purchase is on {_date(first_day)}."
@@ -704,16 +768,22 @@ def _calibration_day(value: Any, end_day: int, first_day: int, tz: Any, func: st
 
 
 def _rewindow(
-    w: Window, *, amount: Hashable | None, observation_end: Any, calibration_end: Any, func: str
+    w: Window,
+    *,
+    amount: Hashable | None,
+    observation_end: Any,
+    calibration_end: Any,
+    func: str,
+    allow_empty: bool,
 ) -> Window:
     """Pass a window on: no validation, only the cuts and options asked for."""
     if amount is None and w.has_amount:
         w = dataclasses.replace(w, entries=w.entries.without_amount())
     if observation_end is not None:
         end_ts = _frames.coerce_timestamp(observation_end, "observation_end", tz=w.tz, func=func)
-        w = w.cut(day_of(end_ts), func=func)
+        w = w.cut(day_of(end_ts), func=func, allow_empty=allow_empty)
     if calibration_end is not None:
-        first = int(w.entries.day.min()) if len(w.entries) else w.observation_end
+        first = int(w.entries.day.min()) if len(w.entries) and not allow_empty else None
         cal = _calibration_day(calibration_end, w.observation_end, first, w.tz, func)
         w = dataclasses.replace(w, calibration_end=cal)
     return w

@@ -217,8 +217,8 @@ def test_repeat_purchase_rate_cdnow_reference() -> None:
     # purchase in the 39-week calibration period (1997-01-01 .. 1997-09-30).
     r = repeat_purchase_rate(load_cdnow("sample"), observation_end="1997-09-30")
     assert (r.n_repeaters, r.n_customers) == (946, 2357)
-    assert r.rate == pytest.approx(946 / 2357)
-    assert r.ci[0] < r.rate < r.ci[1]
+    assert r.statistic == pytest.approx(946 / 2357)
+    assert r.ci[0] < r.statistic < r.ci[1]
     assert isinstance(r, RepeatPurchaseResult)
     json.dumps(r.to_dict())
 
@@ -226,7 +226,7 @@ def test_repeat_purchase_rate_cdnow_reference() -> None:
 def test_repeat_purchase_rate_from_summary_and_wilson() -> None:
     s = pd.DataFrame({"frequency": [0, 1, 3, 0]})
     r = repeat_purchase_rate(s, confidence=0.9)
-    assert r.rate == 0.5
+    assert r.statistic == 0.5
     # Wilson interval for 2/4 at 90%: centre 0.5, half-width z/(1+z^2/n) sqrt(1/16 + z^2/64)
     z = 1.6448536269514722
     half = z / (1 + z * z / 4) * np.sqrt(0.25 / 4 + z * z / 64)

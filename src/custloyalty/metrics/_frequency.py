@@ -569,14 +569,15 @@ def interpurchase_intervals(
 class RepeatPurchaseResult(Result):
     """Share of customers who bought again, with its confidence interval."""
 
-    rate: float
-    """Share of customers with at least two purchase days, in [0, 1], higher is better."""
+    statistic: float
+    """The repeat purchase rate: share of customers with at least two purchase days, in
+    [0, 1], higher is better."""
     n_repeaters: int
     """Customers with at least two distinct purchase days."""
     n_customers: int
     """Customers with at least one purchase in the window."""
     ci: tuple[float, float]
-    """Wilson score confidence interval of ``rate``."""
+    """Wilson score confidence interval of ``statistic``."""
     confidence: float
     """Confidence level of ``ci``."""
 
@@ -614,7 +615,7 @@ def repeat_purchase_rate(
     Returns
     -------
     RepeatPurchaseResult
-        ``rate`` in [0, 1] (higher: more customers came back), ``n_repeaters``,
+        ``statistic`` (the rate) in [0, 1] (higher: more customers came back), ``n_repeaters``,
         ``n_customers``, ``ci`` and ``confidence``.
 
     Raises
@@ -647,7 +648,7 @@ def repeat_purchase_rate(
     >>> from custloyalty.datasets import load_cdnow
     >>> from custloyalty.metrics import repeat_purchase_rate
     >>> r = repeat_purchase_rate(load_cdnow("sample"), observation_end="1997-09-30")
-    >>> r.n_repeaters, r.n_customers, round(r.rate, 3)
+    >>> r.n_repeaters, r.n_customers, round(r.statistic, 3)
     (946, 2357, 0.401)
     """
     func = "repeat_purchase_rate"
@@ -675,4 +676,4 @@ def repeat_purchase_rate(
     centre = (p + z2n / 2.0) / (1.0 + z2n)
     half = z / (1.0 + z2n) * float(np.sqrt(p * (1.0 - p) / n + z2n / (4.0 * n)))
     ci = (max(0.0, centre - half), min(1.0, centre + half))
-    return RepeatPurchaseResult(rate=p, n_repeaters=k, n_customers=n, ci=ci, confidence=conf)
+    return RepeatPurchaseResult(statistic=p, n_repeaters=k, n_customers=n, ci=ci, confidence=conf)
