@@ -176,6 +176,12 @@ class ScorecardResult(Result):
     totals: SummaryTotals | None = field(default=None, repr=False, compare=False)
     """Per-bucket totals behind :attr:`summary` (add them across buckets)."""
 
+    def __repr__(self) -> str:
+        return (
+            f"ScorecardResult(customers=<DataFrame {self.customers.shape}>, "
+            f"observation_end={self.observation_end.date()}, summary={self.summary!r})"
+        )
+
     def top(self, tier: str | None = None, n: int = 5) -> pd.DataFrame:
         """Return the ``n`` customers with the highest composite (within ``tier`` if given)."""
         df = self.customers
