@@ -81,6 +81,24 @@ def test_scorecard_fit_score(benchmark: Any, data: tuple[pd.DataFrame, pd.DataFr
     assert res.customers["composite"].between(0, 100).all()
 
 
+def test_scorecard_fit_score_without_models(
+    benchmark: Any, data: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    # the scorecard's own work (inputs once, indicators once, normalise, weigh, tier) without
+    # the Pareto/NBD fit that dominates the default card
+    tx, surveys = data
+    names = ["purchase_days", "total_spend", "days_since_last_purchase", "satisfaction"]
+
+    def run() -> Any:
+        return LoyaltyScorecard([*names, "recommendation"]).fit_score(
+            tx, surveys, observation_end=END
+        )
+
+    _tag(benchmark, tx, "fit_score, no model-based indicator")
+    res = benchmark.pedantic(run, rounds=2, iterations=1)
+    assert res.customers["composite"].between(0, 100).all()
+
+
 def test_scorecard_score_only(benchmark: Any, data: tuple[pd.DataFrame, pd.DataFrame]) -> None:
     tx, surveys = data
     card = LoyaltyScorecard().fit(tx, surveys, observation_end=END)

@@ -203,7 +203,7 @@ def test_yaml_config(files: dict[str, Path], capsys: pytest.CaptureFixture[str])
     argv = ["score", str(files["csv"]), "--customer", "cust", "--time", "day", "-q"]
     assert main([*argv, "--config", str(files["yaml"]), "-o", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "weights: frequency" in printed
+    assert "weights: purchase_days" in printed
     table = pd.read_csv(out, index_col=0)
     assert set(table["tier"]) == {"Gold", "Silver", "Bronze"}
     assert "churn" not in table

@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from custloyalty.errors import ValidationError
 from custloyalty.metrics._inputs import SURVEY_CUSTOMER, MetricInputs, metric_inputs
-from custloyalty.metrics._registry import Metric, get
+from custloyalty.metrics._registry import Metric, check_output, get
 
 __all__ = ["check_metric"]
 
@@ -41,7 +42,12 @@ def _fail(name: str, check: str, detail: str) -> AssertionError:
     return AssertionError(f"check_metric({name!r}): {check!r} failed: {detail}")
 
 
-def _as_series(value: Any, name: str) -> pd.Series:
+def _as_series(value: Any, name: str, metric: Metric, index: pd.Index) -> pd.Series:
+    # the run-time checks of the scorecard (shared code), reported as this check's failure
+    try:
+        check_output(metric, value, index)
+    except ValidationError as exc:
+        raise _fail(name, "output shape and type", str(exc)) from None
     if not isinstance(value, pd.Series):
         raise _fail(
             name,
@@ -108,10 +114,14 @@ def check_metric(
     (inputs from :func:`custloyalty.metrics.metric_inputs`, fitting step first when the metric
     has one, its state passed back when scoring) and checked for:
 
-    * **fit state is JSON-safe**: the fitted state survives ``json.dumps(allow_nan=False)``;
-    * **output shape and type**: a customer-level metric returns a numeric Series with one
-      value per customer (transaction metrics: every customer, no missing value; survey
-      metrics: a subset of the customers); a base-level metric returns a number;
+    * **fit state is JSON-safe**: the fitted state, with fitted objects (models) written
+      through their ``to_dict``, survives ``json.dumps(allow_nan=False)``;
+    * **output shape and type**: the run-time checks of the scorecard
+      (:meth:`custloyalty.metrics.Metric.compute_checked`): a customer-level metric returns
+      a numeric Series with a unique index and finite values, one per customer (transaction
+      metrics: every customer, no missing value; survey metrics: a subset of the customers)
+      or an array of exactly one value per customer; a base-level metric returns a finite
+      number;
     * **deterministic**: two calls give the same values;
     * **row order does not matter**: shuffling the transaction and survey rows changes nothing;
     * **chunked == whole** (customer-level): with the fitted state held fixed, computing the
@@ -185,17 +195,23 @@ def check_metric(
     inputs = whole.as_dict()
     frozen = {k: v.copy(deep=True) for k, v in inputs.items() if isinstance(v, pd.DataFrame)}
 
-    state = m.fit_state(inputs, **opts)
+    from custloyalty.scorecard._saved import serialise
+
+    state = m.fit_state(inputs, seed=seed, **opts)
     try:
-        json.dumps(state, allow_nan=False)
+        json.dumps(serialise(state), allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise _fail(name, _CHECKS[0], f"json.dumps raised {exc!r}.") from None
 
     def run(inp: Mapping[str, Any]) -> pd.Series | float:
         value = m.compute({**inp, "state": state}, **opts)
         if m.level == "base":
+            try:
+                check_output(m, value, inp["summary"].index)
+            except ValidationError as exc:
+                raise _fail(name, "output shape and type", str(exc)) from None
             return _as_number(value, name)
-        return _as_series(value, name)
+        return _as_series(value, name, m, inp["summary"].index)
 
     first = run(inputs)
     summary = whole.summary

@@ -26,10 +26,11 @@ from custloyalty.metrics import _registry as reg
 from custloyalty.scorecard import LoyaltyScorecard
 
 BUILTIN = {
-    "frequency",
-    "monetary",
-    "recency",
-    "churn",
+    "purchase_days",
+    "total_spend",
+    "days_since_last_purchase",
+    "churn_risk",
+    "mean_churn_risk",
     "satisfaction",
     "recommendation",
     "nps",
@@ -41,13 +42,19 @@ BUILTIN = {
 
 def test_builtins_are_registered_with_metadata() -> None:
     assert set(metrics.available()) >= BUILTIN
+    # former names (they meant other things in rfm_summary) map to the glossary's names
+    assert not {"frequency", "monetary", "recency", "churn", "churn_rate"} & set(
+        metrics.available()
+    )
+    assert metrics.get("frequency").name == "purchase_days"
+    assert metrics.get("churn_rate").name == "mean_churn_risk"
     assert metrics.get("churn").direction == "lower"
     assert metrics.get("satisfaction").source == "surveys"
     assert metrics.get("nps").level == "base"
     assert "nps" not in metrics.available(level="customer")
     assert "satisfaction" in metrics.available(source="surveys")
     desc = metrics.describe()
-    assert desc.loc["recency", "direction"] == "lower"
+    assert desc.loc["days_since_last_purchase", "direction"] == "lower"
 
 
 def test_register_decorator_and_scorecard_use() -> None:
@@ -195,7 +202,7 @@ def test_pip_installed_plugin_is_discovered_and_used_in_scorecard(example_plugin
         cust["items_per_order"], manual.reindex(cust.index).astype(float), check_names=False
     )
     assert cust["composite"].between(0, 100).all()
-    assert set(res.weights.index) == {"frequency", "items_per_order", "days_between_purchases"}
+    assert set(res.weights.index) == {"purchase_days", "items_per_order", "days_between_purchases"}
     again = LoyaltyScorecard.from_json(card.to_json())
     pd.testing.assert_frame_equal(again.score(tx, observation_end="1998-06-30").customers, cust)
 
@@ -268,14 +275,16 @@ def test_churn_model_fitted_on_a_seeded_subsample_of_large_bases() -> None:
 
     summary = cl.rfm_summary(load_cdnow("sample"), observation_end="1997-09-30")
     churn = metrics.get("churn")
-    full = churn.fit_state({"summary": summary}, model="bg_nbd")
-    sub = churn.fit_state({"summary": summary}, model="bg_nbd", max_fit_customers=1500)
-    again = churn.fit_state({"summary": summary}, model="bg_nbd", max_fit_customers=1500)
-    assert sub == again  # seeded: the same subsample every time
-    assert sub["n_obs"] == 1500
-    assert full["n_obs"] == 2357
+    full = churn.fit_state({"summary": summary}, model="bg_nbd")["model"]
+    sub = churn.fit_state({"summary": summary}, seed=7, model="bg_nbd", max_fit_customers=1500)
+    again = churn.fit_state({"summary": summary}, seed=7, model="bg_nbd", max_fit_customers=1500)
+    other = churn.fit_state({"summary": summary}, seed=8, model="bg_nbd", max_fit_customers=1500)
+    assert sub["model"].params_ == again["model"].params_  # seeded: the same subsample
+    assert sub["model"].params_ != other["model"].params_
+    assert sub["model"].n_obs_ == 1500
+    assert full.n_obs_ == 2357
     for k in ("r", "alpha", "a", "b"):
-        assert sub["params"][k] == pytest.approx(full["params"][k], rel=0.5)
+        assert sub["model"].params_[k] == pytest.approx(full.params_[k], rel=0.5)
 
 
 def test_recommendation_indicator_validates_through_the_boundary() -> None:

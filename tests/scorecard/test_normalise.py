@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from custloyalty.errors import ValidationError
 from custloyalty.scorecard import min_max, percentile_rank, z_score
-from custloyalty.scorecard._normalise import apply_normaliser, fit_normaliser
+from custloyalty.scorecard._normalise import NORMALISERS, Normaliser, PercentileNormaliser
 
 columns = st.lists(st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False), min_size=2)
 
@@ -52,8 +52,9 @@ def test_percentile_rank_ties_get_mid_rank() -> None:
 
 
 def test_fitted_normaliser_applies_to_new_values_and_keeps_nan() -> None:
-    state = fit_normaliser(np.array([0.0, 10.0]), "minmax", "lower")
-    out = apply_normaliser(np.array([5.0, np.nan, 20.0]), state)
+    norm = NORMALISERS["minmax"]("lower").fit(np.array([0.0, 10.0]))
+    norm = Normaliser.from_dict(norm.to_dict())
+    out = norm.apply(np.array([5.0, np.nan, 20.0]))
     assert out[0] == 0.5
     assert np.isnan(out[1])
     assert out[2] == 0.0
@@ -66,3 +67,47 @@ def test_bad_inputs() -> None:
         min_max(np.ones((2, 2)))
     with pytest.raises(ValidationError, match="finite"):
         percentile_rank([np.nan, np.nan])
+
+
+@given(
+    st.lists(st.integers(0, 5), min_size=3, max_size=200),
+    st.sampled_from(list(NORMALISERS)),
+)
+def test_normaliser_is_continuous_at_tied_knots(xs: list[int], method: str) -> None:
+    # heavy ties (purchase counts): a value one ulp off a tied knot maps one step away at most
+    norm = NORMALISERS[method]("higher").fit(np.asarray(xs, dtype=np.float64))
+    v = np.unique(np.asarray(xs, dtype=np.float64))
+    near = np.concatenate([np.nextafter(v, -np.inf), np.nextafter(v, np.inf)])
+    at = np.concatenate([v, v])
+    np.testing.assert_allclose(norm.apply(near), norm.apply(at), atol=1e-9)
+    # a fixed function of each value: any batch gives the same value per customer
+    np.testing.assert_array_equal(norm.apply(v[:1]), norm.apply(v)[:1])
+
+
+@pytest.mark.parametrize(
+    ("entry", "match"),
+    [
+        ({"method": "percentile", "direction": "up", "knots": [0.0], "ranks": [0.5]}, "direction"),
+        (
+            {"method": "percentile", "direction": "higher", "knots": [2.0, 1.0], "ranks": [0, 1]},
+            "knots",
+        ),
+        (
+            {"method": "percentile", "direction": "higher", "knots": [1.0, 2.0], "ranks": [0.0]},
+            "ranks",
+        ),
+        ({"method": "zscore", "direction": "higher", "mean": 0.0, "std": -1.0}, "std"),
+        ({"method": "magic", "direction": "higher"}, "method"),
+        ({"method": "minmax", "direction": "higher", "low": float("nan"), "high": 1.0}, "low"),
+    ],
+)
+def test_saved_normaliser_is_validated(entry: dict[str, object], match: str) -> None:
+    with pytest.raises(ValidationError, match=match):
+        Normaliser.from_dict(entry)
+
+
+def test_percentile_knots_merge_ties_at_mid_rank() -> None:
+    norm = PercentileNormaliser().fit(np.array([1.0, 1.0, 1.0, 2.0]))
+    assert norm.knots[0] == 1.0
+    assert (np.diff(norm.knots) > 0).all()
+    assert norm.apply(np.array([1.0]))[0] == pytest.approx(1 / 3, abs=1e-3)

@@ -62,7 +62,7 @@ def test_every_customer_has_one_tier_and_shares_follow_config(result) -> None:
 def test_respondents_and_missing_survey_renormalisation(result, surveys) -> None:
     cust = result.customers
     answered = cust["answered_survey"]
-    assert answered.sum() == surveys["customer_id"].nunique() == result.summary["respondents"]
+    assert answered.sum() == surveys["customer_id"].nunique() == result.summary.respondents
     non = cust[~answered]
     assert non["satisfaction"].isna().all()
     assert (non["contrib_satisfaction"] == 0).all()
@@ -76,12 +76,17 @@ def test_respondents_and_missing_survey_renormalisation(result, surveys) -> None
 
 def test_base_summary(result) -> None:
     s = result.summary
-    assert -100 <= s["nps"] <= 100
-    assert 0 <= s["satisfaction_index"] <= 100
-    assert 0 <= s["churn_rate"] <= 1
-    assert s["customers"] == 23570
-    assert sum(s["tier_sizes"].values()) == 23570
-    json.dumps(result.to_dict())  # JSON-safe
+    assert s.nps is not None
+    assert -100 <= s.nps.score <= 100
+    assert s.satisfaction_index is not None
+    assert 0 <= s.satisfaction_index <= 100
+    assert s.mean_churn_risk == pytest.approx(result.customers["churn_risk"].mean(), abs=1e-12)
+    assert s.customers == 23570
+    assert sum(s.tier_sizes.values()) == 23570
+    frame = s.to_frame()
+    assert frame.loc["customers", "value"] == 23570
+    assert frame.loc["nps", "value"] == s.nps.score  # unrounded
+    json.dumps(result.to_dict(), allow_nan=False)  # JSON-safe
 
 
 def test_json_round_trip_scores_identically(fitted, master, surveys, result) -> None:
@@ -143,7 +148,11 @@ def test_fixed_weights_and_thresholds(master) -> None:
         tiers={"labels": ["A", "B", "C"], "thresholds": [70, 40]},
     )
     res = card.fit_score(master, observation_end=END)
-    assert res.weights.to_dict() == {"frequency": 0.5, "monetary": 0.25, "recency": 0.25}
+    assert res.weights.to_dict() == {
+        "purchase_days": 0.5,
+        "total_spend": 0.25,
+        "days_since_last_purchase": 0.25,
+    }
     comp, tier = res.customers["composite"], res.customers["tier"].astype(str)
     assert (tier[comp >= 70] == "A").all()
     assert (tier[(comp < 70) & (comp >= 40)] == "B").all()
@@ -176,7 +185,9 @@ def test_compare_periods(master) -> None:
     sizes = before.customers["tier"].value_counts(sort=False)
     np.testing.assert_array_equal(counts.iloc[:-1].sum(axis=1).to_numpy(), sizes.to_numpy())
     assert sum(c.movements.values()) == 23570
-    assert c.indicators.loc["recency", "change"] > 0  # six more months since last purchase
+    assert (
+        c.indicators.loc["days_since_last_purchase", "change"] > 0
+    )  # six more months since last purchase
     json.dumps(c.to_dict())
 
 
@@ -221,8 +232,8 @@ def test_customers_without_composite_get_no_tier(sample, sample_surveys) -> None
     assert cust.loc[~unscored, "tier"].notna().all()
     shares = cust.loc[~unscored, "tier"].value_counts(normalize=True, sort=False)
     np.testing.assert_allclose(shares.to_numpy(), [0.1, 0.2, 0.3, 0.4], atol=0.02)
-    assert res.summary["customers_without_tier"] == 2057
-    assert sum(res.summary["tier_sizes"].values()) == 300
+    assert res.summary.customers_without_tier == 2057
+    assert sum(res.summary.tier_sizes.values()) == 300
     assert res.top("Platinum", 3)["composite"].notna().all()
     again = LoyaltyScorecard.from_json(card.to_json())
     pd.testing.assert_frame_equal(
@@ -269,13 +280,16 @@ def test_respondents_counted_without_survey_indicators(sample, sample_surveys) -
     sv = pd.concat([sample_surveys, extra], ignore_index=True)
     res = LoyaltyScorecard(["frequency", "recency"]).fit_score(sample, sv, observation_end=END)
     s = res.summary
-    assert s["respondents"] == sample_surveys["customer_id"].nunique() == 300
+    assert s.respondents == sample_surveys["customer_id"].nunique() == 300
     assert res.customers["answered_survey"].sum() == 300
-    assert s["survey_answers_without_transactions"] == 20
-    assert s["nps"] == round(nps(sample_surveys["recommend"]).score, 2)
-    assert "churn_rate" not in s  # churn is not an indicator: its model is not fitted
+    assert s.survey_answers_without_transactions == 20
+    assert s.nps is not None
+    assert s.nps.score == pytest.approx(nps(sample_surveys["recommend"]).score, abs=1e-12)
+    assert s.mean_churn_risk is None  # churn is not an indicator: its model is not fitted
     with_churn = LoyaltyScorecard(["frequency", "churn"]).fit_score(sample, observation_end=END)
-    assert with_churn.summary["churn_rate"] == round(with_churn.customers["churn"].mean(), 4)
+    assert with_churn.summary.mean_churn_risk == pytest.approx(
+        with_churn.customers["churn_risk"].mean(), abs=1e-12
+    )
 
 
 def test_compare_per_segment(master, surveys) -> None:
@@ -290,8 +304,12 @@ def test_compare_per_segment(master, surveys) -> None:
     assert list(seg.index) == ["Platinum", "Gold", "Silver", "Bronze"]
     np.testing.assert_allclose(seg["composite_change"], c.by_tier["mean_composite_change"])
     a, b = before.customers, after.customers
-    manual = (b["recency"] - a["recency"]).groupby(a["tier"], observed=False).mean()
-    np.testing.assert_allclose(seg["recency_change"], manual.to_numpy())
+    manual = (
+        (b["days_since_last_purchase"] - a["days_since_last_purchase"])
+        .groupby(a["tier"], observed=False)
+        .mean()
+    )
+    np.testing.assert_allclose(seg["days_since_last_purchase_change"], manual.to_numpy())
     for k in ("upgraded", "downgraded", "unchanged"):
         assert seg[k].sum() == c.movements[k]
     assert seg["customers"].sum() == 23570
@@ -299,7 +317,9 @@ def test_compare_per_segment(master, surveys) -> None:
     # a column of the results, and a Series of segments indexed by customer
     by_answer = compare(before, after, by="answered_survey")
     assert by_answer.by_segment["customers"].to_dict() == {False: 23570 - 3000, True: 3000}
-    rfm = pd.Series(np.where(a["frequency"] > 1, "repeat", "one-off"), index=a.index, name="kind")
+    rfm = pd.Series(
+        np.where(a["purchase_days"] > 1, "repeat", "one-off"), index=a.index, name="kind"
+    )
     by_rfm = compare(before, after, by=rfm.iloc[:20000]).by_segment
     assert by_rfm.index.name == "kind"
     assert by_rfm["customers"].sum() == 20000  # customers without a segment are left out
@@ -367,10 +387,15 @@ def test_ahp_matrix_columns_in_another_order(sample) -> None:
         ({"ahp": {"criteria": [[1]]}}, r"'ahp.sub' must be a mapping"),
         ({"ahp": {"index": ["a"]}}, r"'ahp' must be a matrix as"),
         ([1, 2], r"'configuration' must be a mapping of settings; got list"),
-        ({"config": 3}, r"'config' must be a mapping of settings; got int 3"),
+        ({"config": 3}, r"saved state of kind None"),
         (
-            {"config": {"indicators": ["frequency"]}, "fitted": {"active": []}},
-            r"fitted state is incomplete",
+            {
+                "kind": "loyalty_scorecard",
+                "format_version": 1,
+                "config": {"indicators": ["frequency"]},
+                "fitted": {"active": []},
+            },
+            r"fitted.active must be a non-empty list",
         ),
     ],
 )

@@ -130,3 +130,37 @@ def test_abc_customer_on_a_boundary_starts_the_worse_tier() -> None:
     assert t.tolist() == ["A", "B", "C"]
     t = value_tiers([10.0, 20.0, 70.0], shares=(0.7, 0.2, 0.1))
     assert t.tolist() == ["C", "B", "A"]
+
+
+@given(
+    st.lists(st.integers(0, 20).map(float), min_size=1, max_size=200),
+    st.lists(st.integers(1, 5), min_size=2, max_size=5),
+)
+def test_quantile_tiers_learned_and_applied_equal_value_tiers(
+    values: list[float], weights: list[int]
+) -> None:
+    from custloyalty.segmentation import QuantileTiers
+
+    shares = [w / sum(weights) for w in weights]
+    v = np.asarray(values)
+    cuts = QuantileTiers(shares).fit(v)
+    want = value_tiers(v, method="quantile", shares=shares)
+    assert cuts.assign(v).tolist() == want.tolist()
+    # each value is placed alone, whatever the batch
+    assert [cuts.assign(v[i : i + 1]).iloc[0] for i in range(min(5, v.size))] == want.tolist()[:5]
+    again = QuantileTiers.from_json(cuts.to_json())
+    assert again.thresholds_ == cuts.thresholds_
+
+
+def test_quantile_tiers_saved_state_is_checked() -> None:
+    import json
+
+    from custloyalty.segmentation import QuantileTiers
+
+    state = json.loads(QuantileTiers([0.5, 0.5]).fit([1.0, 2.0, 3.0]).to_json())
+    state["thresholds"] = [1.0, 2.0]
+    with pytest.raises(ValidationError, match="thresholds must hold exactly 1"):
+        QuantileTiers.from_dict(state)
+    state["thresholds"] = ["x"]
+    with pytest.raises(ValidationError, match=r"thresholds\[0\]"):
+        QuantileTiers.from_dict(state)

@@ -59,18 +59,30 @@ def _summary_block(summary: pd.DataFrame) -> str:
 
 def _tiers_block(result: Any, n: int = 3) -> str:
     lines = [_rule("Top customers of each tier")]
-    cols = [c for c in ("frequency", "monetary", "recency", "churn") if c in result.customers]
+    names = ("purchase_days", "total_spend", "days_since_last_purchase", "churn_risk")
+    cols = [c for c in names if c in result.customers]
     for tier in result.customers["tier"].cat.categories:
         top = result.top(tier, n)[[*cols, "composite"]].round(3)
         lines.append(f"{tier}:\n{top.to_string()}")
     return "\n".join(lines)
 
 
-def base_block(title: str, summary: dict[str, Any], weights: pd.Series) -> str:
+def base_block(title: str, summary: Any, weights: pd.Series) -> str:
     lines = [_rule(title)]
-    for k, v in summary.items():
+    figures = summary.to_dict()  # ScorecardSummary, unrounded: rounded here, for print
+    figures["observation_end"] = str(summary.observation_end.date())
+    score = figures.pop("nps", None)
+    if score is not None:
+        figures["nps"] = (
+            f"{score['statistic']:.2f} [{score['ci'][0]:.2f}, {score['ci'][1]:.2f}]"
+        )
+    for k, v in figures.items():
+        if v is None:
+            continue
         if k == "tier_sizes":
             v = ", ".join(f"{t} {c:,}" for t, c in v.items())
+        elif isinstance(v, float):
+            v = f"{v:.4g}"
         lines.append(f"{k:<36} {v}")
     lines.append("weights: " + ", ".join(f"{k} {v:.3f}" for k, v in weights.items()))
     return "\n".join(lines)

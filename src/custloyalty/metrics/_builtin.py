@@ -18,7 +18,7 @@ from custloyalty._validation import check_option
 from custloyalty.errors import ValidationError
 from custloyalty.metrics._inputs import SURVEY_CUSTOMER
 from custloyalty.metrics._recommendation import nps
-from custloyalty.metrics._registry import Metric, _builtin
+from custloyalty.metrics._registry import Metric, _alias, _builtin
 from custloyalty.metrics._satisfaction import satisfaction_index
 
 __all__: list[str] = []
@@ -53,10 +53,10 @@ def frequency(summary: pd.DataFrame) -> pd.Series:
     >>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2], "amount": [10.0, 30.0, 20.0, 5.0],
     ...                    "date": ["2024-01-01", "2024-01-11", "2024-03-01", "2024-02-01"]})
     >>> summary = rfm_summary(tx, observation_end="2024-03-31")
-    >>> metrics.get("frequency").compute({"summary": summary}).to_dict()
+    >>> metrics.get("purchase_days").compute({"summary": summary}).to_dict()
     {1: 3.0, 2: 1.0}
     """
-    return (summary["frequency"].astype(np.float64) + 1.0).rename("frequency")
+    return (summary["frequency"].astype(np.float64) + 1.0).rename("purchase_days")
 
 
 def purchase_rate(summary: pd.DataFrame) -> pd.Series:
@@ -88,10 +88,10 @@ def monetary(summary: pd.DataFrame) -> pd.Series:
     >>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2], "amount": [10.0, 30.0, 20.0, 5.0],
     ...                    "date": ["2024-01-01", "2024-01-11", "2024-03-01", "2024-02-01"]})
     >>> summary = rfm_summary(tx, observation_end="2024-03-31")
-    >>> metrics.get("monetary").compute({"summary": summary}).to_dict()
+    >>> metrics.get("total_spend").compute({"summary": summary}).to_dict()
     {1: 60.0, 2: 5.0}
     """
-    return summary["total_amount"].astype(np.float64).rename("monetary")
+    return summary["total_amount"].astype(np.float64).rename("total_spend")
 
 
 def average_order_value(summary: pd.DataFrame) -> pd.Series:
@@ -120,10 +120,10 @@ def recency(summary: pd.DataFrame) -> pd.Series:
     >>> tx = pd.DataFrame({"customer_id": [1, 1, 1, 2], "amount": [10.0, 30.0, 20.0, 5.0],
     ...                    "date": ["2024-01-01", "2024-01-11", "2024-03-01", "2024-02-01"]})
     >>> summary = rfm_summary(tx, observation_end="2024-03-31")
-    >>> metrics.get("recency").compute({"summary": summary}).to_dict()
+    >>> metrics.get("days_since_last_purchase").compute({"summary": summary}).to_dict()
     {1: 30.0, 2: 59.0}
     """
-    return (summary["T"] - summary["recency"]).astype(np.float64).rename("recency")
+    return (summary["T"] - summary["recency"]).astype(np.float64).rename("days_since_last_purchase")
 
 
 def _weeks(summary: pd.DataFrame) -> pd.DataFrame:
@@ -142,10 +142,15 @@ CHURN_MODELS = ("pareto_nbd", "bg_nbd")
 
 
 def _churn_model(model: str) -> Any:
-    from custloyalty.models import BetaGeo, ParetoNBD
+    from custloyalty.models import get_model
 
     check_option(model, "model", CHURN_MODELS, func="the churn indicator")
-    return ParetoNBD if model == "pareto_nbd" else BetaGeo
+    return get_model(model)
+
+
+def _model_of(value: Any, cls: Any) -> Any:
+    """Return the fitted model object (kept during a fit) or rebuild it from its saved dict."""
+    return value if isinstance(value, cls) else cls.from_dict(value)
 
 
 #: Largest number of customers the churn and CLV models are fitted on; larger bases are
@@ -154,11 +159,11 @@ def _churn_model(model: str) -> Any:
 MAX_FIT_CUSTOMERS = 25_000
 
 
-def _fit_sample(weeks: pd.DataFrame, max_customers: int) -> pd.DataFrame:
+def _fit_sample(weeks: pd.DataFrame, max_customers: int, seed: int | None = None) -> pd.DataFrame:
     weeks = weeks[weeks["T"] > 0]
     if len(weeks) <= max_customers:
         return weeks
-    rng = np.random.default_rng(20_050_101)
+    rng = np.random.default_rng(seed)
     keep = np.sort(rng.choice(len(weeks), size=max_customers, replace=False))
     return weeks.iloc[keep]
 
@@ -168,10 +173,10 @@ def _fit_churn(
     *,
     model: str = "pareto_nbd",
     max_fit_customers: int = MAX_FIT_CUSTOMERS,
+    seed: int | None = None,
 ) -> dict[str, Any]:
-    weeks = _fit_sample(_weeks(summary), max_fit_customers)
-    state: dict[str, Any] = _churn_model(model)().fit(weeks).to_dict()
-    return state
+    weeks = _fit_sample(_weeks(summary), max_fit_customers, seed)
+    return {"model": _churn_model(model)().fit(weeks)}
 
 
 def churn(
@@ -196,9 +201,9 @@ def churn(
     >>> from custloyalty import metrics, rfm_summary
     >>> from custloyalty.datasets import load_cdnow
     >>> summary = rfm_summary(load_cdnow("sample"), observation_end="1997-09-30")
-    >>> churn = metrics.get("churn")
+    >>> churn = metrics.get("churn_risk")
     >>> state = churn.fit_state({"summary": summary})  # Pareto/NBD, in weeks
-    >>> {k: round(v, 3) for k, v in state["params"].items()}
+    >>> {k: round(v, 3) for k, v in state["model"].params_.items()}
     {'r': 0.553, 'alpha': 10.578, 's': 0.606, 'beta': 11.669}
     >>> churn.compute({"summary": summary, "state": state}).head(3).round(3).to_dict()
     {1: 0.131, 2: 0.832, 3: 0.705}
@@ -206,25 +211,30 @@ def churn(
     cls = _churn_model(model)
     weeks = _weeks(summary)
     pos = weeks["T"].to_numpy() > 0
-    fitted = cls.from_dict(state) if state else cls().fit(_fit_sample(weeks, max_fit_customers))
+    if state:
+        fitted = _model_of(state["model"], cls)
+    else:
+        fitted = cls().fit(_fit_sample(weeks, max_fit_customers))
     alive = np.ones(len(weeks))
     if pos.any():
         alive[pos] = fitted.p_alive(weeks[pos]).to_numpy(dtype=np.float64)
-    return pd.Series(1.0 - alive, index=summary.index, name="churn")
+    return pd.Series(1.0 - alive, index=summary.index, name="churn_risk")
 
 
 def _fit_clv(
-    summary: pd.DataFrame, *, months: int = 12, max_fit_customers: int = MAX_FIT_CUSTOMERS
+    summary: pd.DataFrame,
+    *,
+    months: int = 12,
+    max_fit_customers: int = MAX_FIT_CUSTOMERS,
+    seed: int | None = None,
 ) -> dict[str, Any]:
     from custloyalty.models import BetaGeo, GammaGamma
 
-    weeks = _fit_sample(_weeks(summary), max_fit_customers)
+    weeks = _fit_sample(_weeks(summary), max_fit_customers, seed)
     return {
-        "transactions": BetaGeo().fit(weeks).to_dict(),
+        "transactions": BetaGeo().fit(weeks),
         # repeat customers with a positive mean spend (a few repeat purchases cost nothing)
-        "spend": GammaGamma()
-        .fit(weeks[(weeks["frequency"] > 0) & (weeks["monetary"] > 0)])
-        .to_dict(),
+        "spend": GammaGamma().fit(weeks[(weeks["frequency"] > 0) & (weeks["monetary"] > 0)]),
     }
 
 
@@ -256,8 +266,8 @@ def clv(
     from custloyalty.models import clv as model_clv
 
     st = state or _fit_clv(summary, max_fit_customers=max_fit_customers)
-    bg = BetaGeo.from_dict(st["transactions"])
-    gg = GammaGamma.from_dict(st["spend"])
+    bg = _model_of(st["transactions"], BetaGeo)
+    gg = _model_of(st["spend"], GammaGamma)
     weeks = _weeks(summary)
     repeat = weeks["frequency"].to_numpy() > 0
     weeks["monetary"] = np.where(repeat, np.maximum(weeks["monetary"].to_numpy(), 0.01), 0.0)
@@ -363,7 +373,7 @@ def churn_rate(
     >>> from custloyalty import metrics, rfm_summary
     >>> from custloyalty.datasets import load_cdnow
     >>> summary = rfm_summary(load_cdnow("sample"), observation_end="1997-09-30")
-    >>> rate = metrics.get("churn_rate")
+    >>> rate = metrics.get("mean_churn_risk")
     >>> round(rate.compute({"summary": summary, "state": rate.fit_state({"summary": summary})}), 3)
     0.554
     """
@@ -386,18 +396,31 @@ def repeat_purchase_rate(summary: pd.DataFrame) -> float:
     return float((summary["frequency"] > 0).mean())
 
 
+#: Former registry names, still accepted (deprecated): they clashed with the columns of
+#: ``rfm_summary`` (frequency = x, recency = t_x, monetary = mean repeat spend) and with
+#: :func:`custloyalty.metrics.churn_rate` (a period table).
+ALIASES = {
+    "frequency": "purchase_days",
+    "monetary": "total_spend",
+    "recency": "days_since_last_purchase",
+    "churn": "churn_risk",
+    "churn_rate": "mean_churn_risk",
+}
+
 for _m in (
-    Metric("frequency", frequency),
+    Metric("purchase_days", frequency),
     Metric("purchase_rate", purchase_rate),
-    Metric("monetary", monetary),
+    Metric("total_spend", monetary),
     Metric("average_order_value", average_order_value),
-    Metric("recency", recency, direction="lower"),
-    Metric("churn", churn, direction="lower", fit=_fit_churn),
+    Metric("days_since_last_purchase", recency, direction="lower"),
+    Metric("churn_risk", churn, direction="lower", fit=_fit_churn),
     Metric("clv", clv, fit=_fit_clv),
     Metric("satisfaction", satisfaction, source="surveys"),
     Metric("recommendation", recommendation, source="surveys"),
     Metric("nps", net_promoter_score, level="base", source="surveys"),
-    Metric("churn_rate", churn_rate, level="base", direction="lower", fit=_fit_churn),
+    Metric("mean_churn_risk", churn_rate, level="base", direction="lower", fit=_fit_churn),
     Metric("repeat_purchase_rate", repeat_purchase_rate, level="base"),
 ):
     _builtin(_m)
+for _old, _new in ALIASES.items():
+    _alias(_old, _new)

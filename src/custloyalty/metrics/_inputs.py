@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from custloyalty import _frames
+from custloyalty._window import Window, observe
 from custloyalty.summary import rfm_summary
 
 __all__ = ["MetricInputs", "metric_inputs"]
@@ -39,6 +40,9 @@ class MetricInputs:
     surveys
         Survey answers with the customer column renamed ``customer_id`` (``None`` without
         surveys).
+    interactions
+        Interactions (contacts, e-mails, visits...) with the customer column renamed
+        ``customer_id`` (``None`` without interactions).
     observation_end
         End of the observation window.
     unmatched_answers
@@ -50,6 +54,9 @@ class MetricInputs:
     surveys: pd.DataFrame | None
     observation_end: pd.Timestamp
     unmatched_answers: int
+    interactions: pd.DataFrame | None = None
+    window: Window | None = None
+    """The validated transaction window behind ``summary`` (rows cut, rows omitted)."""
 
     def as_dict(self) -> dict[str, Any]:
         """Return the inputs by name, as :meth:`custloyalty.metrics.Metric.compute` takes them."""
@@ -57,6 +64,7 @@ class MetricInputs:
             "summary": self.summary,
             "transactions": self.transactions,
             "surveys": self.surveys,
+            "interactions": self.interactions,
             "observation_end": self.observation_end,
         }
 
@@ -70,6 +78,10 @@ def metric_inputs(
     time: Hashable = "date",
     amount: Hashable = "amount",
     survey_customer: Hashable = "customer_id",
+    interactions: Any = None,
+    interaction_customer: Hashable = "customer_id",
+    date_format: str | None = None,
+    nan_policy: str = "raise",
     with_transactions: bool = True,
     func: str = "metric_inputs",
 ) -> MetricInputs:
@@ -80,6 +92,9 @@ def metric_inputs(
     transactions
         One row per purchase with the ``customer``, ``time`` and ``amount`` columns (any other
         columns, such as ``quantity``, are passed on to metrics that ask for ``transactions``).
+        They are validated once, into the transaction window behind the ``summary``; only
+        the row-level ``transactions`` input (built when a metric asks for it) reads the rows
+        again.
     surveys
         Optional survey answers, one row per answer, with a ``survey_customer`` column.
     observation_end
@@ -89,6 +104,17 @@ def metric_inputs(
         Column names in ``transactions``.
     survey_customer
         Customer id column in ``surveys``.
+    interactions
+        Optional interactions table, one row per contact, with an ``interaction_customer``
+        column.
+    interaction_customer
+        Customer id column in ``interactions``.
+    date_format
+        Explicit format of the transactions' date column (any :func:`pandas.to_datetime`
+        format); default: inferred.
+    nan_policy
+        ``"raise"`` (default) on missing customer ids, dates or amounts, or ``"omit"`` the
+        rows that have them.
     with_transactions
         Whether to build the validated ``transactions`` input (skip it when no metric asks for
         it: it costs a copy of the table).
@@ -112,14 +138,19 @@ def metric_inputs(
     >>> get("frequency").compute(inputs.as_dict()).loc[1]
     np.float64(3.0)
     """
-    summary = rfm_summary(
+    # one validation of the transactions: the window (customer-day aggregates) flows on
+    # to rfm_summary without being checked again
+    window = observe(
         transactions,
         customer=customer,
         time=time,
         amount=amount,
         observation_end=observation_end,
-        time_unit="D",
+        date_format=date_format,
+        nan_policy=nan_policy,
+        func=func,
     )
+    summary = rfm_summary(window, time_unit="D")
     end = pd.Timestamp(summary.attrs["custloyalty"]["observation_end"])
     survey_frame = None
     unmatched = 0
@@ -130,22 +161,54 @@ def metric_inputs(
         _frames.check_ids(ids, survey_customer)
         survey_frame = sv.rename(columns={survey_customer: SURVEY_CUSTOMER})
         unmatched = int((~ids.isin(summary.index)).sum())
+    interaction_frame = None
+    if interactions is not None:
+        it = _frames.as_frame(interactions, name="interactions")
+        _frames.require_columns(it, [interaction_customer], name="interactions")
+        _frames.check_ids(it[interaction_customer], interaction_customer)
+        interaction_frame = it.rename(columns={interaction_customer: SURVEY_CUSTOMER})
     tx = None
     if with_transactions:
+        # row-level table, only for metrics that ask for ``transactions``
         tx = _canonical_transactions(
-            transactions, end, customer=customer, time=time, amount=amount, func=func
+            transactions,
+            end,
+            customer=customer,
+            time=time,
+            amount=amount,
+            func=func,
+            nan_policy=nan_policy,
+            date_format=date_format,
         )
-    return MetricInputs(summary, tx, survey_frame, end, unmatched)
+    return MetricInputs(summary, tx, survey_frame, end, unmatched, interaction_frame, window)
 
 
 def _canonical_transactions(
-    data: Any, end: pd.Timestamp, *, customer: Hashable, time: Hashable, amount: Hashable, func: str
+    data: Any,
+    end: pd.Timestamp,
+    *,
+    customer: Hashable,
+    time: Hashable,
+    amount: Hashable,
+    func: str,
+    nan_policy: str = "raise",
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     """Return the validated transactions up to ``end``: canonical columns plus the others."""
-    raw = _frames.as_frame(data, name="transactions")
-    canon = _frames.transactions(raw, customer=customer, time=time, amount=amount, func=func).frame
+    raw = _frames.as_frame(data, name="transactions").reset_index(drop=True)
+    canon = _frames.transactions(
+        raw,
+        customer=customer,
+        time=time,
+        amount=amount,
+        func=func,
+        nan_policy=nan_policy,
+        date_format=date_format,
+    ).frame
     extra = raw.drop(columns=[customer, time, amount])
     extra = extra.drop(columns=[c for c in canon.columns if c in extra.columns])
+    if len(canon) != len(raw):  # rows omitted for missing values
+        extra = extra.loc[canon.index]
     tx = pd.concat([canon.reset_index(drop=True), extra.reset_index(drop=True)], axis=1)
     day = tx["date"].dt.tz_localize(None) if tx["date"].dt.tz is not None else tx["date"]
     keep = (day.dt.normalize() <= end.tz_localize(None).normalize()).to_numpy()

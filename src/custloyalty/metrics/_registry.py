@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import reprlib
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from typing import Any, Literal, overload
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from custloyalty.errors import PluginError, PluginWarning, ValidationError
@@ -34,6 +37,7 @@ __all__ = [
     "INPUTS",
     "Metric",
     "available",
+    "check_output",
     "describe",
     "get",
     "register",
@@ -46,6 +50,10 @@ INPUTS = ("summary", "transactions", "surveys", "interactions", "observation_end
 
 Level = Literal["customer", "base"]
 Direction = Literal["higher", "lower"]
+Source = Literal["transactions", "surveys", "interactions"]
+#: Sources whose indicators may be missing for a customer (did not answer / interact).
+SPARSE_SOURCES = ("surveys", "interactions")
+FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -68,8 +76,9 @@ class Metric:
         Which of :data:`INPUTS` to pass. Default: inferred from the parameter names of
         ``func``.
     source
-        ``"transactions"`` or ``"surveys"``: which data the indicator describes; survey
-        indicators are missing for customers who did not answer.
+        ``"transactions"``, ``"surveys"`` or ``"interactions"``: which data the indicator
+        describes; survey and interaction indicators are missing for customers who did not
+        answer or did not interact.
     fit
         Optional ``fit(**inputs, **options) -> dict`` learning JSON-safe state (for example model
         parameters) when a scorecard is fitted; the state is passed back to ``func`` as
@@ -92,7 +101,7 @@ class Metric:
     level: Level = "customer"
     direction: Direction = "higher"
     inputs: tuple[str, ...] = ()
-    source: Literal["transactions", "surveys", "interactions"] = "transactions"
+    source: Source = "transactions"
     fit: Callable[..., dict[str, Any]] | None = None
     description: str = ""
     origin: str = field(default="builtin", compare=False)
@@ -111,6 +120,12 @@ class Metric:
                 f"got {self.direction!r}."
             )
             raise ValidationError(msg)
+        if self.source not in ("transactions", *SPARSE_SOURCES):
+            msg = (
+                f"Metric {self.name!r}: source must be 'transactions', 'surveys' or "
+                f"'interactions'; got {self.source!r}."
+            )
+            raise ValidationError(msg)
         if not self.inputs:
             object.__setattr__(self, "inputs", _inputs_of(self.func))
         unknown = [i for i in self.inputs if i not in INPUTS]
@@ -126,12 +141,176 @@ class Metric:
         kwargs = {k: inputs.get(k) for k in self.inputs}
         return self.func(**kwargs, **options)
 
-    def fit_state(self, inputs: Mapping[str, Any], **options: Any) -> dict[str, Any]:
-        """Run the fitting step (``{}`` when the metric has none)."""
+    def fit_state(
+        self, inputs: Mapping[str, Any], *, seed: int | None = None, **options: Any
+    ) -> dict[str, Any]:
+        """Run the fitting step (``{}`` when the metric has none).
+
+        ``seed`` is passed on to fitting steps that take a ``seed`` parameter (random
+        subsamples); others never see it.
+        """
         if self.fit is None:
             return {}
         kwargs = {k: inputs.get(k) for k in _inputs_of(self.fit)}
+        if _takes(self.fit, "seed"):
+            kwargs["seed"] = seed
         return dict(self.fit(**kwargs, **options))
+
+    def compute_checked(
+        self, inputs: Mapping[str, Any], index: pd.Index, **options: Any
+    ) -> FloatArray | float:
+        """Run the metric isolated and validated, as the scorecard does.
+
+        Each table is handed over as a copy (a metric writing into its input cannot change
+        what later metrics see), and the output goes through :func:`check_output`.
+
+        Returns
+        -------
+        numpy.ndarray or float
+            Customer level: one float per customer of ``index``, in that order (NaN where a
+            survey or interaction metric has no value); base level: a float.
+        """
+        isolated = {
+            k: v.copy(deep=False) if isinstance(v, pd.DataFrame) else v
+            for k in self.inputs
+            if (v := inputs.get(k)) is not None
+        }
+        return check_output(self, self.compute(isolated, **options), index)
+
+
+def _fail_output(metric: Metric, problem: str, hint: str = "") -> ValidationError:
+    msg = f"Metric {metric.name!r} ({metric.origin}) returned {problem}"
+    if hint:
+        msg += f"\nHint: {hint}"
+    return ValidationError(msg)
+
+
+def check_output(metric: Metric, value: Any, index: pd.Index) -> FloatArray | float:
+    """Validate what a metric returned and return it as floats aligned to ``index``.
+
+    The run-time form of the checks of :func:`custloyalty.testing.check_metric` (which calls
+    this function): a base-level metric returns one finite real number; a customer-level
+    metric returns a numeric pandas Series with a unique index of known customers and finite
+    values (a transaction metric: exactly the customers of ``index``; a survey or interaction
+    metric: a subset of them, the others being missing), or a one-dimensional array with
+    exactly one value per customer of ``index``, in its order.
+
+    Raises
+    ------
+    ValidationError
+        Naming the metric: a DataFrame or another type, non-numeric values (strings),
+        non-finite values (infinity; NaN for a transaction metric), an array of the wrong
+        length, duplicated or unknown customers in the index.
+    """
+    if metric.level == "base":
+        if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
+            raise _fail_output(
+                metric, f"a {type(value).__name__}; a base-level metric returns a number."
+            )
+        out = float(value)
+        if not np.isfinite(out):
+            raise _fail_output(metric, f"{out!r}; a base-level metric returns a finite number.")
+        return out
+    sparse = metric.source in SPARSE_SOURCES
+    if isinstance(value, pd.DataFrame):
+        raise _fail_output(
+            metric,
+            f"a DataFrame with columns {reprlib.repr(list(value.columns))}; a customer-level "
+            "metric returns a Series indexed by customer.",
+            "select one column, e.g. frame['column'].",
+        )
+    if isinstance(value, pd.Series):
+        if not value.index.is_unique:
+            dup = value.index[value.index.duplicated()].unique()
+            raise _fail_output(
+                metric,
+                f"{dup.size} duplicated customers in its index (e.g. {dup[:5].tolist()!r}).",
+                "return one value per customer (aggregate with groupby first).",
+            )
+        known = value.index.isin(index)
+        if not known.all():
+            extra = value.index[~known]
+            raise _fail_output(
+                metric,
+                f"values for {extra.size} unknown customers (e.g. {extra[:5].tolist()!r}).",
+            )
+        series = value
+        arr = _numeric(metric, series, series.index)
+        if series.index.equals(index):
+            values = arr
+        else:
+            values = np.full(len(index), np.nan)
+            values[index.get_indexer(series.index)] = arr
+    elif isinstance(value, np.ndarray | list | tuple):
+        raw = np.asarray(value)
+        if raw.ndim != 1 or raw.shape[0] != len(index):
+            raise _fail_output(
+                metric,
+                f"an array of shape {raw.shape}; an array needs exactly one value per customer "
+                f"({len(index)}), in the order of the summary's index.",
+                "return a Series indexed by customer id.",
+            )
+        values = _numeric(metric, pd.Series(raw, index=index), index)
+    else:
+        raise _fail_output(
+            metric,
+            f"a {type(value).__name__}; a customer-level metric returns a pandas Series "
+            "indexed by customer.",
+        )
+    inf = np.isinf(values)
+    if inf.any():
+        pos = np.flatnonzero(inf)
+        raise _fail_output(
+            metric,
+            f"{pos.size} infinite values (customers {index[pos[:5]].tolist()!r}).",
+        )
+    if not sparse:
+        nan = np.isnan(values)
+        if nan.any():
+            pos = np.flatnonzero(nan)
+            raise _fail_output(
+                metric,
+                f"{pos.size} missing values (customers {index[pos[:5]].tolist()!r}); a "
+                "transaction metric must cover every customer.",
+            )
+    return values
+
+
+def _numeric(metric: Metric, values: pd.Series, labels: pd.Index) -> FloatArray:
+    """Convert values to floats; strings, booleans and other objects are refused.
+
+    Numeric dtypes (including nullable ones) convert directly; only an object column is
+    inspected value by value.
+    """
+    dtype = values.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        raise _fail_output(
+            metric, "booleans; a customer-level metric returns numbers.", "cast with astype(float)."
+        )
+    if pd.api.types.is_numeric_dtype(dtype):
+        return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    numeric = pd.to_numeric(values, errors="coerce")
+    kinds = values.map(type) if len(values) else values
+    text = kinds.isin([str, bytes, bool, np.bool_]).to_numpy(dtype=bool) if len(values) else None
+    bad = (numeric.isna() & values.notna()).to_numpy(dtype=bool)
+    if text is not None:
+        bad = bad | text
+    if bad.any():
+        pos = np.flatnonzero(bad)
+        shown = ", ".join(repr(values.iloc[i]) for i in pos[:5])
+        raise _fail_output(
+            metric,
+            f"{pos.size} non-numeric values (customers {labels[pos[:5]].tolist()!r}: {shown}).",
+            "return numbers (float dtype).",
+        )
+    return numeric.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _takes(func: Callable[..., Any], name: str) -> bool:
+    try:
+        return name in inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _inputs_of(func: Callable[..., Any]) -> tuple[str, ...]:
@@ -144,6 +323,8 @@ def _inputs_of(func: Callable[..., Any]) -> tuple[str, ...]:
 
 
 _BUILTIN: dict[str, Metric] = {}
+#: Deprecated registry names -> current names (built-ins renamed to the glossary's words).
+_ALIASES: dict[str, str] = {}
 _USER: dict[str, Metric] = {}
 _PLUGINS: dict[str, Metric] | None = None
 
@@ -185,7 +366,7 @@ def _load_entry_points() -> dict[str, Metric]:
                 stacklevel=3,
             )
             continue
-        if ep.name in _BUILTIN:
+        if ep.name in _BUILTIN or ep.name in _ALIASES:
             warnings.warn(
                 f"Metric plugin {ep.name!r} ({ep.value}) clashes with a built-in metric and is "
                 "ignored; register it under another name.",
@@ -220,7 +401,7 @@ def available(*, level: Level | None = None, source: str | None = None) -> list[
     Examples
     --------
     >>> from custloyalty import metrics
-    >>> {"frequency", "monetary", "churn", "satisfaction", "recommendation"} <= set(
+    >>> {"purchase_days", "total_spend", "churn_risk", "satisfaction", "recommendation"} <= set(
     ...     metrics.available()
     ... )
     True
@@ -252,14 +433,18 @@ def get(name: str) -> Metric:
     Examples
     --------
     >>> from custloyalty import metrics
-    >>> m = metrics.get("recency")
+    >>> m = metrics.get("days_since_last_purchase")
     >>> m.direction
     'lower'
+    >>> metrics.get("recency").name  # former name, still accepted
+    'days_since_last_purchase'
     """
     everything = _all()
     if name in everything:
         return everything[name]
-    close = difflib.get_close_matches(str(name), list(everything), n=3)
+    if name in _ALIASES:
+        return everything[_ALIASES[name]]
+    close = difflib.get_close_matches(str(name), [*everything, *_ALIASES], n=3)
     hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
     msg = f"No metric named {name!r}.{hint} Available: {', '.join(sorted(everything))}."
     raise PluginError(msg)
@@ -275,7 +460,7 @@ def register(
     level: Level = "customer",
     direction: Direction = "higher",
     inputs: tuple[str, ...] = (),
-    source: Literal["transactions", "surveys", "interactions"] = "transactions",
+    source: Source = "transactions",
     fit: Callable[..., dict[str, Any]] | None = None,
     description: str = "",
     replace: bool = False,
@@ -289,7 +474,7 @@ def register(
     level: Level = "customer",
     direction: Direction = "higher",
     inputs: tuple[str, ...] = (),
-    source: Literal["transactions", "surveys", "interactions"] = "transactions",
+    source: Source = "transactions",
     fit: Callable[..., dict[str, Any]] | None = None,
     description: str = "",
     replace: bool = False,
@@ -332,7 +517,7 @@ def register(
 
     def deco(func: Callable[..., Any]) -> Callable[..., Any]:
         key = name or func.__name__
-        if key in _BUILTIN:
+        if key in _BUILTIN or key in _ALIASES:
             msg = f"{key!r} is a built-in metric and cannot be replaced; choose another name."
             raise ValidationError(msg)
         if key in _USER and not replace:
@@ -372,6 +557,16 @@ def _builtin(metric: Metric) -> None:
     _BUILTIN[metric.name] = metric
 
 
+def _alias(old: str, new: str) -> None:
+    """Keep accepting a former built-in name (``get(old)`` returns the metric ``new``)."""
+    _ALIASES[old] = new
+
+
+def canonical(name: str) -> str:
+    """Return the current registry name of ``name`` (former built-in names are mapped)."""
+    return _ALIASES.get(name, name)
+
+
 def _reload_plugins() -> None:
     """Forget discovered plugins so the next lookup scans the entry points again."""
     global _PLUGINS
@@ -384,7 +579,7 @@ def describe() -> pd.DataFrame:
     Examples
     --------
     >>> from custloyalty import metrics
-    >>> metrics.describe().loc["churn", "direction"]
+    >>> metrics.describe().loc["churn_risk", "direction"]
     'lower'
     """
     rows = {

@@ -1,19 +1,24 @@
 """Normalisation of indicators onto [0, 1], oriented so that 1 is always best.
 
-Each method comes as a public function (normalise a column in one call) and as a pair of
-private helpers that learn the bounds on one set of customers and apply them to another, so a
-scorecard fitted in batch scores new customers with the same yardstick.
+Each method is a small fitted class registered in :data:`NORMALISERS` (``fit`` learns the
+bounds on one set of customers, ``apply`` maps any values with them, ``to_dict`` /
+``from_dict`` save and validate them), and a public function normalises a column in one call.
+``apply`` is a fixed function of each value, so a customer's normalised value does not depend
+on which other customers are scored with it.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import itertools
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal, Self
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy import special
 
+from custloyalty._state import state_float, state_floats, state_key, state_str
 from custloyalty._validation import check_option
 from custloyalty.errors import ValidationError
 
@@ -21,7 +26,7 @@ __all__ = ["NORMALISATIONS", "min_max", "percentile_rank", "z_score"]
 
 FloatArray = npt.NDArray[np.float64]
 Direction = Literal["higher", "lower"]
-NORMALISATIONS = ("minmax", "zscore", "percentile")
+DIRECTIONS = ("higher", "lower")
 _GRID = 1001  # quantiles kept for percentile ranks of new customers
 
 
@@ -39,60 +44,180 @@ def _wrap(v: FloatArray, index: pd.Index | None, name: Any) -> pd.Series:
     return pd.Series(v, index=index, name=name, dtype=np.float64)
 
 
-def _orient(v: FloatArray, direction: str) -> FloatArray:
-    return v if direction == "higher" else 1.0 - v
+class Normaliser:
+    """Base of the fitted normalisers: learn bounds, map values onto [0, 1] (1 = best)."""
 
+    method: ClassVar[str] = ""
 
-def fit_normaliser(
-    values: FloatArray, method: str, direction: str, *, name: str | None = None
-) -> dict[str, Any]:
-    """Learn the bounds of ``method`` on ``values`` (NaN ignored) as a JSON-safe dict.
+    def __init__(self, direction: str = "higher") -> None:
+        self.direction = check_option(direction, "direction", DIRECTIONS, func="normaliser")
 
-    ``name`` (the indicator) is only used in error messages.
-    """
-    check_option(method, "normalisation", NORMALISATIONS, func="LoyaltyScorecard")
-    check_option(direction, "direction", ("higher", "lower"), func="LoyaltyScorecard")
-    v = values[np.isfinite(values)]
-    if v.size == 0:
-        what = f"indicator {name!r}" if name is not None else "a column"
-        msg = (
-            f"Cannot learn a normalisation for {what}: none of its {values.size} values is finite."
+    # subclasses: _learn(finite values), _map(values) -> [0, 1] "higher is better",
+    # _params() -> dict, _load(mapping, where)
+    def _learn(self, v: FloatArray) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _map(self, values: FloatArray) -> FloatArray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _params(self) -> dict[str, Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _load(self, data: Mapping[str, Any], where: str) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def fit(self, values: FloatArray, *, name: str | None = None) -> Self:
+        """Learn the bounds on ``values`` (NaN ignored); ``name`` is used in errors."""
+        v = values[np.isfinite(values)]
+        if v.size == 0:
+            what = f"indicator {name!r}" if name is not None else "a column"
+            msg = (
+                f"Cannot learn a normalisation for {what}: none of its {values.size} values "
+                "is finite."
+            )
+            raise ValidationError(msg)
+        self._learn(v)
+        return self
+
+    def apply(self, values: FloatArray) -> FloatArray:
+        """Map values onto [0, 1] with the learned bounds (1 = best); NaN stays NaN."""
+        out = np.where(np.isnan(values), np.nan, self._map(values))
+        return out if self.direction == "higher" else 1.0 - out
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return method, direction and learned bounds as a JSON-safe dict."""
+        return {"method": self.method, "direction": self.direction, **self._params()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, where: str = "normaliser") -> Normaliser:
+        """Rebuild (and validate) a normaliser saved by :meth:`to_dict`."""
+        method = state_str(
+            state_key(data, "method", where=where),
+            f"{where}.method",
+            where=where,
+            choices=list(NORMALISERS),
         )
-        raise ValidationError(msg)
-    state: dict[str, Any] = {"method": method, "direction": direction}
-    if method == "minmax":
-        state["low"], state["high"] = float(v.min()), float(v.max())
-    elif method == "zscore":
-        state["mean"] = float(v.mean())
-        state["std"] = float(v.std(ddof=1)) if v.size > 1 else 0.0
-    else:
+        direction = state_str(
+            state_key(data, "direction", where=where),
+            f"{where}.direction",
+            where=where,
+            choices=DIRECTIONS,
+        )
+        obj = NORMALISERS[method](direction)
+        obj._load(data, where)
+        return obj
+
+
+class MinMaxNormaliser(Normaliser):
+    r"""$z = (x - \\min) / (\\max - \\min)$, clipped to [0, 1]; 0.5 for a constant column."""
+
+    method = "minmax"
+    low: float
+    high: float
+
+    def _learn(self, v: FloatArray) -> None:
+        self.low, self.high = float(v.min()), float(v.max())
+
+    def _map(self, values: FloatArray) -> FloatArray:
+        lo, hi = self.low, self.high
+        if hi > lo:
+            return np.asarray(np.clip((values - lo) / (hi - lo), 0.0, 1.0), dtype=np.float64)
+        return np.full_like(values, 0.5, dtype=np.float64)
+
+    def _params(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high}
+
+    def _load(self, data: Mapping[str, Any], where: str) -> None:
+        self.low = state_float(state_key(data, "low", where=where), f"{where}.low", where=where)
+        self.high = state_float(
+            state_key(data, "high", where=where), f"{where}.high", where=where, low=self.low
+        )
+
+
+class ZScoreNormaliser(Normaliser):
+    r"""$\\Phi((x - \\bar x)/s)$ (normal CDF of the z-score); 0.5 for a constant column."""
+
+    method = "zscore"
+    mean: float
+    std: float
+
+    def _learn(self, v: FloatArray) -> None:
+        self.mean = float(v.mean())
+        self.std = float(v.std(ddof=1)) if v.size > 1 else 0.0
+
+    def _map(self, values: FloatArray) -> FloatArray:
+        if self.std > 0:
+            return np.asarray(special.ndtr((values - self.mean) / self.std), dtype=np.float64)
+        return np.full_like(values, 0.5, dtype=np.float64)
+
+    def _params(self) -> dict[str, Any]:
+        return {"mean": self.mean, "std": self.std}
+
+    def _load(self, data: Mapping[str, Any], where: str) -> None:
+        self.mean = state_float(state_key(data, "mean", where=where), f"{where}.mean", where=where)
+        self.std = state_float(
+            state_key(data, "std", where=where), f"{where}.std", where=where, low=0.0
+        )
+
+
+class PercentileNormaliser(Normaliser):
+    """Percentile rank read off stored knots: distinct values and their mid-rank positions.
+
+    Fit keeps a grid of 1,001 quantiles of the values; tied quantiles collapse into one knot at
+    the mean of their grid positions (the mid-rank), so the knots are strictly increasing and
+    the map ``np.interp(x, knots, ranks)`` is continuous: a value one ulp away from a tied knot
+    gets a rank one ulp away, never the other end of the tie block.
+    """
+
+    method = "percentile"
+    knots: FloatArray
+    ranks: FloatArray
+
+    def _learn(self, v: FloatArray) -> None:
         q = np.quantile(v, np.linspace(0.0, 1.0, _GRID))
-        state["quantiles"] = [float(t) for t in q]
-    return state
+        grid = np.linspace(0.0, 1.0, _GRID)
+        knots, inverse = np.unique(q, return_inverse=True)
+        ranks = np.bincount(inverse, weights=grid) / np.bincount(inverse)
+        self.knots = knots.astype(np.float64)
+        self.ranks = ranks.astype(np.float64)
+
+    def _map(self, values: FloatArray) -> FloatArray:
+        if self.knots.size < 2:
+            return np.full_like(values, 0.5, dtype=np.float64)
+        return np.asarray(np.interp(values, self.knots, self.ranks), dtype=np.float64)
+
+    def _params(self) -> dict[str, Any]:
+        return {"knots": self.knots.tolist(), "ranks": self.ranks.tolist()}
+
+    def _load(self, data: Mapping[str, Any], where: str) -> None:
+        knots = state_floats(
+            state_key(data, "knots", where=where),
+            f"{where}.knots",
+            where=where,
+            min_length=1,
+            increasing=True,
+        )
+        if any(b <= a for a, b in itertools.pairwise(knots)):
+            msg = f"{where}: {where}.knots must be strictly increasing; got {knots!r:.120}."
+            raise ValidationError(msg)
+        ranks = state_floats(
+            state_key(data, "ranks", where=where),
+            f"{where}.ranks",
+            where=where,
+            length=len(knots),
+            increasing=True,
+            low=0.0,
+            high=1.0,
+        )
+        self.knots = np.asarray(knots, dtype=np.float64)
+        self.ranks = np.asarray(ranks, dtype=np.float64)
 
 
-def apply_normaliser(values: FloatArray, state: dict[str, Any]) -> FloatArray:
-    """Apply a normaliser learned by :func:`fit_normaliser`; NaN stays NaN."""
-    method = state["method"]
-    if method == "minmax":
-        lo, hi = state["low"], state["high"]
-        out = np.clip((values - lo) / (hi - lo), 0.0, 1.0) if hi > lo else np.full_like(values, 0.5)
-    elif method == "zscore":
-        sd = state["std"]
-        z = (values - state["mean"]) / sd if sd > 0 else np.zeros_like(values)
-        out = special.ndtr(z)
-    else:
-        q = np.asarray(state["quantiles"], dtype=np.float64)
-        grid = np.linspace(0.0, 1.0, q.size)
-        if q[-1] > q[0]:
-            # mid-rank for ties: average of the left- and right-continuous interpolations
-            left = np.interp(values, q, grid, left=0.0, right=1.0)
-            right = 1.0 - np.interp(-values, -q[::-1], grid, left=0.0, right=1.0)[...]
-            out = 0.5 * (left + right)
-        else:
-            out = np.full_like(values, 0.5)
-    out = np.where(np.isnan(values), np.nan, out)
-    return _orient(out, state["direction"])
+#: Normalisation methods by name.
+NORMALISERS: dict[str, type[Normaliser]] = {
+    c.method: c for c in (MinMaxNormaliser, ZScoreNormaliser, PercentileNormaliser)
+}
+NORMALISATIONS = tuple(NORMALISERS)
 
 
 def min_max(
@@ -138,12 +263,13 @@ def min_max(
     [1.0, 0.5, 0.0]
     """
     v, idx, name = _values(x, "min_max")
-    check_option(direction, "direction", ("higher", "lower"), func="min_max")
+    check_option(direction, "direction", DIRECTIONS, func="min_max")
+    norm = MinMaxNormaliser(direction)
     if bounds is None:
-        state = fit_normaliser(v, "minmax", direction)
+        norm.fit(v)
     else:
-        state = {"method": "minmax", "direction": direction, "low": bounds[0], "high": bounds[1]}
-    return _wrap(apply_normaliser(v, state), idx, name)
+        norm.low, norm.high = float(bounds[0]), float(bounds[1])
+    return _wrap(norm.apply(v), idx, name)
 
 
 def z_score(
@@ -186,13 +312,13 @@ def z_score(
     [0.1587, 0.5, 0.8413]
     """
     v, idx, name = _values(x, "z_score")
-    check_option(direction, "direction", ("higher", "lower"), func="z_score")
-    state = fit_normaliser(v, "zscore", direction)
+    check_option(direction, "direction", DIRECTIONS, func="z_score")
+    norm = ZScoreNormaliser(direction).fit(v)
     if center is not None:
-        state["mean"] = float(center)
+        norm.mean = float(center)
     if scale is not None:
-        state["std"] = float(scale)
-    return _wrap(apply_normaliser(v, state), idx, name)
+        norm.std = float(scale)
+    return _wrap(norm.apply(v), idx, name)
 
 
 def percentile_rank(x: Any, /, *, direction: Direction = "higher") -> pd.Series:
@@ -218,10 +344,13 @@ def percentile_rank(x: Any, /, *, direction: Direction = "higher") -> pd.Series:
 
     $$p_i = \frac{r_i - 1}{n - 1}.$$
 
-    The bounds are kept as a grid of 1,001 quantiles of the values and $p$ is read off it by
-    linear interpolation, so a scorecard ranks new customers against the fitted base (values
-    between two fitted values get a rank in between; values outside the fitted range get 0
-    or 1); on the fitted values this reproduces the formula up to the grid's interpolation.
+    The bounds are kept as a grid of 1,001 quantiles of the values (tied quantiles merged into
+    one knot at their mid-rank) and $p$ is read off it by linear interpolation, so a
+    scorecard ranks new customers against the fitted base: values between two fitted values
+    get a rank in between, values outside the fitted range the rank of the smallest or
+    largest fitted value (0 or 1 unless that value is tied), and the map is continuous, so a
+    tiny change in a value never jumps across a block of ties. On the fitted values this
+    reproduces the formula up to the grid's interpolation.
     Robust to the heavy right tails of spend and purchase counts, where min-max squeezes most
     customers near 0.
 
@@ -239,6 +368,5 @@ def percentile_rank(x: Any, /, *, direction: Direction = "higher") -> pd.Series:
     [0.0, 0.5, 0.5, 1.0]
     """
     v, idx, name = _values(x, "percentile_rank")
-    check_option(direction, "direction", ("higher", "lower"), func="percentile_rank")
-    state = fit_normaliser(v, "percentile", direction)
-    return _wrap(apply_normaliser(v, state), idx, name)
+    check_option(direction, "direction", DIRECTIONS, func="percentile_rank")
+    return _wrap(PercentileNormaliser(direction).fit(v).apply(v), idx, name)

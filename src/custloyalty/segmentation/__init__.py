@@ -14,7 +14,7 @@ from custloyalty.segmentation._rfm import (
     rfm_scores,
     rfm_segments,
 )
-from custloyalty.segmentation._value import value_tiers
+from custloyalty.segmentation._value import QuantileTiers, value_tiers
 from custloyalty.segmentation._value_potential import (
     ACTIONS,
     ValuePotentialResult,
@@ -26,6 +26,7 @@ __all__ = [
     "RFM_PRESETS",
     "RFM_PRESET_SCORES",
     "KMeansSegmentsResult",
+    "QuantileTiers",
     "RFMScorer",
     "SegmentRule",
     "Tier",

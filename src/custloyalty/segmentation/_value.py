@@ -2,17 +2,25 @@ r"""Value tiers: Pareto/ABC by cumulative revenue share, customer-share quantile
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custloyalty._state import (
+    Stateful,
+    check_header,
+    header,
+    state_floats,
+    state_key,
+)
 from custloyalty._validation import as_1d_float, check_nan_policy, check_option, format_examples
-from custloyalty.errors import ValidationError
+from custloyalty.errors import NotFittedError, ValidationError
 
-__all__ = ["value_tiers"]
+__all__ = ["QuantileTiers", "value_tiers"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -60,6 +68,13 @@ def _tiers_by_share(values: FloatArray, weights_are_values: bool, bounds: FloatA
     customers: one ``np.sort`` of the values gives the value at which each tier starts, and
     every customer is then placed by a binary search among those few thresholds.
     """
+    u = _tier_tops(values, weights_are_values, bounds)
+    # tier(v) = #{t : v <= u_t}; u is non-increasing in t
+    return u.shape[0] - np.searchsorted(u[::-1], values, side="left")
+
+
+def _tier_tops(values: FloatArray, weights_are_values: bool, bounds: FloatArray) -> FloatArray:
+    """``u_t``: the largest value in tier ``t + 1`` or worse (-inf when all those are empty)."""
     desc = np.sort(values)[::-1]
     n = desc.shape[0]
     # within a tie block every position takes the exclusive cumsum of the block's first row
@@ -79,9 +94,164 @@ def _tiers_by_share(values: FloatArray, weights_are_values: bool, bounds: FloatA
         tier_sorted = np.searchsorted(limit_n, first, side="right")
     # u_t: the largest value in tier t or worse (-inf when tier t and all worse are empty)
     pos = np.searchsorted(tier_sorted, np.arange(1, bounds.shape[0] + 1), side="left")
-    u = np.where(pos < desc.shape[0], desc[np.minimum(pos, desc.shape[0] - 1)], -np.inf)
-    # tier(v) = #{t : v <= u_t}; u is non-increasing in t
-    return u.shape[0] - np.searchsorted(u[::-1], values, side="left")
+    u: FloatArray = np.where(
+        pos < desc.shape[0], desc[np.minimum(pos, desc.shape[0] - 1)], -np.inf
+    ).astype(np.float64)
+    return u
+
+
+def _codes_from_lower_bounds(values: FloatArray, lower: FloatArray) -> npt.NDArray[np.int64]:
+    """Tier index (0 = best): the number of lower bounds (best tier first) a value does not reach.
+
+    NaN gets -1 (no tier).
+    """
+    codes = lower.shape[0] - np.searchsorted(lower[::-1], values, side="right")
+    out = np.asarray(codes, dtype=np.int64)
+    out[np.isnan(values)] = -1
+    return out
+
+
+class QuantileTiers(Stateful):
+    r"""Customer-share quantile tiers, learned on one base and applied to any values.
+
+    The rule of ``value_tiers(method="quantile")``, split into ``fit`` (learn the tier cut-offs
+    on a base) and ``assign`` (place any value, one at a time), so that the customers of a
+    scorecard scored later, alone or in any batch, get the tier their value had in the fitted
+    base.
+
+    Parameters
+    ----------
+    shares
+        Tier shares, best first, positive; rescaled to sum 1.
+    labels
+        Tier labels, best first; default ``"A"``, ``"B"``, ...
+
+    Attributes
+    ----------
+    thresholds_ : list of float
+        Lower bound of every tier but the last, best first (non-increasing): a value ``v`` is
+        in tier ``t`` (0 = best) where ``t`` is the number of bounds ``v`` does not reach.
+
+    Notes
+    -----
+    With $u_t$ the largest fitted value in tier $t + 1$ or worse (see :func:`value_tiers`),
+    the stored lower bound of tier $t$ is the next float above $u_t$, so ``assign`` on the
+    fitted values reproduces :func:`value_tiers` exactly.
+
+    Examples
+    --------
+    >>> from custloyalty.segmentation import QuantileTiers
+    >>> cuts = QuantileTiers([0.5, 0.5], labels=["top", "rest"]).fit([1.0, 2.0, 3.0, 4.0])
+    >>> cuts.assign([4.0, 2.5, 2.0, 0.0]).tolist()
+    ['top', 'top', 'rest', 'rest']
+    """
+
+    _state_kind = "quantile_tiers"
+
+    def __init__(self, shares: Sequence[float], *, labels: Sequence[str] | None = None) -> None:
+        func = "QuantileTiers"
+        arr = np.asarray(shares, dtype=np.float64).ravel() if _all_numbers(shares) else None
+        if arr is None or arr.size < 1 or not np.isfinite(arr).all() or (arr <= 0).any():
+            msg = f"The 'shares' parameter of {func} must hold positive numbers; got {shares!r}."
+            raise ValidationError(msg)
+        self.shares = [float(x) for x in arr / arr.sum()]
+        self.labels = _labels(labels, arr.size, func)
+
+    @classmethod
+    def from_thresholds(
+        cls, thresholds: Sequence[float], *, labels: Sequence[str] | None = None
+    ) -> QuantileTiers:
+        """Build fixed tiers: ``thresholds`` are the lower bounds of every tier but the last."""
+        th = [float(t) for t in thresholds]
+        obj = cls([1.0] * (len(th) + 1), labels=labels)
+        obj.thresholds_ = th
+        return obj
+
+    def fit(self, values: Any) -> QuantileTiers:
+        """Learn the cut-offs on ``values`` (NaN ignored)."""
+        arr = np.asarray(values, dtype=np.float64).ravel()
+        arr = arr[np.isfinite(arr)]
+        if arr.size == 0:
+            msg = "QuantileTiers.fit: no finite value, so no tier cut-offs can be learned."
+            raise ValidationError(msg)
+        bounds = np.cumsum(self.shares)[:-1]
+        u = _tier_tops(arr, False, bounds)
+        self.thresholds_ = [float(x) for x in np.nextafter(u, np.inf)]
+        return self
+
+    def codes(self, values: Any) -> npt.NDArray[np.int64]:
+        """Tier index of each value, 0 = best, -1 for NaN."""
+        if not hasattr(self, "thresholds_"):
+            msg = "This QuantileTiers is not fitted yet; call fit() first."
+            raise NotFittedError(msg)
+        arr = np.asarray(values, dtype=np.float64).ravel()
+        return _codes_from_lower_bounds(arr, np.asarray(self.thresholds_, dtype=np.float64))
+
+    def assign(self, values: Any, *, index: Any = None) -> pd.Series:
+        """Tier of each value: an ordered categorical (best first) named ``tier``; NaN -> NA."""
+        codes = self.codes(values)
+        if index is None:
+            index = values.index if isinstance(values, pd.Series) else pd.RangeIndex(codes.size)
+        cat = pd.Categorical.from_codes(
+            codes, dtype=pd.CategoricalDtype(list(self.labels), ordered=True)
+        )
+        return pd.Series(cat, index=index, name="tier")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return labels, shares and the fitted lower bounds as a JSON-safe dict."""
+        return {
+            **header(self._state_kind),
+            "labels": list(self.labels),
+            "shares": list(self.shares),
+            "thresholds": list(getattr(self, "thresholds_", [])),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> QuantileTiers:
+        """Rebuild from :meth:`to_dict`, checking the cut-offs (count, finite, order)."""
+        where = "QuantileTiers.from_dict"
+        data = check_header(data, cls._state_kind, where=where)
+        labels = state_key(data, "labels", where=where)
+        if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+            msg = f"{where}: labels must be a list of strings; got {labels!r:.80}."
+            raise ValidationError(msg)
+        shares = state_floats(
+            state_key(data, "shares", where=where),
+            "shares",
+            where=where,
+            length=len(labels),
+            low=0.0,
+        )
+        th = state_floats(
+            state_key(data, "thresholds", where=where),
+            "thresholds",
+            where=where,
+            length=len(labels) - 1,
+        )
+        if any(b > a for a, b in itertools.pairwise(th)):
+            msg = f"{where}: thresholds must be non-increasing (best tier first); got {th!r}."
+            raise ValidationError(msg)
+        obj = cls(shares, labels=labels)
+        obj.thresholds_ = th
+        return obj
+
+    def __repr__(self) -> str:
+        state = (
+            f"thresholds={[float(f'{t:.6g}') for t in self.thresholds_]}"
+            if hasattr(self, "thresholds_")
+            else "not fitted"
+        )
+        return f"QuantileTiers(labels={self.labels}, shares={self.shares}, {state})"
+
+
+def _all_numbers(values: Any) -> bool:
+    try:
+        items = list(values)
+    except TypeError:
+        return False
+    return all(
+        isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_) for v in items
+    )
 
 
 def value_tiers(
@@ -220,8 +390,11 @@ def value_tiers(
             if not arr.sum() > 0:
                 msg = "values passed to value_tiers sum to 0; ABC revenue shares are undefined."
                 raise ValidationError(msg)
-        bounds = np.cumsum(sh)[:-1]
-        codes = _tiers_by_share(arr, method == "abc", bounds) if arr.size else np.zeros(0, np.int64)
+        if method == "quantile" and arr.size:
+            codes = QuantileTiers(sh.tolist()).fit(arr).codes(arr)
+        else:
+            bounds = np.cumsum(sh)[:-1]
+            codes = _tiers_by_share(arr, True, bounds) if arr.size else np.zeros(0, np.int64)
     names = _labels(labels, n_tiers, func)
     cat = pd.Categorical.from_codes(
         np.asarray(codes, dtype=np.int8 if n_tiers < 127 else np.int32),

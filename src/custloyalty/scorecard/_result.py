@@ -1,0 +1,222 @@
+"""Result types of the scorecard: the per-customer table and the base summary.
+
+The base summary is built from per-bucket totals (:class:`SummaryTotals`: counts and sums that
+add up across customer buckets), so a scorecard scored bucket by bucket (Dask, Spark) combines
+its buckets' totals into the same summary as one in-memory scoring. Nothing is rounded here:
+faces (CLI, report) round when they print.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from custloyalty._results import Result, to_builtin
+from custloyalty.metrics import NPSResult, nps
+
+__all__ = ["ScorecardResult", "ScorecardSummary", "SummaryTotals"]
+
+
+@dataclass(slots=True)
+class SummaryTotals:
+    """Counts and sums of one customer bucket; ``a + b`` combines two disjoint buckets."""
+
+    tier_labels: tuple[str, ...]
+    customers: int = 0
+    respondents: int = 0
+    survey_answers_without_transactions: int | None = None
+    nps_counts: tuple[int, int, int] | None = None
+    """Promoters, passives and detractors among the scored customers' answers."""
+    satisfaction_sum: float = 0.0
+    satisfaction_n: int = 0
+    churn_risk_sum: float | None = None
+    repeat_customers: int = 0
+    purchase_days_sum: float = 0.0
+    total_spend_sum: float = 0.0
+    composite_sum: float = 0.0
+    composite_n: int = 0
+    tier_counts: tuple[int, ...] = ()
+    untiered: int = 0
+
+    def __add__(self, other: SummaryTotals) -> SummaryTotals:
+        def opt(a: Any, b: Any) -> Any:
+            if a is None:
+                return b
+            if b is None:
+                return a
+            if isinstance(a, tuple):
+                return tuple(x + y for x, y in zip(a, b, strict=True))
+            return a + b
+
+        out = SummaryTotals(self.tier_labels)
+        for f in fields(self):
+            if f.name != "tier_labels":
+                setattr(out, f.name, opt(getattr(self, f.name), getattr(other, f.name)))
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class ScorecardSummary(Result):
+    """Base-level figures of a scored customer base (unrounded)."""
+
+    observation_end: pd.Timestamp
+    """End of the observation window scored."""
+    customers: int
+    """Customers scored."""
+    respondents: int
+    """Customers with at least one survey answer."""
+    composite_mean: float
+    """Mean composite over the customers with one."""
+    repeat_purchase_rate: float
+    """Share of customers with at least one repeat purchase day."""
+    mean_purchase_days: float
+    """Mean number of purchase days per customer."""
+    mean_total_spend: float
+    """Mean total spend per customer in the window."""
+    tier_sizes: dict[str, int]
+    """Customers per tier, best first."""
+    customers_without_tier: int
+    """Customers without a composite (only survey indicators and no answer)."""
+    mean_churn_risk: float | None = None
+    """Mean of ``churn_risk`` when churn is an indicator (its model is fitted with the card)."""
+    nps: NPSResult | None = None
+    """Net Promoter Score of the scored customers' answers (with surveys)."""
+    satisfaction_index: float | None = None
+    """Mean 0-100 satisfaction index of the scored customers' answers (with surveys)."""
+    survey_answers_without_transactions: int | None = None
+    """Survey answers whose customer id matches no scored customer (with surveys)."""
+
+    @classmethod
+    def from_totals(cls, totals: SummaryTotals, observation_end: pd.Timestamp) -> ScorecardSummary:
+        """Build the summary from (combined) bucket totals."""
+        n = totals.customers
+
+        def mean(s: float, k: int) -> float:
+            return s / k if k else float("nan")
+
+        score = None
+        if totals.nps_counts is not None and sum(totals.nps_counts) > 0:
+            ratings = np.repeat(np.array([10, 8, 0]), np.asarray(totals.nps_counts))
+            score = nps(ratings)
+        return cls(
+            observation_end=observation_end,
+            customers=n,
+            respondents=totals.respondents,
+            composite_mean=mean(totals.composite_sum, totals.composite_n),
+            repeat_purchase_rate=mean(totals.repeat_customers, n),
+            mean_purchase_days=mean(totals.purchase_days_sum, n),
+            mean_total_spend=mean(totals.total_spend_sum, n),
+            tier_sizes=dict(zip(totals.tier_labels, totals.tier_counts, strict=True)),
+            customers_without_tier=totals.untiered,
+            mean_churn_risk=None
+            if totals.churn_risk_sum is None
+            else mean(totals.churn_risk_sum, n),
+            nps=score,
+            satisfaction_index=None
+            if totals.satisfaction_n == 0
+            else totals.satisfaction_sum / totals.satisfaction_n,
+            survey_answers_without_transactions=totals.survey_answers_without_transactions,
+        )
+
+    def figures(self) -> dict[str, Any]:
+        """Return the scalar figures by name (NPS as its score and interval), unrounded."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.name == "nps":
+                if v is not None:
+                    out["nps"] = float(v.statistic)
+                    out["nps_ci_low"], out["nps_ci_high"] = (float(c) for c in v.ci)
+            elif f.name == "tier_sizes":
+                out.update({f"tier_size[{k}]": int(c) for k, c in v.items()})
+            elif v is not None:
+                out[f.name] = v
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per figure: column ``value`` indexed by ``figure``."""
+        figs = self.figures()
+        return pd.DataFrame(
+            {"value": pd.Series(list(figs.values()), index=list(figs), dtype=object)}
+        ).rename_axis("figure")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict of the figures (NPS as its own dict)."""
+        out = to_builtin({f.name: getattr(self, f.name) for f in fields(self)})
+        assert isinstance(out, dict)
+        return out
+
+    def _repr_html_(self) -> str:
+        table = self.to_frame().to_html(float_format=lambda v: f"{v:.4g}")
+        return f"<p>Scorecard summary, {self.observation_end.date()}</p>{table}"
+
+
+@dataclass(frozen=True, slots=True)
+class ScorecardResult(Result):
+    """Per-customer loyalty evaluation and the base-level summary."""
+
+    customers: pd.DataFrame
+    """One row per customer: each indicator's raw value, ``norm_<name>`` in [0, 1] (1 = best),
+    ``contrib_<name>`` (points of the composite), ``composite`` in [0, 100], ``tier`` (ordered
+    categorical, best first) and ``answered_survey`` (the customer has at least one row in the
+    surveys). A customer without any indicator value (possible only when every indicator is a
+    survey indicator, the customer did not answer and ``missing="renormalise"``) has a NaN
+    composite and a missing tier (NA in the categorical)."""
+    summary: ScorecardSummary
+    """Base-level figures (:class:`ScorecardSummary`)."""
+    weights: pd.Series
+    """Indicator weights (sum 1)."""
+    observation_end: pd.Timestamp
+    """End of the observation window scored."""
+    totals: SummaryTotals | None = field(default=None, repr=False, compare=False)
+    """Per-bucket totals behind :attr:`summary` (add them across buckets)."""
+
+    def __repr__(self) -> str:
+        return (
+            f"ScorecardResult(customers=<DataFrame {self.customers.shape}>, "
+            f"observation_end={self.observation_end.date()}, summary={self.summary!r})"
+        )
+
+    def top(self, tier: str | None = None, n: int = 5) -> pd.DataFrame:
+        """Return the ``n`` customers with the highest composite (within ``tier`` if given)."""
+        df = self.customers
+        if tier is not None:
+            df = df[df["tier"] == tier]
+        return df.nlargest(n, "composite")
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the per-customer table."""
+        return self.customers
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict: customers table, summary, weights and observation end."""
+        out = to_builtin(
+            {
+                "customers": self.customers.astype({"tier": "string"}),
+                "summary": self.summary,
+                "weights": self.weights,
+                "observation_end": self.observation_end,
+            }
+        )
+        assert isinstance(out, dict)
+        return out
+
+    def _repr_html_(self) -> str:
+        weights = self.weights.to_frame().to_html(float_format=lambda v: f"{v:.3f}")
+        head = self.customers.head(10).to_html(float_format=lambda v: f"{v:.3g}")
+        return (
+            f"<h4>Loyalty scorecard, {html.escape(str(self.observation_end.date()))}: "
+            f"{len(self.customers):,} customers</h4>{self.summary._repr_html_()}"
+            f"<p>Weights</p>{weights}<p>First customers</p>{head}"
+        )
+
+
+def tier_counts(codes: np.ndarray[Any, Any], labels: Sequence[str]) -> tuple[tuple[int, ...], int]:
+    """Count customers per tier code and without a tier (code -1)."""
+    counts = np.bincount(codes[codes >= 0], minlength=len(labels))
+    return tuple(int(c) for c in counts), int((codes < 0).sum())

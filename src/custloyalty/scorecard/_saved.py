@@ -1,0 +1,214 @@
+"""Saved state of a scorecard: write it, and read it back checking every fitted entry.
+
+The dict starts with the shared header (``kind``, ``format_version``, ``custloyalty_version``),
+then ``config`` and ``fitted``. Loading validates the whole fitted block before anything is
+scored: every active indicator has a normaliser (known direction, sorted knots) and a weight
+(finite, >= 0, summing to 1), the tier cut-offs are finite, ordered and one fewer than the
+labels, imputation tables have one value per segment, model states rebuild their models.
+Errors name the key.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from custloyalty._results import to_builtin
+from custloyalty._state import (
+    check_header,
+    header,
+    state_float,
+    state_floats,
+    state_key,
+    state_mapping,
+)
+from custloyalty.errors import ValidationError
+from custloyalty.scorecard._config import ScorecardConfig, fail_type
+from custloyalty.scorecard._normalise import Normaliser
+from custloyalty.scorecard._weighting import Weighting
+from custloyalty.segmentation import QuantileTiers
+
+if TYPE_CHECKING:
+    from custloyalty.scorecard._scorecard import LoyaltyScorecard
+
+__all__: list[str] = []
+
+KIND = "loyalty_scorecard"
+_WHERE = "LoyaltyScorecard.from_dict"
+_N_SEGMENTS = 5
+
+
+def serialise(value: Any) -> Any:
+    """Plain form of a metric state: fitted objects (models) through their ``to_dict``.
+
+    Numbers are kept as they are (a NaN stays NaN, so a check with ``allow_nan=False`` sees
+    it); :func:`dump` then makes the whole state JSON-safe.
+    """
+    if hasattr(value, "to_dict") and not isinstance(value, pd.DataFrame | pd.Series):
+        return value.to_dict()
+    if isinstance(value, Mapping):
+        return {str(k): serialise(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [serialise(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _revive(value: Any, key: str) -> Any:
+    """Rebuild saved models inside a metric state (they are validated by their from_dict)."""
+    from custloyalty.models import available_models, get_model
+
+    if isinstance(value, Mapping):
+        name = value.get("model")
+        classes: dict[str, Any] = {n: get_model(n) for n in available_models()}
+        classes.update({c.__name__: c for c in list(classes.values())})
+        if isinstance(name, str) and name in classes and "params" in value:
+            try:
+                return classes[name].from_dict(value)
+            except ValidationError as exc:
+                msg = f"{_WHERE}: {key} is not a valid saved {name} model: {exc}"
+                raise ValidationError(msg) from None
+        return {k: _revive(v, f"{key}[{k!r}]") for k, v in value.items()}
+    return value
+
+
+def dump(card: LoyaltyScorecard) -> dict[str, Any]:
+    """Return header, configuration and fitted state of ``card`` as a JSON-safe dict."""
+    out: dict[str, Any] = {**header(KIND), "config": card.config.to_dict(), "fitted": None}
+    if "weighting_" in card.__dict__:
+        out["fitted"] = {
+            "active": list(card.active_),
+            "normalisers": {n: card.normalisers_[n].to_dict() for n in card.active_},
+            "metric_states": {
+                n: to_builtin(serialise(card.metric_states_.get(n))) for n in card.active_
+            },
+            "weighting": card.weighting_.to_dict(),
+            "tiers": {
+                "labels": list(card.tiers_.labels),
+                "thresholds": list(card.tiers_.thresholds_),
+            },
+            "imputation": {"edges": list(card.segment_edges_), "values": dict(card.imputation_)},
+            "observation_end": card.observation_end_.isoformat(),
+            "n_customers": int(card.n_customers_),
+        }
+    return out
+
+
+def load(cls: type[LoyaltyScorecard], data: Any) -> LoyaltyScorecard:
+    """Rebuild a scorecard from :func:`dump` output (or a bare configuration mapping)."""
+    if not isinstance(data, Mapping):
+        fail_type("configuration", "a mapping of settings", data)
+    if "config" not in data and "kind" not in data and "fitted" not in data:
+        return cls.from_config(ScorecardConfig.from_dict(data))
+    data = check_header(data, KIND, where=_WHERE)
+    config = state_key(data, "config", where=_WHERE)
+    if not isinstance(config, Mapping):
+        fail_type("config", "a mapping of settings", config)
+    card = cls.from_config(ScorecardConfig.from_dict(config))
+    fitted = data.get("fitted")
+    if fitted is None:
+        return card
+    _load_fitted(card, state_mapping(fitted, "fitted", where=_WHERE))
+    return card
+
+
+def _load_fitted(card: LoyaltyScorecard, fitted: Mapping[str, Any]) -> None:
+    w = _WHERE
+    cfg = card.config
+    names = [i.name for i in cfg.indicators]
+    active = state_key(fitted, "active", where=w)
+    if not isinstance(active, list) or not active or not all(isinstance(a, str) for a in active):
+        msg = f"{w}: fitted.active must be a non-empty list of indicator names; got {active!r:.80}."
+        raise ValidationError(msg)
+    unknown = [a for a in active if a not in names]
+    if unknown or len(set(active)) != len(active):
+        msg = (
+            f"{w}: fitted.active {active!r} must list distinct indicators of the config {names!r}."
+        )
+        raise ValidationError(msg)
+    dense = [i.name for i in cfg.indicators if i.source == "transactions"]
+    lacking = [n for n in dense if n not in active]
+    if lacking:
+        msg = f"{w}: fitted.active lacks the transaction indicators {lacking!r} of the config."
+        raise ValidationError(msg)
+    norms = state_mapping(state_key(fitted, "normalisers", where=w), "fitted.normalisers", where=w)
+    normalisers: dict[str, Normaliser] = {}
+    for n in active:
+        entry = state_mapping(
+            state_key(norms, n, where=f"{w} (fitted.normalisers)"),
+            f"fitted.normalisers[{n!r}]",
+            where=w,
+        )
+        normalisers[n] = Normaliser.from_dict(entry, where=f"fitted.normalisers[{n!r}]")
+    states = state_mapping(
+        state_key(fitted, "metric_states", where=w), "fitted.metric_states", where=w
+    )
+    metric_states = {n: _revive(states.get(n), f"fitted.metric_states[{n!r}]") for n in active}
+    weighting = Weighting.from_dict(
+        state_mapping(state_key(fitted, "weighting", where=w), "fitted.weighting", where=w),
+        indicators=active,
+        where="fitted.weighting",
+    )
+    tiers = state_mapping(state_key(fitted, "tiers", where=w), "fitted.tiers", where=w)
+    labels = state_key(tiers, "labels", where=w)
+    if labels != list(cfg.tiers["labels"]):
+        want = list(cfg.tiers["labels"])
+        msg = f"{w}: fitted.tiers.labels {labels!r:.80} differ from the config's {want!r}."
+        raise ValidationError(msg)
+    th = state_floats(
+        state_key(tiers, "thresholds", where=w),
+        "fitted.tiers.thresholds",
+        where=w,
+        length=len(labels) - 1,
+    )
+    if any(b > a for a, b in itertools.pairwise(th)):
+        msg = f"{w}: fitted.tiers.thresholds must be non-increasing (best tier first); got {th!r}."
+        raise ValidationError(msg)
+    imp = state_mapping(state_key(fitted, "imputation", where=w), "fitted.imputation", where=w)
+    edges = state_floats(
+        state_key(imp, "edges", where=w), "fitted.imputation.edges", where=w, increasing=True
+    )
+    values = state_mapping(state_key(imp, "values", where=w), "fitted.imputation.values", where=w)
+    imputation: dict[str, list[float]] = {}
+    if cfg.missing == "segment" and len(edges) != _N_SEGMENTS - 1:
+        msg = f"{w}: fitted.imputation.edges must hold {_N_SEGMENTS - 1} numbers; got {len(edges)}."
+        raise ValidationError(msg)
+    for n, table in values.items():
+        if n not in active:
+            msg = f"{w}: fitted.imputation.values names {n!r}, not an active indicator."
+            raise ValidationError(msg)
+        imputation[str(n)] = state_floats(
+            table,
+            f"fitted.imputation.values[{n!r}]",
+            where=w,
+            length=_N_SEGMENTS,
+            low=0.0,
+            high=1.0,
+        )
+    end_text = state_key(fitted, "observation_end", where=w)
+    try:
+        end: Any = pd.Timestamp(end_text)
+    except (TypeError, ValueError):
+        end = pd.NaT
+    if not isinstance(end_text, str) or pd.isna(end):
+        msg = f"{w}: fitted.observation_end must be an ISO date; got {end_text!r:.80}."
+        raise ValidationError(msg)
+    n_customers = state_float(
+        state_key(fitted, "n_customers", where=w), "fitted.n_customers", where=w, low=1.0
+    )
+    card.active_ = list(active)
+    card.normalisers_ = normalisers
+    card.metric_states_ = metric_states
+    card.weighting_ = weighting
+    card.tiers_ = QuantileTiers.from_thresholds(th, labels=labels)
+    if "shares" in cfg.tiers:
+        card.tiers_.shares = list(cfg.tiers["shares"])
+    card.segment_edges_ = list(edges)
+    card.imputation_ = imputation
+    card.observation_end_ = end
+    card.n_customers_ = int(n_customers)
