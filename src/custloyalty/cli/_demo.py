@@ -73,9 +73,7 @@ def base_block(title: str, summary: Any, weights: pd.Series) -> str:
     figures["observation_end"] = str(summary.observation_end.date())
     score = figures.pop("nps", None)
     if score is not None:
-        figures["nps"] = (
-            f"{score['statistic']:.2f} [{score['ci'][0]:.2f}, {score['ci'][1]:.2f}]"
-        )
+        figures["nps"] = f"{score['statistic']:.2f} [{score['ci'][0]:.2f}, {score['ci'][1]:.2f}]"
     for k, v in figures.items():
         if v is None:
             continue
