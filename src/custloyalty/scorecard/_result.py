@@ -9,6 +9,7 @@ faces (CLI, report) round when they print.
 from __future__ import annotations
 
 import html
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from custloyalty._results import Result, to_builtin
+from custloyalty.errors import DegenerateIntervalWarning
 from custloyalty.metrics import NPSResult, nps
 
 __all__ = ["ScorecardResult", "ScorecardSummary", "SummaryTotals"]
@@ -102,7 +104,11 @@ class ScorecardSummary(Result):
         score = None
         if totals.nps_counts is not None and sum(totals.nps_counts) > 0:
             ratings = np.repeat(np.array([10, 8, 0]), np.asarray(totals.nps_counts))
-            score = nps(ratings)
+            with warnings.catch_warnings():
+                # a small batch may hold one NPS category: its summary shows the zero-width
+                # Wald interval as it is, without a warning per scored batch
+                warnings.simplefilter("ignore", DegenerateIntervalWarning)
+                score = nps(ratings)
         return cls(
             observation_end=observation_end,
             customers=n,

@@ -24,7 +24,7 @@ from custloyalty._state import Stateful
 from custloyalty._validation import check_nan_policy
 from custloyalty.errors import NotFittedError, ValidationError
 from custloyalty.metrics import get as get_metric
-from custloyalty.metrics import metric_inputs
+from custloyalty.metrics import metric_inputs, nps_category
 from custloyalty.metrics._inputs import SURVEY_CUSTOMER
 from custloyalty.metrics._registry import SPARSE_SOURCES, Metric
 from custloyalty.scorecard._config import (
@@ -647,7 +647,7 @@ class LoyaltyScorecard(Stateful):
         unmatched: int,
     ) -> SummaryTotals:
         """Return the counts and sums of this batch, from which the base summary is built."""
-        from custloyalty.metrics import nps, satisfaction_index
+        from custloyalty.metrics import satisfaction_index
 
         summary = inputs["summary"]
         counts, untiered = tier_counts(codes, self.tiers_.labels)
@@ -674,11 +674,11 @@ class LoyaltyScorecard(Stateful):
             col = self._options("recommendation").get("column", "recommend")
             totals.nps_counts = (0, 0, 0)
             if col in sv and sv[col].notna().any():
-                res = nps(sv[col], nan_policy="omit")
+                cats = nps_category(sv[col], nan_policy="omit").value_counts()
                 totals.nps_counts = (
-                    round(res.promoters * res.n),
-                    round(res.passives * res.n),
-                    round(res.detractors * res.n),
+                    int(cats.get("promoter", 0)),
+                    int(cats.get("passive", 0)),
+                    int(cats.get("detractor", 0)),
                 )
             items = list(self._options("satisfaction").get("items", ("sat1", "sat2", "sat3")))
             if len(sv) and all(c in sv for c in items):
