@@ -285,10 +285,29 @@ def test_window_forms_and_json_round_trip() -> None:
     assert again == p
     assert again.window == "365D"
     assert "window='365D'" in repr(p)
-    assert TierPolicy.from_dict({"tiers": [GOLD, MEMBER]}).window is None
+    head = {k: d[k] for k in ("kind", "format_version", "custloyalty_version")}
+    assert TierPolicy.from_dict({**head, "tiers": [GOLD, MEMBER]}).window is None
     assert TierPolicy([GOLD, MEMBER]) != TierPolicy([GOLD, MEMBER], window="30D")
     with pytest.raises(ValidationError, match="'tiers'"):
-        TierPolicy.from_dict({"window": "30D"})
+        TierPolicy.from_dict({**head, "window": "30D"})
+
+
+def test_saved_policy_is_versioned_and_checked() -> None:
+    d = TierPolicy([GOLD, SILVER, MEMBER], grace_periods=1).to_dict()
+    assert d["kind"] == "TierPolicy"
+    assert d["format_version"] == 1
+    cases = {
+        "format_version 7": {**d, "format_version": 7},
+        "kind 'RFMScorer'": {**d, "kind": "RFMScorer"},
+        "'tiers' must be a list": {**d, "tiers": "Gold"},
+        "grace_periods": {**d, "grace_periods": -1},
+    }
+    for message, bad in cases.items():
+        with pytest.raises(ValidationError, match=message):
+            TierPolicy.from_dict(bad)
+    with pytest.raises(ValidationError, match="not valid JSON"):
+        TierPolicy.from_json(TierPolicy([GOLD, MEMBER]).to_json()[:-3])
+    assert "TierPolicy" in TierPolicy([GOLD, MEMBER])._repr_html_()
 
 
 # ------------------------------------------------------------------------------------------

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
 import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from custloyalty._frames import as_frame, check_unique_index, numeric_columns
+from custloyalty._state import Stateful, check_header, header, state_key
 from custloyalty._validation import check_option
 from custloyalty._window import observe, per_customer
 from custloyalty.errors import ValidationError
@@ -147,7 +147,7 @@ def _tier(item: Any) -> Tier:
     return Tier(name=name, qualify=qualify, retain=retain, require=raw.require)
 
 
-class TierPolicy:
+class TierPolicy(Stateful):
     r"""Rules of a tiered loyalty programme, applied to every member at each review.
 
     Parameters
@@ -233,6 +233,8 @@ class TierPolicy:
     bob  Silver        grace           0
     cy   Silver     upgraded           1
     """
+
+    _state_kind = "TierPolicy"
 
     def __init__(
         self,
@@ -641,8 +643,13 @@ class TierPolicy:
     # -- serialisation ------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the policy as JSON-safe builtins."""
+        """Return the policy as JSON-safe builtins, after the saved-state header.
+
+        The header (``kind``, ``format_version``, ``custloyalty_version``) lets
+        :meth:`from_dict` refuse a state of another kind or of an unknown format version.
+        """
         return {
+            **header(self._state_kind),
             "tiers": [t.to_dict() for t in self.tiers],
             "grace_periods": self.grace_periods,
             "points_per_unit": self.points_per_unit,
@@ -651,27 +658,28 @@ class TierPolicy:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> TierPolicy:
-        """Rebuild a policy from :meth:`to_dict` (validated like the constructor)."""
-        if not isinstance(data, Mapping) or "tiers" not in data:
-            msg = "A TierPolicy dict needs a 'tiers' list (as written by TierPolicy.to_dict)."
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Rebuild a policy from :meth:`to_dict` (validated like the constructor).
+
+        Raises
+        ------
+        ValidationError
+            Not a saved TierPolicy of this format version, no ``tiers`` list, or rules the
+            constructor refuses (named in the message).
+        """
+        where = f"{cls.__name__}.from_dict"
+        state = check_header(data, cls._state_kind, where=where)
+        tiers = state_key(state, "tiers", where=where)
+        if isinstance(tiers, str | bytes) or not isinstance(tiers, Sequence):
+            msg = f"{where}: 'tiers' must be a list of tiers; got {tiers!r:.80}."
             raise ValidationError(msg)
         return cls(
-            data["tiers"],
-            grace_periods=data.get("grace_periods", 0),
-            points_per_unit=data.get("points_per_unit", 1.0),
-            points_expiry=data.get("points_expiry"),
-            window=data.get("window"),
+            tiers,
+            grace_periods=state.get("grace_periods", 0),
+            points_per_unit=state.get("points_per_unit", 1.0),
+            points_expiry=state.get("points_expiry"),
+            window=state.get("window"),
         )
-
-    def to_json(self) -> str:
-        """Serialise :meth:`to_dict` to a JSON string."""
-        return json.dumps(self.to_dict())
-
-    @classmethod
-    def from_json(cls, text: str) -> TierPolicy:
-        """Rebuild a policy from :meth:`to_json`."""
-        return cls.from_dict(json.loads(text))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, TierPolicy) and self.to_dict() == other.to_dict()
