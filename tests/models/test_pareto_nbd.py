@@ -13,9 +13,15 @@ from hypothesis import strategies as st
 from scipy import integrate, special, stats
 from scipy.optimize import approx_fprime
 
-from custloyalty.errors import ConvergenceWarning, NotFittedError, ValidationError
+from custloyalty.errors import NotFittedError, ValidationError
+from custloyalty.models import _pareto_nbd as pnbd_module
 from custloyalty.models._base import compress
-from custloyalty.models._pareto_nbd import ParetoNBD, _hyp2f1_one, _loglik
+from custloyalty.models._pareto_nbd import (
+    ParetoNBD,
+    _continued_fraction,
+    _hyp2f1_one,
+    _loglik,
+)
 
 FHL = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
 
@@ -51,10 +57,15 @@ def _direct_loglik(p: dict[str, float], x: float, tx: float, t: float) -> float:
     # integrand scaled by its value at tx (it is decreasing) so that nothing underflows
     log0 = -(r + x) * np.log(alpha + tx) - (s + 1) * np.log(beta + tx)
 
-    def f(y: float) -> float:
-        return float(np.exp(-(r + x) * np.log(alpha + y) - (s + 1) * np.log(beta + y) - log0))
+    m = min(alpha, beta)  # integrated over u = log(m + y): smooth even for tiny alpha or beta
 
-    integral = integrate.quad(f, tx, t, epsabs=0, epsrel=1e-13, limit=200)[0]
+    def f(u: float) -> float:
+        y = np.exp(u) - m
+        return float(np.exp(u - (r + x) * np.log(alpha + y) - (s + 1) * np.log(beta + y) - log0))
+
+    integral = integrate.quad(f, np.log(m + tx), np.log(m + t), epsabs=0, epsrel=1e-13, limit=200)[
+        0
+    ]
     first = np.exp(-(r + x) * np.log(alpha + t) - s * np.log(beta + t) - log0)
     log_b = log0 + np.log(first + s * integral)
     const = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
@@ -97,6 +108,12 @@ def test_cdnow_predictions_match_lifetimes(pnbd_cdnow: ParetoNBD) -> None:
         FHL,
         {"r": 0.553, "alpha": 15.0, "s": 0.606, "beta": 3.0},
         {"r": 2.0, "alpha": 1.0, "s": 0.3, "beta": 40.0},
+        # the boundary of a base where nobody drops out (issue 13.7), and r at an integer,
+        # where both terms of the series at infinity have a cancelling pole
+        {"r": 2.26, "alpha": 74.7, "s": 2.9e-8, "beta": 1.37e9},
+        {"r": 1.0, "alpha": 205.0, "s": 6.6e-5, "beta": 9.3e7},
+        {"r": 0.5, "alpha": 1e-4, "s": 0.6, "beta": 1e6},
+        {"r": 0.8, "alpha": 3e5, "s": 1.0, "beta": 0.02},
     ],
 )
 def test_loglik_matches_integral_definition(params: dict[str, float]) -> None:
@@ -419,21 +436,31 @@ def test_prediction_nan_policy_and_recency_rule() -> None:
         m.p_alive(frequency=[0], recency=[5.0], T=[10.0])
 
 
-def test_continued_fraction_cap_warns() -> None:
-    # alpha / beta ~ 1e-10: the continued fraction needs ~sqrt(1e10) terms for a customer
-    # without repeat purchase (t_x = 0), far beyond the cap; its value is then unreliable
+def test_extreme_parameters_bounded_and_accurate() -> None:
+    # alpha / beta ~ 1e-10: the continued fraction alone would need ~sqrt(1e10) terms for a
+    # customer without repeat purchase; the series at infinity takes over, no warning
     extreme = {"r": 0.5, "alpha": 1e-4, "s": 0.6, "beta": 1e6}
     hist = {"frequency": [0, 3], "recency": [0.0, 10.0], "T": [39.0, 39.0]}
     m = _model(extreme)
-    with pytest.warns(ConvergenceWarning, match="did not converge within 20000 terms") as rec:
-        m.p_alive(**hist)
-    assert rec[0].filename == __file__  # points at the caller, not inside the package
-    with pytest.warns(ConvergenceWarning, match="1 of 4 values"):
-        m.expected_purchases(10.0, **hist)
-    # after a fit, the likelihood at the estimate is checked the same way
+    p = m.p_alive(**hist).to_numpy()
     f, r, t = (np.asarray(v, dtype=float) for v in hist.values())
-    with pytest.warns(ConvergenceWarning, match="did not converge"):
-        m._after_fit(f, r, t)
-    # the optimiser's own evaluations do not warn; typical parameters do not either
-    _loglik(tuple(extreme.values()), f, r, t)
-    _model().p_alive(**hist)
+    lp_t = -(0.5 + f) * np.log(1e-4 + t) - 0.6 * np.log(1e6 + t)
+    ll = np.real(_loglik(tuple(extreme.values()), f, r, t))
+    const = special.gammaln(0.5 + f) - special.gammaln(0.5) + 0.5 * np.log(1e-4) + 0.6 * np.log(1e6)
+    want = [_direct_loglik(extreme, *row) for row in zip(f, r, t, strict=True)]
+    np.testing.assert_allclose(ll, want, rtol=1e-10)
+    np.testing.assert_allclose(p, np.exp(lp_t + const - ll), rtol=1e-9)
+    m._after_fit(f, r, t)  # no ConvergenceWarning (filterwarnings=error)
+
+
+@pytest.mark.parametrize("b", [0.3, 0.99995, 1.0, 1.00003, 2.0, 3.5, 11.0, 40.0])
+def test_hypergeometric_regimes_agree(b: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the series at infinity (large kappa) against the continued fraction run to convergence
+    monkeypatch.setattr(pnbd_module, "_CF_MAX_TERMS", 400_000)
+    d = np.array([0.5, 1.0, 7.0, 80.0])
+    kappa = np.array([1e3, 3e4, 1e6])
+    dd, kk = (a.ravel() for a in np.meshgrid(d, kappa))
+    got = _hyp2f1_one(b, b + dd, kk)
+    inv, capped = _continued_fraction(np.full(dd.shape, b), b + dd, kk.astype(float))
+    assert capped == 0
+    np.testing.assert_allclose(got, 1.0 / inv, rtol=3e-10)
