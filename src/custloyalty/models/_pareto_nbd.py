@@ -552,6 +552,9 @@ class ParetoNBD(_TransactionModel):
         theta = np.exp(x)
         r, alpha, s, beta = theta
         tiers = _short_rows(tuple(theta), f, tx, t)
+        fu, fi = self._factorize(f)  # special functions on the distinct frequencies only
+        lg_rx = (special.gammaln(r + fu) - special.gammaln(r))[fi]
+        dg_rx = (special.digamma(r + fu) - special.digamma(r))[fi]
         total = 0.0
         grad = np.zeros(x.size)  # in the natural parameters, then scaled to log-parameters
         # short windows: value and analytic gradient in one real pass (see _short_log_b)
@@ -561,16 +564,13 @@ class ParetoNBD(_TransactionModel):
                 continue
             fs, ws = f[sel], w[sel]
             log_b, d_b = _short_log_b(tuple(theta), fs, tx[sel], t[sel], n_nodes, grad=True)
-            const = (
-                special.gammaln(r + fs) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-            )
-            ll = const + log_b
+            ll = lg_rx[sel] + (r * np.log(alpha) + s * np.log(beta)) + log_b
             if not np.all(np.isfinite(ll)):
                 return float("inf"), np.zeros_like(x)
             total += _wsum(ws, ll)
             d_const = np.stack(
                 [
-                    special.digamma(r + fs) - special.digamma(r) + np.log(alpha),
+                    dg_rx[sel] + np.log(alpha),
                     np.full(fs.shape, r / alpha),
                     np.full(fs.shape, np.log(beta)),
                     np.full(fs.shape, s / beta),
