@@ -398,3 +398,42 @@ def test_missing_weights_follow_nan_policy() -> None:
     assert BetaGeo().fit(col, weights="w", nan_policy="omit").params_ == pytest.approx(
         ref.params_, rel=1e-9
     )
+
+
+def test_extreme_parameters_from_its_own_fit_are_finite() -> None:
+    # issue 13.5: a fit on a base where nobody drops out returns a ~ 3e9, b ~ 1e13; the
+    # predictions tend to the no-dropout (NBD) limits instead of NaN
+    hist = {"frequency": [0, 3, 20], "recency": [0.0, 20.0, 29.0], "T": [30.0] * 3}
+    r, alpha = 0.5, 5.0
+    x, t_obs = np.array([0.0, 3.0, 20.0]), 30.0
+    nbd = (r + x) * 10.0 / (alpha + t_obs)  # E[Y(10)] without dropout
+    previous = None
+    for a, b in [(3e3, 1e4), (3e5, 1e7), (3e7, 1e10), (3e9, 1e13)]:
+        m = BetaGeo.from_dict({"params": {"r": r, "alpha": alpha, "a": a, "b": b}})
+        e = m.expected_purchases(10.0, **hist).to_numpy()
+        alive = m.p_alive(**hist).to_numpy()
+        assert np.all(np.isfinite(e))
+        assert np.all(np.isfinite(alive))
+        assert np.all(e <= nbd * (1 + 1e-12))  # dropout only lowers the expectation
+        if previous is not None:
+            assert np.all(e >= previous - 1e-9)  # rarer dropout: more purchases
+        previous = e
+    np.testing.assert_allclose(previous, nbd * alive, rtol=2e-3)
+    new = m.expected_purchases_new([0.0, 10.0, 100.0])
+    # about 20 purchases at a dropout probability of 3e-4 each: within 1% of r t / alpha
+    np.testing.assert_allclose(new, r * np.array([0.0, 10.0, 100.0]) / alpha, rtol=1e-2)
+    pmf = m.probability_of_n_purchases(10.0, np.arange(200))
+    assert np.all(np.isfinite(pmf))
+    assert pmf.sum() == pytest.approx(1.0, abs=1e-9)
+
+
+def test_quadrature_form_matches_hypergeometric_form() -> None:
+    from custloyalty.models._beta_geo import _conditional_factor, _conditional_factor_quadrature
+
+    x = np.array([0.0, 1.0, 3.0, 20.0, 200.0])
+    t_obs = np.full(5, 30.0)
+    for a, b in [(1.5, 60.0), (30.0, 100.0), (900.0, 5000.0)]:
+        t = np.full(5, 12.0)
+        want = _conditional_factor(0.6, 4.0, a, b, x, t_obs, t)
+        got = _conditional_factor_quadrature(0.6, 4.0, a, b, x, t_obs, t)
+        np.testing.assert_allclose(got, want, rtol=1e-6)

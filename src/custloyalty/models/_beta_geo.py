@@ -15,6 +15,47 @@ from custloyalty.models._base import FloatArray, _TransactionModel, _wsum, compr
 
 __all__ = ["BetaGeo"]
 
+#: Above this a + b, scipy's hyp2f1 is not trusted and the quadrature form is used.
+_HYP2F1_MAX_AB = 1e4
+_BG_X, _BG_W = np.polynomial.legendre.leggauss(96)
+_BG_NODES = (_BG_X + 1.0) / 2.0
+_BG_WEIGHTS = _BG_W / 2.0
+
+_LARGE = 1e7  # above this, log-Pochhammer symbols use Stirling's series (no cancellation)
+
+
+def _log_poch(x: Any, n: Any) -> Any:
+    r"""``log Gamma(x + n) - log Gamma(x)``, accurate also for ``x`` in the billions.
+
+    For ``x >= 1e7`` the difference of two huge ``gammaln`` values would lose all digits;
+    Stirling's series gives it as :math:`n\log x + (x+n-\tfrac12)\log(1+n/x) - n +
+    \tfrac{1}{12(x+n)} - \tfrac{1}{12x}` (next term below 1e-21).
+    """
+    x, n = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(n, dtype=np.float64))
+    big = x >= _LARGE
+    xs = np.where(big, x, 1.0)
+    with np.errstate(divide="ignore"):
+        stirling = (
+            n * np.log(xs)
+            + (xs + n - 0.5) * np.log1p(n / xs)
+            - n
+            + 1.0 / (12.0 * (xs + n))
+            - 1.0 / (12.0 * xs)
+        )
+    small = special.gammaln(np.where(big, 1.0, x) + n) - special.gammaln(np.where(big, 1.0, x))
+    return np.where(big, stirling, small)
+
+
+def _log_beta_ratio(a: Any, b: Any, n: Any) -> Any:
+    """``log B(a, b + n) - log B(a, b)`` = log prod_{j<n} (b+j)/(a+b+j), stable for huge a, b.
+
+    scipy's ``betaln`` at ``a`` about 3e9 and ``b`` about 1e13 (a BG/NBD fit on a base where
+    nobody drops out) returns values whose differences are pure rounding; written with
+    log-Pochhammer symbols the ratio keeps its digits.
+    """
+    return _log_poch(b, n) - _log_poch(a + b, n)
+
+
 _FHL2005 = (
     'Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2005). "Counting your customers" the easy way: '
     "An alternative to the Pareto/NBD model. *Marketing Science*, 24(2), 275-284. "
@@ -86,19 +127,71 @@ def _conditional_factor(
 ) -> FloatArray:
     r"""(a+b+x-1)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z)].
 
-    Computed through Euler's transformation
+    The expected purchases in the next ``t`` of a customer alive at ``T``. Computed through
+    Euler's transformation
     :math:`(1-z)^{r+x}\,{}_2F_1(r+x, b+x; c; z) = (1-z)^{a-1}\,{}_2F_1(c-r-x, a-1; c; z)` with
-    :math:`c = a+b+x-1`, whose parameters stay small when ``x`` is large, so nothing
-    overflows.
+    :math:`c = a+b+x-1`, whose parameters stay small when ``x`` is large. Where scipy's
+    ``hyp2f1`` cannot evaluate it (``a`` and ``b`` in the thousands and beyond, as a fit on a
+    base where nobody drops out returns them: ``a`` about 3e9, ``b`` about 1e13), or
+    :math:`a + b > 10^4`, the equivalent expectation over the posterior dropout probability
+    is integrated instead (:func:`_conditional_factor_quadrature`).
     """
     am1 = a - 1.0
     if abs(am1) < 1e-7:  # removable singularity at a = 1: step to the side
         am1 = 1e-7 if am1 >= 0 else -1e-7
+    x, t_obs, t = np.broadcast_arrays(
+        np.asarray(x, dtype=np.float64), np.asarray(t_obs, dtype=np.float64), t
+    )
+    if a + b > _HYP2F1_MAX_AB:
+        return _conditional_factor_quadrature(r, alpha, a, b, x, t_obs, t)
     c = am1 + b + x
     log1mz = np.log(alpha + t_obs) - np.log(alpha + t_obs + t)
     z = -np.expm1(log1mz)
-    g = special.hyp2f1(c - r - x, am1, c, z)
-    out: FloatArray = c / am1 * (1.0 - np.exp(am1 * log1mz) * g)
+    with np.errstate(invalid="ignore", over="ignore"):
+        g = special.hyp2f1(c - r - x, am1, c, z)
+        out: FloatArray = c / am1 * (1.0 - np.exp(am1 * log1mz) * g)
+    bad = ~np.isfinite(out)
+    if bad.any():
+        out = out.copy()
+        out[bad] = _conditional_factor_quadrature(r, alpha, a, b, x[bad], t_obs[bad], t[bad])
+    return out
+
+
+def _conditional_factor_quadrature(
+    r: float, alpha: float, a: float, b: float, x: FloatArray, t_obs: FloatArray, t: FloatArray
+) -> FloatArray:
+    r"""Return the factor of :func:`_conditional_factor` as an expectation over dropout.
+
+    Given alive at ``T``, the dropout probability is :math:`p \sim \text{Beta}(a, b+x)` and
+    the purchase rate :math:`\lambda \sim \text{Gamma}(r+x, \alpha+T)`; a customer with
+    :math:`(\lambda, p)` makes :math:`(1 - e^{-\lambda p t})/p` purchases in expectation over
+    the next ``t``, so
+
+    $$E = E_p\!\left[\frac{1 - (1 + p\,t/(\alpha+T))^{-(r+x)}}{p}\right],$$
+
+    a smooth, bounded function of ``p`` (its limit at ``p = 0`` is :math:`(r+x)t/(\alpha+T)`,
+    the no-dropout value) integrated against the Beta density in the log-odds
+    :math:`u = \log(p/(1-p))`, where the density is log-concave: 96-point Gauss-Legendre over
+    the mode plus or minus 12 standard deviations, or the exponential tails (rates ``a`` and
+    ``b + x``) down to :math:`e^{-40}` when wider, normalised by the same rule. Finite for any
+    positive parameters.
+    """
+    bx = b + x
+    log_mode = np.log(a) - np.log(bx)  # mode of u (log a/B)
+    n = a + bx
+    mu = a / n
+    sd = 1.0 / np.sqrt(n * mu * (1.0 - mu))
+    lo = log_mode - np.maximum(12.0 * sd, 40.0 / a)  # left tail ~ e^{a u}
+    hi = log_mode + np.maximum(12.0 * sd, 40.0 / bx)  # right tail ~ e^{-B u}
+    u = lo[:, None] + (hi - lo)[:, None] * _BG_NODES[None, :]
+    log_dens = a * u - n[:, None] * np.logaddexp(0.0, u)  # log p^a (1-p)^B in u
+    dens = np.exp(log_dens - np.max(log_dens, axis=1, keepdims=True)) * _BG_WEIGHTS[None, :]
+    p = special.expit(u)
+    scale = (t / (alpha + t_obs))[:, None]
+    k = (r + x)[:, None]
+    # (1 - (1 + p s)^-k) / p, written with expm1/log1p: finite and accurate down to p -> 0
+    h = -np.expm1(-k * np.log1p(p * scale)) / p
+    out: FloatArray = np.sum(dens * h, axis=1) / np.sum(dens, axis=1)
     return out
 
 
@@ -188,13 +281,16 @@ class BetaGeo(_TransactionModel):
         tu, ti = self._factorize(t)
         xu, xi = self._factorize(tx)
         pos_u = fu > 0
-        bab = special.betaln(a, b)
         bx1_u = np.where(pos_u, b + fu - 1.0, 1.0)
         dig_ab = special.digamma(a + b)
         dig_abx_u = special.digamma(a + b + fu)
         c_u = special.gammaln(r + fu) - special.gammaln(r) + r * np.log(alpha)
-        b1_u = special.betaln(a, b + fu) - bab
-        b2_u = np.where(pos_u, special.betaln(a + 1.0, bx1_u) - bab, -np.inf)
+        # B(a, b+x)/B(a, b) and B(a+1, b+x-1)/B(a, b) = a/(a+b) B(a+1, b+x-1)/B(a+1, b)
+        b1_u = _log_beta_ratio(a, b, fu)
+        fm1_u = np.where(pos_u, fu - 1.0, 0.0)
+        b2_u = np.where(
+            pos_u, np.log(a) - np.log(a + b) + _log_beta_ratio(a + 1.0, b, fm1_u), -np.inf
+        )
         dr_u = special.digamma(r + fu) - special.digamma(r) + np.log(alpha)
         da1_u = dig_ab - dig_abx_u
         da2_u = special.digamma(a + 1.0) - dig_abx_u - special.digamma(a) + dig_ab
@@ -478,12 +574,14 @@ class BetaGeo(_TransactionModel):
         tt, nn = np.broadcast_arrays(tt, nn)
         r, alpha, a, b = self._params
         p = alpha / (alpha + tt)
-        bab = special.betaln(a, b)
-        first = np.exp(special.betaln(a, b + nn) - bab + stats.nbinom.logpmf(nn, r, p))
+        first = np.exp(_log_beta_ratio(a, b, nn) + stats.nbinom.logpmf(nn, r, p))
         pos = nn > 0
-        bn1 = np.where(pos, b + nn - 1.0, 1.0)
-        tail = stats.nbinom.logsf(nn - 1.0, r, p)
-        second = np.where(pos, np.exp(special.betaln(a + 1.0, bn1) - bab + tail), 0.0)
+        tail = stats.nbinom.logsf(np.where(pos, nn - 1.0, 0.0), r, p)
+        nm1 = np.where(pos, nn - 1.0, 0.0)
+        log_second = np.where(
+            pos, np.log(a) - np.log(a + b) + _log_beta_ratio(a + 1.0, b, nm1) + tail, -np.inf
+        )
+        second = np.exp(log_second)
         out: npt.NDArray[np.float64] = np.clip(first + second, 0.0, 1.0)
         return float(out) if scalar else out
 
