@@ -96,7 +96,7 @@ def custloyalty_pipeline(s: pd.DataFrame) -> dict[str, Any]:
         "bg": bg.params_,
         "gg": gg.params_,
         "p_alive": bg.p_alive(s).to_numpy(),
-        "clv": clv(bg, gg, s, time=12, discount_rate=0.01, freq="W").to_numpy(),
+        "clv": clv(bg, gg, s, horizon=12, discount_rate=0.01, time_unit="W").to_numpy(),
     }
 
 

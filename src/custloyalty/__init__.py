@@ -25,7 +25,7 @@ from custloyalty.summary import rfm_summary
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from custloyalty import datasets, metrics, models, plotting, scorecard, segmentation
     from custloyalty.metrics import nps, pls_path_model, satisfaction_index
-    from custloyalty.models import BetaGeo, GammaGamma, ShiftedBetaGeo, clv
+    from custloyalty.models import BetaGeo, GammaGamma, ParetoNBD, ShiftedBetaGeo, clv
     from custloyalty.scorecard import LoyaltyScorecard, compare
     from custloyalty.segmentation import (
         TierPolicy,
@@ -44,6 +44,7 @@ _SHORTCUTS = {
     "satisfaction_index": "metrics",
     "BetaGeo": "models",
     "GammaGamma": "models",
+    "ParetoNBD": "models",
     "ShiftedBetaGeo": "models",
     "clv": "models",
     "LoyaltyScorecard": "scorecard",
@@ -62,6 +63,7 @@ __all__ = [
     "GammaGamma",
     "LoyaltyScorecard",
     "NotFittedError",
+    "ParetoNBD",
     "PluginError",
     "ShiftedBetaGeo",
     "TierPolicy",

@@ -86,7 +86,7 @@ def test_property_weights_equal_repeated_rows(seed: int) -> None:
     reps = np.random.default_rng(seed).integers(1, 4, len(df))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        a = GammaGamma().fit(df, weights=reps.astype(float))
+        a = GammaGamma().fit(df, sample_weight=reps.astype(float))
     assume(a.converged_)  # small samples can sit on a ridge (q, v -> inf)
     b = GammaGamma().fit(df.loc[df.index.repeat(reps)].iloc[::-1])
     for k in FH:
@@ -97,7 +97,7 @@ def test_property_weights_equal_repeated_rows(seed: int) -> None:
 
 def test_round_trip(gg_cdnow: GammaGamma, cdnow_sample_summary: pd.DataFrame) -> None:
     d = json.loads(json.dumps(gg_cdnow.to_dict()))
-    assert d["model"] == "GammaGamma"
+    assert d["kind"] == "GammaGamma"
     assert d["n_excluded"] == 1411
     again = GammaGamma.from_dict(d)
     assert again.n_excluded_ == 1411
@@ -141,7 +141,7 @@ def test_cdnow_standard_errors(
 
 
 def test_missing_values_name_their_column() -> None:
-    gg = GammaGamma.from_dict({"params": FH})
+    gg = GammaGamma.from_params(FH)
     with pytest.raises(
         ValidationError,
         match=r"^Column 'monetary' has 1 missing \(NaN\) value where 'frequency' > 0 "
@@ -165,7 +165,7 @@ def test_missing_values_name_their_column() -> None:
 def test_monetary_not_needed_without_repeat_purchase(cdnow_sample_summary: pd.DataFrame) -> None:
     # one-time buyers have no mean repeat spend; the model gives them the population mean
     # whatever their monetary value, so a missing one is accepted
-    gg = GammaGamma.from_dict({"params": FH})
+    gg = GammaGamma.from_params(FH)
     zero = gg.expected_spend(frequency=[0, 2], monetary=[0.0, 10.0])
     nan = gg.expected_spend(frequency=[0, 2], monetary=[np.nan, 10.0])
     pd.testing.assert_series_equal(nan, zero)
@@ -203,7 +203,7 @@ def test_zero_repeat_spend_one_rule(cdnow_sample_summary: pd.DataFrame) -> None:
 def test_q_at_most_one_gives_the_limit_with_a_warning() -> None:
     from custloyalty.errors import UndefinedMetricWarning
 
-    gg = GammaGamma.from_dict({"params": {"p": 2.0, "q": 0.8, "v": 10.0}})
+    gg = GammaGamma.from_params({"p": 2.0, "q": 0.8, "v": 10.0})
     with pytest.warns(UndefinedMetricWarning, match="infinite expected spend .* for 1 customers"):
         out = gg.expected_spend(frequency=[0, 1, 5], monetary=[None, 10.0, 10.0])
     assert np.isinf(out.iloc[0])

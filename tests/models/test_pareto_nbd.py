@@ -32,7 +32,7 @@ def pnbd_cdnow(cdnow_sample_summary: pd.DataFrame) -> ParetoNBD:
 
 
 def _model(params: dict[str, float] = FHL) -> ParetoNBD:
-    return ParetoNBD.from_dict({"params": params})
+    return ParetoNBD.from_params(params)
 
 
 def _sample_summary(params: dict[str, float], T: np.ndarray, *, seed: int) -> pd.DataFrame:
@@ -274,7 +274,7 @@ def test_compressed_weighted_fit_equals_expanded(
     s = cdnow_sample_summary
     rows, w, _ = compress(s["frequency"], s["recency"], s["T"])
     assert rows.shape[0] < len(s)
-    comp = ParetoNBD().fit(frequency=rows[:, 0], recency=rows[:, 1], T=rows[:, 2], weights=w)
+    comp = ParetoNBD().fit(frequency=rows[:, 0], recency=rows[:, 1], T=rows[:, 2], sample_weight=w)
     for k in pnbd_cdnow.params_:
         assert comp.params_[k] == pytest.approx(pnbd_cdnow.params_[k], rel=1e-6)
     assert comp.log_likelihood_ == pytest.approx(pnbd_cdnow.log_likelihood_, rel=1e-9)
@@ -290,7 +290,7 @@ def test_property_integer_weights_equal_repeated_rows(
     rng = np.random.default_rng(seed)
     base = cdnow_sample_summary.sample(1500, random_state=seed % 2**31)
     reps = rng.integers(1, 4, len(base))
-    weighted = ParetoNBD().fit(base, weights=reps.astype(float))
+    weighted = ParetoNBD().fit(base, sample_weight=reps.astype(float))
     expanded = base.loc[base.index.repeat(reps)].sample(frac=1, random_state=1)
     plain = ParetoNBD().fit(expanded)
     for k in plain.params_:
@@ -302,7 +302,7 @@ def test_weights_of_ones_and_row_order(
     cdnow_sample_summary: pd.DataFrame, pnbd_cdnow: ParetoNBD
 ) -> None:
     s = cdnow_sample_summary
-    again = ParetoNBD().fit(s.iloc[::-1], weights=np.ones(len(s)))
+    again = ParetoNBD().fit(s.iloc[::-1], sample_weight=np.ones(len(s)))
     assert again.params_ == pytest.approx(pnbd_cdnow.params_, rel=1e-9)
     shuffled = s.sample(frac=1, random_state=7)
     p = pnbd_cdnow.p_alive(shuffled)
@@ -311,7 +311,7 @@ def test_weights_of_ones_and_row_order(
 
 def test_round_trip_json(pnbd_cdnow: ParetoNBD, cdnow_sample_summary: pd.DataFrame) -> None:
     d = json.loads(json.dumps(pnbd_cdnow.to_dict()))
-    assert d["model"] == "ParetoNBD"
+    assert d["kind"] == "ParetoNBD"
     again = ParetoNBD.from_dict(d)
     assert again.params_ == pnbd_cdnow.params_
     assert again.log_likelihood_ == pnbd_cdnow.log_likelihood_
@@ -332,13 +332,14 @@ def test_not_fitted_and_bad_dicts() -> None:
     with pytest.raises(NotFittedError):
         m.expected_purchases_new(1.0)
     with pytest.raises(ValidationError, match="exactly the keys"):
-        ParetoNBD.from_dict({"params": {"r": 1.0, "alpha": 1.0, "a": 1.0, "b": 1.0}})
-    with pytest.raises(ValidationError, match="model 'BetaGeo'"):
-        ParetoNBD.from_dict({"model": "BetaGeo", "params": FHL})
+        ParetoNBD.from_params({"r": 1.0, "alpha": 1.0, "a": 1.0, "b": 1.0})
+    saved_bg = {**ParetoNBD.from_params(FHL).to_dict(), "kind": "BetaGeo"}
+    with pytest.raises(ValidationError, match="kind 'BetaGeo', not 'ParetoNBD'"):
+        ParetoNBD.from_dict(saved_bg)
 
 
 def test_validation_and_nan_policy() -> None:
-    with pytest.raises(ValidationError, match="t must be >= 0"):
+    with pytest.raises(ValidationError, match="horizon must be >= 0"):
         _model().expected_purchases(-1, frequency=[1], recency=[0.0], T=[1.0])
     with pytest.raises(ValidationError, match="one value per customer"):
         _model().expected_purchases(
@@ -392,7 +393,7 @@ def test_probability_of_n_purchases(params: dict[str, float]) -> None:
     np.testing.assert_array_equal(m.probability_of_n_purchases(0.0, [0, 1]), [1.0, 0.0])
     with pytest.raises(ValidationError, match="n must hold integers"):
         m.probability_of_n_purchases(3.0, 1.5)
-    with pytest.raises(ValidationError, match="t must be finite"):
+    with pytest.raises(ValidationError, match="horizon must be finite"):
         m.probability_of_n_purchases(-1.0, 1)
 
 

@@ -24,8 +24,10 @@ from custloyalty.models._inputs import (
     RFT,
     _check_rule,
     _column_or_array,
+    _horizon,
     _rft_inputs,
     _sorted_codes,
+    _time_array,
     _weights_array,
     _weights_input,
     compress,
@@ -135,7 +137,8 @@ class _TransactionModel(_FittedModel):
         self,
         data: Any = None,
         *,
-        weights: Any = None,
+        sample_weight: Any = None,
+        time_unit: str | None = None,
         frequency: Any = "frequency",
         recency: Any = "recency",
         T: Any = "T",
@@ -148,9 +151,15 @@ class _TransactionModel(_FittedModel):
         data
             Customer summary, one row per customer, e.g. from :func:`custloyalty.rfm_summary`.
             ``None`` when the columns are passed as arrays.
-        weights
+        sample_weight
             Optional number of customers each row stands for (array or column name, >= 0);
             rows with weight 0 are ignored, missing weights follow ``nan_policy``.
+        time_unit
+            Time unit of ``recency`` and ``T`` (``"D"``, ``"W"``, ``"M"``, ...; the
+            ``time_unit`` given to :func:`custloyalty.rfm_summary`), stored as
+            ``time_unit_``: the unit of ``alpha`` (and ``beta``) and of every prediction
+            horizon; :func:`clv` reads it. Default None: unknown (not inferred from the
+            table, whose recorded unit a hand conversion would make wrong).
         frequency, recency, T
             Column names in ``data`` (defaults ``"frequency"``, ``"recency"``, ``"T"``), or
             arrays when ``data`` is None: repeat purchases (integer >= 0), time of the last
@@ -168,7 +177,7 @@ class _TransactionModel(_FittedModel):
         Raises
         ------
         ValidationError
-            Invalid summary or weights.
+            Invalid summary, weights or time unit.
         ConvergenceError
             The optimiser ended on a non-finite likelihood.
 
@@ -180,12 +189,15 @@ class _TransactionModel(_FittedModel):
             not be evaluated accurately.
         """
         func = f"{type(self).__name__}.fit"
+        unit = _fit_time_unit(time_unit, func=func)
         rft = _rft_inputs(
             data, frequency=frequency, recency=recency, T=T, nan_policy=nan_policy, func=func
         )
         df = None if data is None else as_frame(data)
-        w = _weights_input(weights, df, len(rft), nan_policy=nan_policy, func=func)
-        return self._fit_rft(rft, w)
+        w = _weights_input(sample_weight, df, len(rft), nan_policy=nan_policy, func=func)
+        self._fit_rft(rft, w)
+        self.time_unit_ = unit
+        return self
 
     def _predict_inputs(
         self, data: Any, frequency: Any, recency: Any, T: Any, *, nan_policy: str, func: str
@@ -214,3 +226,331 @@ class _TransactionModel(_FittedModel):
         mask = rft.missing if missing is None else rft.missing | missing
         out = np.where(mask, np.nan, values)
         return pd.Series(out, index=rft.index, name=name)
+
+    # -- model-specific pieces (each model implements these) ---------------------------------
+
+    def _p_alive(self, x: FloatArray, tx: FloatArray, t: FloatArray) -> FloatArray:
+        """P(alive at T | x, t_x, T) on validated, finite rows."""
+        raise NotImplementedError
+
+    def _expected_alive(self, x: FloatArray, t: FloatArray, horizon: FloatArray) -> FloatArray:
+        """Return expected purchases in the next ``horizon`` of a customer alive at T."""
+        raise NotImplementedError
+
+    def _expected_new(self, horizon: FloatArray) -> FloatArray:
+        """Return expected repeat purchases of a new customer in (0, horizon]."""
+        raise NotImplementedError
+
+    def _pmf(self, horizon: FloatArray, n: FloatArray) -> FloatArray:
+        """P(X(horizon) = n) for a new customer, on flat arrays."""
+        raise NotImplementedError
+
+    # -- public predictions, written once ----------------------------------------------------
+
+    def p_alive(
+        self,
+        data: Any = None,
+        *,
+        frequency: Any = None,
+        recency: Any = None,
+        T: Any = None,
+        nan_policy: str = "raise",
+    ) -> pd.Series:
+        r"""Probability that each customer is still alive at the end of the observation.
+
+        Parameters
+        ----------
+        data
+            Customer summary with columns ``frequency``, ``recency``, ``T`` (or the names given
+            as keywords), or None with the three columns passed as arrays, in the model's
+            ``time_unit_``.
+        frequency, recency, T
+            Column names in ``data`` or arrays (see :meth:`fit`).
+        nan_policy
+            ``"raise"`` (default) on missing values, or ``"omit"``: customers with a missing
+            value get NaN (the output stays aligned to the input).
+
+        Returns
+        -------
+        pandas.Series
+            ``p_alive`` in [0, 1], aligned to the index of ``data``. The model's formula is
+            in the class docstring (BG/NBD: exactly 1 without repeat purchase; Pareto/NBD: 1
+            when the last purchase is at ``T``).
+
+        Raises
+        ------
+        NotFittedError
+            The model is not fitted.
+        ValidationError
+            Invalid summary.
+
+        See Also
+        --------
+        conditional_probability_alive : the same, under the name used by lifetimes.
+
+        Examples
+        --------
+        >>> from custloyalty.models import BetaGeo
+        >>> bg = BetaGeo.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        >>> bg.p_alive(frequency=[0, 2, 2], recency=[0.0, 30.0, 5.0], T=[38.0, 38.0, 38.0]).round(3)
+        0    1.000
+        1    0.730
+        2    0.129
+        Name: p_alive, dtype: float64
+        """
+        func = f"{type(self).__name__}.p_alive"
+        rft = self._predict_inputs(data, frequency, recency, T, nan_policy=nan_policy, func=func)
+        x, tx, t = _clean_rows(rft)
+        return self._series(self._p_alive(x, tx, t), rft, "p_alive")
+
+    def conditional_probability_alive(
+        self,
+        data: Any = None,
+        *,
+        frequency: Any = None,
+        recency: Any = None,
+        T: Any = None,
+        nan_policy: str = "raise",
+    ) -> pd.Series:
+        """Return :meth:`p_alive` (the name lifetimes and the literature use).
+
+        Parameters
+        ----------
+        data, frequency, recency, T, nan_policy
+            As in :meth:`p_alive`.
+
+        Returns
+        -------
+        pandas.Series
+            ``p_alive`` per customer.
+
+        Examples
+        --------
+        >>> from custloyalty.models import ParetoNBD
+        >>> m = ParetoNBD.from_params({"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669})
+        >>> m.conditional_probability_alive(frequency=[2], recency=[30.0], T=[38.0]).round(3)
+        0    0.875
+        Name: p_alive, dtype: float64
+        """
+        return self.p_alive(data, frequency=frequency, recency=recency, T=T, nan_policy=nan_policy)
+
+    def expected_purchases(
+        self,
+        horizon: Any,
+        data: Any = None,
+        *,
+        frequency: Any = None,
+        recency: Any = None,
+        T: Any = None,
+        nan_policy: str = "raise",
+    ) -> pd.Series:
+        r"""Return the expected number of purchases in the next ``horizon``, given history.
+
+        Parameters
+        ----------
+        horizon
+            Length of the prediction after the end of observation, in the model's
+            ``time_unit_`` (the unit of the summary it was fitted on): a scalar >= 0, or one
+            value per customer.
+        data, frequency, recency, T
+            Customer summary (see :meth:`p_alive`).
+        nan_policy
+            ``"raise"`` (default) on missing values (in the summary or in ``horizon``), or
+            ``"omit"``: those customers get NaN.
+
+        Returns
+        -------
+        pandas.Series
+            ``expected_purchases`` >= 0 per customer, increasing in ``horizon`` (0 at 0).
+
+        Raises
+        ------
+        NotFittedError
+            The model is not fitted.
+        ValidationError
+            Invalid summary, or a negative horizon.
+
+        See Also
+        --------
+        conditional_expected_number_of_purchases_up_to_time : the lifetimes name.
+
+        Notes
+        -----
+        :math:`E[Y(h)\mid x, t_x, T] = E[Y(h)\mid x, T, 	ext{alive}]\;
+        P(	ext{alive}\mid x, t_x, T)`, the first factor from the model (BG/NBD: Fader,
+        Hardie & Lee 2005, eq. 10; Pareto/NBD: Schmittlein et al. 1987, FHL 2005b eq. 25; see
+        the class docstrings).
+
+        Examples
+        --------
+        >>> from custloyalty.models import BetaGeo
+        >>> bg = BetaGeo.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        >>> hist = {"frequency": [0, 2], "recency": [0.0, 30.0], "T": [38.0, 38.0]}
+        >>> bg.expected_purchases(39, **hist).round(2)
+        0    0.20
+        1    1.25
+        Name: expected_purchases, dtype: float64
+        """
+        func = f"{type(self).__name__}.expected_purchases"
+        rft = self._predict_inputs(data, frequency, recency, T, nan_policy=nan_policy, func=func)
+        hh, h_missing = _horizon(horizon, len(rft), nan_policy=nan_policy, func=func)
+        x, tx, t = _clean_rows(rft)
+        hh = np.broadcast_to(hh, x.shape)
+        vals = self._expected_alive(x, t, hh) * self._p_alive(x, tx, t)
+        return self._series(np.maximum(vals, 0.0), rft, "expected_purchases", h_missing)
+
+    def conditional_expected_number_of_purchases_up_to_time(
+        self,
+        horizon: Any,
+        data: Any = None,
+        *,
+        frequency: Any = None,
+        recency: Any = None,
+        T: Any = None,
+        nan_policy: str = "raise",
+    ) -> pd.Series:
+        """Return :meth:`expected_purchases` (the name lifetimes uses).
+
+        Parameters
+        ----------
+        horizon, data, frequency, recency, T, nan_policy
+            As in :meth:`expected_purchases`.
+
+        Returns
+        -------
+        pandas.Series
+            ``expected_purchases`` per customer.
+
+        Examples
+        --------
+        >>> from custloyalty.models import BetaGeo
+        >>> bg = BetaGeo.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        >>> hist = {"frequency": [2], "recency": [30.0], "T": [38.0]}
+        >>> bg.conditional_expected_number_of_purchases_up_to_time(39, **hist).round(2)
+        0    1.25
+        Name: expected_purchases, dtype: float64
+        """
+        return self.expected_purchases(
+            horizon, data, frequency=frequency, recency=recency, T=T, nan_policy=nan_policy
+        )
+
+    def expected_purchases_new(self, horizon: Any) -> float | FloatArray:
+        r"""Return the expected number of repeat purchases of a new customer in ``(0, horizon]``.
+
+        Parameters
+        ----------
+        horizon
+            Time since the first purchase (scalar or 1-D array, >= 0), in the model's
+            ``time_unit_``.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            Expected purchases >= 0, increasing in ``horizon``; a float for a scalar.
+
+        Raises
+        ------
+        NotFittedError
+            The model is not fitted.
+        ValidationError
+            A negative or non-numeric ``horizon``.
+
+        Notes
+        -----
+        BG/NBD: Fader, Hardie & Lee (2005), eq. 9; Pareto/NBD: FHL (2005b), eq. 17 (see the
+        class docstrings).
+
+        Examples
+        --------
+        >>> from custloyalty.models import BetaGeo
+        >>> bg = BetaGeo.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        >>> bg.expected_purchases_new([39, 78]).round(3)
+        array([1.197, 1.861])
+        """
+        self._check_fitted()
+        hh, scalar = _time_array(horizon, "horizon")
+        out = np.maximum(self._expected_new(hh), 0.0)
+        return float(out[0]) if scalar else out
+
+    def probability_of_n_purchases(self, horizon: Any, n: Any) -> float | FloatArray:
+        r"""Return the probability of exactly ``n`` repeat purchases in ``(0, horizon]``.
+
+        Parameters
+        ----------
+        horizon
+            Length of the period (scalar or array, >= 0), in the model's ``time_unit_``.
+        n
+            Number of purchases (integer >= 0, scalar or array); broadcast against
+            ``horizon``.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            Probabilities in [0, 1], summing to 1 over ``n = 0, 1, ...``; a float when both
+            arguments are scalars.
+
+        Raises
+        ------
+        NotFittedError
+            The model is not fitted.
+        ValidationError
+            Negative ``horizon`` or a negative / non-integer ``n``.
+
+        Notes
+        -----
+        BG/NBD: Fader, Hardie & Lee (2005), eq. 8; Pareto/NBD: the integral over the
+        lifetime (FHL 2006), see the class docstrings.
+
+        Examples
+        --------
+        >>> from custloyalty.models import BetaGeo
+        >>> bg = BetaGeo.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        >>> bg.probability_of_n_purchases(39, [0, 1, 2]).round(3)
+        array([0.574, 0.199, 0.085])
+        """
+        self._check_fitted()
+        scalar = np.ndim(horizon) == 0 and np.ndim(n) == 0
+        hh = np.asarray(horizon, dtype=np.float64)
+        nn = np.asarray(n, dtype=np.float64)
+        if not np.all(np.isfinite(hh)) or (hh < 0).any():
+            msg = "horizon must be finite and >= 0."
+            raise ValidationError(msg)
+        if not np.all(np.isfinite(nn)) or (nn < 0).any() or (nn != np.floor(nn)).any():
+            msg = "n must hold integers >= 0."
+            raise ValidationError(msg)
+        hh, nn = np.broadcast_arrays(hh, nn)
+        shape = hh.shape
+        flat_h, flat_n = hh.reshape(-1), nn.reshape(-1)
+        out = np.empty(flat_h.shape[0])
+        for lo in range(0, flat_h.shape[0], _CHUNK):  # blocks bound the memory of quadratures
+            sl = slice(lo, lo + _CHUNK)
+            out[sl] = self._pmf(flat_h[sl], flat_n[sl])
+        res = np.clip(out, 0.0, 1.0).reshape(shape)
+        return float(res) if scalar else res
+
+
+_CHUNK = 4096
+
+
+def _clean_rows(rft: RFT) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Rows safe to compute with: missing rows get a placeholder history (masked later)."""
+    ok = ~rft.missing
+    return (
+        np.where(ok, rft.frequency, 0.0),
+        np.where(ok, rft.recency, 0.0),
+        np.where(ok, rft.T, 1.0),
+    )
+
+
+def _fit_time_unit(time_unit: str | None, *, func: str) -> str | None:
+    """Return the validated time unit of a fit (None: unknown).
+
+    Not inferred from the table: a summary converted by hand (``T / 7``) keeps the unit
+    ``rfm_summary`` recorded in its ``attrs``, so an inferred unit could be silently wrong.
+    """
+    if time_unit is None:
+        return None
+    from custloyalty._validation import check_option
+    from custloyalty.summary import TIME_UNITS
+
+    return str(check_option(time_unit, "time_unit", tuple(TIME_UNITS), func=func))

@@ -9,6 +9,16 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import pandas as pd
 
+from custloyalty._state import (
+    Stateful,
+    check_header,
+    header,
+    state_bool,
+    state_float,
+    state_key,
+    state_mapping,
+    state_str,
+)
 from custloyalty.errors import NotFittedError, ValidationError
 from custloyalty.models._optimise import FloatArray, _MLEFit
 
@@ -18,8 +28,13 @@ def _json_float(value: Any) -> float | None:
     return None if math.isnan(v) else v
 
 
-class _FittedModel:
-    """Fitted state shared by every model: parameters, likelihood, standard errors, I/O."""
+class _FittedModel(Stateful):
+    """Fitted state shared by every model: parameters, likelihood, standard errors, I/O.
+
+    Derives from :class:`custloyalty._state.Stateful` (``to_json`` / ``from_json`` /
+    ``_repr_html_``); the saved state starts with the shared header, ``kind`` being the
+    class name.
+    """
 
     _param_names: ClassVar[tuple[str, ...]] = ()
     _model_name: ClassVar[str] = ""
@@ -29,9 +44,11 @@ class _FittedModel:
     standard_errors_: dict[str, float]
     n_obs_: float
     converged_: bool | None
+    time_unit_: str | None
 
     def __init__(self) -> None:
         self._fitted = False
+        self.time_unit_ = None
 
     # -- state -------------------------------------------------------------------------------
 
@@ -57,8 +74,8 @@ class _FittedModel:
         """Further fitted attributes serialised by :meth:`to_dict` (overridden by models)."""
         return {}
 
-    def _set_extra_state(self, state: Mapping[str, Any]) -> None:
-        """Restore what :meth:`_extra_state` saved."""
+    def _set_extra_state(self, state: Mapping[str, Any], *, where: str) -> None:
+        """Restore and validate what :meth:`_extra_state` saved (``where`` names the loader)."""
 
     @property
     def _params(self) -> FloatArray:
@@ -107,9 +124,11 @@ class _FittedModel:
         Returns
         -------
         dict
-            ``{"model": name, "params": {...}, "log_likelihood": float, "standard_errors":
-            {...}, "n_obs": float, "converged": bool, ...}``; unknown values (NaN standard
-            errors, and the likelihood, ``n_obs`` and ``converged`` of a model rebuilt from
+            :func:`custloyalty._state.header` (``kind`` = the class name, ``format_version``,
+            ``custloyalty_version``), then ``"params": {...}, "log_likelihood": float,
+            "standard_errors": {...}, "n_obs": float, "converged": bool, "time_unit": str``
+            and model-specific entries; unknown values (NaN standard errors, and the
+            likelihood, ``n_obs``, ``converged`` and ``time_unit`` of a model rebuilt from
             parameters only) become ``None``, so ``json.dumps(..., allow_nan=False)`` works.
             :meth:`from_dict` rebuilds the model.
 
@@ -119,14 +138,17 @@ class _FittedModel:
             The model is not fitted.
         """
         self._check_fitted()
-        out: dict[str, Any] = {
-            "model": self._model_name,
-            "params": {k: float(v) for k, v in self.params_.items()},
-            "log_likelihood": _json_float(self.log_likelihood_),
-            "standard_errors": {k: _json_float(v) for k, v in self.standard_errors_.items()},
-            "n_obs": _json_float(self.n_obs_),
-            "converged": None if self.converged_ is None else bool(self.converged_),
-        }
+        out: dict[str, Any] = header(self._model_name)
+        out.update(
+            {
+                "params": {k: float(v) for k, v in self.params_.items()},
+                "log_likelihood": _json_float(self.log_likelihood_),
+                "standard_errors": {k: _json_float(v) for k, v in self.standard_errors_.items()},
+                "n_obs": _json_float(self.n_obs_),
+                "converged": None if self.converged_ is None else bool(self.converged_),
+                "time_unit": self.time_unit_,
+            }
+        )
         out.update(self._extra_state())
         return out
 
@@ -134,81 +156,96 @@ class _FittedModel:
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
         """Rebuild a fitted model from :meth:`to_dict` output (e.g. after a JSON round trip).
 
-        Only ``"params"`` is required; the log-likelihood, standard errors and ``n_obs``
-        default to NaN and ``converged_`` to ``None`` (unknown).
+        The whole fitted block is validated, so a hand-edited or corrupted state is refused
+        with an error naming the key: the header (kind and format version), ``params`` with
+        exactly the model's keys, each finite and > 0; ``standard_errors`` finite and >= 0
+        or null; ``log_likelihood`` finite or null; ``n_obs`` >= 0 or null; ``converged``
+        true, false or null; ``time_unit`` a known unit (see
+        :data:`custloyalty.summary.TIME_UNITS`) or null; model-specific entries.
+        To rebuild a model from parameters alone, use :meth:`from_params`.
 
         Raises
         ------
         ValidationError
-            ``data`` is not a dict, is for another model, or its entries are malformed
-            (parameters missing, extra, not numbers or not positive; other entries not
-            numbers).
+            ``data`` is not a saved state of this model, or an entry is malformed.
         """
-        cname = cls.__name__
-        given: object = data  # checked at run time: JSON input is not type-checked
-        if not isinstance(given, Mapping):
-            msg = (
-                f"{cname}.from_dict needs a dict (the output of to_dict()); got "
-                f"{type(given).__name__}."
-            )
+        where = f"{cls.__name__}.from_dict"
+        state = check_header(data, cls._model_name, where=where)
+        params = state_mapping(state_key(state, "params", where=where), "params", where=where)
+        names = list(cls._param_names)
+        if set(params) != set(names):
+            got = sorted(map(str, params))
+            msg = f"{where}: params must have exactly the keys {names}; got {got}."
             raise ValidationError(msg)
-        name = cls._model_name
-        model = data.get("model", name)
-        if model != name:
-            msg = f"{cname}.from_dict got a dict for model {model!r}, not {name!r}."
-            raise ValidationError(msg)
-        params = data.get("params")
-        if not isinstance(params, Mapping) or set(params) != set(cls._param_names):
-            got = sorted(map(str, params)) if isinstance(params, Mapping) else params
-            msg = (
-                f"{cname}.from_dict needs 'params' with exactly the keys "
-                f"{list(cls._param_names)}; got {got!r}."
-            )
-            raise ValidationError(msg)
-        values = {k: _entry_float(params[k], f"params[{k!r}]", cname) for k in cls._param_names}
-        bad = [k for k, v in values.items() if not (math.isfinite(v) and v > 0)]
-        if bad:
-            msg = f"{cname}.from_dict: parameters must be finite and > 0; got {values!r}."
-            raise ValidationError(msg)
-        ses = data.get("standard_errors")
-        if ses is None:
-            ses = {}
-        if not isinstance(ses, Mapping):
-            msg = f"{cname}.from_dict: 'standard_errors' must be a dict; got {ses!r}."
-            raise ValidationError(msg)
-        converged = data.get("converged")
-        if converged is not None and not isinstance(converged, bool | np.bool_):
-            msg = f"{cname}.from_dict: 'converged' must be true, false or null; got {converged!r}."
+        values = {
+            k: state_float(params[k], f"params[{k!r}]", where=where, low=0.0, low_open=True)
+            for k in names
+        }
+        ses_raw = state.get("standard_errors")
+        ses = {} if ses_raw is None else state_mapping(ses_raw, "standard_errors", where=where)
+        extra = sorted(map(str, set(ses) - set(names)))
+        if extra:
+            msg = f"{where}: standard_errors has unknown keys {extra}; the keys are {names}."
             raise ValidationError(msg)
         obj = cls.__new__(cls)
         _FittedModel.__init__(obj)
         obj.params_ = values
         obj.standard_errors_ = {
-            k: _entry_float(ses.get(k), f"standard_errors[{k!r}]", cname) for k in cls._param_names
+            k: state_float(
+                ses.get(k), f"standard_errors[{k!r}]", where=where, low=0.0, allow_none=True
+            )
+            for k in names
         }
-        obj.log_likelihood_ = _entry_float(data.get("log_likelihood"), "log_likelihood", cname)
-        obj.n_obs_ = _entry_float(data.get("n_obs"), "n_obs", cname)
-        obj.converged_ = None if converged is None else bool(converged)
-        try:
-            obj._set_extra_state(data)
-        except ValidationError:
-            raise
-        except (TypeError, ValueError):
-            msg = f"{cname}.from_dict: malformed model-specific entries in {dict(data)!r}."
-            raise ValidationError(msg) from None
+        obj.log_likelihood_ = state_float(
+            state.get("log_likelihood"), "log_likelihood", where=where, allow_none=True
+        )
+        obj.n_obs_ = state_float(state.get("n_obs"), "n_obs", where=where, low=0.0, allow_none=True)
+        obj.converged_ = state_bool(
+            state.get("converged"), "converged", where=where, allow_none=True
+        )
+        unit = state.get("time_unit")
+        obj.time_unit_ = (
+            None if unit is None else state_str(unit, "time_unit", where=where, choices=_units())
+        )
+        obj._set_extra_state(state, where=where)
         obj._fitted = True
         return obj
 
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any], *, time_unit: str | None = None) -> Self:
+        """Build a model from its parameters alone (no fit statistics).
 
-def _entry_float(value: Any, key: str, cname: str) -> float:
-    """Convert one number of a ``from_dict`` input; ``None`` (unknown) becomes NaN."""
-    if value is None:
-        return float("nan")
-    if isinstance(value, bool | np.bool_):  # float(True) == 1.0 would hide a mix-up
-        msg = f"{cname}.from_dict: {key} must be a number; got {value!r}."
-        raise ValidationError(msg)
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        msg = f"{cname}.from_dict: {key} must be a number; got {value!r}."
-        raise ValidationError(msg) from None
+        Parameters
+        ----------
+        params
+            The model's parameters (e.g. ``{"r", "alpha", "a", "b"}`` for :class:`BetaGeo`),
+            each finite and > 0.
+        time_unit
+            Time unit the parameters are in (``"D"``, ``"W"``, ...), or None if unknown.
+
+        Returns
+        -------
+        Self
+            A fitted model whose log-likelihood, standard errors, ``n_obs_`` and
+            ``converged_`` are unknown (NaN / None).
+
+        Raises
+        ------
+        ValidationError
+            Missing, extra or invalid parameters, or an unknown time unit.
+
+        Examples
+        --------
+        >>> from custloyalty.models import BetaGeo
+        >>> BetaGeo.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}, time_unit="W")
+        BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426; from saved parameters)
+        """
+        state = header(cls._model_name)
+        state.update({"params": dict(params), "time_unit": time_unit})
+        return cls.from_dict(state)
+
+
+def _units() -> list[str]:
+    from custloyalty.summary import TIME_UNITS
+
+    return list(TIME_UNITS)

@@ -12,6 +12,7 @@ import pandas as pd
 from scipy import special
 
 from custloyalty._frames import as_frame, numeric_columns
+from custloyalty._state import state_float
 from custloyalty._validation import as_1d_float, check_nan_policy
 from custloyalty.errors import UndefinedMetricWarning, ValidationError
 from custloyalty.models._base import (
@@ -167,8 +168,12 @@ class GammaGamma(_FittedModel):
     def _extra_state(self) -> dict[str, Any]:
         return {"n_excluded": int(self.n_excluded_)}
 
-    def _set_extra_state(self, state: Mapping[str, Any]) -> None:
-        self.n_excluded_ = int(state.get("n_excluded", 0))
+    def _set_extra_state(self, state: Mapping[str, Any], *, where: str) -> None:
+        value = state_float(state.get("n_excluded", 0), "n_excluded", where=where, low=0.0)
+        if not value.is_integer():
+            msg = f"{where}: n_excluded must be a whole number >= 0; got {value!r}."
+            raise ValidationError(msg)
+        self.n_excluded_ = int(value)
 
     @staticmethod
     def _stats(f: FloatArray, m: FloatArray, w: FloatArray) -> dict[str, Any]:
@@ -238,7 +243,7 @@ class GammaGamma(_FittedModel):
         self,
         data: Any = None,
         *,
-        weights: Any = None,
+        sample_weight: Any = None,
         frequency: Any = "frequency",
         monetary: Any = "monetary",
         nan_policy: str = "raise",
@@ -249,7 +254,7 @@ class GammaGamma(_FittedModel):
         ----------
         data
             Customer summary (e.g. :func:`custloyalty.rfm_summary`), or None with arrays.
-        weights
+        sample_weight
             Optional number of customers each row stands for (array or column name, >= 0);
             missing weights follow ``nan_policy``.
         frequency, monetary
@@ -277,7 +282,7 @@ class GammaGamma(_FittedModel):
         func = "GammaGamma.fit"
         f, m, _, missing = _fm_inputs(data, frequency, monetary, nan_policy=nan_policy, func=func)
         df = None if data is None else as_frame(data)
-        w = _weights_input(weights, df, f.shape[0], nan_policy=nan_policy, func=func)
+        w = _weights_input(sample_weight, df, f.shape[0], nan_policy=nan_policy, func=func)
         w = np.ones(f.shape[0]) if w is None else w
         fits = GammaGamma.fit_rows(f, m) & ~missing
         n_excluded = int(np.count_nonzero(~missing & ~fits))
@@ -403,7 +408,7 @@ class GammaGamma(_FittedModel):
         Examples
         --------
         >>> from custloyalty.models import GammaGamma
-        >>> gg = GammaGamma.from_dict({"params": {"p": 6.25, "q": 3.74, "v": 15.44}})
+        >>> gg = GammaGamma.from_params({"p": 6.25, "q": 3.74, "v": 15.44})
         >>> gg.expected_spend(frequency=[0, 1, 10], monetary=[None, 20.0, 20.0]).round(2)
         0    35.22
         1    24.64

@@ -23,7 +23,6 @@ from custloyalty.models._optimise import FloatArray, IntArray
 __all__ = ["RFT", "compress"]
 
 
-
 @dataclass(frozen=True, slots=True)
 class RFT:
     """Validated customer summary arrays (NaN rows kept, flagged in ``missing``)."""
@@ -194,7 +193,7 @@ def _weights_array(
             weights = pd.Series(values, index=index)
     full, keep = as_1d_float(
         weights,
-        "weights",
+        "sample_weight",
         nan_policy="omit" if nan_policy == "omit" else "raise",
         keep_missing=True,
         allow_empty=True,
@@ -203,13 +202,14 @@ def _weights_array(
         else "pass nan_policy='omit' to leave these rows out.",
     )
     if keep.shape[0] != n:
-        msg = f"{func}: weights has {keep.shape[0]} values for {n} {unit}."
+        msg = f"{func}: sample_weight has {keep.shape[0]} values for {n} {unit}."
         raise ValidationError(msg)
     labels = np.arange(n) if index is None else np.asarray(index)
     full = np.where(keep, full, 0.0)  # omitted rows weigh nothing
     if (full < 0).any():
         pos = np.flatnonzero(full < 0)
-        msg = f"weights has {pos.size} negative values {format_examples(labels[pos], full[pos])}."
+        ex = format_examples(labels[pos], full[pos])
+        msg = f"sample_weight has {pos.size} negative values {ex}."
         raise ValidationError(msg)
     return full
 
@@ -284,3 +284,52 @@ def compress(
     w = None if weights is None else np.asarray(weights, dtype=np.float64).reshape(-1)
     counts = np.bincount(inverse, weights=w, minlength=rows.shape[0]).astype(np.float64)
     return rows, counts, inverse
+
+
+def _time_array(t: Any, name: str, *, nan_policy: str | None = None) -> tuple[FloatArray, bool]:
+    """Validate a horizon (scalar or 1-D array of values >= 0); return it and 'was scalar'.
+
+    Missing values raise, unless ``nan_policy="omit"`` (they stay NaN in the result, for the
+    caller to mask). ``nan_policy=None`` is for functions without that option: the message
+    then carries no hint about it.
+    """
+    scalar = np.ndim(t) == 0
+    full, keep = as_1d_float(
+        np.atleast_1d(np.asarray(t, dtype=object)),
+        name,
+        nan_policy="omit" if nan_policy == "omit" else "raise",
+        keep_missing=True,
+        allow_empty=True,
+        missing_hint=(
+            "pass nan_policy='omit' to get NaN for these customers."
+            if nan_policy == "raise"
+            else None
+        ),
+    )
+    if keep.shape[0] == 0:
+        msg = f"{name} is empty."
+        raise ValidationError(msg)
+    neg = keep & (np.where(keep, full, 0.0) < 0)
+    if neg.any():
+        msg = f"{name} must be >= 0; got {full[neg][:5].tolist()}."
+        raise ValidationError(msg)
+    return full, scalar
+
+
+def _horizon(
+    t: Any, n: int, *, nan_policy: str, func: str
+) -> tuple[FloatArray, npt.NDArray[np.bool_] | None]:
+    """Validate the horizon of a conditional prediction for ``n`` customers.
+
+    Returns the horizon with missing values replaced by 0 (safe to compute with) and the mask
+    of customers whose horizon is missing (``None`` when none is).
+    """
+    policy = check_nan_policy(nan_policy, func=func)
+    tt, _ = _time_array(t, "horizon", nan_policy=policy)
+    if tt.shape[0] not in (1, n):
+        msg = f"horizon must be a scalar or one value per customer ({n}); got {tt.shape[0]}."
+        raise ValidationError(msg)
+    bad = np.isnan(tt)
+    if not bad.any():
+        return tt, None
+    return np.where(bad, 0.0, tt), np.broadcast_to(bad, (n,))

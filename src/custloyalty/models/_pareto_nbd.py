@@ -39,12 +39,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from scipy import special, stats
 
-from custloyalty.errors import ConvergenceWarning, ValidationError
+from custloyalty.errors import ConvergenceWarning
 from custloyalty.models._base import FloatArray, _TransactionModel, _wsum
-from custloyalty.models._beta_geo import _horizon, _time_array
 
 __all__ = ["ParetoNBD"]
 
@@ -474,6 +472,9 @@ class ParetoNBD(_TransactionModel):
     params_ : dict
         ``{"r", "alpha", "s", "beta"}``; ``alpha`` and ``beta`` are in the time unit of the
         summary.
+    time_unit_ : str or None
+        Time unit of the summary the model was fitted on (the unit of ``alpha``, ``beta`` and
+        of every prediction horizon), None if unknown.
     log_likelihood_ : float
         Maximised log-likelihood.
     standard_errors_ : dict
@@ -600,296 +601,32 @@ class ParetoNBD(_TransactionModel):
         # is the estimate: warn if the likelihood at the fitted parameters is inaccurate
         _loglik(tuple(self._params), f, r, t, warn=True)
 
-    # -- predictions -------------------------------------------------------------------------
-
-    @staticmethod
-    def _clean(
-        rft_f: FloatArray, rft_r: FloatArray, rft_t: FloatArray
-    ) -> tuple[FloatArray, FloatArray, FloatArray]:
-        ok = np.isfinite(rft_f) & np.isfinite(rft_r) & np.isfinite(rft_t)
-        return np.where(ok, rft_f, 0.0), np.where(ok, rft_r, 0.0), np.where(ok, rft_t, 1.0)
+    # -- model-specific pieces of the predictions (the public methods are in the base) -------
 
     def _p_alive(self, x: FloatArray, tx: FloatArray, t: FloatArray) -> FloatArray:
+        # FHL (2005b), eq. 24: the first term of the likelihood bracket over the bracket
         lp_t, log_b = _log_parts(tuple(self._params), x, tx, t, warn=True)
         out: FloatArray = np.clip(np.exp(np.real(lp_t - log_b)), 0.0, 1.0)
         return out
 
-    def p_alive(
-        self,
-        data: Any = None,
-        *,
-        frequency: Any = None,
-        recency: Any = None,
-        T: Any = None,
-        nan_policy: str = "raise",
-    ) -> pd.Series:
-        r"""Probability that each customer is still alive at the end of the observation.
-
-        Parameters
-        ----------
-        data
-            Customer summary with columns ``frequency``, ``recency``, ``T`` (or the names given
-            as keywords), or None with the three columns passed as arrays.
-        frequency, recency, T
-            Column names in ``data`` or arrays (see :meth:`fit`).
-        nan_policy
-            ``"raise"`` (default) on missing values, or ``"omit"``: customers with a missing
-            value get NaN (the output stays aligned to the input).
-
-        Returns
-        -------
-        pandas.Series
-            ``p_alive`` in [0, 1], aligned to the index of ``data``; 1 when the last purchase
-            is at ``T`` (``recency == T``), lower the longer a customer has been silent.
-
-        Raises
-        ------
-        NotFittedError
-            The model is not fitted.
-        ValidationError
-            Invalid summary.
-
-        Warns
-        -----
-        ConvergenceWarning
-            The continued fraction stopped at its iteration cap for some customers (extreme
-            parameters); their values may be inaccurate.
-
-        Notes
-        -----
-        Fader, Hardie & Lee (2005b), eq. (24):
-
-        $$P(\text{alive}\mid x, t_x, T) = \left[1 + \frac{s}{r+s+x}
-        (\alpha+T)^{r+x}(\beta+T)^{s}A_0\right]^{-1},$$
-
-        computed as the ratio of the first term of the likelihood bracket to the whole
-        bracket, both in log space (see :class:`ParetoNBD`).
-
-        References
-        ----------
-        Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2005b). A note on deriving the
-        Pareto/NBD model and related expressions. http://brucehardie.com/notes/009/
-
-        Examples
-        --------
-        >>> from custloyalty.models import ParetoNBD
-        >>> params = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
-        >>> pnbd = ParetoNBD.from_dict({"params": params})
-        >>> pnbd.p_alive(frequency=[0, 2, 2], recency=[0.0, 30.0, 5.0], T=[38.0] * 3).round(3)
-        0    0.300
-        1    0.875
-        2    0.137
-        Name: p_alive, dtype: float64
-        """
-        rft = self._predict_inputs(
-            data, frequency, recency, T, nan_policy=nan_policy, func="ParetoNBD.p_alive"
-        )
-        vals = self._p_alive(*self._clean(rft.frequency, rft.recency, rft.T))
-        return self._series(vals, rft, "p_alive")
-
-    def expected_purchases(
-        self,
-        t: Any,
-        data: Any = None,
-        *,
-        frequency: Any = None,
-        recency: Any = None,
-        T: Any = None,
-        nan_policy: str = "raise",
-    ) -> pd.Series:
-        r"""Return the expected number of purchases in the next ``t`` time units, given history.
-
-        Parameters
-        ----------
-        t
-            Horizon after the end of observation, in the time unit of the summary: a scalar
-            >= 0, or one value per customer.
-        data, frequency, recency, T
-            Customer summary (see :meth:`p_alive`).
-        nan_policy
-            ``"raise"`` (default) on missing values (in the summary or in ``t``), or
-            ``"omit"``: those customers get NaN.
-
-        Returns
-        -------
-        pandas.Series
-            ``expected_purchases`` >= 0 per customer, increasing in ``t`` (0 at ``t = 0``).
-
-        Raises
-        ------
-        NotFittedError
-            The model is not fitted.
-        ValidationError
-            Invalid summary, or a negative horizon.
-
-        Warns
-        -----
-        ConvergenceWarning
-            The continued fraction stopped at its iteration cap for some customers (extreme
-            parameters); their values may be inaccurate.
-
-        Notes
-        -----
-        Schmittlein, Morrison & Colombo (1987); Fader, Hardie & Lee (2005b), eq. (25):
-
-        $$E[Y(t)\mid x, t_x, T] = \frac{(r+x)(\beta+T)}{(\alpha+T)(s-1)}
-        \left[1 - \left(\frac{\beta+T}{\beta+T+t}\right)^{s-1}\right]
-        P(\text{alive}\mid x, t_x, T),$$
-
-        with :math:`\frac{1-u^{s-1}}{s-1} = -\log u\,\operatorname{exprel}((s-1)\log u)`, which
-        is continuous through :math:`s = 1` (limit :math:`-\log u`).
-
-        References
-        ----------
-        Schmittlein, D. C., Morrison, D. G., & Colombo, R. (1987). Counting your customers:
-        Who are they and what will they do next? *Management Science*, 33(1), 1-24.
-        https://doi.org/10.1287/mnsc.33.1.1
-
-        Examples
-        --------
-        >>> from custloyalty.models import ParetoNBD
-        >>> params = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
-        >>> pnbd = ParetoNBD.from_dict({"params": params})
-        >>> hist = {"frequency": [0, 2], "recency": [0.0, 30.0], "T": [38.0, 38.0]}
-        >>> pnbd.expected_purchases(39, **hist).round(2)
-        0    0.11
-        1    1.49
-        Name: expected_purchases, dtype: float64
-        """
-        func = "ParetoNBD.expected_purchases"
-        rft = self._predict_inputs(data, frequency, recency, T, nan_policy=nan_policy, func=func)
-        tt, t_missing = _horizon(t, len(rft), nan_policy=nan_policy, func=func)
-        x, tx, t_obs = self._clean(rft.frequency, rft.recency, rft.T)
+    def _expected_alive(self, x: FloatArray, t: FloatArray, horizon: FloatArray) -> FloatArray:
+        # FHL (2005b), eq. 25 without P(alive): (r+x)(beta+T)/((alpha+T)(s-1)) [1 - u^(s-1)],
+        # u = (beta+T)/(beta+T+h), continuous through s = 1 via exprel
         r, alpha, s, beta = self._params
-        log_u = -np.log1p(tt / (beta + t_obs))
+        log_u = -np.log1p(horizon / (beta + t))
         growth = -log_u * special.exprel((s - 1.0) * log_u)
-        vals = (r + x) * (beta + t_obs) / (alpha + t_obs) * growth * self._p_alive(x, tx, t_obs)
-        return self._series(np.maximum(vals, 0.0), rft, "expected_purchases", t_missing)
+        out: FloatArray = (r + x) * (beta + t) / (alpha + t) * growth
+        return out
 
-    def expected_purchases_new(self, t: Any) -> float | FloatArray:
-        r"""Return the expected number of repeat purchases of a new customer in ``(0, t]``.
-
-        Parameters
-        ----------
-        t
-            Time since the first purchase (scalar or 1-D array, >= 0), in the model's time unit.
-
-        Returns
-        -------
-        float or numpy.ndarray
-            Expected purchases >= 0, increasing in ``t``; a float for a scalar ``t``.
-
-        Raises
-        ------
-        NotFittedError
-            The model is not fitted.
-        ValidationError
-            A negative or non-numeric ``t``.
-
-        Notes
-        -----
-        Schmittlein, Morrison & Colombo (1987); Fader, Hardie & Lee (2005b), eq. (17):
-
-        $$E[X(t)] = \frac{r\beta}{\alpha(s-1)}
-        \left[1 - \left(\frac{\beta}{\beta+t}\right)^{s-1}\right],$$
-
-        continuous through :math:`s = 1` (limit :math:`\frac{r\beta}{\alpha}\log(1+t/\beta)`).
-
-        References
-        ----------
-        Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2005b). A note on deriving the
-        Pareto/NBD model and related expressions. http://brucehardie.com/notes/009/
-
-        Examples
-        --------
-        >>> from custloyalty.models import ParetoNBD
-        >>> params = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
-        >>> ParetoNBD.from_dict({"params": params}).expected_purchases_new([39, 78]).round(3)
-        array([1.213, 1.909])
-        """
-        self._check_fitted()
-        tt, scalar = _time_array(t, "t")
+    def _expected_new(self, horizon: FloatArray) -> FloatArray:
+        # FHL (2005b), eq. 17, continuous through s = 1
         r, alpha, s, beta = self._params
-        log_u = -np.log1p(tt / beta)
-        out = np.maximum(r * beta / alpha * -log_u * special.exprel((s - 1.0) * log_u), 0.0)
-        return float(out[0]) if scalar else out
+        log_u = -np.log1p(horizon / beta)
+        out: FloatArray = r * beta / alpha * -log_u * special.exprel((s - 1.0) * log_u)
+        return out
 
-    def probability_of_n_purchases(self, t: Any, n: Any) -> float | FloatArray:
-        r"""Probability that a new customer makes exactly ``n`` repeat purchases in ``(0, t]``.
-
-        Parameters
-        ----------
-        t
-            Length of the period (scalar or array, >= 0), in the model's time unit.
-        n
-            Number of purchases (integer >= 0, scalar or array); broadcast against ``t``.
-
-        Returns
-        -------
-        numpy.ndarray or float
-            Probabilities in [0, 1], summing to 1 over ``n = 0, 1, ...``; a float when both
-            arguments are scalars.
-
-        Raises
-        ------
-        NotFittedError
-            The model is not fitted.
-        ValidationError
-            Negative ``t`` or a negative / non-integer ``n``.
-
-        Notes
-        -----
-        Given the lifetime :math:`\tau`, :math:`X(t)` is negative binomial with
-        :math:`p = \alpha/(\alpha+\min(\tau, t))`, and :math:`P(\tau > t) =
-        (\beta/(\beta+t))^s`, so
-
-        $$P(X(t) = n) = \left(\frac{\beta}{\beta+t}\right)^{s}
-        \mathrm{NB}\!\left(n; r, \tfrac{\alpha}{\alpha+t}\right)
-        + \int_0^t \mathrm{NB}\!\left(n; r, \tfrac{\alpha}{\alpha+\tau}\right)
-        \frac{s\beta^s}{(\beta+\tau)^{s+1}}\,d\tau .$$
-
-        This equals the closed form of Fader, Hardie & Lee (2006), whose alternating sum of
-        hypergeometric terms cancels badly for large ``n``. The integral is computed instead:
-        with :math:`q = \tau/(\alpha+\tau)` and :math:`q = Q e^{-w/(n+1)}`,
-        :math:`Q = t/(\alpha+t)`, it becomes :math:`\frac{Q^{n+1}}{n+1}\int_0^\infty e^{-w}
-        h(q(w))\,dw` with a bounded smooth :math:`h`, evaluated in log space by composite
-        Gauss-Legendre quadrature on a grid graded towards :math:`w = 0` (relative error about
-        1e-13 against adaptive quadrature).
-
-        References
-        ----------
-        Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2006). Deriving an expression for
-        P(X(t) = x) under the Pareto/NBD model. http://brucehardie.com/notes/012/
-
-        Examples
-        --------
-        >>> from custloyalty.models import ParetoNBD
-        >>> params = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
-        >>> pnbd = ParetoNBD.from_dict({"params": params})
-        >>> pnbd.probability_of_n_purchases(39, [0, 1, 2]).round(3)
-        array([0.594, 0.166, 0.082])
-        """
-        self._check_fitted()
-        scalar = np.ndim(t) == 0 and np.ndim(n) == 0
-        tt = np.asarray(t, dtype=np.float64)
-        nn = np.asarray(n, dtype=np.float64)
-        if not np.all(np.isfinite(tt)) or (tt < 0).any():
-            msg = "t must be finite and >= 0."
-            raise ValidationError(msg)
-        if not np.all(np.isfinite(nn)) or (nn < 0).any() or (nn != np.floor(nn)).any():
-            msg = "n must hold integers >= 0."
-            raise ValidationError(msg)
-        tt, nn = np.broadcast_arrays(tt, nn)
-        shape = tt.shape
-        flat_t, flat_n = tt.reshape(-1), nn.reshape(-1)
-        out = np.empty(flat_t.shape[0])
-        for lo in range(0, flat_t.shape[0], _CHUNK):  # blocks bound the (block x nodes) memory
-            sl = slice(lo, lo + _CHUNK)
-            out[sl] = self._pmf(flat_t[sl], flat_n[sl])
-        res = np.clip(out, 0.0, 1.0).reshape(shape)
-        return float(res) if scalar else res
-
-    def _pmf(self, t: FloatArray, n: FloatArray) -> FloatArray:
+    def _pmf(self, horizon: FloatArray, n: FloatArray) -> FloatArray:
+        t = horizon
         r, alpha, s, beta = self._params
         log_alive = s * (np.log(beta) - np.log(beta + t)) + stats.nbinom.logpmf(
             n, r, alpha / (alpha + t)

@@ -170,7 +170,7 @@ class ShiftedBetaGeo(_FittedModel):
         )
         return -ll, -grad
 
-    def fit(self, survivors: Any, *, weights: Any = None) -> Self:
+    def fit(self, survivors: Any, *, sample_weight: Any = None) -> Self:
         """Fit the model on survivor counts.
 
         Parameters
@@ -180,7 +180,7 @@ class ShiftedBetaGeo(_FittedModel):
             cohort size: a sequence for one cohort, or a DataFrame / 2-D array with one row
             per cohort and one column per period, NaN after a cohort's last observed period
             (the usual triangular cohort table). All cohorts share the parameters.
-        weights
+        sample_weight
             Optional weight per cohort (default 1 each; >= 0, one value per row of
             ``survivors``): each cohort's log-likelihood is multiplied by it, as if its
             customers were counted that many times. Use it for sampling weights, or to pass
@@ -202,9 +202,9 @@ class ShiftedBetaGeo(_FittedModel):
         """
         func = "ShiftedBetaGeo.fit"
         mat, index = _survivor_matrix(survivors, func=func)
-        if weights is not None:
+        if sample_weight is not None:
             w = _weights_array(
-                weights, mat.shape[0], nan_policy=None, func=func, unit="cohorts", index=index
+                sample_weight, mat.shape[0], nan_policy=None, func=func, unit="cohorts", index=index
             )
             use = w > 0
             mat = mat[use] * w[use, None]  # the likelihood is linear in the counts
@@ -264,7 +264,7 @@ class ShiftedBetaGeo(_FittedModel):
         Examples
         --------
         >>> from custloyalty.models import ShiftedBetaGeo
-        >>> sbg = ShiftedBetaGeo.from_dict({"params": {"gamma": 0.704, "delta": 1.182}})
+        >>> sbg = ShiftedBetaGeo.from_params({"gamma": 0.704, "delta": 1.182})
         >>> round(sbg.survival(1), 3)
         0.627
         """
@@ -305,7 +305,7 @@ class ShiftedBetaGeo(_FittedModel):
         Examples
         --------
         >>> from custloyalty.models import ShiftedBetaGeo
-        >>> sbg = ShiftedBetaGeo.from_dict({"params": {"gamma": 0.704, "delta": 1.182}})
+        >>> sbg = ShiftedBetaGeo.from_params({"gamma": 0.704, "delta": 1.182})
         >>> sbg.retention([1, 2, 10]).round(3)
         array([0.627, 0.756, 0.935])
         """
@@ -347,7 +347,7 @@ class ShiftedBetaGeo(_FittedModel):
         Examples
         --------
         >>> from custloyalty.models import ShiftedBetaGeo
-        >>> sbg = ShiftedBetaGeo.from_dict({"params": {"gamma": 0.704, "delta": 1.182}})
+        >>> sbg = ShiftedBetaGeo.from_params({"gamma": 0.704, "delta": 1.182})
         >>> sbg.churn_probability([1, 2]).round(3)
         array([0.373, 0.153])
         """
@@ -383,7 +383,7 @@ class ShiftedBetaGeo(_FittedModel):
         Examples
         --------
         >>> from custloyalty.models import ShiftedBetaGeo
-        >>> sbg = ShiftedBetaGeo.from_dict({"params": {"gamma": 2.0, "delta": 3.0}})
+        >>> sbg = ShiftedBetaGeo.from_params({"gamma": 2.0, "delta": 3.0})
         >>> round(sbg.expected_lifetime(), 3)
         4.0
         """
@@ -436,7 +436,7 @@ class ShiftedBetaGeo(_FittedModel):
         Examples
         --------
         >>> from custloyalty.models import ShiftedBetaGeo
-        >>> sbg = ShiftedBetaGeo.from_dict({"params": {"gamma": 0.704, "delta": 1.182}})
+        >>> sbg = ShiftedBetaGeo.from_params({"gamma": 0.704, "delta": 1.182})
         >>> sbg.discounted_expected_residual_lifetime(0.1, renewals=[0, 4]).round(2)
         array([2.96, 5.89])
         """
