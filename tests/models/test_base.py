@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -153,3 +154,40 @@ def test_json_round_trip_and_html() -> None:
     assert "BetaGeo" in bg._repr_html_()
     with pytest.raises(ValidationError, match="not valid JSON"):
         BetaGeo.from_json(bg.to_json()[:-5])
+
+
+def test_time_unit_stored_validated_and_saved(cdnow_sample_summary: pd.DataFrame) -> None:
+    bg = BetaGeo().fit(cdnow_sample_summary, time_unit="W")
+    assert bg.time_unit_ == "W"
+    assert BetaGeo.from_dict(json.loads(bg.to_json())).time_unit_ == "W"
+    assert BetaGeo().fit(cdnow_sample_summary).time_unit_ is None  # unknown unless given
+    with pytest.raises(ValidationError, match="time_unit"):
+        BetaGeo().fit(cdnow_sample_summary, time_unit="fortnight")
+
+
+def test_predictions_written_once_and_lifetimes_aliases(
+    cdnow_sample_summary: pd.DataFrame,
+) -> None:
+    from custloyalty.models._base import _TransactionModel
+
+    s = cdnow_sample_summary.iloc[:200]
+    for cls, params in ((BetaGeo, SAVED[0][1]), (ParetoNBD, SAVED[1][1])):
+        for name in ("p_alive", "expected_purchases", "probability_of_n_purchases"):
+            assert name not in vars(cls)  # the public methods live in the shared base only
+            assert getattr(cls, name) is getattr(_TransactionModel, name)
+        m = cls.from_params(params, time_unit="W")
+        pd.testing.assert_series_equal(m.conditional_probability_alive(s), m.p_alive(s))
+        pd.testing.assert_series_equal(
+            m.conditional_expected_number_of_purchases_up_to_time(10.0, s),
+            m.expected_purchases(10.0, s),
+        )
+
+
+def test_registry_and_top_level_export() -> None:
+    import custloyalty
+    from custloyalty.models import get_model
+
+    assert custloyalty.ParetoNBD is ParetoNBD
+    assert get_model("pareto_nbd") is ParetoNBD
+    with pytest.raises(ValidationError, match="did you mean 'pareto_nbd'"):
+        get_model("pareto_nb")

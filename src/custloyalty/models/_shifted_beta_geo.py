@@ -233,25 +233,25 @@ class ShiftedBetaGeo(_FittedModel):
 
     # -- curves ------------------------------------------------------------------------------
 
-    def survival(self, t: Any) -> float | FloatArray:
-        r"""Return the probability that a new customer is still active after ``t`` periods.
+    def survival(self, horizon: Any) -> float | FloatArray:
+        r"""Return the probability that a new customer is still active after ``horizon`` periods.
 
         Parameters
         ----------
-        t
+        horizon
             Number of periods (scalar or 1-D array, >= 0; non-integers interpolate the curve).
 
         Returns
         -------
         float or numpy.ndarray
-            :math:`S(t)` in (0, 1], 1 at ``t = 0``, decreasing in ``t``.
+            :math:`S(t)` in (0, 1], 1 at ``horizon = 0``, decreasing in ``horizon``.
 
         Raises
         ------
         NotFittedError
             The model is not fitted.
         ValidationError
-            Negative or non-finite ``t``.
+            Negative or non-finite ``horizon``.
 
         Notes
         -----
@@ -269,30 +269,30 @@ class ShiftedBetaGeo(_FittedModel):
         0.627
         """
         self._check_fitted()
-        tt, scalar = _periods(t, "t", low=0)
+        tt, scalar = _periods(horizon, "horizon", low=0)
         g, d = self._params
         out = np.exp(special.betaln(g, d + tt) - special.betaln(g, d))
         return float(out[0]) if scalar else out
 
-    def retention(self, t: Any) -> float | FloatArray:
-        r"""Return the retention rate of period ``t`` (share of the previous period's customers).
+    def retention(self, horizon: Any) -> float | FloatArray:
+        r"""Return the retention rate of period ``horizon`` (share of the previous period kept).
 
         Parameters
         ----------
-        t
+        horizon
             Period number (scalar or 1-D array, >= 1).
 
         Returns
         -------
         float or numpy.ndarray
-            :math:`r_t` in (0, 1), increasing in ``t`` (the heterogeneity "sorting" effect).
+            :math:`r_t` in (0, 1), increasing in ``horizon`` (the heterogeneity "sorting" effect).
 
         Raises
         ------
         NotFittedError
             The model is not fitted.
         ValidationError
-            ``t < 1``.
+            ``horizon < 1``.
 
         Notes
         -----
@@ -310,31 +310,32 @@ class ShiftedBetaGeo(_FittedModel):
         array([0.627, 0.756, 0.935])
         """
         self._check_fitted()
-        tt, scalar = _periods(t, "t", low=1)
+        tt, scalar = _periods(horizon, "horizon", low=1)
         g, d = self._params
         out = (d + tt - 1.0) / (g + d + tt - 1.0)
         return float(out[0]) if scalar else out
 
-    def churn_probability(self, t: Any) -> float | FloatArray:
-        r"""Return the probability that a new customer churns in period ``t`` (at its end).
+    def churn_probability(self, horizon: Any) -> float | FloatArray:
+        r"""Return the probability that a new customer churns in period ``horizon`` (at its end).
 
         Parameters
         ----------
-        t
+        horizon
             Period number (scalar or 1-D array, >= 1).
 
         Returns
         -------
         float or numpy.ndarray
-            :math:`P(T = t)` in (0, 1), decreasing in ``t``; sums to 1 over ``t = 1, 2, ...``.
-            The conditional churn rate of period ``t`` is ``1 - retention(t)``.
+            :math:`P(T = t)` in (0, 1) at :math:`t` = ``horizon``, decreasing in ``horizon``;
+            sums to 1 over ``horizon = 1, 2, ...``.
+            The conditional churn rate of period ``horizon`` is ``1 - retention(horizon)``.
 
         Raises
         ------
         NotFittedError
             The model is not fitted.
         ValidationError
-            ``t < 1``.
+            ``horizon < 1``.
 
         Notes
         -----
@@ -352,7 +353,7 @@ class ShiftedBetaGeo(_FittedModel):
         array([0.373, 0.153])
         """
         self._check_fitted()
-        tt, scalar = _periods(t, "t", low=1)
+        tt, scalar = _periods(horizon, "horizon", low=1)
         g, d = self._params
         out = np.exp(special.betaln(g + 1.0, d + tt - 1.0) - special.betaln(g, d))
         return float(out[0]) if scalar else out
