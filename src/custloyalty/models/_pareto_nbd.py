@@ -577,7 +577,7 @@ class ParetoNBD(_TransactionModel):
                     np.full(fs.shape, s / beta),
                 ]
             )
-            grad += (d_const + d_b) @ ws
+            grad += np.add.reduce((d_const + d_b) * ws, axis=1)  # no BLAS threads (see _wsum)
         # other rows: complex step per parameter (4 evaluations, not one per customer); the
         # real part of each evaluation is the log-likelihood itself (the step changes it by
         # O(h^2) = 0)
