@@ -19,6 +19,7 @@ Standard errors are NaN when the Hessian is not positive definite (a flat or bou
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -82,6 +83,24 @@ def _is_positive_definite(hess: FloatArray) -> bool:
     return True
 
 
+def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
+    """Limit BLAS to one thread during a fit, when ``threadpoolctl`` is installed.
+
+    The parameters are at most 4: L-BFGS-B's tiny BLAS/LAPACK calls gain nothing from
+    threads, and on a busy machine OpenBLAS's thread wake-ups made a Pareto/NBD fit on 25,000
+    customers take 2.5 s instead of 0.4 s (300 customers: 0.7 s instead of 0.06 s).
+    Without ``threadpoolctl`` the fit runs unchanged.
+    """
+    try:
+        from threadpoolctl import (  # type: ignore[import-untyped,import-not-found,unused-ignore]
+            threadpool_limits,
+        )
+    except ImportError:  # pragma: no cover - optional speed-up
+        return contextlib.nullcontext()
+    limits: contextlib.AbstractContextManager[Any] = threadpool_limits(1, user_api="blas")
+    return limits
+
+
 def _fit_mle(
     negll_and_grad: NegLLGrad,
     x0_log: Any,
@@ -123,6 +142,22 @@ def _fit_mle(
     ConvergenceWarning
         The optimiser stopped before its tolerance and the gradient is not small.
     """
+    with _one_blas_thread():
+        return _fit_mle_inner(
+            negll_and_grad, x0_log, n_obs=n_obs, model=model, maxiter=maxiter, gtol=gtol
+        )
+
+
+def _fit_mle_inner(
+    negll_and_grad: NegLLGrad,
+    x0_log: Any,
+    *,
+    n_obs: float,
+    model: str,
+    maxiter: int,
+    gtol: float,
+) -> _MLEFit:
+    """Body of :func:`_fit_mle` (run with one BLAS thread)."""
     x0 = np.asarray(x0_log, dtype=np.float64)
     scale = 1.0 / max(float(n_obs), 1.0)
 
@@ -176,7 +211,7 @@ def _fit_mle(
             "definite; standard errors are NaN)"
         )
         msg = f"{model}: {why}; the estimates may be inaccurate."
-        warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+        warnings.warn(msg, ConvergenceWarning, stacklevel=4)
     theta = np.exp(x)
     se = np.full(x.size, np.nan)
     if definite:
