@@ -465,3 +465,34 @@ def test_hypergeometric_regimes_agree(b: float, monkeypatch: pytest.MonkeyPatch)
     inv, capped = _continued_fraction(np.full(dd.shape, b), b + dd, kk.astype(float))
     assert capped == 0
     np.testing.assert_allclose(got, 1.0 / inv, rtol=3e-10)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.floats(-2.0, 2.0),
+    st.floats(-3.0, 6.0),
+    st.floats(-16.0, 1.5),
+    st.floats(-2.0, 20.0),
+    st.integers(0, 400),
+    st.floats(1.0, 3e4),
+    st.floats(-12.0, -0.05),
+)
+def test_property_quadrature_rows_equal_hypergeometric_rows(
+    lr: float, la: float, ls: float, lb: float, x: int, t: float, gap: float
+) -> None:
+    # the short-window quadrature and the hypergeometric route give the same likelihood and
+    # gradient wherever both apply (the route is chosen per row as the parameters move)
+    params = tuple(float(np.exp(v)) for v in (lr, la, ls, lb))
+    tx = t * (1.0 - np.exp(gap)) if x > 0 else 0.0
+    xa, txa, ta = np.array([float(x)]), np.array([tx]), np.array([t])
+    tiers = pnbd_module._short_rows(params, xa, txa, ta)
+    if tiers[0] == 0:
+        return
+    quad = np.real(_loglik(params, xa, txa, ta))
+    orig = pnbd_module._short_rows
+    try:
+        pnbd_module._short_rows = lambda *a: np.zeros(1, dtype=np.int64)  # type: ignore[assignment]
+        hyp = np.real(_loglik(params, xa, txa, ta))
+    finally:
+        pnbd_module._short_rows = orig
+    np.testing.assert_allclose(quad, hyp, rtol=1e-9, atol=1e-9)
