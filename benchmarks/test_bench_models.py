@@ -15,19 +15,36 @@ the CDNOW estimates (p 6.25, q 3.744, v 15.444). In the same run, the same pipel
 Estimates are asserted equal: BG/NBD and Gamma-Gamma parameters to 1e-3 (relative), P(alive)
 to 1e-4 and CLV to 0.5% (lifetimes counts 4.345 weeks a month, custloyalty 30.4375 / 7).
 
-Run: ``make -C benchmarks SUITE=test_bench_models.py`` (``K=1e6`` selects one size).
+Pareto/NBD on hostile bases (issue 13.7), custloyalty's ``ParetoNBD().fit`` with BG/NBD on the
+same rows as the peer, at 300, 2,500 and 25,000 customers, durations in days:
+
+* ``no_dropout_summary``: nobody drops out, purchases evenly spaced (every 7 to 90 days) from a
+  first purchase in the first year to the end of a two-year window, so the last purchase is at
+  most one gap before the end. The likelihood is maximised at the parameter boundary
+  (``s -> 0``, ``beta -> infinity``): before the bounded evaluation this fit took 74 s at
+  25,000 customers.
+* ``long_tenure_summary``: tenures of 10,000 to 40,000 days, Poisson purchases at a
+  gamma-distributed rate (mean one per 200 days), last purchase the latest of them (81-129 s
+  at 300 customers before).
+
+Run: ``make -C benchmarks SUITE=test_bench_models.py`` (``K=1e6`` selects one size,
+``K=hostile`` the Pareto/NBD cases). The generators are plain functions of ``(n, seed)``, e.g.
+``python -c "from test_bench_models import no_dropout_summary as g; print(g(5))"`` in
+``benchmarks/``.
 """
 
 from __future__ import annotations
 
 import gc
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from custloyalty.models import BetaGeo, GammaGamma, clv
+from custloyalty.errors import ConvergenceWarning
+from custloyalty.models import BetaGeo, GammaGamma, ParetoNBD, clv
 from custloyalty.models._beta_geo import _sample_summary
 
 SIZES = {"1e5": 100_000, "1e6": 1_000_000}
@@ -79,7 +96,7 @@ def custloyalty_pipeline(s: pd.DataFrame) -> dict[str, Any]:
         "bg": bg.params_,
         "gg": gg.params_,
         "p_alive": bg.p_alive(s).to_numpy(),
-        "clv": clv(bg, gg, s, time=12, discount_rate=0.01, freq="W").to_numpy(),
+        "clv": clv(bg, gg, s, horizon=12, discount_rate=0.01, time_unit="W").to_numpy(),
     }
 
 
@@ -134,3 +151,63 @@ def test_pymc_marketing_map(benchmark: Any, summary: pd.DataFrame, size: str) ->
     est = {k: float(post[k].mean()) for k in ("r", "alpha", "a", "b") if k in post}
     benchmark.extra_info["estimates"] = est
     print(f"pymc-marketing MAP estimates ({size}): {est}")  # priors: close, not identical
+
+
+# -- Pareto/NBD on hostile bases (issue 13.7) ----------------------------------------------------
+
+
+def no_dropout_summary(n: int, seed: int = 2024) -> pd.DataFrame:
+    """Customers who never drop out: evenly spaced purchases over a two-year window (days)."""
+    rng = np.random.default_rng(seed)
+    first_day = rng.integers(0, 365, n)  # first purchase in the first year
+    t_days = (730 - first_day).astype(np.float64)  # observed until the end of year two
+    gap = rng.integers(7, 91, n).astype(np.float64)  # one purchase every 7 to 90 days
+    x = np.floor(t_days / gap)
+    out = pd.DataFrame({"frequency": x, "recency": x * gap, "T": t_days})
+    out.index = pd.RangeIndex(n, name="customer_id")
+    return out
+
+
+def long_tenure_summary(n: int, seed: int = 2024) -> pd.DataFrame:
+    """Customers with tenures of 10,000 to 40,000 days and Poisson purchases (days)."""
+    rng = np.random.default_rng(seed)
+    t_days = rng.integers(10_000, 40_000, n).astype(np.float64)
+    rate = rng.gamma(1.0, 1.0 / 200.0, n)  # one purchase every 200 days on average
+    x = rng.poisson(rate * t_days).astype(np.float64)
+    last = np.round(t_days * rng.beta(np.maximum(x, 1.0), 1.0))  # latest of x uniform times
+    out = pd.DataFrame({"frequency": x, "recency": np.where(x > 0, last, 0.0), "T": t_days})
+    out.index = pd.RangeIndex(n, name="customer_id")
+    return out
+
+
+HOSTILE = {"no-dropout": no_dropout_summary, "long-tenure": long_tenure_summary}
+HOSTILE_SIZES = [300, 2_500, 25_000]
+
+
+def _fit_quietly(model: Any, s: pd.DataFrame) -> Any:
+    with warnings.catch_warnings():  # a boundary optimum warns that the likelihood is flat
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(s)
+
+
+@pytest.mark.parametrize("n", HOSTILE_SIZES, ids=lambda n: f"customers={n}")
+@pytest.mark.parametrize("kind", list(HOSTILE))
+def test_hostile_pareto_nbd(benchmark: Any, kind: str, n: int) -> None:
+    s = HOSTILE[kind](n)
+    benchmark.group = f"Pareto/NBD fit, hostile {kind} customers={n}"
+    benchmark.extra_info["tool"] = "custloyalty ParetoNBD"
+    benchmark.extra_info["baseline"] = True
+    m = benchmark.pedantic(lambda: _fit_quietly(ParetoNBD(), s), rounds=3, iterations=1)
+    assert all(np.isfinite(v) and v > 0 for v in m.params_.values())
+    alive = m.p_alive(s).to_numpy()
+    assert np.all((alive >= 0) & (alive <= 1))
+
+
+@pytest.mark.parametrize("n", HOSTILE_SIZES, ids=lambda n: f"customers={n}")
+@pytest.mark.parametrize("kind", list(HOSTILE))
+def test_hostile_bg_nbd(benchmark: Any, kind: str, n: int) -> None:
+    s = HOSTILE[kind](n)
+    benchmark.group = f"Pareto/NBD fit, hostile {kind} customers={n}"
+    benchmark.extra_info["tool"] = "custloyalty BetaGeo (peer)"
+    m = benchmark.pedantic(lambda: _fit_quietly(BetaGeo(), s), rounds=3, iterations=1)
+    assert all(np.isfinite(v) for v in m.params_.values())

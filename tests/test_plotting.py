@@ -26,7 +26,7 @@ from custloyalty.plotting import (
     plot_retention,
 )
 
-BG = BetaGeo.from_dict({"params": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}})
+BG = BetaGeo.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
 
 
 @pytest.fixture(autouse=True)

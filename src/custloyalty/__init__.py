@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from custloyalty import datasets, metrics, models, plotting, scorecard, segmentation
     from custloyalty._engines._buckets import bucket_scores, bucket_summary, customer_bucket
     from custloyalty.metrics import nps, pls_path_model, satisfaction_index
-    from custloyalty.models import BetaGeo, GammaGamma, ShiftedBetaGeo, clv
+    from custloyalty.models import BetaGeo, GammaGamma, ParetoNBD, ShiftedBetaGeo, clv
     from custloyalty.scorecard import LoyaltyScorecard, compare
     from custloyalty.segmentation import (
         TierPolicy,
@@ -48,6 +48,7 @@ _SHORTCUTS = {
     "satisfaction_index": "metrics",
     "BetaGeo": "models",
     "GammaGamma": "models",
+    "ParetoNBD": "models",
     "ShiftedBetaGeo": "models",
     "clv": "models",
     "LoyaltyScorecard": "scorecard",
@@ -66,6 +67,7 @@ __all__ = [
     "GammaGamma",
     "LoyaltyScorecard",
     "NotFittedError",
+    "ParetoNBD",
     "PluginError",
     "ShiftedBetaGeo",
     "TierPolicy",

@@ -189,7 +189,7 @@ def plot_p_alive_matrix(
     >>> matplotlib.use("Agg")
     >>> from custloyalty.models import BetaGeo
     >>> from custloyalty.plotting import plot_p_alive_matrix
-    >>> bg = BetaGeo.from_dict({"params": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}})
+    >>> bg = BetaGeo.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
     >>> ax = plot_p_alive_matrix(bg, max_frequency=10, T=39)
     >>> ax.images[0].get_array().shape
     (11, 40)

@@ -267,7 +267,7 @@ def test_builtin_churn_and_clv_equal_the_models() -> None:
     vstate = value.fit_state({"summary": summary})
     got = value.compute({"summary": summary, "state": vstate})
     gg = GammaGamma().fit(weeks[weeks["frequency"] > 0])
-    np.testing.assert_allclose(got, clv(bg, gg, weeks, time=12, freq="W"), rtol=1e-6)
+    np.testing.assert_allclose(got, clv(bg, gg, weeks, horizon=12, time_unit="W"), rtol=1e-6)
 
 
 def test_churn_model_fitted_on_a_seeded_subsample_of_large_bases() -> None:

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -69,7 +70,7 @@ def test_fit_mle_non_finite_raises() -> None:
 
 @pytest.mark.parametrize(("cls", "params"), SAVED)
 def test_from_params_only_is_json_safe(cls: Any, params: dict[str, float]) -> None:
-    model = cls.from_dict({"params": params})
+    model = cls.from_params(params)
     d = model.to_dict()
     text = json.dumps(d, allow_nan=False)  # no NaN: unknowns are null
     assert d["n_obs"] is None
@@ -96,30 +97,97 @@ def test_fitted_to_dict_is_json_safe_and_keeps_state() -> None:
     assert "fitted on 1000 obs, log-likelihood -1680.27" in repr(sbg)
 
 
+def _state(**entries: Any) -> dict[str, Any]:
+    from custloyalty._state import header
+
+    return {**header("BetaGeo"), "params": SAVED[0][1], **entries}
+
+
 @pytest.mark.parametrize(
     ("data", "match"),
     [
         (None, "needs a dict .* got NoneType"),
         ([1, 2], "needs a dict .* got list"),
-        ({"params": {"r": "x", "alpha": 1, "a": 1, "b": 1}}, r"params\['r'\] must be a number"),
-        ({"params": {"r": None, "alpha": 1, "a": 1, "b": 1}}, "finite and > 0"),
-        ({"params": {"r": True, "alpha": 1, "a": 1, "b": 1}}, r"params\['r'\] must be a number"),
-        ({"params": [1, 2, 3, 4]}, "exactly the keys"),
-        ({"params": {"r": 1.0}}, "exactly the keys"),
-        ({"model": "GammaGamma", "params": SAVED[0][1]}, "model 'GammaGamma'"),
-        ({"params": {**SAVED[0][1], "a": -1.0}}, "> 0"),
-        ({"params": SAVED[0][1], "standard_errors": [0.1]}, "'standard_errors' must be a dict"),
-        ({"params": SAVED[0][1], "standard_errors": {"r": "?"}}, "standard_errors"),
-        ({"params": SAVED[0][1], "log_likelihood": "high"}, "log_likelihood must be a number"),
-        ({"params": SAVED[0][1], "n_obs": [3]}, "n_obs must be a number"),
-        ({"params": SAVED[0][1], "converged": "yes"}, "'converged' must be true, false or null"),
+        ({"params": SAVED[0][1]}, "no 'kind' key"),
+        ({**_state(), "kind": "GammaGamma"}, "kind 'GammaGamma', not 'BetaGeo'"),
+        ({**_state(), "format_version": 99}, "format_version 99"),
+        (_state(params={"r": "x", "alpha": 1, "a": 1, "b": 1}), r"params\['r'\] must be a number"),
+        (_state(params={"r": None, "alpha": 1, "a": 1, "b": 1}), r"params\['r'\] must be a num"),
+        (_state(params={"r": True, "alpha": 1, "a": 1, "b": 1}), r"params\['r'\] must be a num"),
+        (_state(params={"r": float("nan"), "alpha": 1, "a": 1, "b": 1}), "finite and > 0"),
+        (_state(params=[1, 2, 3, 4]), "params must be a mapping"),
+        (_state(params={"r": 1.0}), "exactly the keys"),
+        (_state(params={**SAVED[0][1], "a": -1.0}), r"params\['a'\] must be finite and > 0"),
+        (_state(standard_errors=[0.1]), "standard_errors must be a mapping"),
+        (_state(standard_errors={"r": "?"}), r"standard_errors\['r'\] must be a number"),
+        (_state(standard_errors={"r": -1.0}), r"standard_errors\['r'\] must be finite and >= 0"),
+        (_state(standard_errors={"z": 1.0}), "unknown keys"),
+        (_state(log_likelihood="high"), "log_likelihood must be a number"),
+        (_state(log_likelihood=float("inf")), "log_likelihood must be finite"),
+        (_state(n_obs=[3]), "n_obs must be a number"),
+        (_state(n_obs=-3), "n_obs must be finite and >= 0"),
+        (_state(converged="yes"), "converged must be true or false"),
+        (_state(time_unit="fortnight"), "time_unit must be one of"),
     ],
 )
 def test_from_dict_errors_are_validation_errors(data: Any, match: str) -> None:
+    # issue 13.2: a hand-edited or corrupted state is refused, naming the key
     with pytest.raises(ValidationError, match=match):
         BetaGeo.from_dict(data)
 
 
 def test_from_dict_model_specific_state_is_validated() -> None:
-    with pytest.raises(ValidationError, match="malformed model-specific entries"):
-        GammaGamma.from_dict({"params": SAVED[2][1], "n_excluded": "many"})
+    from custloyalty._state import header
+
+    state = {**header("GammaGamma"), "params": SAVED[2][1]}
+    with pytest.raises(ValidationError, match="n_excluded must be a number"):
+        GammaGamma.from_dict({**state, "n_excluded": "many"})
+    with pytest.raises(ValidationError, match="n_excluded must be a whole number"):
+        GammaGamma.from_dict({**state, "n_excluded": 2.5})
+
+
+def test_json_round_trip_and_html() -> None:
+    bg = BetaGeo.from_params(SAVED[0][1], time_unit="W")
+    again = BetaGeo.from_json(bg.to_json())
+    assert again.params_ == bg.params_
+    assert again.time_unit_ == "W"
+    assert "BetaGeo" in bg._repr_html_()
+    with pytest.raises(ValidationError, match="not valid JSON"):
+        BetaGeo.from_json(bg.to_json()[:-5])
+
+
+def test_time_unit_stored_validated_and_saved(cdnow_sample_summary: pd.DataFrame) -> None:
+    bg = BetaGeo().fit(cdnow_sample_summary, time_unit="W")
+    assert bg.time_unit_ == "W"
+    assert BetaGeo.from_dict(json.loads(bg.to_json())).time_unit_ == "W"
+    assert BetaGeo().fit(cdnow_sample_summary).time_unit_ is None  # unknown unless given
+    with pytest.raises(ValidationError, match="time_unit"):
+        BetaGeo().fit(cdnow_sample_summary, time_unit="fortnight")
+
+
+def test_predictions_written_once_and_lifetimes_aliases(
+    cdnow_sample_summary: pd.DataFrame,
+) -> None:
+    from custloyalty.models._base import _TransactionModel
+
+    s = cdnow_sample_summary.iloc[:200]
+    for cls, params in ((BetaGeo, SAVED[0][1]), (ParetoNBD, SAVED[1][1])):
+        for name in ("p_alive", "expected_purchases", "probability_of_n_purchases"):
+            assert name not in vars(cls)  # the public methods live in the shared base only
+            assert getattr(cls, name) is getattr(_TransactionModel, name)
+        m = cls.from_params(params, time_unit="W")
+        pd.testing.assert_series_equal(m.conditional_probability_alive(s), m.p_alive(s))
+        pd.testing.assert_series_equal(
+            m.conditional_expected_number_of_purchases_up_to_time(10.0, s),
+            m.expected_purchases(10.0, s),
+        )
+
+
+def test_registry_and_top_level_export() -> None:
+    import custloyalty
+    from custloyalty.models import get_model
+
+    assert custloyalty.ParetoNBD is ParetoNBD
+    assert get_model("pareto_nbd") is ParetoNBD
+    with pytest.raises(ValidationError, match="did you mean 'pareto_nbd'"):
+        get_model("pareto_nb")

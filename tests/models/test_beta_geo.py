@@ -15,7 +15,7 @@ from scipy import special
 from scipy.optimize import approx_fprime
 
 from custloyalty.errors import ConvergenceWarning, NotFittedError, ValidationError
-from custloyalty.models import BetaGeo
+from custloyalty.models import BetaGeo, GammaGamma
 from custloyalty.models._base import _fit_mle, compress
 from custloyalty.models._beta_geo import _sample_summary
 
@@ -28,7 +28,7 @@ def bg_cdnow(cdnow_sample_summary: pd.DataFrame) -> BetaGeo:
 
 
 def _model(params: dict[str, float] = FHL) -> BetaGeo:
-    return BetaGeo.from_dict({"params": params})
+    return BetaGeo.from_params(params)
 
 
 @pytest.mark.reference
@@ -201,7 +201,7 @@ def test_compressed_weighted_fit_equals_expanded(cdnow_sample_summary: pd.DataFr
     assert rows.shape[0] < len(s)
     np.testing.assert_array_equal(rows[inv], s[["frequency", "recency", "T"]].to_numpy())
     full = BetaGeo().fit(s)
-    comp = BetaGeo().fit(frequency=rows[:, 0], recency=rows[:, 1], T=rows[:, 2], weights=w)
+    comp = BetaGeo().fit(frequency=rows[:, 0], recency=rows[:, 1], T=rows[:, 2], sample_weight=w)
     for k in full.params_:
         assert comp.params_[k] == pytest.approx(full.params_[k], rel=1e-6)
     assert comp.log_likelihood_ == pytest.approx(full.log_likelihood_, rel=1e-9)
@@ -215,7 +215,7 @@ def test_property_integer_weights_equal_repeated_rows(seed: int) -> None:
     reps = rng.integers(1, 5, len(base))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        weighted = BetaGeo().fit(base, weights=reps.astype(float))
+        weighted = BetaGeo().fit(base, sample_weight=reps.astype(float))
     assume(weighted.converged_)  # a sample on a likelihood ridge has no unique maximum
     expanded = base.loc[base.index.repeat(reps)].sample(frac=1, random_state=1)
     plain = BetaGeo().fit(expanded)
@@ -241,13 +241,13 @@ def test_property_integer_weights_equal_repeated_rows(seed: int) -> None:
 def test_weights_of_ones_and_row_order(cdnow_sample_summary: pd.DataFrame) -> None:
     s = cdnow_sample_summary
     a = BetaGeo().fit(s)
-    b = BetaGeo().fit(s.iloc[::-1], weights=np.ones(len(s)))
+    b = BetaGeo().fit(s.iloc[::-1], sample_weight=np.ones(len(s)))
     assert a.params_ == pytest.approx(b.params_, rel=1e-9)
 
 
 def test_round_trip_json(bg_cdnow: BetaGeo, cdnow_sample_summary: pd.DataFrame) -> None:
     d = json.loads(json.dumps(bg_cdnow.to_dict()))
-    assert d["model"] == "BetaGeo"
+    assert d["kind"] == "BetaGeo"
     assert set(d) >= {"params", "log_likelihood", "standard_errors", "n_obs", "converged"}
     again = BetaGeo.from_dict(d)
     assert again.params_ == bg_cdnow.params_
@@ -272,11 +272,11 @@ def test_not_fitted() -> None:
 
 def test_from_dict_rejects_bad_params() -> None:
     with pytest.raises(ValidationError, match="exactly the keys"):
-        BetaGeo.from_dict({"params": {"r": 1.0}})
-    with pytest.raises(ValidationError, match="model 'GammaGamma'"):
-        BetaGeo.from_dict({"model": "GammaGamma", "params": FHL})
+        BetaGeo.from_params({"r": 1.0})
+    with pytest.raises(ValidationError, match="kind 'GammaGamma'"):
+        BetaGeo.from_dict(GammaGamma.from_params({"p": 6.25, "q": 3.7, "v": 15.4}).to_dict())
     with pytest.raises(ValidationError, match="> 0"):
-        BetaGeo.from_dict({"params": {**FHL, "a": -1.0}})
+        BetaGeo.from_params({**FHL, "a": -1.0})
 
 
 def test_validation_messages() -> None:
@@ -296,8 +296,8 @@ def test_validation_messages() -> None:
     with pytest.raises(ValidationError, match="needs a customer summary"):
         BetaGeo().fit()
     with pytest.raises(ValidationError, match="negative values"):
-        BetaGeo().fit(frequency=[1, 2], recency=[0.0, 1.0], T=[1.0, 2.0], weights=[1, -1])
-    with pytest.raises(ValidationError, match="t must be >= 0"):
+        BetaGeo().fit(frequency=[1, 2], recency=[0.0, 1.0], T=[1.0, 2.0], sample_weight=[1, -1])
+    with pytest.raises(ValidationError, match="horizon must be >= 0"):
         _model().expected_purchases(-1, frequency=[1], recency=[0.0], T=[1.0])
 
 
@@ -356,13 +356,15 @@ def test_prediction_nan_policy() -> None:
     assert e.isna().tolist() == [False, True, False]
     # a missing horizon: raise with the hint, or NaN for that customer
     ok = {"frequency": [1, 2], "recency": [1.0, 5.0], "T": [2.0, 10.0]}
-    with pytest.raises(ValidationError, match=r"t has 1 missing value.*\n.*nan_policy='omit'"):
+    with pytest.raises(
+        ValidationError, match=r"horizon has 1 missing value.*\n.*nan_policy='omit'"
+    ):
         bg.expected_purchases([1.0, np.nan], **ok)
     e = bg.expected_purchases([1.0, np.nan], **ok, nan_policy="omit")
     assert e.isna().tolist() == [False, True]
     assert e.iloc[0] == bg.expected_purchases(1.0, **ok).iloc[0]
     # functions without nan_policy do not suggest it
-    with pytest.raises(ValidationError, match="t has 1 missing value") as info:
+    with pytest.raises(ValidationError, match="horizon has 1 missing value") as info:
         bg.expected_purchases_new([1.0, np.nan])
     assert "nan_policy" not in str(info.value)
     with pytest.raises(ValidationError, match="'nan_policy' parameter"):
@@ -388,13 +390,52 @@ def test_missing_weights_follow_nan_policy() -> None:
     df = _sample_summary(FHL, np.full(300, 39.0), seed=4)
     w = np.ones(len(df))
     w[5] = np.nan
-    with pytest.raises(ValidationError, match=r"weights has 1 missing value.*\n.*nan_policy"):
-        BetaGeo().fit(df, weights=w)
-    fit = BetaGeo().fit(df, weights=w, nan_policy="omit")
+    with pytest.raises(ValidationError, match=r"sample_weight has 1 missing value.*\n.*nan_policy"):
+        BetaGeo().fit(df, sample_weight=w)
+    fit = BetaGeo().fit(df, sample_weight=w, nan_policy="omit")
     assert fit.n_obs_ == 299
     ref = BetaGeo().fit(df.drop(index=5))
     assert fit.params_ == pytest.approx(ref.params_, rel=1e-9)
     col = df.assign(w=w)
-    assert BetaGeo().fit(col, weights="w", nan_policy="omit").params_ == pytest.approx(
+    assert BetaGeo().fit(col, sample_weight="w", nan_policy="omit").params_ == pytest.approx(
         ref.params_, rel=1e-9
     )
+
+
+def test_extreme_parameters_from_its_own_fit_are_finite() -> None:
+    # issue 13.5: a fit on a base where nobody drops out returns a ~ 3e9, b ~ 1e13; the
+    # predictions tend to the no-dropout (NBD) limits instead of NaN
+    hist = {"frequency": [0, 3, 20], "recency": [0.0, 20.0, 29.0], "T": [30.0] * 3}
+    r, alpha = 0.5, 5.0
+    x, t_obs = np.array([0.0, 3.0, 20.0]), 30.0
+    nbd = (r + x) * 10.0 / (alpha + t_obs)  # E[Y(10)] without dropout
+    previous = None
+    for a, b in [(3e3, 1e4), (3e5, 1e7), (3e7, 1e10), (3e9, 1e13)]:
+        m = BetaGeo.from_params({"r": r, "alpha": alpha, "a": a, "b": b})
+        e = m.expected_purchases(10.0, **hist).to_numpy()
+        alive = m.p_alive(**hist).to_numpy()
+        assert np.all(np.isfinite(e))
+        assert np.all(np.isfinite(alive))
+        assert np.all(e <= nbd * (1 + 1e-12))  # dropout only lowers the expectation
+        if previous is not None:
+            assert np.all(e >= previous - 1e-9)  # rarer dropout: more purchases
+        previous = e
+    np.testing.assert_allclose(previous, nbd * alive, rtol=2e-3)
+    new = m.expected_purchases_new([0.0, 10.0, 100.0])
+    # about 20 purchases at a dropout probability of 3e-4 each: within 1% of r t / alpha
+    np.testing.assert_allclose(new, r * np.array([0.0, 10.0, 100.0]) / alpha, rtol=1e-2)
+    pmf = m.probability_of_n_purchases(10.0, np.arange(200))
+    assert np.all(np.isfinite(pmf))
+    assert pmf.sum() == pytest.approx(1.0, abs=1e-9)
+
+
+def test_quadrature_form_matches_hypergeometric_form() -> None:
+    from custloyalty.models._beta_geo import _conditional_factor, _conditional_factor_quadrature
+
+    x = np.array([0.0, 1.0, 3.0, 20.0, 200.0])
+    t_obs = np.full(5, 30.0)
+    for a, b in [(1.5, 60.0), (30.0, 100.0), (900.0, 5000.0)]:
+        t = np.full(5, 12.0)
+        want = _conditional_factor(0.6, 4.0, a, b, x, t_obs, t)
+        got = _conditional_factor_quadrature(0.6, 4.0, a, b, x, t_obs, t)
+        np.testing.assert_allclose(got, want, rtol=1e-6)

@@ -86,13 +86,14 @@ def test_checks_and_clv_accept_pareto_nbd(
     from custloyalty.models import GammaGamma, ParetoNBD, clv
 
     # Fader, Hardie & Lee (2005): Pareto/NBD on the CDNOW sample
-    pn = ParetoNBD.from_dict({"params": {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}})
+    params = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
+    pn = ParetoNBD.from_params(params, time_unit="W")
     out = calibration_holdout(pn, split)
     assert np.all(out["expected"] >= 0)
     assert np.all(np.diff(out["expected"].to_numpy()) > 0)
     cum = cumulative_purchases(pn, tx, observation_end="1998-06-30")
     assert cum.loc[78, "expected"] == pytest.approx(cum.loc[78, "actual"], rel=0.05)
-    gg = GammaGamma.from_dict({"params": {"p": 6.25, "q": 3.744, "v": 15.444}})
+    gg = GammaGamma.from_params({"p": 6.25, "q": 3.744, "v": 15.444})
     value = clv(pn, gg, cdnow_sample_summary)
     assert value.name == "clv"
     assert np.all(value.to_numpy() >= 0)

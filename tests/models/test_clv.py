@@ -12,13 +12,15 @@ from custloyalty.models import BetaGeo, GammaGamma, clv
 
 @pytest.fixture(scope="module")
 def fitted(cdnow_sample_summary: pd.DataFrame) -> tuple[BetaGeo, GammaGamma]:
-    return BetaGeo().fit(cdnow_sample_summary), GammaGamma().fit(cdnow_sample_summary)
+    return BetaGeo().fit(cdnow_sample_summary, time_unit="W"), GammaGamma().fit(
+        cdnow_sample_summary
+    )
 
 
 def test_formula(fitted: tuple[BetaGeo, GammaGamma], cdnow_sample_summary: pd.DataFrame) -> None:
     bg, gg = fitted
     s = cdnow_sample_summary
-    got = clv(bg, gg, s, time=6, discount_rate=0.02, freq="W", margin=0.3)
+    got = clv(bg, gg, s, horizon=6, discount_rate=0.02, time_unit="W", margin=0.3)
     assert got.name == "clv"
     assert got.index.equals(s.index)
     u = 365.25 / 12 / 7
@@ -50,7 +52,7 @@ def test_monotone(fitted: tuple[BetaGeo, GammaGamma], cdnow_sample_summary: pd.D
     s = cdnow_sample_summary.iloc[:300]
     base = clv(bg, gg, s).to_numpy()
     assert np.all(base >= 0)
-    assert np.all(clv(bg, gg, s, time=24).to_numpy() >= base)
+    assert np.all(clv(bg, gg, s, horizon=24).to_numpy() >= base)
     assert np.all(clv(bg, gg, s, discount_rate=0.05).to_numpy() <= base)
     np.testing.assert_allclose(clv(bg, gg, s, margin=0.5).to_numpy(), 0.5 * base)
     # row order does not matter
@@ -58,17 +60,21 @@ def test_monotone(fitted: tuple[BetaGeo, GammaGamma], cdnow_sample_summary: pd.D
     pd.testing.assert_series_equal(rev.sort_index(), clv(bg, gg, s).sort_index())
     # daily units: the same customers measured in days give the same value
     days = s.assign(recency=s["recency"] * 7, T=s["T"] * 7)
-    bg_d = BetaGeo.from_dict({"params": {**bg.params_, "alpha": bg.params_["alpha"] * 7}})
-    np.testing.assert_allclose(clv(bg_d, gg, days, freq="D").to_numpy(), base, rtol=1e-9)
+    bg_d = BetaGeo.from_params({**bg.params_, "alpha": bg.params_["alpha"] * 7}, time_unit="D")
+    np.testing.assert_allclose(clv(bg_d, gg, days).to_numpy(), base, rtol=1e-9)
 
 
 def test_errors(fitted: tuple[BetaGeo, GammaGamma], cdnow_sample_summary: pd.DataFrame) -> None:
     bg, gg = fitted
     s = cdnow_sample_summary
-    with pytest.raises(ValidationError, match="'time' parameter"):
-        clv(bg, gg, s, time=0)
-    with pytest.raises(ValidationError, match="'freq' parameter of clv"):
-        clv(bg, gg, s, freq="fortnight")
+    with pytest.raises(ValidationError, match="'horizon' parameter"):
+        clv(bg, gg, s, horizon=0)
+    with pytest.raises(ValidationError, match="'time_unit' parameter of clv"):
+        clv(BetaGeo.from_params(bg.params_), gg, s, time_unit="fortnight")
+    with pytest.raises(ValidationError, match="fitted in 'W'"):
+        clv(bg, gg, s, time_unit="D")  # the model knows its unit: a contradiction is refused
+    with pytest.raises(ValidationError, match="needs the time unit"):
+        clv(BetaGeo.from_params(bg.params_), gg, s)
     with pytest.raises(ValidationError, match="discount_rate"):
         clv(bg, gg, s, discount_rate=-0.1)
     with pytest.raises(NotFittedError):
@@ -111,3 +117,20 @@ def test_missing_monetary_of_one_time_buyers_and_nan_policy(
     assert np.isnan(got.iloc[1])
     ok = got.notna()
     pd.testing.assert_series_equal(got[ok], clv(bg, gg, s[ok.to_numpy()]))
+
+
+def test_zero_repeat_spend_follows_the_spend_model(
+    fitted: tuple[BetaGeo, GammaGamma], cdnow_sample_summary: pd.DataFrame
+) -> None:
+    # issue 13.5: $0 repeat spend gets the Gamma-Gamma limit, no floor and no refusal
+    bg, gg = fitted
+    s = cdnow_sample_summary.iloc[:50].copy()
+    rep = s.index[s["frequency"] > 0][:3]
+    s.loc[rep, "monetary"] = 0.0
+    got = clv(bg, gg, s)
+    spend = gg.expected_spend(s).loc[rep].to_numpy()
+    p, q, v = (gg.params_[k] for k in ("p", "q", "v"))
+    x = s.loc[rep, "frequency"].to_numpy()
+    np.testing.assert_allclose(spend, p * v / (p * x + q - 1.0), rtol=1e-12)
+    assert np.all(np.isfinite(got))
+    assert np.all(got.loc[rep] > 0)

@@ -86,7 +86,7 @@ def test_property_weights_equal_repeated_rows(seed: int) -> None:
     reps = np.random.default_rng(seed).integers(1, 4, len(df))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        a = GammaGamma().fit(df, weights=reps.astype(float))
+        a = GammaGamma().fit(df, sample_weight=reps.astype(float))
     assume(a.converged_)  # small samples can sit on a ridge (q, v -> inf)
     b = GammaGamma().fit(df.loc[df.index.repeat(reps)].iloc[::-1])
     for k in FH:
@@ -97,7 +97,7 @@ def test_property_weights_equal_repeated_rows(seed: int) -> None:
 
 def test_round_trip(gg_cdnow: GammaGamma, cdnow_sample_summary: pd.DataFrame) -> None:
     d = json.loads(json.dumps(gg_cdnow.to_dict()))
-    assert d["model"] == "GammaGamma"
+    assert d["kind"] == "GammaGamma"
     assert d["n_excluded"] == 1411
     again = GammaGamma.from_dict(d)
     assert again.n_excluded_ == 1411
@@ -109,8 +109,8 @@ def test_round_trip(gg_cdnow: GammaGamma, cdnow_sample_summary: pd.DataFrame) ->
 def test_errors() -> None:
     with pytest.raises(NotFittedError):
         GammaGamma().expected_spend(frequency=[1], monetary=[2.0])
-    with pytest.raises(ValidationError, match="'monetary' has 1 non-positive value for repeat"):
-        GammaGamma().fit(pd.DataFrame({"frequency": [1, 2, 0], "monetary": [1.0, 0.0, 0.0]}))
+    with pytest.raises(ValidationError, match="'monetary' has 1 negative value for repeat"):
+        GammaGamma().fit(pd.DataFrame({"frequency": [1, 2, 0], "monetary": [1.0, -2.0, 0.0]}))
     with pytest.raises(ValidationError, match="no repeat customer"):
         GammaGamma().fit(frequency=[0, 0], monetary=[0.0, 0.0])
     with pytest.raises(ValidationError, match="not found"):
@@ -141,7 +141,7 @@ def test_cdnow_standard_errors(
 
 
 def test_missing_values_name_their_column() -> None:
-    gg = GammaGamma.from_dict({"params": FH})
+    gg = GammaGamma.from_params(FH)
     with pytest.raises(
         ValidationError,
         match=r"^Column 'monetary' has 1 missing \(NaN\) value where 'frequency' > 0 "
@@ -165,7 +165,7 @@ def test_missing_values_name_their_column() -> None:
 def test_monetary_not_needed_without_repeat_purchase(cdnow_sample_summary: pd.DataFrame) -> None:
     # one-time buyers have no mean repeat spend; the model gives them the population mean
     # whatever their monetary value, so a missing one is accepted
-    gg = GammaGamma.from_dict({"params": FH})
+    gg = GammaGamma.from_params(FH)
     zero = gg.expected_spend(frequency=[0, 2], monetary=[0.0, 10.0])
     nan = gg.expected_spend(frequency=[0, 2], monetary=[np.nan, 10.0])
     pd.testing.assert_series_equal(nan, zero)
@@ -176,3 +176,37 @@ def test_monetary_not_needed_without_repeat_purchase(cdnow_sample_summary: pd.Da
     fit = GammaGamma().fit(s_nan)
     assert fit.params_ == pytest.approx(GammaGamma().fit(s).params_, rel=1e-12)
     assert fit.n_excluded_ == 1411
+
+
+def test_zero_repeat_spend_one_rule(cdnow_sample_summary: pd.DataFrame) -> None:
+    # issue 13.5: $0 repeat spend is left out of the fit (fit_rows) and predicted by the
+    # model's limit p v / (p x + q - 1), never floored and never refused
+    base = cdnow_sample_summary
+    free = base.copy()
+    repeat_ids = free.index[free["frequency"] > 0][:5]
+    free.loc[repeat_ids, "monetary"] = 0.0
+    mask = GammaGamma.fit_rows(free["frequency"], free["monetary"])
+    assert not mask[free.index.get_indexer(repeat_ids)].any()
+    fitted = GammaGamma().fit(free)
+    alone = GammaGamma().fit(free[mask])
+    assert fitted.params_ == pytest.approx(alone.params_, rel=1e-9)
+    assert fitted.n_excluded_ == int((~mask).sum())
+    p, q, v = (fitted.params_[k] for k in ("p", "q", "v"))
+    got = fitted.expected_spend(free).loc[repeat_ids].to_numpy()
+    x = free.loc[repeat_ids, "frequency"].to_numpy()
+    np.testing.assert_allclose(got, p * v / (p * x + q - 1.0), rtol=1e-12)
+    # the limit is continuous: a tiny spend gives nearly the same value
+    tiny = fitted.expected_spend(frequency=x, monetary=np.full(x.shape, 1e-9)).to_numpy()
+    np.testing.assert_allclose(tiny, got, rtol=1e-8)
+
+
+def test_q_at_most_one_gives_the_limit_with_a_warning() -> None:
+    from custloyalty.errors import UndefinedMetricWarning
+
+    gg = GammaGamma.from_params({"p": 2.0, "q": 0.8, "v": 10.0})
+    with pytest.warns(UndefinedMetricWarning, match="infinite expected spend .* for 1 customers"):
+        out = gg.expected_spend(frequency=[0, 1, 5], monetary=[None, 10.0, 10.0])
+    assert np.isinf(out.iloc[0])
+    assert out.iloc[0] > 0
+    assert np.all(np.isfinite(out.iloc[1:]))  # p x + q - 1 > 0: finite
+    assert not out.isna().any()

@@ -13,9 +13,15 @@ from hypothesis import strategies as st
 from scipy import integrate, special, stats
 from scipy.optimize import approx_fprime
 
-from custloyalty.errors import ConvergenceWarning, NotFittedError, ValidationError
+from custloyalty.errors import NotFittedError, ValidationError
+from custloyalty.models import _pareto_nbd as pnbd_module
 from custloyalty.models._base import compress
-from custloyalty.models._pareto_nbd import ParetoNBD, _hyp2f1_one, _loglik
+from custloyalty.models._pareto_nbd import (
+    ParetoNBD,
+    _continued_fraction,
+    _hyp2f1_one,
+    _loglik,
+)
 
 FHL = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
 
@@ -26,7 +32,7 @@ def pnbd_cdnow(cdnow_sample_summary: pd.DataFrame) -> ParetoNBD:
 
 
 def _model(params: dict[str, float] = FHL) -> ParetoNBD:
-    return ParetoNBD.from_dict({"params": params})
+    return ParetoNBD.from_params(params)
 
 
 def _sample_summary(params: dict[str, float], T: np.ndarray, *, seed: int) -> pd.DataFrame:
@@ -51,10 +57,15 @@ def _direct_loglik(p: dict[str, float], x: float, tx: float, t: float) -> float:
     # integrand scaled by its value at tx (it is decreasing) so that nothing underflows
     log0 = -(r + x) * np.log(alpha + tx) - (s + 1) * np.log(beta + tx)
 
-    def f(y: float) -> float:
-        return float(np.exp(-(r + x) * np.log(alpha + y) - (s + 1) * np.log(beta + y) - log0))
+    m = min(alpha, beta)  # integrated over u = log(m + y): smooth even for tiny alpha or beta
 
-    integral = integrate.quad(f, tx, t, epsabs=0, epsrel=1e-13, limit=200)[0]
+    def f(u: float) -> float:
+        y = np.exp(u) - m
+        return float(np.exp(u - (r + x) * np.log(alpha + y) - (s + 1) * np.log(beta + y) - log0))
+
+    integral = integrate.quad(f, np.log(m + tx), np.log(m + t), epsabs=0, epsrel=1e-13, limit=200)[
+        0
+    ]
     first = np.exp(-(r + x) * np.log(alpha + t) - s * np.log(beta + t) - log0)
     log_b = log0 + np.log(first + s * integral)
     const = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
@@ -97,6 +108,12 @@ def test_cdnow_predictions_match_lifetimes(pnbd_cdnow: ParetoNBD) -> None:
         FHL,
         {"r": 0.553, "alpha": 15.0, "s": 0.606, "beta": 3.0},
         {"r": 2.0, "alpha": 1.0, "s": 0.3, "beta": 40.0},
+        # the boundary of a base where nobody drops out (issue 13.7), and r at an integer,
+        # where both terms of the series at infinity have a cancelling pole
+        {"r": 2.26, "alpha": 74.7, "s": 2.9e-8, "beta": 1.37e9},
+        {"r": 1.0, "alpha": 205.0, "s": 6.6e-5, "beta": 9.3e7},
+        {"r": 0.5, "alpha": 1e-4, "s": 0.6, "beta": 1e6},
+        {"r": 0.8, "alpha": 3e5, "s": 1.0, "beta": 0.02},
     ],
 )
 def test_loglik_matches_integral_definition(params: dict[str, float]) -> None:
@@ -257,7 +274,7 @@ def test_compressed_weighted_fit_equals_expanded(
     s = cdnow_sample_summary
     rows, w, _ = compress(s["frequency"], s["recency"], s["T"])
     assert rows.shape[0] < len(s)
-    comp = ParetoNBD().fit(frequency=rows[:, 0], recency=rows[:, 1], T=rows[:, 2], weights=w)
+    comp = ParetoNBD().fit(frequency=rows[:, 0], recency=rows[:, 1], T=rows[:, 2], sample_weight=w)
     for k in pnbd_cdnow.params_:
         assert comp.params_[k] == pytest.approx(pnbd_cdnow.params_[k], rel=1e-6)
     assert comp.log_likelihood_ == pytest.approx(pnbd_cdnow.log_likelihood_, rel=1e-9)
@@ -273,7 +290,7 @@ def test_property_integer_weights_equal_repeated_rows(
     rng = np.random.default_rng(seed)
     base = cdnow_sample_summary.sample(1500, random_state=seed % 2**31)
     reps = rng.integers(1, 4, len(base))
-    weighted = ParetoNBD().fit(base, weights=reps.astype(float))
+    weighted = ParetoNBD().fit(base, sample_weight=reps.astype(float))
     expanded = base.loc[base.index.repeat(reps)].sample(frac=1, random_state=1)
     plain = ParetoNBD().fit(expanded)
     for k in plain.params_:
@@ -285,7 +302,7 @@ def test_weights_of_ones_and_row_order(
     cdnow_sample_summary: pd.DataFrame, pnbd_cdnow: ParetoNBD
 ) -> None:
     s = cdnow_sample_summary
-    again = ParetoNBD().fit(s.iloc[::-1], weights=np.ones(len(s)))
+    again = ParetoNBD().fit(s.iloc[::-1], sample_weight=np.ones(len(s)))
     assert again.params_ == pytest.approx(pnbd_cdnow.params_, rel=1e-9)
     shuffled = s.sample(frac=1, random_state=7)
     p = pnbd_cdnow.p_alive(shuffled)
@@ -294,7 +311,7 @@ def test_weights_of_ones_and_row_order(
 
 def test_round_trip_json(pnbd_cdnow: ParetoNBD, cdnow_sample_summary: pd.DataFrame) -> None:
     d = json.loads(json.dumps(pnbd_cdnow.to_dict()))
-    assert d["model"] == "ParetoNBD"
+    assert d["kind"] == "ParetoNBD"
     again = ParetoNBD.from_dict(d)
     assert again.params_ == pnbd_cdnow.params_
     assert again.log_likelihood_ == pnbd_cdnow.log_likelihood_
@@ -315,13 +332,14 @@ def test_not_fitted_and_bad_dicts() -> None:
     with pytest.raises(NotFittedError):
         m.expected_purchases_new(1.0)
     with pytest.raises(ValidationError, match="exactly the keys"):
-        ParetoNBD.from_dict({"params": {"r": 1.0, "alpha": 1.0, "a": 1.0, "b": 1.0}})
-    with pytest.raises(ValidationError, match="model 'BetaGeo'"):
-        ParetoNBD.from_dict({"model": "BetaGeo", "params": FHL})
+        ParetoNBD.from_params({"r": 1.0, "alpha": 1.0, "a": 1.0, "b": 1.0})
+    saved_bg = {**ParetoNBD.from_params(FHL).to_dict(), "kind": "BetaGeo"}
+    with pytest.raises(ValidationError, match="kind 'BetaGeo', not 'ParetoNBD'"):
+        ParetoNBD.from_dict(saved_bg)
 
 
 def test_validation_and_nan_policy() -> None:
-    with pytest.raises(ValidationError, match="t must be >= 0"):
+    with pytest.raises(ValidationError, match="horizon must be >= 0"):
         _model().expected_purchases(-1, frequency=[1], recency=[0.0], T=[1.0])
     with pytest.raises(ValidationError, match="one value per customer"):
         _model().expected_purchases(
@@ -375,7 +393,7 @@ def test_probability_of_n_purchases(params: dict[str, float]) -> None:
     np.testing.assert_array_equal(m.probability_of_n_purchases(0.0, [0, 1]), [1.0, 0.0])
     with pytest.raises(ValidationError, match="n must hold integers"):
         m.probability_of_n_purchases(3.0, 1.5)
-    with pytest.raises(ValidationError, match="t must be finite"):
+    with pytest.raises(ValidationError, match="horizon must be finite"):
         m.probability_of_n_purchases(-1.0, 1)
 
 
@@ -419,21 +437,62 @@ def test_prediction_nan_policy_and_recency_rule() -> None:
         m.p_alive(frequency=[0], recency=[5.0], T=[10.0])
 
 
-def test_continued_fraction_cap_warns() -> None:
-    # alpha / beta ~ 1e-10: the continued fraction needs ~sqrt(1e10) terms for a customer
-    # without repeat purchase (t_x = 0), far beyond the cap; its value is then unreliable
+def test_extreme_parameters_bounded_and_accurate() -> None:
+    # alpha / beta ~ 1e-10: the continued fraction alone would need ~sqrt(1e10) terms for a
+    # customer without repeat purchase; the series at infinity takes over, no warning
     extreme = {"r": 0.5, "alpha": 1e-4, "s": 0.6, "beta": 1e6}
     hist = {"frequency": [0, 3], "recency": [0.0, 10.0], "T": [39.0, 39.0]}
     m = _model(extreme)
-    with pytest.warns(ConvergenceWarning, match="did not converge within 20000 terms") as rec:
-        m.p_alive(**hist)
-    assert rec[0].filename == __file__  # points at the caller, not inside the package
-    with pytest.warns(ConvergenceWarning, match="1 of 4 values"):
-        m.expected_purchases(10.0, **hist)
-    # after a fit, the likelihood at the estimate is checked the same way
+    p = m.p_alive(**hist).to_numpy()
     f, r, t = (np.asarray(v, dtype=float) for v in hist.values())
-    with pytest.warns(ConvergenceWarning, match="did not converge"):
-        m._after_fit(f, r, t)
-    # the optimiser's own evaluations do not warn; typical parameters do not either
-    _loglik(tuple(extreme.values()), f, r, t)
-    _model().p_alive(**hist)
+    lp_t = -(0.5 + f) * np.log(1e-4 + t) - 0.6 * np.log(1e6 + t)
+    ll = np.real(_loglik(tuple(extreme.values()), f, r, t))
+    const = special.gammaln(0.5 + f) - special.gammaln(0.5) + 0.5 * np.log(1e-4) + 0.6 * np.log(1e6)
+    want = [_direct_loglik(extreme, *row) for row in zip(f, r, t, strict=True)]
+    np.testing.assert_allclose(ll, want, rtol=1e-10)
+    np.testing.assert_allclose(p, np.exp(lp_t + const - ll), rtol=1e-9)
+    m._after_fit(f, r, t)  # no ConvergenceWarning (filterwarnings=error)
+
+
+@pytest.mark.parametrize("b", [0.3, 0.99995, 1.0, 1.00003, 2.0, 3.5, 11.0, 40.0])
+def test_hypergeometric_regimes_agree(b: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the series at infinity (large kappa) against the continued fraction run to convergence
+    monkeypatch.setattr(pnbd_module, "_CF_MAX_TERMS", 400_000)
+    d = np.array([0.5, 1.0, 7.0, 80.0])
+    kappa = np.array([1e3, 3e4, 1e6])
+    dd, kk = (a.ravel() for a in np.meshgrid(d, kappa))
+    got = _hyp2f1_one(b, b + dd, kk)
+    inv, capped = _continued_fraction(np.full(dd.shape, b), b + dd, kk.astype(float))
+    assert capped == 0
+    np.testing.assert_allclose(got, 1.0 / inv, rtol=3e-10)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.floats(-2.0, 2.0),
+    st.floats(-3.0, 6.0),
+    st.floats(-16.0, 1.5),
+    st.floats(-2.0, 20.0),
+    st.integers(0, 400),
+    st.floats(1.0, 3e4),
+    st.floats(-12.0, -0.05),
+)
+def test_property_quadrature_rows_equal_hypergeometric_rows(
+    lr: float, la: float, ls: float, lb: float, x: int, t: float, gap: float
+) -> None:
+    # the short-window quadrature and the hypergeometric route give the same likelihood and
+    # gradient wherever both apply (the route is chosen per row as the parameters move)
+    params = tuple(float(np.exp(v)) for v in (lr, la, ls, lb))
+    tx = t * (1.0 - np.exp(gap)) if x > 0 else 0.0
+    xa, txa, ta = np.array([float(x)]), np.array([tx]), np.array([t])
+    tiers = pnbd_module._short_rows(params, xa, txa, ta)
+    if tiers[0] == 0:
+        return
+    quad = np.real(_loglik(params, xa, txa, ta))
+    orig = pnbd_module._short_rows
+    try:
+        pnbd_module._short_rows = lambda *a: np.zeros(1, dtype=np.int64)  # type: ignore[assignment]
+        hyp = np.real(_loglik(params, xa, txa, ta))
+    finally:
+        pnbd_module._short_rows = orig
+    np.testing.assert_allclose(quad, hyp, rtol=1e-9, atol=1e-9)

@@ -71,7 +71,7 @@ def test_curves_consistent() -> None:
     assert np.all(np.diff(sbg.retention(t)) > 0)  # sorting: retention rises
     assert sbg.survival(0) == 1.0
     assert sbg.expected_lifetime() == float("inf")  # gamma < 1
-    g2 = ShiftedBetaGeo.from_dict({"params": {"gamma": 2.5, "delta": 4.0}})
+    g2 = ShiftedBetaGeo.from_params({"gamma": 2.5, "delta": 4.0})
     total = np.asarray(g2.survival(np.arange(0, 200_000))).sum()
     assert g2.expected_lifetime() == pytest.approx(total, rel=1e-3)
 
@@ -159,28 +159,28 @@ def test_regular_standard_errors(natural_se: Callable) -> None:
 def test_cohort_weights() -> None:
     table = np.array([REGULAR, HIGH_END], dtype=float)
     plain = ShiftedBetaGeo().fit(table)
-    ones = ShiftedBetaGeo().fit(table, weights=[1, 1])
+    ones = ShiftedBetaGeo().fit(table, sample_weight=[1, 1])
     assert ones.params_ == pytest.approx(plain.params_, rel=1e-9)
     # integer weights equal repeated cohorts
-    weighted = ShiftedBetaGeo().fit(table, weights=[3, 1])
+    weighted = ShiftedBetaGeo().fit(table, sample_weight=[3, 1])
     repeated = ShiftedBetaGeo().fit(table[[0, 0, 0, 1]])
     assert weighted.params_ == pytest.approx(repeated.params_, rel=1e-7)
     assert weighted.log_likelihood_ == pytest.approx(repeated.log_likelihood_, rel=1e-10)
     assert weighted.n_obs_ == 4000
     # survivor shares with the cohort sizes as weights equal the counts
-    shares = ShiftedBetaGeo().fit(np.array(REGULAR) / 1000, weights=[1000])
+    shares = ShiftedBetaGeo().fit(np.array(REGULAR) / 1000, sample_weight=[1000])
     counts = ShiftedBetaGeo().fit(REGULAR)
     assert shares.params_ == pytest.approx(counts.params_, rel=1e-7)
     assert shares.n_obs_ == pytest.approx(1000)
     # a cohort of weight 0 is ignored
-    only_regular = ShiftedBetaGeo().fit(table, weights=[1.0, 0.0])
+    only_regular = ShiftedBetaGeo().fit(table, sample_weight=[1.0, 0.0])
     assert only_regular.params_ == pytest.approx(counts.params_, rel=1e-7)
-    with pytest.raises(ValidationError, match="weights has 1 values for 2 cohorts"):
-        ShiftedBetaGeo().fit(table, weights=[1.0])
-    with pytest.raises(ValidationError, match=r"weights has 1 negative values \(rows 1\)"):
-        ShiftedBetaGeo().fit(table, weights=[1.0, -1.0])
-    with pytest.raises(ValidationError, match="weights has 1 missing value") as info:
-        ShiftedBetaGeo().fit(table, weights=[1.0, np.nan])
+    with pytest.raises(ValidationError, match="sample_weight has 1 values for 2 cohorts"):
+        ShiftedBetaGeo().fit(table, sample_weight=[1.0])
+    with pytest.raises(ValidationError, match=r"sample_weight has 1 negative values \(rows 1\)"):
+        ShiftedBetaGeo().fit(table, sample_weight=[1.0, -1.0])
+    with pytest.raises(ValidationError, match="sample_weight has 1 missing value") as info:
+        ShiftedBetaGeo().fit(table, sample_weight=[1.0, np.nan])
     assert "nan_policy" not in str(info.value)  # fit has no such option
     with pytest.raises(ValidationError, match=r"no cohort .* observed beyond"):
-        ShiftedBetaGeo().fit(table, weights=[0, 0])
+        ShiftedBetaGeo().fit(table, sample_weight=[0, 0])

@@ -145,7 +145,7 @@ def _churn_model(model: str) -> Any:
     from custloyalty.models import get_model
 
     check_option(model, "model", CHURN_MODELS, func="the churn indicator")
-    return get_model(model)
+    return get_model(model)  # the model registry, by name
 
 
 def _model_of(value: Any, cls: Any) -> Any:
@@ -176,7 +176,7 @@ def _fit_churn(
     seed: int | None = None,
 ) -> dict[str, Any]:
     weeks = _fit_sample(_weeks(summary), max_fit_customers, seed)
-    return {"model": _churn_model(model)().fit(weeks)}
+    return {"model": _churn_model(model)().fit(weeks, time_unit="W")}
 
 
 def churn(
@@ -214,7 +214,7 @@ def churn(
     if state:
         fitted = _model_of(state["model"], cls)
     else:
-        fitted = cls().fit(_fit_sample(weeks, max_fit_customers))
+        fitted = cls().fit(_fit_sample(weeks, max_fit_customers), time_unit="W")
     alive = np.ones(len(weeks))
     if pos.any():
         alive[pos] = fitted.p_alive(weeks[pos]).to_numpy(dtype=np.float64)
@@ -228,13 +228,13 @@ def _fit_clv(
     max_fit_customers: int = MAX_FIT_CUSTOMERS,
     seed: int | None = None,
 ) -> dict[str, Any]:
-    from custloyalty.models import BetaGeo, GammaGamma
+    from custloyalty.models import get_model
 
     weeks = _fit_sample(_weeks(summary), max_fit_customers, seed)
     return {
-        "transactions": BetaGeo().fit(weeks),
-        # repeat customers with a positive mean spend (a few repeat purchases cost nothing)
-        "spend": GammaGamma().fit(weeks[(weeks["frequency"] > 0) & (weeks["monetary"] > 0)]),
+        "transactions": get_model("bg_nbd")().fit(weeks, time_unit="W"),
+        # GammaGamma.fit_rows is the one rule for $0 repeat spend: left out of the fit
+        "spend": get_model("gamma_gamma")().fit(weeks),
     }
 
 
@@ -249,8 +249,9 @@ def clv(
 
     BG/NBD purchases times Gamma-Gamma spend, discounted at $d = 1\%$ a month,
     $\mathrm{CLV}_i = \sum_{k=1}^{K} E[\Delta X_{ik}]\,E[M_i] / (1 + d)^k$ (Fader, Hardie &
-    Lee 2005; Fader & Hardie 2013). Repeat customers whose repeat purchases cost nothing get a
-    mean spend of 0.01 so the spend model stays defined.
+    Lee 2005; Fader & Hardie 2013). Repeat customers whose repeat purchases cost nothing follow
+    the spend model's rule (:meth:`custloyalty.models.GammaGamma.fit_rows`: left out of its
+    fit, valued at its limit).
 
     Examples
     --------
@@ -262,19 +263,18 @@ def clv(
     >>> value.compute({"summary": summary, "state": state}).head(3).round(2).to_dict()
     {1: 36.3, 2: 4.64, 3: 8.35}
     """
-    from custloyalty.models import BetaGeo, GammaGamma
     from custloyalty.models import clv as model_clv
+    from custloyalty.models import get_model
 
     st = state or _fit_clv(summary, max_fit_customers=max_fit_customers)
-    bg = _model_of(st["transactions"], BetaGeo)
-    gg = _model_of(st["spend"], GammaGamma)
+    bg = _model_of(st["transactions"], get_model("bg_nbd"))
+    gg = _model_of(st["spend"], get_model("gamma_gamma"))
     weeks = _weeks(summary)
-    repeat = weeks["frequency"].to_numpy() > 0
-    weeks["monetary"] = np.where(repeat, np.maximum(weeks["monetary"].to_numpy(), 0.01), 0.0)
     out = np.zeros(len(weeks))
     pos = weeks["T"].to_numpy() > 0
     if pos.any():
-        out[pos] = model_clv(bg, gg, weeks[pos], time=months, freq="W").to_numpy(dtype=np.float64)
+        value = model_clv(bg, gg, weeks[pos], horizon=months, time_unit="W")
+        out[pos] = value.to_numpy(dtype=np.float64)
     return pd.Series(out, index=summary.index, name="clv")
 
 

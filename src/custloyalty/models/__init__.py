@@ -5,6 +5,8 @@ Fitted by maximum likelihood on log-parameters; see the *Churn and value models*
 
 from __future__ import annotations
 
+from typing import Any
+
 from custloyalty.errors import ValidationError
 from custloyalty.models._base import compress
 from custloyalty.models._beta_geo import BetaGeo
@@ -15,7 +17,7 @@ from custloyalty.models._pareto_nbd import ParetoNBD
 from custloyalty.models._shifted_beta_geo import ShiftedBetaGeo
 
 #: Models by registry name: the churn and CLV indicators look their model up here.
-_MODELS: dict[str, type] = {
+_MODELS: dict[str, type[Any]] = {
     "bg_nbd": BetaGeo,
     "pareto_nbd": ParetoNBD,
     "gamma_gamma": GammaGamma,
@@ -35,7 +37,7 @@ def available_models() -> list[str]:
     return sorted(_MODELS)
 
 
-def get_model(name: str) -> type:
+def get_model(name: str) -> type[Any]:
     """Return the model class registered under ``name`` (see :func:`available_models`).
 
     Raises

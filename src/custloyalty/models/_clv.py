@@ -16,13 +16,19 @@ from custloyalty.summary import TIME_UNITS
 
 __all__ = ["clv"]
 
-#: Length of a month in days (the unit of ``time`` and ``discount_rate`` in :func:`clv`).
+#: Length of a month in days (the unit of ``horizon`` and ``discount_rate`` in :func:`clv`).
 _MONTH_DAYS = 365.25 / 12.0
 
 
 class _TransactionModelLike(Protocol):
     def expected_purchases(
-        self, t: Any, data: Any = ..., *, frequency: Any = ..., recency: Any = ..., T: Any = ...
+        self,
+        horizon: Any,
+        data: Any = ...,
+        *,
+        frequency: Any = ...,
+        recency: Any = ...,
+        T: Any = ...,
     ) -> pd.Series: ...
 
 
@@ -32,9 +38,9 @@ def clv(
     data: Any,
     /,
     *,
-    time: int = 12,
+    horizon: int = 12,
     discount_rate: float = 0.01,
-    freq: str = "W",
+    time_unit: str | None = None,
     margin: float = 1.0,
     frequency: str = "frequency",
     recency: str = "recency",
@@ -42,7 +48,7 @@ def clv(
     monetary: str = "monetary",
     nan_policy: str = "raise",
 ) -> pd.Series:
-    r"""Return each customer's discounted expected value over the next ``time`` months.
+    r"""Return each customer's discounted expected value over the next ``horizon`` months.
 
     Combines a fitted transaction model (:class:`BetaGeo` or :class:`ParetoNBD`: how many
     purchases, given the history) with a fitted :class:`GammaGamma` (how much per purchase),
@@ -52,19 +58,22 @@ def clv(
     Parameters
     ----------
     transaction_model
-        Fitted model with ``expected_purchases(t, frequency=, recency=, T=)``.
+        Fitted model with ``expected_purchases(horizon, frequency=, recency=, T=)``.
     spend_model
         Fitted :class:`GammaGamma`.
     data
         Customer summary with frequency, recency, T and monetary columns (e.g.
         :func:`custloyalty.rfm_summary`), one row per customer.
-    time
-        Horizon in months (integer >= 1), default 12.
+    horizon
+        Length of the prediction in months (integer >= 1), default 12. (Months whatever the
+        time unit: the discount rate is monthly.)
     discount_rate
         Monthly discount rate, >= 0 (default 0.01, i.e. about 12.7% a year).
-    freq
-        Time unit of the summary and the models: ``"D"``, ``"W"`` (default), ``"M"``, ``"Q"``,
-        ``"Y"`` or ``"h"`` (as in :func:`custloyalty.rfm_summary`); a month is 365.25/12 days.
+    time_unit
+        Time unit of the summary and the transaction model: ``"D"``, ``"W"``, ``"M"``,
+        ``"Q"``, ``"Y"`` or ``"h"`` (as in :func:`custloyalty.rfm_summary`); a month is
+        365.25/12 days. Default: the model's ``time_unit_`` (set by its fit); required when
+        the model does not know it.
     margin
         Profit margin applied to spend, > 0 (default 1: revenue).
     frequency, recency, T, monetary
@@ -78,14 +87,17 @@ def clv(
     -------
     pandas.Series
         ``clv`` >= 0 per customer, aligned to the index of ``data``, in the currency of
-        ``monetary``; increasing in ``time`` and ``margin``, decreasing in ``discount_rate``.
+        ``monetary``; increasing in ``horizon`` and ``margin``, decreasing in
+        ``discount_rate``. A repeat customer whose repeat purchases cost $0 gets the spend
+        model's limit (:meth:`GammaGamma.fit_rows`, the one rule for $0 repeat spend).
 
     Raises
     ------
     NotFittedError
         A model is not fitted.
     ValidationError
-        Invalid summary or options, or models of the wrong kind.
+        Invalid summary or options, models of the wrong kind, or a time unit that is
+        unknown or contradicts the transaction model's.
 
     See Also
     --------
@@ -97,7 +109,7 @@ def clv(
     rate, :math:`m` the margin and :math:`E[Y_i(t)]` the expected purchases of customer
     :math:`i` in the next :math:`t` units,
 
-    $$\mathrm{CLV}_i = m\,E[Z_i]\sum_{k=1}^{\text{time}}
+    $$\mathrm{CLV}_i = m\,E[Z_i]\sum_{k=1}^{\text{horizon}}
     \frac{E[Y_i(k u)] - E[Y_i((k-1) u)]}{(1+d)^{k}}$$
 
     where :math:`E[Z_i]` is the Gamma-Gamma conditional mean spend. Purchases of month
@@ -117,8 +129,10 @@ def clv(
     >>> from custloyalty.datasets import load_cdnow
     >>> from custloyalty.models import BetaGeo, GammaGamma, clv
     >>> summary = rfm_summary(load_cdnow("sample"), observation_end="1997-09-30", time_unit="W")
-    >>> bg, gg = BetaGeo().fit(summary), GammaGamma().fit(summary)
-    >>> clv(bg, gg, summary, time=12, discount_rate=0.01, freq="W").round(2).head(3)
+    >>> bg, gg = BetaGeo().fit(summary, time_unit="W"), GammaGamma().fit(summary)
+    >>> bg.time_unit_  # the unit of the summary, used by clv
+    'W'
+    >>> clv(bg, gg, summary, horizon=12, discount_rate=0.01).round(2).head(3)
     customer_id
     1    36.30
     2     4.64
@@ -129,7 +143,7 @@ def clv(
     if not callable(getattr(transaction_model, "expected_purchases", None)):
         msg = (
             "The 'transaction_model' parameter of clv must be a fitted transaction model "
-            "(BetaGeo, ParetoNBD) with expected_purchases(t, ...); got "
+            "(BetaGeo, ParetoNBD) with expected_purchases(horizon, ...); got "
             f"{type(transaction_model).__name__}."
         )
         raise ValidationError(msg)
@@ -141,12 +155,40 @@ def clv(
         )
         raise ValidationError(msg)
     policy = check_nan_policy(nan_policy, func=func)
-    if isinstance(time, bool) or not isinstance(time, int | np.integer) or time < 1:
-        msg = f"The 'time' parameter of clv must be an integer number of months >= 1; got {time!r}."
+    check_fitted = getattr(transaction_model, "_check_fitted", None)
+    if callable(check_fitted):
+        check_fitted()
+    spend_model._check_fitted()
+    if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
+        msg = (
+            "The 'horizon' parameter of clv must be an integer number of months >= 1; got "
+            f"{horizon!r}."
+        )
         raise ValidationError(msg)
     d = check_positive(discount_rate, "discount_rate", func=func, strict=False)
     mg = check_positive(margin, "margin", func=func)
-    unit = check_option(freq, "freq", tuple(TIME_UNITS), func=func)
+    model_unit = getattr(transaction_model, "time_unit_", None)
+    if time_unit is None and model_unit is None:
+        msg = (
+            "clv needs the time unit of the summary: the transaction model does not know it "
+            "(fitted on arrays, or rebuilt from parameters without time_unit).\nHint: pass "
+            "time_unit='W' (or the unit of recency and T)."
+        )
+        raise ValidationError(msg)
+    unit = str(
+        check_option(
+            model_unit if time_unit is None else time_unit,
+            "time_unit",
+            tuple(TIME_UNITS),
+            func=func,
+        )
+    )
+    if model_unit is not None and unit != model_unit:
+        msg = (
+            f"clv: time_unit={unit!r}, but the transaction model was fitted in "
+            f"{model_unit!r}.\nHint: drop time_unit= or refit the model in {unit!r}."
+        )
+        raise ValidationError(msg)
     per_month = _MONTH_DAYS / TIME_UNITS[unit]
     df = as_frame(data)
     rft = _rft_inputs(df, frequency=frequency, recency=recency, T=T, nan_policy=policy, func=func)
@@ -158,10 +200,10 @@ def clv(
         np.where(ok, rft.frequency, 0.0), np.where(ok, rft.recency, 0.0), np.where(ok, rft.T, 1.0)
     )
     f_u, r_u, t_u = rows[:, 0], rows[:, 1], rows[:, 2]
-    months = np.arange(1, int(time) + 1)
+    months = np.arange(1, int(horizon) + 1)
     total = np.zeros(rows.shape[0])
     previous = np.zeros(rows.shape[0])
-    for k in months:  # a loop over months (<= time), vectorised over customers
+    for k in months:  # a loop over months (<= horizon), vectorised over customers
         cum = transaction_model.expected_purchases(
             float(k * per_month), frequency=f_u, recency=r_u, T=t_u
         ).to_numpy()

@@ -2,6 +2,7 @@ r"""Gamma-Gamma model of spend per transaction (Fader & Hardie 2013; Colombo & J
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any, Self
 
@@ -11,8 +12,9 @@ import pandas as pd
 from scipy import special
 
 from custloyalty._frames import as_frame, numeric_columns
+from custloyalty._state import state_float
 from custloyalty._validation import as_1d_float, check_nan_policy
-from custloyalty.errors import ValidationError
+from custloyalty.errors import UndefinedMetricWarning, ValidationError
 from custloyalty.models._base import (
     FloatArray,
     _check_rule,
@@ -83,13 +85,14 @@ def _fm_inputs(
         ok & ((fz < 0) | (fz != np.floor(fz))), names[0], "negative or non-integer", index, f
     )
     _check_rule(
-        ok & (fz > 0) & ~(np.where(ok & (fz > 0), m, 1.0) > 0),
+        ok & (fz > 0) & ~(np.where(ok & (fz > 0), m, 0.0) >= 0),
         names[1],
-        "non-positive",
+        "negative",
         index,
         m,
         where="for repeat customers",
-        hint="the Gamma-Gamma model needs a positive mean spend per repeat transaction.",
+        hint="the Gamma-Gamma model needs a mean spend per repeat transaction >= 0 (refunds "
+        "netted against purchases can make it negative: net them before summarising).",
     )
     return f, m, index, missing
 
@@ -165,8 +168,12 @@ class GammaGamma(_FittedModel):
     def _extra_state(self) -> dict[str, Any]:
         return {"n_excluded": int(self.n_excluded_)}
 
-    def _set_extra_state(self, state: Mapping[str, Any]) -> None:
-        self.n_excluded_ = int(state.get("n_excluded", 0))
+    def _set_extra_state(self, state: Mapping[str, Any], *, where: str) -> None:
+        value = state_float(state.get("n_excluded", 0), "n_excluded", where=where, low=0.0)
+        if not value.is_integer():
+            msg = f"{where}: n_excluded must be a whole number >= 0; got {value!r}."
+            raise ValidationError(msg)
+        self.n_excluded_ = int(value)
 
     @staticmethod
     def _stats(f: FloatArray, m: FloatArray, w: FloatArray) -> dict[str, Any]:
@@ -236,7 +243,7 @@ class GammaGamma(_FittedModel):
         self,
         data: Any = None,
         *,
-        weights: Any = None,
+        sample_weight: Any = None,
         frequency: Any = "frequency",
         monetary: Any = "monetary",
         nan_policy: str = "raise",
@@ -247,20 +254,23 @@ class GammaGamma(_FittedModel):
         ----------
         data
             Customer summary (e.g. :func:`custloyalty.rfm_summary`), or None with arrays.
-        weights
+        sample_weight
             Optional number of customers each row stands for (array or column name, >= 0);
             missing weights follow ``nan_policy``.
         frequency, monetary
             Column names (defaults ``"frequency"``, ``"monetary"``), or arrays when ``data``
             is None: number of repeat transactions (integer >= 0) and their mean value
-            (> 0 where ``frequency > 0``; not used, and may be missing, where it is 0).
+            (>= 0 where ``frequency > 0``; not used, and may be missing, where it is 0).
+            Rows with a mean repeat spend of 0 are left out of the fit (see
+            :meth:`fit_rows`, the one rule for $0 repeat spend).
         nan_policy
             ``"raise"`` (default) or ``"omit"`` rows with missing values.
 
         Returns
         -------
         Self
-            The fitted model; ``n_excluded_`` counts the rows with ``frequency == 0``.
+            The fitted model; ``n_excluded_`` counts the rows left out by :meth:`fit_rows`
+            (``frequency == 0``, or a mean repeat spend of 0).
 
         Raises
         ------
@@ -272,14 +282,17 @@ class GammaGamma(_FittedModel):
         func = "GammaGamma.fit"
         f, m, _, missing = _fm_inputs(data, frequency, monetary, nan_policy=nan_policy, func=func)
         df = None if data is None else as_frame(data)
-        w = _weights_input(weights, df, f.shape[0], nan_policy=nan_policy, func=func)
+        w = _weights_input(sample_weight, df, f.shape[0], nan_policy=nan_policy, func=func)
         w = np.ones(f.shape[0]) if w is None else w
-        repeat = ~missing & (np.where(missing, 0.0, f) > 0)
-        n_excluded = int(np.count_nonzero(~missing & ~repeat))
-        use = repeat & (w > 0)
+        fits = GammaGamma.fit_rows(f, m) & ~missing
+        n_excluded = int(np.count_nonzero(~missing & ~fits))
+        use = fits & (w > 0)
         fu, mu, cw = f[use], m[use], w[use]
         if fu.shape[0] == 0:
-            msg = f"{func}: no repeat customer (frequency > 0) with positive weight to fit on."
+            msg = (
+                f"{func}: no repeat customer (frequency > 0) with a positive mean spend and a "
+                "positive weight to fit on."
+            )
             raise ValidationError(msg)
         n_obs = float(cw.sum())
         # start: p ~ 1, q ~ 2, v so that the population mean p v / (q - 1) is the mean spend
@@ -294,6 +307,47 @@ class GammaGamma(_FittedModel):
         self._set_fit(fit, n_obs)
         self.n_excluded_ = n_excluded
         return self
+
+    @staticmethod
+    def fit_rows(frequency: Any, monetary: Any) -> npt.NDArray[np.bool_]:
+        r"""Return the rows the Gamma-Gamma fit uses: the one rule for $0 repeat spend.
+
+        The fit uses repeat customers (``frequency > 0``) whose mean repeat spend is
+        positive. A repeat customer whose repeat purchases all cost $0 (free samples,
+        fully discounted orders) has zero likelihood under the model (the spend density
+        needs :math:`\bar m > 0`) and is left out of the fit; :meth:`expected_spend` gives
+        that customer the model's limit as :math:`\bar m \to 0`, :math:`p\gamma/(px+q-1)`,
+        the population mean shrunk by the customer's record of free purchases. No floor is
+        applied anywhere: the CLV indicator of the scorecard follows this rule through
+        :func:`custloyalty.models.clv`.
+
+        Parameters
+        ----------
+        frequency, monetary
+            Arrays (or Series) of the customer summary; missing values are never fitted.
+
+        Returns
+        -------
+        numpy.ndarray
+            Boolean mask, True for the rows :meth:`fit` uses.
+
+        Examples
+        --------
+        >>> from custloyalty.models import GammaGamma
+        >>> GammaGamma.fit_rows([0, 2, 3], [None, 0.0, 12.5]).tolist()
+        [False, False, True]
+        """
+        f = np.asarray(
+            pd.to_numeric(pd.Series(np.asarray(frequency, dtype=object)), errors="coerce"),
+            dtype=np.float64,
+        )
+        m = np.asarray(
+            pd.to_numeric(pd.Series(np.asarray(monetary, dtype=object)), errors="coerce"),
+            dtype=np.float64,
+        )
+        with np.errstate(invalid="ignore"):
+            out: npt.NDArray[np.bool_] = (f > 0) & (m > 0)
+        return out
 
     def expected_spend(
         self,
@@ -322,7 +376,10 @@ class GammaGamma(_FittedModel):
             ``expected_spend`` > 0, aligned to the index of ``data``: a weighted mean of the
             population mean :math:`p\gamma/(q-1)` and the customer's own mean :math:`\bar m`,
             the weight on :math:`\bar m` growing with ``frequency``. Customers without repeat
-            purchase get the population mean (NaN if :math:`q \le 1`, where it is infinite).
+            purchase get the population mean. Where the model's mean is infinite
+            (:math:`px + q \le 1`, e.g. every customer without repeat purchase when
+            :math:`q \le 1`) the value is ``inf``, the model's limit, with a warning; a mean
+            repeat spend of 0 gives the limit :math:`p\gamma/(px+q-1)` (:meth:`fit_rows`).
 
         Raises
         ------
@@ -330,6 +387,11 @@ class GammaGamma(_FittedModel):
             The model is not fitted.
         ValidationError
             Invalid columns.
+
+        Warns
+        -----
+        UndefinedMetricWarning
+            Some customers get an infinite expected spend (:math:`px + q \le 1`).
 
         Notes
         -----
@@ -346,7 +408,7 @@ class GammaGamma(_FittedModel):
         Examples
         --------
         >>> from custloyalty.models import GammaGamma
-        >>> gg = GammaGamma.from_dict({"params": {"p": 6.25, "q": 3.74, "v": 15.44}})
+        >>> gg = GammaGamma.from_params({"p": 6.25, "q": 3.74, "v": 15.44})
         >>> gg.expected_spend(frequency=[0, 1, 10], monetary=[None, 20.0, 20.0]).round(2)
         0    35.22
         1    24.64
@@ -362,7 +424,17 @@ class GammaGamma(_FittedModel):
         x = np.where(repeat, f, 0.0)
         mm = np.where(repeat, m, 0.0)
         den = p * x + q - 1.0
+        infinite = ~missing & (den <= 0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.where(den > 0, p * (v + x * mm) / den, np.nan)
+            out = np.where(den > 0, p * (v + x * mm) / np.where(den > 0, den, 1.0), np.inf)
+        if infinite.any():
+            msg = (
+                f"GammaGamma: q = {q:.4g} and p = {p:.4g} give an infinite expected spend "
+                f"(p * frequency + q <= 1) for {int(infinite.sum())} customers (e.g. every "
+                "customer without repeat purchase when q <= 1); they get inf, the model's "
+                "limit. A fit with q <= 1 says the spend distribution has no mean: check "
+                "outliers in 'monetary'."
+            )
+            warnings.warn(msg, UndefinedMetricWarning, stacklevel=2)
         out = np.where(missing, np.nan, out)
         return pd.Series(out, index=index, name="expected_spend")

@@ -170,7 +170,7 @@ class ShiftedBetaGeo(_FittedModel):
         )
         return -ll, -grad
 
-    def fit(self, survivors: Any, *, weights: Any = None) -> Self:
+    def fit(self, survivors: Any, *, sample_weight: Any = None) -> Self:
         """Fit the model on survivor counts.
 
         Parameters
@@ -180,7 +180,7 @@ class ShiftedBetaGeo(_FittedModel):
             cohort size: a sequence for one cohort, or a DataFrame / 2-D array with one row
             per cohort and one column per period, NaN after a cohort's last observed period
             (the usual triangular cohort table). All cohorts share the parameters.
-        weights
+        sample_weight
             Optional weight per cohort (default 1 each; >= 0, one value per row of
             ``survivors``): each cohort's log-likelihood is multiplied by it, as if its
             customers were counted that many times. Use it for sampling weights, or to pass
@@ -202,9 +202,9 @@ class ShiftedBetaGeo(_FittedModel):
         """
         func = "ShiftedBetaGeo.fit"
         mat, index = _survivor_matrix(survivors, func=func)
-        if weights is not None:
+        if sample_weight is not None:
             w = _weights_array(
-                weights, mat.shape[0], nan_policy=None, func=func, unit="cohorts", index=index
+                sample_weight, mat.shape[0], nan_policy=None, func=func, unit="cohorts", index=index
             )
             use = w > 0
             mat = mat[use] * w[use, None]  # the likelihood is linear in the counts
@@ -233,25 +233,25 @@ class ShiftedBetaGeo(_FittedModel):
 
     # -- curves ------------------------------------------------------------------------------
 
-    def survival(self, t: Any) -> float | FloatArray:
-        r"""Return the probability that a new customer is still active after ``t`` periods.
+    def survival(self, horizon: Any) -> float | FloatArray:
+        r"""Return the probability that a new customer is still active after ``horizon`` periods.
 
         Parameters
         ----------
-        t
+        horizon
             Number of periods (scalar or 1-D array, >= 0; non-integers interpolate the curve).
 
         Returns
         -------
         float or numpy.ndarray
-            :math:`S(t)` in (0, 1], 1 at ``t = 0``, decreasing in ``t``.
+            :math:`S(t)` in (0, 1], 1 at ``horizon = 0``, decreasing in ``horizon``.
 
         Raises
         ------
         NotFittedError
             The model is not fitted.
         ValidationError
-            Negative or non-finite ``t``.
+            Negative or non-finite ``horizon``.
 
         Notes
         -----
@@ -264,35 +264,35 @@ class ShiftedBetaGeo(_FittedModel):
         Examples
         --------
         >>> from custloyalty.models import ShiftedBetaGeo
-        >>> sbg = ShiftedBetaGeo.from_dict({"params": {"gamma": 0.704, "delta": 1.182}})
+        >>> sbg = ShiftedBetaGeo.from_params({"gamma": 0.704, "delta": 1.182})
         >>> round(sbg.survival(1), 3)
         0.627
         """
         self._check_fitted()
-        tt, scalar = _periods(t, "t", low=0)
+        tt, scalar = _periods(horizon, "horizon", low=0)
         g, d = self._params
         out = np.exp(special.betaln(g, d + tt) - special.betaln(g, d))
         return float(out[0]) if scalar else out
 
-    def retention(self, t: Any) -> float | FloatArray:
-        r"""Return the retention rate of period ``t`` (share of the previous period's customers).
+    def retention(self, horizon: Any) -> float | FloatArray:
+        r"""Return the retention rate of period ``horizon`` (share of the previous period kept).
 
         Parameters
         ----------
-        t
+        horizon
             Period number (scalar or 1-D array, >= 1).
 
         Returns
         -------
         float or numpy.ndarray
-            :math:`r_t` in (0, 1), increasing in ``t`` (the heterogeneity "sorting" effect).
+            :math:`r_t` in (0, 1), increasing in ``horizon`` (the heterogeneity "sorting" effect).
 
         Raises
         ------
         NotFittedError
             The model is not fitted.
         ValidationError
-            ``t < 1``.
+            ``horizon < 1``.
 
         Notes
         -----
@@ -305,36 +305,37 @@ class ShiftedBetaGeo(_FittedModel):
         Examples
         --------
         >>> from custloyalty.models import ShiftedBetaGeo
-        >>> sbg = ShiftedBetaGeo.from_dict({"params": {"gamma": 0.704, "delta": 1.182}})
+        >>> sbg = ShiftedBetaGeo.from_params({"gamma": 0.704, "delta": 1.182})
         >>> sbg.retention([1, 2, 10]).round(3)
         array([0.627, 0.756, 0.935])
         """
         self._check_fitted()
-        tt, scalar = _periods(t, "t", low=1)
+        tt, scalar = _periods(horizon, "horizon", low=1)
         g, d = self._params
         out = (d + tt - 1.0) / (g + d + tt - 1.0)
         return float(out[0]) if scalar else out
 
-    def churn_probability(self, t: Any) -> float | FloatArray:
-        r"""Return the probability that a new customer churns in period ``t`` (at its end).
+    def churn_probability(self, horizon: Any) -> float | FloatArray:
+        r"""Return the probability that a new customer churns in period ``horizon`` (at its end).
 
         Parameters
         ----------
-        t
+        horizon
             Period number (scalar or 1-D array, >= 1).
 
         Returns
         -------
         float or numpy.ndarray
-            :math:`P(T = t)` in (0, 1), decreasing in ``t``; sums to 1 over ``t = 1, 2, ...``.
-            The conditional churn rate of period ``t`` is ``1 - retention(t)``.
+            :math:`P(T = t)` in (0, 1) at :math:`t` = ``horizon``, decreasing in ``horizon``;
+            sums to 1 over ``horizon = 1, 2, ...``.
+            The conditional churn rate of period ``horizon`` is ``1 - retention(horizon)``.
 
         Raises
         ------
         NotFittedError
             The model is not fitted.
         ValidationError
-            ``t < 1``.
+            ``horizon < 1``.
 
         Notes
         -----
@@ -347,12 +348,12 @@ class ShiftedBetaGeo(_FittedModel):
         Examples
         --------
         >>> from custloyalty.models import ShiftedBetaGeo
-        >>> sbg = ShiftedBetaGeo.from_dict({"params": {"gamma": 0.704, "delta": 1.182}})
+        >>> sbg = ShiftedBetaGeo.from_params({"gamma": 0.704, "delta": 1.182})
         >>> sbg.churn_probability([1, 2]).round(3)
         array([0.373, 0.153])
         """
         self._check_fitted()
-        tt, scalar = _periods(t, "t", low=1)
+        tt, scalar = _periods(horizon, "horizon", low=1)
         g, d = self._params
         out = np.exp(special.betaln(g + 1.0, d + tt - 1.0) - special.betaln(g, d))
         return float(out[0]) if scalar else out
@@ -383,7 +384,7 @@ class ShiftedBetaGeo(_FittedModel):
         Examples
         --------
         >>> from custloyalty.models import ShiftedBetaGeo
-        >>> sbg = ShiftedBetaGeo.from_dict({"params": {"gamma": 2.0, "delta": 3.0}})
+        >>> sbg = ShiftedBetaGeo.from_params({"gamma": 2.0, "delta": 3.0})
         >>> round(sbg.expected_lifetime(), 3)
         4.0
         """
@@ -436,7 +437,7 @@ class ShiftedBetaGeo(_FittedModel):
         Examples
         --------
         >>> from custloyalty.models import ShiftedBetaGeo
-        >>> sbg = ShiftedBetaGeo.from_dict({"params": {"gamma": 0.704, "delta": 1.182}})
+        >>> sbg = ShiftedBetaGeo.from_params({"gamma": 0.704, "delta": 1.182})
         >>> sbg.discounted_expected_residual_lifetime(0.1, renewals=[0, 4]).round(2)
         array([2.96, 5.89])
         """

@@ -1,0 +1,227 @@
+r"""Maximum-likelihood driver of the fitted models (private).
+
+:func:`_fit_mle` minimises the negative log-likelihood over the *logarithms* of the (positive)
+parameters with L-BFGS-B and an analytic gradient, polishes with Newton steps and computes
+standard errors from the observed information.
+
+Standard errors
+---------------
+With :math:`\phi = \log\theta` and :math:`H_\phi` the Hessian of the negative log-likelihood in
+:math:`\phi` (central differences of the analytic gradient) at the optimum, where the gradient
+vanishes, :math:`H_\phi = J H_\theta J` with :math:`J = \operatorname{diag}(\theta)`, so the
+inverse observed information in the natural parameters is
+
+$$\widehat{\operatorname{Cov}}(\hat\theta) = J\, H_\phi^{-1} J,\qquad
+\operatorname{se}(\hat\theta_k) = \hat\theta_k \sqrt{(H_\phi^{-1})_{kk}}.$$
+
+Standard errors are NaN when the Hessian is not positive definite (a flat or boundary optimum).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import optimize
+
+from custloyalty.errors import ConvergenceError, ConvergenceWarning
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+NegLLGrad = Callable[[FloatArray], tuple[float, FloatArray]]
+
+#: Bounds of the log-parameters during optimisation (exp(+-30) ~ 1e+-13).
+_LOG_BOUND = 30.0
+
+
+def _wsum(w: FloatArray, values: FloatArray) -> float:
+    """Weighted sum ``sum(w * values)`` by numpy's pairwise summation.
+
+    Deliberately not ``np.dot``: a BLAS dot product may start threads, which on a busy
+    machine made a 30,000-element product take milliseconds instead of microseconds.
+    """
+    return float(np.add.reduce(w * values))
+
+
+@dataclass(frozen=True, slots=True)
+class _MLEFit:
+    params: FloatArray
+    log_likelihood: float
+    standard_errors: FloatArray
+    converged: bool
+    n_iter: int
+    message: str
+
+
+def _hessian_log(fun: NegLLGrad, x: FloatArray, scale: float) -> FloatArray:
+    """Central-difference Hessian of ``fun`` (in log-parameters) from its analytic gradient."""
+    k = x.size
+    h = 1e-4
+    hess = np.empty((k, k))
+    for j in range(k):  # k <= 4 parameters: a loop over parameters, not over customers
+        e = np.zeros(k)
+        e[j] = h
+        g_plus = fun(x + e)[1]
+        g_minus = fun(x - e)[1]
+        hess[:, j] = (g_plus - g_minus) / (2.0 * h)
+    hess = 0.5 * (hess + hess.T)
+    return hess * scale
+
+
+def _is_positive_definite(hess: FloatArray) -> bool:
+    if not np.all(np.isfinite(hess)):
+        return False
+    try:
+        np.linalg.cholesky(hess)
+    except np.linalg.LinAlgError:
+        return False
+    return True
+
+
+def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
+    """Limit BLAS to one thread during a fit, when ``threadpoolctl`` is installed.
+
+    The parameters are at most 4: L-BFGS-B's tiny BLAS/LAPACK calls gain nothing from
+    threads, and on a busy machine OpenBLAS's thread wake-ups made a Pareto/NBD fit on 25,000
+    customers take 2.5 s instead of 0.4 s (300 customers: 0.7 s instead of 0.06 s).
+    Without ``threadpoolctl`` the fit runs unchanged.
+    """
+    try:
+        from threadpoolctl import (  # type: ignore[import-untyped,import-not-found,unused-ignore]
+            threadpool_limits,
+        )
+    except ImportError:  # pragma: no cover - optional speed-up
+        return contextlib.nullcontext()
+    limits: contextlib.AbstractContextManager[Any] = threadpool_limits(1, user_api="blas")
+    return limits
+
+
+def _fit_mle(
+    negll_and_grad: NegLLGrad,
+    x0_log: Any,
+    *,
+    n_obs: float,
+    model: str,
+    maxiter: int = 2000,
+    gtol: float = 1e-9,
+) -> _MLEFit:
+    """Maximise a log-likelihood over log-parameters.
+
+    Parameters
+    ----------
+    negll_and_grad
+        Function of the log-parameters returning the *total* negative log-likelihood and its
+        gradient with respect to the log-parameters.
+    x0_log
+        Starting log-parameters.
+    n_obs
+        Total weight (number of customers); the objective is divided by it so that the
+        optimiser's tolerances do not depend on the sample size.
+    model
+        Model name, for messages.
+    maxiter, gtol
+        L-BFGS-B iteration limit and projected-gradient tolerance (on the mean log-likelihood).
+
+    Returns
+    -------
+    _MLEFit
+        Natural parameters, maximised log-likelihood, standard errors, convergence flag.
+
+    Raises
+    ------
+    ConvergenceError
+        The optimiser ended on a non-finite log-likelihood.
+
+    Warns
+    -----
+    ConvergenceWarning
+        The optimiser stopped before its tolerance and the gradient is not small.
+    """
+    with _one_blas_thread():
+        return _fit_mle_inner(
+            negll_and_grad, x0_log, n_obs=n_obs, model=model, maxiter=maxiter, gtol=gtol
+        )
+
+
+def _fit_mle_inner(
+    negll_and_grad: NegLLGrad,
+    x0_log: Any,
+    *,
+    n_obs: float,
+    model: str,
+    maxiter: int,
+    gtol: float,
+) -> _MLEFit:
+    """Body of :func:`_fit_mle` (run with one BLAS thread)."""
+    x0 = np.asarray(x0_log, dtype=np.float64)
+    scale = 1.0 / max(float(n_obs), 1.0)
+
+    def scaled(x: FloatArray) -> tuple[float, FloatArray]:
+        f, g = negll_and_grad(x)
+        if not np.isfinite(f) or not np.all(np.isfinite(g)):
+            return 1e300, np.zeros_like(x)  # pushes the line search back into the valid region
+        return f * scale, g * scale
+
+    res = optimize.minimize(
+        scaled,
+        x0,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(-_LOG_BOUND, _LOG_BOUND)] * x0.size,
+        options={"maxiter": maxiter, "gtol": gtol, "ftol": 1e-15, "maxcor": 20},
+    )
+    x = np.asarray(res.x, dtype=np.float64)
+    f, g = negll_and_grad(x)
+    if not np.isfinite(f):
+        msg = (
+            f"{model}: maximum-likelihood fit failed ({res.message}); the log-likelihood is not "
+            "finite at the last iterate."
+        )
+        raise ConvergenceError(msg)
+    # Newton polish: L-BFGS-B stops within about 1e-4 of the optimum on flat likelihoods;
+    # one or two Newton steps with the finite-difference Hessian of the analytic gradient
+    # reach it to ~1e-10, and the last Hessian gives the standard errors.
+    hess = _hessian_log(negll_and_grad, x, 1.0)
+    for _ in range(6):
+        chol_ok = _is_positive_definite(hess)
+        if not chol_ok:
+            break
+        step = np.linalg.solve(hess, g)
+        x_try = np.clip(x - step, -_LOG_BOUND, _LOG_BOUND)
+        f_try, g_try = negll_and_grad(x_try)
+        if not (np.isfinite(f_try) and f_try <= f + 1e-12 * abs(f)):
+            break
+        x, f, g = x_try, f_try, g_try
+        if np.max(np.abs(step)) < 1e-6:  # the Hessian at x is still accurate for the SEs
+            break
+        hess = _hessian_log(negll_and_grad, x, 1.0)
+    grad_small = bool(np.max(np.abs(g * scale)) < 1e-7)
+    definite = _is_positive_definite(hess)
+    converged = (bool(res.success) or grad_small) and definite
+    if not converged:
+        why = (
+            f"the optimiser stopped before convergence ({res.message})"
+            if definite
+            else "the likelihood is flat or at a parameter boundary (Hessian not positive "
+            "definite; standard errors are NaN)"
+        )
+        msg = f"{model}: {why}; the estimates may be inaccurate."
+        warnings.warn(msg, ConvergenceWarning, stacklevel=4)
+    theta = np.exp(x)
+    se = np.full(x.size, np.nan)
+    if definite:
+        inv = np.linalg.inv(hess)
+        se = theta * np.sqrt(np.clip(np.diag(inv), 0.0, None))
+    return _MLEFit(
+        params=theta,
+        log_likelihood=-float(f),
+        standard_errors=se,
+        converged=converged,
+        n_iter=int(res.nit),
+        message=str(res.message),
+    )
