@@ -27,7 +27,7 @@ def test_potential_is_the_model_clv(sample) -> None:
     summary = rfm_summary(sample, observation_end=END, time_unit="W")
     bg = BetaGeo().fit(summary)
     gg = GammaGamma().fit(summary[(summary["frequency"] > 0) & (summary["monetary"] > 0)])
-    expected = clv(bg, gg, summary, time=6, discount_rate=0.01, freq="W")
+    expected = clv(bg, gg, summary, horizon=6, discount_rate=0.01, time_unit="W")
     np.testing.assert_allclose(res.customers["potential"], expected.to_numpy(), rtol=1e-6)
     np.testing.assert_allclose(res.customers["total_spend"], summary["total_amount"])
     assert res.horizon == 6

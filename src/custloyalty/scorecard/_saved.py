@@ -64,7 +64,7 @@ def _revive(value: Any, key: str) -> Any:
     from custloyalty.models import available_models, get_model
 
     if isinstance(value, Mapping):
-        name = value.get("model")
+        name = value.get("kind", value.get("model"))  # the saved-state header names the model
         classes: dict[str, Any] = {n: get_model(n) for n in available_models()}
         classes.update({c.__name__: c for c in list(classes.values())})
         if isinstance(name, str) and name in classes and "params" in value:
