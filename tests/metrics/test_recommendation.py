@@ -430,3 +430,16 @@ def test_nps_by_adjusted_wald_matches_nps() -> None:
         assert (out.loc[g, "ci_low"], out.loc[g, "ci_high"]) == pytest.approx(r.ci)
     with pytest.warns(DegenerateIntervalWarning, match="1 group"):
         nps_by(survey, by="g")
+
+
+def test_nps_by_mixed_label_types() -> None:
+    # labels of mixed types (a tuple next to numbers and None) are grouped, not compared
+    survey = pd.DataFrame(
+        {"seg": [("a", 1), 2.5, None, ("a", 1), 2.5], "recommend": [10, 3, 9, 0, 9]}
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DegenerateIntervalWarning)
+        out = nps_by(survey, by="seg")
+    assert len(out) == 3
+    assert out["n"].sum() == 5
+    assert out.loc[[("a", 1)], "score"].iloc[0] == 0.0

@@ -799,9 +799,20 @@ def nps_by(
             f"{format_examples(df.index[pos], w[pos])}."
         )
         raise ValidationError(msg)
+    # group on integer codes: labels of mixed types (tuples next to numbers, None) cannot be
+    # compared by a sorted group-by; sorted codes when the labels are orderable
+    codes: list[npt.NDArray[np.intp]] = []
+    labels: list[pd.Index] = []
+    for values in groups.values():
+        try:
+            c, u = pd.factorize(values, sort=True, use_na_sentinel=False)
+        except TypeError:
+            c, u = pd.factorize(values, sort=False, use_na_sentinel=False)
+        codes.append(c)
+        labels.append(pd.Index(u, dtype=object) if u.dtype == object else pd.Index(u))
     work = pd.DataFrame(
         {
-            **{f"_k{i}": v for i, v in enumerate(groups.values())},
+            **{f"_k{i}": c for i, c in enumerate(codes)},
             "w": w,
             "wp": w * (r >= 9),
             "wd": w * (r <= 6),
@@ -812,10 +823,15 @@ def nps_by(
     if missing.any():
         work = work.loc[~missing]
     key_cols = [f"_k{i}" for i in range(len(groups))]
-    agg = work.groupby(key_cols, sort=True, dropna=False, observed=True)[
-        ["w", "wp", "wd", "w2", "one"]
-    ].sum()
-    agg.index = agg.index.set_names(list(groups))
+    agg = work.groupby(key_cols, sort=True)[["w", "wp", "wd", "w2", "one"]].sum()
+    key_codes = [agg.index.get_level_values(i).to_numpy() for i in range(len(key_cols))]
+    names = list(groups)
+    if len(names) == 1:
+        agg.index = pd.Index(labels[0].take(key_codes[0]), name=names[0], tupleize_cols=False)
+    else:
+        agg.index = pd.MultiIndex.from_arrays(
+            [lab.take(k) for lab, k in zip(labels, key_codes, strict=True)], names=names
+        )
     total = agg["w"].to_numpy()
     undefined = total == 0
     if undefined.any():
