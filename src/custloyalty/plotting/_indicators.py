@@ -56,10 +56,13 @@ def _tier_colours(n: int) -> list[str]:
     return [mpl.colors.to_hex(cmap(0.1 + 0.75 * i / max(n - 1, 1))) for i in range(n)]
 
 
-def _annotate_heat(ax: Any, values: FloatArray, texts: Sequence[Sequence[str]]) -> None:
+def _annotate_heat(
+    ax: Any, values: FloatArray, texts: Sequence[Sequence[str]], top: float | None = None
+) -> None:
     """Write ``texts`` in the cells of a heat map, dark on light cells and white on dark."""
     finite = values[np.isfinite(values)]
-    top = float(finite.max()) if finite.size else 1.0
+    if top is None:
+        top = float(finite.max()) if finite.size else 1.0
     for i, row in enumerate(texts):
         for j, text in enumerate(row):
             if not text:
@@ -245,8 +248,8 @@ def plot_cohort_retention(result: Any, /, *, annotate: bool | None = None, ax: A
         Output of :func:`custloyalty.metrics.cohort_retention` (``rates``, ``sizes``,
         ``period``).
     annotate
-        Write the percentage in each cell; default only when the matrix has at most 16 rows
-        and 16 columns.
+        Write the percentage in each cell; default only when the matrix has at most 24 rows
+        and 24 columns.
     ax
         Matplotlib Axes to draw on; a new figure when None.
 
@@ -254,8 +257,8 @@ def plot_cohort_retention(result: Any, /, *, annotate: bool | None = None, ax: A
     -------
     matplotlib.axes.Axes
         Cohorts (period of first purchase, with their size) down, age in periods across
-        (whole-number ticks), colour = % of the cohort active; cells after the observation
-        end stay blank.
+        (whole-number ticks), colour = % of the cohort active (scaled on ages 1 and later,
+        since age 0 is 100 % by definition); cells after the observation end stay blank.
 
     Raises
     ------
@@ -291,14 +294,18 @@ def plot_cohort_retention(result: Any, /, *, annotate: bool | None = None, ax: A
     values = values[:, : int(np.flatnonzero(observed)[-1]) + 1] if observed.any() else values
     ax = axes(ax)
     masked = np.ma.masked_invalid(values)
-    img = ax.imshow(masked, aspect="auto", cmap="Blues", vmin=0.0, vmax=100.0)
-    ax.figure.colorbar(img, ax=ax, label="% of the cohort active")
+    # age 0 is 100 % by definition: scale the colours on the later ages so they show
+    later = values[:, 1:][np.isfinite(values[:, 1:])] if values.shape[1] > 1 else values
+    top = float(np.quantile(later, 0.99)) if later.size else 100.0
+    top = min(100.0, max(top, 1.0))
+    img = ax.imshow(masked, aspect="auto", cmap="Blues", vmin=0.0, vmax=top)
+    ax.figure.colorbar(img, ax=ax, label="% of the cohort active", extend="max")
     n_rows, n_cols = values.shape
     if annotate is None:
-        annotate = n_rows <= 16 and n_cols <= 16
+        annotate = n_rows <= 24 and n_cols <= 24
     if annotate:
         texts = [[f"{v:.0f}" if np.isfinite(v) else "" for v in row] for row in values]
-        _annotate_heat(ax, values, texts)
+        _annotate_heat(ax, values, texts, top=top)
     step = max(1, int(np.ceil(n_rows / 16)))
     rows = np.arange(0, n_rows, step)
     ax.set_yticks(rows)
@@ -817,12 +824,11 @@ def plot_weights(weights: Any, /, *, contributions: Any = None, ax: Any = None) 
         for yy, v in zip(y, c, strict=True):
             if np.isfinite(v):
                 ax.text(v, yy - h / 2, f" {v:.1f}", va="center", fontsize=8)
-        ax.legend(frameon=False, loc="lower right")
+        ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
     ax.set_yticks(y)
     ax.set_yticklabels([str(i) for i in w.index])
     ax.set_xlabel(
-        "weight (% of the composite)"
-        + (" / points of the 0-100 composite" if contrib is not None else "")
+        "% of the composite" + (" / points of the 0-100 index" if contrib is not None else "")
     )
     ax.set_title("Indicator weights" + (" and contributions" if contrib is not None else ""))
     tidy(ax)
@@ -856,8 +862,8 @@ def plot_key_drivers(
     -------
     matplotlib.axes.Axes
         One labelled point per driver, importance across and performance up, split into
-        quadrants at the mean importance and mean performance; the top-left quadrant of
-        important, weakly performing drivers reads "improve first".
+        quadrants at the mean importance and mean performance; the lower-right quadrant of
+        important, weakly performing drivers reads "improve first" and its points are red.
 
     Raises
     ------
@@ -904,9 +910,9 @@ def plot_key_drivers(
     ax.scatter(x, y, s=70, color=colours, zorder=3)
     for name, a, b in zip(table.index, x, y, strict=True):
         ax.annotate(str(name), (a, b), xytext=(6, 4), textcoords="offset points", fontsize=9)
-    pad_x = max(0.05, 0.15 * float(np.ptp(x)) if x.size > 1 else 0.05)
+    pad_x = max(0.02, 0.2 * float(np.ptp(x)) if x.size > 1 else 0.05)
     pad_y = max(2.0, 0.15 * float(np.ptp(y)) if y.size > 1 else 2.0)
-    ax.set_xlim(min(0.0, float(x.min()) - pad_x), float(x.max()) + pad_x)
+    ax.set_xlim(float(x.min()) - pad_x, float(x.max()) + pad_x)
     ax.set_ylim(float(y.min()) - pad_y, float(y.max()) + pad_y)
     corners = (
         (0.02, 0.03, "left", "bottom", "low priority"),
