@@ -16,6 +16,8 @@ from custloyalty.report._registry import esc, figures, items, paragraph, section
 SURVIVAL_THRESHOLD_WEEKS = 26
 #: Customers sampled for the calibration vs holdout check (the fit does not need more).
 CHECK_SAMPLE = 25_000
+#: Fewest calibration customers for checking a Pareto/NBD churn model (else BG/NBD is checked).
+MIN_PARETO_CHECK = 2_000
 #: Respondents sampled for the key-driver PLS model.
 PLS_SAMPLE = 50_000
 _Z = 1.959963984540054
@@ -477,11 +479,12 @@ def _calibration_check(ctx: ReportContext) -> tuple[str, str] | None:
         rng = np.random.default_rng(0)
         ids = rng.choice(ids, CHECK_SAMPLE, replace=False)
         tx = tx[tx["customer_id"].isin(ids)]
-    model = ctx.churn_model()
-    cls = type(model) if model is not None else ParetoNBD
-    if cls not in (BetaGeo, ParetoNBD):
-        cls = ParetoNBD
     s = rfm_summary(tx, calibration_end=cal_end.date(), observation_end=end.date(), time_unit="W")
+    model = ctx.churn_model()
+    # Pareto/NBD is checked when it is the churn model and the base is large enough to fit it
+    # reliably; on small bases its optimiser can wander off, so BG/NBD is checked instead
+    big = len(s) >= MIN_PARETO_CHECK
+    cls = ParetoNBD if isinstance(model, ParetoNBD) and big else BetaGeo
     fitted = cls().fit(s)
     frame = calibration_holdout(fitted, s)
     name = cls._model_name
