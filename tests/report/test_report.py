@@ -159,7 +159,12 @@ def test_previous_period_adds_migration(
         build_report(tx, previous=[1, 2], scorecard=fitted)
 
 
-def test_render_existing_result(result: object) -> None:
+def test_render_existing_result(
+    data: tuple[pd.DataFrame, pd.DataFrame], fitted: LoyaltyScorecard, result: object
+) -> None:
+    tx, sv = data
+    full = render(result, transactions=tx, surveys=sv, scorecard=fitted, sections=["retention"])
+    assert _section_ids(full) == ["retention"]
     text = render(result)  # the result alone: the transaction sections are left out
     ids = _section_ids(text)
     assert ids[:3] == ["headline", "composite", "weights"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import tempfile
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from custloyalty import _frames
 from custloyalty._progress import steps
 from custloyalty.errors import ValidationError
 from custloyalty.report._context import ReportContext
-from custloyalty.report._registry import esc, selected
+from custloyalty.report._registry import SectionSpec, esc, selected
 
 __all__ = ["build_report", "render", "write_report"]
 
@@ -147,11 +147,12 @@ def render(
     result
         A :class:`~custloyalty.scorecard.ScorecardResult`.
     transactions
-        The transactions it was scored on, with canonical columns ``customer_id``, ``date``,
-        ``amount`` (the cohort, survival, RFM and model-check sections need them; skipped
-        without).
+        The transactions it was scored on, with the scorecard's column names (``customer_id``,
+        ``date``, ``amount`` without a scorecard); the cohort, survival, RFM and model-check
+        sections need them and are left out without.
     surveys
-        Survey answers with a ``customer_id`` column (NPS, satisfaction and key drivers).
+        Survey answers with the scorecard's survey customer column (``customer_id`` without a
+        scorecard), for NPS, satisfaction and key drivers.
     interactions
         Interaction table (counted in the data-quality notes; sections may use it).
     scorecard
@@ -172,6 +173,46 @@ def render(
     str
         The HTML page.
     """
+    specs = selected(sections)
+    canon = None
+    if transactions is not None:
+        canon = _frames.transactions(
+            transactions,
+            customer=getattr(scorecard, "customer", "customer_id"),
+            time=getattr(scorecard, "time", "date"),
+            amount=getattr(scorecard, "amount", "amount"),
+            func="render",
+        ).frame
+        if getattr(canon["date"].dtype, "tz", None) is not None:
+            canon = canon.assign(date=canon["date"].dt.tz_localize(None))
+    sv = _surveys_canonical(surveys, getattr(scorecard, "survey_customer", "customer_id"))
+    with steps([s.id for s in specs], enabled=progress, desc="report") as step:
+        return _render(
+            result,
+            specs,
+            step,
+            transactions=canon,
+            surveys=sv,
+            interactions=interactions,
+            scorecard=scorecard,
+            previous=previous,
+            title=title,
+        )
+
+
+def _render(
+    result: Any,
+    specs: Sequence[SectionSpec],
+    step: Callable[[str], None],
+    *,
+    transactions: Any,
+    surveys: Any,
+    interactions: Any,
+    scorecard: Any,
+    previous: Any,
+    title: str | None,
+) -> str:
+    """Run the sections (advancing ``step`` once per section) and assemble the page."""
     ctx = ReportContext(
         result=result,
         transactions=transactions,
@@ -180,14 +221,12 @@ def render(
         scorecard=scorecard,
         previous=_previous_tiers(previous, scorecard, None),
     )
-    specs = selected(sections)
     out: list[tuple[str, str, str]] = []
-    with steps([s.id for s in specs], enabled=progress, desc="report") as step:
-        for spec in specs:
-            step(spec.id)
-            body = spec.func(ctx)
-            if body:
-                out.append((spec.id, spec.title, body))
+    for spec in specs:
+        step(spec.id)
+        body = spec.func(ctx)
+        if body:
+            out.append((spec.id, spec.title, body))
     # the data-quality notes may have grown while later sections ran: rebuild that section
     for k, (sid, stitle, _) in enumerate(out):
         if sid == "data_quality":
@@ -253,7 +292,9 @@ def build_report(
     from custloyalty.scorecard import LoyaltyScorecard
 
     sc = LoyaltyScorecard() if scorecard is None else scorecard
-    with steps(["read", "score", "sections"], enabled=progress, desc="report") as step:
+    specs = selected(None)
+    labels = ["read", "score", *(s.id for s in specs)]
+    with steps(labels, enabled=progress, desc="report") as step:
         step("read")
         tx = _frames.transactions(
             transactions,
@@ -291,16 +332,16 @@ def build_report(
                 columns={"customer_id": sc.customer, "date": sc.time, "amount": sc.amount}
             )
             prev = sc.score(prev_tx).customers["tier"]
-        step("sections")
-        return render(
+        return _render(
             result,
+            specs,
+            step,
             transactions=canon,
             surveys=_surveys_canonical(surveys, sc.survey_customer),
             interactions=interactions,
             scorecard=sc,
             previous=prev,
             title=title,
-            progress=progress,
         )
 
 
