@@ -172,6 +172,27 @@ def render(
     -------
     str
         The HTML page.
+
+    Raises
+    ------
+    ValidationError
+        Unknown section ids, invalid transactions or surveys, or a ``previous`` of the wrong
+        kind.
+
+    See Also
+    --------
+    build_report : score and render in one call.
+
+    Examples
+    --------
+    >>> from custloyalty.datasets import make_transactions
+    >>> from custloyalty.report import render
+    >>> from custloyalty.scorecard import LoyaltyScorecard
+    >>> tx = make_transactions(300, seed=2)
+    >>> result = LoyaltyScorecard(["frequency", "monetary", "recency"]).fit_score(tx)
+    >>> page = render(result, sections=["headline", "method"])
+    >>> page.count("<section"), "Repeat-purchase rate" in page
+    (2, True)
     """
     specs = selected(sections)
     canon = None
@@ -288,6 +309,11 @@ def build_report(
     ------
     ValidationError
         Invalid transactions, surveys or options (the message names the column).
+
+    See Also
+    --------
+    write_report : the same page written to a file (with an example).
+    render : the page of an already scored result.
     """
     from custloyalty.scorecard import LoyaltyScorecard
 
