@@ -185,7 +185,7 @@ def _devtools_port(profile: Path, proc: subprocess.Popen[bytes], deadline: float
 def _page_websocket(port: int) -> str:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=5) as response:
         targets = json.load(response)
-    return next(t["webSocketDebuggerUrl"] for t in targets if t["type"] == "page")
+    return str(next(t["webSocketDebuggerUrl"] for t in targets if t["type"] == "page"))
 
 
 def _describe(event: dict[str, Any]) -> str | None:

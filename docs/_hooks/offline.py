@@ -56,7 +56,7 @@ TEXT_SUFFIXES = {".html", ".js", ".css", ".map", ".json", ".xml", ".txt", ".svg"
 
 def _mathjax_dir() -> Path:
     try:
-        import mathjax  # django-static-mathjax
+        import mathjax  # type: ignore[import-untyped]  # django-static-mathjax
     except ImportError as exc:
         msg = (
             "MathJax is not installed; the docs ship it offline from the PyPI package "
