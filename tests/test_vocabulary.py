@@ -133,8 +133,8 @@ def signature_violations(qualname: str, func: Callable[..., Any]) -> list[str]:
         elif name == "time" and not isinstance(param.default, str):
             out.append(f"{qualname}(time): the date column keyword defaults to a column name")
         elif name == "seed" and param.default is not None:
-            default = "required" if param.default is param.empty else f"={param.default!r}"
-            out.append(f"{qualname}(seed {default}): seed: int | None = None")
+            default = " required" if param.default is param.empty else f"={param.default!r}"
+            out.append(f"{qualname}(seed{default}): seed: int | None = None")
     return out
 
 
@@ -219,7 +219,7 @@ class _Statistic:
     [
         (_horizon, ["x(t): use horizon", "x(freq): use time_unit"]),
         (_column, []),
-        (_hidden, ["x(time): the date column", "x(seed =0)", "x(weights): use sample_weight"]),
+        (_hidden, ["x(time): the date column", "x(seed=0)", "x(weights): use sample_weight"]),
     ],
 )
 def test_signature_rules(func: Callable[..., Any], expected: list[str]) -> None:
