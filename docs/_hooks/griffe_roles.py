@@ -12,7 +12,9 @@ sources are untouched):
   in a class finds the class's ``fit``), then in the public subpackages. A target that is not
   documented on the site (``pandas.qcut``, a private helper) is shown as code without a link,
   and never fails the strict build. ``~`` shows the last component only; functions and methods
-  get ``()`` as in Sphinx.
+  get ``()`` as in Sphinx;
+- the entries of a numpydoc "See Also" section (``name, name : description``) become a list
+  of the same cross-references.
 
 Enabled in ``mkdocs.yml`` under the python handler's ``extensions``.
 """
@@ -94,29 +96,58 @@ def resolve(name: str, obj: Object, loader: GriffeLoader) -> str | None:
     return None
 
 
+def link(body: str, role: str, obj: Object, loader: GriffeLoader) -> str:
+    """HTML for one reference: an optional autoref, or plain code when nothing is found."""
+    explicit = re.fullmatch(r"(?P<title>.*?)\s*<(?P<target>[^>]+)>", body)
+    if explicit:  # :func:`title <target>`
+        title, target = explicit["title"], explicit["target"]
+    else:
+        target = body.lstrip("!")
+        short = target.startswith("~")
+        target = target.lstrip("~")
+        title = target.rsplit(".", 1)[-1] if short else target
+        if role in CALLABLE_ROLES and not title.endswith(")"):
+            title += "()"
+    path = resolve(target, obj, loader)
+    code = f"<code>{title}</code>"
+    if path is None:
+        return code
+    return f'<autoref identifier="{path}" optional>{code}</autoref>'
+
+
+SEE_ALSO = re.compile(
+    r"^See Also\n-+\n(?P<body>.*?)(?=^\S[^\n]*\n-+\n|\Z)", re.MULTILINE | re.DOTALL
+)
+ENTRY = re.compile(r"(?P<names>[\w.~]+(?:\s*,\s*[\w.~]+)*)\s*(?::\s*(?P<desc>.*))?")
+
+
+def _see_also(body: str, obj: Object, loader: GriffeLoader) -> str:
+    """Turn the numpydoc "See Also" entries (``name, name : description``) as a list of links."""
+    lines = []
+    for line in body.splitlines():
+        entry = ENTRY.fullmatch(line)
+        if entry is None or line[:1].isspace():
+            lines.append(line)  # a continuation or prose line
+            continue
+        names = [n.strip() for n in entry["names"].split(",")]
+        links = ", ".join(link(n, "obj", obj, loader) for n in names)
+        lines.append(f"- {links}: {entry['desc']}" if entry["desc"] else f"- {links}")
+    return "\n".join(lines) + ("\n" if body.endswith("\n") else "")
+
+
 def convert(text: str, obj: Object, loader: GriffeLoader) -> str:
-    """Rewrite the Sphinx roles of one docstring as math and autorefs cross-references."""
+    """Rewrite the Sphinx roles and "See Also" entries of one docstring."""
 
     def replace(match: re.Match[str]) -> str:
         role, body = match["role"], match["body"].strip()
         if role == "math":
             return f"${body}$"
-        explicit = re.fullmatch(r"(?P<title>.*?)\s*<(?P<target>[^>]+)>", body)
-        if explicit:  # :func:`title <target>`
-            title, target = explicit["title"], explicit["target"]
-        else:
-            target = body.lstrip("!")
-            short = target.startswith("~")
-            target = target.lstrip("~")
-            title = target.rsplit(".", 1)[-1] if short else target
-            if role in CALLABLE_ROLES and not title.endswith(")"):
-                title += "()"
-        path = resolve(target, obj, loader)
-        code = f"<code>{title}</code>"
-        if path is None:
-            return code
-        return f'<autoref identifier="{path}" optional>{code}</autoref>'
+        return link(body, role, obj, loader)
 
+    text = SEE_ALSO.sub(
+        lambda m: m.group(0)[: m.start("body") - m.start()] + _see_also(m["body"], obj, loader),
+        text,
+    )
     return ROLE.sub(replace, text)
 
 
@@ -126,5 +157,5 @@ class SphinxRoles(Extension):
     def on_package(self, *, pkg: Module, loader: GriffeLoader, **kwargs: Any) -> None:
         """Rewrite every docstring of the package (defined objects, not aliases)."""
         for obj in _walk(pkg):
-            if obj.docstring is not None and ":" in obj.docstring.value:
+            if obj.docstring is not None:
                 obj.docstring.value = convert(obj.docstring.value, obj, loader)
