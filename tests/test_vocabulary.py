@@ -14,6 +14,8 @@ The rules, as the glossary states them:
   ``random_seed``, ``rng`` (``seed``), ``verbose`` (``progress``), ``months`` or ``t``
   (``horizon``), ``weights`` (``sample_weight`` for rows, ``item_weights`` for survey items,
   ``weighting`` for the scorecard), ``*_col`` (``customer``, ``time``, ``amount``);
+- a signature with the column keywords ``customer`` and ``time`` reads transactions, so it
+  takes ``nan_policy`` and ``date_format`` as well;
 - ``time`` is the date column only: a parameter ``time`` must default to a column name (a
   string); a ``time`` without one is a horizon in disguise;
 - ``seed`` is ``seed: int | None = None``: it defaults to None (results record the seed used
@@ -120,7 +122,14 @@ def signature_violations(qualname: str, func: Callable[..., Any]) -> list[str]:
     except (TypeError, ValueError):
         return []
     out = []
-    for param in signature.parameters.values():
+    params = signature.parameters
+    if "customer" in params and "time" in params:  # reads transactions (column keywords)
+        out += [
+            f"{qualname}: reads transactions, so takes {name!r}"
+            for name in ("nan_policy", "date_format")
+            if name not in params and (qualname, name) not in ALLOWED
+        ]
+    for param in params.values():
         name = param.name
         if (qualname, name) in ALLOWED or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             continue
@@ -196,7 +205,18 @@ def test_allowed_exceptions_are_used_and_explained() -> None:
 def _horizon(model: Any, t: float, *, freq: str = "D") -> None: ...
 
 
-def _column(frame: Any, *, time: str = "date", seed: int | None = None) -> None: ...
+def _column(
+    frame: Any,
+    *,
+    customer: str = "customer_id",
+    time: str = "date",
+    nan_policy: str = "raise",
+    date_format: str | None = None,
+    seed: int | None = None,
+) -> None: ...
+
+
+def _no_policy(frame: Any, *, customer: str = "customer_id", time: str = "date") -> None: ...
 
 
 def _hidden(frame: Any, time: float, *, seed: int = 0, weights: Any = None) -> None: ...
@@ -219,6 +239,13 @@ class _Statistic:
     [
         (_horizon, ["x(t): use horizon", "x(freq): use time_unit"]),
         (_column, []),
+        (
+            _no_policy,
+            [
+                "x: reads transactions, so takes 'nan_policy'",
+                "x: reads transactions, so takes 'date_format'",
+            ],
+        ),
         (_hidden, ["x(time): the date column", "x(seed=0)", "x(weights): use sample_weight"]),
     ],
 )
