@@ -86,7 +86,8 @@ class PageLog:
     ``requests``: URLs requested that are not local (``file:``, ``data:``, ``blob:`` ...);
     ``figures``: (width, height) in CSS pixels of every figure (``<img>``, ``<figure> <svg>``,
     ``svg.figure``), (0, 0) for a broken image; ``title``: the document title;
-    ``math``: number of typeset formulas (MathJax or KaTeX elements); ``text``: the visible text.
+    ``math``: number of typeset formulas (MathJax or KaTeX elements); ``text``: the visible text;
+    ``load_ms``: milliseconds from navigation to the settled page (MathJax and images done).
     """
 
     console_errors: list[str] = field(default_factory=list)
@@ -95,6 +96,7 @@ class PageLog:
     title: str = ""
     math: int = 0
     text: str = ""
+    load_ms: float = float("nan")
 
 
 def chromium() -> Path | None:
@@ -245,9 +247,11 @@ def open_page(url: str, png: Path, *, width: int = 1280, height: int = 2000) -> 
             mobile=False,
         )
         tools.events.clear()
+        start = time.monotonic()
         tools.call("Page.navigate", url=url)
         tools.wait_for("Page.loadEventFired")
         tools.evaluate(_SETTLE)
+        load_ms = 1000.0 * (time.monotonic() - start)
         measured = tools.evaluate(_MEASURE)
         shot = tools.call("Page.captureScreenshot", format="png")
         png.parent.mkdir(parents=True, exist_ok=True)
@@ -257,6 +261,7 @@ def open_page(url: str, png: Path, *, width: int = 1280, height: int = 2000) -> 
             figures=[(float(w), float(h)) for w, h in measured["figures"]],
             math=int(measured["math"]),
             text=measured["text"],
+            load_ms=load_ms,
         )
         for event in tools.events:
             if event["method"] == "Network.requestWillBeSent":

@@ -185,9 +185,7 @@ def test_page_in_a_browser(site: Path) -> None:
         assert "$$" not in log.text
         assert "\\frac" not in log.text  # no raw TeX left on the page
         assert ROLE.search(log.text) is None
-        if page.parent.name == "guides":
-            assert log.figures, where
-        for width, height in log.figures:
-            assert width > 100, (where, log.figures)
-            assert height > 100, (where, log.figures)
+        assert all(w > 0 and h > 0 for w, h in log.figures), (where, log.figures)
+        if page.parent.name == "guides":  # the figure drawn at build time, at a readable size
+            assert any(w > 200 and h > 150 for w, h in log.figures), (where, log.figures)
         assert (SCREENSHOTS / png).stat().st_size > 10_000
