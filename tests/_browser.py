@@ -1,17 +1,19 @@
-"""Open a page in headless Chromium and record what a person would see (DevTools protocol).
+"""Open a page in headless Chromium and record what a person would see go wrong.
 
 ``open_page(url, png)`` starts Debian's ``chromium`` with a fresh profile and no background
-networking, loads ``url``, and returns a :class:`PageLog` with the console errors, every
-request to a non-file URL, the rendered size of every figure (``svg``/``img``) and the page
-title; a full-page screenshot is written to ``png``. ``ensure_chromium()`` installs the
-browser (``apt-get install chromium``, as root) when ``/usr/bin/chromium`` is missing, and
-skips the calling test when it cannot.
+traffic, drives it through the DevTools protocol (``--remote-debugging-port`` on the loopback,
+``websocket-client`` from the dev extra), loads ``url``, waits for the load event, for MathJax
+to finish typesetting (when the page has it) and for every image, then returns a
+:class:`PageLog` and writes a screenshot of the viewport to ``png``.
+
+Chromium is installed by :func:`chromium` when ``/usr/bin/chromium`` is missing and the tests
+run as root (``apt-get update && apt-get install -y chromium``, as CI does); otherwise the
+caller skips.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import os
 import shutil
@@ -23,10 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
+
+FLAGS = (
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -35,168 +36,248 @@ FLAGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    "--disable-default-apps",
+    "--disable-extensions",
     "--hide-scrollbars",
-    "--remote-debugging-port=0",
-]
-#: Tallest full-page screenshot taken (CSS pixels).
-MAX_SCREENSHOT_HEIGHT = 20_000
-_LOCAL = ("file:", "data:", "about:", "blob:", "devtools:", "chrome:")
+    "--mute-audio",
+)
+
+#: URL schemes that never leave the machine.
+LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:", "chrome:", "devtools:")
+
+# Everything the page has to settle before it is measured: MathJax's first typeset (when the
+# page loads MathJax) and every <img>, loaded or failed.
+_SETTLE = """
+(async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await MathJax.startup.promise;
+  }
+  await Promise.all([...document.images].map(img => img.complete ? null :
+    new Promise(done => { img.addEventListener('load', done); img.addEventListener('error', done); })));
+  await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+  return true;
+})()
+"""
+
+# A figure is an <img>, or an <svg> drawn as a figure (inside <figure> or with class "figure");
+# a broken image has no natural size and counts as 0 x 0.
+_MEASURE = """
+(() => {
+  const figures = [...document.querySelectorAll('img, figure svg, svg.figure')].map(el => {
+    const box = el.getBoundingClientRect();
+    if (el.tagName === 'IMG' && !(el.complete && el.naturalWidth > 0)) return [0, 0];
+    return [box.width, box.height];
+  });
+  return {
+    title: document.title,
+    figures: figures,
+    math: document.querySelectorAll('mjx-container, .katex').length,
+    text: document.body ? document.body.innerText : '',
+  };
+})()
+"""
 
 
 @dataclass
 class PageLog:
-    """What the browser saw while loading a page."""
+    """What happened while a page loaded in headless Chromium.
+
+    ``console_errors``: console errors, uncaught exceptions and failed loads, one line each;
+    ``requests``: URLs requested that are not local (``file:``, ``data:``, ``blob:`` ...);
+    ``figures``: (width, height) in CSS pixels of every figure (``<img>``, ``<figure> <svg>``,
+    ``svg.figure``), (0, 0) for a broken image; ``title``: the document title;
+    ``math``: number of typeset formulas (MathJax or KaTeX elements); ``text``: the visible text;
+    ``load_ms``: milliseconds from navigation to the settled page (MathJax and images done).
+    """
 
     console_errors: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     figures: list[tuple[float, float]] = field(default_factory=list)
     title: str = ""
+    math: int = 0
+    text: str = ""
     load_ms: float = float("nan")
 
 
-def ensure_chromium() -> Path:
+def chromium() -> Path | None:
     """Return the Chromium binary, installing Debian's package as root when it is missing."""
     if CHROMIUM.exists():
         return CHROMIUM
-    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
-            done = subprocess.run(cmd, capture_output=True, env=env, check=False)
-            if done.returncode != 0:
-                pytest.skip(f"could not install chromium: {' '.join(cmd)} failed")
-    if not CHROMIUM.exists():
-        pytest.skip("chromium is not installed and cannot be installed here")
-    return CHROMIUM
+        subprocess.run(["apt-get", "update", "-qq"], check=False, env=env, capture_output=True)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "chromium"],
+            check=False,
+            env=env,
+            capture_output=True,
+        )
+    return CHROMIUM if CHROMIUM.exists() else None
 
 
 class _DevTools:
-    """Minimal DevTools client: numbered commands, events buffered while waiting."""
+    """A minimal DevTools protocol client over one page target's websocket."""
 
-    def __init__(self, ws_url: str) -> None:
-        import websocket
+    def __init__(self, ws_url: str, deadline: float) -> None:
+        import websocket  # websocket-client, dev extra
 
-        self.ws = websocket.create_connection(ws_url, timeout=60, suppress_origin=True)
+        self.deadline = deadline
+        self.ws = websocket.create_connection(ws_url, timeout=5, suppress_origin=True)
         self.next_id = 0
         self.events: list[dict[str, Any]] = []
 
-    def send(self, method: str, **params: Any) -> dict[str, Any]:
-        self.next_id += 1
-        msg_id = self.next_id
-        self.ws.send(json.dumps({"id": msg_id, "method": method, "params": params}))
-        while True:
-            msg = json.loads(self.ws.recv())
-            if msg.get("id") == msg_id:
-                if "error" in msg:
-                    raise RuntimeError(f"{method}: {msg['error']}")
-                result: dict[str, Any] = msg.get("result", {})
-                return result
-            if "method" in msg:
-                self.events.append(msg)
+    def _recv(self) -> dict[str, Any]:
+        if time.monotonic() > self.deadline:
+            msg = "the page did not settle in time"
+            raise TimeoutError(msg)
+        self.ws.settimeout(max(0.1, self.deadline - time.monotonic()))
+        return json.loads(self.ws.recv())  # type: ignore[no-any-return]
 
-    def wait_for(self, method: str, timeout: float = 60.0) -> None:
+    def call(self, method: str, **params: Any) -> dict[str, Any]:
+        self.next_id += 1
+        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:
+            message = self._recv()
+            if message.get("id") == self.next_id:
+                if "error" in message:
+                    msg = f"{method}: {message['error']}"
+                    raise RuntimeError(msg)
+                return message.get("result", {})  # type: ignore[no-any-return]
+            if "method" in message:
+                self.events.append(message)
+
+    def wait_for(self, method: str) -> None:
         if any(e["method"] == method for e in self.events):
             return
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            msg = json.loads(self.ws.recv())
-            if "method" in msg:
-                self.events.append(msg)
-                if msg["method"] == method:
+        while True:
+            message = self._recv()
+            if "method" in message:
+                self.events.append(message)
+                if message["method"] == method:
                     return
-        raise TimeoutError(f"no {method} within {timeout} s")
+
+    def evaluate(self, expression: str) -> Any:
+        result = self.call(
+            "Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True
+        )
+        if "exceptionDetails" in result:
+            msg = f"page script failed: {result['exceptionDetails']}"
+            raise RuntimeError(msg)
+        return result["result"].get("value")
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self.ws.close()
+        self.ws.close()
 
 
-def _port(profile: Path, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> int:
-    marker = profile / "DevToolsActivePort"
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if marker.exists():
-            lines = marker.read_text().splitlines()
-            if lines and lines[0].strip().isdigit():
+def _devtools_port(profile: Path, proc: subprocess.Popen[bytes], deadline: float) -> int:
+    port_file = profile / "DevToolsActivePort"
+    while time.monotonic() < deadline:
+        if port_file.exists():
+            lines = port_file.read_text(encoding="utf-8").split()
+            if lines:
                 return int(lines[0])
         if proc.poll() is not None:
-            raise RuntimeError(f"chromium exited with code {proc.returncode}")
-        time.sleep(0.1)
-    raise TimeoutError("chromium did not open its DevTools port")
+            msg = f"chromium exited with status {proc.returncode}"
+            raise RuntimeError(msg)
+        time.sleep(0.05)
+    msg = "chromium did not open its DevTools port in time"
+    raise TimeoutError(msg)
 
 
-_FIGURES_JS = """JSON.stringify(Array.from(document.querySelectorAll('svg, img'))
-  .filter(e => !(e.parentElement && e.parentElement.closest('svg')))
-  .map(e => { const r = e.getBoundingClientRect(); return [r.width, r.height]; }))"""
+def _page_websocket(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=5) as response:
+        targets = json.load(response)
+    return str(next(t["webSocketDebuggerUrl"] for t in targets if t["type"] == "page"))
+
+
+def _describe(event: dict[str, Any]) -> str | None:
+    """One line for an event that is an error the reader would see in the console."""
+    method, params = event["method"], event.get("params", {})
+    if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
+        args = params.get("args", [])
+        return "console: " + " ".join(str(a.get("value", a.get("description", ""))) for a in args)
+    if method == "Runtime.exceptionThrown":
+        details = params.get("exceptionDetails", {})
+        text = details.get("exception", {}).get("description") or details.get("text", "")
+        return f"exception: {text}"
+    if method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
+        entry = params["entry"]
+        return f"log: {entry.get('text', '')} {entry.get('url', '')}".strip()
+    if method == "Network.loadingFailed" and not params.get("canceled"):
+        return f"failed load: {params.get('errorText', '')} ({params.get('requestId')})"
+    return None
 
 
 def open_page(url: str, png: Path, *, width: int = 1280, height: int = 2000) -> PageLog:
-    """Load ``url`` in headless Chromium, screenshot the whole page to ``png``, report."""
-    binary = ensure_chromium()
+    """Load ``url`` in headless Chromium, write a screenshot to ``png``, return a PageLog.
+
+    Raises RuntimeError when Chromium is missing (see :func:`chromium`) and TimeoutError when
+    the page does not settle within 60 s.
+    """
+    binary = chromium()
+    if binary is None:
+        msg = "chromium is not installed (apt-get install chromium)"
+        raise RuntimeError(msg)
+    deadline = time.monotonic() + 60.0
     profile = Path(tempfile.mkdtemp(prefix="custloyalty-chromium-"))
     proc = subprocess.Popen(
-        [str(binary), *FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}"],
+        [
+            str(binary),
+            *FLAGS,
+            f"--user-data-dir={profile}",
+            "--remote-debugging-address=127.0.0.1",
+            "--remote-debugging-port=0",
+            f"--window-size={width},{height}",
+            "about:blank",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    client: _DevTools | None = None
+    tools: _DevTools | None = None
     try:
-        port = _port(profile, proc)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=30) as resp:
-            targets = json.loads(resp.read())
-        page = next(t for t in targets if t.get("type") == "page")
-        client = _DevTools(page["webSocketDebuggerUrl"])
+        port = _devtools_port(profile, proc, deadline)
+        tools = _DevTools(_page_websocket(port), deadline)
         for domain in ("Page", "Runtime", "Log", "Network"):
-            client.send(f"{domain}.enable")
-        client.send(
+            tools.call(f"{domain}.enable")
+        tools.call(
             "Emulation.setDeviceMetricsOverride",
             width=width,
             height=height,
             deviceScaleFactor=1,
             mobile=False,
         )
+        tools.events.clear()
         start = time.monotonic()
-        client.send("Page.navigate", url=url)
-        client.wait_for("Page.loadEventFired")
+        tools.call("Page.navigate", url=url)
+        tools.wait_for("Page.loadEventFired")
+        tools.evaluate(_SETTLE)
         load_ms = 1000.0 * (time.monotonic() - start)
-        title = client.send("Runtime.evaluate", expression="document.title")["result"]["value"]
-        sizes = client.send("Runtime.evaluate", expression=_FIGURES_JS)["result"]["value"]
-        metrics = client.send("Page.getLayoutMetrics")
-        content = metrics.get("cssContentSize") or metrics["contentSize"]
-        full_h = min(float(content["height"]), MAX_SCREENSHOT_HEIGHT)
-        shot = client.send(
-            "Page.captureScreenshot",
-            format="png",
-            captureBeyondViewport=True,
-            clip={"x": 0, "y": 0, "width": width, "height": full_h, "scale": 1},
-        )
+        measured = tools.evaluate(_MEASURE)
+        shot = tools.call("Page.captureScreenshot", format="png")
         png.parent.mkdir(parents=True, exist_ok=True)
         png.write_bytes(base64.b64decode(shot["data"]))
-        log = PageLog(title=str(title), load_ms=load_ms)
-        log.figures = [(float(w), float(h)) for w, h in json.loads(sizes)]
-        for ev in client.events:
-            method, params = ev["method"], ev.get("params", {})
-            if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-                args = params.get("args", [])
-                log.console_errors.append(
-                    " ".join(str(a.get("value", a.get("description", ""))) for a in args)
-                )
-            elif method == "Runtime.exceptionThrown":
-                details = params.get("exceptionDetails", {})
-                log.console_errors.append(str(details.get("text", details)))
-            elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
-                log.console_errors.append(str(params["entry"].get("text", "")))
-            elif method == "Network.requestWillBeSent":
-                req_url = str(params.get("request", {}).get("url", ""))
-                if not req_url.startswith(_LOCAL):
-                    log.requests.append(req_url)
+        log = PageLog(
+            title=measured["title"],
+            figures=[(float(w), float(h)) for w, h in measured["figures"]],
+            math=int(measured["math"]),
+            text=measured["text"],
+            load_ms=load_ms,
+        )
+        for event in tools.events:
+            if event["method"] == "Network.requestWillBeSent":
+                requested = event["params"]["request"]["url"]
+                if not requested.startswith(LOCAL_SCHEMES):
+                    log.requests.append(requested)
+            elif (line := _describe(event)) is not None:
+                log.console_errors.append(line)
         return log
     finally:
-        if client is not None:
-            client.close()
+        if tools is not None:
+            tools.close()
         proc.terminate()
         try:
-            proc.wait(timeout=20)
+            proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
-            proc.wait(timeout=20)
+            proc.wait()
         shutil.rmtree(profile, ignore_errors=True)
