@@ -4,11 +4,14 @@
 traffic, drives it through the DevTools protocol (``--remote-debugging-port`` on the loopback,
 ``websocket-client`` from the dev extra), loads ``url``, waits for the load event, for MathJax
 to finish typesetting (when the page has it) and for every image, then returns a
-:class:`PageLog` and writes a screenshot of the viewport to ``png``.
+:class:`PageLog` and writes a screenshot of the whole page (up to
+:data:`MAX_SCREENSHOT_HEIGHT` CSS pixels) to ``png``.
 
-Chromium is installed by :func:`chromium` when ``/usr/bin/chromium`` is missing and the tests
-run as root (``apt-get update && apt-get install -y chromium``, as CI does); otherwise the
-caller skips.
+One helper for the report (``tests/report/test_browser.py``) and the documentation site
+(``tests/test_docs_site.py``). A test calls :func:`ensure_chromium` first: it returns the
+binary, installing Debian's package as root when it is missing (``apt-get update && apt-get
+install -y chromium``); when that cannot be done it fails the test on CI (the ``CI``
+environment variable is set) and skips it elsewhere, with the reason.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -42,6 +47,9 @@ FLAGS = (
     "--mute-audio",
 )
 
+#: Tallest screenshot taken (CSS pixels): the whole page up to this height.
+MAX_SCREENSHOT_HEIGHT = 20_000
+
 #: URL schemes that never leave the machine.
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:", "chrome:", "devtools:")
 
@@ -59,11 +67,14 @@ _SETTLE = """
 })()
 """
 
-# A figure is an <img>, or an <svg> drawn as a figure (inside <figure> or with class "figure");
-# a broken image has no natural size and counts as 0 x 0.
+# A figure is an <img>, or an <svg> drawn as a figure (inside <figure> or with class "figure",
+# as the report draws them), never an icon or an <svg> nested in another; a broken image has no
+# natural size and counts as 0 x 0.
 _MEASURE = """
 (() => {
-  const figures = [...document.querySelectorAll('img, figure svg, svg.figure')].map(el => {
+  const found = [...document.querySelectorAll('img, figure svg, svg.figure')]
+    .filter(el => !(el.parentElement && el.parentElement.closest('svg')));
+  const figures = found.map(el => {
     const box = el.getBoundingClientRect();
     if (el.tagName === 'IMG' && !(el.complete && el.naturalWidth > 0)) return [0, 0];
     return [box.width, box.height];
@@ -100,19 +111,51 @@ class PageLog:
 
 
 def chromium() -> Path | None:
-    """Return the Chromium binary, installing Debian's package as root when it is missing."""
+    """Return the Chromium binary, installing Debian's package as root when it is missing.
+
+    ``None`` when it is missing and cannot be installed here; :func:`ensure_chromium` turns
+    that into a skip (or a failure on CI) with the reason.
+    """
+    return _install()[0]
+
+
+def _install() -> tuple[Path | None, str]:
+    """The binary (or None) and, when None, why it could not be installed."""
     if CHROMIUM.exists():
-        return CHROMIUM
-    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-qq"], check=False, env=env, capture_output=True)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "chromium"],
-            check=False,
-            env=env,
-            capture_output=True,
-        )
-    return CHROMIUM if CHROMIUM.exists() else None
+        return CHROMIUM, ""
+    if not shutil.which("apt-get"):
+        return None, "chromium is not installed and there is no apt-get to install it"
+    if not (hasattr(os, "geteuid") and os.geteuid() == 0):
+        return None, "chromium is not installed and only root can install it (apt-get)"
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
+        done = subprocess.run(cmd, check=False, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or [""]
+            return None, f"could not install chromium: {' '.join(cmd)} failed: {tail[0]}"
+    if not CHROMIUM.exists():
+        return None, f"apt-get installed chromium but {CHROMIUM} is missing"
+    return CHROMIUM, ""
+
+
+def ensure_chromium() -> Path:
+    """Return the Chromium binary for a test, installing it when missing (see :func:`chromium`).
+
+    When Chromium cannot be had (or ``websocket-client`` is missing) the calling test is
+    failed on CI (``CI`` set in the environment: the browser tests must run there) and
+    skipped elsewhere, with the reason.
+    """
+    binary, reason = _install()
+    if binary is not None:
+        try:
+            import websocket  # noqa: F401  websocket-client, dev extra
+        except ImportError:
+            reason = "websocket-client is not installed (pip install -e '.[dev]')"
+        else:
+            return binary
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must run the browser tests: {reason}", pytrace=False)
+    pytest.skip(reason)
 
 
 class _DevTools:
@@ -211,8 +254,9 @@ def _describe(event: dict[str, Any]) -> str | None:
 def open_page(url: str, png: Path, *, width: int = 1280, height: int = 2000) -> PageLog:
     """Load ``url`` in headless Chromium, write a screenshot to ``png``, return a PageLog.
 
-    Raises RuntimeError when Chromium is missing (see :func:`chromium`) and TimeoutError when
-    the page does not settle within 60 s.
+    ``width`` x ``height`` is the viewport; the screenshot covers the whole page, up to
+    :data:`MAX_SCREENSHOT_HEIGHT`. Raises RuntimeError when Chromium is missing (call
+    :func:`ensure_chromium` first) and TimeoutError when the page does not settle within 60 s.
     """
     binary = chromium()
     if binary is None:
@@ -253,7 +297,20 @@ def open_page(url: str, png: Path, *, width: int = 1280, height: int = 2000) -> 
         tools.evaluate(_SETTLE)
         load_ms = 1000.0 * (time.monotonic() - start)
         measured = tools.evaluate(_MEASURE)
-        shot = tools.call("Page.captureScreenshot", format="png")
+        metrics = tools.call("Page.getLayoutMetrics")
+        content = metrics.get("cssContentSize") or metrics["contentSize"]
+        shot = tools.call(
+            "Page.captureScreenshot",
+            format="png",
+            captureBeyondViewport=True,
+            clip={
+                "x": 0,
+                "y": 0,
+                "width": width,
+                "height": max(1.0, min(float(content["height"]), MAX_SCREENSHOT_HEIGHT)),
+                "scale": 1,
+            },
+        )
         png.parent.mkdir(parents=True, exist_ok=True)
         png.write_bytes(base64.b64decode(shot["data"]))
         log = PageLog(

@@ -164,10 +164,9 @@ def test_every_guide_shows_a_figure_drawn_at_build_time(site: Path) -> None:
 def test_page_in_a_browser(site: Path) -> None:
     # a guide with formulas and a figure near the top, and an API page with converted roles,
     # opened from disk in headless Chromium
-    browser = pytest.importorskip("_browser")
-    if browser.chromium() is None:
-        assert not os.environ.get("CI"), "CI must be able to install chromium (apt-get, as root)"
-        pytest.skip("chromium is not installed and cannot be installed here (not root)")
+    import _browser as browser
+
+    browser.ensure_chromium()  # installs it, or fails on CI / skips elsewhere with the reason
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     pages = {
         "docs.png": site / "guides" / "satisfaction.html",

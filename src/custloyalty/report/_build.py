@@ -53,6 +53,7 @@ border-radius:10px;padding:14px 16px}
 .figs{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:18px;
 align-items:start;margin:8px 0 12px}
 .figs.one{grid-template-columns:minmax(0,1fr)}
+figure.fig{margin:0;min-width:0}
 .fig svg.figure{width:100%;height:auto;display:block;margin:0 auto}
 .fig svg.figure text{font-family:var(--font)!important}
 .split{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:18px;

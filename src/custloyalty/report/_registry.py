@@ -123,9 +123,10 @@ def esc(text: Any) -> str:
 
 
 def figures(*svgs: str) -> str:
-    """Lay figures side by side (one column on narrow screens)."""
+    """Lay figures side by side (one column on narrow screens), each in a ``<figure>``."""
     cls = "figs one" if len(svgs) == 1 else "figs"
-    return f'<div class="{cls}">' + "".join(f'<div class="fig">{s}</div>' for s in svgs) + "</div>"
+    inner = "".join(f'<figure class="fig">{s}</figure>' for s in svgs)
+    return f'<div class="{cls}">{inner}</div>'
 
 
 def paragraph(text: str) -> str:
