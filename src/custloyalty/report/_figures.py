@@ -14,20 +14,20 @@ _STYLE: dict[str, Any] = {
     "svg.fonttype": "none",
     "svg.hashsalt": "custloyalty",
     "font.family": "sans-serif",
-    "font.size": 9.5,
-    "axes.titlesize": 11,
+    "font.size": 10.5,
+    "axes.titlesize": 12,
     "axes.titleweight": "bold",
     "axes.titlelocation": "left",
     "axes.titlepad": 10,
-    "axes.labelsize": 9,
+    "axes.labelsize": 10,
     "axes.labelcolor": "#3b4754",
     "axes.edgecolor": "#9aa5b1",
     "axes.linewidth": 0.8,
     "xtick.color": "#3b4754",
     "ytick.color": "#3b4754",
-    "xtick.labelsize": 8.5,
-    "ytick.labelsize": 8.5,
-    "legend.fontsize": 8.5,
+    "xtick.labelsize": 9.5,
+    "ytick.labelsize": 9.5,
+    "legend.fontsize": 9.5,
     "figure.dpi": 100,
     "savefig.bbox": "tight",
     "savefig.pad_inches": 0.08,
@@ -61,7 +61,10 @@ def figure_svg(
     from matplotlib.figure import Figure
 
     with report_style():
-        fig = Figure(figsize=(width, height))
+        # constrained layout inside a fixed page size (no tight bounding box): every figure of
+        # a given size has the same natural width, so figures side by side scale alike and
+        # their type keeps one size however long their tick labels are
+        fig = Figure(figsize=(width, height), layout="constrained")
         ax = fig.add_subplot()
         draw(ax)
         buf = io.StringIO()
