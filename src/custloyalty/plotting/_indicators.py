@@ -135,15 +135,15 @@ def plot_nps_distribution(ratings: Any, /, *, nan_policy: str = "raise", ax: Any
     >>> plt.close("all")
     """
     from custloyalty._validation import check_nan_policy
-    from custloyalty.metrics._recommendation import ratings_1d
+    from custloyalty.metrics import nps
 
     policy = check_nan_policy(nan_policy, func="plot_nps_distribution")
-    arr, _ = ratings_1d(ratings, "ratings", low=0, high=10, nan_policy=policy)
-    counts = np.bincount(arr.astype(np.int64), minlength=11)
+    # nps validates the ratings (one-dimensional, integers in [0, 10], at least one, missing
+    # values by nan_policy); what is left is whole numbers in [0, 10] and missing values
+    nps(ratings, nan_policy=policy)
+    kept = pd.to_numeric(pd.Series(np.asarray(ratings, dtype=object)), errors="coerce").dropna()
+    counts = np.bincount(kept.to_numpy(dtype=np.int64), minlength=11)
     n = int(counts.sum())
-    if n == 0:
-        msg = "plot_nps_distribution needs at least one rating; got none."
-        raise ValidationError(msg)
     score = 100.0 * (counts[9:].sum() - counts[:7].sum()) / n
     ax = axes(ax)
     colours = [PALETTE["bad"]] * 7 + [PALETTE["neutral"]] * 2 + [PALETTE["good"]] * 2
@@ -735,13 +735,14 @@ def plot_composite_distribution(
 # --------------------------------------------------------------------------------------------
 # weights and drivers
 # --------------------------------------------------------------------------------------------
-def plot_weights(weights: Any, /, *, contributions: Any = None, ax: Any = None) -> Any:
+def plot_weights(weighting: Any, /, *, contributions: Any = None, ax: Any = None) -> Any:
     r"""Plot the indicator weights of a scorecard and their mean contributions to the composite.
 
     Parameters
     ----------
-    weights
-        Weight per indicator (Series or mapping, summing to 1), e.g. ``result.weights``.
+    weighting
+        Weight per indicator (Series or mapping, summing to 1), e.g. ``result.weights`` or
+        the fitted ``LoyaltyScorecard.weights_``.
     contributions
         Optional mean contribution of each indicator in points of the 0-100 composite: a
         Series / mapping by indicator, or the scorecard's customers table (its
@@ -778,7 +779,7 @@ def plot_weights(weights: Any, /, *, contributions: Any = None, ax: Any = None) 
     ['frequency', 'monetary', 'recency']
     >>> plt.close("all")
     """
-    w = pd.Series(weights, dtype=np.float64) if not isinstance(weights, pd.Series) else weights
+    w = weighting if isinstance(weighting, pd.Series) else pd.Series(weighting, dtype=np.float64)
     w = w.astype(np.float64)
     if len(w) == 0 or not np.isfinite(w.to_numpy()).all():
         msg = "plot_weights needs finite weights for at least one indicator."

@@ -66,10 +66,20 @@ def _satisfaction_items(ctx: ReportContext) -> list[str]:
     return [c for c in wanted if c in sv.columns]
 
 
+def _wilson_interval(p: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a proportion ``p`` observed on ``n`` customers."""
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(0.5 + confidence / 2.0)
+    z2n = z * z / n
+    centre = (p + z2n / 2.0) / (1.0 + z2n)
+    half = z / (1.0 + z2n) * float(np.sqrt(p * (1.0 - p) / n + z2n / (4.0 * n)))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
 def kpis(ctx: ReportContext) -> list[KPI]:
     """Headline figures with 95 % intervals: NPS, satisfaction, churn, repeat rate, spend."""
     from custloyalty.metrics import nps, satisfaction_index
-    from custloyalty.metrics._recommendation import wilson_interval
 
     out: list[KPI] = []
     cust = ctx.customers
@@ -121,7 +131,7 @@ def kpis(ctx: ReportContext) -> list[KPI]:
         )
     if "purchase_days" in cust and n:
         p = float((cust["purchase_days"].to_numpy() > 1).mean())
-        lo, hi = wilson_interval(p, n, 0.95)
+        lo, hi = _wilson_interval(p, n, 0.95)
         out.append(
             KPI(
                 "Repeat-purchase rate",
