@@ -56,3 +56,20 @@ def test_report_in_chromium(report: Path) -> None:
     assert len(log.figures) == text.count("<svg") == 13
     assert all(w > 100 and h > 100 for w, h in log.figures), log.figures
     assert SCREENSHOT.stat().st_size > 50_000
+
+
+@pytest.mark.parametrize("ci", ["", "true"])
+def test_missing_chromium_fails_on_ci_and_skips_elsewhere(
+    ci: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import _browser
+
+    # no binary, and not allowed to install it (not root): never apt-get in this test
+    monkeypatch.setattr(_browser, "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.setattr(_browser.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(_browser.os, "geteuid", lambda: 1000, raising=False)
+    monkeypatch.setenv("CI", ci)
+    expected = pytest.fail.Exception if ci else pytest.skip.Exception
+    with pytest.raises(expected, match="only root can install it"):
+        _browser.ensure_chromium()
+    assert _browser.chromium() is None
