@@ -35,6 +35,7 @@ typecheck: $(DEV)
 unit: $(DEV)
 	$(BIN)/pytest -q
 
+## make docs: build the site into build/site; it works offline, opened from disk (index.html)
 docs: $(DEV)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
 

@@ -887,3 +887,59 @@ def test_report_without_the_report_module(
     argv = ["report", str(files["csv"]), *BASE, "-o", str(tmp_path / "r.html")]
     assert main(argv) == 2
     assert "cannot write the report" in capsys.readouterr().err
+
+
+def test_report_command_writes_the_real_report(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # no stand-in: the CLI reads the files (ids as text, the scorecard's column names from the
+    # flags, the config's tiers) and custloyalty.report scores them and writes the page
+    import re
+
+    out = tmp_path / "report.html"
+    argv = [
+        "report",
+        str(files["csv"]),
+        "--surveys",
+        str(files["surveys"]),
+        "--config",
+        str(files["toml"]),
+        "--customer-col",
+        "cust",
+        "--time-col",
+        "day",
+        "--survey-customer-col",
+        "cust",
+        "--observation-end",
+        "1998-06-30",
+        "-q",
+        "-o",
+        str(out),
+    ]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert _leftovers(tmp_path) == []
+    page = out.read_text(encoding="utf-8")
+    sections = re.findall(r'<section id="([^"]+)"', page)
+    assert sections == [
+        "headline",
+        "composite",
+        "weights",
+        "recommendation",
+        "drivers",
+        "retention",
+        "survival",
+        "rfm",
+        "value",
+        "models",
+        "data_quality",
+        "method",
+    ]  # no migration: the command has no previous period
+    assert "2,357 customers, 1997-01-01 to 1998-06-30" in page  # the CDNOW sample, all of it
+    assert "400 survey answers from 400 scored customers" in page  # text ids met text ids
+    # the config's scorecard is the one described
+    assert "Tiers by share of customers, best first: Gold 20%, Silver 30%, Bronze 50%." in page
+    assert "Weighting: critic;" in page
+    # every figure but the churn model's P(alive) matrix: the config scores no churn indicator
+    assert page.count("<svg") == 11
+    assert "P(alive)" not in page
+    assert not re.search(r"(?:src|href)=\"(?:https?:)?//", page)  # nothing from the network

@@ -1,10 +1,12 @@
-"""Run the code of the documentation guides, so that they cannot rot.
+"""Run the code of the documentation pages, so that they cannot rot.
 
-Each guide is one test: its fenced ```python blocks run in order in one namespace, as a reader
+Every page under ``docs/`` and ``docs/guides/`` with a fenced ```python block runs: the
+guides, getting started, and new pages as they are added (``tests/test_readme.py`` runs the
+README the same way). Each page is one test: its fenced ```python blocks run in order in one namespace, as a reader
 would paste them. A block with ``>>>`` prompts is a doctest (its printed output must match,
 with the flags of the package's doctests: NORMALIZE_WHITESPACE, ELLIPSIS, NUMBER); a block
-without prompts is plain code that must run without error. To cover another guide, add its
-file name to ``GUIDES``.
+without prompts is plain code that must run without error. A block that must not run is
+fenced as ```py (shown the same, not run).
 """
 
 from __future__ import annotations
@@ -18,21 +20,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = ROOT / "docs" / "guides"
-
-#: Guides whose code runs in the test suite (file names under docs/guides/).
-GUIDES = [
-    "behaviour.md",
-    "engagement.md",
-    "models.md",
-    "monitoring.md",
-    "plugins.md",
-    "programme.md",
-    "satisfaction.md",
-    "scale.md",
-    "scorecard.md",
-    "tiering.md",
-]
+DOCS = ROOT / "docs"
 
 _FENCE = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 # pymdownx.snippets include (mkdocs.yml: base_path ".", the repository root)
@@ -92,9 +80,30 @@ def run_guide(path: Path) -> list[str]:
     return failures
 
 
-@pytest.mark.parametrize("guide", GUIDES)
-def test_guide_code_runs(guide: str) -> None:
-    failures = run_guide(DOCS / guide)
+def pages_with_code() -> list[str]:
+    """Pages under docs/ and docs/guides/ that hold ```python blocks (paths from docs/)."""
+    pages = sorted([*DOCS.glob("*.md"), *DOCS.glob("guides/*.md")])
+    return [
+        page.relative_to(DOCS).as_posix()
+        for page in pages
+        if python_blocks(page.read_text(encoding="utf-8"))
+    ]
+
+
+#: Pages whose code runs in the test suite (paths under docs/), found by pages_with_code.
+PAGES = pages_with_code()
+
+
+def test_pages_found() -> None:
+    # the discovery itself: getting started and every guide with code are covered
+    assert "getting-started.md" in PAGES
+    guides = {p for p in PAGES if p.startswith("guides/")}
+    assert {"guides/behaviour.md", "guides/models.md", "guides/scorecard.md"} <= guides
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_guide_code_runs(page: str) -> None:
+    failures = run_guide(DOCS / page)
     assert not failures, "\n".join(failures)
 
 

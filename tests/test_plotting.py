@@ -85,3 +85,226 @@ def test_retention_plot() -> None:
     np.testing.assert_allclose(ax.lines[0].get_ydata()[1:], [0.631, 468 / 631, 382 / 468])
     with pytest.raises(ValidationError, match="'kind' parameter of plot_retention"):
         plot_retention(frame, kind="hazard")
+
+
+# -- model checks: titles, units, whole-number ticks -------------------------------------------
+def _integer_ticks(axis) -> bool:
+    ticks = np.asarray(axis.get_majorticklocs(), dtype=float)
+    return bool(np.all(ticks == np.round(ticks)))
+
+
+def test_model_check_titles_units_and_integer_ticks() -> None:
+    ax = plot_p_alive_matrix(BG, max_frequency=3, T=10.0, n_recency=5, time_unit="D")
+    assert ax.get_title() == "BetaGeo: P(alive), customers of age T = 10 days"
+    assert "days" in ax.get_xlabel()
+    # a small grid used to get ticks at 0.5 on the frequency (count) axis
+    assert _integer_ticks(ax.yaxis)
+    frame = pd.DataFrame(
+        {"actual": [1.0, 3.0, 4.0], "expected": [1.2, 2.8, 4.1], "holdout": [False, True, True]},
+        index=pd.Index([1, 2, 3], name="period"),
+    )
+    ax = plot_cumulative_purchases(frame, model_name="ParetoNBD", time_unit="D")
+    assert ax.get_title() == "ParetoNBD: cumulative repeat purchases"
+    assert ax.get_xlabel() == "days since the first purchase day"
+    assert _integer_ticks(ax.xaxis)
+    assert _integer_ticks(ax.yaxis)
+    cal = pd.DataFrame({"actual": [0.2, 1.0], "expected": [0.25, 0.9]}, index=[0, 1])
+    cal.attrs["custloyalty"] = {"model": "BetaGeo"}
+    assert plot_calibration_holdout(cal).get_title() == "BetaGeo: calibration vs holdout"
+    table = pd.DataFrame([[1000, 631, 468]], index=["a"])
+    ax = plot_retention(ShiftedBetaGeo().fit(table).survival_by_cohort(table))
+    assert ax.get_title().startswith("ShiftedBetaGeo")
+    assert _integer_ticks(ax.xaxis)
+
+
+# -- indicator plots ----------------------------------------------------------------------------
+def test_nps_distribution_counts_and_colours() -> None:
+    from custloyalty.plotting import PALETTE, plot_nps_distribution
+
+    ratings = [0, 6, 6, 7, 8, 9, 10, 10, 10, 3]
+    ax = plot_nps_distribution(ratings)
+    heights = [p.get_height() for p in ax.patches]
+    assert heights == list(np.bincount(ratings, minlength=11))
+    # detractors red, passives grey, promoters green
+    colours = [matplotlib.colors.to_hex(p.get_facecolor()) for p in ax.patches]
+    assert colours[6] == PALETTE["bad"]
+    assert colours[7] == PALETTE["neutral"]
+    assert colours[9] == PALETTE["good"]
+    assert ax.get_title() == "Recommendation ratings: NPS +0 (n = 10)"
+    assert _integer_ticks(ax.yaxis)
+    with pytest.raises(ValidationError, match="not integers"):
+        plot_nps_distribution([11, 3])
+    ax = plot_nps_distribution([10, np.nan, 0], nan_policy="omit")
+    assert sum(p.get_height() for p in ax.patches) == 2
+
+
+def test_nps_by_segment_bars_and_intervals() -> None:
+    from custloyalty.metrics import nps_by
+    from custloyalty.plotting import plot_nps_by_segment
+
+    survey = pd.DataFrame({"region": list("NNNNSSSS"), "recommend": [10, 9, 3, 0, 9, 9, 10, 8]})
+    frame = nps_by(survey, by="region")
+    ax = plot_nps_by_segment(frame)
+    widths = sorted(p.get_width() for p in ax.patches)
+    np.testing.assert_allclose(widths, sorted(frame["score"]))
+    assert ax.get_title() == "NPS by region"
+    with pytest.raises(ValidationError, match="'ci_low' not found"):
+        plot_nps_by_segment(frame.drop(columns="ci_low"))
+
+
+def test_cohort_retention_heat_map() -> None:
+    from custloyalty.metrics import cohort_retention
+    from custloyalty.plotting import plot_cohort_retention
+
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2, 2, 3],
+            "date": pd.to_datetime(
+                ["2024-01-05", "2024-02-10", "2024-01-20", "2024-03-02", "2024-02-11"]
+            ),
+        }
+    )
+    res = cohort_retention(tx, period="M", observation_end="2024-03-31")
+    ax = plot_cohort_retention(res)
+    arr = np.ma.filled(ax.images[0].get_array().astype(float), np.nan)
+    np.testing.assert_allclose(arr[0], [100.0, 50.0, 50.0])
+    assert np.isnan(arr[1, 2])  # after the observation end
+    assert ax.get_xlabel() == "months since the first purchase"
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["2024-01 (2)", "2024-02 (1)"]
+    with pytest.raises(ValidationError, match="cohort_retention"):
+        plot_cohort_retention(pd.DataFrame())
+
+
+def test_survival_plot_thins_long_curves() -> None:
+    from custloyalty import rfm_summary
+    from custloyalty.datasets import make_transactions
+    from custloyalty.metrics import survival_curve
+    from custloyalty.plotting import plot_survival
+
+    s = rfm_summary(make_transactions(3000, seed=3))
+    res = survival_curve(s, threshold=30)
+    ax = plot_survival(res)
+    line = ax.lines[0]
+    assert len(line.get_xdata()) <= 400
+    y = np.asarray(line.get_ydata(), dtype=float)
+    assert np.all(np.diff(y) <= 1e-12)
+    assert y.max() <= 100
+    assert "days" in ax.get_xlabel()
+    assert ax.get_title() == "Customer survival (Kaplan-Meier, 3,000 customers)"
+
+
+def test_rfm_grid_counts_and_revenue() -> None:
+    from custloyalty.plotting import plot_rfm_segments
+
+    scores = pd.DataFrame({"R": [1, 1, 2, 2, 2], "F": [1, 2, 2, 2, 1]})
+    ax = plot_rfm_segments(scores, revenue=[10, 10, 20, 40, 20])
+    counts = np.asarray(ax.images[0].get_array())
+    np.testing.assert_array_equal(counts, [[1, 1], [1, 2]])
+    texts = sorted(t.get_text() for t in ax.texts)
+    assert "2\n60% rev." in texts
+    assert _integer_ticks(ax.xaxis)
+    assert _integer_ticks(ax.yaxis)
+    with pytest.raises(ValidationError, match="positive integer"):
+        plot_rfm_segments(pd.DataFrame({"R": [0], "F": [1]}))
+    with pytest.raises(ValidationError, match="revenue has 1 values"):
+        plot_rfm_segments(scores, revenue=[1.0])
+
+
+def test_tiers_and_composite() -> None:
+    from custloyalty.plotting import plot_composite_distribution, plot_tiers
+
+    tiers = pd.Series(pd.Categorical(["B", "A", "B", "B"], categories=["A", "B"], ordered=True))
+    ax = plot_tiers(tiers, values=[10.0, 30.0, 30.0, 30.0])
+    heights = [p.get_height() for p in ax.patches]
+    np.testing.assert_allclose(heights, [25.0, 75.0, 30.0, 70.0])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["A", "B"]
+    with pytest.raises(ValidationError, match="mapping"):
+        plot_tiers({"A": 1}, values=[1.0])
+    ax = plot_composite_distribution([5.0, 15.0, np.nan, 95.0], thresholds=[50.0], bins=10)
+    assert sum(p.get_height() for p in ax.patches) == 3
+    assert [line.get_xdata()[0] for line in ax.lines] == [50.0]
+    assert _integer_ticks(ax.yaxis)
+
+
+def test_weights_and_contributions() -> None:
+    from custloyalty.plotting import plot_weights
+
+    w = pd.Series({"a": 0.2, "b": 0.8})
+    customers = pd.DataFrame({"contrib_a": [10.0, 20.0], "contrib_b": [40.0, 60.0]})
+    ax = plot_weights(w, contributions=customers)
+    widths = [p.get_width() for p in ax.patches]
+    np.testing.assert_allclose(widths, [80.0, 20.0, 50.0, 15.0])
+    with pytest.raises(ValidationError, match="finite weights"):
+        plot_weights({"a": np.nan})
+
+
+def test_key_drivers_from_pls() -> None:
+    from custloyalty.datasets import make_survey
+    from custloyalty.metrics import pls_path_model
+    from custloyalty.plotting import PALETTE, plot_key_drivers
+
+    sv = make_survey(400, seed=1, items_per_block=2)
+    blocks = {b.upper(): [f"{b}1", f"{b}2"] for b in ("imag", "qual", "val", "sat")}
+    paths = {"VAL": ["QUAL"], "SAT": ["IMAG", "QUAL", "VAL"]}
+    res = pls_path_model(sv, paths=paths, blocks=blocks)
+    ax = plot_key_drivers(res, target="SAT")
+    table = res.key_drivers("SAT", scale=(1, 10))
+    offsets = ax.collections[0].get_offsets()
+    np.testing.assert_allclose(offsets[:, 0], table["total"])
+    np.testing.assert_allclose(offsets[:, 1], table["performance"])
+    # important and below-average performance -> red
+    colours = [matplotlib.colors.to_hex(c) for c in ax.collections[0].get_facecolors()]
+    x, y = table["total"].to_numpy(), table["performance"].to_numpy()
+    flagged = (x >= x.mean()) & (y < y.mean())
+    assert [c == PALETTE["bad"] for c in colours] == list(flagged)
+    with pytest.raises(ValidationError, match="'performance' not found"):
+        plot_key_drivers(table.drop(columns="performance"))
+
+
+def test_pareto_curve_abc_bands() -> None:
+    from custloyalty.metrics import pareto_curve
+    from custloyalty.plotting import plot_pareto_curve
+
+    rng = np.random.default_rng(0)
+    values = rng.pareto(1.5, 5000)
+    ax = plot_pareto_curve(values)
+    curve = ax.lines[-1]
+    x, y = np.asarray(curve.get_xdata()), np.asarray(curve.get_ydata())
+    assert len(x) <= 401
+    ref = pareto_curve(values)
+    np.testing.assert_allclose(
+        y, 100 * np.interp(x / 100, ref["customer_share"], ref["revenue_share"]), atol=1e-9
+    )
+    # three ABC bands that tile the x axis
+    spans = list(ax.patches)
+    assert len(spans) == 3
+    with pytest.raises(ValidationError, match="non-negative"):
+        plot_pareto_curve([-1.0, 2.0])
+
+
+def test_tier_migration_heat_map() -> None:
+    from custloyalty.plotting import plot_tier_migration
+    from custloyalty.segmentation import tier_migration
+
+    before = pd.Series(["A", "B", "B", "C"], index=[1, 2, 3, 4])
+    after = pd.Series(["A", "A", "C", "B"], index=[1, 2, 4, 5])
+    res = tier_migration(before, after, order=["A", "B", "C"])
+    ax = plot_tier_migration(res)
+    arr = np.ma.filled(ax.images[0].get_array().astype(float), np.nan)
+    np.testing.assert_allclose(arr[1], [50.0, 0.0, 0.0, 50.0])
+    assert ax.get_title() == "Tier migration: 1 up, 0 down"
+    with pytest.raises(ValidationError, match="tier_migration"):
+        plot_tier_migration(object())
+
+
+def test_plots_draw_on_given_axes_and_import_lazily() -> None:
+    import subprocess
+    import sys
+
+    from custloyalty.plotting import plot_tiers
+
+    _, given = plt.subplots()
+    assert plot_tiers({"A": 2, "B": 3}, ax=given) is given
+    code = "import sys, custloyalty.plotting; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -4,8 +4,8 @@ The five indicators of a loyalty evaluation system (satisfaction index, churn, r
 index, purchase frequency and monetary value), a composite loyalty score, and client tiering.
 
 Importing the package is light: the subpackages (``metrics``, ``models``, ``segmentation``,
-``scorecard``, ``datasets``, ``plotting``) and the shortcuts below load on first use, and
-matplotlib and Dask only inside the functions that need them.
+``scorecard``, ``datasets``, ``plotting``, ``report``) and the shortcuts below load on first
+use, and matplotlib and Dask only inside the functions that need them.
 """
 
 from __future__ import annotations
@@ -23,7 +23,17 @@ from custloyalty.errors import (
 from custloyalty.summary import rfm_summary
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from custloyalty import datasets, metrics, models, plotting, scorecard, segmentation
+    from custloyalty import (
+        datasets,
+        metrics,
+        models,
+        monitoring,
+        plotting,
+        programme,
+        report,
+        scorecard,
+        segmentation,
+    )
     from custloyalty._engines._buckets import bucket_scores, bucket_summary, customer_bucket
     from custloyalty.metrics import nps, pls_path_model, satisfaction_index
     from custloyalty.models import BetaGeo, GammaGamma, ParetoNBD, ShiftedBetaGeo, clv
@@ -38,7 +48,17 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
 
 __version__ = "0.1.0.dev0"
 
-_SUBPACKAGES = ("datasets", "metrics", "models", "plotting", "scorecard", "segmentation")
+_SUBPACKAGES = (
+    "datasets",
+    "metrics",
+    "models",
+    "monitoring",
+    "plotting",
+    "programme",
+    "report",
+    "scorecard",
+    "segmentation",
+)
 _SHORTCUTS = {
     "bucket_scores": "_engines._buckets",
     "bucket_summary": "_engines._buckets",
@@ -81,9 +101,12 @@ __all__ = [
     "datasets",
     "metrics",
     "models",
+    "monitoring",
     "nps",
     "plotting",
     "pls_path_model",
+    "programme",
+    "report",
     "rfm_scores",
     "rfm_segments",
     "rfm_summary",

@@ -321,7 +321,7 @@ def test_cdnow_standard_errors(
 ) -> None:
     # Reference: inverse of the central-difference Hessian of the BG/NBD negative
     # log-likelihood in the natural parameters (r, alpha, a, b) at the CDNOW estimates, from
-    # an independent implementation of FHL (2005) eq. 6 (audit script se.py/indep.py):
+    # an independent implementation of FHL (2005) eq. 6 (tests/reference/standard_errors.py):
     # se r 0.0126, alpha 0.378, a 0.186, b 0.705. A wrong scale (log-parameter SEs, a missing
     # Jacobian or n_obs factor) is off by far more than 1%.
     want = {"r": 0.0126, "alpha": 0.378, "a": 0.186, "b": 0.705}

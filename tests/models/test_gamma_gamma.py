@@ -126,7 +126,8 @@ def test_cdnow_standard_errors(
 ) -> None:
     # Reference: inverse of the central-difference Hessian of an independent implementation
     # of the Gamma-Gamma negative log-likelihood (Fader & Hardie 2013, eq. 3) in the natural
-    # parameters, at the CDNOW estimates (audit script se.py): se p 1.190, q 0.290, v 4.159.
+    # parameters, at the CDNOW estimates (tests/reference/standard_errors.py): se p 1.190,
+    # q 0.290, v 4.159.
     want = {"p": 1.190, "q": 0.290, "v": 4.159}
     assert gg_cdnow.standard_errors_ == pytest.approx(want, rel=1e-2)
     rep = cdnow_sample_summary[cdnow_sample_summary["frequency"] > 0]

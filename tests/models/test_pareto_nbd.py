@@ -402,8 +402,9 @@ def test_cdnow_standard_errors(
     pnbd_cdnow: ParetoNBD, cdnow_sample_summary: pd.DataFrame, natural_se: Callable
 ) -> None:
     # Reference: inverse of the central-difference Hessian of the negative log-likelihood in
-    # the natural parameters (r, alpha, s, beta) at the CDNOW estimates (audit script se.py;
-    # its likelihood was checked against direct quadrature of FHL 2005b eq. 22):
+    # the natural parameters (r, alpha, s, beta) at the CDNOW estimates
+    # (tests/reference/standard_errors.py, whose likelihood integrates FH 2005b eq. 18
+    # numerically instead of using eq. 22's closed form):
     # se r 0.0476, alpha 0.843, s 0.187, beta 6.21.
     want = {"r": 0.0476, "alpha": 0.843, "s": 0.187, "beta": 6.21}
     assert pnbd_cdnow.standard_errors_ == pytest.approx(want, rel=1e-2)

@@ -138,7 +138,7 @@ def test_round_trip_and_errors() -> None:
 def test_regular_standard_errors(natural_se: Callable) -> None:
     # Reference: inverse of the central-difference Hessian of an independent implementation of
     # the sBG negative log-likelihood (Fader & Hardie 2007) in (gamma, delta) at the
-    # "regular" estimates (audit script se.py): se gamma 0.0656, delta 0.1525.
+    # "regular" estimates (tests/reference/standard_errors.py): se gamma 0.0656, delta 0.1525.
     sbg = ShiftedBetaGeo().fit(REGULAR)
     want = {"gamma": 0.0656, "delta": 0.1525}
     assert sbg.standard_errors_ == pytest.approx(want, rel=1e-2)

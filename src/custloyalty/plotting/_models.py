@@ -1,9 +1,4 @@
-"""Plots of the model checks (matplotlib, imported lazily inside each function).
-
-Install the ``plot`` extra (``pip install custloyalty[plot]``) to use them. Each function takes
-the frame computed by a check function (or a fitted model), draws on ``ax`` (a new figure when
-None) and returns the matplotlib ``Axes``, so plots can be combined and restyled.
-"""
+"""Plots of the model checks: calibration vs holdout, cumulative purchases, P(alive), sBG fit."""
 
 from __future__ import annotations
 
@@ -15,6 +10,7 @@ import pandas as pd
 from custloyalty._frames import as_frame, require_columns
 from custloyalty._validation import check_option
 from custloyalty.errors import ValidationError
+from custloyalty.plotting._common import PALETTE, axes, integer_axis, thousands, tidy, unit_name
 
 __all__ = [
     "plot_calibration_holdout",
@@ -24,24 +20,18 @@ __all__ = [
 ]
 
 
-def _axes(ax: Any) -> Any:
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover - matplotlib is in the dev environment
-        msg = "Plotting needs matplotlib: pip install 'custloyalty[plot]'."
-        raise ImportError(msg) from exc
-    if ax is None:
-        _, ax = plt.subplots()
-    return ax
-
-
-def plot_calibration_holdout(frame: pd.DataFrame, /, *, ax: Any = None) -> Any:
+def plot_calibration_holdout(
+    frame: pd.DataFrame, /, *, model_name: str | None = None, ax: Any = None
+) -> Any:
     """Plot mean holdout purchases, actual vs expected, by calibration frequency.
 
     Parameters
     ----------
     frame
         Output of :func:`custloyalty.models.calibration_holdout`.
+    model_name
+        Name of the fitted model shown in the title (e.g. ``"ParetoNBD"``); default: read from
+        ``frame.attrs["custloyalty"]["model"]`` when present.
     ax
         Matplotlib Axes to draw on; a new figure when None.
 
@@ -49,6 +39,7 @@ def plot_calibration_holdout(frame: pd.DataFrame, /, *, ax: Any = None) -> Any:
     -------
     matplotlib.axes.Axes
         The Axes, with two lines (``actual``, ``expected``); the last x tick reads "k+".
+        The x axis counts repeat purchases and has whole-number ticks only.
 
     Raises
     ------
@@ -67,43 +58,70 @@ def plot_calibration_holdout(frame: pd.DataFrame, /, *, ax: Any = None) -> Any:
     >>> from custloyalty.plotting import plot_calibration_holdout
     >>> frame = pd.DataFrame({"n_customers": [5, 3], "actual": [0.2, 1.0],
     ...                       "expected": [0.25, 0.9]}, index=pd.Index([0, 1], name="frequency"))
-    >>> ax = plot_calibration_holdout(frame)
+    >>> ax = plot_calibration_holdout(frame, model_name="BetaGeo")
     >>> [t.get_text() for t in ax.get_xticklabels()]
     ['0', '1+']
+    >>> ax.get_title()
+    'BetaGeo: calibration vs holdout'
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close("all")
     """
     df = as_frame(frame, name="frame")
     require_columns(df, ["actual", "expected"], name="frame")
-    ax = _axes(ax)
+    ax = axes(ax)
     x = np.asarray(df.index, dtype=np.float64)
-    ax.plot(x, df["actual"].to_numpy(), marker="o", label="actual")
-    ax.plot(x, df["expected"].to_numpy(), marker="s", linestyle="--", label="expected")
+    ax.plot(x, df["actual"].to_numpy(), marker="o", color=PALETTE["primary"], label="actual")
+    ax.plot(
+        x,
+        df["expected"].to_numpy(),
+        marker="s",
+        linestyle="--",
+        color=PALETTE["accent"],
+        label="expected",
+    )
     labels = [str(int(v)) for v in x]
     if labels:
         labels[-1] += "+"
     ax.set_xticks(x)
     ax.set_xticklabels(labels)
-    ax.set_xlabel("purchases in calibration period")
-    ax.set_ylabel("mean purchases in holdout period")
-    ax.set_title("Calibration vs holdout")
-    ax.legend()
+    ax.set_xlabel("repeat purchases in the calibration period")
+    ax.set_ylabel("mean repeat purchases in the holdout period")
+    name = model_name or df.attrs.get("custloyalty", {}).get("model")
+    ax.set_title(f"{name}: calibration vs holdout" if name else "Calibration vs holdout")
+    tidy(ax)
+    ax.legend(frameon=False)
     return ax
 
 
-def plot_cumulative_purchases(frame: pd.DataFrame, /, *, ax: Any = None) -> Any:
+def plot_cumulative_purchases(
+    frame: pd.DataFrame,
+    /,
+    *,
+    model_name: str | None = None,
+    time_unit: str = "W",
+    ax: Any = None,
+) -> Any:
     """Plot cumulative repeat purchases over time, actual vs expected.
 
     Parameters
     ----------
     frame
         Output of :func:`custloyalty.models.cumulative_purchases`.
+    model_name
+        Name of the fitted model shown in the title; default read from the frame's
+        ``attrs`` when present.
+    time_unit
+        Length of one period of ``frame`` (the ``time_unit`` given to
+        :func:`~custloyalty.models.cumulative_purchases`, default ``"W"``), for the axis label.
     ax
         Matplotlib Axes to draw on; a new figure when None.
 
     Returns
     -------
     matplotlib.axes.Axes
-        The Axes, with two lines and, when ``frame`` flags holdout periods, a dotted vertical
-        line at the end of the calibration period.
+        The Axes (whole-number ticks on both count axes), with two lines and, when
+        ``frame`` flags holdout periods, a dotted vertical line at the end of the
+        calibration period.
 
     Raises
     ------
@@ -123,24 +141,31 @@ def plot_cumulative_purchases(frame: pd.DataFrame, /, *, ax: Any = None) -> Any:
     >>> frame = pd.DataFrame({"actual": [1.0, 3.0, 4.0], "expected": [1.2, 2.8, 4.1],
     ...                       "holdout": [False, True, True]},
     ...                      index=pd.Index([1, 2, 3], name="period"))
-    >>> ax = plot_cumulative_purchases(frame)
-    >>> len(ax.lines)
-    3
+    >>> ax = plot_cumulative_purchases(frame, model_name="BetaGeo")
+    >>> len(ax.lines), ax.get_xlabel()
+    (3, 'weeks since the first purchase day')
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close("all")
     """
     df = as_frame(frame, name="frame")
     require_columns(df, ["actual", "expected"], name="frame")
-    ax = _axes(ax)
+    ax = axes(ax)
     x = np.asarray(df.index, dtype=np.float64)
-    ax.plot(x, df["actual"].to_numpy(), label="actual")
-    ax.plot(x, df["expected"].to_numpy(), linestyle="--", label="expected")
+    ax.plot(x, df["actual"].to_numpy(), color=PALETTE["primary"], label="actual")
+    ax.plot(x, df["expected"].to_numpy(), linestyle="--", color=PALETTE["accent"], label="expected")
     if "holdout" in df.columns:
         hold = df["holdout"].to_numpy(dtype=bool)
         if hold.any() and (~hold).any():
             ax.axvline(x[~hold].max(), color="grey", linestyle=":", label="end of calibration")
-    ax.set_xlabel(f"{df.index.name or 'period'}")
+    ax.set_xlabel(f"{unit_name(time_unit)} since the first purchase day")
     ax.set_ylabel("cumulative repeat purchases")
-    ax.set_title("Cumulative repeat purchases")
-    ax.legend()
+    thousands(ax.yaxis)
+    integer_axis(ax.xaxis)
+    name = model_name or df.attrs.get("custloyalty", {}).get("model")
+    title = "Cumulative repeat purchases"
+    ax.set_title(f"{name}: {title.lower()}" if name else title)
+    tidy(ax)
+    ax.legend(frameon=False)
     return ax
 
 
@@ -151,6 +176,7 @@ def plot_p_alive_matrix(
     max_frequency: int = 20,
     T: float = 39.0,
     n_recency: int = 40,
+    time_unit: str = "W",
     ax: Any = None,
 ) -> Any:
     """Plot P(alive) over a grid of frequency and recency for customers of age ``T``.
@@ -167,6 +193,9 @@ def plot_p_alive_matrix(
         recency axis runs from 0 to ``T``.
     n_recency
         Number of recency grid points, default 40.
+    time_unit
+        The model's time unit (the unit of the summary it was fitted on; default ``"W"``),
+        shown in the title and the recency axis label.
     ax
         Matplotlib Axes to draw on; a new figure when None.
 
@@ -174,7 +203,8 @@ def plot_p_alive_matrix(
     -------
     matplotlib.axes.Axes
         The Axes with the heat map (values in [0, 1]) and a colour bar; recent, frequent
-        customers (top right) are the most likely to be alive.
+        customers (top right) are the most likely to be alive. The frequency axis has
+        whole-number ticks only; the title names the model and the time unit.
 
     Raises
     ------
@@ -193,6 +223,10 @@ def plot_p_alive_matrix(
     >>> ax = plot_p_alive_matrix(bg, max_frequency=10, T=39)
     >>> ax.images[0].get_array().shape
     (11, 40)
+    >>> ax.get_title()
+    'BetaGeo: P(alive), customers of age T = 39 weeks'
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close("all")
     """
     if isinstance(max_frequency, bool) or not isinstance(max_frequency, int) or max_frequency < 1:
         msg = f"max_frequency must be an integer >= 1; got {max_frequency!r}."
@@ -211,7 +245,7 @@ def plot_p_alive_matrix(
     p = model.p_alive(
         frequency=f_grid.reshape(-1), recency=r_grid.reshape(-1), T=np.full(f_grid.size, t_obs)
     ).to_numpy()
-    ax = _axes(ax)
+    ax = axes(ax)
     img = ax.imshow(
         p.reshape(f_grid.shape),
         origin="lower",
@@ -222,9 +256,12 @@ def plot_p_alive_matrix(
         cmap="viridis",
     )
     ax.figure.colorbar(img, ax=ax, label="P(alive)")
-    ax.set_xlabel("recency (time of last purchase)")
+    unit = unit_name(time_unit)
+    ax.set_xlabel(f"recency: time of the last purchase ({unit} after the first)")
     ax.set_ylabel("frequency (repeat purchases)")
-    ax.set_title(f"Probability alive, customers of age T = {t_obs:g}")
+    integer_axis(ax.yaxis)
+    name = getattr(model, "_model_name", "") or type(model).__name__
+    ax.set_title(f"{name}: P(alive), customers of age T = {t_obs:g} {unit}")
     return ax
 
 
@@ -245,7 +282,7 @@ def plot_retention(frame: pd.DataFrame, /, *, kind: str = "survival", ax: Any = 
     -------
     matplotlib.axes.Axes
         Markers for the observed values and a dashed line for the model, one colour per
-        cohort.
+        cohort; whole-number ticks on the period axis.
 
     Raises
     ------
@@ -262,12 +299,14 @@ def plot_retention(frame: pd.DataFrame, /, *, kind: str = "survival", ax: Any = 
     >>> ax = plot_retention(ShiftedBetaGeo().fit(surv).survival_by_cohort(surv))
     >>> len(ax.lines)
     2
+    >>> import matplotlib.pyplot as plt
+    >>> plt.close("all")
     """
     check_option(kind, "kind", ("survival", "retention"), func="plot_retention")
     df = as_frame(frame, name="frame")
     need = ["cohort", "period", "actual", "expected", "actual_retention", "expected_retention"]
     require_columns(df, need, name="frame")
-    ax = _axes(ax)
+    ax = axes(ax)
     for cohort, part in df.groupby("cohort", sort=False):
         t = part["period"].to_numpy(dtype=np.float64)
         if kind == "survival":
@@ -279,8 +318,11 @@ def plot_retention(frame: pd.DataFrame, /, *, kind: str = "survival", ax: Any = 
             exp = part["expected_retention"].to_numpy(dtype=np.float64)
         (line,) = ax.plot(t, act, marker="o", linestyle="none", label=f"{cohort} actual")
         ax.plot(t, exp, linestyle="--", color=line.get_color(), label=f"{cohort} model")
-    ax.set_xlabel("period")
-    ax.set_ylabel("share surviving" if kind == "survival" else "retention rate")
-    ax.set_title("Shifted-beta-geometric fit")
-    ax.legend()
+    ax.set_xlabel("periods since acquisition")
+    ax.set_ylabel("share of the cohort surviving" if kind == "survival" else "retention rate")
+    integer_axis(ax.xaxis)
+    what = "survival" if kind == "survival" else "retention"
+    ax.set_title(f"ShiftedBetaGeo: {what} by cohort")
+    tidy(ax)
+    ax.legend(frameon=False)
     return ax

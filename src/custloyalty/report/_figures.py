@@ -1,0 +1,83 @@
+"""Matplotlib figures as inline SVG: text kept as text (the page font), images as data URIs."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ["figure_svg", "report_style"]
+
+_STYLE: dict[str, Any] = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "custloyalty",
+    "font.family": "sans-serif",
+    "font.size": 10.5,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.titlepad": 10,
+    "axes.labelsize": 10,
+    "axes.labelcolor": "#3b4754",
+    "axes.edgecolor": "#9aa5b1",
+    "axes.linewidth": 0.8,
+    "xtick.color": "#3b4754",
+    "ytick.color": "#3b4754",
+    "xtick.labelsize": 9.5,
+    "ytick.labelsize": 9.5,
+    "legend.fontsize": 9.5,
+    "figure.dpi": 100,
+    "savefig.bbox": "tight",
+    "savefig.pad_inches": 0.08,
+    "image.interpolation": "nearest",
+}
+
+
+@contextmanager
+def report_style() -> Iterator[None]:
+    """Apply the report's matplotlib style (Agg backend, no global change afterwards)."""
+    import matplotlib as mpl
+
+    style: Any = _STYLE
+    with mpl.rc_context(style):
+        yield
+
+
+_HEADER = re.compile(r"^.*?(?=<svg)", re.S)
+_SIZE = re.compile(r'<svg([^>]*?) width="[^"]*" height="[^"]*"')
+
+
+def figure_svg(
+    draw: Callable[[Any], Any], *, width: float = 6.4, height: float = 3.6, label: str = ""
+) -> str:
+    """Draw ``draw(ax)`` on a new figure and return it as an inline ``<svg>`` element.
+
+    The figure is made without pyplot (no global figure registry), saved as SVG with text as
+    text and closed; the fixed width and height attributes are dropped so the SVG scales to
+    its container through its ``viewBox``.
+    """
+    from matplotlib.figure import Figure
+
+    with report_style():
+        # constrained layout inside a fixed page size (no tight bounding box): every figure of
+        # a given size has the same natural width, so figures side by side scale alike and
+        # their type keeps one size however long their tick labels are
+        fig = Figure(figsize=(width, height), layout="constrained")
+        ax = fig.add_subplot()
+        draw(ax)
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    text = _HEADER.sub("", buf.getvalue(), count=1)
+    text = _SIZE.sub(r"<svg\1", text, count=1)
+    aria = f' role="img" aria-label="{_escape(label)}"' if label else ""
+    # never wider than its natural size, so type keeps one size across figures
+    style = f' style="max-width:{round(width * 96)}px"'
+    return text.replace("<svg", f'<svg class="figure"{aria}{style}', 1)
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=True)

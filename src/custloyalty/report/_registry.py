@@ -1,0 +1,164 @@
+"""The section registry: a report is the ordered list of small functions registered here."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from custloyalty.errors import ValidationError
+
+__all__ = ["SectionSpec", "available_sections", "section"]
+
+#: A section function: takes the :class:`ReportContext`, returns the body HTML or None (skip).
+SectionFunc = Callable[[Any], "str | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class SectionSpec:
+    """One registered section: its anchor id, heading and the function that writes its body."""
+
+    id: str
+    title: str
+    func: SectionFunc
+
+
+_REGISTRY: list[SectionSpec] = []
+
+
+def section(
+    id: str, title: str, *, after: str | None = None
+) -> Callable[[SectionFunc], SectionFunc]:
+    """Register a report section (decorator).
+
+    Parameters
+    ----------
+    id
+        Anchor id of the section (unique; registering an id again replaces that section).
+    title
+        Heading shown in the report and its table of contents.
+    after
+        Id of the section this one follows; default: at the end.
+
+    Returns
+    -------
+    callable
+        The decorator, which returns the function unchanged.
+
+    Raises
+    ------
+    ValidationError
+        ``after`` names no registered section.
+
+    Examples
+    --------
+    >>> from custloyalty.report import available_sections, section
+    >>> @section("hello", "Hello", after="headline")
+    ... def hello(ctx):
+    ...     return "<p>Hello.</p>"
+    >>> available_sections()[:2]
+    ['headline', 'hello']
+    >>> from custloyalty.report._registry import remove_section
+    >>> remove_section("hello")
+    """
+
+    def register(func: SectionFunc) -> SectionFunc:
+        spec = SectionSpec(id=id, title=title, func=func)
+        for k, existing in enumerate(_REGISTRY):
+            if existing.id == id:
+                _REGISTRY[k] = spec
+                return func
+        if after is None:
+            _REGISTRY.append(spec)
+        else:
+            ids = [s.id for s in _REGISTRY]
+            if after not in ids:
+                msg = f"section {id!r}: after={after!r} is not a section; the sections are {ids}."
+                raise ValidationError(msg)
+            _REGISTRY.insert(ids.index(after) + 1, spec)
+        return func
+
+    return register
+
+
+def remove_section(id: str) -> None:
+    """Unregister a section (no error when it is not registered)."""
+    _REGISTRY[:] = [s for s in _REGISTRY if s.id != id]
+
+
+def available_sections() -> list[str]:
+    """Return the ids of the registered sections, in report order.
+
+    Examples
+    --------
+    >>> from custloyalty.report import available_sections
+    >>> available_sections()[0], "method" in available_sections()
+    ('headline', True)
+    """
+    from custloyalty.report import _sections  # noqa: F401  (registers the built-in sections)
+
+    return [s.id for s in _REGISTRY]
+
+
+def selected(ids: Sequence[str] | None) -> list[SectionSpec]:
+    """Return the registered sections named in ``ids`` (all when None), in report order."""
+    available_sections()
+    if ids is None:
+        return list(_REGISTRY)
+    known = [s.id for s in _REGISTRY]
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        msg = f"Unknown report sections {unknown!r}; the sections are {known}."
+        raise ValidationError(msg)
+    return [s for s in _REGISTRY if s.id in set(ids)]
+
+
+# -- small HTML helpers shared by the sections --------------------------------------------------
+def esc(text: Any) -> str:
+    """HTML-escape ``str(text)``."""
+    return html.escape(str(text), quote=True)
+
+
+def figures(*svgs: str) -> str:
+    """Lay figures side by side (one column on narrow screens), each in a ``<figure>``."""
+    cls = "figs one" if len(svgs) == 1 else "figs"
+    inner = "".join(f'<figure class="fig">{s}</figure>' for s in svgs)
+    return f'<div class="{cls}">{inner}</div>'
+
+
+def paragraph(text: str) -> str:
+    """Wrap already-escaped text in a paragraph."""
+    return f"<p>{text}</p>"
+
+
+def note(text: str) -> str:
+    """Wrap already-escaped text in a muted note."""
+    return f'<p class="note">{text}</p>'
+
+
+def table(frame: pd.DataFrame, *, formats: dict[str, str] | None = None) -> str:
+    """Return a small HTML table of ``frame`` (index as first column), numbers right-aligned."""
+    formats = formats or {}
+    head = "".join(f"<th>{esc(c)}</th>" for c in [frame.index.name or "", *frame.columns])
+    rows = []
+    for key, row in frame.iterrows():  # a handful of rows (tiers, segments, indicators)
+        cells = [f'<th scope="row">{esc(key)}</th>']
+        for col, value in row.items():
+            fmt = formats.get(str(col))
+            if fmt is not None and isinstance(value, int | float) and pd.notna(value):
+                cells.append(f'<td class="num">{format(value, fmt)}</td>')
+            else:
+                num = isinstance(value, int | float)
+                cells.append(f"<td{' class=num' if num else ''}>{esc(value)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    )
+
+
+def items(lines: Iterable[str]) -> str:
+    """Return a bullet list of already-escaped lines."""
+    return "<ul>" + "".join(f"<li>{line}</li>" for line in lines) + "</ul>"

@@ -1,0 +1,251 @@
+"""Tests of the HTML report: content, self-containment, atomic writing, the section registry."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from custloyalty.datasets import make_survey, make_transactions
+from custloyalty.errors import ValidationError
+from custloyalty.report import (
+    available_sections,
+    build_report,
+    customer_columns,
+    render,
+    section,
+    write_report,
+)
+from custloyalty.report._registry import remove_section
+from custloyalty.scorecard import LoyaltyScorecard
+
+SECTIONS = [
+    "headline",
+    "composite",
+    "weights",
+    "recommendation",
+    "drivers",
+    "retention",
+    "survival",
+    "rfm",
+    "value",
+    "migration",
+    "models",
+    "data_quality",
+    "method",
+]
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[pd.DataFrame, pd.DataFrame]:
+    tx = make_transactions(800, seed=11)
+    sv = make_survey(300, seed=7, customer_ids=tx["customer_id"].unique())
+    return tx, sv
+
+
+@pytest.fixture(scope="module")
+def fitted(data: tuple[pd.DataFrame, pd.DataFrame]) -> LoyaltyScorecard:
+    tx, sv = data
+    return LoyaltyScorecard().fit(tx, sv)
+
+
+@pytest.fixture(scope="module")
+def result(data: tuple[pd.DataFrame, pd.DataFrame], fitted: LoyaltyScorecard) -> object:
+    tx, sv = data
+    return fitted.score(tx, sv)
+
+
+@pytest.fixture(scope="module")
+def page(data: tuple[pd.DataFrame, pd.DataFrame]) -> str:
+    tx, sv = data
+    return build_report(tx, sv)
+
+
+def _section_ids(text: str) -> list[str]:
+    return re.findall(r'<section id="([^"]+)"', text)
+
+
+def test_sections_in_order() -> None:
+    assert available_sections() == SECTIONS
+
+
+def test_report_has_every_section_but_migration(page: str) -> None:
+    assert _section_ids(page) == [s for s in SECTIONS if s != "migration"]
+    assert page.startswith("<!DOCTYPE html>")
+    for label in ("Net Promoter Score", "Satisfaction index", "Churn risk", "Repeat-purchase rate"):
+        assert label in page
+    assert page.count("95% CI") == 5
+
+
+def test_report_is_self_contained(page: str) -> None:
+    # nothing that could make the browser fetch: no script, link, external src/href or @import
+    assert "<script" not in page
+    assert "<link" not in page
+    assert "@import" not in page
+    refs = re.findall(r'(?:src|href|xlink:href)="([^"]+)"', page)
+    assert refs
+    assert all(r.startswith(("#", "data:")) for r in refs), set(refs)
+    assert "url(http" not in page
+    assert "Content-Security-Policy" in page
+
+
+def test_figures_summarise(
+    data: tuple[pd.DataFrame, pd.DataFrame], fitted: LoyaltyScorecard, page: str
+) -> None:
+    """The page does not grow with the customers: figures hold bins, cells and tiers."""
+    tx, sv = data
+    small = build_report(tx[tx["customer_id"] <= 250], sv, scorecard=fitted)
+    big = page
+    assert len(big) < 1.3 * len(small)
+    assert big.count("<svg") == small.count("<svg")
+
+
+def test_kpis_match_the_data(
+    data: tuple[pd.DataFrame, pd.DataFrame], result: object, page: str
+) -> None:
+    from custloyalty.metrics import nps
+
+    _tx, sv = data
+    cust, _ = customer_columns(result)
+    expected = nps(sv["recommend"]).score
+    assert f"{expected:+.1f}" in page
+    assert f"{cust['total_spend'].mean():,.2f}" in page
+    assert f"{(cust['purchase_days'] > 1).mean():.1%}" in page
+
+
+def test_write_report_is_atomic(tmp_path: Path, data: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    tx, _ = data
+    out = write_report(tmp_path / "r.html", tx[tx["customer_id"] <= 300])
+    assert out == tmp_path / "r.html"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]  # no temp file left
+    text = out.read_text(encoding="utf-8")
+    assert "recommendation" not in _section_ids(text)  # no surveys, no NPS section
+    with pytest.raises(ValidationError, match="does not exist"):
+        write_report(tmp_path / "missing" / "r.html", tx)
+
+
+def test_failed_write_leaves_old_file(tmp_path: Path) -> None:
+    target = tmp_path / "r.html"
+    target.write_text("old", encoding="utf-8")
+    with pytest.raises(ValidationError):
+        write_report(target, pd.DataFrame({"customer_id": [1], "date": ["x"], "amount": [1.0]}))
+    assert target.read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
+
+
+def test_caller_data_unchanged_and_date_format(data: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    tx, _sv = data
+    small = tx[tx["customer_id"] <= 300].copy()
+    small["date"] = small["date"].dt.strftime("%d/%m/%Y")
+    before = small.copy()
+    text = build_report(small, date_format="%d/%m/%Y")
+    pd.testing.assert_frame_equal(small, before)
+    assert '<section id="survival">' in text
+
+
+def test_previous_period_adds_migration(
+    data: tuple[pd.DataFrame, pd.DataFrame], fitted: LoyaltyScorecard
+) -> None:
+    tx, sv = data
+    end = tx["date"].max()
+    prev = tx[tx["date"] <= end - pd.Timedelta(days=180)]
+    text = build_report(tx, sv, previous=prev, scorecard=fitted)
+    assert "migration" in _section_ids(text)
+    assert "moved up" in text
+    with pytest.raises(ValidationError, match="previous must be"):
+        build_report(tx, previous=[1, 2], scorecard=fitted)
+
+
+def test_render_existing_result(
+    data: tuple[pd.DataFrame, pd.DataFrame], fitted: LoyaltyScorecard, result: object
+) -> None:
+    tx, sv = data
+    full = render(result, transactions=tx, surveys=sv, scorecard=fitted, sections=["retention"])
+    assert _section_ids(full) == ["retention"]
+    text = render(result)  # the result alone: the transaction sections are left out
+    ids = _section_ids(text)
+    assert ids[:3] == ["headline", "composite", "weights"]
+    assert "retention" not in ids
+    assert "survival" not in ids
+    only = render(result, sections=["headline", "method"])
+    assert _section_ids(only) == ["headline", "method"]
+    with pytest.raises(ValidationError, match="Unknown report sections"):
+        render(result, sections=["nope"])
+
+
+def test_registry_adds_one_function(result: object) -> None:
+    @section("extra", "An extra section", after="weights")
+    def extra(ctx: object) -> str:
+        return "<p>extra body</p>"
+
+    try:
+        ids = available_sections()
+        assert ids[ids.index("weights") + 1] == "extra"
+        text = render(result, sections=["weights", "extra"])
+        assert _section_ids(text) == ["weights", "extra"]
+        assert "extra body" in text
+        with pytest.raises(ValidationError, match="after='nope'"):
+            section("x", "X", after="nope")(extra)
+    finally:
+        remove_section("extra")
+    assert "extra" not in available_sections()
+
+
+def test_adapter_reads_old_and_new_names() -> None:
+    idx = pd.Index([1, 2], name="customer_id")
+    old = pd.DataFrame(
+        {
+            "frequency": [1.0, 3.0],
+            "monetary": [5.0, 9.0],
+            "recency": [3.0, 1.0],
+            "churn": [0.5, 0.1],
+        },
+        index=idx,
+    )
+    new = old.rename(
+        columns={
+            "frequency": "purchase_days",
+            "monetary": "total_spend",
+            "recency": "days_since_last_purchase",
+            "churn": "churn_risk",
+        }
+    )
+    typed = SimpleNamespace(to_dict=lambda: {"customers": 2})
+    a, sa = customer_columns(SimpleNamespace(customers=old, summary={"customers": 2}))
+    b, sb = customer_columns(SimpleNamespace(customers=new, summary=typed))
+    pd.testing.assert_frame_equal(a, b)
+    assert list(a.columns) == [
+        "purchase_days",
+        "total_spend",
+        "days_since_last_purchase",
+        "churn_risk",
+    ]
+    assert sa == sb == {"customers": 2}
+
+
+def test_progress_bar(
+    data: tuple[pd.DataFrame, pd.DataFrame],
+    fitted: LoyaltyScorecard,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tx, _ = data
+    small = tx[tx["customer_id"] <= 200]
+    build_report(small, scorecard=fitted, progress=True)
+    err = capsys.readouterr().err
+    assert "report" in err
+    build_report(small, scorecard=fitted)
+    assert capsys.readouterr().err == ""
+
+
+def test_interactions_counted(
+    data: tuple[pd.DataFrame, pd.DataFrame], fitted: LoyaltyScorecard
+) -> None:
+    tx, _ = data
+    inter = pd.DataFrame(
+        {"customer_id": [1, 2], "date": ["2020-01-02", "2020-01-03"], "kind": ["visit"] * 2}
+    )
+    text = build_report(tx[tx["customer_id"] <= 200], interactions=inter, scorecard=fitted)
+    assert "2 interaction rows given" in text
