@@ -87,7 +87,7 @@ class OverTimeResult(Result):
         matplotlib.axes.Axes
             The Axes of the composite.
         """
-        from custloyalty.plotting import _axes
+        from custloyalty.plotting._common import axes as _axes
 
         ax = _axes(ax)
         k = self.kpis

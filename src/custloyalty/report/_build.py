@@ -364,7 +364,7 @@ def build_report(
             specs,
             step,
             transactions=canon,
-            surveys=_surveys_canonical(surveys, sc.survey_customer),
+            surveys=_surveys_canonical(surveys, sc.config.survey_customer),
             interactions=interactions,
             scorecard=sc,
             previous=prev,

@@ -82,7 +82,7 @@ class ValuePotentialResult(Result):
         -------
         matplotlib.axes.Axes
         """
-        from custloyalty.plotting import _axes
+        from custloyalty.plotting._common import axes as _axes
 
         ax = _axes(ax)
         df = self.customers
