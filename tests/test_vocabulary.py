@@ -66,6 +66,13 @@ BANNED_FIELDS = {"score", "overall", "rate", "difference"}
 
 #: Documented exceptions: (qualified object, name) -> reason. Keep it short.
 ALLOWED: dict[tuple[str, str], str] = {
+    ("custloyalty.LoyaltyScorecard", "date_format"): (
+        "the constructor only names the columns (configuration); the methods that read "
+        "transactions, fit / score / fit_score, take date_format and nan_policy"
+    ),
+    ("custloyalty.LoyaltyScorecard", "nan_policy"): (
+        "as for date_format: fit / score / fit_score take nan_policy"
+    ),
     ("custloyalty.testing.check_metric", "seed"): (
         "a test helper: the synthetic data it checks a metric on must be the same on every run "
         "of a plugin's CI, so its seed defaults to 0 instead of None"

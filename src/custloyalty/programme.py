@@ -20,7 +20,8 @@ import pandas as pd
 
 from custloyalty import _frames
 from custloyalty._results import Result
-from custloyalty._validation import check_option, check_probability, plural
+from custloyalty._validation import check_nan_policy, check_option, check_probability, plural
+from custloyalty._window import day_of, to_days
 from custloyalty.errors import UndefinedMetricWarning, ValidationError
 
 __all__ = ["OUTCOMES", "ProgrammeEffectResult", "programme_effect"]
@@ -143,16 +144,9 @@ class ProgrammeEffectResult(Result):
 # ---------------------------------------------------------------------------------------------
 # validation
 # ---------------------------------------------------------------------------------------------
-def _day_number(ts: pd.Timestamp) -> int:
-    naive = ts.tz_localize(None) if ts.tzinfo is not None else ts
-    return int((naive.normalize() - pd.Timestamp("1970-01-01")).days)
-
-
-def _days(dates: pd.Series) -> IntArray:
-    """Calendar day numbers (local wall-clock days for time-zone aware dates)."""
-    if getattr(dates.dtype, "tz", None) is not None:
-        dates = dates.dt.tz_localize(None)
-    return dates.to_numpy().astype("datetime64[D]").astype(np.int64)
+# day numbers: the window's one day function (local wall-clock days for time-zone-aware dates)
+_day_number = day_of
+_days = to_days
 
 
 def _check_days(value: Any, name: str, *, allow_none: bool = False) -> int | None:
@@ -636,6 +630,7 @@ def programme_effect(
     time: Hashable = "date",
     amount: Hashable = "amount",
     date_format: str | None = None,
+    nan_policy: str = "raise",
 ) -> ProgrammeEffectResult:
     r"""Estimate the effect of a loyalty programme on its members (difference-in-differences).
 
@@ -693,6 +688,9 @@ def programme_effect(
         Column names of the transactions (and of the members and surveys tables).
     date_format
         Format of date strings in the transactions, members and surveys (default: inferred).
+    nan_policy
+        ``"raise"`` (default) on transactions with missing ids, dates or amounts, or
+        ``"omit"`` those rows.
 
     Returns
     -------
@@ -801,6 +799,7 @@ def programme_effect(
         amount=amount,
         func=_FUNC,
         date_format=date_format,
+        nan_policy=check_nan_policy(nan_policy, func=_FUNC),
     )
     frame = tx.frame
     ids, enrol = _members(members, customer=customer, time=time, tz=tx.tz, date_format=date_format)

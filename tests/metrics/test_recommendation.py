@@ -265,10 +265,11 @@ def test_nps_by_validation() -> None:
         nps_by(survey, by="g")
     with pytest.raises(ValidationError, match="needs"):
         nps_by(survey)
-    with pytest.raises(ValidationError, match="both"):
-        nps_by(survey, by="g", time="date")
     with pytest.raises(ValidationError, match="not found"):
         nps_by(survey, by="group")
+    # the date column is read only when a period is asked for
+    with pytest.raises(ValidationError, match="'date' not found"):
+        nps_by(survey, by="g", period="M")
 
 
 @quiet_degenerate

@@ -28,7 +28,7 @@ _OTHER_SHARES = np.array([0.30, 0.15, 0.30, 0.12, 0.04, 0.04, 0.05])
 def make_interactions(
     n_customers: int | None = None,
     *,
-    seed: int | None,
+    seed: int | None = None,
     customer_ids: Any = None,
     start: str = "2020-01-01",
     days: int = 365,

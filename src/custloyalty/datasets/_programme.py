@@ -69,7 +69,7 @@ def make_programme(
     n_customers: int,
     *,
     lift: float,
-    seed: int | None,
+    seed: int | None = None,
     launch: Any = "2024-01-01",
     pre_days: int = 180,
     post_days: int = 180,

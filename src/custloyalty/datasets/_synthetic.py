@@ -38,7 +38,7 @@ def _origin(start: Any, days: int, func: str) -> np.datetime64:
 def make_transactions(
     n_customers: int,
     *,
-    seed: int | None,
+    seed: int | None = None,
     start: str = "2020-01-01",
     acquisition_days: int = 84,
     observation_days: int = 546,
@@ -69,8 +69,8 @@ def make_transactions(
     n_customers
         Number of customers (ids 1..n_customers).
     seed
-        Seed of :func:`numpy.random.default_rng`; the same seed gives the same data. Required,
-        so that data sets are reproducible by default; ``None`` draws fresh entropy.
+        Seed of :func:`numpy.random.default_rng`; the same seed gives the same data.
+        ``None`` (default) draws fresh entropy: pass an int for a reproducible data set.
     start
         First day of the acquisition window.
     acquisition_days
@@ -203,7 +203,7 @@ def _likert(
 def make_survey(
     n_respondents: int,
     *,
-    seed: int | None,
+    seed: int | None = None,
     customer_ids: Any = None,
     items_per_block: int = 3,
     start: str | None = None,
@@ -224,7 +224,7 @@ def make_survey(
         Number of rows.
     seed
         Seed of :func:`numpy.random.default_rng`; the same seed gives the same answers.
-        Required; ``None`` draws fresh entropy.
+        ``None`` (default) draws fresh entropy.
     customer_ids
         Optional ids to attach: ``n_respondents`` customers are drawn from them without
         replacement (with replacement if there are fewer ids than respondents). Without it,

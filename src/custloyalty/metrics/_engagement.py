@@ -18,6 +18,7 @@ import pandas as pd
 
 from custloyalty import _frames
 from custloyalty._validation import check_nan_policy, check_positive, format_examples, plural
+from custloyalty._window import day_of, to_days
 from custloyalty.errors import ValidationError
 from custloyalty.metrics._registry import Metric, _builtin
 
@@ -301,16 +302,13 @@ def engagement_summary(
     return out
 
 
-def _day(ts: pd.Timestamp) -> int:
-    naive = ts.tz_localize(None) if ts.tzinfo is not None else ts
-    return int((naive.normalize() - pd.Timestamp("1970-01-01")).days)
+_day = day_of  # the window's one day function
 
 
 def _days(dates: pd.Series) -> IntArray:
-    if getattr(dates.dtype, "tz", None) is not None:
-        dates = dates.dt.tz_localize(None)
-    vals = dates.to_numpy().astype("datetime64[D]")
-    return np.where(np.isnat(vals), np.iinfo(np.int64).max, vals.astype(np.int64))
+    """Day numbers by the window's one day function; missing dates sort after every day."""
+    out: IntArray = np.where(dates.isna().to_numpy(), np.iinfo(np.int64).max, to_days(dates))
+    return out
 
 
 def engagement_index(

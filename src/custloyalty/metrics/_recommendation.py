@@ -660,7 +660,7 @@ def nps_by(
     *,
     by: Hashable | Sequence[Hashable] | None = None,
     rating: Hashable = "recommend",
-    time: Hashable | None = None,
+    time: Hashable = "date",
     period: str | None = None,
     sample_weight: Hashable | None = None,
     confidence: float = 0.95,
@@ -681,8 +681,9 @@ def nps_by(
     rating
         Column of the 0-10 recommendation ratings; default ``"recommend"``.
     time, period
-        With both, group also by calendar period: ``time`` names the answer date column and
-        ``period`` is a pandas period alias (``"M"``, ``"Q"``, ``"Y"``, ``"W"``).
+        With ``period`` (a pandas period alias: ``"M"``, ``"Q"``, ``"Y"``, ``"W"``), group also
+        by calendar period of the answer dates in column ``time`` (default ``"date"``).
+        Without ``period`` the dates are not read.
     sample_weight
         Optional column of non-negative respondent weights. A group whose weights are all
         zero has an undefined score: its row is NaN (``n`` still counts its ratings) and an
@@ -706,8 +707,8 @@ def nps_by(
     ------
     ValidationError
         Missing columns, invalid ratings (shown with their rows; booleans are rejected),
-        negative weights, neither ``by`` nor ``time``/``period`` given, ``time`` without
-        ``period``, or a ``period`` that is not a pandas period alias.
+        negative weights, neither ``by`` nor ``period`` given, or a ``period`` that is not a
+        pandas period alias.
 
     Warns
     -----
@@ -747,11 +748,8 @@ def nps_by(
     keys: list[Hashable] = []
     if by is not None:
         keys = list(by) if isinstance(by, list | tuple) else [by]
-    if (time is None) != (period is None):
-        msg = f"{func} needs both 'time' and 'period' to group by period; got only one of them."
-        raise ValidationError(msg)
-    if not keys and time is None:
-        msg = f"{func} needs 'by' (segment columns) and/or 'time' with 'period' (periods)."
+    if not keys and period is None:
+        msg = f"{func} needs 'by' (segment columns) and/or 'period' (calendar periods)."
         raise ValidationError(msg)
     if period is not None:
         try:
@@ -764,7 +762,7 @@ def nps_by(
                 "'MS'."
             )
             raise ValidationError(msg) from None
-    _frames.require_columns(df, [*keys, rating] + ([time] if time is not None else []))
+    _frames.require_columns(df, [*keys, rating] + ([time] if period is not None else []))
     if getattr(df[rating], "dtype", None) is not None and df[rating].dtype.kind == "b":
         msg = (
             f"Column {rating!r} holds booleans; NPS ratings must be integers in [0, 10].\n"
@@ -785,7 +783,7 @@ def nps_by(
     for k in keys:
         _check_hashable(df[k], k, func)
     groups: dict[Hashable, Any] = {k: df[k].to_numpy() for k in keys}
-    if time is not None:
+    if period is not None:
         dates, miss_d = _frames.coerce_datetime(df[time], time, nan_policy=policy)
         missing = missing | miss_d
         if getattr(dates.dtype, "tz", None) is not None:

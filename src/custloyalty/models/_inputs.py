@@ -228,7 +228,7 @@ def _sorted_codes(values: Any) -> tuple[IntArray, npt.NDArray[Any]]:
 
 
 def compress(
-    frequency: Any, recency: Any, T: Any, weights: Any = None
+    frequency: Any, recency: Any, T: Any, sample_weight: Any = None
 ) -> tuple[FloatArray, FloatArray, IntArray]:
     r"""Collapse identical ``(frequency, recency, T)`` rows into weighted unique rows.
 
@@ -240,7 +240,7 @@ def compress(
     ----------
     frequency, recency, T
         One value per customer (validated by the caller).
-    weights
+    sample_weight
         Optional weight per customer (default one each); summed within a unique row.
 
     Returns
@@ -281,7 +281,7 @@ def compress(
     else:  # pragma: no cover - needs > 2**62 distinct combinations of codes
         rows, inverse = np.unique(np.column_stack([f, r, t]), axis=0, return_inverse=True)
         inverse = inverse.astype(np.int64).reshape(-1)
-    w = None if weights is None else np.asarray(weights, dtype=np.float64).reshape(-1)
+    w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64).reshape(-1)
     counts = np.bincount(inverse, weights=w, minlength=rows.shape[0]).astype(np.float64)
     return rows, counts, inverse
 

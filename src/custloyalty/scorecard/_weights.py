@@ -449,12 +449,12 @@ def ahp_hierarchy(
     return out.rename("ahp_weight")
 
 
-def fixed_weights(weights: Mapping[Hashable, float] | pd.Series, /) -> pd.Series:
+def fixed_weights(weighting: Mapping[Hashable, float] | pd.Series, /) -> pd.Series:
     """User weights, checked and normalised to sum to one.
 
     Parameters
     ----------
-    weights
+    weighting
         Mapping indicator -> non-negative weight (any scale).
 
     Returns
@@ -473,7 +473,7 @@ def fixed_weights(weights: Mapping[Hashable, float] | pd.Series, /) -> pd.Series
     >>> fixed_weights({"frequency": 2, "monetary": 1, "churn": 1}).to_dict()
     {'frequency': 0.5, 'monetary': 0.25, 'churn': 0.25}
     """
-    s = pd.Series(dict(weights), dtype=np.float64)
+    s = pd.Series(dict(weighting), dtype=np.float64)
     bad = ~np.isfinite(s.to_numpy()) | (s.to_numpy() < 0)
     if bad.any():
         msg = (
