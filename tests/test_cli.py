@@ -835,8 +835,10 @@ def test_report_command(
     assert len(call["surveys"]) == 400
     assert len(call["interactions"]) == 50
     card = call["scorecard"]
-    assert (card.customer, card.time, card.survey_customer) == ("cust", "day", "cust")
-    assert card.weighting == "critic"  # from the config file
+    cfg = card.config  # the settings live on the scorecard's checked config
+    assert (cfg.customer, cfg.time, cfg.survey_customer) == ("cust", "day", "cust")
+    assert cfg.interaction_customer == "cust"  # follows --customer-col when not given
+    assert cfg.weighting == "critic"  # from the config file
     assert call["observation_end"] == pd.Timestamp("1998-06-30")
     assert call["date_format"] is None
     assert call["progress"] is False
