@@ -126,6 +126,33 @@ def test_score_csv_with_surveys_config_and_state(
     )
 
 
+def test_load_state_refuses_later_purchases_without_observation_end(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = files["dir"]
+    early = d / "early.csv"
+    tx = pd.read_csv(files["csv"], dtype={"cust": str})
+    tx[tx["day"] <= "1997-12-31"].to_csv(early, index=False)
+    state = d / "early.json"
+    cols = ["--customer", "cust", "--time", "day", "-q"]
+    assert main(["score", str(early), *cols, "--save-state", str(state)]) == 0
+    capsys.readouterr()
+    out = d / "later.csv"
+    argv = ["score", str(files["csv"]), *cols, "--load-state", str(state), "-o", str(out)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    n_after = int((tx["day"] > "1997-12-31").sum())
+    assert err == (
+        f"custloyalty: error: {n_after:,} transactions fall after 1997-12-31, the end of the "
+        f"window the state in {state} was fitted on; pass --observation-end YYYY-MM-DD to "
+        "score a later window\n"
+    )
+    assert not out.exists()
+    assert main([*argv, "--observation-end", "1998-06-30"]) == 0
+    assert "observation_end                      1998-06-30" in capsys.readouterr().out
+    assert len(pd.read_csv(out)) == tx["cust"].nunique()
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -266,6 +266,22 @@ def _parse_dates(tx: pd.DataFrame, column: Hashable, date_format: str) -> pd.Dat
     return tx
 
 
+_AFTER_FIT = re.compile(r"(\d+) transactions fall after the fitted observation_end (\S+?),")
+
+
+def _later_window(exc: ValidationError, args: argparse.Namespace) -> ValidationError:
+    """One line naming ``--observation-end`` for purchases after a loaded state's window."""
+    found = _AFTER_FIT.search(str(exc))
+    if not found or args.observation_end is not None:
+        return exc
+    n, end = found.groups()
+    return ValidationError(
+        f"{int(n):,} transactions fall after {end}, the end of the window the state in "
+        f"{args.load_state} was fitted on; pass --observation-end YYYY-MM-DD to score a "
+        "later window"
+    )
+
+
 # ------------------------------------------------------------------------ commands
 def run_score(args: argparse.Namespace) -> str:
     """Fit (or load) a scorecard, score the transactions, write the outputs, return the summary."""
@@ -298,7 +314,10 @@ def run_score(args: argparse.Namespace) -> str:
         if show and _accepts(method, "progress"):
             options["progress"] = True
         step(labels[1])
-        result = method(tx, surveys, **options)
+        try:
+            result = method(tx, surveys, **options)
+        except ValidationError as exc:
+            raise _later_window(exc, args) from exc
         step("write")
         if args.save_state:
             write_text(card.to_json(), args.save_state, "--save-state")
