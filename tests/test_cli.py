@@ -773,6 +773,68 @@ def test_interactions_refused_by_a_scorecard_without_them(
     assert "does not use interactions" in capsys.readouterr().err
 
 
+def test_interactions_reach_the_engagement_indicator(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from custloyalty.datasets import make_interactions
+
+    ids = pd.read_csv(files["csv"], dtype={"cust": str})["cust"].drop_duplicates()
+    contacts = make_interactions(
+        seed=4, customer_ids=ids.iloc[::2].to_numpy(), start="1997-07-01", days=365
+    ).rename(columns={"customer_id": "contact"})
+    contacts_csv = tmp_path / "contacts.csv"
+    contacts.to_csv(contacts_csv, index=False)
+    cfg = tmp_path / "card.toml"
+    cfg.write_text(
+        'indicators = ["purchase_days", "days_since_last_purchase", "engagement"]\n'
+        'weighting = "equal"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "scores.csv"
+    state = tmp_path / "card.json"
+    argv = [
+        "score",
+        str(files["csv"]),
+        *BASE,
+        "--interactions",
+        str(contacts_csv),
+        "--interaction-customer-col",
+        "contact",
+        "--observation-end",
+        "1998-06-30",
+    ]
+    assert main([*argv, "--config", str(cfg), "-o", str(out), "--save-state", str(state)]) == 0
+    assert "engagement 0.333" in capsys.readouterr().out
+    table = pd.read_csv(out, dtype={"cust": str}).set_index("cust")
+    interacted = table.index.isin(contacts["contact"].astype(str))
+    assert interacted.sum() == contacts["contact"].nunique()
+    assert table.loc[interacted, "engagement"].between(0, 100).all()
+    assert table.loc[~interacted, "engagement"].isna().all()  # did not interact
+    assert (table.loc[~interacted, "contrib_engagement"] == 0).all()
+    # a saved state scores without interactions: engagement missing for all, not an error
+    again = tmp_path / "again.csv"
+    load = ["score", str(files["csv"]), *BASE, "--load-state", str(state), "-o", str(again)]
+    assert main([*load, "--observation-end", "1998-06-30"]) == 0
+    assert pd.read_csv(again)["engagement"].isna().all()
+    # the default scorecard uses engagement when interactions are given
+    capsys.readouterr()
+    assert main(argv) == 0
+    weights = capsys.readouterr().out.split("weights: ")[1]
+    assert "engagement" in weights
+    assert main(["score", str(files["csv"]), *BASE, "--observation-end", "1998-06-30"]) == 0
+    assert "engagement" not in capsys.readouterr().out
+
+
+def test_interaction_id_column_hint_names_its_flag(
+    files: dict[str, Path], interactions: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["score", str(files["csv"]), *BASE, "--interactions", str(interactions)]
+    assert main([*argv, "--interaction-customer-col", "Cust"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("custloyalty: error: Column 'Cust' not found in interactions")
+    assert err[1] == "Hint: did you mean 'cust'? Give it with --interaction-customer-col 'cust'."
+
+
 # ------------------------------------------------------------------- report (issue 14)
 class FakeReport:
     """Stands in for custloyalty.report (built on another branch)."""

@@ -79,8 +79,8 @@ def cli_message(text: str, roles: Mapping[str, Hashable] | None = None) -> str:
     """Rewrite the Python advice of an error message into command-line flags.
 
     ``roles`` maps ``customer``, ``time``, ``amount``, ``survey_customer`` and
-    ``interaction_customer`` to the columns in use, so that "did you mean 'CustomerID'? Pass the column name as a keyword argument" names
-    the flag to give.
+    ``interaction_customer`` to the columns in use, so that "did you mean 'CustomerID'? Pass
+    the column name as a keyword argument" names the flag to give.
 
     >>> print(cli_message("Hint: pass nan_policy='omit' to drop these rows."))
     Hint: remove these rows from the file (the command line does not drop them).
