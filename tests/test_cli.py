@@ -153,6 +153,40 @@ def test_load_state_refuses_later_purchases_without_observation_end(
     assert len(pd.read_csv(out)) == tx["cust"].nunique()
 
 
+def test_bad_saved_state_and_config_name_their_file(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    cols = ["--customer", "cust", "--time", "day", "-q"]
+    good = tmp_path / "good.json"
+    assert main(["score", str(files["csv"]), *cols, "--save-state", str(good)]) == 0
+    capsys.readouterr()
+    state = json.loads(good.read_text(encoding="utf-8"))
+    assert state["kind"] == "loyalty_scorecard"
+    newer = tmp_path / "newer.json"
+    newer.write_text(json.dumps({**state, "format_version": 99}), encoding="utf-8")
+    assert main(["score", str(files["csv"]), *cols, "--load-state", str(newer)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"custloyalty: error: state file {newer}: saved state has format_version 99;"
+    )
+    assert "\nHint: " in err
+    state["fitted"]["weighting"]["weights"]["purchase_days"] = -0.5
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(state), encoding="utf-8")
+    assert main(["score", str(files["csv"]), *cols, "--load-state", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"custloyalty: error: state file {bad}: fitted.weighting")
+    assert err.count("\n") == 1
+    typo = tmp_path / "typo.toml"
+    typo.write_text('weigthing = "equal"\n', encoding="utf-8")
+    assert main(["score", str(files["csv"]), *cols, "--config", str(typo)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(
+        f"custloyalty: error: config file {typo}: unknown configuration keys ['weigthing']"
+    )
+    assert err[1] == "Hint: did you mean 'weigthing' -> 'weighting'?"
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -17,12 +17,13 @@ printed one line each, without source paths.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import inspect
 import re
 import sys
 import warnings
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -199,6 +200,19 @@ def _columns(args: argparse.Namespace) -> dict[str, str]:
     return {k: v for k, v in given.items() if v is not None}
 
 
+@contextlib.contextmanager
+def _naming_the_file(what: str | None) -> Iterator[None]:
+    """Prefix a ValidationError of the scorecard's settings or state with the file it is in."""
+    try:
+        yield
+    except ValidationError as exc:
+        if what is None:
+            raise
+        text = re.sub(r"^LoyaltyScorecard(?:\.from_dict)?:? ", "", str(exc))
+        msg = f"{what}: {text}"
+        raise ValidationError(msg) from exc
+
+
 def _scorecard(args: argparse.Namespace) -> Any:
     """Build the scorecard of ``--config`` (or ``--load-state``) with the column flags applied."""
     from custloyalty.scorecard import LoyaltyScorecard
@@ -210,13 +224,15 @@ def _scorecard(args: argparse.Namespace) -> Any:
         config = {**state["config"], **columns}
         if "customer" in columns and "interaction_customer" not in columns:
             config["interaction_customer"] = columns["customer"]
-        card = LoyaltyScorecard.from_dict({**state, "config": config})
+        with _naming_the_file(f"state file {args.load_state}"):
+            card = LoyaltyScorecard.from_dict({**state, "config": config})
     else:
         config = read_config(args.config) if args.config else {}
         config.update(columns)
         if "interaction_customer" not in config:  # the interactions' ids: as the transactions'
             config["interaction_customer"] = config.get("customer", "customer_id")
-        card = LoyaltyScorecard.from_dict(config)
+        with _naming_the_file(f"config file {args.config}" if args.config else None):
+            card = LoyaltyScorecard.from_dict(config)
     cfg = card.config
     args.roles = {
         k: getattr(cfg, k)
@@ -275,11 +291,12 @@ def _later_window(exc: ValidationError, args: argparse.Namespace) -> ValidationE
     if not found or args.observation_end is not None:
         return exc
     n, end = found.groups()
-    return ValidationError(
+    msg = (
         f"{int(n):,} transactions fall after {end}, the end of the window the state in "
         f"{args.load_state} was fitted on; pass --observation-end YYYY-MM-DD to score a "
         "later window"
     )
+    return ValidationError(msg)
 
 
 # ------------------------------------------------------------------------ commands
