@@ -63,6 +63,9 @@ def _tiers_block(result: Any, n: int = 3) -> str:
     cols = [c for c in names if c in result.customers]
     for tier in result.customers["tier"].cat.categories:
         top = result.top(tier, n)[[*cols, "composite"]].round(3)
+        for c in ("purchase_days", "days_since_last_purchase"):  # counts of days
+            if c in top:
+                top[c] = top[c].round().astype("Int64")
         lines.append(f"{tier}:\n{top.to_string()}")
     return "\n".join(lines)
 
