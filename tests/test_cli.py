@@ -333,6 +333,15 @@ def test_demo_runs_the_full_evaluation(capsys: pytest.CaptureFixture[str]) -> No
         "Platinum",
     ):
         assert needle in out
+    # the scorecard part: the current names, every figure a number, no empty column
+    card = out.split("Loyalty scorecard")[1]
+    assert "customers                            23,570" in card
+    assert "nps                                  " in card
+    assert "weights: purchase_days" in card
+    assert "nan" not in card.lower()
+    assert "<NA>" not in card
+    for stale in ("frequency", "monetary", "recency", "churn ", "survey_customer"):
+        assert stale not in card
 
 
 def test_date_format_option(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
