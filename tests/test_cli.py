@@ -126,6 +126,67 @@ def test_score_csv_with_surveys_config_and_state(
     )
 
 
+def test_load_state_refuses_later_purchases_without_observation_end(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = files["dir"]
+    early = d / "early.csv"
+    tx = pd.read_csv(files["csv"], dtype={"cust": str})
+    tx[tx["day"] <= "1997-12-31"].to_csv(early, index=False)
+    state = d / "early.json"
+    cols = ["--customer", "cust", "--time", "day", "-q"]
+    assert main(["score", str(early), *cols, "--save-state", str(state)]) == 0
+    capsys.readouterr()
+    out = d / "later.csv"
+    argv = ["score", str(files["csv"]), *cols, "--load-state", str(state), "-o", str(out)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    n_after = int((tx["day"] > "1997-12-31").sum())
+    assert err == (
+        f"custloyalty: error: {n_after:,} transactions fall after 1997-12-31, the end of the "
+        f"window the state in {state} was fitted on; pass --observation-end YYYY-MM-DD to "
+        "score a later window\n"
+    )
+    assert not out.exists()
+    assert main([*argv, "--observation-end", "1998-06-30"]) == 0
+    assert "observation_end                      1998-06-30" in capsys.readouterr().out
+    assert len(pd.read_csv(out)) == tx["cust"].nunique()
+
+
+def test_bad_saved_state_and_config_name_their_file(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    cols = ["--customer", "cust", "--time", "day", "-q"]
+    good = tmp_path / "good.json"
+    assert main(["score", str(files["csv"]), *cols, "--save-state", str(good)]) == 0
+    capsys.readouterr()
+    state = json.loads(good.read_text(encoding="utf-8"))
+    assert state["kind"] == "loyalty_scorecard"
+    newer = tmp_path / "newer.json"
+    newer.write_text(json.dumps({**state, "format_version": 99}), encoding="utf-8")
+    assert main(["score", str(files["csv"]), *cols, "--load-state", str(newer)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"custloyalty: error: state file {newer}: saved state has format_version 99;"
+    )
+    assert "\nHint: " in err
+    state["fitted"]["weighting"]["weights"]["purchase_days"] = -0.5
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(state), encoding="utf-8")
+    assert main(["score", str(files["csv"]), *cols, "--load-state", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"custloyalty: error: state file {bad}: fitted.weighting")
+    assert err.count("\n") == 1
+    typo = tmp_path / "typo.toml"
+    typo.write_text('weigthing = "equal"\n', encoding="utf-8")
+    assert main(["score", str(files["csv"]), *cols, "--config", str(typo)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(
+        f"custloyalty: error: config file {typo}: unknown configuration keys ['weigthing']"
+    )
+    assert err[1] == "Hint: did you mean 'weigthing' -> 'weighting'?"
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -272,6 +333,15 @@ def test_demo_runs_the_full_evaluation(capsys: pytest.CaptureFixture[str]) -> No
         "Platinum",
     ):
         assert needle in out
+    # the scorecard part: the current names, every figure a number, no empty column
+    card = out.split("Loyalty scorecard")[1]
+    assert "customers                            23,570" in card
+    assert "nps                                  " in card
+    assert "weights: purchase_days" in card
+    assert "nan" not in card.lower()
+    assert "<NA>" not in card
+    for stale in ("frequency", "monetary", "recency", "churn ", "survey_customer"):
+        assert stale not in card
 
 
 def test_date_format_option(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
@@ -746,6 +816,68 @@ def test_interactions_refused_by_a_scorecard_without_them(
     assert "does not use interactions" in capsys.readouterr().err
 
 
+def test_interactions_reach_the_engagement_indicator(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from custloyalty.datasets import make_interactions
+
+    ids = pd.read_csv(files["csv"], dtype={"cust": str})["cust"].drop_duplicates()
+    contacts = make_interactions(
+        seed=4, customer_ids=ids.iloc[::2].to_numpy(), start="1997-07-01", days=365
+    ).rename(columns={"customer_id": "contact"})
+    contacts_csv = tmp_path / "contacts.csv"
+    contacts.to_csv(contacts_csv, index=False)
+    cfg = tmp_path / "card.toml"
+    cfg.write_text(
+        'indicators = ["purchase_days", "days_since_last_purchase", "engagement"]\n'
+        'weighting = "equal"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "scores.csv"
+    state = tmp_path / "card.json"
+    argv = [
+        "score",
+        str(files["csv"]),
+        *BASE,
+        "--interactions",
+        str(contacts_csv),
+        "--interaction-customer-col",
+        "contact",
+        "--observation-end",
+        "1998-06-30",
+    ]
+    assert main([*argv, "--config", str(cfg), "-o", str(out), "--save-state", str(state)]) == 0
+    assert "engagement 0.333" in capsys.readouterr().out
+    table = pd.read_csv(out, dtype={"cust": str}).set_index("cust")
+    interacted = table.index.isin(contacts["contact"].astype(str))
+    assert interacted.sum() == contacts["contact"].nunique()
+    assert table.loc[interacted, "engagement"].between(0, 100).all()
+    assert table.loc[~interacted, "engagement"].isna().all()  # did not interact
+    assert (table.loc[~interacted, "contrib_engagement"] == 0).all()
+    # a saved state scores without interactions: engagement missing for all, not an error
+    again = tmp_path / "again.csv"
+    load = ["score", str(files["csv"]), *BASE, "--load-state", str(state), "-o", str(again)]
+    assert main([*load, "--observation-end", "1998-06-30"]) == 0
+    assert pd.read_csv(again)["engagement"].isna().all()
+    # the default scorecard uses engagement when interactions are given
+    capsys.readouterr()
+    assert main(argv) == 0
+    weights = capsys.readouterr().out.split("weights: ")[1]
+    assert "engagement" in weights
+    assert main(["score", str(files["csv"]), *BASE, "--observation-end", "1998-06-30"]) == 0
+    assert "engagement" not in capsys.readouterr().out
+
+
+def test_interaction_id_column_hint_names_its_flag(
+    files: dict[str, Path], interactions: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["score", str(files["csv"]), *BASE, "--interactions", str(interactions)]
+    assert main([*argv, "--interaction-customer-col", "Cust"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("custloyalty: error: Column 'Cust' not found in interactions")
+    assert err[1] == "Hint: did you mean 'cust'? Give it with --interaction-customer-col 'cust'."
+
+
 # ------------------------------------------------------------------- report (issue 14)
 class FakeReport:
     """Stands in for custloyalty.report (built on another branch)."""
@@ -835,8 +967,10 @@ def test_report_command(
     assert len(call["surveys"]) == 400
     assert len(call["interactions"]) == 50
     card = call["scorecard"]
-    assert (card.customer, card.time, card.survey_customer) == ("cust", "day", "cust")
-    assert card.weighting == "critic"  # from the config file
+    cfg = card.config  # the settings live on the scorecard's checked config
+    assert (cfg.customer, cfg.time, cfg.survey_customer) == ("cust", "day", "cust")
+    assert cfg.interaction_customer == "cust"  # follows --customer-col when not given
+    assert cfg.weighting == "critic"  # from the config file
     assert call["observation_end"] == pd.Timestamp("1998-06-30")
     assert call["date_format"] is None
     assert call["progress"] is False

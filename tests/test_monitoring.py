@@ -16,7 +16,9 @@ from custloyalty.scorecard import LoyaltyScorecard
 
 
 def _card(weighting: str = "equal") -> LoyaltyScorecard:
-    return LoyaltyScorecard(["frequency", "monetary", "recency"], weighting=weighting)
+    return LoyaltyScorecard(
+        ["purchase_days", "total_spend", "days_since_last_purchase"], weighting=weighting
+    )
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +161,9 @@ def test_period_without_answers() -> None:
     tx = load_cdnow("sample")
     sv = _surveys(tx, "1997Q4")
     sv = sv[sv["date"].dt.to_period("Q").astype(str) != "1998Q1"]
-    card = LoyaltyScorecard(["frequency", "recency", "recommendation"], weighting="equal")
+    card = LoyaltyScorecard(
+        ["purchase_days", "days_since_last_purchase", "recommendation"], weighting="equal"
+    )
     res = evaluate_over_time(tx, sv, scorecard=card, period="Q")
     assert res.kpis.loc["1998Q1", "respondents"] == 0
     assert np.isnan(res.kpis.loc["1998Q1", "nps"])

@@ -186,17 +186,20 @@ def population_stability_index(expected: Any, actual: Any, /, *, bins: int = 10)
 # the one place that touches the scorecard
 # ---------------------------------------------------------------------------------------------
 def _score(card: Any, tx: pd.DataFrame, sv: pd.DataFrame | None, end: pd.Timestamp) -> pd.DataFrame:
-    """Composite and tier per customer from the scorecard's public API."""
+    """Composite and tier per customer (``ScorecardResult.customers``), window ending ``end``.
+
+    ``observation_end`` is always given: a fitted scorecard refuses purchases after its own
+    window otherwise, and each period is scored on its own window.
+    """
     res = card.score(tx, sv, observation_end=end)
     table = res.customers
     return pd.DataFrame({"composite": table["composite"], "tier": table["tier"]})
 
 
 def _fit(card: Any, tx: pd.DataFrame, sv: pd.DataFrame | None, end: pd.Timestamp) -> pd.Series:
-    """Fit the scorecard; return its indicator weights."""
+    """Fit the scorecard on the window ending ``end``; return its weights (sum 1)."""
     card.fit(tx, sv, observation_end=end)
-    weights = getattr(card, "weights_", None)
-    return pd.Series(dtype=np.float64) if weights is None else pd.Series(weights, dtype=np.float64)
+    return pd.Series(card.weights_, dtype=np.float64)
 
 
 def _nps_change(before: FloatArray, after: FloatArray, conf: float) -> tuple[float, float]:
@@ -347,7 +350,9 @@ def evaluate_over_time(
     >>> from custloyalty.datasets import load_cdnow
     >>> from custloyalty.monitoring import evaluate_over_time
     >>> from custloyalty.scorecard import LoyaltyScorecard
-    >>> card = LoyaltyScorecard(["frequency", "monetary", "recency"], weighting="equal")
+    >>> card = LoyaltyScorecard(
+    ...     ["purchase_days", "total_spend", "days_since_last_purchase"], weighting="equal"
+    ... )
     >>> res = evaluate_over_time(load_cdnow("sample"), scorecard=card, period="Q")
     >>> list(res.kpis.index)
     ['1997Q1', '1997Q2', '1997Q3', '1997Q4', '1998Q1', '1998Q2']

@@ -44,7 +44,7 @@ def test_composite_bounds_contributions_and_weights(result) -> None:
     contrib = cust.filter(like="contrib_").sum(axis=1)
     np.testing.assert_allclose(contrib.to_numpy(), cust["composite"].to_numpy(), atol=1e-9)
     assert result.weights.sum() == pytest.approx(1.0)
-    assert set(result.weights.index) == set(DEFAULT_INDICATORS)
+    assert set(result.weights.index) == set(DEFAULT_INDICATORS) - {"engagement"}  # no contacts
     assert (result.weights >= 0).all()
     norm = cust.filter(like="norm_").to_numpy()
     norm = norm[~np.isnan(norm)]

@@ -17,12 +17,13 @@ printed one line each, without source paths.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import inspect
 import re
 import sys
 import warnings
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -53,6 +54,7 @@ __all__ = ["main", "run_demo"]
 #: library keyword -> command-line flag, for the hints of our errors
 FLAGS = {
     "survey_customer": "--survey-customer-col",
+    "interaction_customer": "--interaction-customer-col",
     "customer": "--customer-col",
     "time": "--time-col",
     "amount": "--amount-col",
@@ -66,7 +68,8 @@ _DIGITS = FLOAT_FORMAT.removeprefix("%.").removesuffix("g")
 # ------------------------------------------------------------------------ messages
 def _column_flag(column: str, table: str, roles: Mapping[str, Hashable]) -> str | None:
     """Return the flag that names ``column`` of ``table`` (``None`` when no role uses it)."""
-    order = ["survey_customer"] if table == "surveys" else ["customer", "time", "amount"]
+    orders = {"surveys": ["survey_customer"], "interactions": ["interaction_customer"]}
+    order = orders.get(table, ["customer", "time", "amount"])
     for role in order:
         if role in roles and repr(roles[role]) == column:
             return FLAGS[role]
@@ -76,9 +79,9 @@ def _column_flag(column: str, table: str, roles: Mapping[str, Hashable]) -> str 
 def cli_message(text: str, roles: Mapping[str, Hashable] | None = None) -> str:
     """Rewrite the Python advice of an error message into command-line flags.
 
-    ``roles`` maps ``customer``, ``time``, ``amount`` and ``survey_customer`` to the columns in
-    use, so that "did you mean 'CustomerID'? Pass the column name as a keyword argument" names
-    the flag to give.
+    ``roles`` maps ``customer``, ``time``, ``amount``, ``survey_customer`` and
+    ``interaction_customer`` to the columns in use, so that "did you mean 'CustomerID'? Pass
+    the column name as a keyword argument" names the flag to give.
 
     >>> print(cli_message("Hint: pass nan_policy='omit' to drop these rows."))
     Hint: remove these rows from the file (the command line does not drop them).
@@ -113,7 +116,8 @@ def cli_message(text: str, roles: Mapping[str, Hashable] | None = None) -> str:
         "remove these rows from the file (the command line does not drop them).",
     )
     return re.sub(
-        r"\b(survey_customer|customer|time|amount|date_format|observation_end)= ?",
+        r"\b(survey_customer|interaction_customer|customer|time|amount|date_format"
+        r"|observation_end)= ?",
         lambda m: FLAGS[m.group(1)] + " ",
         text,
     )
@@ -191,8 +195,22 @@ def _columns(args: argparse.Namespace) -> dict[str, str]:
         "time": args.time,
         "amount": args.amount,
         "survey_customer": args.survey_customer,
+        "interaction_customer": args.interaction_customer,
     }
     return {k: v for k, v in given.items() if v is not None}
+
+
+@contextlib.contextmanager
+def _naming_the_file(what: str | None) -> Iterator[None]:
+    """Prefix a ValidationError of the scorecard's settings or state with the file it is in."""
+    try:
+        yield
+    except ValidationError as exc:
+        if what is None:
+            raise
+        text = re.sub(r"^LoyaltyScorecard(?:\.from_dict)?:? ", "", str(exc))
+        msg = f"{what}: {text}"
+        raise ValidationError(msg) from exc
 
 
 def _scorecard(args: argparse.Namespace) -> Any:
@@ -203,13 +221,23 @@ def _scorecard(args: argparse.Namespace) -> Any:
     args.roles = dict(columns)
     if getattr(args, "load_state", None):
         state = read_state(args.load_state)
-        state["config"] = {**state["config"], **columns}
-        card = LoyaltyScorecard.from_dict(state)
+        config = {**state["config"], **columns}
+        if "customer" in columns and "interaction_customer" not in columns:
+            config["interaction_customer"] = columns["customer"]
+        with _naming_the_file(f"state file {args.load_state}"):
+            card = LoyaltyScorecard.from_dict({**state, "config": config})
     else:
         config = read_config(args.config) if args.config else {}
         config.update(columns)
-        card = LoyaltyScorecard.from_dict(config)
-    args.roles = {k: getattr(card, k) for k in ("customer", "time", "amount", "survey_customer")}
+        if "interaction_customer" not in config:  # the interactions' ids: as the transactions'
+            config["interaction_customer"] = config.get("customer", "customer_id")
+        with _naming_the_file(f"config file {args.config}" if args.config else None):
+            card = LoyaltyScorecard.from_dict(config)
+    cfg = card.config
+    args.roles = {
+        k: getattr(cfg, k)
+        for k in ("customer", "time", "amount", "survey_customer", "interaction_customer")
+    }
     return card
 
 
@@ -225,14 +253,21 @@ def _inputs(args: argparse.Namespace) -> list[tuple[str, str]]:
 def _read_inputs(
     args: argparse.Namespace, card: Any
 ) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
-    tx = read_table(args.transactions, "transactions", id_column=card.customer)
+    cfg = card.config
+    tx = read_table(args.transactions, "transactions", id_column=cfg.customer)
     surveys = interactions = None
     if args.surveys:
-        surveys = read_table(args.surveys, "surveys", id_column=card.survey_customer)
+        surveys = read_table(args.surveys, "surveys", id_column=cfg.survey_customer)
     if args.interactions:
-        interactions = read_table(args.interactions, "interactions", id_column=card.customer)
+        interactions = read_table(
+            args.interactions, "interactions", id_column=cfg.interaction_customer
+        )
     same_id_type(
-        [(tx, card.customer), (surveys, card.survey_customer), (interactions, card.customer)]
+        [
+            (tx, cfg.customer),
+            (surveys, cfg.survey_customer),
+            (interactions, cfg.interaction_customer),
+        ]
     )
     return tx, surveys, interactions
 
@@ -245,6 +280,23 @@ def _parse_dates(tx: pd.DataFrame, column: Hashable, date_format: str) -> pd.Dat
     dates, _ = _frames.coerce_datetime(tx[column], column, date_format=date_format)
     tx[column] = dates  # the CLI's own frame, read from the file
     return tx
+
+
+_AFTER_FIT = re.compile(r"(\d+) transactions fall after the fitted observation_end (\S+?),")
+
+
+def _later_window(exc: ValidationError, args: argparse.Namespace) -> ValidationError:
+    """One line naming ``--observation-end`` for purchases after a loaded state's window."""
+    found = _AFTER_FIT.search(str(exc))
+    if not found or args.observation_end is not None:
+        return exc
+    n, end = found.groups()
+    msg = (
+        f"{int(n):,} transactions fall after {end}, the end of the window the state in "
+        f"{args.load_state} was fitted on; pass --observation-end YYYY-MM-DD to score a "
+        "later window"
+    )
+    return ValidationError(msg)
 
 
 # ------------------------------------------------------------------------ commands
@@ -268,7 +320,7 @@ def run_score(args: argparse.Namespace) -> str:
         step("read")
         tx, surveys, interactions = _read_inputs(args, card)
         if args.date_format:
-            tx = _parse_dates(tx, card.time, args.date_format)
+            tx = _parse_dates(tx, card.config.time, args.date_format)
         method = card.score if args.load_state else card.fit_score
         options: dict[str, Any] = {"observation_end": observation_end}
         if interactions is not None:
@@ -279,7 +331,10 @@ def run_score(args: argparse.Namespace) -> str:
         if show and _accepts(method, "progress"):
             options["progress"] = True
         step(labels[1])
-        result = method(tx, surveys, **options)
+        try:
+            result = method(tx, surveys, **options)
+        except ValidationError as exc:
+            raise _later_window(exc, args) from exc
         step("write")
         if args.save_state:
             write_text(card.to_json(), args.save_state, "--save-state")
@@ -378,6 +433,13 @@ def _add_inputs(p: argparse.ArgumentParser) -> None:
         dest="survey_customer",
         metavar="COLUMN",
         help="customer id column of the surveys (default customer_id)",
+    )
+    p.add_argument(
+        "--interaction-customer-col",
+        "--interaction-customer",
+        dest="interaction_customer",
+        metavar="COLUMN",
+        help="customer id column of the interactions (default: the transactions' one)",
     )
     p.add_argument(
         "--progress",

@@ -63,22 +63,31 @@ def _tiers_block(result: Any, n: int = 3) -> str:
     cols = [c for c in names if c in result.customers]
     for tier in result.customers["tier"].cat.categories:
         top = result.top(tier, n)[[*cols, "composite"]].round(3)
+        for c in ("purchase_days", "days_since_last_purchase"):  # counts of days
+            if c in top:
+                top[c] = top[c].round().astype("Int64")
         lines.append(f"{tier}:\n{top.to_string()}")
     return "\n".join(lines)
 
 
 def base_block(title: str, summary: Any, weights: pd.Series) -> str:
+    """Print a :class:`~custloyalty.scorecard.ScorecardSummary` (field order), rounded."""
     lines = [_rule(title)]
     figures = summary.to_dict()  # ScorecardSummary, unrounded: rounded here, for print
     figures["observation_end"] = str(summary.observation_end.date())
-    score = figures.pop("nps", None)
+    score = figures.get("nps")
     if score is not None:
-        figures["nps"] = f"{score['statistic']:.2f} [{score['ci'][0]:.2f}, {score['ci'][1]:.2f}]"
+        low, high = score["ci"]
+        figures["nps"] = f"{score['statistic']:.2f} [{low:.2f}, {high:.2f}]"
     for k, v in figures.items():
         if v is None:
             continue
         if k == "tier_sizes":
             v = ", ".join(f"{t} {c:,}" for t, c in v.items())
+        elif isinstance(v, bool):
+            v = str(v)
+        elif isinstance(v, int):
+            v = f"{v:,}"
         elif isinstance(v, float):
             v = f"{v:.4g}"
         lines.append(f"{k:<36} {v}")

@@ -28,7 +28,9 @@ from custloyalty.scorecard._weighting import WEIGHTINGS
 
 __all__ = ["DEFAULT_INDICATORS", "DEFAULT_TIERS", "ScorecardConfig"]
 
-#: The five indicators of the evaluation system (recency alongside churn risk).
+#: The five indicators of the evaluation system (recency alongside churn risk), and
+#: engagement. The survey indicators are used only when surveys are given, ``engagement`` only
+#: when interactions are given (a customer without any is missing: did not answer / interact).
 DEFAULT_INDICATORS: tuple[str, ...] = (
     "purchase_days",
     "total_spend",
@@ -36,6 +38,7 @@ DEFAULT_INDICATORS: tuple[str, ...] = (
     "churn_risk",
     "satisfaction",
     "recommendation",
+    "engagement",
 )
 #: Default tiers, best first, with the share of customers each holds at fit time.
 DEFAULT_TIERS: dict[str, Any] = {
