@@ -22,7 +22,7 @@ from scipy import stats
 
 from custloyalty import _frames
 from custloyalty._results import Result
-from custloyalty._validation import check_option, check_probability
+from custloyalty._validation import check_nan_policy, check_option, check_probability
 from custloyalty.errors import ValidationError
 from custloyalty.segmentation import TierMigrationResult, tier_migration
 
@@ -185,20 +185,24 @@ def population_stability_index(expected: Any, actual: Any, /, *, bins: int = 10)
 # ---------------------------------------------------------------------------------------------
 # the one place that touches the scorecard
 # ---------------------------------------------------------------------------------------------
-def _score(card: Any, tx: pd.DataFrame, sv: pd.DataFrame | None, end: pd.Timestamp) -> pd.DataFrame:
+def _score(
+    card: Any, tx: pd.DataFrame, sv: pd.DataFrame | None, end: pd.Timestamp, nan_policy: str
+) -> pd.DataFrame:
     """Composite and tier per customer (``ScorecardResult.customers``), window ending ``end``.
 
     ``observation_end`` is always given: a fitted scorecard refuses purchases after its own
     window otherwise, and each period is scored on its own window.
     """
-    res = card.score(tx, sv, observation_end=end)
+    res = card.score(tx, sv, observation_end=end, nan_policy=nan_policy)
     table = res.customers
     return pd.DataFrame({"composite": table["composite"], "tier": table["tier"]})
 
 
-def _fit(card: Any, tx: pd.DataFrame, sv: pd.DataFrame | None, end: pd.Timestamp) -> pd.Series:
+def _fit(
+    card: Any, tx: pd.DataFrame, sv: pd.DataFrame | None, end: pd.Timestamp, nan_policy: str
+) -> pd.Series:
     """Fit the scorecard on the window ending ``end``; return its weights (sum 1)."""
-    card.fit(tx, sv, observation_end=end)
+    card.fit(tx, sv, observation_end=end, nan_policy=nan_policy)
     return pd.Series(card.weights_, dtype=np.float64)
 
 
@@ -263,6 +267,7 @@ def evaluate_over_time(
     survey_customer: Hashable = "customer_id",
     survey_time: Hashable = "date",
     date_format: str | None = None,
+    nan_policy: str = "raise",
 ) -> OverTimeResult:
     r"""Evaluate loyalty at the end of every period and flag significant changes.
 
@@ -305,6 +310,9 @@ def evaluate_over_time(
         Customer id and date columns of the surveys.
     date_format
         Format of date strings (default: inferred).
+    nan_policy
+        ``"raise"`` (default) on transactions with a missing date, or ``"omit"`` those rows
+        (passed on to the scorecard for missing ids and amounts).
 
     Returns
     -------
@@ -382,9 +390,14 @@ def evaluate_over_time(
         )
         raise ValidationError(msg)
 
+    policy = check_nan_policy(nan_policy, func=_FUNC)
     raw_tx = _frames.as_frame(transactions, name="transactions")
     _frames.require_columns(raw_tx, [customer, time], name="transactions")
-    dates, _ = _frames.coerce_datetime(raw_tx[time], time, date_format=date_format)
+    dates, missing = _frames.coerce_datetime(
+        raw_tx[time], time, date_format=date_format, nan_policy=policy
+    )
+    if missing.any():
+        raw_tx, dates = raw_tx.loc[~missing], dates.loc[~missing]
     tz = getattr(dates.dtype, "tz", None)
     local = dates.dt.tz_localize(None) if tz is not None else dates
     last = local.max().normalize()
@@ -450,7 +463,7 @@ def evaluate_over_time(
     weights_rows: dict[str, pd.Series] = {}
     if not refit:
         tx, sv, stamp = data_for(periods[labels.index(ref_label)])
-        frozen_weights = _fit(card, tx, sv, stamp)
+        frozen_weights = _fit(card, tx, sv, stamp, policy)
     rows: dict[str, dict[str, Any]] = {}
     tiers: dict[str, pd.Series] = {}
     composites: dict[str, FloatArray] = {}
@@ -460,10 +473,10 @@ def evaluate_over_time(
         tx, sv, stamp = data_for(p)
         if refit:
             card = copy.deepcopy(scorecard)
-            weights_rows[label] = _fit(card, tx, sv, stamp)
+            weights_rows[label] = _fit(card, tx, sv, stamp, policy)
         else:
             weights_rows[label] = frozen_weights
-        scored = _score(card, tx, sv, stamp)
+        scored = _score(card, tx, sv, stamp, policy)
         comp = scored["composite"].to_numpy(dtype=np.float64)
         comp = comp[np.isfinite(comp)]
         composites[label] = comp
