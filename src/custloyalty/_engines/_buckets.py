@@ -51,7 +51,8 @@ def customer_bucket(ids: Any, n_buckets: int, *, seed: int | None = None) -> pd.
     Notes
     -----
     The bucket is :math:`h(\\text{id}) \\bmod n`, with :math:`h` pandas' stable 64-bit hash
-    of the value (``pandas.util.hash_array`` with the seed as its key).
+    of the value (``pandas.util.hash_array``); with a seed :math:`s \\ne 0`,
+    :math:`h_s(\\text{id}) = h(h(\\text{id}) \\oplus h(s))`.
 
     Examples
     --------
@@ -60,6 +61,9 @@ def customer_bucket(ids: Any, n_buckets: int, *, seed: int | None = None) -> pd.
     >>> b = customer_bucket(pd.Series([1, 2, 3, 1]), 4)
     >>> bool(b.iloc[0] == b.iloc[3]), bool(b.between(0, 3).all())
     (True, True)
+    >>> ids = pd.Series(range(1000))
+    >>> bool((customer_bucket(ids, 8, seed=1) != customer_bucket(ids, 8)).any())
+    True
     """
     if isinstance(n_buckets, bool) or not isinstance(n_buckets, int | np.integer) or n_buckets < 1:
         msg = (
@@ -68,8 +72,12 @@ def customer_bucket(ids: Any, n_buckets: int, *, seed: int | None = None) -> pd.
         )
         raise ValidationError(msg)
     series = ids if isinstance(ids, pd.Series) else pd.Series(np.asarray(ids))
-    key = f"{0 if seed is None else int(seed):016d}"[-16:]
-    hashed = pd.util.hash_array(series.to_numpy(), hash_key=key, categorize=False)
+    hashed = pd.util.hash_array(series.to_numpy(), categorize=False)
+    if seed:  # numbers are hashed without a key: mix the seed into the hash, and hash again
+        mix = pd.util.hash_array(np.array([int(seed) % 2**64], dtype=np.uint64), categorize=False)[
+            0
+        ]
+        hashed = pd.util.hash_array(hashed ^ mix, categorize=False)
     return pd.Series(
         (hashed % np.uint64(n_buckets)).astype(np.int64), index=series.index, name="bucket"
     )
