@@ -179,15 +179,17 @@ def bucket_scores(
     transactions: pd.DataFrame,
     surveys: Any = None,
     *,
+    interactions: Any = None,
     observation_end: Any,
 ) -> pd.DataFrame:
     """Score one customer bucket with a fitted scorecard, ids as a column.
 
-    The per-customer table of ``scorecard.score(transactions, surveys, ...)`` with the customer
-    id first as an ordinary column and the tier as a string, for per-partition use (Spark
-    ``applyInPandas``). Scoring uses only what the scorecard learnt in ``fit`` (normalisation,
-    weights, tier thresholds, model parameters), so the buckets, stacked, equal the scores of
-    the whole table.
+    The per-customer table of ``scorecard.score_bucket(transactions, surveys, ...)`` with the
+    customer id first as an ordinary column and the tier as a string, for per-partition use
+    (Spark ``applyInPandas``). Scoring uses only what the scorecard learnt in ``fit``
+    (normalisation, weights, tier thresholds, model parameters), so the buckets, stacked,
+    equal the scores of the whole table. A bucket whose customers all start after the window
+    gives zero rows.
 
     Parameters
     ----------
@@ -196,8 +198,9 @@ def bucket_scores(
         task with ``LoyaltyScorecard.from_json``).
     transactions
         Every transaction of the bucket's customers (pandas).
-    surveys
-        Survey answers of (at least) the bucket's customers, or ``None``.
+    surveys, interactions
+        Survey answers (interactions) of at least the bucket's customers, or ``None``; the
+        rows of other customers are ignored.
     observation_end
         End of the window, required and the same for every bucket.
 
@@ -210,7 +213,7 @@ def bucket_scores(
     Raises
     ------
     ValidationError
-        No ``observation_end``, or invalid inputs (as ``LoyaltyScorecard.score``).
+        No ``observation_end``, or invalid inputs (as ``LoyaltyScorecard.score_bucket``).
 
     Examples
     --------
@@ -226,9 +229,28 @@ def bucket_scores(
     >>> bool((scores["composite"].to_numpy() == whole.loc[ids, "composite"].to_numpy()).all())
     True
     """
+    import warnings
+
+    from custloyalty._engines._dask import _score_one, _synthetic_transactions
+
     _need_window(observation_end, "bucket_scores")
-    result = scorecard.score(transactions, surveys, observation_end=observation_end)
-    table: pd.DataFrame = result.customers.copy()
+    frame = _frames.as_frame(transactions, name="transactions")
+    cfg = scorecard.config
+    sv = None if surveys is None else _frames.as_frame(surveys, name="surveys")
+    it = None if interactions is None else _frames.as_frame(interactions, name="interactions")
+    scored = _score_one(frame, sv, it, card=scorecard, observation_end=observation_end)
+    if scored is not None:
+        table: pd.DataFrame = scored[0].customers.copy()
+    else:  # no customer of the bucket in the window: zero rows, the usual columns
+        _frames.require_columns(frame, [cfg.customer, cfg.time, cfg.amount], name="transactions")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            probe = scorecard.score_bucket(
+                _synthetic_transactions(frame, cfg.customer, cfg.time, cfg.amount, observation_end),
+                observation_end=observation_end,
+            )
+        table = probe.customers.iloc[:0].copy()
+    table.attrs = {}
     table["tier"] = table["tier"].astype(object).where(table["tier"].notna(), None)
     name = table.index.name if table.index.name is not None else _frames.CUSTOMER
     table.index.name = name

@@ -103,9 +103,11 @@ def _synthetic_transactions(
 
     Used to derive the output schema (``meta``) of a kernel without computing anything.
     """
-    from dask.dataframe.utils import meta_nonempty  # type: ignore[attr-defined]
+    ids = meta[customer].dropna().iloc[:1]
+    if len(ids) == 0:  # a Dask meta (no rows): Dask's own example values
+        from dask.dataframe.utils import meta_nonempty  # type: ignore[attr-defined]
 
-    ids = meta_nonempty(meta)[customer].iloc[:1]
+        ids = meta_nonempty(meta)[customer].iloc[:1]
     ts = pd.Timestamp(end)
     tz = getattr(meta[time].dtype, "tz", None)
     if tz is not None and ts.tzinfo is None:
