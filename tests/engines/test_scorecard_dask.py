@@ -198,3 +198,16 @@ def test_scoring_refusals(cdnow_master: pd.DataFrame, card: Any) -> None:
         card.score(ddf, observation_end=END, nan_policy="omit")
     with pytest.raises(ValidationError, match="amount"):
         card.score(ddf[["customer_id", "date"]], observation_end=END)
+
+
+def test_two_worker_cluster(
+    local_cluster: Any, cdnow_master: pd.DataFrame, surveys: pd.DataFrame, card: Any
+) -> None:
+    """Integration: the fitted card and the surveys travel to two worker processes."""
+    ref = card.score(cdnow_master, surveys, observation_end=END)
+    rows = cdnow_master.sample(frac=1.0, random_state=5).reset_index(drop=True)
+    with local_cluster.as_current():  # the distributed (p2p) shuffle
+        res = card.score(dd.from_pandas(rows, npartitions=4), surveys, observation_end=END)
+        got = res.customers.compute(scheduler=local_cluster)
+    _assert_same_customers(got, ref.customers)
+    _assert_same_summary(res, ref)
