@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from custloyalty import customer_bucket
 from custloyalty._engines import _dask
 from custloyalty.datasets import make_survey
 from custloyalty.errors import ValidationError
-from custloyalty.scorecard import LoyaltyScorecard
+from custloyalty.scorecard import LoyaltyScorecard, ScorecardResult
 
 dd = pytest.importorskip("dask.dataframe")
 
@@ -20,82 +22,192 @@ END = "1998-06-30"
 
 @pytest.fixture(scope="module")
 def surveys(cdnow_master: pd.DataFrame) -> pd.DataFrame:
-    ids = cdnow_master["customer_id"].drop_duplicates().sample(3000, random_state=0)
-    return make_survey(3000, seed=0, customer_ids=ids.to_numpy())
+    ids = (
+        cdnow_master["customer_id"].drop_duplicates().sample(3000, random_state=0).to_numpy().copy()
+    )
+    ids[:40] = np.arange(10**6, 10**6 + 40)  # answers of customers without transactions
+    return make_survey(3000, seed=0, customer_ids=ids)
 
 
 @pytest.fixture(scope="module")
 def card(cdnow_master: pd.DataFrame, surveys: pd.DataFrame) -> Any:
-    return LoyaltyScorecard().fit(cdnow_master, surveys, observation_end=END)
+    return LoyaltyScorecard(missing="segment").fit(cdnow_master, surveys, observation_end=END)
 
 
+def _assert_same_summary(got: ScorecardResult, ref: ScorecardResult) -> None:
+    a, b = got.summary.figures(), ref.summary.figures()
+    assert a.keys() == b.keys()
+    for key, value in b.items():
+        if isinstance(value, float) and not isinstance(value, bool):
+            # sums added bucket by bucket: the same numbers summed in another order
+            assert math.isclose(a[key], value, rel_tol=1e-12, abs_tol=1e-12), key
+        else:
+            assert a[key] == value, key
+
+
+def _assert_same_customers(got: pd.DataFrame, ref: pd.DataFrame) -> None:
+    got = got.sort_index()
+    assert got.index.equals(ref.index)
+    assert list(got.columns) == list(ref.columns)
+    assert got.dtypes.equals(ref.dtypes)
+    np.testing.assert_allclose(got["composite"], ref["composite"], rtol=0, atol=1e-9)
+    assert got["tier"].equals(ref["tier"])
+    pd.testing.assert_frame_equal(got, ref, check_exact=False, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("npartitions", [1, 4, 7])
 def test_scoring_a_dask_frame_equals_in_memory_scoring(
+    cdnow_master: pd.DataFrame, surveys: pd.DataFrame, card: Any, npartitions: int
+) -> None:
+    ref = card.score(cdnow_master, surveys, observation_end=END)
+    shuffled = cdnow_master.sample(frac=1.0, random_state=npartitions).reset_index(drop=True)
+    ddf = dd.from_pandas(shuffled, npartitions=npartitions)
+    res = card.score(ddf, surveys, observation_end=END)
+    assert isinstance(res, ScorecardResult)
+    assert isinstance(res.customers, dd.DataFrame)
+    assert list(res.customers.columns) == list(ref.customers.columns)
+    assert res.customers.dtypes.equals(ref.customers.dtypes)  # the lazy frame's schema
+    _assert_same_customers(res.customers.compute(), ref.customers)
+    _assert_same_summary(res, ref)
+    assert res.summary.survey_answers_without_transactions == 40
+    assert res.weights.equals(ref.weights)
+    assert res.observation_end == ref.observation_end
+
+
+def test_without_surveys_and_a_later_window(cdnow_master: pd.DataFrame, card: Any) -> None:
+    # customers whose first purchase falls after the window: whole buckets may be empty
+    end = "1997-02-15"
+    ref = card.score(cdnow_master, observation_end=end)
+    res = card.score(dd.from_pandas(cdnow_master, npartitions=6), observation_end=end)
+    _assert_same_customers(res.customers.compute(), ref.customers)
+    _assert_same_summary(res, ref)
+
+
+def test_customer_bucket_partitions_need_no_shuffle(
     cdnow_master: pd.DataFrame, surveys: pd.DataFrame, card: Any
 ) -> None:
     ref = card.score(cdnow_master, surveys, observation_end=END)
-    ddf = dd.from_pandas(cdnow_master.sample(frac=1.0, random_state=3), npartitions=4)
-    res = _dask.score_scorecard(card, ddf, surveys, observation_end=END)
-    assert isinstance(res.customers, dd.DataFrame)
-    got = res.customers.compute().sort_index()
-    assert got.index.equals(ref.customers.index)
-    assert list(got.columns) == list(ref.customers.columns)
-    np.testing.assert_allclose(got["composite"], ref.customers["composite"], rtol=0, atol=1e-9)
-    assert (got["tier"].astype(str) == ref.customers["tier"].astype(str)).all()
-    for key in (
-        "customers",
-        "respondents",
-        "tier_sizes",
-        "repeat_purchase_rate",
-        "mean_frequency",
-        "mean_monetary",
-        "composite_mean",
-        "nps",
-        "satisfaction_index",
-        "survey_answers_without_transactions",
-        "churn_rate",
-    ):
-        if key in ref.summary:
-            assert res.summary[key] == ref.summary[key], key
-    assert abs(res.summary["composite_median"] - ref.summary["composite_median"]) <= 0.011
+    bucket = customer_bucket(cdnow_master["customer_id"], 5).to_numpy()
+    parts = [cdnow_master[bucket == b] for b in range(5)]
+    ddf = dd.from_delayed([_delayed(p) for p in parts], meta=cdnow_master.iloc[:0])
+    res = card.score(ddf, surveys, observation_end=END, partitioned_by_customer=True)
+    assert res.customers.npartitions == 5
+    _assert_same_customers(res.customers.compute(), ref.customers)
+    _assert_same_summary(res, ref)
+
+
+def _delayed(frame: pd.DataFrame) -> Any:
+    import dask
+
+    return dask.delayed(frame)
+
+
+def test_partitioned_by_customer_is_checked(cdnow_master: pd.DataFrame, card: Any) -> None:
+    rows = cdnow_master.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    ddf = dd.from_pandas(rows, npartitions=3)
+    res_lazy = None
+    with pytest.raises(ValidationError, match="span several partitions"):
+        res_lazy = card.score(ddf, observation_end=END, partitioned_by_customer=True)
+    assert res_lazy is None
+    with pytest.raises(ValidationError, match="Dask DataFrames only"):
+        card.score(cdnow_master, observation_end=END, partitioned_by_customer=True)
+
+
+def test_writing_scores_to_parquet(cdnow_master: pd.DataFrame, card: Any, tmp_path: Any) -> None:
+    pytest.importorskip("pyarrow")
+    ref = card.score(cdnow_master, observation_end=END).customers
+    res = card.score(dd.from_pandas(cdnow_master, npartitions=3), observation_end=END)
+    # ids as a column (readable by any engine; Dask's index writer warns under pandas 3.1)
+    res.customers.reset_index().to_parquet(tmp_path / "scores", write_index=False)
+    back = pd.read_parquet(tmp_path / "scores").set_index("customer_id")
+    _assert_same_customers(back, ref)
 
 
 def test_fit_on_a_hash_sample_of_customers(
     cdnow_master: pd.DataFrame, surveys: pd.DataFrame
 ) -> None:
     ddf = dd.from_pandas(cdnow_master, npartitions=3)
-    fitted = _dask.fit_scorecard(
-        LoyaltyScorecard(), ddf, surveys, observation_end=END, sample_customers=0.3, seed=7
-    )
+    fitted = LoyaltyScorecard().fit(ddf, surveys, observation_end=END, sample_customers=0.3, seed=7)
     keep = _dask.in_sample(cdnow_master["customer_id"], 0.3, 7).to_numpy()
     sample = cdnow_master.loc[keep]
     assert 0.25 < sample["customer_id"].nunique() / cdnow_master["customer_id"].nunique() < 0.35
     sv = surveys.loc[_dask.in_sample(surveys["customer_id"], 0.3, 7).to_numpy()]
     ref = LoyaltyScorecard().fit(sample, sv, observation_end=END)
     assert fitted.to_dict() == ref.to_dict()
-    again = _dask.fit_scorecard(
-        LoyaltyScorecard(),
-        dd.from_pandas(cdnow_master, npartitions=5),
+    again = LoyaltyScorecard().fit(
+        dd.from_pandas(
+            cdnow_master.sample(frac=1.0, random_state=2).reset_index(drop=True), npartitions=5
+        ),
         surveys,
         observation_end=END,
         sample_customers=0.3,
         seed=7,
     )
-    assert again.to_dict() == fitted.to_dict()  # deterministic: the partitioning does not matter
+    assert again.to_dict() == fitted.to_dict()  # the partitioning and row order do not matter
+    in_memory = LoyaltyScorecard().fit(
+        cdnow_master, surveys, observation_end=END, sample_customers=0.3, seed=7
+    )
+    assert in_memory.to_dict() == fitted.to_dict()  # pandas sampled on request: the same fit
+    other = LoyaltyScorecard().fit(ddf, observation_end=END, sample_customers=0.3, seed=8)
+    assert (
+        other.to_dict()
+        != LoyaltyScorecard().fit(ddf, observation_end=END, sample_customers=0.3, seed=7).to_dict()
+    )
 
 
-@pytest.mark.parametrize("share", [0, 1.5, True, "0.1"])
+def test_default_sample_is_a_tenth(cdnow_master: pd.DataFrame) -> None:
+    ddf = dd.from_pandas(cdnow_master, npartitions=2)
+    fitted = LoyaltyScorecard(["frequency", "recency"]).fit(ddf, observation_end=END)
+    n = cdnow_master["customer_id"].nunique()
+    assert 0.08 * n < fitted.n_customers_ < 0.12 * n
+
+
+@pytest.mark.parametrize("share", [0, 1.5, True, "0.1", 1e-9])
 def test_sample_share_is_checked(cdnow_master: pd.DataFrame, share: Any) -> None:
     with pytest.raises(ValidationError, match="sample_customers"):
-        _dask.fit_scorecard(
-            LoyaltyScorecard(),
+        LoyaltyScorecard().fit(
             dd.from_pandas(cdnow_master, npartitions=2),
             observation_end=END,
             sample_customers=share,
         )
 
 
-def test_scoring_needs_observation_end(cdnow_master: pd.DataFrame, card: Any) -> None:
+def test_fit_refusals(cdnow_master: pd.DataFrame) -> None:
+    ddf = dd.from_pandas(cdnow_master, npartitions=2)
     with pytest.raises(ValidationError, match="needs observation_end"):
-        _dask.score_scorecard(
-            card, dd.from_pandas(cdnow_master, npartitions=2), observation_end=None
+        LoyaltyScorecard().fit(ddf)
+    with pytest.raises(ValidationError, match="needs observation_end"):
+        LoyaltyScorecard().fit(cdnow_master, sample_customers=0.5)
+    with pytest.raises(ValidationError, match="seed= chooses the hash sample"):
+        LoyaltyScorecard().fit(cdnow_master, observation_end=END, seed=3)
+    missing = cdnow_master.astype({"customer_id": "float64"})
+    missing.loc[missing.index[:3], "customer_id"] = np.nan
+    with pytest.raises(ValidationError, match="customer_id"):  # kept in the sample, then refused
+        LoyaltyScorecard().fit(
+            dd.from_pandas(missing, npartitions=2), observation_end=END, sample_customers=0.01
         )
+
+
+def test_scoring_refusals(cdnow_master: pd.DataFrame, card: Any) -> None:
+    ddf = dd.from_pandas(cdnow_master, npartitions=2)
+    with pytest.raises(ValidationError, match="needs observation_end"):
+        card.score(ddf)
+    with pytest.raises(ValidationError, match="date_format"):
+        card.score(ddf, observation_end=END, date_format="%Y-%m-%d")
+    with pytest.raises(ValidationError, match="dropna"):
+        card.score(ddf, observation_end=END, nan_policy="omit")
+    with pytest.raises(ValidationError, match="amount"):
+        card.score(ddf[["customer_id", "date"]], observation_end=END)
+
+
+def test_two_worker_cluster(
+    local_cluster: Any, cdnow_master: pd.DataFrame, surveys: pd.DataFrame, card: Any
+) -> None:
+    """Integration: the fitted card and the surveys travel to two worker processes."""
+    ref = card.score(cdnow_master, surveys, observation_end=END)
+    rows = cdnow_master.sample(frac=1.0, random_state=5).reset_index(drop=True)
+    with local_cluster.as_current():  # the distributed (p2p) shuffle
+        res = card.score(dd.from_pandas(rows, npartitions=4), surveys, observation_end=END)
+        got = res.customers.compute(scheduler=local_cluster)
+    _assert_same_customers(got, ref.customers)
+    _assert_same_summary(res, ref)

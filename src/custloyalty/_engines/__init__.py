@@ -23,7 +23,15 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["is_dask", "library_of", "on_dask", "rfm_summary", "to_pandas"]
+__all__ = [
+    "fit_scorecard",
+    "is_dask",
+    "library_of",
+    "on_dask",
+    "rfm_summary",
+    "score_scorecard",
+    "to_pandas",
+]
 
 _FOREIGN = ("polars", "pyarrow", "duckdb", "_duckdb")
 
@@ -90,3 +98,25 @@ def to_pandas(data: Any, *, name: str) -> pd.DataFrame | None:
     from custloyalty._engines import _foreign
 
     return _foreign.to_pandas(data, name=name)
+
+
+def fit_scorecard(card: Any, arguments: Mapping[str, Any]) -> Any:
+    """Fit a scorecard on a hash sample of customers (a Dask frame, or pandas on request).
+
+    ``arguments`` are those of ``LoyaltyScorecard.fit`` as received (its ``locals()``).
+    """
+    from custloyalty._engines import _dask
+
+    options = {k: v for k, v in arguments.items() if k not in ("self", "transactions", "surveys")}
+    return _dask.fit_scorecard(card, arguments["transactions"], arguments["surveys"], **options)
+
+
+def score_scorecard(card: Any, arguments: Mapping[str, Any]) -> Any:
+    """Score a Dask frame per customer bucket (``LoyaltyScorecard.score``'s ``locals()``)."""
+    from custloyalty._engines import _dask
+
+    data = arguments["transactions"]
+    if not is_dask(data):
+        _dask.refuse_partitioned(data)
+    options = {k: v for k, v in arguments.items() if k not in ("self", "transactions", "surveys")}
+    return _dask.score_scorecard(card, data, arguments["surveys"], **options)

@@ -51,7 +51,8 @@ def customer_bucket(ids: Any, n_buckets: int, *, seed: int | None = None) -> pd.
     Notes
     -----
     The bucket is :math:`h(\\text{id}) \\bmod n`, with :math:`h` pandas' stable 64-bit hash
-    of the value (``pandas.util.hash_array`` with the seed as its key).
+    of the value (``pandas.util.hash_array``); with a seed :math:`s \\ne 0`,
+    :math:`h_s(\\text{id}) = h(h(\\text{id}) \\oplus h(s))`.
 
     Examples
     --------
@@ -60,6 +61,9 @@ def customer_bucket(ids: Any, n_buckets: int, *, seed: int | None = None) -> pd.
     >>> b = customer_bucket(pd.Series([1, 2, 3, 1]), 4)
     >>> bool(b.iloc[0] == b.iloc[3]), bool(b.between(0, 3).all())
     (True, True)
+    >>> ids = pd.Series(range(1000))
+    >>> bool((customer_bucket(ids, 8, seed=1) != customer_bucket(ids, 8)).any())
+    True
     """
     if isinstance(n_buckets, bool) or not isinstance(n_buckets, int | np.integer) or n_buckets < 1:
         msg = (
@@ -68,8 +72,12 @@ def customer_bucket(ids: Any, n_buckets: int, *, seed: int | None = None) -> pd.
         )
         raise ValidationError(msg)
     series = ids if isinstance(ids, pd.Series) else pd.Series(np.asarray(ids))
-    key = f"{0 if seed is None else int(seed):016d}"[-16:]
-    hashed = pd.util.hash_array(series.to_numpy(), hash_key=key, categorize=False)
+    hashed = pd.util.hash_array(series.to_numpy(), categorize=False)
+    if seed:  # numbers are hashed without a key: mix the seed into the hash, and hash again
+        mix = pd.util.hash_array(np.array([int(seed) % 2**64], dtype=np.uint64), categorize=False)[
+            0
+        ]
+        hashed = pd.util.hash_array(hashed ^ mix, categorize=False)
     return pd.Series(
         (hashed % np.uint64(n_buckets)).astype(np.int64), index=series.index, name="bucket"
     )
@@ -171,15 +179,17 @@ def bucket_scores(
     transactions: pd.DataFrame,
     surveys: Any = None,
     *,
+    interactions: Any = None,
     observation_end: Any,
 ) -> pd.DataFrame:
     """Score one customer bucket with a fitted scorecard, ids as a column.
 
-    The per-customer table of ``scorecard.score(transactions, surveys, ...)`` with the customer
-    id first as an ordinary column and the tier as a string, for per-partition use (Spark
-    ``applyInPandas``). Scoring uses only what the scorecard learnt in ``fit`` (normalisation,
-    weights, tier thresholds, model parameters), so the buckets, stacked, equal the scores of
-    the whole table.
+    The per-customer table of ``scorecard.score_bucket(transactions, surveys, ...)`` with the
+    customer id first as an ordinary column and the tier as a string, for per-partition use
+    (Spark ``applyInPandas``). Scoring uses only what the scorecard learnt in ``fit``
+    (normalisation, weights, tier thresholds, model parameters), so the buckets, stacked,
+    equal the scores of the whole table. A bucket whose customers all start after the window
+    gives zero rows.
 
     Parameters
     ----------
@@ -188,8 +198,9 @@ def bucket_scores(
         task with ``LoyaltyScorecard.from_json``).
     transactions
         Every transaction of the bucket's customers (pandas).
-    surveys
-        Survey answers of (at least) the bucket's customers, or ``None``.
+    surveys, interactions
+        Survey answers (interactions) of at least the bucket's customers, or ``None``; the
+        rows of other customers are ignored.
     observation_end
         End of the window, required and the same for every bucket.
 
@@ -202,7 +213,7 @@ def bucket_scores(
     Raises
     ------
     ValidationError
-        No ``observation_end``, or invalid inputs (as ``LoyaltyScorecard.score``).
+        No ``observation_end``, or invalid inputs (as ``LoyaltyScorecard.score_bucket``).
 
     Examples
     --------
@@ -218,9 +229,28 @@ def bucket_scores(
     >>> bool((scores["composite"].to_numpy() == whole.loc[ids, "composite"].to_numpy()).all())
     True
     """
+    import warnings
+
+    from custloyalty._engines._dask import _score_one, _synthetic_transactions
+
     _need_window(observation_end, "bucket_scores")
-    result = scorecard.score(transactions, surveys, observation_end=observation_end)
-    table: pd.DataFrame = result.customers.copy()
+    frame = _frames.as_frame(transactions, name="transactions")
+    cfg = scorecard.config
+    sv = None if surveys is None else _frames.as_frame(surveys, name="surveys")
+    it = None if interactions is None else _frames.as_frame(interactions, name="interactions")
+    scored = _score_one(frame, sv, it, card=scorecard, observation_end=observation_end)
+    if scored is not None:
+        table: pd.DataFrame = scored[0].customers.copy()
+    else:  # no customer of the bucket in the window: zero rows, the usual columns
+        _frames.require_columns(frame, [cfg.customer, cfg.time, cfg.amount], name="transactions")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            probe = scorecard.score_bucket(
+                _synthetic_transactions(frame, cfg.customer, cfg.time, cfg.amount, observation_end),
+                observation_end=observation_end,
+            )
+        table = probe.customers.iloc[:0].copy()
+    table.attrs = {}
     table["tier"] = table["tier"].astype(object).where(table["tier"].notna(), None)
     name = table.index.name if table.index.name is not None else _frames.CUSTOMER
     table.index.name = name

@@ -18,7 +18,6 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from custloyalty import _frames
@@ -104,9 +103,11 @@ def _synthetic_transactions(
 
     Used to derive the output schema (``meta``) of a kernel without computing anything.
     """
-    from dask.dataframe.utils import meta_nonempty  # type: ignore[attr-defined]
+    ids = meta[customer].dropna().iloc[:1]
+    if len(ids) == 0:  # a Dask meta (no rows): Dask's own example values
+        from dask.dataframe.utils import meta_nonempty  # type: ignore[attr-defined]
 
-    ids = meta_nonempty(meta)[customer].iloc[:1]
+        ids = meta_nonempty(meta)[customer].iloc[:1]
     ts = pd.Timestamp(end)
     tz = getattr(meta[time].dtype, "tz", None)
     if tz is not None and ts.tzinfo is None:
@@ -354,19 +355,6 @@ def call(func: Callable[..., Any], arguments: dict[str, Any]) -> Any:
 # --------------------------------------------------------------------------------------------
 
 _SAMPLE_GRID = 1_000_000
-_MEDIAN_BINS = 100_000  # composite in [0, 100]: bins of 0.001 points
-
-
-def _card_column(card: Any, name: str) -> Hashable:
-    """Return a column name configured on a scorecard (attribute, or its config object)."""
-    if hasattr(card, name):
-        value: Hashable = getattr(card, name)
-        return value
-    config = getattr(card, "config", None)
-    if config is not None and hasattr(config, name):
-        value = getattr(config, name)
-        return value
-    return {"customer": _frames.CUSTOMER, "survey_customer": _frames.CUSTOMER}.get(name, name)
 
 
 def in_sample(ids: pd.Series, fraction: float, seed: int | None) -> pd.Series:
@@ -377,214 +365,294 @@ def in_sample(ids: pd.Series, fraction: float, seed: int | None) -> pd.Series:
     return customer_bucket(ids, _SAMPLE_GRID, seed=seed) < cut
 
 
+def _keep_rows(ids: pd.Series, fraction: float, seed: int | None, keep_missing: bool) -> pd.Series:
+    """Rows of the sample; rows without an id too when they must reach the checks (raise)."""
+    keep = in_sample(ids, fraction, seed)
+    return keep | ids.isna() if keep_missing else keep
+
+
 def _check_fraction(value: Any) -> float:
     ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 1
     if not ok or round(float(value) * _SAMPLE_GRID) < 1:
         msg = (
             "The 'sample_customers' parameter of LoyaltyScorecard.fit must be a share of "
-            f"customers in (0, 1]; got {value!r}."
+            f"customers in (0, 1], at least 1e-6; got {value!r}.\n"
+            "Hint: sample_customers=0.1 fits on a 10 % hash sample of the customers."
         )
         raise ValidationError(msg)
     return float(value)
 
 
+def _sparse_table(data: Any, column: Hashable, name: str) -> pd.DataFrame | None:
+    """Check a survey (interaction) table once, as the in-memory scorecard would."""
+    if data is None:
+        return None
+    frame = _frames.as_frame(data, name=name)
+    _frames.require_columns(frame, [column], name=name)
+    _frames.check_ids(frame[column], column)
+    return frame
+
+
+def _sample_of(table: pd.DataFrame | None, column: Hashable, share: float, seed: int | None) -> Any:
+    if table is None:
+        return None
+    return table.loc[in_sample(table[column], share, seed).to_numpy()]
+
+
 def fit_scorecard(
     card: Any,
-    ddf: Any,
+    transactions: Any,
     surveys: Any = None,
     *,
+    interactions: Any = None,
     observation_end: Any,
-    sample_customers: float = 0.1,
+    date_format: str | None = None,
+    nan_policy: str = "raise",
+    sample_customers: float | None = None,
     seed: int | None = None,
 ) -> Any:
-    """Fit ``card`` on a deterministic hash sample of the customers of a Dask frame.
+    """Fit ``card`` on a deterministic hash sample of the customers (Dask or pandas).
 
     A customer is in the sample when ``customer_bucket(id, 10**6, seed=seed) < share * 10**6``:
-    the same customers on every run and machine, with all their transactions (and survey
-    answers). Only the sample is computed into memory; the fit is the in-memory fit on it.
+    the same customers on every run, machine and partitioning, with all their transactions,
+    survey answers and interactions. Only the sample of a Dask frame is computed into memory;
+    the fit is the in-memory fit on it, so a pandas table sampled with the same share and seed
+    gives the same fitted state.
     """
     func = "LoyaltyScorecard.fit"
-    ddf = _frame_of(ddf, func)
-    _require_window(observation_end, func)
-    share = _check_fraction(sample_customers)
-    customer = _card_column(card, "customer")
-    _frames.require_columns(ddf._meta, [customer], name="transactions")
-    keep = ddf[customer].map_partitions(in_sample, share, seed, meta=(customer, bool))
-    sample = ddf[keep].compute()
+    dask_input = _is_dask(transactions)
+    if dask_input:
+        transactions = _frame_of(transactions, func)
+    if not dask_input and sample_customers is None:
+        msg = (
+            f"{func}: seed= chooses the hash sample of customers taken with sample_customers=; "
+            "without sample_customers a pandas table is fitted on all its customers.\n"
+            "Hint: pass sample_customers=0.1 (for example) with the seed, or set the seed of "
+            "the models' subsample with LoyaltyScorecard(seed=...)."
+        )
+        raise ValidationError(msg)
+    if observation_end is None:
+        msg = (
+            f"{func} on a {'Dask DataFrame' if dask_input else 'sample of customers'} needs "
+            f"observation_end.\nHint: {_WINDOW_HINT.replace('partition', 'sample')}"
+        )
+        raise ValidationError(msg)
+    share = _check_fraction(0.1 if sample_customers is None else sample_customers)
+    cfg = card.config
+    if dask_input:
+        _frames.require_columns(transactions._meta, [cfg.customer], name="transactions")
+        keep = transactions[cfg.customer].map_partitions(
+            _keep_rows, share, seed, nan_policy == "raise", meta=(cfg.customer, bool)
+        )
+        sample = transactions[keep].compute()
+    else:
+        frame = _frames.as_frame(transactions, name="transactions")
+        _frames.require_columns(frame, [cfg.customer], name="transactions")
+        keep_rows = _keep_rows(frame[cfg.customer], share, seed, nan_policy == "raise")
+        sample = frame.loc[keep_rows.to_numpy()]
     if len(sample) == 0:
         msg = (
-            f"{func}: the hash sample of {share:g} of the customers is empty.\n"
+            f"{func}: the hash sample of {share:g} of the customers holds no transaction.\n"
             "Hint: raise sample_customers or change the seed."
         )
         raise ValidationError(msg)
-    if surveys is not None:
-        sv = _frames.as_frame(surveys, name="surveys")
-        survey_customer = _card_column(card, "survey_customer")
-        _frames.require_columns(sv, [survey_customer], name="surveys")
-        surveys = sv.loc[in_sample(sv[survey_customer], share, seed).to_numpy()]
-    return card.fit(sample, surveys, observation_end=observation_end)
+    sv = _sparse_table(surveys, cfg.survey_customer, "surveys")
+    it = _sparse_table(interactions, cfg.interaction_customer, "interactions")
+    return card.fit(
+        sample,
+        _sample_of(sv, cfg.survey_customer, share, seed),
+        interactions=_sample_of(it, cfg.interaction_customer, share, seed),
+        observation_end=observation_end,
+        date_format=date_format,
+        nan_policy=nan_policy,
+    )
+
+
+def _is_dask(obj: Any) -> bool:
+    from custloyalty._engines import is_dask
+
+    return is_dask(obj)
+
+
+def _bucket_tables(
+    part: pd.DataFrame, customer: Hashable, tables: list[tuple[pd.DataFrame | None, Hashable]]
+) -> list[pd.DataFrame | None]:
+    """Return the rows of each sparse table (surveys, interactions) of the bucket's customers."""
+    ids = pd.unique(part[customer])
+    return [None if t is None else t.loc[t[col].isin(ids).to_numpy()] for t, col in tables]
+
+
+def _score_one(
+    part: pd.DataFrame,
+    surveys: pd.DataFrame | None,
+    interactions: pd.DataFrame | None,
+    *,
+    card: Any,
+    observation_end: Any,
+) -> tuple[Any, int] | None:
+    """``card.score_bucket`` of one bucket and the number of its customers' survey answers.
+
+    ``None`` when the bucket has no customer in the window.
+    """
+    cfg = card.config
+    if len(part) == 0:
+        return None
+    sv, it = _bucket_tables(
+        part,
+        cfg.customer,
+        [(surveys, cfg.survey_customer), (interactions, cfg.interaction_customer)],
+    )
+    try:
+        result = card.score_bucket(part, sv, interactions=it, observation_end=observation_end)
+    except ValidationError:
+        if _nothing_until(part, cfg.time, observation_end, None):
+            return None  # every customer of this bucket starts after the window
+        raise
+    return result, 0 if sv is None else len(sv)
 
 
 def _score_partition(
-    part: pd.DataFrame, *, card: Any, surveys: Any, observation_end: Any, empty: pd.DataFrame
+    part: pd.DataFrame,
+    check: Any,
+    surveys: pd.DataFrame | None,
+    interactions: pd.DataFrame | None,
+    *,
+    card: Any,
+    observation_end: Any,
+    empty: pd.DataFrame,
 ) -> pd.DataFrame:
-    if len(part) == 0:
+    scored = _score_one(part, surveys, interactions, card=card, observation_end=observation_end)
+    if scored is None:
         return empty
-    table: pd.DataFrame = card.score(part, surveys, observation_end=observation_end).customers
+    table: pd.DataFrame = scored[0].customers
+    table.attrs = {}
     return table
 
 
 def _bucket_totals(
-    part: pd.DataFrame, *, card: Any, surveys: Any, observation_end: Any
-) -> dict[str, Any]:
-    """Decomposable totals of one scored customer bucket (for the base summary)."""
-    from custloyalty.summary import rfm_summary as summarise
-
-    if len(part) == 0:
-        return {"customers": 0}
-    table = card.score(part, surveys, observation_end=observation_end).customers
-    summary = summarise(
-        part,
-        customer=_card_column(card, "customer"),
-        time=_card_column(card, "time"),
-        amount=_card_column(card, "amount"),
-        observation_end=observation_end,
-    ).reindex(table.index)
-    composite = table["composite"].to_numpy(dtype=np.float64)
-    finite = composite[np.isfinite(composite)]
-    bins = np.clip(np.floor(finite * (_MEDIAN_BINS / 100.0)), 0, _MEDIAN_BINS).astype(np.int64)
-    out: dict[str, Any] = {
-        "customers": len(table),
-        "respondent_ids": table.index[table["answered_survey"].to_numpy(dtype=bool)],
-        "repeaters": int((summary["frequency"] > 0).sum()),
-        "frequency_sum": float(summary["frequency"].sum()),
-        "spend_sum": float(summary["total_amount"].sum()),
-        "composite_sum": float(finite.sum()),
-        "composite_n": int(finite.size),
-        "composite_bins": np.bincount(bins, minlength=_MEDIAN_BINS + 1),
-        "tier_sizes": table["tier"].value_counts(sort=False),
-        "untiered": int(table["tier"].isna().sum()),
-    }
-    if "churn" in table:
-        churn = table["churn"].to_numpy(dtype=np.float64)
-        out["churn_sum"] = float(np.nansum(churn))
-        out["churn_n"] = int(np.isfinite(churn).sum())
-    return out
-
-
-def _median_of_bins(counts: npt.NDArray[np.int64]) -> float:
-    """Median of values binned by 0.001 points (mid-bin; within the summary's rounding)."""
-    total = int(counts.sum())
-    if total == 0:
-        return float("nan")
-    cum = np.cumsum(counts)
-    lo = int(np.searchsorted(cum, (total + 1) // 2))
-    hi = int(np.searchsorted(cum, total // 2 + 1))
-    return float((lo + hi + 1) / 2.0 * (100.0 / _MEDIAN_BINS))
+    part: pd.DataFrame,
+    check: Any,
+    surveys: pd.DataFrame | None,
+    interactions: pd.DataFrame | None,
+    *,
+    card: Any,
+    observation_end: Any,
+) -> tuple[Any, int] | None:
+    """Totals of one scored bucket and how many survey answers matched its customers."""
+    scored = _score_one(part, surveys, interactions, card=card, observation_end=observation_end)
+    if scored is None:
+        return None
+    result, answers = scored
+    totals = result.totals
+    return totals, answers - int(totals.survey_answers_without_transactions or 0)
 
 
 def _combine_totals(
-    parts: list[dict[str, Any]],
-    *,
-    card: Any,
-    surveys: pd.DataFrame | None,
-    observation_end: pd.Timestamp,
-    labels: list[str],
-) -> dict[str, Any]:
-    from custloyalty.metrics import nps, satisfaction_index
+    parts: list[tuple[Any, int] | None], check: Any, *, zero: Any, answers: int | None
+) -> Any:
+    """Add the buckets' totals; the unmatched answers are those no bucket matched."""
+    total = zero
+    matched = 0
+    for item in parts:
+        if item is not None:
+            total = total + item[0]
+            matched += item[1]
+    if answers is not None:
+        total.survey_answers_without_transactions = answers - matched
+    return total
 
-    parts = [p for p in parts if p["customers"]]
-    n = sum(p["customers"] for p in parts)
-    respondents = (
-        pd.Index([]).append([p["respondent_ids"] for p in parts]) if parts else pd.Index([])
-    )
-    out: dict[str, Any] = {
-        "observation_end": str(observation_end.date()),
-        "customers": n,
-        "respondents": len(respondents),
-    }
-    if surveys is not None:
-        survey_customer = _card_column(card, "survey_customer")
-        matched = surveys[survey_customer].isin(respondents).to_numpy()
-        out["survey_answers_without_transactions"] = int((~matched).sum())
-        sv = surveys.loc[matched]
-        options = card._options("recommendation") if hasattr(card, "_options") else {}
-        col = options.get("column", "recommend")
-        if col in sv and sv[col].notna().any():
-            res = nps(sv[col], nan_policy="omit")
-            out["nps"] = round(res.score, 2)
-            out["nps_ci"] = [round(res.ci[0], 2), round(res.ci[1], 2)]
-        sat = card._options("satisfaction") if hasattr(card, "_options") else {}
-        items = list(sat.get("items", ("sat1", "sat2", "sat3")))
-        if len(sv) and all(c in sv for c in items):
-            scale = sat.get("scale", (1, 10))
-            si = satisfaction_index(
-                sv, columns=items, scale=(float(scale[0]), float(scale[1])), nan_policy="omit"
-            )
-            out["satisfaction_index"] = round(si.overall, 2)
-    if parts and "churn_sum" in parts[0]:
-        churn_n = sum(p["churn_n"] for p in parts)
-        out["churn_rate"] = round(sum(p["churn_sum"] for p in parts) / max(churn_n, 1), 4)
-    out["repeat_purchase_rate"] = round(sum(p["repeaters"] for p in parts) / max(n, 1), 4)
-    out["mean_frequency"] = round(sum(p["frequency_sum"] for p in parts) / max(n, 1) + 1.0, 3)
-    out["mean_monetary"] = round(sum(p["spend_sum"] for p in parts) / max(n, 1), 2)
-    comp_n = sum(p["composite_n"] for p in parts)
-    out["composite_mean"] = round(sum(p["composite_sum"] for p in parts) / max(comp_n, 1), 2)
-    bins = np.zeros(_MEDIAN_BINS + 1, dtype=np.int64)
-    for p in parts:
-        bins += p["composite_bins"]
-    out["composite_median"] = round(_median_of_bins(bins), 2)
-    sizes = pd.Series(0, index=labels, dtype=np.int64)
-    for p in parts:
-        counts = p["tier_sizes"]
-        sizes = sizes.add(
-            pd.Series(counts.to_numpy(), index=counts.index.astype(str)), fill_value=0
+
+def _refuse_options(date_format: Any, nan_policy: Any, func: str) -> None:
+    if date_format is not None:
+        msg = (
+            f"{func} on a Dask DataFrame takes dates already parsed (date_format= is for "
+            "in-memory tables).\nHint: ddf[time] = dd.to_datetime(ddf[time], format=...) first."
         )
-    out["tier_sizes"] = {str(k): int(v) for k, v in sizes.items()}
-    untiered = sum(p["untiered"] for p in parts)
-    if untiered:
-        out["customers_without_tier"] = untiered
-    return out
+        raise ValidationError(msg)
+    if nan_policy != "raise":
+        msg = (
+            f"{func} on a Dask DataFrame scores every row (nan_policy={nan_policy!r} is for "
+            "in-memory tables).\nHint: drop incomplete rows first: ddf.dropna(subset=[...])."
+        )
+        raise ValidationError(msg)
 
 
-def score_scorecard(card: Any, ddf: Any, surveys: Any = None, *, observation_end: Any) -> Any:
+def score_scorecard(
+    card: Any,
+    transactions: Any,
+    surveys: Any = None,
+    *,
+    interactions: Any = None,
+    observation_end: Any,
+    date_format: str | None = None,
+    nan_policy: str = "raise",
+    partitioned_by_customer: bool = False,
+) -> Any:
     """Score a Dask frame per customer bucket with a fitted scorecard.
 
-    Returns the scorecard's result with ``customers`` a lazy Dask DataFrame (each bucket scored
-    with the fitted state, so equal to in-memory scoring of the same customers) and a base
-    summary combined from per-bucket totals (computed here: one pass over the data). Write the
-    customers with ``result.customers.to_parquet(path)`` (a second pass).
+    Rows are shuffled by customer (or trusted per partition with
+    ``partitioned_by_customer=True``, after the lazy check of :func:`rfm_summary`), and
+    ``card.score_bucket`` runs on each bucket with the bucket's survey answers and
+    interactions. Returns a :class:`~custloyalty.scorecard.ScorecardResult` whose
+    ``customers`` is a lazy Dask DataFrame (columns and dtypes of the in-memory result) and
+    whose ``summary`` is built from the buckets' :class:`SummaryTotals`, added up in one
+    ``.compute()`` of the totals (one pass over the data; writing ``customers`` is another).
     """
     from dask.delayed import delayed
 
+    from custloyalty.scorecard._result import ScorecardResult, ScorecardSummary, SummaryTotals
+
     func = "LoyaltyScorecard.score"
-    ddf = _frame_of(ddf, func)
+    card._check_fitted()
+    ddf = _frame_of(transactions, func)
     _require_window(observation_end, func)
-    customer = _card_column(card, "customer")
-    time = _card_column(card, "time")
-    amount = _card_column(card, "amount")
-    cols = list(dict.fromkeys([customer, time, amount]))
+    _refuse_options(date_format, nan_policy, func)
+    cfg = card.config
+    cols = list(dict.fromkeys([cfg.customer, cfg.time, cfg.amount]))
     _frames.require_columns(ddf._meta, cols, name="transactions")
-    sv = None if surveys is None else _frames.as_frame(surveys, name="surveys")
+    ddf = ddf[cols]
+    sv = _sparse_table(surveys, cfg.survey_customer, "surveys")
+    it = _sparse_table(interactions, cfg.interaction_customer, "interactions")
     with warnings.catch_warnings():  # a one-customer probe, for the output schema only
         warnings.simplefilter("ignore")
-        probe = card.score(
-            _synthetic_transactions(ddf._meta, customer, time, amount, observation_end),
-            sv,
+        probe = card.score_bucket(
+            _synthetic_transactions(ddf._meta, cfg.customer, cfg.time, cfg.amount, observation_end),
+            None if sv is None else sv.iloc[:0],
+            interactions=None if it is None else it.iloc[:0],
             observation_end=observation_end,
         )
     empty = _empty_like(probe.customers)
-    shuffled = ddf.shuffle(on=customer)
-    options: dict[str, Any] = {"card": card, "surveys": sv, "observation_end": observation_end}
-    customers = shuffled.map_partitions(_score_partition, empty=empty, meta=empty, **options)
-    totals = [delayed(_bucket_totals)(part, **options) for part in shuffled.to_delayed()]
-    labels = [str(c) for c in empty["tier"].cat.categories]
-    summary = delayed(_combine_totals)(
-        totals, card=card, surveys=sv, observation_end=probe.observation_end, labels=labels
+    check = _disjoint_check(ddf, cfg.customer, func) if partitioned_by_customer else None
+    buckets = ddf if partitioned_by_customer else ddf.shuffle(on=cfg.customer)
+    sv_d = delayed(sv, pure=True) if sv is not None else None
+    it_d = delayed(it, pure=True) if it is not None else None
+    options: dict[str, Any] = {"card": card, "observation_end": observation_end}
+    customers = buckets.map_partitions(
+        _score_partition,
+        check,
+        sv_d,
+        it_d,
+        empty=empty,
+        meta=empty,
+        align_dataframes=False,
+        **options,
+    )
+    labels = tuple(card.tiers_.labels)
+    zero = SummaryTotals(labels, tier_counts=(0,) * len(labels))
+    if sv is not None:
+        zero.nps_counts = (0, 0, 0)
+    per_bucket = [
+        delayed(_bucket_totals, pure=True)(part, check, sv_d, it_d, **options)
+        for part in buckets.to_delayed()
+    ]
+    totals = delayed(_combine_totals, pure=True)(
+        per_bucket, check, zero=zero, answers=None if sv is None else len(sv)
     ).compute()
-    return type(probe)(
+    end = probe.observation_end
+    return ScorecardResult(
         customers=customers,
-        summary=summary,
+        summary=ScorecardSummary.from_totals(totals, end),
         weights=probe.weights,
-        observation_end=probe.observation_end,
+        observation_end=end,
+        totals=totals,
     )

@@ -531,6 +531,19 @@ def _item_weights(weights: Any, cols: Sequence[Hashable], func: str) -> FloatArr
     return out
 
 
+def _row_dot(x: npt.NDArray[np.float64], w: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Return ``x @ w`` one item at a time: a respondent's value never depends on the others.
+
+    A BLAS product blocks the rows, so its last bit can change with the number of rows; the
+    scorecard's batch invariance (a customer scored alone equals the whole base) needs the
+    same bits in every batch.
+    """
+    out = np.zeros(x.shape[0])
+    for k in range(x.shape[1]):  # a handful of items, fixed order
+        out += x[:, k] * w[k]
+    return out
+
+
 def satisfaction_index(
     items: Any,
     /,
@@ -635,13 +648,13 @@ def satisfaction_index(
         with np.errstate(invalid="ignore", divide="ignore"):
             # an unanswered item (weight 0) keeps a NaN mean and takes no part below
             means = np.nansum(x, axis=0) / counts
-        den = answered @ w
-        num = np.where(answered, x - lo, 0.0) @ w
+        den = _row_dot(answered.astype(np.float64), w)
+        num = _row_dot(np.where(answered, x - lo, 0.0), w)
         with np.errstate(invalid="ignore", divide="ignore"):
             per = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan) / span * 100.0
     else:
         means = x.mean(axis=0)
-        per = ((x - lo) @ w) / span * 100.0
+        per = _row_dot(x - lo, w) / span * 100.0
     # weights sum to 1 only up to rounding: keep the index inside its documented range
     per = np.clip(per, 0.0, 100.0)
     level = float((means[used] - lo) @ w[used])

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custloyalty import _engines
 from custloyalty._progress import steps
 from custloyalty._state import Stateful
 from custloyalty._validation import check_nan_policy
@@ -317,13 +318,17 @@ class LoyaltyScorecard(Stateful):
         observation_end: Any = None,
         date_format: str | None = None,
         nan_policy: str = "raise",
+        sample_customers: float | None = None,
+        seed: int | None = None,
     ) -> LoyaltyScorecard:
         """Learn model parameters, normaliser knots, weights, imputation and tier cut-offs.
 
         Parameters
         ----------
         transactions
-            One row per purchase with the configured customer, time and amount columns.
+            One row per purchase with the configured customer, time and amount columns: a
+            pandas table (or a table :func:`custloyalty.rfm_summary` accepts), or a Dask
+            DataFrame, fitted on a hash sample of its customers (``sample_customers``).
         surveys
             Optional survey answers, one row per answer, with the survey customer column.
         interactions
@@ -334,6 +339,15 @@ class LoyaltyScorecard(Stateful):
             Explicit format of the date column (default: inferred).
         nan_policy
             ``"raise"`` (default) on missing ids, dates or amounts, or ``"omit"`` those rows.
+        sample_customers
+            Share of the customers, in (0, 1], to fit on: a deterministic hash sample of the
+            customer ids (``customer_bucket(id, 10**6, seed=seed) < share * 10**6``), each
+            customer with all its transactions, survey answers and interactions. Default:
+            every customer of a pandas table, ``0.1`` of a Dask frame (only the sample is
+            computed into memory). Sampling needs ``observation_end``.
+        seed
+            Key of the hash sample (``None`` and ``0`` give the same sample); only with
+            sampling. The seed of the models' own subsample is ``LoyaltyScorecard(seed=...)``.
 
         Returns
         -------
@@ -346,8 +360,12 @@ class LoyaltyScorecard(Stateful):
             Bad transactions or surveys (the message names the column); surveys none of whose
             customer ids matches a customer; an indicator without any finite value; a metric
             that needs a column its inputs lack, or returns a malformed output (the message
-            names the metric).
+            names the metric). A Dask frame, or ``sample_customers``, without
+            ``observation_end``; a ``sample_customers`` outside (0, 1]; ``seed`` without
+            sampling; an empty sample.
         """
+        if _engines.is_dask(transactions) or sample_customers is not None or seed is not None:
+            return _engines.fit_scorecard(self, locals())  # type: ignore[no-any-return]
         inputs, unmatched = self._inputs(
             transactions, surveys, interactions, observation_end, date_format, nan_policy
         )
@@ -503,6 +521,7 @@ class LoyaltyScorecard(Stateful):
         observation_end: Any = None,
         date_format: str | None = None,
         nan_policy: str = "raise",
+        partitioned_by_customer: bool = False,
     ) -> ScorecardResult:
         """Score customers with everything that was fitted.
 
@@ -517,20 +536,31 @@ class LoyaltyScorecard(Stateful):
             End of the window scored. Default: the fitted ``observation_end_`` (never the
             batch's own last purchase, which would differ between batches); transactions
             after it are refused, so pass the date explicitly when scoring a later window.
+            Required for a Dask frame.
+        partitioned_by_customer
+            Dask only: every customer's rows are in one partition already (customer-bucket
+            files), so each partition is scored without a shuffle, after a lazy check.
 
         Returns
         -------
         ScorecardResult
             Per-customer table and base summary. For any subset of the customers, scoring
-            the subset alone gives the same rows as scoring them in the whole base.
+            the subset alone gives the same rows as scoring them in the whole base. For a
+            Dask frame (transactions shuffled by customer, :meth:`score_bucket` per bucket)
+            ``customers`` is a lazy Dask DataFrame with the columns and dtypes of the pandas
+            result, and ``summary`` is added up from the buckets' totals (one pass).
 
         Raises
         ------
         NotFittedError
             Before :meth:`fit`.
         ValidationError
-            Bad inputs; without ``observation_end``, purchases after the fitted one.
+            Bad inputs; without ``observation_end``, purchases after the fitted one. A Dask
+            frame without ``observation_end`` or with ``date_format`` / ``nan_policy="omit"``
+            (prepare the columns first); ``partitioned_by_customer`` on a pandas table.
         """
+        if _engines.is_dask(transactions) or partitioned_by_customer:  # per customer bucket
+            return _engines.score_scorecard(self, locals())  # type: ignore[no-any-return]
         self._check_fitted()
         end = self.observation_end_ if observation_end is None else observation_end
         inputs, unmatched = self._inputs(
