@@ -23,8 +23,14 @@ import numpy as np
 import pandas as pd
 
 from custloyalty.errors import ValidationError
-from custloyalty.metrics._inputs import SURVEY_CUSTOMER, MetricInputs, metric_inputs
-from custloyalty.metrics._registry import Metric, check_output, get
+from custloyalty.metrics import (
+    SURVEY_CUSTOMER,
+    Metric,
+    MetricInputs,
+    check_output,
+    get,
+    metric_inputs,
+)
 
 __all__ = ["check_metric"]
 
@@ -195,7 +201,7 @@ def check_metric(
     inputs = whole.as_dict()
     frozen = {k: v.copy(deep=True) for k, v in inputs.items() if isinstance(v, pd.DataFrame)}
 
-    from custloyalty.scorecard._saved import serialise
+    from custloyalty.scorecard import serialise
 
     state = m.fit_state(inputs, seed=seed, **opts)
     try:

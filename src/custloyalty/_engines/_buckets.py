@@ -102,6 +102,7 @@ def bucket_summary(
     amount: Hashable | None = "amount",
     time_unit: str = "D",
     calibration_end: Any = None,
+    date_format: str | None = None,
     nan_policy: str = "raise",
 ) -> pd.DataFrame:
     """:func:`custloyalty.rfm_summary` of one customer bucket, ids as a column.
@@ -115,7 +116,7 @@ def bucket_summary(
     ----------
     transactions
         Every transaction of the bucket's customers (pandas).
-    observation_end, customer, time, amount, time_unit, calibration_end, nan_policy
+    observation_end, customer, time, amount, time_unit, calibration_end, date_format, nan_policy
         As in :func:`custloyalty.rfm_summary`; ``observation_end`` is required.
 
     Returns
@@ -150,6 +151,7 @@ def bucket_summary(
         "observation_end": observation_end,
         "time_unit": time_unit,
         "calibration_end": calibration_end,
+        "date_format": date_format,
         "nan_policy": nan_policy,
     }
     frame = _frames.as_frame(transactions, name="transactions")
@@ -157,7 +159,7 @@ def bucket_summary(
         out = rfm_summary(frame, **options)
     except ValidationError:
         end = calibration_end if calibration_end is not None else observation_end
-        if len(frame) == 0 or not _nothing_until(frame, time, end, None):
+        if len(frame) == 0 or not _nothing_until(frame, time, end, date_format):
             raise
         # every customer of the bucket starts after the window: no rows, the usual columns
         stamp = pd.Timestamp(end)

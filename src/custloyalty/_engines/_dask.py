@@ -600,7 +600,7 @@ def score_scorecard(
     """
     from dask.delayed import delayed
 
-    from custloyalty.scorecard._result import ScorecardResult, ScorecardSummary, SummaryTotals
+    from custloyalty.scorecard import ScorecardResult, ScorecardSummary, SummaryTotals
 
     func = "LoyaltyScorecard.score"
     card._check_fitted()

@@ -27,10 +27,15 @@ from custloyalty.metrics._churn import *  # noqa: F403
 from custloyalty.metrics._engagement import *  # noqa: F403
 from custloyalty.metrics._frequency import *  # noqa: F403
 from custloyalty.metrics._inputs import *  # noqa: F403
+
+# shared with the scorecard and the plugin test kit (not part of __all__)
+from custloyalty.metrics._inputs import SURVEY_CUSTOMER as SURVEY_CUSTOMER
 from custloyalty.metrics._monetary import *  # noqa: F403
 from custloyalty.metrics._pls import *  # noqa: F403
 from custloyalty.metrics._recommendation import *  # noqa: F403
 from custloyalty.metrics._registry import *  # noqa: F403
+from custloyalty.metrics._registry import SPARSE_SOURCES as SPARSE_SOURCES
+from custloyalty.metrics._registry import canonical as canonical
 from custloyalty.metrics._reliability import *  # noqa: F403
 from custloyalty.metrics._satisfaction import *  # noqa: F403
 from custloyalty.metrics._servqual import *  # noqa: F403

@@ -20,6 +20,9 @@ from custloyalty.scorecard._compare import *  # noqa: F403
 from custloyalty.scorecard._config import *  # noqa: F403
 from custloyalty.scorecard._normalise import *  # noqa: F403
 from custloyalty.scorecard._result import *  # noqa: F403
+
+# used by the plugin test kit to check that metric states are JSON-safe (not in __all__)
+from custloyalty.scorecard._saved import serialise as serialise
 from custloyalty.scorecard._scorecard import *  # noqa: F403
 from custloyalty.scorecard._weights import *  # noqa: F403
 

@@ -21,8 +21,8 @@ import pandas as pd
 from custloyalty._results import to_builtin
 from custloyalty._validation import suggest
 from custloyalty.errors import ValidationError
+from custloyalty.metrics import INPUTS, canonical
 from custloyalty.metrics import get as get_metric
-from custloyalty.metrics._registry import INPUTS, canonical
 from custloyalty.scorecard._normalise import DIRECTIONS, NORMALISATIONS
 from custloyalty.scorecard._weighting import WEIGHTINGS
 

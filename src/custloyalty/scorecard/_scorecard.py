@@ -24,10 +24,8 @@ from custloyalty._progress import steps
 from custloyalty._state import Stateful
 from custloyalty._validation import check_nan_policy
 from custloyalty.errors import NotFittedError, ValidationError
+from custloyalty.metrics import SPARSE_SOURCES, SURVEY_CUSTOMER, Metric, metric_inputs, nps_category
 from custloyalty.metrics import get as get_metric
-from custloyalty.metrics import metric_inputs, nps_category
-from custloyalty.metrics._inputs import SURVEY_CUSTOMER
-from custloyalty.metrics._registry import SPARSE_SOURCES, Metric
 from custloyalty.scorecard._config import (
     DEFAULT_INDICATORS,
     IndicatorConfig,

@@ -17,7 +17,7 @@ import pandas as pd
 
 from custloyalty._state import state_float, state_key, state_mapping, state_str
 from custloyalty.errors import ValidationError
-from custloyalty.metrics._registry import canonical
+from custloyalty.metrics import canonical
 from custloyalty.scorecard._weights import (
     ahp_hierarchy,
     ahp_weights,
