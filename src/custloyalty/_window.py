@@ -26,7 +26,9 @@ window of the whole table.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Hashable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,6 +173,12 @@ def customer_codes(ids: pd.Series) -> tuple[IntArray, pd.Index]:
     return codes_.astype(np.int64, copy=False), pd.Index(uniques)
 
 
+def _is_sorted(key: IntArray) -> bool:
+    """Whether ``key`` is non-decreasing (an unsorted head, the usual case, spares the rest)."""
+    head = key[:4097]
+    return bool(np.all(head[1:] >= head[:-1])) and bool(np.all(key[1:] >= key[:-1]))
+
+
 def _sort_rows(key: IntArray) -> tuple[IntArray, IntArray | None]:
     """Sort the (customer, day) keys of the rows; return the sorted keys and the row order.
 
@@ -179,8 +187,7 @@ def _sort_rows(key: IntArray) -> tuple[IntArray, IntArray | None]:
     ``None`` when the keys were already sorted (a log ordered by customer then time).
     """
     n = key.shape[0]
-    head = key[:4097]  # an unsorted head (the usual case) spares the full check
-    if n < 2 or (bool(np.all(head[1:] >= head[:-1])) and bool(np.all(key[1:] >= key[:-1]))):
+    if n < 2 or _is_sorted(key):
         return key, None
     row_bits = (n - 1).bit_length()
     if int(key.max()).bit_length() + row_bits <= 63:
@@ -196,6 +203,164 @@ def _sort_rows(key: IntArray) -> tuple[IntArray, IntArray | None]:
         return key, order
     order = np.argsort(key, kind="stable")
     return key[order], order
+
+
+def _run_starts(ks: IntArray) -> tuple[BoolArray, IntArray]:
+    """Return where runs of equal sorted keys start, as a mask and as positions."""
+    new = np.empty(ks.shape[0], dtype=bool)
+    new[0] = True
+    np.not_equal(ks[1:], ks[:-1], out=new[1:])
+    return new, np.flatnonzero(new)
+
+
+def _runs(
+    ks: IntArray,
+    order: IntArray | None,
+    amount: FloatArray | None,
+    new: BoolArray,
+    starts: IntArray,
+    count: IntArray | None = None,
+    cd_amount: FloatArray | None = None,
+) -> tuple[IntArray, IntArray, FloatArray | None]:
+    """Reduce runs of equal sorted keys to the distinct keys, row counts and amount sums.
+
+    ``ks`` are sorted keys, ``order[i]`` the row of ``amount`` behind ``ks[i]`` (``None``: the
+    identity), ``new`` and ``starts`` from :func:`_run_starts`. Each run's amount is summed
+    sequentially in row order (the first row, then the later ones one by one), so the sums
+    are the same whatever the sort or the bucket. The distinct keys are written into the
+    buffer of ``order`` when there is one (it is consumed); the counts and sums into
+    ``count`` and ``cd_amount`` when given (one entry per run), else into new arrays.
+    """
+    n = ks.shape[0]
+    m = starts.shape[0]
+    if amount is not None:
+        if cd_amount is None:
+            cd_amount = np.empty(m, dtype=np.float64)
+        if m == n:  # no customer bought twice on a day: nothing to add up
+            if order is None:
+                cd_amount[:] = amount
+            else:
+                np.take(amount, order, out=cd_amount)
+        else:
+            np.take(amount, starts if order is None else order[starts], out=cd_amount)
+            # add the later rows of each customer-day, in row order (sequential float sums).
+            # The j-th such row r (0-based) has j + 1 such rows up to it, hence r - j starts:
+            # it belongs to run r - j - 1.
+            rest = np.flatnonzero(~new)
+            runs = rest - np.arange(1, rest.shape[0] + 1)
+            np.add.at(cd_amount, runs, amount[rest if order is None else order[rest]])
+            del rest, runs
+    else:
+        cd_amount = None
+    kcd = ks[starts] if order is None else np.take(ks, starts, out=order[:m])
+    if count is None:
+        count = np.empty(m, dtype=np.int64)
+    np.subtract(starts[1:], starts[:-1], out=count[:-1])
+    count[-1] = n - starts[-1]
+    return kcd, count, cd_amount
+
+
+#: Rows from which the aggregation of unsorted rows runs in customer buckets on threads.
+_BUCKET_MIN_ROWS = 1_000_000
+#: Threads (customer buckets) of the bucketed aggregation: the cores, at most 8.
+_BUCKET_THREADS = max(1, min(8, os.cpu_count() or 1))
+#: Rows per step when the row numbers are packed into the keys (bounds the temporary).
+_PACK_CHUNK = 1 << 20
+
+
+def _bucketed_runs(
+    key: IntArray, dmin: int, day_bits: int, amount: FloatArray | None, threads: int
+) -> tuple[IntArray, IntArray, IntArray, FloatArray | None] | None:
+    """:func:`_runs` of the sorted keys, sorted and reduced in key ranges on ``threads`` threads.
+
+    ``key`` (unsorted row keys) is consumed: it is packed in place as ``key << row_bits |
+    row`` and partitioned (``ndarray.partition``, linear time, no copy) into ``threads``
+    ranges of equal row counts, whatever the skew of the customers; each range is sorted in
+    place on its own thread (numpy releases the GIL in sort, take and the ufuncs), so the
+    whole array ends sorted. It is then cut again at customer-day boundaries and each part is
+    reduced to its runs on its own thread; the runs of the parts, in key order, are the runs
+    of the whole, written into the freed buffers (returned as customer codes, days, row
+    counts, amount sums). Each row carries its row number in the low bits of its key, so the
+    sums are made of the same rows in the same order as by the single-thread path: the
+    results are identical, bit for bit, and memory is that of the single-thread path.
+
+    Returns ``None`` (``key`` untouched) when the keys and the row numbers do not fit in
+    63 bits.
+    """
+    n = key.shape[0]
+    row_bits = (n - 1).bit_length()
+    if int(key.max()).bit_length() + row_bits > 63:
+        return None
+    edges = [(n * i) // threads for i in range(threads + 1)]
+    kth = edges[1:-1]
+    order = np.empty(n, dtype=np.int64)
+    day_mask = (1 << day_bits) - 1
+
+    def pack(b: int) -> None:
+        for s in range(edges[b], edges[b + 1], _PACK_CHUNK):  # no temporary of n row numbers
+            e = min(edges[b + 1], s + _PACK_CHUNK)
+            part = key[s:e]
+            part <<= row_bits
+            part |= np.arange(s, e, dtype=np.int64)
+
+    def sort(b: int) -> None:
+        key[edges[b] : edges[b + 1]].sort()
+
+    def find_runs(b: int) -> tuple[BoolArray, IntArray]:
+        kb, ob = key[cuts[b] : cuts[b + 1]], order[cuts[b] : cuts[b + 1]]
+        np.bitwise_and(kb, (1 << row_bits) - 1, out=ob)
+        kb >>= row_bits
+        return _run_starts(kb)
+
+    def reduce(b: int) -> IntArray:  # the runs of part b, into its slice of the outputs
+        lo, hi = cuts[b], cuts[b + 1]
+        at = slice(offsets[b], offsets[b + 1])
+        runs_b = found_runs[b]
+        if runs_b is None:  # pragma: no cover - each part is reduced once
+            raise RuntimeError
+        new, starts = runs_b
+        kcd, _, _ = _runs(
+            key[lo:hi],
+            order[lo:hi],
+            amount,
+            new,
+            starts,
+            count[at],
+            None if cd_amount is None else cd_amount[at],
+        )
+        found_runs[b] = None
+        return kcd
+
+    def split(b: int) -> None:  # keys -> codes (into the dead key buffer) and days (in place)
+        kcd = distinct[b]
+        np.right_shift(kcd, day_bits, out=key[offsets[b] : offsets[b + 1]])
+        kcd &= day_mask
+        kcd += dmin
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(pack, range(threads)))
+        key.partition(kth)
+        list(pool.map(sort, range(threads)))
+        # move each cut back to the first row of its customer-day (key sorted by now), so a
+        # customer-day never spans two parts (a customer may: entries are per customer-day)
+        day_starts = [(int(key[k]) >> row_bits) << row_bits for k in kth]
+        at_day = np.searchsorted(key, np.array(day_starts, dtype=np.int64))
+        cuts = sorted({0, n, *(int(c) for c in at_day)})
+        found_runs: list[tuple[BoolArray, IntArray] | None] = list(
+            pool.map(find_runs, range(len(cuts) - 1))
+        )
+        sizes = [0 if r is None else r[1].shape[0] for r in found_runs]
+        offsets = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+        m = offsets[-1]
+        count = np.empty(m, dtype=np.int64)
+        cd_amount = None if amount is None else np.empty(m, dtype=np.float64)
+        distinct = list(pool.map(reduce, range(len(cuts) - 1)))
+        list(pool.map(split, range(len(cuts) - 1)))
+    # the days of the parts lie in the order buffer at each part's start: close the gaps
+    for b, kcd in enumerate(distinct):
+        if cuts[b] != offsets[b]:
+            order[offsets[b] : offsets[b + 1]] = kcd
+    return key[:m], order[:m], count, cd_amount
 
 
 def customer_days(
@@ -223,41 +388,33 @@ def _customer_days_of_keys(
 ) -> CustomerDays:
     """:func:`customer_days` from the row keys ``code << day_bits | (day - dmin)`` (consumed).
 
-    Shifts and masks split the key again, which is cheaper than division by the day span.
+    Unsorted rows from ``_BUCKET_MIN_ROWS`` on are sorted and reduced in customer buckets on
+    several threads (:func:`_bucketed_runs`, same results bit for bit); sorted rows (a log
+    ordered by customer then time) are reduced without sorting. Shifts and masks split the
+    key again, which is cheaper than division by the day span.
     """
     n = key.shape[0]
-    ks, order = _sort_rows(key)
-    del key
-    new = np.empty(n, dtype=bool)
-    new[0] = True
-    np.not_equal(ks[1:], ks[:-1], out=new[1:])
-    starts = np.flatnonzero(new)
-    m = starts.shape[0]
-    cd_amount: FloatArray | None = None
-    if amount is not None:
-        if m == n:  # no customer bought twice on a day: nothing to add up
-            cd_amount = amount.copy() if order is None else amount[order]
-        else:
-            cd_amount = amount[starts if order is None else order[starts]]
-            # add the later rows of each customer-day, in row order (sequential float sums).
-            # The j-th such row r (0-based) has j + 1 such rows up to it, hence r - j starts:
-            # it belongs to run r - j - 1.
-            rest = np.flatnonzero(~new)
-            runs = rest - np.arange(1, rest.shape[0] + 1)
-            np.add.at(cd_amount, runs, amount[rest if order is None else order[rest]])
-            del rest, runs
-    del new
-    # The sorted keys and the row order are dead after this point: their buffers (n >= m
-    # entries) hold the customer-day days and customer codes, which saves fresh allocations.
-    kcd = ks[starts] if order is None else np.take(ks, starts, out=order[:m])
-    count = np.empty(m, dtype=np.int64)
-    np.subtract(starts[1:], starts[:-1], out=count[:-1])
-    count[-1] = n - starts[-1]
-    del starts
-    code = np.right_shift(kcd, day_bits, out=ks[:m])  # customer codes, sorted
-    cd_day = kcd
-    cd_day &= (1 << day_bits) - 1
-    cd_day += dmin
+    parts = None
+    if n >= _BUCKET_MIN_ROWS and _BUCKET_THREADS > 1 and not _is_sorted(key):
+        parts = _bucketed_runs(key, dmin, day_bits, amount, _BUCKET_THREADS)
+    if parts is not None:
+        del key
+        code, cd_day, count, cd_amount = parts
+    else:
+        ks, order = _sort_rows(key)
+        del key
+        new, starts = _run_starts(ks)
+        kcd, count, cd_amount = _runs(ks, order, amount, new, starts)
+        del new, starts
+        del order
+        # the sorted keys are dead after this point: their buffer (n >= m entries) holds the
+        # customer codes, which saves a fresh allocation (kcd lives in the order buffer)
+        code = np.right_shift(kcd, day_bits, out=ks[: kcd.shape[0]])
+        del ks
+        cd_day = kcd
+        cd_day &= (1 << day_bits) - 1
+        cd_day += dmin
+    m = code.shape[0]
     first_of_customer = np.empty(m, dtype=bool)
     first_of_customer[0] = True
     np.not_equal(code[1:], code[:-1], out=first_of_customer[1:])
