@@ -730,6 +730,20 @@ def test_bucketed_aggregation_on_skewed_data(threads: int, seed: int) -> None:
     assert single.entries.count.max() > 10  # ties: heavy customer-days were summed
     # without amounts, and cut at an earlier observation_end
     _bit_identical(*_observe_both(tx, threads, amount=None, observation_end="2024-02-15"))
+    # with a calibration period (per-customer figures of a selection of the entries)
+    _bit_identical(*_observe_both(tx, threads, calibration_end="2024-02-01"))
+    # per-customer reductions with customers left without entries (the first ones too)
+    single_days = single.entries
+    for keep in (single_days.day % 3 == 0, single_days.customer > single_days.customer[-1] // 2):
+        sub = single_days.select(keep)
+        with _buckets(1):
+            one = _window.per_customer(sub)
+        with _buckets(threads):
+            many = _window.per_customer(sub)
+        assert one.keys() == many.keys()
+        for name, arr in one.items():
+            assert arr.dtype == many[name].dtype, name
+            assert arr.tobytes() == many[name].tobytes(), name
     # time-ordered and customer-ordered logs give the same entries again
     for order in (["date"], ["customer_id", "date"]):
         ordered = tx.sort_values(order, kind="stable")

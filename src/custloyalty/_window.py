@@ -443,6 +443,13 @@ def per_customer(cd: CustomerDays) -> dict[str, Any]:
     first purchase day). Relies on the entries being sorted by customer then day, as
     :func:`customer_days` returns them. Every array returned is new (safe to modify in place).
     """
+    if len(cd) >= _BUCKET_MIN_ROWS and _BUCKET_THREADS > 1:
+        return _per_customer_bucketed(cd, _BUCKET_THREADS)
+    return _per_customer(cd)
+
+
+def _per_customer(cd: CustomerDays) -> dict[str, Any]:
+    """:func:`per_customer` on the calling thread."""
     k = len(cd.customers)
     m = len(cd)
     n_days = np.bincount(cd.customer, minlength=k)
@@ -481,6 +488,39 @@ def per_customer(cd: CustomerDays) -> dict[str, Any]:
             if name in out:
                 out[name][~present] = 0
     return out
+
+
+def _per_customer_bucketed(cd: CustomerDays, threads: int) -> dict[str, Any]:
+    """:func:`per_customer` in ranges of customers, one thread each (same results).
+
+    The entries are cut at customer boundaries into ``threads`` parts of similar sizes; each
+    part, with its customer codes made relative to the part, is reduced by
+    :func:`_per_customer` on its own thread (numpy releases the GIL in bincount, cumsum and
+    take) and the per-customer arrays are put end to end. Every customer's entries lie in
+    one part, in the same order, so every sum is made the same way as on one thread.
+    """
+    k = len(cd.customers)
+    m = len(cd)
+    first_code = int(cd.customer[0])
+    inner = {int(cd.customer[(m * i) // threads]) for i in range(1, threads)}
+    c_cuts = sorted({0, k} | {c for c in inner if c > first_code})
+    e_cuts = [0, *np.searchsorted(cd.customer, c_cuts[1:-1]).tolist(), m]
+
+    def part(b: int) -> dict[str, Any]:
+        lo, hi = e_cuts[b], e_cuts[b + 1]
+        c_lo = c_cuts[b]
+        sub = CustomerDays(
+            cd.customers[c_lo : c_cuts[b + 1]],
+            cd.customer[lo:hi] - c_lo,
+            cd.day[lo:hi],
+            cd.count[lo:hi],
+            None if cd.amount is None else cd.amount[lo:hi],
+        )
+        return _per_customer(sub)
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        parts = list(pool.map(part, range(len(c_cuts) - 1)))
+    return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
 
 
 def _rows_per_customer(cd: CustomerDays, n_days: IntArray) -> IntArray:
