@@ -228,8 +228,9 @@ def _runs(
     identity), ``new`` and ``starts`` from :func:`_run_starts`. Each run's amount is summed
     sequentially in row order (the first row, then the later ones one by one), so the sums
     are the same whatever the sort or the bucket. The distinct keys are written into the
-    buffer of ``order`` when there is one (it is consumed); the counts and sums into
-    ``count`` and ``cd_amount`` when given (one entry per run), else into new arrays.
+    buffer of ``order`` when there is one (it is consumed), the sums into ``cd_amount`` when
+    given (else a new array) and the counts into ``count`` when given (else into ``starts``,
+    which is consumed).
     """
     n = ks.shape[0]
     m = starts.shape[0]
@@ -253,10 +254,14 @@ def _runs(
     else:
         cd_amount = None
     kcd = ks[starts] if order is None else np.take(ks, starts, out=order[:m])
-    if count is None:
-        count = np.empty(m, dtype=np.int64)
-    np.subtract(starts[1:], starts[:-1], out=count[:-1])
-    count[-1] = n - starts[-1]
+    if count is not None:
+        np.subtract(starts[1:], starts[:-1], out=count[:-1])
+    else:  # the run starts become the run lengths, in place, in steps (no temporary of m)
+        count = starts
+        for s in range(0, m - 1, _PACK_CHUNK):
+            e = min(m - 1, s + _PACK_CHUNK)
+            np.subtract(starts[s + 1 : e + 1], starts[s:e], out=count[s:e])
+    count[-1] = n - starts[-1]  # (starts[-1] is read before it is written)
     return kcd, count, cd_amount
 
 
@@ -312,28 +317,30 @@ def _bucketed_runs(
         kb >>= row_bits
         return _run_starts(kb)
 
-    def reduce(b: int) -> IntArray:  # the runs of part b, into its slice of the outputs
+    def reduce(b: int) -> tuple[IntArray, IntArray]:  # the runs of part b (sums in place)
         lo, hi = cuts[b], cuts[b + 1]
         at = slice(offsets[b], offsets[b + 1])
         runs_b = found_runs[b]
         if runs_b is None:  # pragma: no cover - each part is reduced once
             raise RuntimeError
         new, starts = runs_b
-        kcd, _, _ = _runs(
+        found_runs[b] = None
+        kcd, cnt, _ = _runs(
             key[lo:hi],
             order[lo:hi],
             amount,
             new,
             starts,
-            count[at],
+            None,
             None if cd_amount is None else cd_amount[at],
         )
-        found_runs[b] = None
-        return kcd
+        return kcd, cnt
 
     def split(b: int) -> None:  # keys -> codes (into the dead key buffer) and days (in place)
-        kcd = distinct[b]
-        np.right_shift(kcd, day_bits, out=key[offsets[b] : offsets[b + 1]])
+        kcd, cnt = reduced[b]
+        at = slice(offsets[b], offsets[b + 1])
+        count[at] = cnt
+        np.right_shift(kcd, day_bits, out=key[at])
         kcd &= day_mask
         kcd += dmin
 
@@ -352,14 +359,18 @@ def _bucketed_runs(
         sizes = [0 if r is None else r[1].shape[0] for r in found_runs]
         offsets = np.concatenate([[0], np.cumsum(sizes)]).tolist()
         m = offsets[-1]
-        count = np.empty(m, dtype=np.int64)
         cd_amount = None if amount is None else np.empty(m, dtype=np.float64)
-        distinct = list(pool.map(reduce, range(len(cuts) - 1)))
+        reduced = list(pool.map(reduce, range(len(cuts) - 1)))
+        distinct = [r[0] for r in reduced]
+        count = np.empty(m, dtype=np.int64)  # after the runs: not at the peak of memory
         list(pool.map(split, range(len(cuts) - 1)))
+        reduced.clear()  # the counts of the parts
     # the days of the parts lie in the order buffer at each part's start: close the gaps
     for b, kcd in enumerate(distinct):
-        if cuts[b] != offsets[b]:
-            order[offsets[b] : offsets[b + 1]] = kcd
+        size = kcd.shape[0]
+        for s in range(0, size if cuts[b] != offsets[b] else 0, _PACK_CHUNK):
+            e = min(size, s + _PACK_CHUNK)  # in steps: no temporary of the part's size
+            order[offsets[b] + s : offsets[b] + e] = kcd[s:e]
     return key[:m], order[:m], count, cd_amount
 
 
@@ -448,45 +459,58 @@ def per_customer(cd: CustomerDays) -> dict[str, Any]:
     return _per_customer(cd)
 
 
-def _per_customer(cd: CustomerDays) -> dict[str, Any]:
-    """:func:`per_customer` on the calling thread."""
+def _per_customer(cd: CustomerDays, out: dict[str, Any] | None = None) -> dict[str, Any]:
+    """:func:`per_customer` on the calling thread, into the arrays ``out`` when given."""
     k = len(cd.customers)
     m = len(cd)
-    n_days = np.bincount(cd.customer, minlength=k)
-    present = n_days > 0
+    if out is None:
+        out = _per_customer_arrays(k, cd.amount is not None)
+    n_days = out["n_days"]
+    n_days[:] = np.bincount(cd.customer, minlength=k)
+    present = np.greater(n_days, 0, out=out["present"])
     all_present = bool(present.all())
+    first, last = out["first"], out["last"]
+    first_amount = out.get("first_amount")
     if m == 0:  # nothing selected: every customer absent
-        first_pos = last_pos = np.zeros(k, dtype=np.int64)
-        day = np.zeros(1, dtype=np.int64)
-        amount = None if cd.amount is None else np.zeros(1)
+        first[:] = 0
+        last[:] = 0
+        if first_amount is not None:
+            first_amount[:] = 0.0
     else:
-        last_pos = np.cumsum(n_days)
-        last_pos -= 1  # position of each customer's last entry
-        first_pos = last_pos - n_days
-        first_pos += 1
+        pos = np.cumsum(n_days)
+        pos -= 1  # position of each customer's last entry
         if not all_present:  # customers without entries (after select) point anywhere,
-            np.clip(first_pos, 0, m - 1, out=first_pos)  # they are zeroed below
-            np.clip(last_pos, 0, m - 1, out=last_pos)
-        day, amount = cd.day, cd.amount
-    first = day[first_pos]
-    last = day[last_pos]
-    n_rows = _rows_per_customer(cd, n_days)
-    out: dict[str, Any] = {
-        "present": present,
-        "n_days": n_days,
-        "n_rows": n_rows,
-        "first": first,
-        "last": last,
-    }
-    if amount is not None:
+            np.clip(pos, 0, m - 1, out=pos)  # they are zeroed below
+        np.take(cd.day, pos, out=last)
+        pos -= n_days  # position of each customer's first entry
+        pos += 1
+        if not all_present:
+            np.clip(pos, 0, m - 1, out=pos)
+        np.take(cd.day, pos, out=first)
+        if first_amount is not None and cd.amount is not None:
+            np.take(cd.amount, pos, out=first_amount)
+        del pos
+    out["n_rows"][:] = _rows_per_customer(cd, n_days)
+    if "total" in out:
         # float64 even without entries (bincount of nothing is int64, weights or not)
-        total = np.bincount(cd.customer, weights=cd.amount, minlength=k)
-        out["total"] = total.astype(np.float64, copy=False)
-        out["first_amount"] = amount[first_pos]
+        out["total"][:] = np.bincount(cd.customer, weights=cd.amount, minlength=k)
     if not all_present:
-        for name in ("first", "last", "first_amount"):
-            if name in out:
-                out[name][~present] = 0
+        absent = ~present
+        first[absent] = 0
+        last[absent] = 0
+        if first_amount is not None:
+            first_amount[absent] = 0.0
+    return out
+
+
+def _per_customer_arrays(k: int, amount: bool) -> dict[str, Any]:
+    """Empty result arrays of :func:`per_customer` for ``k`` customers."""
+    out: dict[str, Any] = {"present": np.empty(k, dtype=bool)}
+    for name in ("n_days", "n_rows", "first", "last"):
+        out[name] = np.empty(k, dtype=np.int64)
+    if amount:
+        out["total"] = np.empty(k, dtype=np.float64)
+        out["first_amount"] = np.empty(k, dtype=np.float64)
     return out
 
 
@@ -496,7 +520,7 @@ def _per_customer_bucketed(cd: CustomerDays, threads: int) -> dict[str, Any]:
     The entries are cut at customer boundaries into ``threads`` parts of similar sizes; each
     part, with its customer codes made relative to the part, is reduced by
     :func:`_per_customer` on its own thread (numpy releases the GIL in bincount, cumsum and
-    take) and the per-customer arrays are put end to end. Every customer's entries lie in
+    take), straight into its slice of the per-customer arrays. Every customer's entries lie in
     one part, in the same order, so every sum is made the same way as on one thread.
     """
     k = len(cd.customers)
@@ -506,21 +530,23 @@ def _per_customer_bucketed(cd: CustomerDays, threads: int) -> dict[str, Any]:
     c_cuts = sorted({0, k} | {c for c in inner if c > first_code})
     e_cuts = [0, *np.searchsorted(cd.customer, c_cuts[1:-1]).tolist(), m]
 
-    def part(b: int) -> dict[str, Any]:
+    out = _per_customer_arrays(k, cd.amount is not None)
+
+    def part(b: int) -> None:
         lo, hi = e_cuts[b], e_cuts[b + 1]
-        c_lo = c_cuts[b]
+        c_lo, c_hi = c_cuts[b], c_cuts[b + 1]
         sub = CustomerDays(
-            cd.customers[c_lo : c_cuts[b + 1]],
+            cd.customers[c_lo:c_hi],
             cd.customer[lo:hi] - c_lo,
             cd.day[lo:hi],
             cd.count[lo:hi],
             None if cd.amount is None else cd.amount[lo:hi],
         )
-        return _per_customer(sub)
+        _per_customer(sub, {name: arr[c_lo:c_hi] for name, arr in out.items()})
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        parts = list(pool.map(part, range(len(c_cuts) - 1)))
-    return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+        list(pool.map(part, range(len(c_cuts) - 1)))
+    return out
 
 
 def _rows_per_customer(cd: CustomerDays, n_days: IntArray) -> IntArray:
