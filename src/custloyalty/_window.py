@@ -234,6 +234,8 @@ def _runs(
     """
     n = ks.shape[0]
     m = starts.shape[0]
+    # (np.take with out= and the default mode="raise" writes into a temporary copy of out;
+    # the indices here are valid, so mode="clip" gives the same values without it)
     if amount is not None:
         if cd_amount is None:
             cd_amount = np.empty(m, dtype=np.float64)
@@ -241,9 +243,9 @@ def _runs(
             if order is None:
                 cd_amount[:] = amount
             else:
-                np.take(amount, order, out=cd_amount)
+                np.take(amount, order, out=cd_amount, mode="clip")
         else:
-            np.take(amount, starts if order is None else order[starts], out=cd_amount)
+            np.take(amount, starts if order is None else order[starts], out=cd_amount, mode="clip")
             # add the later rows of each customer-day, in row order (sequential float sums).
             # The j-th such row r (0-based) has j + 1 such rows up to it, hence r - j starts:
             # it belongs to run r - j - 1.
@@ -253,7 +255,7 @@ def _runs(
             del rest, runs
     else:
         cd_amount = None
-    kcd = ks[starts] if order is None else np.take(ks, starts, out=order[:m])
+    kcd = ks[starts] if order is None else np.take(ks, starts, out=order[:m], mode="clip")
     if count is not None:
         np.subtract(starts[1:], starts[:-1], out=count[:-1])
     else:  # the run starts become the run lengths, in place, in steps (no temporary of m)
@@ -459,14 +461,20 @@ def per_customer(cd: CustomerDays) -> dict[str, Any]:
     return _per_customer(cd)
 
 
-def _per_customer(cd: CustomerDays, out: dict[str, Any] | None = None) -> dict[str, Any]:
-    """:func:`per_customer` on the calling thread, into the arrays ``out`` when given."""
+def _per_customer(
+    cd: CustomerDays, out: dict[str, Any] | None = None, offset: int = 0
+) -> dict[str, Any]:
+    """:func:`per_customer` on the calling thread, into the arrays ``out`` when given.
+
+    With ``offset``, the entries are those of customers ``offset, offset + 1, ...`` of a
+    larger window (their codes are not made relative: that would copy them).
+    """
     k = len(cd.customers)
     m = len(cd)
     if out is None:
         out = _per_customer_arrays(k, cd.amount is not None)
     n_days = out["n_days"]
-    n_days[:] = np.bincount(cd.customer, minlength=k)
+    n_days[:] = np.bincount(cd.customer, minlength=offset + k)[offset:]
     present = np.greater(n_days, 0, out=out["present"])
     all_present = bool(present.all())
     first, last = out["first"], out["last"]
@@ -481,19 +489,21 @@ def _per_customer(cd: CustomerDays, out: dict[str, Any] | None = None) -> dict[s
         pos -= 1  # position of each customer's last entry
         if not all_present:  # customers without entries (after select) point anywhere,
             np.clip(pos, 0, m - 1, out=pos)  # they are zeroed below
-        np.take(cd.day, pos, out=last)
+        np.take(cd.day, pos, out=last, mode="clip")
         pos -= n_days  # position of each customer's first entry
         pos += 1
         if not all_present:
             np.clip(pos, 0, m - 1, out=pos)
-        np.take(cd.day, pos, out=first)
+        np.take(cd.day, pos, out=first, mode="clip")
         if first_amount is not None and cd.amount is not None:
-            np.take(cd.amount, pos, out=first_amount)
+            np.take(cd.amount, pos, out=first_amount, mode="clip")
         del pos
-    out["n_rows"][:] = _rows_per_customer(cd, n_days)
+    out["n_rows"][:] = _rows_per_customer(cd, n_days, offset)
     if "total" in out:
         # float64 even without entries (bincount of nothing is int64, weights or not)
-        out["total"][:] = np.bincount(cd.customer, weights=cd.amount, minlength=k)
+        total = np.bincount(cd.customer, weights=cd.amount, minlength=offset + k)
+        out["total"][:] = total[offset:]
+        del total
     if not all_present:
         absent = ~present
         first[absent] = 0
@@ -518,7 +528,7 @@ def _per_customer_bucketed(cd: CustomerDays, threads: int) -> dict[str, Any]:
     """:func:`per_customer` in ranges of customers, one thread each (same results).
 
     The entries are cut at customer boundaries into ``threads`` parts of similar sizes; each
-    part, with its customer codes made relative to the part, is reduced by
+    part is reduced by
     :func:`_per_customer` on its own thread (numpy releases the GIL in bincount, cumsum and
     take), straight into its slice of the per-customer arrays. Every customer's entries lie in
     one part, in the same order, so every sum is made the same way as on one thread.
@@ -537,26 +547,26 @@ def _per_customer_bucketed(cd: CustomerDays, threads: int) -> dict[str, Any]:
         c_lo, c_hi = c_cuts[b], c_cuts[b + 1]
         sub = CustomerDays(
             cd.customers[c_lo:c_hi],
-            cd.customer[lo:hi] - c_lo,
+            cd.customer[lo:hi],
             cd.day[lo:hi],
             cd.count[lo:hi],
             None if cd.amount is None else cd.amount[lo:hi],
         )
-        _per_customer(sub, {name: arr[c_lo:c_hi] for name, arr in out.items()})
+        _per_customer(sub, {name: arr[c_lo:c_hi] for name, arr in out.items()}, c_lo)
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
         list(pool.map(part, range(len(c_cuts) - 1)))
     return out
 
 
-def _rows_per_customer(cd: CustomerDays, n_days: IntArray) -> IntArray:
-    """Sum ``cd.count`` per customer (exact integers, no float weights)."""
+def _rows_per_customer(cd: CustomerDays, n_days: IntArray, offset: int = 0) -> IntArray:
+    """Sum ``cd.count`` per customer (exact integers; codes ``offset`` on, as for n_days)."""
     if len(cd) == 0:
         return np.zeros(len(cd.customers), dtype=np.int64)
     extra = np.flatnonzero(cd.count > 1)  # customer-days with several rows
     if extra.shape[0] * 8 < len(cd):  # few of them: add their extra rows to the day counts
         n_rows = n_days.copy()
-        np.add.at(n_rows, cd.customer[extra], cd.count[extra] - 1)
+        np.add.at(n_rows, cd.customer[extra] - offset, cd.count[extra] - 1)
         return n_rows
     # otherwise the running count at each customer's end; customers without entries repeat
     # the previous end, so they get 0 rows
