@@ -269,8 +269,14 @@ def _runs(
 
 #: Rows from which the aggregation of unsorted rows runs in customer buckets on threads.
 _BUCKET_MIN_ROWS = 1_000_000
-#: Threads (customer buckets) of the bucketed aggregation: the cores, at most 8.
-_BUCKET_THREADS = max(1, min(8, os.cpu_count() or 1))
+#: Threads (key ranges) of the bucketed aggregation: the cores this process may use, at most 8.
+_BUCKET_THREADS = max(
+    1,
+    min(
+        8,
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
+    ),
+)
 #: Rows per step when the row numbers are packed into the keys (bounds the temporary).
 _PACK_CHUNK = 1 << 20
 
@@ -408,13 +414,16 @@ def _customer_days_of_keys(
     """
     n = key.shape[0]
     parts = None
-    if n >= _BUCKET_MIN_ROWS and _BUCKET_THREADS > 1 and not _is_sorted(key):
-        parts = _bucketed_runs(key, dmin, day_bits, amount, _BUCKET_THREADS)
+    in_order = False
+    if n >= _BUCKET_MIN_ROWS and _BUCKET_THREADS > 1:
+        in_order = _is_sorted(key)
+        if not in_order:
+            parts = _bucketed_runs(key, dmin, day_bits, amount, _BUCKET_THREADS)
     if parts is not None:
         del key
         code, cd_day, count, cd_amount = parts
     else:
-        ks, order = _sort_rows(key)
+        ks, order = (key, None) if in_order else _sort_rows(key)
         del key
         new, starts = _run_starts(ks)
         kcd, count, cd_amount = _runs(ks, order, amount, new, starts)
