@@ -10,6 +10,12 @@ time-ordered like a transaction log), sized to about 10^6 and 10^7 rows. In the 
 * ``polars``: a lazy query (per customer-day, then per customer) on a polars frame;
 * ``duckdb``: the same in SQL on the pandas frame, fetched back as a pandas frame.
 
+A second group, ``rfm_summary shuffled zipf``, is the hard case for a sort-based kernel: rows in
+random order, 10 rows per customer on average, customers zipf-skewed (the largest holds about
+7 % of the rows), amounts with several rows per customer-day. There ``custloyalty`` (which
+sorts and reduces key ranges on all cores from 10^6 rows) is compared with itself on one
+thread and with the DuckDB query (both cores); the load average of the machine is recorded.
+
 Every peer's result is checked against ``rfm_summary`` (frequency exactly; recency, T and
 monetary to 1e-9). Peak memory (``tracemalloc``, separate call) is recorded in ``extra_info``
 for the tools whose allocations Python can trace (numpy/pandas), next to the bytes of the input
@@ -23,6 +29,7 @@ see benchmarks/README.md).
 from __future__ import annotations
 
 import gc
+import os
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
@@ -32,6 +39,7 @@ import pandas as pd
 import pytest
 
 import custloyalty
+from custloyalty import _window
 from custloyalty._window import observe
 from custloyalty.datasets import make_transactions
 
@@ -297,3 +305,91 @@ def test_duckdb(benchmark: Any, tx: pd.DataFrame, size: str, reference: pd.DataF
     out = benchmark(run)
     con.close()
     _check(out.set_index("customer_id"), reference)
+
+
+# --- shuffled rows, zipf-skewed customers ----------------------------------------------------
+
+ZIPF_SIZES = {"1e6": (1_000_000, 100_000), "1e7": (10_000_000, 1_000_000)}
+ZIPF_END = "2021-06-29"
+
+
+def make_shuffled_zipf(n_rows: int, n_customers: int, seed: int = 2024) -> pd.DataFrame:
+    """Rows in random order; customer k (of a random id permutation) has weight 1 / k."""
+    rng = np.random.default_rng(seed)
+    weights = 1.0 / np.arange(1, n_customers + 1)
+    cust = rng.choice(n_customers, size=n_rows, p=weights / weights.sum())
+    ids = (rng.permutation(n_customers) + 1)[cust].astype(np.int64)
+    seconds = rng.integers(0, 546 * 86_400, size=n_rows) * 1_000_000_000
+    start = np.datetime64("2020-01-01T00:00:00", "ns").astype(np.int64)
+    return pd.DataFrame(
+        {
+            "customer_id": ids,
+            "date": (start + seconds).view("datetime64[ns]"),
+            "amount": np.round(rng.gamma(6.25, 5.0, size=n_rows), 2),
+        }
+    )
+
+
+@pytest.fixture(scope="module", params=list(ZIPF_SIZES), ids=lambda s: f"rows={s}")
+def zipf_size(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def tx_zipf(zipf_size: str) -> pd.DataFrame:
+    key = f"zipf{zipf_size}"
+    if key not in _CACHE:
+        _CACHE.clear()
+        gc.collect()
+        _CACHE[key] = make_shuffled_zipf(*ZIPF_SIZES[zipf_size])
+    return _CACHE[key]
+
+
+@pytest.fixture(scope="module")
+def zipf_reference(tx_zipf: pd.DataFrame) -> pd.DataFrame:
+    return custloyalty.rfm_summary(tx_zipf, observation_end=ZIPF_END)
+
+
+def _tag_zipf(benchmark: Any, size: str, tool: str, n_rows: int, baseline: bool = False) -> None:
+    _tag(benchmark, size, tool, n_rows, baseline)
+    benchmark.group = f"rfm_summary shuffled zipf rows={size}"
+    benchmark.extra_info["loadavg"] = [round(x, 2) for x in os.getloadavg()]
+
+
+def test_zipf_custloyalty(
+    benchmark: Any, tx_zipf: pd.DataFrame, zipf_size: str, zipf_reference: pd.DataFrame
+) -> None:
+    _tag_zipf(benchmark, zipf_size, "custloyalty", len(tx_zipf), baseline=True)
+    input_bytes = sum(tx_zipf[c].to_numpy().nbytes for c in tx_zipf.columns)
+    peak = _peak_bytes(lambda: custloyalty.rfm_summary(tx_zipf, observation_end=ZIPF_END))
+    benchmark.extra_info["peak_bytes"] = peak
+    benchmark.extra_info["peak_ratio"] = round(peak / input_bytes, 2)
+    out = benchmark(custloyalty.rfm_summary, tx_zipf, observation_end=ZIPF_END)
+    pd.testing.assert_frame_equal(out, zipf_reference)
+
+
+def test_zipf_custloyalty_one_thread(
+    benchmark: Any,
+    tx_zipf: pd.DataFrame,
+    zipf_size: str,
+    zipf_reference: pd.DataFrame,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same on one thread: what the key-range threads save (results bit for bit equal)."""
+    _tag_zipf(benchmark, zipf_size, "custloyalty, one thread", len(tx_zipf))
+    monkeypatch.setattr(_window, "_BUCKET_THREADS", 1)
+    out = benchmark(custloyalty.rfm_summary, tx_zipf, observation_end=ZIPF_END)
+    pd.testing.assert_frame_equal(out, zipf_reference, check_exact=True)
+
+
+def test_zipf_duckdb(
+    benchmark: Any, tx_zipf: pd.DataFrame, zipf_size: str, zipf_reference: pd.DataFrame
+) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    _tag_zipf(benchmark, zipf_size, "duckdb (SQL -> pandas)", len(tx_zipf))
+    con = duckdb.connect()
+    con.register("tx", tx_zipf)
+    sql = DUCKDB_SQL.format(end=ZIPF_END)
+    out = benchmark(lambda: con.sql(sql).df())
+    con.close()
+    _check(out.set_index("customer_id"), zipf_reference)

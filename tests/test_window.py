@@ -660,3 +660,160 @@ def test_transaction_metrics_raise_only_our_errors_on_random_dtypes(
         warnings.simplefilter("ignore", AmbiguousDateWarning)
         with contextlib.suppress(CustLoyaltyError):  # anything else fails the test
             _READERS[name](tx, nan_policy=nan_policy, observation_end=end)
+
+
+# --- the bucketed (threaded) aggregation equals the single-thread one, bit for bit ---------
+
+
+@contextlib.contextmanager
+def _buckets(threads: int) -> Any:
+    """Aggregate with ``threads`` key ranges on threads from 2 rows on (1: single thread)."""
+    saved = (_window._BUCKET_MIN_ROWS, _window._BUCKET_THREADS)
+    _window._BUCKET_MIN_ROWS, _window._BUCKET_THREADS = 2, threads
+    try:
+        yield
+    finally:
+        _window._BUCKET_MIN_ROWS, _window._BUCKET_THREADS = saved
+
+
+def _observe_both(tx: pd.DataFrame, threads: int, **kw: Any) -> tuple[Window, Window]:
+    with _buckets(1):
+        single = observe(tx, **kw)
+    with _buckets(threads):
+        bucketed = observe(tx, **kw)
+    return single, bucketed
+
+
+def _bit_identical(a: Window, b: Window) -> None:
+    assert a.customers.equals(b.customers)
+    for name in ("customer", "day", "count", "amount"):
+        x, y = getattr(a.entries, name), getattr(b.entries, name)
+        assert (x is None) == (y is None), name
+        if x is not None:
+            assert x.dtype == y.dtype, name
+            assert x.tobytes() == y.tobytes(), name
+    assert (a.n_rows, a.n_excluded) == (b.n_rows, b.n_excluded)
+    pd.testing.assert_frame_equal(rfm_summary(a), rfm_summary(b), check_exact=True)
+
+
+def _skewed(n: int, n_customers: int, seed: int) -> pd.DataFrame:
+    """Zipf-skewed customers in random row order, several rows per customer-day."""
+    rng = np.random.default_rng(seed)
+    weights = 1.0 / np.arange(1, n_customers + 1)
+    cust = rng.choice(n_customers, size=n, p=weights / weights.sum()) * 7 + 3
+    return pd.DataFrame(
+        {
+            "customer_id": cust,
+            "date": pd.Timestamp("2024-01-01")
+            + pd.to_timedelta(rng.integers(0, 60 * 24 * 90, size=n), unit="min"),
+            # large and small amounts of both signs: sums depend on their order
+            "amount": rng.choice([1e16, -1e16, 1.0, 0.1, -0.3, 2.5], size=n),
+        }
+    )
+
+
+@given(tx_frames(), st.integers(2, 5), st.randoms(use_true_random=False))
+def test_bucketed_aggregation_equals_single_thread(
+    tx: pd.DataFrame, threads: int, rnd: Any
+) -> None:
+    perm = list(range(len(tx)))
+    rnd.shuffle(perm)
+    _bit_identical(*_observe_both(tx.iloc[perm], threads, observation_end=OBS_END))
+
+
+@pytest.mark.parametrize("threads", [2, 3, 8])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_bucketed_aggregation_on_skewed_data(threads: int, seed: int) -> None:
+    tx = _skewed(20_000, 500, seed)
+    single, bucketed = _observe_both(tx, threads)
+    _bit_identical(single, bucketed)
+    assert single.entries.count.max() > 10  # ties: heavy customer-days were summed
+    # without amounts, and cut at an earlier observation_end
+    _bit_identical(*_observe_both(tx, threads, amount=None, observation_end="2024-02-15"))
+    # with a calibration period (per-customer figures of a selection of the entries)
+    _bit_identical(*_observe_both(tx, threads, calibration_end="2024-02-01"))
+    # per-customer reductions with customers left without entries (the first ones too)
+    single_days = single.entries
+    for keep in (single_days.day % 3 == 0, single_days.customer > single_days.customer[-1] // 2):
+        sub = single_days.select(keep)
+        with _buckets(1):
+            one = _window.per_customer(sub)
+        with _buckets(threads):
+            many = _window.per_customer(sub)
+        assert one.keys() == many.keys()
+        for name, arr in one.items():
+            assert arr.dtype == many[name].dtype, name
+            assert arr.tobytes() == many[name].tobytes(), name
+    # time-ordered and customer-ordered logs give the same entries again
+    for order in (["date"], ["customer_id", "date"]):
+        ordered = tx.sort_values(order, kind="stable")
+        _bit_identical(*_observe_both(ordered, threads))
+
+
+@pytest.mark.parametrize("threads", [2, 4])
+def test_bucketed_aggregation_edge_cases(threads: int) -> None:
+    rng = np.random.default_rng(5)
+    n = 1_000
+    day = pd.Timestamp("2024-03-01 10:00")
+    cases = {
+        # one customer, one day: every row ties (one run, nothing to split)
+        "one customer-day": pd.DataFrame(
+            {"customer_id": 1, "date": day, "amount": rng.choice([1e16, -1e16, 1.0], n)}
+        ),
+        # one customer, many days
+        "one customer": pd.DataFrame(
+            {
+                "customer_id": 1,
+                "date": day + pd.to_timedelta(rng.integers(0, 400, n), unit="D"),
+                "amount": rng.normal(size=n),
+            }
+        ),
+        # one row per customer-day (no runs to add up)
+        "all distinct": pd.DataFrame(
+            {
+                "customer_id": rng.permutation(n),
+                "date": day,
+                "amount": rng.normal(size=n),
+            }
+        ),
+        # string ids (factorised codes), two rows
+        "two rows": pd.DataFrame(
+            {"customer_id": ["b", "a"], "date": [day, day], "amount": [1.0, 2.0]}
+        ),
+        # wide ids and dates: keys and row numbers do not fit 63 bits (single-thread path)
+        "wide keys": pd.DataFrame(
+            {
+                "customer_id": rng.integers(0, 2**39, n),
+                "date": pd.to_datetime(rng.integers(-80_000, 80_000, n), unit="D"),
+                "amount": rng.normal(size=n),
+            }
+        ),
+    }
+    for name, tx in cases.items():
+        single, bucketed = _observe_both(tx, threads)
+        try:
+            _bit_identical(single, bucketed)
+        except AssertionError as exc:  # pragma: no cover - names the failing case
+            raise AssertionError(name) from exc
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_customer_day_sums_are_sequential_in_row_order(threads: int) -> None:
+    # the amount of a customer-day is ((a1 + a2) + a3) + ... in row order, on every path:
+    # with amounts of 1e16 and 1 the order of the additions shows in the result
+    tx = _skewed(3_000, 40, 11)
+    expected: dict[tuple[int, int], float] = {}
+    for cust, day, amt in zip(tx["customer_id"], to_days(tx["date"]), tx["amount"], strict=True):
+        k = (int(cust), int(day))
+        expected[k] = expected[k] + amt if k in expected else amt
+    with _buckets(threads):
+        w = observe(tx)
+    got = dict(
+        zip(
+            zip(w.customers[w.entries.customer].tolist(), w.entries.day.tolist(), strict=True),
+            w.entries.amount.tolist() if w.entries.amount is not None else [],
+            strict=True,
+        )
+    )
+    assert got == expected
+    assert len({v for v in expected.values() if v not in (1e16, -1e16)}) > 5

@@ -26,7 +26,9 @@ window of the whole table.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Hashable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,6 +173,12 @@ def customer_codes(ids: pd.Series) -> tuple[IntArray, pd.Index]:
     return codes_.astype(np.int64, copy=False), pd.Index(uniques)
 
 
+def _is_sorted(key: IntArray) -> bool:
+    """Whether ``key`` is non-decreasing (an unsorted head, the usual case, spares the rest)."""
+    head = key[:4097]
+    return bool(np.all(head[1:] >= head[:-1])) and bool(np.all(key[1:] >= key[:-1]))
+
+
 def _sort_rows(key: IntArray) -> tuple[IntArray, IntArray | None]:
     """Sort the (customer, day) keys of the rows; return the sorted keys and the row order.
 
@@ -179,8 +187,7 @@ def _sort_rows(key: IntArray) -> tuple[IntArray, IntArray | None]:
     ``None`` when the keys were already sorted (a log ordered by customer then time).
     """
     n = key.shape[0]
-    head = key[:4097]  # an unsorted head (the usual case) spares the full check
-    if n < 2 or (bool(np.all(head[1:] >= head[:-1])) and bool(np.all(key[1:] >= key[:-1]))):
+    if n < 2 or _is_sorted(key):
         return key, None
     row_bits = (n - 1).bit_length()
     if int(key.max()).bit_length() + row_bits <= 63:
@@ -196,6 +203,183 @@ def _sort_rows(key: IntArray) -> tuple[IntArray, IntArray | None]:
         return key, order
     order = np.argsort(key, kind="stable")
     return key[order], order
+
+
+def _run_starts(ks: IntArray) -> tuple[BoolArray, IntArray]:
+    """Return where runs of equal sorted keys start, as a mask and as positions."""
+    new = np.empty(ks.shape[0], dtype=bool)
+    new[0] = True
+    np.not_equal(ks[1:], ks[:-1], out=new[1:])
+    return new, np.flatnonzero(new)
+
+
+def _runs(
+    ks: IntArray,
+    order: IntArray | None,
+    amount: FloatArray | None,
+    new: BoolArray,
+    starts: IntArray,
+    count: IntArray | None = None,
+    cd_amount: FloatArray | None = None,
+) -> tuple[IntArray, IntArray, FloatArray | None]:
+    """Reduce runs of equal sorted keys to the distinct keys, row counts and amount sums.
+
+    ``ks`` are sorted keys, ``order[i]`` the row of ``amount`` behind ``ks[i]`` (``None``: the
+    identity), ``new`` and ``starts`` from :func:`_run_starts`. Each run's amount is summed
+    sequentially in row order (the first row, then the later ones one by one), so the sums
+    are the same whatever the sort or the bucket. The distinct keys are written into the
+    buffer of ``order`` when there is one (it is consumed), the sums into ``cd_amount`` when
+    given (else a new array) and the counts into ``count`` when given (else into ``starts``,
+    which is consumed).
+    """
+    n = ks.shape[0]
+    m = starts.shape[0]
+    # (np.take with out= and the default mode="raise" writes into a temporary copy of out;
+    # the indices here are valid, so mode="clip" gives the same values without it)
+    if amount is not None:
+        if cd_amount is None:
+            cd_amount = np.empty(m, dtype=np.float64)
+        if m == n:  # no customer bought twice on a day: nothing to add up
+            if order is None:
+                cd_amount[:] = amount
+            else:
+                np.take(amount, order, out=cd_amount, mode="clip")
+        else:
+            np.take(amount, starts if order is None else order[starts], out=cd_amount, mode="clip")
+            # add the later rows of each customer-day, in row order (sequential float sums).
+            # The j-th such row r (0-based) has j + 1 such rows up to it, hence r - j starts:
+            # it belongs to run r - j - 1.
+            rest = np.flatnonzero(~new)
+            runs = rest - np.arange(1, rest.shape[0] + 1)
+            np.add.at(cd_amount, runs, amount[rest if order is None else order[rest]])
+            del rest, runs
+    else:
+        cd_amount = None
+    kcd = ks[starts] if order is None else np.take(ks, starts, out=order[:m], mode="clip")
+    if count is not None:
+        np.subtract(starts[1:], starts[:-1], out=count[:-1])
+    else:  # the run starts become the run lengths, in place, in steps (no temporary of m)
+        count = starts
+        for s in range(0, m - 1, _PACK_CHUNK):
+            e = min(m - 1, s + _PACK_CHUNK)
+            np.subtract(starts[s + 1 : e + 1], starts[s:e], out=count[s:e])
+    count[-1] = n - starts[-1]  # (starts[-1] is read before it is written)
+    return kcd, count, cd_amount
+
+
+#: Rows from which the aggregation of unsorted rows runs in customer buckets on threads.
+_BUCKET_MIN_ROWS = 1_000_000
+#: Threads (key ranges) of the bucketed aggregation: the cores this process may use, at most 8.
+_BUCKET_THREADS = max(
+    1,
+    min(
+        8,
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
+    ),
+)
+#: Rows per step when the row numbers are packed into the keys (bounds the temporary).
+_PACK_CHUNK = 1 << 20
+
+
+def _bucketed_runs(
+    key: IntArray, dmin: int, day_bits: int, amount: FloatArray | None, threads: int
+) -> tuple[IntArray, IntArray, IntArray, FloatArray | None] | None:
+    """:func:`_runs` of the sorted keys, sorted and reduced in key ranges on ``threads`` threads.
+
+    ``key`` (unsorted row keys) is consumed: it is packed in place as ``key << row_bits |
+    row`` and partitioned (``ndarray.partition``, linear time, no copy) into ``threads``
+    ranges of equal row counts, whatever the skew of the customers; each range is sorted in
+    place on its own thread (numpy releases the GIL in sort, take and the ufuncs), so the
+    whole array ends sorted. It is then cut again at customer-day boundaries and each part is
+    reduced to its runs on its own thread; the runs of the parts, in key order, are the runs
+    of the whole, written into the freed buffers (returned as customer codes, days, row
+    counts, amount sums). Each row carries its row number in the low bits of its key, so the
+    sums are made of the same rows in the same order as by the single-thread path: the
+    results are identical, bit for bit, and memory is that of the single-thread path.
+
+    Returns ``None`` (``key`` untouched) when the keys and the row numbers do not fit in
+    63 bits.
+    """
+    n = key.shape[0]
+    row_bits = (n - 1).bit_length()
+    if int(key.max()).bit_length() + row_bits > 63:
+        return None
+    edges = [(n * i) // threads for i in range(threads + 1)]
+    kth = edges[1:-1]
+    order = np.empty(n, dtype=np.int64)
+    day_mask = (1 << day_bits) - 1
+
+    def pack(b: int) -> None:
+        for s in range(edges[b], edges[b + 1], _PACK_CHUNK):  # no temporary of n row numbers
+            e = min(edges[b + 1], s + _PACK_CHUNK)
+            part = key[s:e]
+            part <<= row_bits
+            part |= np.arange(s, e, dtype=np.int64)
+
+    def sort(b: int) -> None:
+        key[edges[b] : edges[b + 1]].sort()
+
+    def find_runs(b: int) -> tuple[BoolArray, IntArray]:
+        kb, ob = key[cuts[b] : cuts[b + 1]], order[cuts[b] : cuts[b + 1]]
+        np.bitwise_and(kb, (1 << row_bits) - 1, out=ob)
+        kb >>= row_bits
+        return _run_starts(kb)
+
+    def reduce(b: int) -> tuple[IntArray, IntArray]:  # the runs of part b (sums in place)
+        lo, hi = cuts[b], cuts[b + 1]
+        at = slice(offsets[b], offsets[b + 1])
+        runs_b = found_runs[b]
+        if runs_b is None:  # pragma: no cover - each part is reduced once
+            raise RuntimeError
+        new, starts = runs_b
+        found_runs[b] = None
+        kcd, cnt, _ = _runs(
+            key[lo:hi],
+            order[lo:hi],
+            amount,
+            new,
+            starts,
+            None,
+            None if cd_amount is None else cd_amount[at],
+        )
+        return kcd, cnt
+
+    def split(b: int) -> None:  # keys -> codes (into the dead key buffer) and days (in place)
+        kcd, cnt = reduced[b]
+        at = slice(offsets[b], offsets[b + 1])
+        count[at] = cnt
+        np.right_shift(kcd, day_bits, out=key[at])
+        kcd &= day_mask
+        kcd += dmin
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(pack, range(threads)))
+        key.partition(kth)
+        list(pool.map(sort, range(threads)))
+        # move each cut back to the first row of its customer-day (key sorted by now), so a
+        # customer-day never spans two parts (a customer may: entries are per customer-day)
+        day_starts = [(int(key[k]) >> row_bits) << row_bits for k in kth]
+        at_day = np.searchsorted(key, np.array(day_starts, dtype=np.int64))
+        cuts = sorted({0, n, *(int(c) for c in at_day)})
+        found_runs: list[tuple[BoolArray, IntArray] | None] = list(
+            pool.map(find_runs, range(len(cuts) - 1))
+        )
+        sizes = [0 if r is None else r[1].shape[0] for r in found_runs]
+        offsets = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+        m = offsets[-1]
+        cd_amount = None if amount is None else np.empty(m, dtype=np.float64)
+        reduced = list(pool.map(reduce, range(len(cuts) - 1)))
+        distinct = [r[0] for r in reduced]
+        count = np.empty(m, dtype=np.int64)  # after the runs: not at the peak of memory
+        list(pool.map(split, range(len(cuts) - 1)))
+        reduced.clear()  # the counts of the parts
+    # the days of the parts lie in the order buffer at each part's start: close the gaps
+    for b, kcd in enumerate(distinct):
+        size = kcd.shape[0]
+        for s in range(0, size if cuts[b] != offsets[b] else 0, _PACK_CHUNK):
+            e = min(size, s + _PACK_CHUNK)  # in steps: no temporary of the part's size
+            order[offsets[b] + s : offsets[b] + e] = kcd[s:e]
+    return key[:m], order[:m], count, cd_amount
 
 
 def customer_days(
@@ -223,41 +407,36 @@ def _customer_days_of_keys(
 ) -> CustomerDays:
     """:func:`customer_days` from the row keys ``code << day_bits | (day - dmin)`` (consumed).
 
-    Shifts and masks split the key again, which is cheaper than division by the day span.
+    Unsorted rows from ``_BUCKET_MIN_ROWS`` on are sorted and reduced in customer buckets on
+    several threads (:func:`_bucketed_runs`, same results bit for bit); sorted rows (a log
+    ordered by customer then time) are reduced without sorting. Shifts and masks split the
+    key again, which is cheaper than division by the day span.
     """
     n = key.shape[0]
-    ks, order = _sort_rows(key)
-    del key
-    new = np.empty(n, dtype=bool)
-    new[0] = True
-    np.not_equal(ks[1:], ks[:-1], out=new[1:])
-    starts = np.flatnonzero(new)
-    m = starts.shape[0]
-    cd_amount: FloatArray | None = None
-    if amount is not None:
-        if m == n:  # no customer bought twice on a day: nothing to add up
-            cd_amount = amount.copy() if order is None else amount[order]
-        else:
-            cd_amount = amount[starts if order is None else order[starts]]
-            # add the later rows of each customer-day, in row order (sequential float sums).
-            # The j-th such row r (0-based) has j + 1 such rows up to it, hence r - j starts:
-            # it belongs to run r - j - 1.
-            rest = np.flatnonzero(~new)
-            runs = rest - np.arange(1, rest.shape[0] + 1)
-            np.add.at(cd_amount, runs, amount[rest if order is None else order[rest]])
-            del rest, runs
-    del new
-    # The sorted keys and the row order are dead after this point: their buffers (n >= m
-    # entries) hold the customer-day days and customer codes, which saves fresh allocations.
-    kcd = ks[starts] if order is None else np.take(ks, starts, out=order[:m])
-    count = np.empty(m, dtype=np.int64)
-    np.subtract(starts[1:], starts[:-1], out=count[:-1])
-    count[-1] = n - starts[-1]
-    del starts
-    code = np.right_shift(kcd, day_bits, out=ks[:m])  # customer codes, sorted
-    cd_day = kcd
-    cd_day &= (1 << day_bits) - 1
-    cd_day += dmin
+    parts = None
+    in_order = False
+    if n >= _BUCKET_MIN_ROWS and _BUCKET_THREADS > 1:
+        in_order = _is_sorted(key)
+        if not in_order:
+            parts = _bucketed_runs(key, dmin, day_bits, amount, _BUCKET_THREADS)
+    if parts is not None:
+        del key
+        code, cd_day, count, cd_amount = parts
+    else:
+        ks, order = (key, None) if in_order else _sort_rows(key)
+        del key
+        new, starts = _run_starts(ks)
+        kcd, count, cd_amount = _runs(ks, order, amount, new, starts)
+        del new, starts
+        del order
+        # the sorted keys are dead after this point: their buffer (n >= m entries) holds the
+        # customer codes, which saves a fresh allocation (kcd lives in the order buffer)
+        code = np.right_shift(kcd, day_bits, out=ks[: kcd.shape[0]])
+        del ks
+        cd_day = kcd
+        cd_day &= (1 << day_bits) - 1
+        cd_day += dmin
+    m = code.shape[0]
     first_of_customer = np.empty(m, dtype=bool)
     first_of_customer[0] = True
     np.not_equal(code[1:], code[:-1], out=first_of_customer[1:])
@@ -286,54 +465,117 @@ def per_customer(cd: CustomerDays) -> dict[str, Any]:
     first purchase day). Relies on the entries being sorted by customer then day, as
     :func:`customer_days` returns them. Every array returned is new (safe to modify in place).
     """
+    if len(cd) >= _BUCKET_MIN_ROWS and _BUCKET_THREADS > 1:
+        return _per_customer_bucketed(cd, _BUCKET_THREADS)
+    return _per_customer(cd)
+
+
+def _per_customer(
+    cd: CustomerDays, out: dict[str, Any] | None = None, offset: int = 0
+) -> dict[str, Any]:
+    """:func:`per_customer` on the calling thread, into the arrays ``out`` when given.
+
+    With ``offset``, the entries are those of customers ``offset, offset + 1, ...`` of a
+    larger window (their codes are not made relative: that would copy them).
+    """
     k = len(cd.customers)
     m = len(cd)
-    n_days = np.bincount(cd.customer, minlength=k)
-    present = n_days > 0
+    if out is None:
+        out = _per_customer_arrays(k, cd.amount is not None)
+    n_days = out["n_days"]
+    n_days[:] = np.bincount(cd.customer, minlength=offset + k)[offset:]
+    present = np.greater(n_days, 0, out=out["present"])
     all_present = bool(present.all())
+    first, last = out["first"], out["last"]
+    first_amount = out.get("first_amount")
     if m == 0:  # nothing selected: every customer absent
-        first_pos = last_pos = np.zeros(k, dtype=np.int64)
-        day = np.zeros(1, dtype=np.int64)
-        amount = None if cd.amount is None else np.zeros(1)
+        first[:] = 0
+        last[:] = 0
+        if first_amount is not None:
+            first_amount[:] = 0.0
     else:
-        last_pos = np.cumsum(n_days)
-        last_pos -= 1  # position of each customer's last entry
-        first_pos = last_pos - n_days
-        first_pos += 1
+        pos = np.cumsum(n_days)
+        pos -= 1  # position of each customer's last entry
         if not all_present:  # customers without entries (after select) point anywhere,
-            np.clip(first_pos, 0, m - 1, out=first_pos)  # they are zeroed below
-            np.clip(last_pos, 0, m - 1, out=last_pos)
-        day, amount = cd.day, cd.amount
-    first = day[first_pos]
-    last = day[last_pos]
-    n_rows = _rows_per_customer(cd, n_days)
-    out: dict[str, Any] = {
-        "present": present,
-        "n_days": n_days,
-        "n_rows": n_rows,
-        "first": first,
-        "last": last,
-    }
-    if amount is not None:
+            np.clip(pos, 0, m - 1, out=pos)  # they are zeroed below
+        np.take(cd.day, pos, out=last, mode="clip")
+        pos -= n_days  # position of each customer's first entry
+        pos += 1
+        if not all_present:
+            np.clip(pos, 0, m - 1, out=pos)
+        np.take(cd.day, pos, out=first, mode="clip")
+        if first_amount is not None and cd.amount is not None:
+            np.take(cd.amount, pos, out=first_amount, mode="clip")
+        del pos
+    out["n_rows"][:] = _rows_per_customer(cd, n_days, offset)
+    if "total" in out:
         # float64 even without entries (bincount of nothing is int64, weights or not)
-        total = np.bincount(cd.customer, weights=cd.amount, minlength=k)
-        out["total"] = total.astype(np.float64, copy=False)
-        out["first_amount"] = amount[first_pos]
+        total = np.bincount(cd.customer, weights=cd.amount, minlength=offset + k)
+        out["total"][:] = total[offset:]
+        del total
     if not all_present:
-        for name in ("first", "last", "first_amount"):
-            if name in out:
-                out[name][~present] = 0
+        absent = ~present
+        first[absent] = 0
+        last[absent] = 0
+        if first_amount is not None:
+            first_amount[absent] = 0.0
     return out
 
 
-def _rows_per_customer(cd: CustomerDays, n_days: IntArray) -> IntArray:
-    """Sum ``cd.count`` per customer (exact integers, no float weights)."""
+def _per_customer_arrays(k: int, amount: bool) -> dict[str, Any]:
+    """Empty result arrays of :func:`per_customer` for ``k`` customers."""
+    out: dict[str, Any] = {"present": np.empty(k, dtype=bool)}
+    for name in ("n_days", "n_rows", "first", "last"):
+        out[name] = np.empty(k, dtype=np.int64)
+    if amount:
+        out["total"] = np.empty(k, dtype=np.float64)
+        out["first_amount"] = np.empty(k, dtype=np.float64)
+    return out
+
+
+def _per_customer_bucketed(cd: CustomerDays, threads: int) -> dict[str, Any]:
+    """:func:`per_customer` in ranges of customers, one thread each (same results).
+
+    The entries are cut at customer boundaries into ``threads`` parts of similar sizes; each
+    part is reduced by
+    :func:`_per_customer` on its own thread (numpy releases the GIL in bincount, cumsum and
+    take), straight into its slice of the per-customer arrays. Every customer's entries lie in
+    one part, in the same order, so every sum is made the same way as on one thread.
+    """
+    k = len(cd.customers)
+    m = len(cd)
+    first_code = int(cd.customer[0])
+    inner = {int(cd.customer[(m * i) // threads]) for i in range(1, threads)}
+    c_cuts = sorted({0, k} | {c for c in inner if c > first_code})
+    e_cuts = [0, *np.searchsorted(cd.customer, c_cuts[1:-1]).tolist(), m]
+
+    out = _per_customer_arrays(k, cd.amount is not None)
+
+    def part(b: int) -> None:
+        lo, hi = e_cuts[b], e_cuts[b + 1]
+        c_lo, c_hi = c_cuts[b], c_cuts[b + 1]
+        sub = CustomerDays(
+            cd.customers[c_lo:c_hi],
+            cd.customer[lo:hi],
+            cd.day[lo:hi],
+            cd.count[lo:hi],
+            None if cd.amount is None else cd.amount[lo:hi],
+        )
+        _per_customer(sub, {name: arr[c_lo:c_hi] for name, arr in out.items()}, c_lo)
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(part, range(len(c_cuts) - 1)))
+    return out
+
+
+def _rows_per_customer(cd: CustomerDays, n_days: IntArray, offset: int = 0) -> IntArray:
+    """Sum ``cd.count`` per customer (exact integers; codes ``offset`` on, as for n_days)."""
     if len(cd) == 0:
         return np.zeros(len(cd.customers), dtype=np.int64)
     extra = np.flatnonzero(cd.count > 1)  # customer-days with several rows
     if extra.shape[0] * 8 < len(cd):  # few of them: add their extra rows to the day counts
         n_rows = n_days.copy()
-        np.add.at(n_rows, cd.customer[extra], cd.count[extra] - 1)
+        np.add.at(n_rows, cd.customer[extra] - offset, cd.count[extra] - 1)
         return n_rows
     # otherwise the running count at each customer's end; customers without entries repeat
     # the previous end, so they get 0 rows
