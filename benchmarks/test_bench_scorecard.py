@@ -21,6 +21,7 @@ import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -114,4 +115,71 @@ def test_rfm_summary_alone(benchmark: Any, data: tuple[pd.DataFrame, pd.DataFram
     _tag(benchmark, tx, "rfm_summary alone", baseline=True)
     benchmark.pedantic(
         custloyalty.rfm_summary, args=(tx,), kwargs={"observation_end": END}, rounds=2
+    )
+
+
+# -- hostile bases (issue 13): nobody drops out; very long tenures ---------------------------
+def no_dropout_transactions(n_customers: int, *, rows_per_customer: int = 10, seed: int = 1):
+    """Every customer buys all along: purchase days spread evenly over two years, rows in random
+    order (the base where the Pareto/NBD fit runs to its boundary)."""
+    rng = np.random.default_rng(seed)
+    n = n_customers * rows_per_customer
+    ids = np.repeat(np.arange(1, n_customers + 1), rows_per_customer)
+    days = rng.integers(0, 730, size=n)
+    dates = np.datetime64("2019-07-01") + days.astype("timedelta64[D]")
+    amount = np.round(rng.lognormal(3.0, 0.6, size=n), 2)
+    order = rng.permutation(n)
+    return pd.DataFrame({"customer_id": ids[order], "date": dates[order], "amount": amount[order]})
+
+
+def long_tenure_transactions(n_customers: int = 300, *, rows_per_customer: int = 40, seed: int = 2):
+    """Customers with tenures of tens of thousands of days (first purchases back to 1940)."""
+    rng = np.random.default_rng(seed)
+    n = n_customers * rows_per_customer
+    ids = np.repeat(np.arange(1, n_customers + 1), rows_per_customer)
+    first = rng.integers(0, 20_000, size=n_customers)  # days after 1940-01-01
+    span = 29_700 - first  # up to the end of the window
+    days = np.repeat(first, rows_per_customer) + (
+        rng.random(n) * np.repeat(span, rows_per_customer)
+    ).astype(np.int64)
+    dates = np.datetime64("1940-01-01") + days.astype("timedelta64[D]")
+    amount = np.round(rng.lognormal(3.0, 0.6, size=n), 2)
+    return pd.DataFrame({"customer_id": ids, "date": dates, "amount": amount})
+
+
+HOSTILE_END = "2021-06-29"
+HOSTILE = {
+    "no-dropout 1e6 customers": lambda: no_dropout_transactions(1_000_000),
+    "long-tenure 300 customers": lambda: long_tenure_transactions(300),
+}
+
+
+@pytest.fixture(scope="module", params=list(HOSTILE), ids=lambda s: s.replace(" ", "-"))
+def hostile(request: pytest.FixtureRequest) -> pd.DataFrame:
+    tx = HOSTILE[request.param]()
+    tx.attrs["size"] = request.param
+    return tx
+
+
+def _tag_hostile(benchmark: Any, tx: pd.DataFrame, tool: str, *, baseline: bool = False) -> None:
+    benchmark.group = f"scorecard hostile, {tx.attrs['size']}, {len(tx):,} rows"
+    benchmark.extra_info["tool"] = tool
+    if baseline:
+        benchmark.extra_info["baseline"] = True
+
+
+def test_hostile_fit_score(benchmark: Any, hostile: pd.DataFrame) -> None:
+    # the default card, churn risk from Pareto/NBD included; transactions only
+    def run() -> Any:
+        return LoyaltyScorecard(seed=1).fit_score(hostile, observation_end=HOSTILE_END)
+
+    _tag_hostile(benchmark, hostile, "LoyaltyScorecard fit_score (default card)")
+    res = benchmark.pedantic(run, rounds=2, iterations=1)
+    assert res.customers["composite"].between(0, 100).all()
+
+
+def test_hostile_rfm_summary(benchmark: Any, hostile: pd.DataFrame) -> None:
+    _tag_hostile(benchmark, hostile, "rfm_summary alone", baseline=True)
+    benchmark.pedantic(
+        custloyalty.rfm_summary, args=(hostile,), kwargs={"observation_end": HOSTILE_END}, rounds=3
     )
