@@ -55,7 +55,7 @@ def test_nps(benchmark: Any, ratings: np.ndarray) -> None:
 @pytest.mark.benchmark(group="nps")
 def test_nps_weighted(benchmark: Any, ratings: np.ndarray) -> None:
     w = np.ones(ratings.shape[0])
-    r = benchmark(nps, ratings, weights=w)
+    r = benchmark(nps, ratings, sample_weight=w)
     assert -100 <= r.score <= 100
 
 
