@@ -77,6 +77,16 @@ def _check(got: pd.DataFrame, ref: pd.DataFrame) -> None:
 
 
 def _worker_peak_rss() -> int:
+    """Peak resident memory of this process (``VmHWM``; ``ru_maxrss`` would be inherited)."""
+    # ru_maxrss survives fork and exec on Linux, so a worker started from a process that held
+    # the whole data set would report that process's peak; VmHWM belongs to the worker alone
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
 
 
