@@ -164,7 +164,10 @@ class ReportContext:
     def churn_model(self) -> Any:
         """Return the churn model fitted by the scorecard (in weeks), or None."""
         sc = self.scorecard
-        state = getattr(sc, "metric_states_", {}).get("churn") if sc is not None else None
+        states = getattr(sc, "metric_states_", {}) if sc is not None else {}
+        state = states.get("churn_risk", states.get("churn"))
+        if isinstance(state, Mapping) and hasattr(state.get("model"), "p_alive"):
+            return state["model"]  # the fitted model object (current scorecard)
         if not isinstance(state, Mapping) or "params" not in state:
             return None
         from custloyalty.models import BetaGeo, ParetoNBD

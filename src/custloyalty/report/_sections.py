@@ -259,7 +259,7 @@ def recommendation(ctx: ReportContext) -> str | None:
         if isinstance(tiers.dtype, pd.CategoricalDtype):
             frame["tier"] = pd.Categorical(frame["tier"], dtype=tiers.dtype)
         if len(frame):
-            by = nps_by(frame, by="tier", rating="recommend")
+            by = nps_by(frame, by="tier", rating="recommend", interval="adjusted_wald")
             by = by[by["n"] > 0]
             if isinstance(tiers.dtype, pd.CategoricalDtype):  # best tier first
                 by = by.reindex([c for c in tiers.dtype.categories if c in by.index])
@@ -607,13 +607,14 @@ def method(ctx: ReportContext) -> str | None:
         )
     tab = pd.DataFrame(rows).set_index("indicator")
     if sc is not None:
-        weighting = sc.weighting if isinstance(sc.weighting, str) else "fixed"
+        cfg = sc.config
+        weighting = cfg.weighting if isinstance(cfg.weighting, str) else "fixed"
         lines.append(
-            f"Weighting: {weighting}; normalisation onto [0, 1] by {sc.normalisation} unless "
+            f"Weighting: {weighting}; normalisation onto [0, 1] by {cfg.normalisation} unless "
             "stated per indicator; customers without survey answers: "
-            f"{sc.missing}."
+            f"{cfg.missing}."
         )
-        tiers = sc.tiers
+        tiers = cfg.tiers
         if "shares" in tiers:
             shares = ", ".join(
                 f"{lab} {100 * s:.0f}%"
