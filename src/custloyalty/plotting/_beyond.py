@@ -64,7 +64,8 @@ def plot_programme_effect(result: Any, *, ax: Any = None) -> Any:
         axis.set_title(name, loc="left", fontsize="medium")
     axs[-1].set_xlabel(f"difference-in-differences ({result.confidence:.0%} interval)")
     axs[0].figure.suptitle(f"Programme effect ({result.method}), launch {result.launch.date()}")
-    axs[0].figure.tight_layout()
+    if ax is None:  # our own figure: fit its panels (a caller's layout is left alone)
+        axs[0].figure.tight_layout()
     return axs
 
 

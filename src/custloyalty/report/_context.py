@@ -101,6 +101,12 @@ class ReportContext:
         The fitted :class:`~custloyalty.scorecard.LoyaltyScorecard`, or None.
     previous
         Tier label per customer in the previous period (Series), or None.
+    over_time
+        An :class:`~custloyalty.monitoring.OverTimeResult` for the "Loyalty over time" section,
+        or None.
+    programme
+        A :class:`~custloyalty.programme.ProgrammeEffectResult` for the "Programme effect"
+        section, or None.
     notes
         Data-quality notes gathered while building (rows dropped and the like).
     """
@@ -111,6 +117,8 @@ class ReportContext:
     interactions: pd.DataFrame | None = None
     scorecard: Any = None
     previous: pd.Series | None = None
+    over_time: Any = None
+    programme: Any = None
     notes: list[str] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict)
     customers: pd.DataFrame = field(init=False)
