@@ -35,7 +35,10 @@ def local_cluster() -> Iterator[Any]:
     distributed = pytest.importorskip("distributed")
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",  # a free port: None means 8787, taken by any other cluster
         ) as cluster,
         distributed.Client(cluster, set_as_default=False) as client,
     ):
