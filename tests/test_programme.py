@@ -318,13 +318,15 @@ def test_plot() -> None:
         n_boot=60,
         seed=0,
     )
-    axes = res.plot()
+    from custloyalty.plotting import plot_programme_effect
+
+    axes = plot_programme_effect(res)
     assert [a.get_title(loc="left") for a in axes] == ["frequency", "spend", "retention"]
     plt.close(axes[0].figure)
     _, mine = plt.subplots(3, 1)
-    assert res.plot(ax=mine)[1] is mine[1]
+    assert plot_programme_effect(res, ax=mine)[1] is mine[1]
     with pytest.raises(ValidationError, match="3 Axes"):
-        res.plot(ax=mine[0])
+        plot_programme_effect(res, ax=mine[0])
     plt.close("all")
 
 

@@ -92,54 +92,6 @@ class ProgrammeEffectResult(Result):
     n_boot: int
     """Number of bootstrap replicates."""
 
-    def plot(self, ax: Any = None) -> Any:
-        """Plot each outcome's estimate and interval, with the placebo below it.
-
-        Outcomes have their own units (purchase days or spend per 30 days, retention as a
-        share, NPS points), so each gets its own panel and x axis; the dashed line is zero.
-
-        Parameters
-        ----------
-        ax
-            A sequence of matplotlib Axes, one per outcome (a single Axes for one outcome);
-            a new figure with one row per outcome when None.
-
-        Returns
-        -------
-        numpy.ndarray of matplotlib.axes.Axes
-            One Axes per outcome, in the order of ``effects``.
-        """
-        names = list(self.effects.index)
-        if ax is None:
-            try:
-                import matplotlib.pyplot as plt
-            except ImportError as exc:  # pragma: no cover - matplotlib is in the dev extra
-                msg = "Plotting needs matplotlib: pip install 'custloyalty[plot]'."
-                raise ImportError(msg) from exc
-            _, axes = plt.subplots(
-                len(names), 1, figsize=(6.4, 1.3 + 1.1 * len(names)), squeeze=False
-            )
-            axes = axes[:, 0]
-        else:
-            axes = np.atleast_1d(np.asarray(ax, dtype=object))
-            if axes.size != len(names):
-                msg = f"plot() needs {len(names)} Axes, one per outcome; got {axes.size}."
-                raise ValidationError(msg)
-        for axis, name in zip(axes, names, strict=True):
-            for frame, y, colour in ((self.effects, 1.0, "C0"), (self.placebo, 0.0, "C7")):
-                est, lo, hi = (float(frame.loc[name, c]) for c in ("estimate", "ci_low", "ci_high"))
-                axis.errorbar(
-                    [est], [y], xerr=[[est - lo], [hi - est]], fmt="o", color=colour, capsize=3
-                )
-            axis.axvline(0.0, color="grey", linestyle="--", linewidth=1)
-            axis.set_yticks([1.0, 0.0], ["effect", "placebo"])
-            axis.set_ylim(-0.6, 1.6)
-            axis.set_title(name, loc="left", fontsize="medium")
-        axes[-1].set_xlabel(f"difference-in-differences ({self.confidence:.0%} interval)")
-        axes[0].figure.suptitle(f"Programme effect ({self.method}), launch {self.launch.date()}")
-        axes[0].figure.tight_layout()
-        return axes
-
 
 # ---------------------------------------------------------------------------------------------
 # validation

@@ -48,12 +48,13 @@ def test_report_in_chromium(report: Path) -> None:
         "survival",
         "rfm",
         "value",
+        "value_potential",
         "migration",
         "models",
         "data_quality",
         "method",
     ]
-    assert len(log.figures) == text.count("<svg") == 13
+    assert len(log.figures) == text.count("<svg") == 14
     assert all(w > 100 and h > 100 for w, h in log.figures), log.figures
     assert SCREENSHOT.stat().st_size > 50_000
 

@@ -32,7 +32,10 @@ SECTIONS = [
     "survival",
     "rfm",
     "value",
+    "value_potential",
     "migration",
+    "over_time",
+    "programme",
     "models",
     "data_quality",
     "method",
@@ -72,8 +75,11 @@ def test_sections_in_order() -> None:
     assert available_sections() == SECTIONS
 
 
+OPTIONAL = ("migration", "over_time", "programme")  # shown only when their input is given
+
+
 def test_report_has_every_section_but_migration(page: str) -> None:
-    assert _section_ids(page) == [s for s in SECTIONS if s != "migration"]
+    assert _section_ids(page) == [s for s in SECTIONS if s not in OPTIONAL]
     assert page.startswith("<!DOCTYPE html>")
     for label in ("Net Promoter Score", "Satisfaction index", "Churn risk", "Repeat-purchase rate"):
         assert label in page
@@ -249,3 +255,56 @@ def test_interactions_counted(
     )
     text = build_report(tx[tx["customer_id"] <= 200], interactions=inter, scorecard=fitted)
     assert "2 interaction rows given" in text
+
+
+def test_value_potential_summarised(page: str) -> None:
+    """The value x potential grid: one cell per level pair, never one mark per customer."""
+    body = page.split('<section id="value_potential"')[1].split("</section>")[0]
+    assert body.count("<svg") == 1
+    assert "retain" in body
+    assert "customers" in body
+
+
+def test_value_potential_sampled(
+    data: tuple[pd.DataFrame, pd.DataFrame], result: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from custloyalty.report import _sections
+
+    tx, _sv = data
+    monkeypatch.setattr(_sections, "VALUE_POTENTIAL_SAMPLE", 300)
+    text = render(result, transactions=tx, sections=["value_potential"])
+    assert "a random sample of 300 of the 800 customers" in text
+
+
+def test_over_time_and_programme_sections(
+    data: tuple[pd.DataFrame, pd.DataFrame], fitted: LoyaltyScorecard
+) -> None:
+    from custloyalty.datasets import make_programme
+    from custloyalty.monitoring import evaluate_over_time
+    from custloyalty.programme import programme_effect
+
+    tx, sv = data
+    card = LoyaltyScorecard(
+        ["purchase_days", "total_spend", "days_since_last_purchase"], weighting="equal"
+    )
+    over = evaluate_over_time(tx, scorecard=card, period="Y")
+    prog_data = make_programme(400, lift=0.3, seed=1)
+    prog = programme_effect(
+        prog_data.transactions,
+        prog_data.members,
+        launch=prog_data.launch,
+        observation_end=prog_data.observation_end,
+        n_boot=50,
+        seed=0,
+    )
+    result = fitted.score(tx, sv)
+    text = render(result, over_time=over, programme=prog, sections=["over_time", "programme"])
+    assert _section_ids(text) == ["over_time", "programme"]
+    assert text.count("<svg") == 2
+    for period in over.kpis.index:
+        assert str(period) in text
+    assert "placebo" in text
+    assert f"{float(prog.effects.loc['frequency', 'estimate']):.3f}" in text
+    # build_report passes them on too
+    page = build_report(tx, scorecard=fitted, over_time=over, programme=prog)
+    assert {"over_time", "programme"} <= set(_section_ids(page))

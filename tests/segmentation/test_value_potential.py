@@ -116,8 +116,12 @@ def test_plot(sample) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ax = value_potential_tiers(sample, observation_end=END).plot()
-    assert ax.get_xscale() == "log"
+    from custloyalty.plotting import plot_value_potential
+
+    res = value_potential_tiers(sample, observation_end=END)
+    ax = plot_value_potential(res)
+    assert ax.get_xlabel().startswith("potential")
+    assert len(ax.texts) == res.counts.size  # one label per cell, not one mark per customer
     plt.close(ax.figure)
 
 

@@ -10,9 +10,10 @@ axis labels give the model and the time unit.
 
 from __future__ import annotations
 
-from custloyalty.plotting import _indicators, _models
+from custloyalty.plotting import _beyond, _indicators, _models
+from custloyalty.plotting._beyond import *  # noqa: F403
 from custloyalty.plotting._common import PALETTE, TIER_COLOURS
 from custloyalty.plotting._indicators import *  # noqa: F403
 from custloyalty.plotting._models import *  # noqa: F403
 
-__all__ = ["PALETTE", "TIER_COLOURS", *_indicators.__all__, *_models.__all__]
+__all__ = ["PALETTE", "TIER_COLOURS", *_indicators.__all__, *_models.__all__, *_beyond.__all__]

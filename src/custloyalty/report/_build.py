@@ -137,6 +137,8 @@ def render(
     interactions: Any = None,
     scorecard: Any = None,
     previous: Any = None,
+    over_time: Any = None,
+    programme: Any = None,
     title: str | None = None,
     sections: Sequence[str] | None = None,
     progress: bool = False,
@@ -162,6 +164,13 @@ def render(
     previous
         Previous period: a ScorecardResult, or a Series of tier labels by customer, for the
         tier migration section.
+    over_time
+        An :class:`~custloyalty.monitoring.OverTimeResult` (from
+        :func:`~custloyalty.monitoring.evaluate_over_time`): adds the "Loyalty over time"
+        section (KPI series, alerts).
+    programme
+        A :class:`~custloyalty.programme.ProgrammeEffectResult` (from
+        :func:`~custloyalty.programme.programme_effect`): adds the "Programme effect" section.
     title
         Page title; default "Customer loyalty report".
     sections
@@ -218,6 +227,8 @@ def render(
             interactions=interactions,
             scorecard=scorecard,
             previous=previous,
+            over_time=over_time,
+            programme=programme,
             title=title,
         )
 
@@ -232,6 +243,8 @@ def _render(
     interactions: Any,
     scorecard: Any,
     previous: Any,
+    over_time: Any = None,
+    programme: Any = None,
     title: str | None,
 ) -> str:
     """Run the sections (advancing ``step`` once per section) and assemble the page."""
@@ -242,6 +255,8 @@ def _render(
         interactions=None if interactions is None else _frames.as_frame(interactions),
         scorecard=scorecard,
         previous=_previous_tiers(previous, scorecard, None),
+        over_time=over_time,
+        programme=programme,
     )
     out: list[tuple[str, str, str]] = []
     for spec in specs:
@@ -270,6 +285,8 @@ def build_report(
     scorecard: Any = None,
     observation_end: Any = None,
     previous: Any = None,
+    over_time: Any = None,
+    programme: Any = None,
     date_format: str | None = None,
     title: str | None = None,
     progress: bool = False,
@@ -293,6 +310,13 @@ def build_report(
     previous
         The previous period, for the tier migration section: its transactions (scored with the
         same fitted scorecard), a ScorecardResult, or a Series of tier labels by customer.
+    over_time
+        An :class:`~custloyalty.monitoring.OverTimeResult` (from
+        :func:`~custloyalty.monitoring.evaluate_over_time`): adds the "Loyalty over time"
+        section (KPI series, alerts).
+    programme
+        A :class:`~custloyalty.programme.ProgrammeEffectResult` (from
+        :func:`~custloyalty.programme.programme_effect`): adds the "Programme effect" section.
     date_format
         Format of date strings in the transactions (any :func:`pandas.to_datetime` format);
         default inferred, ISO 8601 as the fallback.
@@ -368,6 +392,8 @@ def build_report(
             interactions=interactions,
             scorecard=sc,
             previous=prev,
+            over_time=over_time,
+            programme=programme,
             title=title,
         )
 
@@ -390,6 +416,8 @@ def write_report(
     scorecard: Any = None,
     observation_end: Any = None,
     previous: Any = None,
+    over_time: Any = None,
+    programme: Any = None,
     date_format: str | None = None,
     progress: bool = False,
 ) -> Path:
@@ -402,7 +430,8 @@ def write_report(
     ----------
     path
         Output file, usually ending in ``.html``; its folder must exist.
-    transactions, surveys, interactions, scorecard, observation_end, previous, date_format
+    transactions, surveys, interactions, scorecard, observation_end, previous, over_time, \
+programme, date_format
         As in :func:`build_report`.
     progress
         Show a progress bar.
@@ -444,6 +473,8 @@ def write_report(
         scorecard=scorecard,
         observation_end=observation_end,
         previous=previous,
+        over_time=over_time,
+        programme=programme,
         date_format=date_format,
         progress=progress,
     )

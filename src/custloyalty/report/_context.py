@@ -101,6 +101,12 @@ class ReportContext:
         The fitted :class:`~custloyalty.scorecard.LoyaltyScorecard`, or None.
     previous
         Tier label per customer in the previous period (Series), or None.
+    over_time
+        An :class:`~custloyalty.monitoring.OverTimeResult` for the "Loyalty over time" section,
+        or None.
+    programme
+        A :class:`~custloyalty.programme.ProgrammeEffectResult` for the "Programme effect"
+        section, or None.
     notes
         Data-quality notes gathered while building (rows dropped and the like).
     """
@@ -111,6 +117,8 @@ class ReportContext:
     interactions: pd.DataFrame | None = None
     scorecard: Any = None
     previous: pd.Series | None = None
+    over_time: Any = None
+    programme: Any = None
     notes: list[str] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict)
     customers: pd.DataFrame = field(init=False)
@@ -164,7 +172,10 @@ class ReportContext:
     def churn_model(self) -> Any:
         """Return the churn model fitted by the scorecard (in weeks), or None."""
         sc = self.scorecard
-        state = getattr(sc, "metric_states_", {}).get("churn") if sc is not None else None
+        states = getattr(sc, "metric_states_", {}) if sc is not None else {}
+        state = states.get("churn_risk", states.get("churn"))
+        if isinstance(state, Mapping) and hasattr(state.get("model"), "p_alive"):
+            return state["model"]  # the fitted model object (current scorecard)
         if not isinstance(state, Mapping) or "params" not in state:
             return None
         from custloyalty.models import BetaGeo, ParetoNBD

@@ -259,7 +259,7 @@ def recommendation(ctx: ReportContext) -> str | None:
         if isinstance(tiers.dtype, pd.CategoricalDtype):
             frame["tier"] = pd.Categorical(frame["tier"], dtype=tiers.dtype)
         if len(frame):
-            by = nps_by(frame, by="tier", rating="recommend")
+            by = nps_by(frame, by="tier", rating="recommend", interval="adjusted_wald")
             by = by[by["n"] > 0]
             if isinstance(tiers.dtype, pd.CategoricalDtype):  # best tier first
                 by = by.reindex([c for c in tiers.dtype.categories if c in by.index])
@@ -447,6 +447,48 @@ def value(ctx: ReportContext) -> str | None:
     )
 
 
+VALUE_POTENTIAL_SAMPLE = 5000
+"""Most customers the value x potential section fits its models on (a seeded sample above)."""
+
+
+@section("value_potential", "Value and potential", after="value")
+def value_potential(ctx: ReportContext) -> str | None:
+    """Value x potential grid (customers per cell and its action) from a BG/NBD fit."""
+    from custloyalty.errors import ValidationError
+    from custloyalty.plotting import plot_value_potential
+    from custloyalty.segmentation import value_potential_tiers
+
+    tx = ctx.transactions
+    if tx is None or tx.empty:
+        return None
+    ids = pd.Index(tx["customer_id"].unique())
+    sampled = len(ids) > VALUE_POTENTIAL_SAMPLE
+    if sampled:
+        keep = ids.to_series().sample(VALUE_POTENTIAL_SAMPLE, random_state=0)
+        tx = tx[tx["customer_id"].isin(keep)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            res = value_potential_tiers(tx, observation_end=ctx.observation_end)
+        except (ValidationError, ValueError, np.linalg.LinAlgError) as exc:
+            ctx.notes.append(f"Value and potential left out: {str(exc).splitlines()[0]}")
+            return None
+    for w in caught:
+        ctx.notes.append(f"Value and potential: {str(w.message).splitlines()[0]}")
+    fig = figure_svg(lambda ax: plot_value_potential(res, ax=ax), label="Value x potential grid")
+    n = int(res.counts.to_numpy().sum())
+    who = (
+        f"a random sample of {n:,} of the {len(ids):,} customers" if sampled else f"{n:,} customers"
+    )
+    return paragraph(
+        esc(
+            f"Current value (total spend in the window) against potential (predicted "
+            f"{res.horizon}-month customer lifetime value from {res.model} and Gamma-Gamma), "
+            f"split at the medians; each cell names its action. Computed on {who}."
+        )
+    ) + figures(fig)
+
+
 @section("migration", "Tier migration")
 def migration(ctx: ReportContext) -> str | None:
     """Movements between the previous period's tiers and this one's (when ``previous`` is given)."""
@@ -607,13 +649,14 @@ def method(ctx: ReportContext) -> str | None:
         )
     tab = pd.DataFrame(rows).set_index("indicator")
     if sc is not None:
-        weighting = sc.weighting if isinstance(sc.weighting, str) else "fixed"
+        cfg = sc.config
+        weighting = cfg.weighting if isinstance(cfg.weighting, str) else "fixed"
         lines.append(
-            f"Weighting: {weighting}; normalisation onto [0, 1] by {sc.normalisation} unless "
+            f"Weighting: {weighting}; normalisation onto [0, 1] by {cfg.normalisation} unless "
             "stated per indicator; customers without survey answers: "
-            f"{sc.missing}."
+            f"{cfg.missing}."
         )
-        tiers = sc.tiers
+        tiers = cfg.tiers
         if "shares" in tiers:
             shares = ", ".join(
                 f"{lab} {100 * s:.0f}%"
@@ -637,3 +680,76 @@ def method(ctx: ReportContext) -> str | None:
         "(80/15/5 % of spend)."
     )
     return items(esc(line) for line in lines) + table(tab, formats={"weight": ".1f"})
+
+
+@section("over_time", "Loyalty over time", after="migration")
+def over_time(ctx: ReportContext) -> str | None:
+    """KPI series per period with the alerts (when ``over_time=`` is given)."""
+    from custloyalty.plotting import plot_over_time
+
+    res = ctx.over_time
+    if res is None:
+        return None
+    fig = figure_svg(lambda ax: plot_over_time(res, ax=ax), label="Loyalty over time")
+    k = res.kpis
+    cols = [
+        c for c in ("customers", "active", "composite_mean", "churn_rate", "nps", "psi") if c in k
+    ]
+    tab = k[cols].copy()
+    tab.index.name = "period"
+    alerts = res.alerts
+    text = (
+        f"The scorecard per {res.period} period, weights "
+        + ("refitted every period" if res.refit else f"frozen at {res.reference}")
+        + f"; {len(alerts)} significant change(s) at level {res.alpha:g} (red triangles)."
+    )
+    out = (
+        paragraph(esc(text))
+        + figures(fig)
+        + table(
+            tab,
+            formats={
+                "customers": ",.0f",
+                "active": ",.0f",
+                "composite_mean": ".1f",
+                "churn_rate": ".3f",
+                "nps": ".1f",
+                "psi": ".3f",
+            },
+        )
+    )
+    if len(alerts):
+        out += items([esc(str(m)) for m in alerts["message"].head(10)])
+    return out
+
+
+@section("programme", "Programme effect", after="over_time")
+def programme(ctx: ReportContext) -> str | None:
+    """Difference-in-differences effect per outcome with its placebo (when ``programme=``)."""
+    from custloyalty.plotting import plot_programme_effect
+
+    res = ctx.programme
+    if res is None:
+        return None
+    n = len(res.effects)
+
+    def draw(ax: object) -> object:
+        fig = ax.figure  # type: ignore[attr-defined]
+        fig.delaxes(ax)
+        return plot_programme_effect(res, ax=fig.subplots(n, 1, squeeze=False)[:, 0])
+
+    fig = figure_svg(draw, height=1.3 + 1.1 * n, label="Programme effect")
+    cols = [c for c in ("estimate", "ci_low", "ci_high") if c in res.effects]
+    tab = res.effects[cols].copy()
+    tab.index.name = "outcome"
+    return (
+        paragraph(
+            esc(
+                f"Effect of the programme launched {res.launch.date()} ({res.method}): members "
+                f"against non-members, {res.confidence:.0%} customer-bootstrap intervals; the "
+                "placebo (a fake launch in the pre window) should cover zero."
+            )
+        )
+        + figures(fig)
+        + table(tab, formats=dict.fromkeys(cols, ".3f"))
+    )

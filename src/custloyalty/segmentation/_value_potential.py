@@ -70,42 +70,6 @@ class ValuePotentialResult(Result):
     observation_end: pd.Timestamp
     """End of the window of the current value."""
 
-    def plot(self, ax: Any = None) -> Any:
-        """Scatter of value against potential (log scales) with the cut-offs.
-
-        Parameters
-        ----------
-        ax
-            Matplotlib Axes; a new figure when None.
-
-        Returns
-        -------
-        matplotlib.axes.Axes
-        """
-        from custloyalty.plotting._common import axes as _axes
-
-        ax = _axes(ax)
-        df = self.customers
-        for i, (action, part) in enumerate(df.groupby("action", sort=True, observed=True)):
-            ax.scatter(
-                part["total_spend"] + 1.0,
-                part["potential"] + 1.0,
-                s=4,
-                label=action,
-                color=f"C{i}",
-                alpha=0.5,
-            )
-        for t in self.value_thresholds:
-            ax.axvline(t + 1.0, color="grey", linestyle="--", linewidth=1)
-        for t in self.potential_thresholds:
-            ax.axhline(t + 1.0, color="grey", linestyle="--", linewidth=1)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("current value: total spend + 1")
-        ax.set_ylabel(f"potential: {self.horizon}-month CLV + 1")
-        ax.legend(loc="best", markerscale=3)
-        return ax
-
 
 def _clv(tm: Any, gg: Any, weeks: pd.DataFrame, horizon: int, discount_rate: float) -> pd.Series:
     """Call :func:`custloyalty.models.clv` (one place for its keyword names)."""
