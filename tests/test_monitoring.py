@@ -135,8 +135,10 @@ def test_plot_and_to_dict() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from custloyalty.plotting import plot_over_time
+
     res = evaluate_over_time(load_cdnow("sample"), scorecard=_card(), period="Q")
-    ax = res.plot()
+    ax = plot_over_time(res)
     assert len(ax.get_xticklabels()) == 6
     plt.close(ax.figure)
     d = res.to_dict()

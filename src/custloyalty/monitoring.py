@@ -72,48 +72,6 @@ class OverTimeResult(Result):
     confidence: float
     """Level of the intervals."""
 
-    def plot(self, ax: Any = None) -> Any:
-        """Plot the composite mean (with its interval) and the churn rate per period.
-
-        Alerts are marked with red triangles on the series they concern.
-
-        Parameters
-        ----------
-        ax
-            Matplotlib Axes; a new figure when None. The churn rate uses a twin axis.
-
-        Returns
-        -------
-        matplotlib.axes.Axes
-            The Axes of the composite.
-        """
-        from custloyalty.plotting._common import axes as _axes
-
-        ax = _axes(ax)
-        k = self.kpis
-        x = np.arange(len(k))
-        ax.plot(x, k["composite_mean"], marker="o", color="C0", label="composite mean")
-        ax.fill_between(x, k["composite_ci_low"], k["composite_ci_high"], color="C0", alpha=0.2)
-        ax.set_xticks(x, list(k.index), rotation=45)
-        ax.set_ylabel("composite (0-100)")
-        twin = ax.twinx()
-        twin.plot(x, k["churn_rate"], marker="s", color="C1", label="churn rate")
-        twin.set_ylabel("churn rate")
-        pos = {p: i for i, p in enumerate(k.index)}
-        for _, row in self.alerts.iterrows():
-            i = pos[row["period"]]
-            if row["kpi"] == "churn_rate":
-                twin.plot(i, k["churn_rate"].iloc[i], marker="^", color="red", markersize=10)
-            else:
-                ax.plot(i, k["composite_mean"].iloc[i], marker="^", color="red", markersize=10)
-        ax.set_title(
-            f"Loyalty over time ({'refitted' if self.refit else 'frozen at ' + self.reference})"
-        )
-        lines = ax.get_legend_handles_labels()
-        more = twin.get_legend_handles_labels()
-        ax.legend(lines[0] + more[0], lines[1] + more[1], loc="best")
-        return ax
-
 
 def population_stability_index(expected: Any, actual: Any, /, *, bins: int = 10) -> float:
     r"""Return the population stability index of ``actual`` against ``expected``.
