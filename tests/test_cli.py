@@ -1064,6 +1064,7 @@ def test_report_command_writes_the_real_report(
         "survival",
         "rfm",
         "value",
+        "value_potential",
         "models",
         "data_quality",
         "method",
@@ -1074,6 +1075,6 @@ def test_report_command_writes_the_real_report(
     assert "Tiers by share of customers, best first: Gold 20%, Silver 30%, Bronze 50%." in page
     assert "Weighting: critic;" in page
     # every figure but the churn model's P(alive) matrix: the config scores no churn indicator
-    assert page.count("<svg") == 11
+    assert page.count("<svg") == 12
     assert "P(alive)" not in page
     assert not re.search(r"(?:src|href)=\"(?:https?:)?//", page)  # nothing from the network
