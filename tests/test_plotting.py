@@ -308,3 +308,22 @@ def test_plots_draw_on_given_axes_and_import_lazily() -> None:
     code = "import sys, custloyalty.plotting; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_plot_engagement_counts_the_customers() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from custloyalty.errors import ValidationError
+    from custloyalty.plotting import plot_engagement
+
+    ax = plot_engagement([5.0, 5.0, 95.0, float("nan")], bins=4)
+    assert [p.get_height() for p in ax.patches] == [2, 0, 0, 1]
+    assert "3 customers who interacted (1 did not)" in ax.get_title()
+    plt.close("all")
+    with pytest.raises(ValidationError, match="no values left"):
+        plot_engagement([float("nan")])
+    with pytest.raises(ValidationError, match="bins"):
+        plot_engagement([1.0], bins=0)

@@ -10,7 +10,7 @@ from custloyalty.errors import ValidationError
 from custloyalty.plotting._common import axes as _axes
 from custloyalty.plotting._common import integer_axis
 
-__all__ = ["plot_over_time", "plot_programme_effect", "plot_value_potential"]
+__all__ = ["plot_engagement", "plot_over_time", "plot_programme_effect", "plot_value_potential"]
 
 
 def plot_programme_effect(result: Any, *, ax: Any = None) -> Any:
@@ -160,4 +160,58 @@ def plot_over_time(result: Any, *, ax: Any = None) -> Any:
     lines = ax.get_legend_handles_labels()
     more = twin.get_legend_handles_labels()
     ax.legend(lines[0] + more[0], lines[1] + more[1], loc="best")
+    return ax
+
+
+def plot_engagement(index: Any, /, *, bins: int = 20, ax: Any = None) -> Any:
+    """Plot the distribution of the 0-100 engagement index of the customers who interacted.
+
+    Parameters
+    ----------
+    index
+        Engagement index per customer (:func:`custloyalty.metrics.engagement_index`); NaN
+        values (customers without interactions) are left out and counted in the title.
+    bins
+        Number of histogram bins over [0, 100]; default 20.
+    ax
+        Matplotlib Axes to draw on; a new figure when None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Histogram of customers per bin (whole-number ticks), titled with the number of
+        customers who interacted.
+
+    Raises
+    ------
+    ValidationError
+        No finite value, or ``bins`` not a positive integer.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from custloyalty.plotting import plot_engagement
+    >>> ax = plot_engagement([10.0, 35.0, 35.0, 80.0, float("nan")], bins=10)
+    >>> len(ax.patches), ax.get_title()
+    (10, 'Engagement index, 4 customers who interacted (1 did not)')
+    >>> plt.close("all")
+    """
+    from custloyalty._validation import as_1d_float
+
+    if isinstance(bins, bool) or not isinstance(bins, int | np.integer) or bins < 1:
+        msg = f"The 'bins' parameter of plot_engagement must be a positive integer; got {bins!r}."
+        raise ValidationError(msg)
+    arr, keep = as_1d_float(index, "index", nan_policy="omit")  # refuses an all-missing index
+    counts, edges = np.histogram(arr, bins=int(bins), range=(0.0, 100.0))
+    ax = _axes(ax)
+    ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color="C0", lw=0)
+    ax.set_xlim(0.0, 100.0)
+    ax.set_xlabel("engagement index (0-100, higher is more engaged)")
+    ax.set_ylabel("customers")
+    integer_axis(ax.yaxis)
+    missing = int(keep.size - keep.sum())
+    extra = f" ({missing:,} did not)" if missing else ""
+    ax.set_title(f"Engagement index, {arr.size:,} customers who interacted{extra}")
     return ax
