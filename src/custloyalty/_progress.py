@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["steps"]
+__all__ = ["counter", "steps"]
 
 
 def _noop(label: str) -> None:
@@ -53,3 +53,27 @@ def steps(
             bar.update(1)
     finally:
         bar.close()
+
+
+@contextmanager
+def counter(
+    total: int, *, enabled: bool = False, desc: str = ""
+) -> Iterator[Callable[[int], None]]:
+    """Yield a callable that advances a progress bar by ``k`` units (bootstrap resamples...).
+
+    Silent and import-free with ``enabled=False``, like :func:`steps`.
+    """
+    if not enabled:
+        yield _noop_count
+        return
+    from tqdm.auto import tqdm
+
+    bar: Any = tqdm(total=int(total), desc=desc or None, file=sys.stderr, leave=False)
+    try:
+        yield bar.update
+    finally:
+        bar.close()
+
+
+def _noop_count(k: int) -> None:
+    """Ignore an advance (progress disabled)."""

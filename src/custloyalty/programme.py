@@ -19,6 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from custloyalty import _frames
+from custloyalty._progress import counter
 from custloyalty._results import Result
 from custloyalty._validation import check_nan_policy, check_option, check_probability, plural
 from custloyalty._window import day_of, to_days
@@ -430,6 +431,7 @@ def _did(
     confidence: float,
     rng: np.random.Generator,
     outcomes: Sequence[str],
+    progress: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Difference-in-differences and placebo per outcome, with percentile-bootstrap intervals.
 
@@ -445,12 +447,15 @@ def _did(
         cm, cc = _combine([part[which] for part in sums])
         points[which] = (cm[0], cc[0])
     chunk = max(1, min(n_boot, 2_000_000 // max(n, 1)))
-    for lo in range(0, n_boot, chunk):
-        weights = rng.poisson(1.0, size=(min(n_boot, lo + chunk) - lo, n)).astype(np.float64)
-        sums = [_group_sums(weights, c) for c in cohorts]
-        for which in ("cells", "placebo"):
-            cm, cc = _combine([part[which] for part in sums])
-            boots[which].append((cm[:, 1::2] - cm[:, 0::2]) - (cc[:, 1::2] - cc[:, 0::2]))
+    with counter(n_boot, enabled=progress, desc="programme_effect bootstrap") as advance:
+        for lo in range(0, n_boot, chunk):
+            size = min(n_boot, lo + chunk) - lo
+            weights = rng.poisson(1.0, size=(size, n)).astype(np.float64)
+            sums = [_group_sums(weights, c) for c in cohorts]
+            for which in ("cells", "placebo"):
+                cm, cc = _combine([part[which] for part in sums])
+                boots[which].append((cm[:, 1::2] - cm[:, 0::2]) - (cc[:, 1::2] - cc[:, 0::2]))
+            advance(size)
     alpha = 1.0 - confidence
     index = pd.Index(list(outcomes), name="outcome")
     frames = {}
@@ -583,6 +588,7 @@ def programme_effect(
     amount: Hashable = "amount",
     date_format: str | None = None,
     nan_policy: str = "raise",
+    progress: bool = False,
 ) -> ProgrammeEffectResult:
     r"""Estimate the effect of a loyalty programme on its members (difference-in-differences).
 
@@ -643,6 +649,8 @@ def programme_effect(
     nan_policy
         ``"raise"`` (default) on transactions with missing ids, dates or amounts, or
         ``"omit"`` those rows.
+    progress
+        Show a progress bar over the bootstrap replicates on standard error; silent by default.
 
     Returns
     -------
@@ -902,6 +910,7 @@ def programme_effect(
         confidence=conf,
         rng=np.random.default_rng(seed),
         outcomes=names,
+        progress=progress,
     )
     undefined = effects.index[effects["estimate"].isna()].tolist()
     if undefined:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from custloyalty import _engines
+from custloyalty._progress import steps
 from custloyalty._validation import check_option
 
 # The engine names live in custloyalty._window; they stay importable from here (``as``
@@ -44,6 +45,7 @@ def rfm_summary(
     date_format: str | None = None,
     nan_policy: str = "raise",
     partitioned_by_customer: bool = False,
+    progress: bool = False,
 ) -> pd.DataFrame:
     r"""Summarise transactions into one row per customer (frequency, recency, T, monetary).
 
@@ -85,6 +87,9 @@ def rfm_summary(
         (:class:`~custloyalty.errors.AmbiguousDateWarning`).
     nan_policy
         ``"raise"`` (default) or ``"omit"`` rows with missing ids, dates or amounts.
+    progress
+        Show a progress bar (validation and aggregation, then the per-customer summary) on
+        standard error; silent by default.
     partitioned_by_customer
         Dask only: the partitions already hold whole customers (e.g. one Parquet file per
         customer bucket), so the shuffle by customer is skipped after a cheap check that no
@@ -162,18 +167,21 @@ def rfm_summary(
         return scaled  # type: ignore[no-any-return]
     func = "rfm_summary"
     check_option(time_unit, "time_unit", tuple(TIME_UNITS), func=func)
-    w = observe(
-        transactions,
-        customer=customer,
-        time=time,
-        amount=amount,
-        observation_end=observation_end,
-        calibration_end=calibration_end,
-        date_format=date_format,
-        nan_policy=nan_policy,
-        func=func,
-    )
-    return summarise(w, time_unit)
+    with steps(["transactions", "customers"], enabled=progress, desc=func) as step:
+        step("transactions")
+        w = observe(
+            transactions,
+            customer=customer,
+            time=time,
+            amount=amount,
+            observation_end=observation_end,
+            calibration_end=calibration_end,
+            date_format=date_format,
+            nan_policy=nan_policy,
+            func=func,
+        )
+        step("customers")
+        return summarise(w, time_unit)
 
 
 def summarise(w: Window, time_unit: str = "D") -> pd.DataFrame:

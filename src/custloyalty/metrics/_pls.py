@@ -19,6 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from custloyalty import _frames
+from custloyalty._progress import counter
 from custloyalty._results import Result
 from custloyalty._validation import (
     check_nan_policy,
@@ -585,6 +586,7 @@ def _bootstrap(
     seed: int | None,
     confidence: float,
     labels: dict[str, list[str]],
+    progress: bool = False,
 ) -> pd.DataFrame:
     scheme, scaled, tol, max_iter = args
     rng = np.random.default_rng(seed)
@@ -600,15 +602,17 @@ def _bootstrap(
 
     draws: list[FloatArray] = []
     attempts = 0
-    while len(draws) < n_boot and attempts < 2 * n_boot + 20:
-        attempts += 1
-        idx = rng.integers(0, n, n)
-        xb = raw[idx]
-        if np.any(xb.std(axis=0) == 0):
-            continue
-        fb = _fit(_treat(xb, scaled), adj, odm, mode_b, scheme, tol, max_iter)
-        if fb.converged:
-            draws.append(flat(fb))
+    with counter(n_boot, enabled=progress, desc="pls_path_model bootstrap") as advance:
+        while len(draws) < n_boot and attempts < 2 * n_boot + 20:
+            attempts += 1
+            idx = rng.integers(0, n, n)
+            xb = raw[idx]
+            if np.any(xb.std(axis=0) == 0):
+                continue
+            fb = _fit(_treat(xb, scaled), adj, odm, mode_b, scheme, tol, max_iter)
+            if fb.converged:
+                draws.append(flat(fb))
+                advance(1)
     if len(draws) < n_boot:
         msg = f"Only {len(draws)} of {n_boot} bootstrap samples converged; intervals use those."
         warnings.warn(msg, ConvergenceWarning, stacklevel=3)
@@ -644,6 +648,7 @@ def pls_path_model(
     seed: int | None = None,
     confidence: float = 0.95,
     nan_policy: str = "raise",
+    progress: bool = False,
 ) -> PLSResult:
     r"""Partial least squares path model (PLS-PM) of survey constructs, as R's plspm.
 
@@ -686,6 +691,8 @@ def pls_path_model(
     nan_policy
         ``"raise"`` (default) raises on missing answers; ``"omit"`` drops respondents with
         any missing item (listwise deletion).
+    progress
+        Show a progress bar over the bootstrap resamples on standard error; silent by default.
 
     Returns
     -------
@@ -903,6 +910,7 @@ def pls_path_model(
             seed,
             conf,
             labels,
+            progress,
         )
     return PLSResult(
         path_coefficients=path_df,
