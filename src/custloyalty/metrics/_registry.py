@@ -201,6 +201,18 @@ def check_output(metric: Metric, value: Any, index: pd.Index) -> FloatArray | fl
         Naming the metric: a DataFrame or another type, non-numeric values (strings),
         non-finite values (infinity; NaN for a transaction metric), an array of the wrong
         length, duplicated or unknown customers in the index.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custloyalty.metrics import check_output, get
+    >>> metric = get("purchase_days")
+    >>> check_output(metric, pd.Series([2.0, 1.0], index=[7, 9]), pd.Index([7, 9])).tolist()
+    [2.0, 1.0]
+    >>> check_output(metric, [1.0, 2.0, 3.0], pd.Index([7, 9]))
+    Traceback (most recent call last):
+    ...
+    custloyalty.errors.ValidationError: ...
     """
     if metric.level == "base":
         if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):

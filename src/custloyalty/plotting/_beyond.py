@@ -37,6 +37,21 @@ def plot_programme_effect(result: Any, *, ax: Any = None) -> Any:
     ValidationError
         When ``ax`` does not hold one Axes per outcome.
 
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from custloyalty.datasets import make_programme
+    >>> from custloyalty.plotting import plot_programme_effect
+    >>> from custloyalty.programme import programme_effect
+    >>> data = make_programme(400, lift=0.3, seed=2)
+    >>> res = programme_effect(data.transactions, data.members, launch=data.launch,
+    ...                        observation_end=data.observation_end, pre_days=data.pre_days,
+    ...                        n_boot=60, seed=1)
+    >>> len(plot_programme_effect(res)) == len(res.effects)
+    True
+    >>> plt.close("all")
     """
     names = list(result.effects.index)
     if ax is None:
@@ -86,6 +101,18 @@ def plot_value_potential(result: Any, *, ax: Any = None) -> Any:
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from custloyalty.datasets import load_cdnow
+    >>> from custloyalty.plotting import plot_value_potential
+    >>> from custloyalty.segmentation import value_potential_tiers
+    >>> res = value_potential_tiers(load_cdnow("sample"), observation_end="1998-06-30")
+    >>> ax = plot_value_potential(res)
+    >>> plt.close("all")
     """
     ax = _axes(ax)
     counts = result.counts
@@ -134,6 +161,21 @@ def plot_over_time(result: Any, *, ax: Any = None) -> Any:
     -------
     matplotlib.axes.Axes
         The Axes of the composite.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from custloyalty.datasets import load_cdnow
+    >>> from custloyalty.monitoring import evaluate_over_time
+    >>> from custloyalty.plotting import plot_over_time
+    >>> from custloyalty.scorecard import LoyaltyScorecard
+    >>> card = LoyaltyScorecard(["purchase_days", "total_spend", "days_since_last_purchase"])
+    >>> res = evaluate_over_time(load_cdnow("sample"), scorecard=card, period="Q")
+    >>> len(plot_over_time(res).get_xticklabels()) == len(res.kpis)
+    True
+    >>> plt.close("all")
     """
     ax = _axes(ax)
     k = result.kpis
