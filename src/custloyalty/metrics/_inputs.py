@@ -17,6 +17,7 @@ import pandas as pd
 
 from custloyalty import _frames
 from custloyalty._window import Window, observe
+from custloyalty.errors import ValidationError
 from custloyalty.summary import rfm_summary
 
 __all__ = ["MetricInputs", "metric_inputs"]
@@ -149,6 +150,7 @@ def metric_inputs(
         date_format=date_format,
         nan_policy=nan_policy,
         func=func,
+        keep_rows=with_transactions,
     )
     summary = rfm_summary(window, time_unit="D")
     end = pd.Timestamp(summary.attrs["custloyalty"]["observation_end"])
@@ -169,48 +171,20 @@ def metric_inputs(
         interaction_frame = it.rename(columns={interaction_customer: SURVEY_CUSTOMER})
     tx = None
     if with_transactions:
-        # row-level table, only for metrics that ask for ``transactions``
-        tx = _canonical_transactions(
-            transactions,
-            end,
-            customer=customer,
-            time=time,
-            amount=amount,
-            func=func,
-            nan_policy=nan_policy,
-            date_format=date_format,
-        )
+        # row-level table, only for metrics that ask for ``transactions``: the rows the
+        # window validated (not read again)
+        tx = _window_rows(window, func)
     return MetricInputs(summary, tx, survey_frame, end, unmatched, interaction_frame, window)
 
 
-def _canonical_transactions(
-    data: Any,
-    end: pd.Timestamp,
-    *,
-    customer: Hashable,
-    time: Hashable,
-    amount: Hashable,
-    func: str,
-    nan_policy: str = "raise",
-    date_format: str | None = None,
-) -> pd.DataFrame:
-    """Return the validated transactions up to ``end``: canonical columns plus the others."""
-    raw = _frames.as_frame(data, name="transactions").reset_index(drop=True)
-    canon = _frames.transactions(
-        raw,
-        customer=customer,
-        time=time,
-        amount=amount,
-        func=func,
-        nan_policy=nan_policy,
-        date_format=date_format,
-    ).frame
-    extra = raw.drop(columns=[customer, time, amount])
-    extra = extra.drop(columns=[c for c in canon.columns if c in extra.columns])
-    if len(canon) != len(raw):  # rows omitted for missing values
-        extra = extra.loc[canon.index]
-    tx = pd.concat([canon.reset_index(drop=True), extra.reset_index(drop=True)], axis=1)
-    day = tx["date"].dt.tz_localize(None) if tx["date"].dt.tz is not None else tx["date"]
-    keep = (day.dt.normalize() <= end.tz_localize(None).normalize()).to_numpy()
-    out: pd.DataFrame = tx.loc[keep]
-    return out
+def _window_rows(window: Window, func: str) -> pd.DataFrame:
+    """Return the validated rows of the window: canonical columns, then the table's others."""
+    rows = window.rows
+    if rows is None:
+        msg = (
+            f"{func}: a metric asks for the row-level transactions, but the transaction window "
+            "passed in was built without its rows.\n"
+            "Hint: pass the transactions table itself."
+        )
+        raise ValidationError(msg)
+    return rows.reset_index(drop=True)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from custloyalty import _frames
 from custloyalty._progress import steps
+from custloyalty._window import Window, observe
 from custloyalty.errors import ValidationError
 from custloyalty.report._context import ReportContext
 from custloyalty.report._registry import SectionSpec, esc, selected
@@ -94,6 +95,36 @@ def _page(title: str, subtitle: str, sections: list[tuple[str, str, str]]) -> st
         f"<footer>Made with custloyalty {esc(__version__)} on {made}. Self-contained: no "
         "network access needed.</footer></body></html>\n"
     )
+
+
+def _observe(
+    transactions: Any,
+    scorecard: Any,
+    *,
+    observation_end: Any,
+    date_format: str | None,
+    func: str,
+) -> Window:
+    """Validate the transactions once, with their rows, in the scorecard's column names."""
+    return observe(
+        transactions,
+        customer=getattr(scorecard, "customer", "customer_id"),
+        time=getattr(scorecard, "time", "date"),
+        amount=getattr(scorecard, "amount", "amount"),
+        observation_end=observation_end,
+        date_format=date_format,
+        func=func,
+        keep_rows=True,
+    )
+
+
+def _canonical(window: Window) -> pd.DataFrame:
+    """Return the window's rows in the sections' names (naive dates)."""
+    assert window.rows is not None  # observed with keep_rows=True
+    canon = window.rows[["customer_id", "date", "amount"]]
+    if getattr(canon["date"].dtype, "tz", None) is not None:
+        canon = canon.assign(date=canon["date"].dt.tz_localize(None))
+    return canon
 
 
 def _surveys_canonical(surveys: Any, survey_customer: Hashable) -> pd.DataFrame | None:
@@ -205,24 +236,22 @@ def render(
     (2, True)
     """
     specs = selected(sections)
-    canon = None
+    window = None
     if transactions is not None:
-        canon = _frames.transactions(
+        window = _observe(
             transactions,
-            customer=getattr(scorecard, "customer", "customer_id"),
-            time=getattr(scorecard, "time", "date"),
-            amount=getattr(scorecard, "amount", "amount"),
+            scorecard,
+            observation_end=pd.Timestamp(result.observation_end),
+            date_format=None,
             func="render",
-        ).frame
-        if getattr(canon["date"].dtype, "tz", None) is not None:
-            canon = canon.assign(date=canon["date"].dt.tz_localize(None))
+        )
     sv = _surveys_canonical(surveys, getattr(scorecard, "survey_customer", "customer_id"))
     with steps([s.id for s in specs], enabled=progress, desc="report") as step:
         return _render(
             result,
             specs,
             step,
-            transactions=canon,
+            window=window,
             surveys=sv,
             interactions=interactions,
             scorecard=scorecard,
@@ -238,7 +267,7 @@ def _render(
     specs: Sequence[SectionSpec],
     step: Callable[[str], None],
     *,
-    transactions: Any,
+    window: Window | None,
     surveys: Any,
     interactions: Any,
     scorecard: Any,
@@ -250,7 +279,8 @@ def _render(
     """Run the sections (advancing ``step`` once per section) and assemble the page."""
     ctx = ReportContext(
         result=result,
-        transactions=transactions,
+        transactions=None if window is None else _canonical(window),
+        window=window,
         surveys=surveys,
         interactions=None if interactions is None else _frames.as_frame(interactions),
         scorecard=scorecard,
@@ -270,10 +300,10 @@ def _render(
             spec = next(s for s in specs if s.id == sid)
             out[k] = (sid, stitle, spec.func(ctx) or "")
     n = len(ctx.customers)
-    window = f"to {ctx.observation_end.date()}"
+    span = f"to {ctx.observation_end.date()}"
     if ctx.transactions is not None:
-        window = f"{ctx.transactions['date'].min().date()} to {ctx.observation_end.date()}"
-    subtitle = f"{n:,} customers, {window}"
+        span = f"{ctx.transactions['date'].min().date()} to {ctx.observation_end.date()}"
+    subtitle = f"{n:,} customers, {span}"
     return _page(title or "Customer loyalty report", subtitle, out)
 
 
@@ -347,47 +377,31 @@ def build_report(
     labels = ["read", "score", *(s.id for s in specs)]
     with steps(labels, enabled=progress, desc="report") as step:
         step("read")
-        tx = _frames.transactions(
+        # the transactions are validated once, into one window that the scorecard and every
+        # section read
+        window = _observe(
             transactions,
-            customer=sc.customer,
-            time=sc.time,
-            amount=sc.amount,
-            func="build_report",
+            sc,
+            observation_end=observation_end,
             date_format=date_format,
+            func="build_report",
         )
-        canon = tx.frame
-        if getattr(tx, "tz", None) is not None:
-            canon = canon.assign(date=canon["date"].dt.tz_localize(None))
-        for_sc = canon.rename(
-            columns={"customer_id": sc.customer, "date": sc.time, "amount": sc.amount}
-        )
-        kwargs: dict[str, Any] = {"observation_end": observation_end}
+        kwargs: dict[str, Any] = {}
         if interactions is not None and _accepts(sc.fit, "interactions"):
             kwargs["interactions"] = interactions
         step("score")
         if hasattr(sc, "weights_"):
-            result = sc.score(for_sc, surveys, **kwargs)
+            result = sc.score(window, surveys, **kwargs)
         else:
-            result = sc.fit(for_sc, surveys, **kwargs).score(for_sc, surveys, **kwargs)
+            result = sc.fit_score(window, surveys, **kwargs)
         prev = previous
         if isinstance(previous, pd.DataFrame):
-            prev_tx = _frames.transactions(
-                previous,
-                customer=sc.customer,
-                time=sc.time,
-                amount=sc.amount,
-                func="build_report",
-                date_format=date_format,
-            ).frame
-            prev_tx = prev_tx.rename(
-                columns={"customer_id": sc.customer, "date": sc.time, "amount": sc.amount}
-            )
-            prev = sc.score(prev_tx).customers["tier"]
+            prev = sc.score(previous, date_format=date_format).customers["tier"]
         return _render(
             result,
             specs,
             step,
-            transactions=canon,
+            window=window,
             surveys=_surveys_canonical(surveys, sc.config.survey_customer),
             interactions=interactions,
             scorecard=sc,

@@ -93,6 +93,9 @@ class ReportContext:
         Its base summary as a dict.
     transactions
         Canonical transactions (``customer_id``, ``date``, ``amount``) or None.
+    window
+        The validated transaction window behind ``transactions`` (sections summarise it
+        without validating the rows again), or None.
     surveys
         Survey answers with the customer id column named ``customer_id``, or None.
     interactions
@@ -113,6 +116,7 @@ class ReportContext:
 
     result: Any
     transactions: pd.DataFrame | None = None
+    window: Any = None
     surveys: pd.DataFrame | None = None
     interactions: pd.DataFrame | None = None
     scorecard: Any = None
@@ -146,7 +150,8 @@ class ReportContext:
         def make() -> pd.DataFrame:
             from custloyalty.summary import rfm_summary
 
-            return rfm_summary(self.transactions, observation_end=self.observation_end)
+            data = self.transactions if self.window is None else self.window
+            return rfm_summary(data, observation_end=self.observation_end)
 
         out: pd.DataFrame = self.cached("rfm_summary", make)
         return out
