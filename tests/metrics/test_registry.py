@@ -333,3 +333,67 @@ def test_broken_plugin_warning_names_its_distribution(monkeypatch: pytest.Monkey
     finally:
         monkeypatch.undo()
         reg._reload_plugins()
+
+
+@pytest.mark.parametrize("end", ["1997-09-30", "1998-06-30"])
+def test_builtin_indicators_equal_their_public_functions(end: str) -> None:
+    """Every transaction indicator is a thin adapter: the public function's number, exactly."""
+    tx = load_cdnow("sample")
+    inputs = metrics.metric_inputs(tx, observation_end=end).as_dict()
+
+    def value(name: str) -> pd.Series:
+        return metrics.get(name).compute(inputs)
+
+    orders = metrics.order_value(tx, observation_end=end)
+    pairs = {
+        "purchase_days": metrics.purchase_days(tx, observation_end=end),
+        "purchase_rate": metrics.purchase_rate(tx, time_unit="Y", observation_end=end),
+        "days_since_last_purchase": metrics.days_since_last_purchase(tx, observation_end=end),
+        "average_order_value": orders["average_order_value"],
+        "total_spend": orders["total_value"],
+    }
+    for name, expected in pairs.items():
+        got = value(name)
+        assert got.name == name
+        np.testing.assert_array_equal(got.index, expected.index)
+        np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-12, err_msg=name)
+    rate = metrics.repeat_purchase_rate(tx, observation_end=end).statistic
+    assert metrics.get("repeat_purchase_rate").compute(inputs) == rate
+    # the hiatus rule of churn_flags reads the same days
+    flags = metrics.churn_flags(tx, threshold=90, observation_end=end)
+    np.testing.assert_array_equal(flags.to_numpy(), (value("days_since_last_purchase") > 90))
+
+
+def test_purchase_days_and_days_since_last_purchase_from_a_summary() -> None:
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "b", "c"],
+            "date": ["2024-01-01", "2024-01-01", "2024-03-01", "2024-02-01", "2024-03-31"],
+        }
+    )
+    for unit in ("D", "W"):
+        summary = summary_of(tx, unit)
+        days = metrics.purchase_days(summary)
+        assert days.to_dict() == {"a": 2.0, "b": 1.0, "c": 1.0}
+        since = metrics.days_since_last_purchase(summary)
+        assert since.to_dict() == {"a": 30.0, "b": 59.0, "c": 0.0}
+        assert since.equals(metrics.days_since_last_purchase(tx, observation_end="2024-03-31"))
+    with pytest.raises(ValidationError, match="time unit"):
+        metrics.days_since_last_purchase(
+            pd.DataFrame({"frequency": [1], "recency": [2.0], "T": [3.0]})
+        )
+
+
+def summary_of(tx: pd.DataFrame, unit: str) -> pd.DataFrame:
+    from custloyalty import rfm_summary
+
+    return rfm_summary(tx, observation_end="2024-03-31", time_unit=unit, amount=None)
+
+
+def test_repeat_purchase_rate_of_an_empty_summary_is_our_error() -> None:
+    from custloyalty import rfm_summary
+
+    empty = rfm_summary(load_cdnow("sample"), observation_end="1997-09-30").iloc[:0]
+    with pytest.raises(ValidationError, match="empty"):
+        metrics.repeat_purchase_rate(empty)
+    assert np.isnan(metrics.get("repeat_purchase_rate").compute({"summary": empty}))

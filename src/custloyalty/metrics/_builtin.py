@@ -3,6 +3,19 @@
 They follow the plugin convention (see :mod:`custloyalty.metrics._registry`): customer-level
 functions of the customer ``summary`` (durations in days) or of the ``surveys`` table (one row
 per answer with a ``customer_id`` column), returning a Series indexed by customer.
+
+Each entry is a thin adapter over a public function: it picks the columns of the scorecard's
+summary (validated once, when the scorecard built it) and calls the arithmetic of that
+function (its kernel), naming the result. No indicator computes anything of its own:
+``purchase_days`` is :func:`~custloyalty.metrics.purchase_days`, ``purchase_rate``
+:func:`~custloyalty.metrics.purchase_rate` per year, ``total_spend`` the ``total_amount``
+of :func:`~custloyalty.rfm_summary`, ``average_order_value``
+:func:`~custloyalty.metrics.order_value`, ``days_since_last_purchase``
+:func:`~custloyalty.metrics.days_since_last_purchase`, ``churn_risk`` one minus the
+model's ``p_alive``, ``clv`` :func:`~custloyalty.models.clv`, ``satisfaction``
+:func:`~custloyalty.metrics.satisfaction_index`, ``recommendation`` and ``nps``
+:func:`~custloyalty.metrics.nps`, ``repeat_purchase_rate``
+:func:`~custloyalty.metrics.repeat_purchase_rate`.
 """
 
 from __future__ import annotations
@@ -15,8 +28,12 @@ import pandas as pd
 
 from custloyalty import _frames
 from custloyalty._validation import check_option
+from custloyalty._window import TIME_UNITS
 from custloyalty.errors import ValidationError
+from custloyalty.metrics._churn import _hiatus
+from custloyalty.metrics._frequency import _days, _rate, _repeat_result
 from custloyalty.metrics._inputs import SURVEY_CUSTOMER
+from custloyalty.metrics._monetary import _average_order_value
 from custloyalty.metrics._recommendation import nps
 from custloyalty.metrics._registry import Metric, _alias, _builtin
 from custloyalty.metrics._satisfaction import satisfaction_index
@@ -41,7 +58,7 @@ def _need(frame: pd.DataFrame | None, columns: Sequence[Hashable], what: str) ->
 
 
 def frequency(summary: pd.DataFrame) -> pd.Series:
-    """Purchase frequency: distinct purchase days in the observation window.
+    """Purchase frequency, :func:`custloyalty.metrics.purchase_days` of the summary.
 
     $F_i$ = number of calendar days on which customer $i$ bought, ``frequency + 1`` of
     :func:`custloyalty.rfm_summary` (Hughes 1994, *Strategic Database Marketing*).
@@ -56,11 +73,12 @@ def frequency(summary: pd.DataFrame) -> pd.Series:
     >>> metrics.get("purchase_days").compute({"summary": summary}).to_dict()
     {1: 3.0, 2: 1.0}
     """
-    return (summary["frequency"].astype(np.float64) + 1.0).rename("purchase_days")
+    days = _days(summary["frequency"].to_numpy(dtype=np.float64))
+    return pd.Series(days, index=summary.index, name="purchase_days")
 
 
 def purchase_rate(summary: pd.DataFrame) -> pd.Series:
-    """Repeat purchase days per year of tenure, frequency / T x 365.25 (0 when T = 0).
+    """Repeat purchase days per year, :func:`custloyalty.metrics.purchase_rate` with ``"Y"``.
 
     Examples
     --------
@@ -74,8 +92,7 @@ def purchase_rate(summary: pd.DataFrame) -> pd.Series:
     """
     t = summary["T"].to_numpy(dtype=np.float64)
     f = summary["frequency"].to_numpy(dtype=np.float64)
-    rate = np.divide(f * 365.25, t, out=np.zeros_like(f), where=t > 0)
-    return pd.Series(rate, index=summary.index, name="purchase_rate")
+    return pd.Series(_rate(f, t, TIME_UNITS["Y"]), index=summary.index, name="purchase_rate")
 
 
 def monetary(summary: pd.DataFrame) -> pd.Series:
@@ -95,7 +112,7 @@ def monetary(summary: pd.DataFrame) -> pd.Series:
 
 
 def average_order_value(summary: pd.DataFrame) -> pd.Series:
-    """Average order value, total_amount / n_purchases (orders = transaction rows).
+    """Average order value of :func:`custloyalty.metrics.order_value` (orders = rows).
 
     Examples
     --------
@@ -107,11 +124,16 @@ def average_order_value(summary: pd.DataFrame) -> pd.Series:
     >>> metrics.get("average_order_value").compute({"summary": summary}).to_dict()
     {1: 20.0, 2: 5.0}
     """
-    return (summary["total_amount"] / summary["n_purchases"]).rename("average_order_value")
+    aov = _average_order_value(
+        summary["total_amount"].to_numpy(dtype=np.float64), summary["n_purchases"].to_numpy()
+    )
+    return pd.Series(aov, index=summary.index, name="average_order_value")
 
 
 def recency(summary: pd.DataFrame) -> pd.Series:
-    """Days since the last purchase, T - recency (lower is better).
+    """Days since the last purchase, :func:`custloyalty.metrics.days_since_last_purchase`.
+
+    Lower is better.
 
     Examples
     --------
@@ -123,7 +145,10 @@ def recency(summary: pd.DataFrame) -> pd.Series:
     >>> metrics.get("days_since_last_purchase").compute({"summary": summary}).to_dict()
     {1: 30.0, 2: 59.0}
     """
-    return (summary["T"] - summary["recency"]).astype(np.float64).rename("days_since_last_purchase")
+    hiatus = _hiatus(
+        summary["recency"].to_numpy(dtype=np.float64), summary["T"].to_numpy(dtype=np.float64)
+    )
+    return pd.Series(hiatus, index=summary.index, name="days_since_last_purchase")
 
 
 def _weeks(summary: pd.DataFrame) -> pd.DataFrame:
@@ -381,7 +406,7 @@ def churn_rate(
 
 
 def repeat_purchase_rate(summary: pd.DataFrame) -> float:
-    """Share of customers with at least one repeat purchase day.
+    """Share of customers who bought again, :func:`custloyalty.metrics.repeat_purchase_rate`.
 
     Examples
     --------
@@ -393,7 +418,8 @@ def repeat_purchase_rate(summary: pd.DataFrame) -> float:
     >>> metrics.get("repeat_purchase_rate").compute({"summary": summary})
     0.5
     """
-    return float((summary["frequency"] > 0).mean())
+    freq = summary["frequency"].to_numpy()
+    return _repeat_result(freq, 0.95).statistic if freq.size else float("nan")
 
 
 #: Former registry names, still accepted (deprecated): they clashed with the columns of

@@ -37,6 +37,7 @@ from custloyalty.errors import ValidationError
 __all__ = [
     "RepeatPurchaseResult",
     "interpurchase_intervals",
+    "purchase_days",
     "purchase_frequency",
     "purchase_rate",
     "repeat_purchase_rate",
@@ -198,6 +199,38 @@ def _summary_columns(
 
 
 # --------------------------------------------------------------------------------------------
+# kernels: the arithmetic of the public functions, over validated columns (the registry's
+# adapters call them on the scorecard's validated summary)
+# --------------------------------------------------------------------------------------------
+def _rate(freq: FloatArray, t_obs: FloatArray, unit_days: float) -> FloatArray:
+    """Repeat purchase days per ``unit_days`` of tenure (0 when ``T = 0``)."""
+    rate = np.zeros(freq.shape[0], dtype=np.float64)
+    np.divide(freq * unit_days, t_obs, out=rate, where=t_obs > 0)
+    return rate
+
+
+def _days(freq: FloatArray) -> FloatArray:
+    """Distinct purchase days, the first one plus the repeat purchase days ``x``."""
+    return np.asarray(freq, dtype=np.float64) + 1.0
+
+
+def _repeat_result(freq: npt.NDArray[Any], conf: float) -> RepeatPurchaseResult:
+    """Share of customers with a repeat purchase day, with its Wilson interval."""
+    n = int(freq.shape[0])
+    if n == 0:
+        msg = "repeat_purchase_rate got no customers: the rate of an empty base is undefined."
+        raise ValidationError(msg)
+    k = int(np.count_nonzero(freq >= 1))
+    p = k / n
+    z = float(stats.norm.ppf(0.5 + conf / 2.0))
+    z2n = z * z / n
+    centre = (p + z2n / 2.0) / (1.0 + z2n)
+    half = z / (1.0 + z2n) * float(np.sqrt(p * (1.0 - p) / n + z2n / (4.0 * n)))
+    ci = (max(0.0, centre - half), min(1.0, centre + half))
+    return RepeatPurchaseResult(statistic=p, n_repeaters=k, n_customers=n, ci=ci, confidence=conf)
+
+
+# --------------------------------------------------------------------------------------------
 # public functions
 # --------------------------------------------------------------------------------------------
 def purchase_frequency(
@@ -337,6 +370,96 @@ def _report(w: Window, **extra: Any) -> dict[str, Any]:
     return w.report(**extra)
 
 
+def purchase_days(
+    data: Any,
+    /,
+    *,
+    customer: Hashable = "customer_id",
+    time: Hashable = "date",
+    observation_end: Any = None,
+    date_format: str | None = None,
+    nan_policy: str = "raise",
+) -> pd.Series:
+    r"""Distinct calendar days on which each customer bought in the observation window.
+
+    The purchase-frequency indicator of the scorecard (``purchase_days``): the first purchase
+    day plus the repeat purchase days ``frequency`` of :func:`custloyalty.rfm_summary`.
+
+    Parameters
+    ----------
+    data
+        Transactions (one row per purchase) or a customer summary from
+        :func:`custloyalty.rfm_summary` (columns ``frequency``, ``recency``, ``T``).
+    customer, time
+        Column names for transactions.
+    observation_end
+        End of the observation window for transactions (default: the last purchase day).
+    date_format
+        Format of date strings of transactions (default: inferred, see
+        :func:`custloyalty.rfm_summary`).
+    nan_policy
+        ``"raise"`` (default) or ``"omit"`` rows with missing ids or dates (transactions).
+
+    Returns
+    -------
+    pandas.Series
+        ``purchase_days`` per customer, >= 1 (float), higher means more frequent buying.
+
+    Raises
+    ------
+    ValidationError
+        Invalid table or summary.
+
+    See Also
+    --------
+    purchase_frequency : the same days counted per calendar period.
+    purchase_rate : repeat purchase days per unit of tenure.
+
+    Notes
+    -----
+    With :math:`x_i` the repeat purchase days of customer :math:`i` (several purchases on one
+    calendar day count once, as in Fader, Hardie and Lee 2005),
+
+    $$F_i = x_i + 1 .$$
+
+    The frequency of RFM analysis (Hughes 1994) counted in days rather than orders.
+
+    References
+    ----------
+    Hughes, A. M. (1994). *Strategic Database Marketing*. Chicago: Probus.
+
+    Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2005). "Counting your customers" the easy way:
+    An alternative to the Pareto/NBD model. *Marketing Science*, 24(2), 275-284.
+    https://doi.org/10.1287/mksc.1040.0098
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from custloyalty.metrics import purchase_days
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": [1, 1, 1, 2],
+    ...     "date": ["2024-01-01", "2024-01-01", "2024-01-15", "2024-01-10"],
+    ... })
+    >>> purchase_days(tx)
+    customer_id
+    1    2.0
+    2    1.0
+    Name: purchase_days, dtype: float64
+    """
+    if _engines.is_dask(data):  # per customer bucket, or refused with the way round
+        return _engines.on_dask(purchase_days, locals())  # type: ignore[no-any-return]
+    index, freq, _, _ = _summary_columns(
+        data,
+        customer=customer,
+        time=time,
+        observation_end=observation_end,
+        date_format=date_format,
+        nan_policy=nan_policy,
+        func="purchase_days",
+    )
+    return pd.Series(_days(freq), index=index, name="purchase_days")
+
+
 def purchase_rate(
     data: Any,
     /,
@@ -434,9 +557,7 @@ def purchase_rate(
         nan_policy=nan_policy,
         func=func,
     )
-    rate = np.zeros_like(freq)
-    np.divide(freq * TIME_UNITS[time_unit], t_obs, out=rate, where=t_obs > 0)
-    return pd.Series(rate, index=index, name="purchase_rate")
+    return pd.Series(_rate(freq, t_obs, TIME_UNITS[time_unit]), index=index, name="purchase_rate")
 
 
 def interpurchase_intervals(
@@ -676,12 +797,4 @@ def repeat_purchase_rate(
             func=func,
         )
         freq = np.bincount(w.entries.customer, minlength=len(w.entries.customers)) - 1
-    n = int(freq.shape[0])
-    k = int(np.count_nonzero(freq >= 1))
-    p = k / n
-    z = float(stats.norm.ppf(0.5 + conf / 2.0))
-    z2n = z * z / n
-    centre = (p + z2n / 2.0) / (1.0 + z2n)
-    half = z / (1.0 + z2n) * float(np.sqrt(p * (1.0 - p) / n + z2n / (4.0 * n)))
-    ci = (max(0.0, centre - half), min(1.0, centre + half))
-    return RepeatPurchaseResult(statistic=p, n_repeaters=k, n_customers=n, ci=ci, confidence=conf)
+    return _repeat_result(freq, conf)

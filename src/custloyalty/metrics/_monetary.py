@@ -42,6 +42,11 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 
 
+def _average_order_value(total: npt.NDArray[Any], n_orders: npt.NDArray[Any]) -> FloatArray:
+    """Total value over the number of orders (transaction rows), the kernel."""
+    return np.asarray(total / n_orders, dtype=np.float64)
+
+
 def order_value(
     transactions: Any,
     /,
@@ -168,7 +173,7 @@ def order_value(
         {
             "n_orders": n_orders,
             "total_value": total,
-            "average_order_value": total / n_orders,
+            "average_order_value": _average_order_value(total, n_orders),
         },
         index=index,
     )
