@@ -183,3 +183,15 @@ def test_observation_end_cuts_the_last_period() -> None:
     q = tx["date"].dt.to_period("Q")
     upto = tx[(q == "1998Q2") & (tx["date"] <= "1998-05-15")]
     assert k.loc["1998Q2", "active"] == upto["customer_id"].nunique()
+
+
+def test_own_column_names_and_time_zone_give_the_same_evaluation() -> None:
+    """The window is built from the function's column options, not the scorecard's."""
+    tx = load_cdnow("sample")
+    card = LoyaltyScorecard(["purchase_days", "total_spend", "days_since_last_purchase"])
+    base = evaluate_over_time(tx, scorecard=card, period="Q")
+    renamed = tx.rename(columns={"customer_id": "cust", "date": "when"})
+    renamed["when"] = pd.to_datetime(renamed["when"]).dt.tz_localize("Europe/Paris")
+    other = evaluate_over_time(renamed, scorecard=card, period="Q", customer="cust", time="when")
+    cols = ["customers", "active", "composite_mean", "churn_rate", "psi"]
+    pd.testing.assert_frame_equal(base.kpis[cols], other.kpis[cols])

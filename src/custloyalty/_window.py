@@ -844,6 +844,40 @@ def combine(windows: Sequence[Window], *, func: str = "combine") -> Window:
     )
 
 
+# -- calendar periods of day numbers (weeks Monday to Sunday, months, quarters, years) --
+def period_codes(day: IntArray, period: str) -> IntArray:
+    """Integer code of the calendar period holding each day number (monotone in the day)."""
+    if period == "D":
+        return day.copy()
+    if period == "W":  # weeks Monday..Sunday: 1970-01-01 (day 0) was a Thursday
+        out: IntArray = (day + 3) // 7
+        return out
+    months = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    if period == "Q":
+        months //= 3
+    elif period == "Y":
+        months //= 12
+    return months
+
+
+def period_start(code: IntArray, period: str) -> IntArray:
+    """First day number of each period code (inverse of :func:`period_codes`)."""
+    code = np.asarray(code, dtype=np.int64)
+    if period == "D":
+        return code.copy()
+    if period == "W":
+        out: IntArray = code * 7 - 3
+        return out
+    months = code * {"M": 1, "Q": 3, "Y": 12}[period]
+    return months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+
+
+def period_index(code: IntArray, period: str, name: str = "period") -> pd.PeriodIndex:
+    """Calendar periods (``pandas.PeriodIndex``) of period codes."""
+    start = period_start(code, period).astype("datetime64[D]").astype("datetime64[s]")
+    return pd.DatetimeIndex(start).to_period(period).rename(name)
+
+
 def observe(
     transactions: Any,
     *,

@@ -23,6 +23,7 @@ from scipy import stats
 from custloyalty import _frames
 from custloyalty._results import Result
 from custloyalty._validation import check_nan_policy, check_option, check_probability
+from custloyalty._window import Window, day_of, observe, period_codes
 from custloyalty.errors import ValidationError
 from custloyalty.segmentation import TierMigrationResult, tier_migration
 
@@ -144,7 +145,7 @@ def population_stability_index(expected: Any, actual: Any, /, *, bins: int = 10)
 # the one place that touches the scorecard
 # ---------------------------------------------------------------------------------------------
 def _score(
-    card: Any, tx: pd.DataFrame, sv: pd.DataFrame | None, end: pd.Timestamp, nan_policy: str
+    card: Any, tx: Window, sv: pd.DataFrame | None, end: pd.Timestamp, nan_policy: str
 ) -> pd.DataFrame:
     """Composite and tier per customer (``ScorecardResult.customers``), window ending ``end``.
 
@@ -157,7 +158,7 @@ def _score(
 
 
 def _fit(
-    card: Any, tx: pd.DataFrame, sv: pd.DataFrame | None, end: pd.Timestamp, nan_policy: str
+    card: Any, tx: Window, sv: pd.DataFrame | None, end: pd.Timestamp, nan_policy: str
 ) -> pd.Series:
     """Fit the scorecard on the window ending ``end``; return its weights (sum 1)."""
     card.fit(tx, sv, observation_end=end, nan_policy=nan_policy)
@@ -349,24 +350,25 @@ def evaluate_over_time(
         raise ValidationError(msg)
 
     policy = check_nan_policy(nan_policy, func=_FUNC)
-    raw_tx = _frames.as_frame(transactions, name="transactions")
-    _frames.require_columns(raw_tx, [customer, time], name="transactions")
-    dates, missing = _frames.coerce_datetime(
-        raw_tx[time], time, date_format=date_format, nan_policy=policy
+    # the one transaction window, validated once; every period's evaluation cuts it
+    window = observe(
+        transactions,
+        customer=customer,
+        time=time,
+        amount=getattr(scorecard, "amount", _frames.AMOUNT),
+        observation_end=observation_end,
+        date_format=date_format,
+        nan_policy=policy,
+        func=_FUNC,
+        keep_rows=True,  # for indicators that read the rows
     )
-    if missing.any():
-        raw_tx, dates = raw_tx.loc[~missing], dates.loc[~missing]
-    tz = getattr(dates.dtype, "tz", None)
-    local = dates.dt.tz_localize(None) if tz is not None else dates
-    last = local.max().normalize()
-    end = (
-        last
-        if observation_end is None
-        else _frames.coerce_timestamp(observation_end, "observation_end", tz=tz, func=_FUNC)
+    tz = window.tz
+    entries = window.entries
+    end_naive = pd.Timestamp(np.datetime64(window.observation_end, "D"))
+    first_naive = pd.Timestamp(np.datetime64(int(entries.day.min()), "D"))
+    periods = pd.period_range(
+        first_naive.to_period(period), end_naive.to_period(period), freq=period
     )
-    end_naive = (end.tz_localize(None) if end.tzinfo is not None else end).normalize()
-    buckets = local.dt.to_period(period)
-    periods = pd.period_range(buckets.min(), end_naive.to_period(period), freq=period)
     if len(periods) < 2:
         msg = (
             f"{_FUNC} needs at least two {period!r} periods between the first purchase and "
@@ -398,15 +400,11 @@ def evaluate_over_time(
         sv_local = sv_dates.dt.tz_localize(None) if tz is not None else sv_dates
         sv_bucket = sv_local.dt.to_period(period)
 
-    ids = raw_tx[customer]
-    bucket_values = buckets.to_numpy()
-    observed = (local < end_naive + pd.Timedelta(days=1)).to_numpy()
+    entry_period = period_codes(entries.day, period)
 
-    def data_for(p: pd.Period) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.Timestamp]:
+    def data_for(p: pd.Period) -> tuple[Window, pd.DataFrame | None, pd.Timestamp]:
         p_end = min(p.end_time.normalize(), end_naive)
-        tx = raw_tx.loc[
-            (local <= p_end + pd.Timedelta(hours=23, minutes=59, seconds=59)).to_numpy()
-        ]
+        tx = window  # the scorecard cuts it at the period's end (no validation again)
         sv = None
         if raw_sv is not None and sv_bucket is not None:
             sv = raw_sv.loc[(sv_bucket == p).to_numpy()]
@@ -441,8 +439,8 @@ def evaluate_over_time(
         tiers[label] = scored["tier"]
         if label == ref_label:
             ref_scores = scored
-        in_period = (bucket_values == p) & observed
-        buyers[label] = pd.Index(pd.unique(ids.to_numpy()[in_period]))
+        code = period_codes(np.array([day_of(p.start_time)], dtype=np.int64), period)[0]
+        buyers[label] = entries.customers[np.unique(entries.customer[entry_period == code])]
         row: dict[str, Any] = {
             "observation_end": stamp,
             "customers": len(scored),

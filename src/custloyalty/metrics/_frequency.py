@@ -31,6 +31,9 @@ from custloyalty._window import (
     named_index,
     observe,
     per_customer,
+    period_codes,
+    period_index,
+    period_start,
 )
 from custloyalty.errors import ValidationError
 
@@ -54,37 +57,10 @@ PERIODS = ("D", "W", "M", "Q", "Y")
 # --------------------------------------------------------------------------------------------
 # shared private helpers
 # --------------------------------------------------------------------------------------------
-def _period_codes(day: IntArray, period: str) -> IntArray:
-    """Integer code of the calendar period holding each day number (monotone in the day)."""
-    if period == "D":
-        return day.copy()
-    if period == "W":  # weeks Monday..Sunday: 1970-01-01 (day 0) was a Thursday
-        out: IntArray = (day + 3) // 7
-        return out
-    months = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    if period == "Q":
-        months //= 3
-    elif period == "Y":
-        months //= 12
-    return months
-
-
-def _period_start(code: IntArray, period: str) -> IntArray:
-    """First day number of each period code (inverse of :func:`_period_codes`)."""
-    code = np.asarray(code, dtype=np.int64)
-    if period == "D":
-        return code.copy()
-    if period == "W":
-        out: IntArray = code * 7 - 3
-        return out
-    months = code * {"M": 1, "Q": 3, "Y": 12}[period]
-    return months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-
-
-def _period_index(code: IntArray, period: str, name: str = "period") -> pd.PeriodIndex:
-    """Calendar periods (``pandas.PeriodIndex``) of period codes."""
-    start = _period_start(code, period).astype("datetime64[D]").astype("datetime64[s]")
-    return pd.DatetimeIndex(start).to_period(period).rename(name)
+# calendar periods of day numbers: the window's (one place for the calendar arithmetic)
+_period_codes = period_codes
+_period_start = period_start
+_period_index = period_index
 
 
 def _customer_period_runs(cd: CustomerDays, pcode: IntArray) -> IntArray:
