@@ -226,7 +226,8 @@ def test_value_potential_columns_on_dask_equal_in_memory(cdnow_master: pd.DataFr
     _assert_same_summary(res, ref)
     assert res.summary.value_potential_counts == ref.summary.value_potential_counts
     vp, vp_ref = res.value_potential, ref.value_potential
-    assert vp is not None and vp_ref is not None
+    assert vp is not None
+    assert vp_ref is not None
     assert isinstance(vp.customers, dd.DataFrame)  # lazy, like res.customers
     pd.testing.assert_frame_equal(vp.counts, vp_ref.counts)
     assert vp.potential_thresholds == vp_ref.potential_thresholds

@@ -184,8 +184,8 @@ def test_save_load_round_trip(tx, which, request) -> None:
     b = again.score(tx, observation_end=END)
     pd.testing.assert_frame_equal(a.customers, b.customers)
     assert a.summary == b.summary
-    assert LoyaltyScorecard.from_json(again.to_json()).to_dict()["fitted"] == (
-        _saved(card)["fitted"]
+    assert (
+        LoyaltyScorecard.from_json(again.to_json()).to_dict()["fitted"] == (_saved(card)["fitted"])
     )
 
 
@@ -202,7 +202,10 @@ def test_config_round_trip() -> None:
     }
     with_clv = ScorecardConfig.from_dict({"indicators": {"clv": {"options": {"months": 6}}}})
     assert with_clv.value_potential_settings()["horizon"] == 6
-    assert ScorecardConfig.from_dict({"indicators": ["total_spend"]}).value_potential_settings() is None
+    assert (
+        ScorecardConfig.from_dict({"indicators": ["total_spend"]}).value_potential_settings()
+        is None
+    )
 
 
 def _corrupt(state: dict[str, Any], path: list[Any], value: Any) -> dict[str, Any]:
@@ -238,7 +241,7 @@ def _corrupt(state: dict[str, Any], path: list[Any], value: Any) -> dict[str, An
 )
 def test_corrupted_state_names_the_key(clv_card, path, value, names) -> None:
     bad = _corrupt(_saved(clv_card), path, value)
-    with pytest.raises(ValidationError, match="LoyaltyScorecard.from_dict") as info:
+    with pytest.raises(ValidationError, match=r"LoyaltyScorecard\.from_dict") as info:
         LoyaltyScorecard.from_dict(bad)
     assert names in str(info.value)
 
@@ -256,7 +259,7 @@ def test_state_and_config_must_agree(clv_card, opt_in_card) -> None:
     assert LoyaltyScorecard.from_dict(state).value_potential_ is None
     explicit = _saved(opt_in_card)
     del explicit["fitted"]["value_potential"]
-    with pytest.raises(ValidationError, match="fitted.value_potential is missing"):
+    with pytest.raises(ValidationError, match=r"fitted\.value_potential is missing"):
         LoyaltyScorecard.from_dict(explicit)
     off = _saved(clv_card)
     off["config"]["value_potential"] = False

@@ -484,7 +484,7 @@ def value_potential(ctx: ReportContext) -> str | None:
 
 
 def _value_potential_refit(ctx: ReportContext) -> tuple[Any, str] | None:
-    """The grid fitted here on (a sample of) the transactions, and whom it covers."""
+    """Fit the grid here on (a sample of) the transactions; return it and whom it covers."""
     from custloyalty.errors import ValidationError
     from custloyalty.segmentation import value_potential_tiers
 

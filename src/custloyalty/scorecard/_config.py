@@ -246,7 +246,7 @@ def _tiers(tiers: Any) -> dict[str, Any]:
 def _value_potential(spec: Any) -> bool | dict[str, Any] | None:
     """Check the value x potential setting: None (auto), False (off), True or a mapping (on)."""
     if spec is None or spec is False:
-        return spec  # type: ignore[no-any-return]
+        return spec
     if spec is True:
         spec = {}
     if not isinstance(spec, Mapping):
@@ -265,7 +265,10 @@ def _value_potential(spec: Any) -> bool | dict[str, Any] | None:
         isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1
     ):
         fail_type("value_potential.horizon", "an integer >= 1 (months) or None", horizon)
-    out: dict[str, Any] = {"levels": int(levels), "horizon": None if horizon is None else int(horizon)}
+    out: dict[str, Any] = {
+        "levels": int(levels),
+        "horizon": None if horizon is None else int(horizon),
+    }
     for key in ("value_thresholds", "potential_thresholds"):
         cuts = spec.get(key)
         if cuts is not None:
@@ -491,7 +494,7 @@ class ScorecardConfig:
         }
 
     def value_potential_settings(self) -> dict[str, Any] | None:
-        """Resolved value x potential settings, or None when the card has no such tiers.
+        """Return the resolved value x potential settings, or None when the card has none.
 
         On with ``value_potential=True`` or a mapping; with the default ``None``, on exactly
         when ``clv`` is an indicator (its fitted models are reused). The horizon defaults to

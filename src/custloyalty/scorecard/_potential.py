@@ -26,7 +26,7 @@ __all__: list[str] = []
 
 
 def _clv_months(cfg: ScorecardConfig) -> int | None:
-    """The ``months`` of the card's ``clv`` indicator, or None without one."""
+    """Return the ``months`` of the card's ``clv`` indicator, or None without one."""
     for ind in cfg.indicators:
         if ind.name == "clv":
             return int(ind.options.get("months", 12))

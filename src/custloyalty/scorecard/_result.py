@@ -148,9 +148,11 @@ class ScorecardSummary(Result):
         )
 
     def value_potential_table(self) -> pd.DataFrame | None:
-        """Customers per value x potential cell: rows value level (high first), columns
-        potential level (low to high), as :attr:`ValuePotentialResult.counts`; None without
-        value x potential tiers."""
+        """Return the customers per value x potential cell as a grid.
+
+        Rows value level (high first), columns potential level (low to high), as
+        :attr:`ValuePotentialResult.counts`; None without value x potential tiers.
+        """
         if self.value_potential_counts is None:
             return None
         counts = self.value_potential_counts

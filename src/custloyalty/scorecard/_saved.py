@@ -121,7 +121,9 @@ def _load_value_potential(card: LoyaltyScorecard, fitted: Mapping[str, Any]) -> 
             raise ValidationError(msg)
         return None  # states saved before value x potential tiers: none
     if settings is None:
-        msg = f"{w}: fitted.value_potential is given, but the config has no value x potential tiers."
+        msg = (
+            f"{w}: fitted.value_potential is given, but the config has no value x potential tiers."
+        )
         raise ValidationError(msg)
     block = state_mapping(block, "fitted.value_potential", where=w)
     grid_state = state_mapping(

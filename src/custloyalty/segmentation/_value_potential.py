@@ -254,7 +254,8 @@ class ValuePotentialGrid(Stateful):
             index = value.index if isinstance(value, pd.Series) else pd.RangeIndex(v_code.size)
         dtype = pd.CategoricalDtype(list(self.names), ordered=True)
         table = self.action_table()
-        action = np.where(v_code >= 0, table[np.maximum(v_code, 0), np.maximum(p_code, 0)], None)
+        action = table[np.maximum(v_code, 0), np.maximum(p_code, 0)]
+        action[v_code < 0] = None
         return pd.DataFrame(
             {
                 "value_level": pd.Categorical.from_codes(v_code, dtype=dtype),
@@ -267,14 +268,14 @@ class ValuePotentialGrid(Stateful):
     def cell_counts(
         self, v_code: npt.NDArray[np.int64], p_code: npt.NDArray[np.int64]
     ) -> tuple[int, ...]:
-        """Customers per cell, row-major (value code, potential code), low first."""
+        """Count the customers per cell, row-major (value code, potential code), low first."""
         k = self.levels
         ok = v_code >= 0
         flat = np.bincount(v_code[ok] * k + p_code[ok], minlength=k * k)
         return tuple(int(c) for c in flat)
 
     def tables(self, counts: Sequence[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Counts and actions grids: rows value level (high first), columns potential level."""
+        """Lay out counts and actions: rows value level (high first), columns potential level."""
         k = self.levels
         names = list(self.names)
         rows = pd.Index(names[::-1], name="value")
