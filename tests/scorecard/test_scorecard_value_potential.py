@@ -320,3 +320,24 @@ def test_cdnow_master() -> None:
     # a median split on value: about half the customers in each value row
     assert abs(table.loc["high"].sum() / 23_570 - 0.5) < 0.05
     assert (res.customers["potential"] >= 0).all()
+
+
+def test_a_clv_metric_without_the_models(tx, monkeypatch) -> None:
+    from custloyalty.scorecard import _potential
+
+    inputs = {"summary": rfm_summary(tx, observation_end=END)}
+    raw = pd.DataFrame(index=inputs["summary"].index)
+    auto = ScorecardConfig.from_dict({"indicators": ["total_spend", "clv"]})
+    # a clv metric (a plugin) whose state is not BG/NBD + Gamma-Gamma: no tiers by default
+    assert _potential.fit(auto, inputs, raw, {"clv": {"model": "other"}}) is None
+
+    class Fake:
+        origin = "plugin fake: fake:clv"
+
+        def fit_state(self, inputs: Any, *, seed: Any = None) -> dict[str, Any]:
+            return {"model": "other"}
+
+    monkeypatch.setattr(_potential, "get_metric", lambda name: Fake())
+    explicit = ScorecardConfig.from_dict({"indicators": ["total_spend"], "value_potential": True})
+    with pytest.raises(ValidationError, match=r"plugin fake.*\n.*value_potential=False"):
+        _potential.fit(explicit, inputs, raw, {})

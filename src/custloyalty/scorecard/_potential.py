@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from custloyalty.errors import ValidationError
 from custloyalty.metrics import get as get_metric
 from custloyalty.scorecard._config import ScorecardConfig
 from custloyalty.scorecard._result import VALUE_POTENTIAL_COLUMNS, SummaryTotals
@@ -31,6 +32,16 @@ def _clv_months(cfg: ScorecardConfig) -> int | None:
         if ind.name == "clv":
             return int(ind.options.get("months", 12))
     return None
+
+
+def _has_models(models: Any) -> bool:
+    from custloyalty.models import BetaGeo, GammaGamma
+
+    return (
+        isinstance(models, Mapping)
+        and isinstance(models.get("transactions"), BetaGeo)
+        and isinstance(models.get("spend"), GammaGamma)
+    )
 
 
 def potential(
@@ -56,9 +67,20 @@ def fit(
     settings = cfg.value_potential_settings()
     if settings is None:
         return None
+    metric = get_metric("clv")
     models = states.get("clv")
     if not models:  # no clv indicator: its fitting step, once, on the fitted base
-        models = get_metric("clv").fit_state(inputs, seed=cfg.seed)
+        models = metric.fit_state(inputs, seed=cfg.seed)
+    if not _has_models(models):
+        if cfg.value_potential is None:
+            return None  # a clv metric without these models (a plugin): no tiers by default
+        msg = (
+            f"LoyaltyScorecard: value_potential needs the BG/NBD and Gamma-Gamma models of the "
+            f"built-in 'clv' metric; the 'clv' metric in use ({metric.origin}) fitted "
+            f"{sorted(models) if isinstance(models, Mapping) else type(models).__name__}.\n"
+            "Hint: pass value_potential=False, or use the built-in 'clv' metric."
+        )
+        raise ValidationError(msg)
     state: dict[str, Any] = {
         "horizon": int(settings["horizon"]),
         "models": {"transactions": models["transactions"], "spend": models["spend"]},
