@@ -152,6 +152,15 @@ class ScorecardSummary(Result):
 
         Rows value level (high first), columns potential level (low to high), as
         :attr:`ValuePotentialResult.counts`; None without value x potential tiers.
+
+        Examples
+        --------
+        >>> from custloyalty.datasets import load_cdnow
+        >>> from custloyalty.scorecard import LoyaltyScorecard
+        >>> card = LoyaltyScorecard(["purchase_days"], value_potential={"levels": 3}, seed=0)
+        >>> res = card.fit_score(load_cdnow("sample"), observation_end="1997-09-30")
+        >>> int(res.summary.value_potential_table().to_numpy().sum())
+        2357
         """
         if self.value_potential_counts is None:
             return None
@@ -247,6 +256,24 @@ class ScorecardResult(Result):
         for a Dask result), ``counts`` and ``actions`` the grids, the thresholds those the
         card learned at fit; ``plot_value_potential`` draws it. None when the card has no
         value x potential tiers.
+
+        Examples
+        --------
+        >>> from custloyalty.datasets import load_cdnow
+        >>> from custloyalty.scorecard import LoyaltyScorecard
+        >>> tx = load_cdnow("sample")
+        >>> card = LoyaltyScorecard(["purchase_days", "total_spend", "clv"])
+        >>> res = card.fit_score(tx, observation_end="1997-09-30")
+        >>> res.value_potential.counts
+        potential  low  high
+        value
+        high       362   817
+        low        804   374
+        >>> res.customers["action"].value_counts().to_dict()
+        {'retain': 817, 'harvest': 804, 'develop': 374, 'maintain': 362}
+        >>> card = LoyaltyScorecard(["purchase_days", "total_spend"])
+        >>> print(card.fit_score(tx, observation_end="1997-09-30").value_potential)
+        None
         """
         info = None if self.totals is None else self.totals.value_potential_grid
         counts = None if self.totals is None else self.totals.value_potential_counts
