@@ -211,3 +211,23 @@ def test_two_worker_cluster(
         got = res.customers.compute(scheduler=local_cluster)
     _assert_same_customers(got, ref.customers)
     _assert_same_summary(res, ref)
+
+
+def test_value_potential_columns_on_dask_equal_in_memory(cdnow_master: pd.DataFrame) -> None:
+    card = LoyaltyScorecard(["purchase_days", "total_spend", "clv"], seed=0).fit(
+        cdnow_master, observation_end=END
+    )
+    ref = card.score(cdnow_master, observation_end=END)
+    res = card.score(dd.from_pandas(cdnow_master, npartitions=4), observation_end=END)
+    cols = ["total_spend", "potential", "value_level", "potential_level", "action"]
+    assert set(cols) <= set(res.customers.columns)
+    assert res.customers.dtypes.equals(ref.customers.dtypes)
+    _assert_same_customers(res.customers.compute(), ref.customers)
+    _assert_same_summary(res, ref)
+    assert res.summary.value_potential_counts == ref.summary.value_potential_counts
+    vp, vp_ref = res.value_potential, ref.value_potential
+    assert vp is not None
+    assert vp_ref is not None
+    assert isinstance(vp.customers, dd.DataFrame)  # lazy, like res.customers
+    pd.testing.assert_frame_equal(vp.counts, vp_ref.counts)
+    assert vp.potential_thresholds == vp_ref.potential_thresholds

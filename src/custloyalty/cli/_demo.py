@@ -84,6 +84,8 @@ def base_block(title: str, summary: Any, weights: pd.Series) -> str:
             continue
         if k == "tier_sizes":
             v = ", ".join(f"{t} {c:,}" for t, c in v.items())
+        elif k == "value_potential_counts":  # value level / potential level
+            v = ", ".join(f"{a}/{b} {n:,}" for a, row in v.items() for b, n in row.items())
         elif isinstance(v, bool):
             v = str(v)
         elif isinstance(v, int):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -453,9 +454,38 @@ VALUE_POTENTIAL_SAMPLE = 5000
 
 @section("value_potential", "Value and potential", after="value")
 def value_potential(ctx: ReportContext) -> str | None:
-    """Value x potential grid (customers per cell and its action) from a BG/NBD fit."""
-    from custloyalty.errors import ValidationError
+    """Value x potential grid (customers per cell and its action).
+
+    The scored result's own tiers when its scorecard has them (every scored customer, on the
+    cut-offs the scorecard learned at fit); otherwise a BG/NBD and Gamma-Gamma fit on the
+    transactions (a seeded sample of :data:`VALUE_POTENTIAL_SAMPLE` customers above it).
+    """
     from custloyalty.plotting import plot_value_potential
+
+    res = getattr(ctx.result, "value_potential", None)
+    if res is not None:
+        n = int(res.counts.to_numpy().sum())
+        split = "at the quantiles of the customers the scorecard was fitted on"
+        who = f"every scored customer ({n:,}), with the scorecard's fitted models"
+    else:
+        fallback = _value_potential_refit(ctx)
+        if fallback is None:
+            return None
+        res, who = fallback
+        split = "at the medians"
+    fig = figure_svg(lambda ax: plot_value_potential(res, ax=ax), label="Value x potential grid")
+    return paragraph(
+        esc(
+            f"Current value (total spend in the window) against potential (predicted "
+            f"{res.horizon}-month customer lifetime value from {res.model} and Gamma-Gamma), "
+            f"split {split}; each cell names its action. Computed on {who}."
+        )
+    ) + figures(fig)
+
+
+def _value_potential_refit(ctx: ReportContext) -> tuple[Any, str] | None:
+    """Fit the grid here on (a sample of) the transactions; return it and whom it covers."""
+    from custloyalty.errors import ValidationError
     from custloyalty.segmentation import value_potential_tiers
 
     tx = ctx.transactions
@@ -475,18 +505,11 @@ def value_potential(ctx: ReportContext) -> str | None:
             return None
     for w in caught:
         ctx.notes.append(f"Value and potential: {str(w.message).splitlines()[0]}")
-    fig = figure_svg(lambda ax: plot_value_potential(res, ax=ax), label="Value x potential grid")
     n = int(res.counts.to_numpy().sum())
     who = (
         f"a random sample of {n:,} of the {len(ids):,} customers" if sampled else f"{n:,} customers"
     )
-    return paragraph(
-        esc(
-            f"Current value (total spend in the window) against potential (predicted "
-            f"{res.horizon}-month customer lifetime value from {res.model} and Gamma-Gamma), "
-            f"split at the medians; each cell names its action. Computed on {who}."
-        )
-    ) + figures(fig)
+    return res, who
 
 
 @section("migration", "Tier migration")

@@ -51,6 +51,7 @@ MISSING = ("renormalise", "segment")
 _FUNC = "LoyaltyScorecard"
 _INDICATOR_KEYS = ("direction", "normalisation", "options", "weight")
 _TIER_KEYS = ("labels", "shares", "thresholds")
+_VP_KEYS = ("levels", "horizon", "value_thresholds", "potential_thresholds")
 
 
 def fail_type(key: str, expected: str, value: Any) -> NoReturn:
@@ -242,6 +243,57 @@ def _tiers(tiers: Any) -> dict[str, Any]:
     return {"labels": labels, "shares": [s / total for s in shares]}
 
 
+def _value_potential(spec: Any) -> bool | dict[str, Any] | None:
+    """Check the value x potential setting: None (auto), False (off), True or a mapping (on)."""
+    if spec is None or spec is False:
+        return spec
+    if spec is True:
+        spec = {}
+    if not isinstance(spec, Mapping):
+        fail_type(
+            "value_potential",
+            "None, true, false or a mapping (levels, horizon, value_thresholds, "
+            "potential_thresholds)",
+            spec,
+        )
+    _unknown(spec, _VP_KEYS, "value_potential settings")
+    levels = spec.get("levels", 2)
+    if isinstance(levels, bool) or levels not in (2, 3):
+        fail_type("value_potential.levels", "2 or 3", levels)
+    horizon = spec.get("horizon")
+    if horizon is not None and (
+        isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1
+    ):
+        fail_type("value_potential.horizon", "an integer >= 1 (months) or None", horizon)
+    out: dict[str, Any] = {
+        "levels": int(levels),
+        "horizon": None if horizon is None else int(horizon),
+    }
+    for key in ("value_thresholds", "potential_thresholds"):
+        cuts = spec.get(key)
+        if cuts is not None:
+            if (
+                isinstance(cuts, str | bytes | Mapping)
+                or not isinstance(cuts, Iterable)
+                or not all(is_number(c) for c in cuts)
+            ):
+                fail_type(f"value_potential.{key}", "a list of numbers", cuts)
+            cuts = [float(c) for c in cuts]
+            if (
+                len(cuts) != out["levels"] - 1
+                or not np.isfinite(cuts).all()
+                or min(cuts) < 0
+                or any(b <= a for a, b in itertools.pairwise(cuts))
+            ):
+                msg = (
+                    f"{_FUNC}: value_potential.{key} must hold {out['levels'] - 1} increasing "
+                    f"finite cut-off(s) >= 0 for levels={out['levels']}; got {cuts!r}."
+                )
+                raise ValidationError(msg)
+        out[key] = cuts
+    return out
+
+
 def matrix(obj: Any, key: str = "ahp") -> pd.DataFrame:
     """Return a pairwise matrix given as a DataFrame, rows or ``{index, columns, data}``."""
     if isinstance(obj, pd.DataFrame):
@@ -319,6 +371,7 @@ class ScorecardConfig:
     interaction_customer: Hashable = "customer_id"
     allow_inconsistent: bool = False
     seed: int | None = None
+    value_potential: bool | Mapping[str, Any] | None = None
 
     KEYS = (
         "indicators",
@@ -334,6 +387,7 @@ class ScorecardConfig:
         "interaction_customer",
         "allow_inconsistent",
         "seed",
+        "value_potential",
     )
 
     @classmethod
@@ -392,6 +446,7 @@ class ScorecardConfig:
             not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0
         ):
             fail_type("seed", "a non-negative integer or None", seed)
+        value_potential = _value_potential(data.get("value_potential"))
         return cls(
             indicators=indicators,
             normalisation=normalisation,
@@ -401,6 +456,7 @@ class ScorecardConfig:
             missing=missing,
             allow_inconsistent=bool(allow),
             seed=None if seed is None else int(seed),
+            value_potential=value_potential,
             **columns,
         )
 
@@ -432,7 +488,33 @@ class ScorecardConfig:
             "interaction_customer": to_builtin(self.interaction_customer),
             "allow_inconsistent": self.allow_inconsistent,
             "seed": self.seed,
+            "value_potential": dict(self.value_potential)
+            if isinstance(self.value_potential, Mapping)
+            else self.value_potential,
         }
+
+    def value_potential_settings(self) -> dict[str, Any] | None:
+        """Return the resolved value x potential settings, or None when the card has none.
+
+        On with ``value_potential=True`` or a mapping; with the default ``None``, on exactly
+        when ``clv`` is an indicator (its fitted models are reused). The horizon defaults to
+        the ``clv`` indicator's ``months`` option, else 12.
+        """
+        spec = self.value_potential
+        clv = next((i for i in self.indicators if i.name == "clv"), None)
+        if spec is False or (spec is None and clv is None):
+            return None
+        out: dict[str, Any] = {
+            "levels": 2,
+            "horizon": None,
+            "value_thresholds": None,
+            "potential_thresholds": None,
+        }
+        if isinstance(spec, Mapping):
+            out.update(spec)
+        if out["horizon"] is None:
+            out["horizon"] = int(clv.options.get("months", 12)) if clv is not None else 12
+        return out
 
     def fixed_weights(self) -> dict[str, float]:
         """Weights fixed by the user: the ``weighting`` mapping and per-indicator ``weight``."""

@@ -20,8 +20,14 @@ import pandas as pd
 from custloyalty._results import Result, to_builtin
 from custloyalty.errors import DegenerateIntervalWarning
 from custloyalty.metrics import NPSResult, nps
+from custloyalty.segmentation import ValuePotentialResult
 
 __all__ = ["ScorecardResult", "ScorecardSummary", "SummaryTotals"]
+
+#: Per-customer columns of the value x potential tiers (when the card has them).
+VALUE_POTENTIAL_COLUMNS = ("total_spend", "potential", "value_level", "potential_level", "action")
+#: Fields of :class:`SummaryTotals` that describe the buckets rather than add up.
+_DESCRIPTIVE = ("tier_labels", "value_potential_grid")
 
 
 @dataclass(slots=True)
@@ -44,6 +50,11 @@ class SummaryTotals:
     composite_n: int = 0
     tier_counts: tuple[int, ...] = ()
     untiered: int = 0
+    value_potential_counts: tuple[int, ...] | None = None
+    """Customers per value x potential cell, row-major (value level, potential level), low
+    first; None when the card has no value x potential tiers."""
+    value_potential_grid: Any = None
+    """The card's fitted (:class:`~custloyalty.segmentation.ValuePotentialGrid`, horizon)."""
 
     def __add__(self, other: SummaryTotals) -> SummaryTotals:
         def opt(a: Any, b: Any) -> Any:
@@ -57,8 +68,10 @@ class SummaryTotals:
 
         out = SummaryTotals(self.tier_labels)
         for f in fields(self):
-            if f.name != "tier_labels":
+            if f.name not in _DESCRIPTIVE:
                 setattr(out, f.name, opt(getattr(self, f.name), getattr(other, f.name)))
+        grid = self.value_potential_grid
+        out.value_potential_grid = other.value_potential_grid if grid is None else grid
         return out
 
 
@@ -92,6 +105,10 @@ class ScorecardSummary(Result):
     """Mean 0-100 satisfaction index of the scored customers' answers (with surveys)."""
     survey_answers_without_transactions: int | None = None
     """Survey answers whose customer id matches no scored customer (with surveys)."""
+    value_potential_counts: dict[str, dict[str, int]] | None = None
+    """Customers per value x potential cell, ``{value level: {potential level: n}}`` (levels
+    low to high), when the card has value x potential tiers; None otherwise.
+    :meth:`value_potential_table` lays it out as a grid."""
 
     @classmethod
     def from_totals(cls, totals: SummaryTotals, observation_end: pd.Timestamp) -> ScorecardSummary:
@@ -127,6 +144,33 @@ class ScorecardSummary(Result):
             if totals.satisfaction_n == 0
             else totals.satisfaction_sum / totals.satisfaction_n,
             survey_answers_without_transactions=totals.survey_answers_without_transactions,
+            value_potential_counts=_cell_dict(totals),
+        )
+
+    def value_potential_table(self) -> pd.DataFrame | None:
+        """Return the customers per value x potential cell as a grid.
+
+        Rows value level (high first), columns potential level (low to high), as
+        :attr:`ValuePotentialResult.counts`; None without value x potential tiers.
+
+        Examples
+        --------
+        >>> from custloyalty.datasets import load_cdnow
+        >>> from custloyalty.scorecard import LoyaltyScorecard
+        >>> card = LoyaltyScorecard(["purchase_days"], value_potential={"levels": 3}, seed=0)
+        >>> res = card.fit_score(load_cdnow("sample"), observation_end="1997-09-30")
+        >>> int(res.summary.value_potential_table().to_numpy().sum())
+        2357
+        """
+        if self.value_potential_counts is None:
+            return None
+        counts = self.value_potential_counts
+        rows = list(counts)[::-1]
+        cols = list(next(iter(counts.values())))
+        return pd.DataFrame(
+            [[counts[v][p] for p in cols] for v in rows],
+            index=pd.Index(rows, name="value"),
+            columns=pd.Index(cols, name="potential"),
         )
 
     def figures(self) -> dict[str, Any]:
@@ -140,6 +184,15 @@ class ScorecardSummary(Result):
                     out["nps_ci_low"], out["nps_ci_high"] = (float(c) for c in v.ci)
             elif f.name == "tier_sizes":
                 out.update({f"tier_size[{k}]": int(c) for k, c in v.items()})
+            elif f.name == "value_potential_counts":
+                if v is not None:
+                    out.update(
+                        {
+                            f"value_potential_count[{a},{b}]": int(n)
+                            for a, row in v.items()
+                            for b, n in row.items()
+                        }
+                    )
             elif v is not None:
                 out[f.name] = v
         return out
@@ -172,7 +225,14 @@ class ScorecardResult(Result):
     categorical, best first) and ``answered_survey`` (the customer has at least one row in the
     surveys). A customer without any indicator value (possible only when every indicator is a
     survey indicator, the customer did not answer and ``missing="renormalise"``) has a NaN
-    composite and a missing tier (NA in the categorical)."""
+    composite and a missing tier (NA in the categorical).
+
+    When the card has value x potential tiers (``LoyaltyScorecard(value_potential=...)``, on
+    by default with a ``clv`` indicator), five more columns: ``total_spend`` (current value;
+    already there as an indicator when ``total_spend`` is one), ``potential`` (predicted CLV
+    over the card's horizon, >= 0), ``value_level`` and ``potential_level`` (ordered
+    categoricals, low to high, on cut-offs learned at fit) and ``action``. Without them these
+    columns are absent (the card is never fitted with models it was not asked for)."""
     summary: ScorecardSummary
     """Base-level figures (:class:`ScorecardSummary`)."""
     weights: pd.Series
@@ -186,6 +246,50 @@ class ScorecardResult(Result):
         return (
             f"ScorecardResult(customers=<DataFrame {self.customers.shape}>, "
             f"observation_end={self.observation_end.date()}, summary={self.summary!r})"
+        )
+
+    @property
+    def value_potential(self) -> ValuePotentialResult | None:
+        """The value x potential tiers as a :class:`~custloyalty.segmentation.ValuePotentialResult`.
+
+        Its ``customers`` is the five value x potential columns of :attr:`customers` (lazy
+        for a Dask result), ``counts`` and ``actions`` the grids, the thresholds those the
+        card learned at fit; ``plot_value_potential`` draws it. None when the card has no
+        value x potential tiers.
+
+        Examples
+        --------
+        >>> from custloyalty.datasets import load_cdnow
+        >>> from custloyalty.scorecard import LoyaltyScorecard
+        >>> tx = load_cdnow("sample")
+        >>> card = LoyaltyScorecard(["purchase_days", "total_spend", "clv"])
+        >>> res = card.fit_score(tx, observation_end="1997-09-30")
+        >>> res.value_potential.counts
+        potential  low  high
+        value
+        high       362   817
+        low        804   374
+        >>> res.customers["action"].value_counts().to_dict()
+        {'retain': 817, 'harvest': 804, 'develop': 374, 'maintain': 362}
+        >>> card = LoyaltyScorecard(["purchase_days", "total_spend"])
+        >>> print(card.fit_score(tx, observation_end="1997-09-30").value_potential)
+        None
+        """
+        info = None if self.totals is None else self.totals.value_potential_grid
+        counts = None if self.totals is None else self.totals.value_potential_counts
+        if info is None or counts is None:
+            return None
+        grid, horizon = info
+        count_df, action_df = grid.tables(counts)
+        return ValuePotentialResult(
+            customers=self.customers[list(VALUE_POTENTIAL_COLUMNS)],
+            counts=count_df,
+            actions=action_df,
+            value_thresholds=list(grid.value_thresholds_),
+            potential_thresholds=list(grid.potential_thresholds_),
+            horizon=int(horizon),
+            model="bg_nbd",
+            observation_end=self.observation_end,
         )
 
     def top(self, tier: str | None = None, n: int = 5) -> pd.DataFrame:
@@ -220,6 +324,15 @@ class ScorecardResult(Result):
             f"{len(self.customers):,} customers</h4>{self.summary._repr_html_()}"
             f"<p>Weights</p>{weights}<p>First customers</p>{head}"
         )
+
+
+def _cell_dict(totals: SummaryTotals) -> dict[str, dict[str, int]] | None:
+    if totals.value_potential_counts is None or totals.value_potential_grid is None:
+        return None
+    names = list(totals.value_potential_grid[0].names)
+    k = len(names)
+    c = totals.value_potential_counts
+    return {v: {p: int(c[i * k + j]) for j, p in enumerate(names)} for i, v in enumerate(names)}
 
 
 def tier_counts(codes: np.ndarray[Any, Any], labels: Sequence[str]) -> tuple[tuple[int, ...], int]:

@@ -4,8 +4,9 @@ The dict starts with the shared header (``kind``, ``format_version``, ``custloya
 then ``config`` and ``fitted``. Loading validates the whole fitted block before anything is
 scored: every active indicator has a normaliser (known direction, sorted knots) and a weight
 (finite, >= 0, summing to 1), the tier cut-offs are finite, ordered and one fewer than the
-labels, imputation tables have one value per segment, model states rebuild their models.
-Errors name the key.
+labels, imputation tables have one value per segment, model states rebuild their models, the
+value x potential block (when the card has one) has finite, sorted cut-offs of the right count
+and rebuilds its two models. Errors name the key.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from custloyalty.errors import ValidationError
 from custloyalty.scorecard._config import ScorecardConfig, fail_type
 from custloyalty.scorecard._normalise import Normaliser
 from custloyalty.scorecard._weighting import Weighting
-from custloyalty.segmentation import QuantileTiers
+from custloyalty.segmentation import QuantileTiers, ValuePotentialGrid
 
 if TYPE_CHECKING:
     from custloyalty.scorecard._scorecard import LoyaltyScorecard
@@ -96,7 +97,73 @@ def dump(card: LoyaltyScorecard) -> dict[str, Any]:
             "observation_end": card.observation_end_.isoformat(),
             "n_customers": int(card.n_customers_),
         }
+        vp = card.__dict__.get("value_potential_")
+        if vp is not None:
+            out["fitted"]["value_potential"] = {
+                "grid": vp["grid"].to_dict(),
+                "horizon": int(vp["horizon"]),
+                "models": to_builtin(serialise(vp["models"])),
+            }
     return out
+
+
+def _load_value_potential(card: LoyaltyScorecard, fitted: Mapping[str, Any]) -> Any:
+    """Rebuild the value x potential block; None when the card has none (checked both ways)."""
+    w = _WHERE
+    settings = card.config.value_potential_settings()
+    block = fitted.get("value_potential")
+    if block is None:
+        if settings is not None and card.config.value_potential is not None:
+            msg = (
+                f"{w}: fitted.value_potential is missing, but the config asks for value x "
+                "potential tiers (value_potential)."
+            )
+            raise ValidationError(msg)
+        return None  # states saved before value x potential tiers: none
+    if settings is None:
+        msg = (
+            f"{w}: fitted.value_potential is given, but the config has no value x potential tiers."
+        )
+        raise ValidationError(msg)
+    block = state_mapping(block, "fitted.value_potential", where=w)
+    grid_state = state_mapping(
+        state_key(block, "grid", where=w), "fitted.value_potential.grid", where=w
+    )
+    try:
+        grid = ValuePotentialGrid.from_dict(grid_state)
+    except ValidationError as exc:
+        msg = f"{w}: fitted.value_potential.grid is not valid: {exc}"
+        raise ValidationError(msg) from None
+    if grid.levels != settings["levels"]:
+        msg = (
+            f"{w}: fitted.value_potential.grid has {grid.levels} levels; the config asks for "
+            f"{settings['levels']}."
+        )
+        raise ValidationError(msg)
+    horizon = state_float(
+        state_key(block, "horizon", where=w), "fitted.value_potential.horizon", where=w, low=1.0
+    )
+    if horizon != int(horizon) or int(horizon) != settings["horizon"]:
+        msg = (
+            f"{w}: fitted.value_potential.horizon must be the config's {settings['horizon']} "
+            f"months; got {horizon!r}."
+        )
+        raise ValidationError(msg)
+    raw_models = state_mapping(
+        state_key(block, "models", where=w), "fitted.value_potential.models", where=w
+    )
+    models = _revive(raw_models, "fitted.value_potential.models")
+    from custloyalty.models import get_model
+
+    for key, name in (("transactions", "bg_nbd"), ("spend", "gamma_gamma")):
+        model = state_key(models, key, where=f"{w} (fitted.value_potential.models)")
+        if not isinstance(model, get_model(name)):
+            msg = (
+                f"{w}: fitted.value_potential.models[{key!r}] must be a saved "
+                f"{get_model(name).__name__} model; got {model!r:.80}."
+            )
+            raise ValidationError(msg)
+    return {"grid": grid, "horizon": int(horizon), "models": dict(models)}
 
 
 def load(cls: type[LoyaltyScorecard], data: Any) -> LoyaltyScorecard:
@@ -210,5 +277,7 @@ def _load_fitted(card: LoyaltyScorecard, fitted: Mapping[str, Any]) -> None:
         card.tiers_.shares = list(cfg.tiers["shares"])
     card.segment_edges_ = list(edges)
     card.imputation_ = imputation
+    value_potential = _load_value_potential(card, fitted)
     card.observation_end_ = end
     card.n_customers_ = int(n_customers)
+    card.value_potential_ = value_potential

@@ -26,6 +26,7 @@ from custloyalty._validation import check_nan_policy
 from custloyalty.errors import NotFittedError, ValidationError
 from custloyalty.metrics import SPARSE_SOURCES, SURVEY_CUSTOMER, Metric, metric_inputs, nps_category
 from custloyalty.metrics import get as get_metric
+from custloyalty.scorecard import _potential
 from custloyalty.scorecard._config import (
     DEFAULT_INDICATORS,
     IndicatorConfig,
@@ -102,6 +103,15 @@ class LoyaltyScorecard(Stateful):
         Seed of the random subsample the churn and CLV models are fitted on when the base
         has more customers than their ``max_fit_customers`` option (default 25,000); ``None``
         draws a fresh subsample each fit.
+    value_potential
+        Value x potential tiers in every result (current value = total spend in the window,
+        potential = predicted CLV, :func:`~custloyalty.segmentation.value_potential_tiers`):
+        ``None`` (default) adds them exactly when ``clv`` is an indicator, reusing its fitted
+        BG/NBD and Gamma-Gamma models; ``True`` or a mapping adds them always, fitting the two
+        models on the fitted base when there is no ``clv`` indicator; ``False`` never. The
+        mapping takes ``levels`` (2 or 3), ``horizon`` (months; default the ``clv``
+        indicator's ``months``, else 12) and fixed ``value_thresholds`` /
+        ``potential_thresholds``; otherwise the cut-offs are the quantiles of the fitted base.
 
     Attributes
     ----------
@@ -117,6 +127,10 @@ class LoyaltyScorecard(Stateful):
         Fitted state of model-based indicators (e.g. the Pareto/NBD model of ``churn``).
     observation_end_ : pandas.Timestamp
         End of the fitting window; :meth:`score` uses it when not given another.
+    value_potential_ : dict or None
+        With value x potential tiers: ``grid`` (the fitted
+        :class:`~custloyalty.segmentation.ValuePotentialGrid`), ``horizon`` and ``models``
+        (``transactions``: BG/NBD, ``spend``: Gamma-Gamma, in weeks); None without.
 
     See Also
     --------
@@ -171,6 +185,7 @@ class LoyaltyScorecard(Stateful):
         interaction_customer: Hashable = "customer_id",
         allow_inconsistent: bool = False,
         seed: int | None = None,
+        value_potential: bool | Mapping[str, Any] | None = None,
     ) -> None:
         self.config = ScorecardConfig.from_dict(
             {
@@ -187,6 +202,7 @@ class LoyaltyScorecard(Stateful):
                 "interaction_customer": interaction_customer,
                 "allow_inconsistent": allow_inconsistent,
                 "seed": seed,
+                "value_potential": value_potential,
             }
         )
 
@@ -414,6 +430,7 @@ class LoyaltyScorecard(Stateful):
                 )
                 raise ValidationError(msg)
             self.tiers_ = QuantileTiers(tiers["shares"], labels=tiers["labels"]).fit(comp)
+        self.value_potential_ = _potential.fit(self.config, inputs, raw, states)
         return raw, norm
 
     def _weighting(self) -> Weighting:
@@ -626,6 +643,9 @@ class LoyaltyScorecard(Stateful):
             raw.index.isin(sv[SURVEY_CUSTOMER]) if sv is not None else np.zeros(len(raw), bool)
         )
         totals = self._totals(inputs, table, codes, unmatched)
+        vp = self.__dict__.get("value_potential_")
+        if vp is not None:
+            _potential.apply(vp, self.config, inputs, raw, table, totals)
         end = pd.Timestamp(inputs["observation_end"])
         return ScorecardResult(
             customers=table,

@@ -17,6 +17,7 @@ from custloyalty.segmentation._rfm import (
 from custloyalty.segmentation._value import QuantileTiers, value_tiers
 from custloyalty.segmentation._value_potential import (
     ACTIONS,
+    ValuePotentialGrid,
     ValuePotentialResult,
     value_potential_tiers,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "Tier",
     "TierMigrationResult",
     "TierPolicy",
+    "ValuePotentialGrid",
     "ValuePotentialResult",
     "kmeans_elbow",
     "kmeans_segments",

@@ -13,10 +13,11 @@ import numpy.typing as npt
 import pandas as pd
 
 from custloyalty._results import Result
+from custloyalty._state import Stateful, check_header, header, state_floats, state_key
 from custloyalty._validation import check_option, check_positive
-from custloyalty.errors import ValidationError
+from custloyalty.errors import NotFittedError, ValidationError
 
-__all__ = ["ACTIONS", "ValuePotentialResult", "value_potential_tiers"]
+__all__ = ["ACTIONS", "ValuePotentialGrid", "ValuePotentialResult", "value_potential_tiers"]
 
 FloatArray = npt.NDArray[np.float64]
 _FUNC = "value_potential_tiers"
@@ -83,17 +84,283 @@ def _clv(tm: Any, gg: Any, weeks: pd.DataFrame, horizon: int, discount_rate: flo
     return out
 
 
-def _cuts(values: FloatArray, given: Sequence[float] | None, k: int, name: str) -> list[float]:
+def _cuts(
+    values: FloatArray, given: Sequence[float] | None, k: int, name: str, func: str = _FUNC
+) -> list[float]:
     if given is None:
-        return [float(q) for q in np.quantile(values, np.arange(1, k) / k)]
-    cuts = [check_positive(c, name, func=_FUNC, strict=False) for c in given]
+        finite = values[np.isfinite(values)]
+        if finite.size == 0:
+            msg = f"{func}: no finite {name.split('_')[0]}, so no cut-offs can be learned."
+            raise ValidationError(msg)
+        return [float(q) for q in np.quantile(finite, np.arange(1, k) / k)]
+    return _fixed_cuts(given, k, name, func)
+
+
+def _fixed_cuts(given: Sequence[float], k: int, name: str, func: str) -> list[float]:
+    if isinstance(given, str | bytes) or not isinstance(given, Sequence | np.ndarray):
+        msg = f"The {name!r} parameter of {func} must be a list of numbers; got {given!r}."
+        raise ValidationError(msg)
+    cuts = [check_positive(c, name, func=func, strict=False) for c in given]
     if len(cuts) != k - 1 or any(b <= a for a, b in itertools.pairwise(cuts)):
         msg = (
-            f"The {name!r} parameter of {_FUNC} must hold {k - 1} increasing cut-off(s) for "
+            f"The {name!r} parameter of {func} must hold {k - 1} increasing cut-off(s) for "
             f"levels={k}; got {list(given)!r}."
         )
         raise ValidationError(msg)
     return cuts
+
+
+def _check_levels(levels: Any, func: str) -> int:
+    if isinstance(levels, bool) or levels not in _LEVELS:
+        check_option(levels, "levels", (2, 3), func=func)
+    return int(levels)
+
+
+def _cell_actions(
+    levels: int, actions: Mapping[tuple[str, str], str] | None, func: str
+) -> dict[tuple[str, str], str]:
+    cell_actions = dict(ACTIONS[levels])
+    if actions is not None:
+        for key, name in actions.items():
+            if key not in cell_actions:
+                msg = (
+                    f"The 'actions' parameter of {func} names the cell {key!r}, which a "
+                    f"{levels} x {levels} grid does not have; cells are "
+                    f"{sorted(cell_actions)!r}."
+                )
+                raise ValidationError(msg)
+            cell_actions[key] = str(name)
+    return cell_actions
+
+
+class ValuePotentialGrid(Stateful):
+    r"""Value x potential cut-offs learned on one base and applied to any customer.
+
+    The grid of :func:`value_potential_tiers`, split into ``fit`` (learn the cut-offs of each
+    axis on a base: quantiles, or fixed ones kept as given) and ``assign`` (place any customer
+    from its own value and potential), so that customers scored later, alone or in any batch,
+    land in the cell their values had in the fitted base. A fitted
+    :class:`~custloyalty.scorecard.LoyaltyScorecard` keeps one (``value_potential_``).
+
+    Parameters
+    ----------
+    levels
+        2 (default, low and high) or 3 (low, medium, high) levels on each axis.
+    value_thresholds, potential_thresholds
+        Fixed increasing cut-offs (``levels - 1`` of them) of value and of potential; default
+        learned at :meth:`fit`, the quantiles $k / \text{levels}$ of the fitted values.
+    actions
+        Mapping ``(value level, potential level) -> action`` replacing some of the defaults
+        (:data:`ACTIONS`).
+
+    Attributes
+    ----------
+    value_thresholds_, potential_thresholds_ : list of float
+        Cut-offs between consecutive levels, increasing (a value at a cut-off goes up).
+
+    Raises
+    ------
+    ValidationError
+        ``levels`` not 2 or 3; fixed cut-offs in the wrong number or order; unknown cells in
+        ``actions``.
+
+    Notes
+    -----
+    With cut-offs $s_1 \le \dots \le s_{L-1}$ of the value $S_i$ and $c_1 \le \dots \le
+    c_{L-1}$ of the potential $P_i$, customer $i$ is in cell
+    $(\#\{k : S_i \ge s_k\},\ \#\{k : P_i \ge c_k\})$; a missing value or potential gets
+    no cell.
+
+    Examples
+    --------
+    >>> from custloyalty.segmentation import ValuePotentialGrid
+    >>> grid = ValuePotentialGrid().fit([10.0, 20.0, 30.0, 40.0], [5.0, 1.0, 8.0, 2.0])
+    >>> grid.value_thresholds_, grid.potential_thresholds_
+    ([25.0], [3.5])
+    >>> grid.assign([35.0, 5.0], [0.0, 9.0])["action"].tolist()
+    ['maintain', 'develop']
+    """
+
+    _state_kind = "value_potential_grid"
+
+    def __init__(
+        self,
+        levels: int = 2,
+        *,
+        value_thresholds: Sequence[float] | None = None,
+        potential_thresholds: Sequence[float] | None = None,
+        actions: Mapping[tuple[str, str], str] | None = None,
+    ) -> None:
+        func = "ValuePotentialGrid"
+        self.levels = _check_levels(levels, func)
+        self.value_thresholds = (
+            None
+            if value_thresholds is None
+            else _fixed_cuts(value_thresholds, self.levels, "value_thresholds", func)
+        )
+        self.potential_thresholds = (
+            None
+            if potential_thresholds is None
+            else _fixed_cuts(potential_thresholds, self.levels, "potential_thresholds", func)
+        )
+        self.actions = _cell_actions(self.levels, actions, func)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Level names, low to high."""
+        return _LEVELS[self.levels]
+
+    def fit(self, value: Any, potential: Any) -> ValuePotentialGrid:
+        """Learn the cut-offs of each axis on the fitted base (NaN ignored)."""
+        v = np.asarray(value, dtype=np.float64).ravel()
+        p = np.asarray(potential, dtype=np.float64).ravel()
+        func = "ValuePotentialGrid.fit"
+        self.value_thresholds_ = _cuts(v, self.value_thresholds, self.levels, "value", func)
+        self.potential_thresholds_ = _cuts(
+            p, self.potential_thresholds, self.levels, "potential", func
+        )
+        return self
+
+    def codes(self, value: Any, potential: Any) -> tuple[npt.NDArray[np.int64], ...]:
+        """Level index on each axis (0 = low), -1 where the value or the potential is NaN."""
+        if not hasattr(self, "value_thresholds_"):
+            msg = "This ValuePotentialGrid is not fitted yet; call fit() first."
+            raise NotFittedError(msg)
+        out = []
+        for x, cuts in (
+            (value, self.value_thresholds_),
+            (potential, self.potential_thresholds_),
+        ):
+            arr = np.asarray(x, dtype=np.float64).ravel()
+            code = np.searchsorted(np.asarray(cuts, dtype=np.float64), arr, side="right")
+            code = np.asarray(code, dtype=np.int64)
+            out.append(code)
+        missing = np.isnan(np.asarray(value, dtype=np.float64).ravel()) | np.isnan(
+            np.asarray(potential, dtype=np.float64).ravel()
+        )
+        out[0][missing] = -1
+        out[1][missing] = -1
+        return out[0], out[1]
+
+    def action_table(self) -> npt.NDArray[np.object_]:
+        """Actions as an array ``[value code, potential code]`` (low first on both axes)."""
+        names = self.names
+        return np.array([[self.actions[(v, p)] for p in names] for v in names], dtype=object)
+
+    def assign(self, value: Any, potential: Any, *, index: Any = None) -> pd.DataFrame:
+        """Return ``value_level``, ``potential_level`` (ordered categoricals) and ``action``."""
+        v_code, p_code = self.codes(value, potential)
+        if index is None:
+            index = value.index if isinstance(value, pd.Series) else pd.RangeIndex(v_code.size)
+        dtype = pd.CategoricalDtype(list(self.names), ordered=True)
+        table = self.action_table()
+        action = table[np.maximum(v_code, 0), np.maximum(p_code, 0)]
+        action[v_code < 0] = None
+        return pd.DataFrame(
+            {
+                "value_level": pd.Categorical.from_codes(v_code, dtype=dtype),
+                "potential_level": pd.Categorical.from_codes(p_code, dtype=dtype),
+                "action": action,
+            },
+            index=index,
+        )
+
+    def cell_counts(
+        self, v_code: npt.NDArray[np.int64], p_code: npt.NDArray[np.int64]
+    ) -> tuple[int, ...]:
+        """Count the customers per cell, row-major (value code, potential code), low first."""
+        k = self.levels
+        ok = v_code >= 0
+        flat = np.bincount(v_code[ok] * k + p_code[ok], minlength=k * k)
+        return tuple(int(c) for c in flat)
+
+    def tables(self, counts: Sequence[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Lay out counts and actions: rows value level (high first), columns potential level."""
+        k = self.levels
+        names = list(self.names)
+        rows = pd.Index(names[::-1], name="value")
+        cols = pd.Index(names, name="potential")
+        grid = np.asarray(counts, dtype=np.int64).reshape(k, k)
+        counts_df = pd.DataFrame(grid[::-1], index=rows, columns=cols)
+        actions_df = pd.DataFrame(self.action_table()[::-1], index=rows, columns=cols)
+        return counts_df, actions_df
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return levels, actions, fixed and fitted cut-offs as a JSON-safe dict."""
+        return {
+            **header(self._state_kind),
+            "levels": self.levels,
+            "value_thresholds": self.value_thresholds,
+            "potential_thresholds": self.potential_thresholds,
+            "actions": [[v, p, a] for (v, p), a in self.actions.items()],
+            "fitted_value_thresholds": list(getattr(self, "value_thresholds_", [])),
+            "fitted_potential_thresholds": list(getattr(self, "potential_thresholds_", [])),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ValuePotentialGrid:
+        """Rebuild from :meth:`to_dict`, checking the cut-offs (count, finite, order).
+
+        Raises
+        ------
+        ValidationError
+            A saved state of another kind or format; a missing or malformed entry (the
+            message names the key): levels not 2 or 3, cut-offs not finite, not sorted or
+            not ``levels - 1`` of them, an action of an unknown cell.
+        """
+        where = "ValuePotentialGrid.from_dict"
+        data = check_header(data, cls._state_kind, where=where)
+        levels = state_key(data, "levels", where=where)
+        if isinstance(levels, bool) or levels not in _LEVELS:
+            msg = f"{where}: levels must be 2 or 3; got {levels!r:.80}."
+            raise ValidationError(msg)
+        k = int(levels)
+        fixed: dict[str, list[float] | None] = {}
+        for key in ("value_thresholds", "potential_thresholds"):
+            given = state_key(data, key, where=where)
+            fixed[key] = (
+                None
+                if given is None
+                else state_floats(given, key, where=where, length=k - 1, increasing=True)
+            )
+        raw_actions = state_key(data, "actions", where=where)
+        ok = isinstance(raw_actions, list) and all(
+            isinstance(a, list) and len(a) == 3 and all(isinstance(x, str) for x in a)
+            for a in raw_actions
+        )
+        if not ok:
+            msg = (
+                f"{where}: actions must be a list of [value level, potential level, action] "
+                f"strings; got {raw_actions!r:.80}."
+            )
+            raise ValidationError(msg)
+        actions = {(a[0], a[1]): a[2] for a in raw_actions}
+        try:
+            obj = cls(
+                k,
+                value_thresholds=fixed["value_thresholds"],
+                potential_thresholds=fixed["potential_thresholds"],
+                actions=actions,
+            )
+        except ValidationError as exc:
+            msg = f"{where}: {exc}"
+            raise ValidationError(msg) from None
+        for key in ("fitted_value_thresholds", "fitted_potential_thresholds"):
+            cuts = state_floats(
+                state_key(data, key, where=where), key, where=where, length=k - 1, increasing=True
+            )
+            setattr(obj, key.removeprefix("fitted_") + "_", cuts)
+        return obj
+
+    def __repr__(self) -> str:
+        if not hasattr(self, "value_thresholds_"):
+            return f"ValuePotentialGrid(levels={self.levels}, not fitted)"
+        v = [float(f"{t:.6g}") for t in self.value_thresholds_]
+        p = [float(f"{t:.6g}") for t in self.potential_thresholds_]
+        return (
+            f"ValuePotentialGrid(levels={self.levels}, value_thresholds={v}, "
+            f"potential_thresholds={p})"
+        )
 
 
 def value_potential_tiers(
@@ -211,24 +478,22 @@ def value_potential_tiers(
     from custloyalty import rfm_summary
     from custloyalty.models import BetaGeo, GammaGamma, ParetoNBD, get_model
 
-    if levels not in _LEVELS or isinstance(levels, bool):
-        check_option(levels, "levels", (2, 3), func=_FUNC)
+    levels = _check_levels(levels, _FUNC)
     if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
         msg = f"The 'horizon' parameter of {_FUNC} must be an integer >= 1; got {horizon!r}."
         raise ValidationError(msg)
     rate = check_positive(discount_rate, "discount_rate", func=_FUNC, strict=False)
-    names = _LEVELS[levels]
-    cell_actions = dict(ACTIONS[levels])
-    if actions is not None:
-        for key, name in actions.items():
-            if key not in cell_actions:
-                msg = (
-                    f"The 'actions' parameter of {_FUNC} names the cell {key!r}, which a "
-                    f"{levels} x {levels} grid does not have; cells are "
-                    f"{sorted(cell_actions)!r}."
-                )
-                raise ValidationError(msg)
-            cell_actions[key] = str(name)
+    cell_actions = _cell_actions(levels, actions, _FUNC)
+    v_fixed = (
+        None
+        if value_thresholds is None
+        else _fixed_cuts(value_thresholds, levels, "value_thresholds", _FUNC)
+    )
+    p_fixed = (
+        None
+        if potential_thresholds is None
+        else _fixed_cuts(potential_thresholds, levels, "potential_thresholds", _FUNC)
+    )
 
     summary = rfm_summary(
         transactions,
@@ -277,38 +542,22 @@ def value_potential_tiers(
     if pos.any():
         potential[pos] = _clv(tm, gg, weeks[pos], int(horizon), rate).to_numpy(dtype=np.float64)
     value = summary["total_amount"].to_numpy(dtype=np.float64)
-    v_cuts = _cuts(value, value_thresholds, levels, "value_thresholds")
-    p_cuts = _cuts(potential, potential_thresholds, levels, "potential_thresholds")
-    v_code = np.searchsorted(np.asarray(v_cuts), value, side="right")
-    p_code = np.searchsorted(np.asarray(p_cuts), potential, side="right")
-    dtype = pd.CategoricalDtype(list(names), ordered=True)
-    v_level = pd.Categorical.from_codes(v_code, dtype=dtype)
-    p_level = pd.Categorical.from_codes(p_code, dtype=dtype)
-    table = np.array([[cell_actions[(v, p)] for p in names] for v in names], dtype=object)
-    action = table[v_code, p_code]
+    grid = ValuePotentialGrid(
+        levels, value_thresholds=v_fixed, potential_thresholds=p_fixed, actions=cell_actions
+    ).fit(value, potential)
+    cells = grid.assign(value, potential, index=summary.index)
     customers = pd.DataFrame(
-        {
-            "total_spend": value,
-            "potential": potential,
-            "value_level": v_level,
-            "potential_level": p_level,
-            "action": action,
-        },
+        {"total_spend": value, "potential": potential, **dict(cells.items())},
         index=summary.index,
     )
-    counts = np.zeros((levels, levels), dtype=np.int64)
-    np.add.at(counts, (v_code, p_code), 1)
-    rows = pd.Index(list(names)[::-1], name="value")
-    cols = pd.Index(list(names), name="potential")
-    counts_df = pd.DataFrame(counts[::-1], index=rows, columns=cols)
-    actions_df = pd.DataFrame(table[::-1], index=rows, columns=cols)
+    counts_df, actions_df = grid.tables(grid.cell_counts(*grid.codes(value, potential)))
     end = pd.Timestamp(summary.attrs["custloyalty"]["observation_end"])
     return ValuePotentialResult(
         customers=customers,
         counts=counts_df,
         actions=actions_df,
-        value_thresholds=v_cuts,
-        potential_thresholds=p_cuts,
+        value_thresholds=list(grid.value_thresholds_),
+        potential_thresholds=list(grid.potential_thresholds_),
         horizon=int(horizon),
         model=model_name,
         observation_end=end,
