@@ -151,3 +151,24 @@ def test_fixed_thresholds_property(sample, fitted, v, p) -> None:
     expected = (c["total_spend"].to_numpy()[:, None] >= np.array(v)).sum(axis=1)
     np.testing.assert_array_equal(code, expected)
     assert res.counts.to_numpy().sum() == len(c)
+
+
+def test_zero_repeat_spend_follows_the_one_rule(sample) -> None:
+    """A repeat customer whose repeat purchases cost $0: left out of the spend fit and valued
+    at the model's limit, exactly as the scorecard's clv indicator does (no floor)."""
+    tx = sample.copy()
+    base = rfm_summary(tx, observation_end=END)
+    ids = base.index[base["frequency"] > 0][:3].tolist()
+    first = tx.groupby("customer_id")["date"].transform("min")
+    free = tx["customer_id"].isin(ids) & (tx["date"] > first)
+    tx.loc[free, "amount"] = 0.0
+    res = value_potential_tiers(tx, observation_end=END, horizon=12)
+    summary = rfm_summary(tx, observation_end=END, time_unit="W")
+    assert (summary.loc[ids, "monetary"] == 0).all()
+    assert (summary.loc[ids, "frequency"] > 0).all()
+    bg = BetaGeo().fit(summary)
+    gg = GammaGamma().fit(summary)
+    assert gg.n_excluded_ == int((summary["frequency"] == 0).sum()) + 3
+    expected = clv(bg, gg, summary, horizon=12, discount_rate=0.01, time_unit="W")
+    np.testing.assert_allclose(res.customers["potential"], expected.to_numpy(), rtol=1e-6)
+    assert (res.customers.loc[ids, "potential"] > 0).all()

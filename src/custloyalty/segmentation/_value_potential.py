@@ -528,16 +528,14 @@ def value_potential_tiers(
         )
         raise ValidationError(msg)
     if spend_model is None:
-        repeat = (weeks["frequency"] > 0) & (weeks["monetary"] > 0)
-        gg = GammaGamma().fit(weeks[repeat])
+        # the one rule for $0 repeat spend (GammaGamma.fit_rows): left out of the fit,
+        # valued at the model's limit by the CLV below, as in the scorecard's clv indicator
+        gg = GammaGamma().fit(weeks)
     elif isinstance(spend_model, GammaGamma):
         gg = spend_model
     else:
         msg = f"The 'spend_model' parameter of {_FUNC} must be a fitted GammaGamma or None."
         raise ValidationError(msg)
-    # repeat customers whose repeat purchases cost nothing keep a tiny positive mean spend
-    repeat_any = weeks["frequency"].to_numpy() > 0
-    weeks["monetary"] = np.where(repeat_any, np.maximum(weeks["monetary"].to_numpy(), 0.01), 0.0)
     potential = np.zeros(len(weeks))
     if pos.any():
         potential[pos] = _clv(tm, gg, weeks[pos], int(horizon), rate).to_numpy(dtype=np.float64)
