@@ -308,3 +308,16 @@ def test_over_time_and_programme_sections(
     # build_report passes them on too
     page = build_report(tx, scorecard=fitted, over_time=over, programme=prog)
     assert {"over_time", "programme"} <= set(_section_ids(page))
+
+
+def test_method_names_each_indicators_normalisation_and_direction(page: str) -> None:
+    """The method table reads the fitted normalisers (objects since the scorecard split)."""
+    method = page[page.index('<section id="method"') :]
+    method = method[: method.index("</section>")]
+    rows = re.findall(r'<tr><th scope="row">([^<]+)</th><td>([^<]*)</td><td>([^<]*)</td>', method)
+    tab = {name: (direction, norm) for name, direction, norm in rows}
+    assert set(tab) >= {"purchase_days", "days_since_last_purchase", "churn_risk"}
+    assert {norm for _, norm in tab.values()} == {"percentile"}
+    assert tab["days_since_last_purchase"][0] == "lower"
+    assert tab["churn_risk"][0] == "lower"
+    assert tab["purchase_days"][0] == "higher"

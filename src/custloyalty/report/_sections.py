@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -477,10 +478,15 @@ def value_potential(ctx: ReportContext) -> str | None:
     return paragraph(
         esc(
             f"Current value (total spend in the window) against potential (predicted "
-            f"{res.horizon}-month customer lifetime value from {res.model} and Gamma-Gamma), "
+            f"{res.horizon}-month customer lifetime value from "
+            f"{_MODEL_LABELS.get(res.model, res.model)} and Gamma-Gamma), "
             f"split {split}; each cell names its action. Computed on {who}."
         )
     ) + figures(fig)
+
+
+#: How the transaction models are named in prose.
+_MODEL_LABELS = {"bg_nbd": "BG/NBD", "pareto_nbd": "Pareto/NBD"}
 
 
 def _value_potential_refit(ctx: ReportContext) -> tuple[Any, str] | None:
@@ -661,12 +667,15 @@ def method(ctx: ReportContext) -> str | None:
     w = ctx.result.weights
     rows = []
     for name in w.index:
-        norm = getattr(sc, "normalisers_", {}).get(name, {}) if sc is not None else {}
+        norm: Any = getattr(sc, "normalisers_", {}).get(name) if sc is not None else None
+        # a fitted Normaliser (method, direction), or its saved dict
+        spec = norm.to_dict() if hasattr(norm, "to_dict") else norm
+        spec = spec if isinstance(spec, Mapping) else {}
         rows.append(
             {
                 "indicator": name,
-                "direction": str(norm.get("direction", "")) if isinstance(norm, dict) else "",
-                "normalisation": str(norm.get("method", "")) if isinstance(norm, dict) else "",
+                "direction": str(spec.get("direction", "")),
+                "normalisation": str(spec.get("method", "")),
                 "weight": 100 * float(w[name]),
             }
         )
