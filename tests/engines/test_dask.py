@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -139,6 +140,45 @@ def test_partitioned_by_customer_names_a_customer_split_across_partitions(
     ddf = dd.from_pandas(tx, npartitions=4, sort=False)
     out = cl.rfm_summary(ddf, observation_end=END, partitioned_by_customer=True)  # lazy: no error
     with pytest.raises(ValidationError, match=r"span several partitions.*5506 \(partitions 0, 1\)"):
+        out.compute()
+
+
+# Dask's Parquet reader calls reset_index(inplace=True), deprecated by pandas 3.1
+@pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.reset_index")
+def test_partitioned_by_customer_checks_each_parquet_file(
+    cdnow_master: pd.DataFrame, tmp_path: Any
+) -> None:
+    # Dask reads small files two by two when only the id column is used: the check must
+    # still see one partition per file, or a customer split across two files goes unseen
+    pytest.importorskip("pyarrow")
+    tx = cdnow_master.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    cut = int(tx.index[tx["customer_id"] == 5506][0]) + 1  # 5506 in both files
+    tx.iloc[:cut].to_parquet(tmp_path / "a.parquet", index=False)
+    tx.iloc[cut:].to_parquet(tmp_path / "b.parquet", index=False)
+    ddf = dd.read_parquet([str(tmp_path / "a.parquet"), str(tmp_path / "b.parquet")])
+    assert ddf["customer_id"].optimize().npartitions == 1  # what Dask does on its own
+    out = cl.rfm_summary(ddf, observation_end=END, partitioned_by_customer=True)
+    with pytest.raises(ValidationError, match=r"1 customer of .*5506 \(partitions 0, 1\)"):
+        out.compute()
+
+
+def test_partition_check_names_the_first_customers_in_partition_order() -> None:
+    # ids spread over the hash groups of the check: the examples are still the first five
+    # spanning customers in partition order, and the count covers every group
+    ids = np.arange(200)
+    tx = pd.DataFrame(
+        {
+            "customer_id": np.concatenate([ids, ids[::-1][:100]]),
+            "date": pd.Timestamp("2024-01-01"),
+            "amount": 1.0,
+        }
+    )
+    parts = [tx.iloc[:150], tx.iloc[150:200], tx.iloc[200:]]
+    ddf = dd.from_pandas(tx, npartitions=1).repartition(divisions=[0, 150, 200, 299])
+    assert [len(p) for p in ddf.partitions] == [len(p) for p in parts]
+    out = cl.rfm_summary(ddf, observation_end="2024-02-01", partitioned_by_customer=True)
+    first = "; ".join(f"{v} (partitions {'1, 2' if v >= 150 else '0, 2'})" for v in range(100, 105))
+    with pytest.raises(ValidationError, match=rf"100 customers of .*: {re.escape(first)}\. "):
         out.compute()
 
 
