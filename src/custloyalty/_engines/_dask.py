@@ -162,62 +162,53 @@ def _frame_of(ddf: Any, func: str) -> Any:
 _CHECK_GROUPS = 32
 
 
-def _split_ids(ids: pd.Series, groups: int) -> list[tuple[pd.Series, IntArray]]:
-    """Distinct ids of one partition, split into ``groups`` by a hash of the id.
-
-    Each piece keeps the ids in order of first appearance, with their positions among the
-    partition's distinct ids (to name the first spanning customers in partition order).
-    """
+def _split_ids(ids: pd.Series, groups: int) -> list[Any]:
+    """Distinct ids of one partition, split into ``groups`` arrays by a hash of the id."""
     from custloyalty._engines._buckets import customer_bucket
 
-    distinct = pd.Series(pd.unique(ids.dropna()), dtype=ids.dtype)
+    distinct = pd.unique(ids.dropna())
     group = customer_bucket(distinct, groups).to_numpy()
     order = np.argsort(group, kind="stable")
-    bounds = np.searchsorted(group[order], np.arange(1, groups)).tolist()
-    cuts = [0, *bounds, len(order)]
-    out = []
-    for g in range(groups):
-        at = order[cuts[g] : cuts[g + 1]]
-        out.append((distinct.iloc[at].reset_index(drop=True), at.astype(np.int64)))
-    return out
+    cuts = [0, *np.searchsorted(group[order], np.arange(1, groups)).tolist(), len(order)]
+    return [distinct[order[cuts[g] : cuts[g + 1]]] for g in range(groups)]
 
 
-def _spanning_in_group(
-    pieces: list[tuple[pd.Series, IntArray]],
-) -> tuple[int, list[tuple[int, int, Any, list[int]]]]:
+def _spanning_in_group(pieces: list[Any]) -> tuple[int, list[tuple[int, Any, list[int]]]]:
     """Ids of one hash group found in several partitions: their number, the first five.
 
     ``pieces[i]`` holds the group's distinct ids of partition ``i``. An example is
-    ``(first partition, position there, id, partitions)``.
+    ``(first partition, id, partitions)``.
     """
-    sizes = np.fromiter((len(p[0]) for p in pieces), dtype=np.int64, count=len(pieces))
+    sizes = np.fromiter((len(p) for p in pieces), dtype=np.int64, count=len(pieces))
     if int(sizes.sum()) == 0:
         return 0, []
-    ids = pd.concat([p[0] for p in pieces], ignore_index=True)
+    ids = pd.Series(np.concatenate(pieces)) if len(pieces) > 1 else pd.Series(pieces[0])
     dup = ids.duplicated(keep=False).to_numpy()
     if not dup.any():
         return 0, []
     part_of = np.repeat(np.arange(len(pieces)), sizes)
-    position = np.concatenate([p[1] for p in pieces])
-    spanning = pd.unique(ids[dup])  # in order of partition, then position: the first ones
+    spanning = pd.unique(ids[dup])  # in order of first partition
     examples = []
     for value in spanning[:5]:
-        rows = np.flatnonzero((ids == value).to_numpy())
-        where = [int(p) for p in part_of[rows]]
-        examples.append((where[0], int(position[rows[0]]), value, where))
+        where = [int(p) for p in part_of[(ids == value).to_numpy()]]
+        examples.append((where[0], value, where))
     return len(spanning), examples
 
 
 def _check_disjoint(
-    groups: list[tuple[int, list[tuple[int, int, Any, list[int]]]]], customer: Hashable, func: str
+    groups: list[tuple[int, list[tuple[int, Any, list[int]]]]], customer: Hashable, func: str
 ) -> bool:
     """Raise if a customer id appears in more than one partition (ids unique per partition)."""
     spanning = sum(n for n, _ in groups)
     if spanning == 0:
         return True
-    found = sorted((e for _, examples in groups for e in examples), key=lambda e: e[:2])[:5]
+    found = [e for _, examples in groups for e in examples]
+    try:  # the first partitions first, then the smallest ids
+        found.sort(key=lambda e: (e[0], e[1]))
+    except TypeError:  # ids that do not compare (mixed types)
+        found.sort(key=lambda e: e[0])
     shown = []
-    for _, _, value, where in found:
+    for _, value, where in found[:5]:
         name = value.item() if isinstance(value, np.generic) else value
         shown.append(f"{name!r} (partitions {', '.join(str(p) for p in where)})")
     msg = (
