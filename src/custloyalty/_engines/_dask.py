@@ -702,16 +702,6 @@ def score_scorecard(
     sv_d = delayed(sv, pure=True) if sv is not None else None
     it_d = delayed(it, pure=True) if it is not None else None
     options: dict[str, Any] = {"card": card, "observation_end": observation_end}
-    customers = buckets.map_partitions(
-        _score_partition,
-        check,
-        sv_d,
-        it_d,
-        empty=empty,
-        meta=empty,
-        align_dataframes=False,
-        **options,
-    )
     labels = tuple(card.tiers_.labels)
     zero = SummaryTotals(labels, tier_counts=(0,) * len(labels))
     if sv is not None:
@@ -728,6 +718,18 @@ def score_scorecard(
     totals = delayed(_combine_totals, pure=True)(
         per_bucket, check, zero=zero, answers=None if sv is None else len(sv)
     ).compute()
+    # the partitions passed the check with the totals: the customers need not wait for it
+    # again (it would hold every customer id in memory once more, on every write)
+    customers = buckets.map_partitions(
+        _score_partition,
+        None,
+        sv_d,
+        it_d,
+        empty=empty,
+        meta=empty,
+        align_dataframes=False,
+        **options,
+    )
     end = probe.observation_end
     return ScorecardResult(
         customers=customers,
