@@ -280,3 +280,27 @@ def test_two_worker_cluster(local_cluster: Any, cdnow_master: pd.DataFrame) -> N
         out = cl.rfm_summary(_random_partitions(cdnow_master, 9, 4), observation_end=END)
         got = out.compute(scheduler=local_cluster)
     _equal_summary(got, ref)
+
+
+def test_kernels_run_on_the_task_thread_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a Dask worker runs one bucket per thread: the kernel must not sort on every core besides
+    from custloyalty import _window
+
+    calls: list[int] = []
+    bucketed = _window._bucketed_runs
+
+    def spy(*args: Any) -> Any:
+        calls.append(args[-1])
+        return bucketed(*args)
+
+    monkeypatch.setattr(_window, "_BUCKET_MIN_ROWS", 2)
+    monkeypatch.setattr(_window, "_BUCKET_THREADS", 2)
+    monkeypatch.setattr(_window, "_bucketed_runs", spy)
+    tx = make_transactions(300, seed=3).sample(frac=1.0, random_state=3)
+    ref = cl.rfm_summary(tx, observation_end="2021-06-29")
+    assert calls == [2]  # in memory: both threads
+    out = cl.rfm_summary(dd.from_pandas(tx, npartitions=3), observation_end="2021-06-29")
+    _equal_summary(out.compute(), ref)
+    assert calls == [2]  # per bucket: the task's thread only
+    assert cl.bucket_summary(tx, observation_end="2021-06-29").shape[0] == len(ref)
+    assert calls == [2]
