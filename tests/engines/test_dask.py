@@ -304,3 +304,22 @@ def test_kernels_run_on_the_task_thread_only(monkeypatch: pytest.MonkeyPatch) ->
     assert calls == [2]  # per bucket: the task's thread only
     assert cl.bucket_summary(tx, observation_end="2021-06-29").shape[0] == len(ref)
     assert calls == [2]
+
+
+def test_partition_check_with_more_partitions_than_hash_groups(
+    cdnow_master: pd.DataFrame,
+) -> None:
+    from custloyalty._engines import _dask
+
+    tx = cdnow_master.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    ddf = dd.from_pandas(tx, npartitions=_dask._CHECK_GROUPS + 8, sort=False)
+    ids = [set(p["customer_id"]) for p in (ddf.partitions[i].compute() for i in range(3))]
+    spanning = sorted((ids[0] & ids[1]) | (ids[1] & ids[2]))
+    assert spanning  # the cut falls inside a customer
+    out = cl.rfm_summary(ddf, observation_end=END, partitioned_by_customer=True)
+    with pytest.raises(
+        ValidationError, match=rf"customers? of .*: {spanning[0]} \(partitions 0, 1"
+    ):
+        out.compute()
+    whole = dd.from_pandas(tx, npartitions=1)
+    assert len(cl.rfm_summary(whole, observation_end=END, partitioned_by_customer=True)) > 0
