@@ -13,7 +13,7 @@ Two groups, sized by environment variables so the suite can be validated small a
   hold whole customers (``customer_bucket(id, n)``), then (a) one bucket read and summarised in
   this process, with its ``tracemalloc`` peak, and (b) all buckets through Dask with
   ``partitioned_by_customer=True`` on two workers, with each worker's peak resident memory
-  (``ru_maxrss``) recorded in ``extra_info``.
+  (``VmHWM``) and idle memory recorded in ``extra_info``.
 
 Extrapolation (docs/guides/scale.md): wall time for R rows on W workers ~= (R / rows per bucket)
 x (time per bucket) / W, and memory per worker ~= rows in the largest bucket x bytes per row
@@ -76,18 +76,32 @@ def _check(got: pd.DataFrame, ref: pd.DataFrame) -> None:
         np.testing.assert_allclose(got[c].to_numpy(), ref[c].to_numpy(), rtol=0, atol=1e-9)
 
 
+def _status_bytes(field: str) -> int | None:
+    """A memory field of ``/proc/self/status`` (``VmHWM``, ``VmRSS``) in bytes, if readable."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(f"{field}:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
 def _worker_peak_rss() -> int:
     """Peak resident memory of this process (``VmHWM``; ``ru_maxrss`` would be inherited)."""
     # ru_maxrss survives fork and exec on Linux, so a worker started from a process that held
     # the whole data set would report that process's peak; VmHWM belongs to the worker alone
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
+    peak = _status_bytes("VmHWM")
+    if peak is not None:
+        return peak
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
+
+
+def _worker_rss() -> int:
+    """Resident memory of this process now (the idle worker, before a run)."""
+    now = _status_bytes("VmRSS")
+    return 0 if now is None else now
 
 
 @pytest.fixture(scope="module")
@@ -281,6 +295,7 @@ def test_all_buckets_on_dask(
         out.to_parquet(out_dir, overwrite=True)
 
     benchmark.extra_info.update(tool=f"{BUCKETS} buckets, Dask 2 workers", rows=BUCKET_ROWS)
+    benchmark.extra_info["worker_idle_rss"] = list(fresh_client.run(_worker_rss).values())
     benchmark.pedantic(run, rounds=1, iterations=1)
     benchmark.extra_info["worker_peak_rss"] = list(fresh_client.run(_worker_peak_rss).values())
     _check(pd.read_parquet(out_dir), reference)
@@ -312,6 +327,7 @@ def test_scorecard_buckets_on_dask(
         tool=f"scorecard: fit on 1% sample, score {BUCKETS} buckets, Dask 2 workers",
         rows=BUCKET_ROWS,
     )
+    benchmark.extra_info["worker_idle_rss"] = list(fresh_client.run(_worker_rss).values())
     result = benchmark.pedantic(run, rounds=1, iterations=1)
     benchmark.extra_info["worker_peak_rss"] = list(fresh_client.run(_worker_peak_rss).values())
     scores = pd.read_parquet(out_dir, columns=["composite"])

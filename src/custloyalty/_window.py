@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +51,7 @@ __all__ = [
     "day_of",
     "named_index",
     "observe",
+    "one_thread",
     "per_customer",
     "to_days",
 ]
@@ -277,6 +280,30 @@ _BUCKET_THREADS = max(
         len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1,
     ),
 )
+#: Set by :func:`one_thread`: the kernels run on the calling thread only.
+_ONE_THREAD: ContextVar[bool] = ContextVar("custloyalty_one_thread", default=False)
+
+
+def _threads() -> int:
+    """Threads of the bucketed aggregation here: 1 inside :func:`one_thread`."""
+    return 1 if _ONE_THREAD.get() else _BUCKET_THREADS
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Run the aggregation on the calling thread only, inside the ``with`` block.
+
+    For per-bucket tasks of an engine that already runs one task per core (a Dask worker
+    thread, a Spark task): more threads there oversubscribe the cores and hold more buffers
+    at once, for no gain.
+    """
+    token = _ONE_THREAD.set(True)
+    try:
+        yield
+    finally:
+        _ONE_THREAD.reset(token)
+
+
 #: Rows per step when the row numbers are packed into the keys (bounds the temporary).
 _PACK_CHUNK = 1 << 20
 
@@ -415,10 +442,11 @@ def _customer_days_of_keys(
     n = key.shape[0]
     parts = None
     in_order = False
-    if n >= _BUCKET_MIN_ROWS and _BUCKET_THREADS > 1:
+    threads = _threads()
+    if n >= _BUCKET_MIN_ROWS and threads > 1:
         in_order = _is_sorted(key)
         if not in_order:
-            parts = _bucketed_runs(key, dmin, day_bits, amount, _BUCKET_THREADS)
+            parts = _bucketed_runs(key, dmin, day_bits, amount, threads)
     if parts is not None:
         del key
         code, cd_day, count, cd_amount = parts
@@ -465,8 +493,9 @@ def per_customer(cd: CustomerDays) -> dict[str, Any]:
     first purchase day). Relies on the entries being sorted by customer then day, as
     :func:`customer_days` returns them. Every array returned is new (safe to modify in place).
     """
-    if len(cd) >= _BUCKET_MIN_ROWS and _BUCKET_THREADS > 1:
-        return _per_customer_bucketed(cd, _BUCKET_THREADS)
+    threads = _threads()
+    if len(cd) >= _BUCKET_MIN_ROWS and threads > 1:
+        return _per_customer_bucketed(cd, threads)
     return _per_customer(cd)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -142,6 +143,45 @@ def test_partitioned_by_customer_names_a_customer_split_across_partitions(
         out.compute()
 
 
+# Dask's Parquet reader calls reset_index(inplace=True), deprecated by pandas 3.1
+@pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.reset_index")
+def test_partitioned_by_customer_checks_each_parquet_file(
+    cdnow_master: pd.DataFrame, tmp_path: Any
+) -> None:
+    # Dask reads small files two by two when only the id column is used: the check must
+    # still see one partition per file, or a customer split across two files goes unseen
+    pytest.importorskip("pyarrow")
+    tx = cdnow_master.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    cut = int(tx.index[tx["customer_id"] == 5506][0]) + 1  # 5506 in both files
+    tx.iloc[:cut].to_parquet(tmp_path / "a.parquet", index=False)
+    tx.iloc[cut:].to_parquet(tmp_path / "b.parquet", index=False)
+    ddf = dd.read_parquet([str(tmp_path / "a.parquet"), str(tmp_path / "b.parquet")])
+    assert ddf["customer_id"].optimize().npartitions == 1  # what Dask does on its own
+    out = cl.rfm_summary(ddf, observation_end=END, partitioned_by_customer=True)
+    with pytest.raises(ValidationError, match=r"1 customer of .*5506 \(partitions 0, 1\)"):
+        out.compute()
+
+
+def test_partition_check_names_the_first_customers_in_partition_order() -> None:
+    # ids spread over the hash groups of the check: the examples are still the first five
+    # spanning customers in partition order, and the count covers every group
+    ids = np.arange(200)
+    tx = pd.DataFrame(
+        {
+            "customer_id": np.concatenate([ids, ids[::-1][:100]]),
+            "date": pd.Timestamp("2024-01-01"),
+            "amount": 1.0,
+        }
+    )
+    parts = [tx.iloc[:150], tx.iloc[150:200], tx.iloc[200:]]
+    ddf = dd.from_pandas(tx, npartitions=1).repartition(divisions=[0, 150, 200, 299])
+    assert [len(p) for p in ddf.partitions] == [len(p) for p in parts]
+    out = cl.rfm_summary(ddf, observation_end="2024-02-01", partitioned_by_customer=True)
+    first = "; ".join(f"{v} (partitions {'1, 2' if v >= 150 else '0, 2'})" for v in range(100, 105))
+    with pytest.raises(ValidationError, match=rf"100 customers of .*: {re.escape(first)}\. "):
+        out.compute()
+
+
 def test_refuses_a_dask_frame_without_observation_end(cdnow_master: pd.DataFrame) -> None:
     with pytest.raises(ValidationError, match="needs observation_end"):
         cl.rfm_summary(dd.from_pandas(cdnow_master, npartitions=2))
@@ -240,3 +280,46 @@ def test_two_worker_cluster(local_cluster: Any, cdnow_master: pd.DataFrame) -> N
         out = cl.rfm_summary(_random_partitions(cdnow_master, 9, 4), observation_end=END)
         got = out.compute(scheduler=local_cluster)
     _equal_summary(got, ref)
+
+
+def test_kernels_run_on_the_task_thread_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a Dask worker runs one bucket per thread: the kernel must not sort on every core besides
+    from custloyalty import _window
+
+    calls: list[int] = []
+    bucketed = _window._bucketed_runs
+
+    def spy(*args: Any) -> Any:
+        calls.append(args[-1])
+        return bucketed(*args)
+
+    monkeypatch.setattr(_window, "_BUCKET_MIN_ROWS", 2)
+    monkeypatch.setattr(_window, "_BUCKET_THREADS", 2)
+    monkeypatch.setattr(_window, "_bucketed_runs", spy)
+    tx = make_transactions(300, seed=3).sample(frac=1.0, random_state=3)
+    ref = cl.rfm_summary(tx, observation_end="2021-06-29")
+    assert calls == [2]  # in memory: both threads
+    out = cl.rfm_summary(dd.from_pandas(tx, npartitions=3), observation_end="2021-06-29")
+    _equal_summary(out.compute(), ref)
+    assert calls == [2]  # per bucket: the task's thread only
+    assert cl.bucket_summary(tx, observation_end="2021-06-29").shape[0] == len(ref)
+    assert calls == [2]
+
+
+def test_partition_check_with_more_partitions_than_hash_groups(
+    cdnow_master: pd.DataFrame,
+) -> None:
+    from custloyalty._engines import _dask
+
+    tx = cdnow_master.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    ddf = dd.from_pandas(tx, npartitions=_dask._CHECK_GROUPS + 8, sort=False)
+    ids = [set(p["customer_id"]) for p in (ddf.partitions[i].compute() for i in range(3))]
+    spanning = sorted((ids[0] & ids[1]) | (ids[1] & ids[2]))
+    assert spanning  # the cut falls inside a customer
+    out = cl.rfm_summary(ddf, observation_end=END, partitioned_by_customer=True)
+    with pytest.raises(
+        ValidationError, match=rf"customers? of .*: {spanning[0]} \(partitions 0, 1"
+    ):
+        out.compute()
+    whole = dd.from_pandas(tx, npartitions=1)
+    assert len(cl.rfm_summary(whole, observation_end=END, partitioned_by_customer=True)) > 0

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from custloyalty import _frames
+from custloyalty._window import one_thread
 from custloyalty.errors import ValidationError
 
 __all__ = ["bucket_scores", "bucket_summary", "customer_bucket"]
@@ -156,7 +157,8 @@ def bucket_summary(
     }
     frame = _frames.as_frame(transactions, name="transactions")
     try:
-        out = rfm_summary(frame, **options)
+        with one_thread():  # the engine runs one bucket per core already
+            out = rfm_summary(frame, **options)
     except ValidationError:
         end = calibration_end if calibration_end is not None else observation_end
         if len(frame) == 0 or not _nothing_until(frame, time, end, date_format):

@@ -18,10 +18,12 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from custloyalty import _frames
 from custloyalty._validation import plural
+from custloyalty._window import one_thread
 from custloyalty.errors import ValidationError
 
 __all__ = [
@@ -33,6 +35,8 @@ __all__ = [
     "rfm_summary",
     "score_scorecard",
 ]
+
+IntArray = npt.NDArray[np.int64]
 
 _WINDOW_HINT = (
     "pass observation_end='YYYY-MM-DD' (the last day the data cover): without it every "
@@ -154,30 +158,63 @@ def _frame_of(ddf: Any, func: str) -> Any:
 # --------------------------------------------------------------------------------------------
 
 
-def _unique_ids(ids: pd.Series) -> pd.Series:
-    return pd.Series(pd.unique(ids.dropna()), name=ids.name, dtype=ids.dtype)
+#: Most groups the partitions' distinct ids are hashed into for the disjointness check.
+_CHECK_GROUPS = 32
 
 
-def _check_disjoint(parts: list[pd.Series], customer: Hashable, func: str) -> bool:
-    """Raise if a customer id appears in more than one partition (ids unique per partition)."""
-    sizes = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
-    if len(parts) < 2 or int(sizes.sum()) == 0:
-        return True
-    ids = pd.concat(parts, ignore_index=True)
+def _split_ids(ids: pd.Series, groups: int) -> list[Any]:
+    """Distinct ids of one partition, split into ``groups`` arrays by a hash of the id."""
+    from custloyalty._engines._buckets import customer_bucket
+
+    distinct = pd.unique(ids.dropna())
+    group = customer_bucket(distinct, groups).to_numpy()
+    order = np.argsort(group, kind="stable")
+    cuts = [0, *np.searchsorted(group[order], np.arange(1, groups)).tolist(), len(order)]
+    return [distinct[order[cuts[g] : cuts[g + 1]]] for g in range(groups)]
+
+
+def _spanning_in_group(pieces: list[Any]) -> tuple[int, list[tuple[int, Any, list[int]]]]:
+    """Ids of one hash group found in several partitions: their number, the first five.
+
+    ``pieces[i]`` holds the group's distinct ids of partition ``i``. An example is
+    ``(first partition, id, partitions)``.
+    """
+    sizes = np.fromiter((len(p) for p in pieces), dtype=np.int64, count=len(pieces))
+    if int(sizes.sum()) == 0:
+        return 0, []
+    ids = pd.Series(np.concatenate(pieces)) if len(pieces) > 1 else pd.Series(pieces[0])
     dup = ids.duplicated(keep=False).to_numpy()
     if not dup.any():
-        return True
-    part_of = np.repeat(np.arange(len(parts)), sizes)
-    spanning = pd.unique(ids[dup])
+        return 0, []
+    part_of = np.repeat(np.arange(len(pieces)), sizes)
+    spanning = pd.unique(ids[dup])  # in order of first partition
     examples = []
     for value in spanning[:5]:
-        where = part_of[(ids == value).to_numpy()]
-        shown = value.item() if isinstance(value, np.generic) else value
-        examples.append(f"{shown!r} (partitions {', '.join(str(int(p)) for p in where)})")
+        where = [int(p) for p in part_of[(ids == value).to_numpy()]]
+        examples.append((where[0], value, where))
+    return len(spanning), examples
+
+
+def _check_disjoint(
+    groups: list[tuple[int, list[tuple[int, Any, list[int]]]]], customer: Hashable, func: str
+) -> bool:
+    """Raise if a customer id appears in more than one partition (ids unique per partition)."""
+    spanning = sum(n for n, _ in groups)
+    if spanning == 0:
+        return True
+    found = [e for _, examples in groups for e in examples]
+    try:  # the first partitions first, then the smallest ids
+        found.sort(key=lambda e: (e[0], e[1]))
+    except TypeError:  # ids that do not compare (mixed types)
+        found.sort(key=lambda e: e[0])
+    shown = []
+    for _, value, where in found[:5]:
+        name = value.item() if isinstance(value, np.generic) else value
+        shown.append(f"{name!r} (partitions {', '.join(str(p) for p in where)})")
     msg = (
         f"{func} was called with partitioned_by_customer=True, but "
-        f"{plural(len(spanning), 'customer')} of column {customer!r} span several partitions "
-        f"of the Dask frame: {'; '.join(examples)}. Summarising each partition apart would "
+        f"{plural(spanning, 'customer')} of column {customer!r} span several partitions "
+        f"of the Dask frame: {'; '.join(shown)}. Summarising each partition apart would "
         "count these customers twice.\n"
         "Hint: leave partitioned_by_customer=False (the default) to shuffle the rows by "
         "customer, or write the data so that each file holds whole customers (one file per "
@@ -186,12 +223,42 @@ def _check_disjoint(parts: list[pd.Series], customer: Hashable, func: str) -> bo
     raise ValidationError(msg)
 
 
+def _partitions_as_given(series: Any) -> list[Any]:
+    """One Delayed per partition of ``series`` as the caller built it, reading only its column.
+
+    Dask's optimiser reads several small Parquet files into one partition when few of their
+    columns are used: the ids read alone would come in fewer, larger partitions than the
+    summary's, and a customer split across two files read together would go unseen. The
+    graph is only simplified here (the column projection), not tuned, so each partition is
+    one of the caller's; a check on them is at least as strict as one on any fused
+    partitioning of the summary.
+    """
+    expr = getattr(series, "expr", None)
+    if expr is None:  # pragma: no cover - Dask without query planning
+        return list(series.to_delayed())
+    from dask.dataframe.dask_expr._collection import (  # type: ignore[attr-defined]
+        new_collection,
+    )
+
+    simplified: Any = new_collection(expr.simplify())  # type: ignore[no-untyped-call]
+    return list(simplified.to_delayed(optimize_graph=False))
+
+
 def _disjoint_check(ddf: Any, customer: Hashable, func: str) -> Any:
-    """Return a Delayed that is True when no customer spans two partitions, and raises otherwise."""
+    """Return a Delayed that is True when no customer spans two partitions, and raises otherwise.
+
+    Memory-bounded at any size: each partition's distinct ids are split by a hash of the id
+    into at most ``_CHECK_GROUPS`` groups, and each group (the same ids of every partition)
+    is checked on its own, so no task holds more than about ``customers / groups`` ids
+    (gathering every id into one task took over 1 GiB at 36 million customers).
+    """
     from dask.delayed import delayed
 
-    uniques = ddf[customer].map_partitions(_unique_ids, meta=ddf._meta[customer])
-    return delayed(_check_disjoint, pure=True)(uniques.to_delayed(), customer, func)
+    parts = _partitions_as_given(ddf[customer])
+    groups = max(1, min(len(parts), _CHECK_GROUPS))
+    split = [delayed(_split_ids, pure=True, nout=groups)(p, groups) for p in parts]
+    found = [delayed(_spanning_in_group, pure=True)([s[g] for s in split]) for g in range(groups)]
+    return delayed(_check_disjoint, pure=True)(found, customer, func)
 
 
 def refuse_partitioned(data: Any) -> None:
@@ -228,7 +295,8 @@ def _summary_partition(
     if len(part) == 0:
         return empty
     try:
-        out: pd.DataFrame = kernel(part, **options)
+        with one_thread():
+            out: pd.DataFrame = kernel(part, **options)
     except ValidationError:
         end = options.get("calibration_end") or options["observation_end"]
         if _nothing_until(part, options.get("time", "date"), end, options.get("date_format")):
@@ -285,7 +353,8 @@ def _metric_partition(
     if len(part) == 0:
         return empty
     try:
-        return kernel(part, **options)
+        with one_thread():
+            return kernel(part, **options)
     except ValidationError:
         if window and _nothing_until(
             part, options.get("time", "date"), options["observation_end"], None
@@ -503,7 +572,8 @@ def _score_one(
         [(surveys, cfg.survey_customer), (interactions, cfg.interaction_customer)],
     )
     try:
-        result = card.score_bucket(part, sv, interactions=it, observation_end=observation_end)
+        with one_thread():
+            result = card.score_bucket(part, sv, interactions=it, observation_end=observation_end)
     except ValidationError:
         if _nothing_until(part, cfg.time, observation_end, None):
             return None  # every customer of this bucket starts after the window
@@ -537,26 +607,31 @@ def _bucket_totals(
     *,
     card: Any,
     observation_end: Any,
-) -> tuple[Any, int] | None:
-    """Totals of one scored bucket and how many survey answers matched its customers."""
+) -> pd.Series:
+    """Totals of one scored bucket and how many survey answers matched its customers.
+
+    A one-item object Series (``None`` for a bucket with no customer in the window), so that
+    Dask runs it as a partition function, in the same task as the reading of the bucket: a
+    bucket is then not held in memory while the check of the partitions runs.
+    """
     scored = _score_one(part, surveys, interactions, card=card, observation_end=observation_end)
-    if scored is None:
-        return None
-    result, answers = scored
-    totals = result.totals
-    return totals, answers - int(totals.survey_answers_without_transactions or 0)
+    item: tuple[Any, int] | None = None
+    if scored is not None:
+        result, answers = scored
+        totals = result.totals
+        item = (totals, answers - int(totals.survey_answers_without_transactions or 0))
+    return pd.Series([item], dtype=object)
 
 
-def _combine_totals(
-    parts: list[tuple[Any, int] | None], check: Any, *, zero: Any, answers: int | None
-) -> Any:
+def _combine_totals(parts: list[pd.Series], check: Any, *, zero: Any, answers: int | None) -> Any:
     """Add the buckets' totals; the unmatched answers are those no bucket matched."""
     total = zero
     matched = 0
-    for item in parts:
-        if item is not None:
-            total = total + item[0]
-            matched += item[1]
+    for items in parts:
+        for item in items:
+            if item is not None:
+                total = total + item[0]
+                matched += item[1]
     if answers is not None:
         total.survey_answers_without_transactions = answers - matched
     return total
@@ -627,9 +702,27 @@ def score_scorecard(
     sv_d = delayed(sv, pure=True) if sv is not None else None
     it_d = delayed(it, pure=True) if it is not None else None
     options: dict[str, Any] = {"card": card, "observation_end": observation_end}
+    labels = tuple(card.tiers_.labels)
+    zero = SummaryTotals(labels, tier_counts=(0,) * len(labels))
+    if sv is not None:
+        zero.nps_counts = (0, 0, 0)
+    per_bucket = buckets.map_partitions(
+        _bucket_totals,
+        check,
+        sv_d,
+        it_d,
+        meta=pd.Series([], dtype=object),
+        align_dataframes=False,
+        **options,
+    ).to_delayed()
+    totals = delayed(_combine_totals, pure=True)(
+        per_bucket, check, zero=zero, answers=None if sv is None else len(sv)
+    ).compute()
+    # the partitions passed the check with the totals: the customers need not wait for it
+    # again (it would hold every customer id in memory once more, on every write)
     customers = buckets.map_partitions(
         _score_partition,
-        check,
+        None,
         sv_d,
         it_d,
         empty=empty,
@@ -637,17 +730,6 @@ def score_scorecard(
         align_dataframes=False,
         **options,
     )
-    labels = tuple(card.tiers_.labels)
-    zero = SummaryTotals(labels, tier_counts=(0,) * len(labels))
-    if sv is not None:
-        zero.nps_counts = (0, 0, 0)
-    per_bucket = [
-        delayed(_bucket_totals, pure=True)(part, check, sv_d, it_d, **options)
-        for part in buckets.to_delayed()
-    ]
-    totals = delayed(_combine_totals, pure=True)(
-        per_bucket, check, zero=zero, answers=None if sv is None else len(sv)
-    ).compute()
     end = probe.observation_end
     return ScorecardResult(
         customers=customers,
