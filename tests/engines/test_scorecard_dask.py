@@ -231,3 +231,25 @@ def test_value_potential_columns_on_dask_equal_in_memory(cdnow_master: pd.DataFr
     assert isinstance(vp.customers, dd.DataFrame)  # lazy, like res.customers
     pd.testing.assert_frame_equal(vp.counts, vp_ref.counts)
     assert vp.potential_thresholds == vp_ref.potential_thresholds
+
+
+def test_a_lazy_result_shows_itself_without_scoring_everything(
+    cdnow_master: pd.DataFrame, card: Any
+) -> None:
+    from dask.callbacks import Callback
+
+    ddf = dd.from_pandas(cdnow_master, npartitions=4)
+    res = card.score(ddf, observation_end=END)
+    graphs: list[int] = []
+
+    class Count(Callback):  # type: ignore[misc]
+        def _start(self, dsk: Any) -> None:
+            graphs.append(len(dsk))
+
+    with Count():
+        text = repr(res)
+        page = res._repr_html_()
+    assert "lazy DataFrame" in text
+    assert "Scalar" not in text
+    assert f"{res.summary.customers:,} customers" in page
+    assert len(graphs) == 1  # the first rows only (head), not a len() of the whole table

@@ -243,8 +243,14 @@ class ScorecardResult(Result):
     """Per-bucket totals behind :attr:`summary` (add them across buckets)."""
 
     def __repr__(self) -> str:
+        table = self.customers
+        shape = (
+            f"DataFrame {table.shape}"
+            if isinstance(table, pd.DataFrame)
+            else f"lazy {type(table).__name__}, {len(table.columns)} columns"
+        )
         return (
-            f"ScorecardResult(customers=<DataFrame {self.customers.shape}>, "
+            f"ScorecardResult(customers=<{shape}>, "
             f"observation_end={self.observation_end.date()}, summary={self.summary!r})"
         )
 
@@ -318,10 +324,12 @@ class ScorecardResult(Result):
 
     def _repr_html_(self) -> str:
         weights = self.weights.to_frame().to_html(float_format=lambda v: f"{v:.3f}")
+        # the count comes from the summary: len() of a lazy (Dask) table would score it all;
+        # head() reads the first partition only
         head = self.customers.head(10).to_html(float_format=lambda v: f"{v:.3g}")
         return (
             f"<h4>Loyalty scorecard, {html.escape(str(self.observation_end.date()))}: "
-            f"{len(self.customers):,} customers</h4>{self.summary._repr_html_()}"
+            f"{self.summary.customers:,} customers</h4>{self.summary._repr_html_()}"
             f"<p>Weights</p>{weights}<p>First customers</p>{head}"
         )
 
