@@ -42,7 +42,7 @@ import numpy as np
 from scipy import special, stats
 
 from custloyalty.errors import ConvergenceWarning
-from custloyalty.models._base import FloatArray, _TransactionModel, _wsum
+from custloyalty.models._base import FloatArray, _TransactionModel, _wsum, compress
 
 __all__ = ["ParetoNBD"]
 
@@ -67,6 +67,8 @@ _Q_NODES = ((np.arange(_N_PANELS)[:, None] + (_GL_X[None, :] + 1.0) / 2.0) / _N_
 _Q_WEIGHTS = np.tile(_GL_W / 2.0 / _N_PANELS, _N_PANELS)
 _W_MAX = 50.0  # the integrand carries exp(-w): the tail beyond 50 is below 1e-21
 _CHUNK = 4096
+#: Predictions on more rows than this are computed on the distinct (x, t_x, T) rows.
+_DISTINCT_MIN = 2048
 # Quadrature of the likelihood integral over short windows: Gauss-Legendre rules on [0, 1].
 _GL_RULES = {
     n: ((g[0] + 1.0) / 2.0, g[1] / 2.0)
@@ -604,7 +606,17 @@ class ParetoNBD(_TransactionModel):
     # -- model-specific pieces of the predictions (the public methods are in the base) -------
 
     def _p_alive(self, x: FloatArray, tx: FloatArray, t: FloatArray) -> FloatArray:
-        # FHL (2005b), eq. 24: the first term of the likelihood bracket over the bracket
+        # FHL (2005b), eq. 24: the first term of the likelihood bracket over the bracket.
+        # P(alive) depends on a customer through (x, t_x, T) only: large inputs are evaluated
+        # on their distinct rows and gathered back (a base of 10^6 customers has about half
+        # as many distinct rows; the special functions dominate the cost, not the gather)
+        if x.shape[0] > _DISTINCT_MIN:
+            rows, _, inverse = compress(x, tx, t)
+            if rows.shape[0] < 0.9 * x.shape[0]:
+                return self._p_alive_rows(rows[:, 0], rows[:, 1], rows[:, 2])[inverse]
+        return self._p_alive_rows(x, tx, t)
+
+    def _p_alive_rows(self, x: FloatArray, tx: FloatArray, t: FloatArray) -> FloatArray:
         lp_t, log_b = _log_parts(tuple(self._params), x, tx, t, warn=True)
         out: FloatArray = np.clip(np.exp(np.real(lp_t - log_b)), 0.0, 1.0)
         return out
