@@ -513,3 +513,42 @@ def test_p_alive_on_distinct_rows_equals_row_by_row() -> None:
     )
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(got[:600], m.p_alive(big.iloc[:600]).to_numpy())
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.floats(0.02, 40.0), st.floats(0.02, 30.0), st.floats(0.0, 500.0))
+def test_property_continued_fraction_gradient_equals_complex_step(
+    b: float, d: float, kappa: float
+) -> None:
+    # the forward-mode derivatives of log 2F1(1, b; b + d; -kappa) in (b, c, kappa) against
+    # the complex step through the plain continued fraction
+    bb, cc, kk = np.array([b]), np.array([b + d]), np.array([kappa])
+    inv, grad, capped = pnbd_module._continued_fraction_grad(bb, cc, kk)
+    inv0, _ = _continued_fraction(bb, cc, kk)
+    assert capped == 0
+    np.testing.assert_allclose(inv, inv0, rtol=1e-14)
+    h = 1e-30
+    for j, step in enumerate(np.eye(3) * h * 1j):
+        z, _ = _continued_fraction(bb + step[0], cc + step[1], kk + step[2])
+        np.testing.assert_allclose(grad[j], -np.imag(np.log(z)) / h, rtol=1e-9, atol=1e-13)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [(1.45, 6.38, 1.26, 63.4), (0.553, 10.578, 0.606, 11.669), (1.0, 20.0, 0.5, 5.0)],
+)
+def test_forward_mode_gradient_equals_complex_step(
+    params: tuple[float, ...], cdnow_sample_summary: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # rows of the continued fraction take the real forward-mode pass; forcing them through
+    # the complex step gives the same log-likelihood and gradient
+    s = cdnow_sample_summary
+    rows, w, _ = compress(s["frequency"], s["recency"], s["T"])
+    cols = rows[:, 0], rows[:, 1], rows[:, 2]
+    assert pnbd_module._cf_rows(params, cols[0], cols[1]).any()
+    x0 = np.log(np.array(params))
+    fast = ParetoNBD()._negll_and_grad(x0, *cols, w)
+    monkeypatch.setattr(pnbd_module, "_cf_rows", lambda p, x, tx: np.zeros(x.shape, dtype=bool))
+    slow = ParetoNBD()._negll_and_grad(x0, *cols, w)
+    assert fast[0] == pytest.approx(slow[0], rel=1e-13)
+    np.testing.assert_allclose(fast[1], slow[1], rtol=1e-10, atol=1e-8)

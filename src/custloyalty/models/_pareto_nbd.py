@@ -221,6 +221,90 @@ def _continued_fraction(bb: Any, cc: Any, kk: Any) -> tuple[Any, int]:
     return out, int(np.count_nonzero(~done))
 
 
+def _continued_fraction_grad(
+    bb: FloatArray, cc: FloatArray, kk: FloatArray
+) -> tuple[FloatArray, FloatArray, int]:
+    r""":func:`_continued_fraction` with its derivatives (forward mode), real inputs only.
+
+    Returns ``1/F`` (the same convergents as :func:`_continued_fraction`), the derivatives of
+    :math:`\log F` with respect to ``b``, ``c`` and :math:`\kappa`, shape ``(3, n)``, and the
+    number of elements still running at :data:`_CF_MAX_TERMS`. Each modified-Lentz factor
+    :math:`\Delta_j = C_j D_j` is differentiated in log form: with :math:`a_j = k_j\kappa`,
+
+    $$\partial\log D_j = -D_j D_{j-1}\,(\partial a_j + a_j\,\partial\log D_{j-1}),\qquad
+    \partial\log C_j = \frac{\partial a_j - a_j\,\partial\log C_{j-1}}{C_{j-1} C_j},$$
+
+    and :math:`\partial\log(1/F) = \sum_j (\partial\log C_j + \partial\log D_j)`. One real
+    pass replaces the four complex-step passes of the likelihood's gradient on these rows
+    (measured: likelihood and gradient on 22,000 distinct rows of an ordinary base, 83 ms
+    before, 42 ms after). Checked every 8 terms, an element stops when its factor and the
+    increments of its derivatives are within 1e-15 of converged.
+    """
+    cc1 = cc - 1.0
+    n = bb.shape[0]
+    out = np.ones(n)
+    dout = np.zeros((3, n))
+    idx = np.arange(n)
+    f = np.ones(n)
+    cur = np.ones(n)
+    den = np.zeros(n)
+    dlog = np.zeros((3, n))  # derivative of log f so far (b, c, kappa)
+    u = np.zeros((3, n))  # derivative of log D
+    v = np.zeros((3, n))  # derivative of log C
+    da = np.empty((3, n))
+    for j in range(1, _CF_MAX_TERMS):  # iterations of the fraction, vectorised over customers
+        m = j // 2
+        if j % 2:
+            n1, n2 = bb + m, cc1 + m
+            d1, d2 = cc1 + 2 * m, cc1 + 2 * m + 1.0
+            k = n1 * n2 / (d1 * d2)
+            np.divide(k, n1, out=da[0])
+        else:
+            n2 = cc1 - bb + m
+            d1, d2 = cc1 + 2 * m - 1.0, cc1 + 2 * m
+            k = m * n2 / (d1 * d2)
+            np.divide(k, n2, out=da[0])
+            np.negative(da[0], out=da[0])
+        np.multiply(k, 1.0 / n2 - 1.0 / d1 - 1.0 / d2, out=da[1])
+        da[:2] *= kk
+        da[2] = k
+        aj = k * kk
+        den_new = 1.0 / (1.0 + aj * den)
+        cur_new = 1.0 + aj / cur
+        u *= aj
+        u += da
+        u *= -(den_new * den)
+        v *= -aj
+        v += da
+        v /= cur * cur_new
+        dlog += u
+        dlog += v
+        den, cur = den_new, cur_new
+        delta = cur * den
+        f *= delta
+        if j % 8:
+            continue
+        # converged: the factor is 1 and the derivatives' increments are 0, to 1e-15
+        done = (np.abs(delta - 1.0) < _CF_EPS) & (
+            np.abs(u + v).max(axis=0) <= _CF_EPS * (1.0 + np.abs(dlog).max(axis=0))
+        )
+        if done.all():
+            out[idx] = f
+            dout[:, idx] = dlog
+            return out, -dout, 0
+        if done.any():  # retire converged elements: later iterations work on the rest
+            out[idx[done]] = f[done]
+            dout[:, idx[done]] = dlog[:, done]
+            keep = ~done
+            idx, f, cur, den = idx[keep], f[keep], cur[keep], den[keep]
+            bb, cc1, kk = bb[keep], cc1[keep], kk[keep]
+            dlog, u, v = dlog[:, keep], u[:, keep], v[:, keep]
+            da = np.empty((3, idx.shape[0]))
+    out[idx] = f
+    dout[:, idx] = dlog
+    return out, -dout, idx.shape[0]
+
+
 def _hyp2f1_one(b: Any, c: Any, kappa: Any, *, warn: bool = False) -> Any:
     r"""Return :math:`{}_2F_1(1, b; c; -\kappa)` for :math:`c > b > 0`, :math:`\kappa \ge 0`.
 
@@ -441,6 +525,83 @@ def _log_parts(
     return lp_t, log_b
 
 
+def _cf_rows(params: Any, x: FloatArray, tx: FloatArray) -> Any:
+    r"""Rows whose two hypergeometric factors both take the continued fraction.
+
+    The regime test of :func:`_hyp2f1_one` at :math:`y = t_x`, where :math:`\kappa` is
+    largest (it decreases in :math:`y`): these rows get the forward-mode gradient of
+    :func:`_log_b_cf_grad`, the others the complex step.
+    """
+    r, alpha, s, beta = (float(np.real(v)) for v in params)
+    c = r + s + x + 1.0
+    kappa = (alpha - beta) / (beta + tx) if alpha >= beta else (beta - alpha) / (alpha + tx)
+    return kappa < np.maximum(_SERIES_KAPPA_MIN, 4.0 * (c + _SERIES_TERMS))
+
+
+def _log_b_cf_grad(
+    params: Any, x: FloatArray, tx: FloatArray, t: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    r"""Log bracket of :func:`_log_parts` (hypergeometric route) and its gradient, real pass.
+
+    For rows selected by :func:`_cf_rows`. With :math:`\ell(y) = \log R(y)` from
+    :func:`_continued_fraction_grad` (derivatives in ``b``, ``c``, :math:`\kappa`, chained to
+    :math:`(r, \alpha, s, \beta)`) and :math:`u = \frac{s}{a}R(T)`, the bracket
+    :math:`\log B = \operatorname{logaddexp}(\ell_1, \ell_2)` with :math:`\ell_1 = \log P(T) +
+    \log(1-u)` and :math:`\ell_2 = \log\frac{s}{a} + \log P(t_x) + \ell(t_x)` has gradient
+    :math:`w_1\nabla\ell_1 + w_2\nabla\ell_2`, :math:`w_i = e^{\ell_i - \log B}`, and
+    :math:`\nabla\log(1-u) = -\frac{u}{1-u}\nabla\log u`. Returns the log bracket and the
+    gradient with respect to :math:`(r, \alpha, s, \beta)`, shape ``(4, n)``.
+    """
+    r, alpha, s, beta = (float(v) for v in params)
+    n = x.shape[0]
+    a = r + s + x
+    y = np.concatenate([tx, t])
+    a1 = np.concatenate([a, a]) + 1.0
+    d_l = np.zeros((4, 2 * n))  # gradient of l(y) = log R(y)
+    if alpha >= beta:
+        kappa = (alpha - beta) / (beta + y)
+        inv, g, _ = _continued_fraction_grad(np.full(2 * n, s + 1.0), a1, kappa)
+        l_y = np.log1p(kappa) - np.log(inv)
+        g_k = g[2] + 1.0 / (1.0 + kappa)
+        d_l[0] = g[1]
+        d_l[1] = g_k / (beta + y)
+        d_l[2] = g[0] + g[1]
+        d_l[3] = -g_k * (alpha + y) / (beta + y) ** 2
+    else:
+        kappa = (beta - alpha) / (alpha + y)
+        inv, g, _ = _continued_fraction_grad(np.concatenate([x, x]) + r, a1, kappa)
+        l_y = -np.log(inv)
+        d_l[0] = g[0] + g[1]
+        d_l[1] = -g[2] * (beta + y) / (alpha + y) ** 2
+        d_l[2] = g[1]
+        d_l[3] = g[2] / (alpha + y)
+    l_tx, l_t = l_y[:n], l_y[n:]
+    log_at, log_bt = np.log(alpha + t), np.log(beta + t)
+    lp_t = -(r + x) * log_at - s * log_bt
+    lp_tx = -(r + x) * np.log(alpha + tx) - s * np.log(beta + tx)
+    log_sa = np.log(s) - np.log(a)
+    d_sa = np.zeros((4, n))
+    d_sa[0] = -1.0 / a
+    d_sa[2] = 1.0 / s - 1.0 / a
+    log_u = log_sa + l_t
+    with np.errstate(divide="ignore"):
+        first = lp_t + np.log1p(-np.exp(log_u))
+    second = log_sa + lp_tx + l_tx
+    log_b = np.asarray(_logaddexp(first, second), dtype=np.float64)
+    w1 = np.exp(first - log_b)
+    w2 = np.exp(second - log_b)
+    # d log(1 - u) = -u / (1 - u) d log u, taken as 0 where the first term vanishes (w1 = 0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ratio = np.where(w1 > 0, -np.exp(log_u) / -np.expm1(log_u), 0.0)
+    d_lp_t = np.stack([-log_at, -(r + x) / (alpha + t), -log_bt, -s / (beta + t)])
+    d_lp_tx = np.stack(
+        [-np.log(alpha + tx), -(r + x) / (alpha + tx), -np.log(beta + tx), -s / (beta + tx)]
+    )
+    d_first = d_lp_t + ratio * (d_sa + d_l[:, n:])
+    d_second = d_sa + d_lp_tx + d_l[:, :n]
+    return log_b, w1 * d_first + w2 * d_second
+
+
 def _loglik(
     params: Any, x: FloatArray, tx: FloatArray, t: FloatArray, *, warn: bool = False
 ) -> Any:
@@ -561,12 +722,19 @@ class ParetoNBD(_TransactionModel):
         total = 0.0
         grad = np.zeros(x.size)  # in the natural parameters, then scaled to log-parameters
         # short windows: value and analytic gradient in one real pass (see _short_log_b)
-        for n_nodes in _GL_RULES:
-            sel = tiers == n_nodes
+        # other rows whose hypergeometric factors are continued fractions: value and
+        # forward-mode gradient in one real pass too (_log_b_cf_grad)
+        rest = tiers == 0
+        cf = rest & _cf_rows(tuple(theta), f, tx)
+        for n_nodes in (*_GL_RULES, 0):
+            sel = tiers == n_nodes if n_nodes else cf
             if not sel.any():
                 continue
             fs, ws = f[sel], w[sel]
-            log_b, d_b = _short_log_b(tuple(theta), fs, tx[sel], t[sel], n_nodes, grad=True)
+            if n_nodes:
+                log_b, d_b = _short_log_b(tuple(theta), fs, tx[sel], t[sel], n_nodes, grad=True)
+            else:
+                log_b, d_b = _log_b_cf_grad(tuple(theta), fs, tx[sel], t[sel])
             ll = lg_rx[sel] + (r * np.log(alpha) + s * np.log(beta)) + log_b
             if not np.all(np.isfinite(ll)):
                 return float("inf"), np.zeros_like(x)
@@ -580,10 +748,10 @@ class ParetoNBD(_TransactionModel):
                 ]
             )
             grad += np.add.reduce((d_const + d_b) * ws, axis=1)  # no BLAS threads (see _wsum)
-        # other rows: complex step per parameter (4 evaluations, not one per customer); the
-        # real part of each evaluation is the log-likelihood itself (the step changes it by
-        # O(h^2) = 0)
-        rest = tiers == 0
+        # rows with a large kappa (series at infinity): complex step per parameter (4
+        # evaluations, not one per customer); the real part of each evaluation is the
+        # log-likelihood itself (the step changes it by O(h^2) = 0)
+        rest &= ~cf
         if rest.any():
             fr, txr, tr, wr = f[rest], tx[rest], t[rest], w[rest]
             for j in range(x.size):
