@@ -499,20 +499,22 @@ def test_property_quadrature_rows_equal_hypergeometric_rows(
     np.testing.assert_allclose(quad, hyp, rtol=1e-9, atol=1e-9)
 
 
-def test_p_alive_on_distinct_rows_equals_row_by_row() -> None:
-    # large inputs are evaluated on their distinct (x, t_x, T) rows and gathered back: the
-    # same values as evaluating every row, in the input order
+@pytest.mark.parametrize("params", [FHL, {"r": 0.5, "alpha": 30.0, "s": 0.8, "beta": 2.0}])
+def test_p_alive_on_distinct_rows_equals_row_by_row(
+    params: dict[str, float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # large inputs are evaluated on their distinct (x, t_x, T) rows, and R on the distinct
+    # (x, y) pairs, then gathered back: the same values as evaluating every row, in order
     rng = np.random.default_rng(3)
-    base = _sample_summary(FHL, rng.integers(1, 60, 600).astype(float), seed=4)
-    big = base.iloc[rng.integers(0, len(base), 5000)].reset_index(drop=True)
+    base = _sample_summary(params, rng.integers(1, 60, 3000).astype(float), seed=4)
+    big = base.iloc[rng.integers(0, len(base), 9000)].reset_index(drop=True)
     assert len(big) > pnbd_module._DISTINCT_MIN
-    m = _model()
+    m = _model(params)
     got = m.p_alive(big).to_numpy()
-    want = m._p_alive_rows(
-        big["frequency"].to_numpy(float), big["recency"].to_numpy(), big["T"].to_numpy()
-    )
-    np.testing.assert_array_equal(got, want)
-    np.testing.assert_array_equal(got[:600], m.p_alive(big.iloc[:600]).to_numpy())
+    monkeypatch.setattr(pnbd_module, "_DISTINCT_MIN", 10**9)
+    want = m.p_alive(big).to_numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-14, atol=0)
+    np.testing.assert_allclose(got[:600], m.p_alive(big.iloc[:600]).to_numpy(), rtol=1e-14)
 
 
 @settings(max_examples=30, deadline=None)

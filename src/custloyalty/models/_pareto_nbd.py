@@ -366,6 +366,28 @@ def _hyp2f1_one(b: Any, c: Any, kappa: Any, *, warn: bool = False) -> Any:
     return out.reshape(shape)
 
 
+def _pairs(x: FloatArray, y: FloatArray) -> tuple[Any, FloatArray, FloatArray]:
+    """Code the ``(x, y)`` pairs: ``(codes, distinct x, distinct y)``, ``pairs[codes] == input``.
+
+    :math:`R(y)` depends on a customer through ``(x, y)`` only, and a base has far fewer
+    distinct ``(x, t_x)`` and ``(x, T)`` pairs than rows (25,000 customers of an ordinary
+    base: 11,000 rows of the hypergeometric route, 5,400 distinct pairs for their 22,000
+    factors), so :math:`R` is evaluated once per pair. Linear-time hashing
+    (``pandas.factorize``), no sort.
+    """
+    import pandas as pd
+
+    cx, ux = pd.factorize(x)
+    cy, uy = pd.factorize(y)
+    codes, keys = pd.factorize(cx.astype(np.int64) * max(len(uy), 1) + cy)
+    keys = np.asarray(keys, dtype=np.int64)
+    return (
+        codes,
+        np.asarray(ux, dtype=np.float64)[keys // max(len(uy), 1)],
+        np.asarray(uy, dtype=np.float64)[keys % max(len(uy), 1)],
+    )
+
+
 def _log_r(
     r: Any, alpha: Any, s: Any, beta: Any, x: FloatArray, y: Any, *, warn: bool = False
 ) -> Any:
@@ -512,9 +534,12 @@ def _log_parts(
     if rest.any():
         xr, txr, tr = x[rest], tx[rest], t[rest]
         n = xr.shape[0]
-        lrr = _log_r(
-            r, alpha, s, beta, np.concatenate([xr, xr]), np.concatenate([txr, tr]), warn=warn
-        )
+        xx, yy = np.concatenate([xr, xr]), np.concatenate([txr, tr])
+        if n > _DISTINCT_MIN:  # R once per distinct (x, y) pair (_pairs)
+            codes, px, py = _pairs(xx, yy)
+            lrr = _log_r(r, alpha, s, beta, px, py, warn=warn)[codes]
+        else:
+            lrr = _log_r(r, alpha, s, beta, xx, yy, warn=warn)
         lr_tx, lr_t = lrr[:n], lrr[n:]
         lp_tx = -(r + xr) * np.log(alpha + txr) - s * np.log(beta + txr)
         log_sa = np.log(s) - np.log(a[rest])
@@ -539,7 +564,11 @@ def _cf_rows(params: Any, x: FloatArray, tx: FloatArray) -> Any:
 
 
 def _log_b_cf_grad(
-    params: Any, x: FloatArray, tx: FloatArray, t: FloatArray
+    params: Any,
+    x: FloatArray,
+    tx: FloatArray,
+    t: FloatArray,
+    pairs: tuple[Any, FloatArray, FloatArray] | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     r"""Log bracket of :func:`_log_parts` (hypergeometric route) and its gradient, real pass.
 
@@ -551,16 +580,22 @@ def _log_b_cf_grad(
     :math:`w_1\nabla\ell_1 + w_2\nabla\ell_2`, :math:`w_i = e^{\ell_i - \log B}`, and
     :math:`\nabla\log(1-u) = -\frac{u}{1-u}\nabla\log u`. Returns the log bracket and the
     gradient with respect to :math:`(r, \alpha, s, \beta)`, shape ``(4, n)``.
+
+    ``pairs``: the :func:`_pairs` coding of ``(concat(x, x), concat(t_x, T))`` (codes of
+    these rows, distinct ``x``, distinct ``y``), so that :math:`\ell` and its gradient are
+    computed once per distinct pair; default: coded here.
     """
     r, alpha, s, beta = (float(v) for v in params)
     n = x.shape[0]
     a = r + s + x
-    y = np.concatenate([tx, t])
-    a1 = np.concatenate([a, a]) + 1.0
-    d_l = np.zeros((4, 2 * n))  # gradient of l(y) = log R(y)
+    codes, px, y = (
+        _pairs(np.concatenate([x, x]), np.concatenate([tx, t])) if pairs is None else pairs
+    )
+    a1 = r + s + px + 1.0
+    d_l = np.zeros((4, y.shape[0]))  # gradient of l(y) = log R(y), per distinct pair
     if alpha >= beta:
         kappa = (alpha - beta) / (beta + y)
-        inv, g, _ = _continued_fraction_grad(np.full(2 * n, s + 1.0), a1, kappa)
+        inv, g, _ = _continued_fraction_grad(np.full(y.shape[0], s + 1.0), a1, kappa)
         l_y = np.log1p(kappa) - np.log(inv)
         g_k = g[2] + 1.0 / (1.0 + kappa)
         d_l[0] = g[1]
@@ -569,12 +604,13 @@ def _log_b_cf_grad(
         d_l[3] = -g_k * (alpha + y) / (beta + y) ** 2
     else:
         kappa = (beta - alpha) / (alpha + y)
-        inv, g, _ = _continued_fraction_grad(np.concatenate([x, x]) + r, a1, kappa)
+        inv, g, _ = _continued_fraction_grad(px + r, a1, kappa)
         l_y = -np.log(inv)
         d_l[0] = g[0] + g[1]
         d_l[1] = -g[2] * (beta + y) / (alpha + y) ** 2
         d_l[2] = g[1]
         d_l[3] = g[2] / (alpha + y)
+    l_y, d_l = l_y[codes], d_l[:, codes]  # back to (t_x rows, T rows)
     l_tx, l_t = l_y[:n], l_y[n:]
     log_at, log_bt = np.log(alpha + t), np.log(beta + t)
     lp_t = -(r + x) * log_at - s * log_bt
