@@ -755,51 +755,58 @@ class ParetoNBD(_TransactionModel):
         fu, fi = self._factorize(f)  # special functions on the distinct frequencies only
         lg_rx = (special.gammaln(r + fu) - special.gammaln(r))[fi]
         dg_rx = (special.digamma(r + fu) - special.digamma(r))[fi]
+        # the gradient of the terms outside the bracket, summed over every row at once; their
+        # value is added per row (it nearly cancels the bracket's when r and alpha are huge)
+        w_total = float(np.add.reduce(w))
+        log_a, log_b_ = np.log(alpha), np.log(beta)
+        const = r * log_a + s * log_b_
         total = 0.0
-        grad = np.zeros(x.size)  # in the natural parameters, then scaled to log-parameters
-        # short windows: value and analytic gradient in one real pass (see _short_log_b)
-        # other rows whose hypergeometric factors are continued fractions: value and
-        # forward-mode gradient in one real pass too (_log_b_cf_grad)
-        rest = tiers == 0
-        cf = rest & _cf_rows(tuple(theta), f, tx)
-        for n_nodes in (*_GL_RULES, 0):
-            sel = tiers == n_nodes if n_nodes else cf
-            if not sel.any():
+        grad = np.array(  # in the natural parameters, then scaled to log-parameters
+            [
+                _wsum(w, dg_rx) + log_a * w_total,
+                r / alpha * w_total,
+                log_b_ * w_total,
+                s / beta * w_total,
+            ]
+        )
+        # the bracket, per route: short windows by quadrature (_short_log_b) and rows whose
+        # hypergeometric factors are continued fractions (_log_b_cf_grad) give value and
+        # gradient in one real pass; rows are grouped by route with one stable sort (a
+        # handful of slices instead of boolean masks of every column per route)
+        route = np.where(tiers == 0, np.where(_cf_rows(tuple(theta), f, tx), 0, -1), tiers)
+        order = np.argsort(route, kind="stable")
+        cuts = np.searchsorted(route[order], [-1, 0, *_GL_RULES], side="left")
+        cuts = np.append(cuts, order.shape[0])
+        for k, n_nodes in enumerate((-1, 0, *_GL_RULES)):
+            rows = order[cuts[k] : cuts[k + 1]]
+            if rows.shape[0] == 0 or n_nodes == -1:
                 continue
-            fs, ws = f[sel], w[sel]
+            fs, ws, txs, ts = f[rows], w[rows], tx[rows], t[rows]
             if n_nodes:
-                log_b, d_b = _short_log_b(tuple(theta), fs, tx[sel], t[sel], n_nodes, grad=True)
+                log_b, d_b = _short_log_b(tuple(theta), fs, txs, ts, n_nodes, grad=True)
             else:
-                log_b, d_b = _log_b_cf_grad(tuple(theta), fs, tx[sel], t[sel])
-            ll = lg_rx[sel] + (r * np.log(alpha) + s * np.log(beta)) + log_b
+                log_b, d_b = _log_b_cf_grad(tuple(theta), fs, txs, ts)
+            ll = lg_rx[rows] + const + log_b
             if not np.all(np.isfinite(ll)):
                 return float("inf"), np.zeros_like(x)
             total += _wsum(ws, ll)
-            d_const = np.stack(
-                [
-                    dg_rx[sel] + np.log(alpha),
-                    np.full(fs.shape, r / alpha),
-                    np.full(fs.shape, np.log(beta)),
-                    np.full(fs.shape, s / beta),
-                ]
-            )
-            grad += np.add.reduce((d_const + d_b) * ws, axis=1)  # no BLAS threads (see _wsum)
+            grad += np.add.reduce(d_b * ws, axis=1)  # no BLAS threads (see _wsum)
+        rest = order[cuts[0] : cuts[1]]
         # rows with a large kappa (series at infinity): complex step per parameter (4
         # evaluations, not one per customer); the real part of each evaluation is the
         # log-likelihood itself (the step changes it by O(h^2) = 0)
-        rest &= ~cf
-        if rest.any():
+        if rest.shape[0]:
             fr, txr, tr, wr = f[rest], tx[rest], t[rest], w[rest]
             for j in range(x.size):
                 xc = x.astype(np.complex128)
                 xc[j] += 1j * _CSTEP
-                llc = _loglik(np.exp(xc), fr, txr, tr)
+                _, lbc = _log_parts(np.exp(xc), fr, txr, tr)
                 if j == 0:
-                    ll = np.real(llc)
+                    ll = lg_rx[rest] + const + np.real(lbc)
                     if not np.all(np.isfinite(ll)):
                         return float("inf"), np.zeros_like(x)
                     total += _wsum(wr, ll)
-                grad[j] += _wsum(wr, np.imag(llc)) / _CSTEP / theta[j]
+                grad[j] += _wsum(wr, np.imag(lbc)) / _CSTEP / theta[j]
         return -total, -grad * theta
 
     def _after_fit(self, f: FloatArray, r: FloatArray, t: FloatArray) -> None:
