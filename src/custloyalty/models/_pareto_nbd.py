@@ -774,7 +774,7 @@ class ParetoNBD(_TransactionModel):
         # gradient in one real pass; rows are grouped by route with one stable sort (a
         # handful of slices instead of boolean masks of every column per route)
         route = np.where(tiers == 0, np.where(_cf_rows(tuple(theta), f, tx), 0, -1), tiers)
-        order = np.argsort(route, kind="stable")
+        order = np.argsort(route.astype(np.int8), kind="stable")  # radix sort of 8-bit keys
         cuts = np.searchsorted(route[order], [-1, 0, *_GL_RULES], side="left")
         cuts = np.append(cuts, order.shape[0])
         for k, n_nodes in enumerate((-1, 0, *_GL_RULES)):
