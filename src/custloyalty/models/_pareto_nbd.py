@@ -393,7 +393,8 @@ def _log_r(
 ) -> Any:
     """Log of R(y) (module docstring): the bounded hypergeometric factor of F(y)."""
     a1 = r + s + x + 1.0
-    if np.real(alpha) >= np.real(beta):
+    # parameters may be columns of complex-step copies with one real part (_log_b_hyp)
+    if np.real(np.ravel(alpha)[0]) >= np.real(np.ravel(beta)[0]):
         kappa = (alpha - beta) / (beta + y)
         return np.log1p(kappa) + np.log(_hyp2f1_one(s + 1.0, a1, kappa, warn=warn))
     kappa = (beta - alpha) / (alpha + y)
@@ -532,22 +533,33 @@ def _log_parts(
             log_b[sel] = _short_log_b(params, x[sel], tx[sel], t[sel], n_nodes)[0]
     rest = tiers == 0
     if rest.any():
-        xr, txr, tr = x[rest], tx[rest], t[rest]
-        n = xr.shape[0]
-        xx, yy = np.concatenate([xr, xr]), np.concatenate([txr, tr])
-        if n > _DISTINCT_MIN:  # R once per distinct (x, y) pair (_pairs)
-            codes, px, py = _pairs(xx, yy)
-            lrr = _log_r(r, alpha, s, beta, px, py, warn=warn)[codes]
-        else:
-            lrr = _log_r(r, alpha, s, beta, xx, yy, warn=warn)
-        lr_tx, lr_t = lrr[:n], lrr[n:]
-        lp_tx = -(r + xr) * np.log(alpha + txr) - s * np.log(beta + txr)
-        log_sa = np.log(s) - np.log(a[rest])
-        with np.errstate(divide="ignore"):
-            first = lp_t[rest] + np.log1p(-np.exp(log_sa + lr_t))
-        second = log_sa + lp_tx + lr_tx
-        log_b[rest] = _logaddexp(first, second)
+        log_b[rest] = _log_b_hyp(params, x[rest], tx[rest], t[rest], warn=warn)
     return lp_t, log_b
+
+
+def _log_b_hyp(params: Any, x: FloatArray, tx: FloatArray, t: FloatArray, *, warn: bool) -> Any:
+    r"""Log bracket by the hypergeometric route (the second case of :func:`_log_parts`).
+
+    The parameters may be scalars or columns of shape ``(k, 1)`` sharing one real part (the
+    ``k`` complex-step copies of the gradient, evaluated in one pass); the result then has
+    shape ``(k, n)``. Large inputs get :math:`R` once per distinct ``(x, y)`` pair.
+    """
+    r, alpha, s, beta = params
+    n = x.shape[0]
+    xx, yy = np.concatenate([x, x]), np.concatenate([tx, t])
+    if n > _DISTINCT_MIN:  # R once per distinct (x, y) pair (_pairs)
+        codes, px, py = _pairs(xx, yy)
+        lrr = _log_r(r, alpha, s, beta, px, py, warn=warn)[..., codes]
+    else:
+        lrr = _log_r(r, alpha, s, beta, xx, yy, warn=warn)
+    lr_tx, lr_t = lrr[..., :n], lrr[..., n:]
+    lp_t = -(r + x) * np.log(alpha + t) - s * np.log(beta + t)
+    lp_tx = -(r + x) * np.log(alpha + tx) - s * np.log(beta + tx)
+    log_sa = np.log(s) - np.log(r + s + x)
+    with np.errstate(divide="ignore"):
+        first = lp_t + np.log1p(-np.exp(log_sa + lr_t))
+    second = log_sa + lp_tx + lr_tx
+    return _logaddexp(first, second)
 
 
 def _cf_rows(params: Any, x: FloatArray, tx: FloatArray) -> Any:
@@ -588,9 +600,12 @@ def _log_b_cf_grad(
     r, alpha, s, beta = (float(v) for v in params)
     n = x.shape[0]
     a = r + s + x
-    codes, px, y = (
-        _pairs(np.concatenate([x, x]), np.concatenate([tx, t])) if pairs is None else pairs
-    )
+    if pairs is not None:
+        codes, px, y = pairs
+    elif n > _DISTINCT_MIN // 8:
+        codes, px, y = _pairs(np.concatenate([x, x]), np.concatenate([tx, t]))
+    else:  # a few rows: the coding would cost more than it saves
+        codes, px, y = slice(None), np.concatenate([x, x]), np.concatenate([tx, t])
     a1 = r + s + px + 1.0
     d_l = np.zeros((4, y.shape[0]))  # gradient of l(y) = log R(y), per distinct pair
     if alpha >= beta:
@@ -797,16 +812,16 @@ class ParetoNBD(_TransactionModel):
         # log-likelihood itself (the step changes it by O(h^2) = 0)
         if rest.shape[0]:
             fr, txr, tr, wr = f[rest], tx[rest], t[rest], w[rest]
+            # the four complex-step copies (one per parameter) as columns, in one pass
+            xc = x[None, :] + 1j * _CSTEP * np.eye(x.size)
+            theta_c = np.exp(xc)
+            lbc = _log_b_hyp(tuple(theta_c[:, [k]] for k in range(x.size)), fr, txr, tr, warn=False)
+            ll = lg_rx[rest] + const + np.real(lbc[0])
+            if not np.all(np.isfinite(ll)):
+                return float("inf"), np.zeros_like(x)
+            total += _wsum(wr, ll)
             for j in range(x.size):
-                xc = x.astype(np.complex128)
-                xc[j] += 1j * _CSTEP
-                _, lbc = _log_parts(np.exp(xc), fr, txr, tr)
-                if j == 0:
-                    ll = lg_rx[rest] + const + np.real(lbc)
-                    if not np.all(np.isfinite(ll)):
-                        return float("inf"), np.zeros_like(x)
-                    total += _wsum(wr, ll)
-                grad[j] += _wsum(wr, np.imag(lbc)) / _CSTEP / theta[j]
+                grad[j] += _wsum(wr, np.imag(lbc[j])) / _CSTEP / theta[j]
         return -total, -grad * theta
 
     def _after_fit(self, f: FloatArray, r: FloatArray, t: FloatArray) -> None:
