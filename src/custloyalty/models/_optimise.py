@@ -2,7 +2,10 @@ r"""Maximum-likelihood driver of the fitted models (private).
 
 :func:`_fit_mle` minimises the negative log-likelihood over the *logarithms* of the (positive)
 parameters with L-BFGS-B and an analytic gradient, polishes with Newton steps and computes
-standard errors from the observed information.
+standard errors from the observed information. L-BFGS-B also stops after
+:data:`_STALL_EVALS` evaluations that do not lower the mean negative log-likelihood by more
+than :data:`_STALL_RTOL` (relative): on a ridge towards the parameter boundary the likelihood
+flattens below its rounding noise and line searches would only probe the noise.
 
 Standard errors
 ---------------

@@ -29,6 +29,14 @@ row:
 Asymptotic expansion alone (series at infinity) fails near integer ``b`` and for moderate
 :math:`\kappa`; quadrature alone needs more nodes as :math:`(\alpha+y)^{-(r+x)}` sharpens over a
 long window. The split gives each its safe region.
+
+Cost per likelihood evaluation of the fit (issue 13.7, the scorecard within 10x
+``rfm_summary``): quadrature rows and continued-fraction rows give value and gradient in one
+real pass (the latter by forward-mode differentiation of the fraction,
+:func:`_continued_fraction_grad`); only rows of the series at infinity use the complex step,
+its four copies in one pass. :math:`R(y)` depends on a row through ``(x, y)`` only and is
+computed once per distinct pair (:func:`_pairs`); predictions on large inputs run on the
+distinct ``(x, t_x, T)`` rows (:func:`_distinct_rows`).
 """
 
 from __future__ import annotations
@@ -693,10 +701,11 @@ class ParetoNBD(_TransactionModel):
     :math:`t_x`, ``T``) by maximum likelihood on the log-parameters; identical rows are
     compressed into weights. See the *Churn and value models* guide.
 
-    The gradient is exact to rounding: it is obtained by complex-step differentiation
-    (Squire & Trapp 1998) of the log-likelihood, whose hypergeometric factor is a continued
-    fraction that accepts complex parameters; the Hessian for the standard errors is the
-    central difference of that gradient. Every likelihood and prediction costs a bounded
+    The gradient is exact to rounding: analytic for the rows whose likelihood integral is
+    taken by quadrature, forward-mode differentiation of the continued fraction for the rows
+    that use it, and complex-step differentiation (Squire & Trapp 1998) of the series at
+    infinity for the others; the Hessian for the standard errors is the central difference
+    of that gradient. Every likelihood and prediction costs a bounded
     number of operations per distinct row (module docstring); the continued fraction keeps
     a safety cap of 20,000 terms (not reached in practice); were it reached, the fit (at its
     estimate) and the predictions would emit a :class:`~custloyalty.errors.ConvergenceWarning`.
