@@ -178,9 +178,11 @@ def _fit_mle_inner(
     # improvement of 1e-8 of the mean is about 1e-6 nats per customer, far below any
     # statistical resolution; the Newton polish below still takes interior optima to ~1e-10.
     best: dict[str, Any] = {"f": np.inf, "x": x0, "since": 0, "nit": 0}
+    last: list[Any] = [None, 0.0, None]  # the last evaluation (x, f, g), reused below
 
     def scaled(x: FloatArray) -> tuple[float, FloatArray]:
         f, g = negll_and_grad(x)
+        last[:] = [np.array(x, dtype=np.float64), f, g]
         if not np.isfinite(f) or not np.all(np.isfinite(g)):
             return 1e300, np.zeros_like(x)  # pushes the line search back into the valid region
         fs = f * scale
@@ -213,7 +215,10 @@ def _fit_mle_inner(
             f"no decrease of the mean negative log-likelihood above {_STALL_RTOL:g} relative "
             f"in {_STALL_EVALS} evaluations"
         )
-    f, g = negll_and_grad(x)
+    if last[0] is not None and np.array_equal(last[0], x):
+        f, g = last[1], last[2]  # L-BFGS-B ends on its last evaluation as a rule
+    else:
+        f, g = negll_and_grad(x)
     if not np.isfinite(f):
         msg = (
             f"{model}: maximum-likelihood fit failed ({message}); the log-likelihood is not "
