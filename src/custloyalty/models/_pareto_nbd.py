@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy import special, stats
 
 from custloyalty.errors import ConvergenceWarning
@@ -396,7 +397,9 @@ def _pairs(x: FloatArray, y: FloatArray) -> tuple[Any, FloatArray, FloatArray]:
     )
 
 
-def _distinct_rows(x: FloatArray, tx: FloatArray, t: FloatArray) -> tuple[Any, Any]:
+def _distinct_rows(
+    x: FloatArray, tx: FloatArray, t: FloatArray
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]:
     """``(inverse, rep)``: row ``i`` equals row ``rep[inverse[i]]``; one ``rep`` per distinct row.
 
     Like :func:`~custloyalty.models._inputs.compress` without sorting or weights (hashing
@@ -868,7 +871,8 @@ class ParetoNBD(_TransactionModel):
         if x.shape[0] > _DISTINCT_MIN:
             inverse, rep = _distinct_rows(x, tx, t)
             if rep.shape[0] < 0.9 * x.shape[0]:
-                return self._p_alive_rows(x[rep], tx[rep], t[rep])[inverse]
+                out: FloatArray = self._p_alive_rows(x[rep], tx[rep], t[rep])[inverse]
+                return out
         return self._p_alive_rows(x, tx, t)
 
     def _p_alive_rows(self, x: FloatArray, tx: FloatArray, t: FloatArray) -> FloatArray:
