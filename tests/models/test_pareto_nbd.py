@@ -497,3 +497,60 @@ def test_property_quadrature_rows_equal_hypergeometric_rows(
     finally:
         pnbd_module._short_rows = orig
     np.testing.assert_allclose(quad, hyp, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("params", [FHL, {"r": 0.5, "alpha": 30.0, "s": 0.8, "beta": 2.0}])
+def test_p_alive_on_distinct_rows_equals_row_by_row(
+    params: dict[str, float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # large inputs are evaluated on their distinct (x, t_x, T) rows, and R on the distinct
+    # (x, y) pairs, then gathered back: the same values as evaluating every row, in order
+    rng = np.random.default_rng(3)
+    base = _sample_summary(params, rng.integers(1, 60, 3000).astype(float), seed=4)
+    big = base.iloc[rng.integers(0, len(base), 9000)].reset_index(drop=True)
+    assert len(big) > pnbd_module._DISTINCT_MIN
+    m = _model(params)
+    got = m.p_alive(big).to_numpy()
+    monkeypatch.setattr(pnbd_module, "_DISTINCT_MIN", 10**9)
+    want = m.p_alive(big).to_numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-14, atol=0)
+    np.testing.assert_allclose(got[:600], m.p_alive(big.iloc[:600]).to_numpy(), rtol=1e-14)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.floats(0.02, 40.0), st.floats(0.02, 30.0), st.floats(0.0, 500.0))
+def test_property_continued_fraction_gradient_equals_complex_step(
+    b: float, d: float, kappa: float
+) -> None:
+    # the forward-mode derivatives of log 2F1(1, b; b + d; -kappa) in (b, c, kappa) against
+    # the complex step through the plain continued fraction
+    bb, cc, kk = np.array([b]), np.array([b + d]), np.array([kappa])
+    inv, grad, capped = pnbd_module._continued_fraction_grad(bb, cc, kk)
+    inv0, _ = _continued_fraction(bb, cc, kk)
+    assert capped == 0
+    np.testing.assert_allclose(inv, inv0, rtol=1e-14)
+    h = 1e-30
+    for j, step in enumerate(np.eye(3) * h * 1j):
+        z, _ = _continued_fraction(bb + step[0], cc + step[1], kk + step[2])
+        np.testing.assert_allclose(grad[j], -np.imag(np.log(z)) / h, rtol=1e-9, atol=1e-13)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [(1.45, 6.38, 1.26, 63.4), (0.553, 10.578, 0.606, 11.669), (1.0, 20.0, 0.5, 5.0)],
+)
+def test_forward_mode_gradient_equals_complex_step(
+    params: tuple[float, ...], cdnow_sample_summary: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # rows of the continued fraction take the real forward-mode pass; forcing them through
+    # the complex step gives the same log-likelihood and gradient
+    s = cdnow_sample_summary
+    rows, w, _ = compress(s["frequency"], s["recency"], s["T"])
+    cols = rows[:, 0], rows[:, 1], rows[:, 2]
+    assert pnbd_module._cf_rows(params, cols[0], cols[1]).any()
+    x0 = np.log(np.array(params))
+    fast = ParetoNBD()._negll_and_grad(x0, *cols, w)
+    monkeypatch.setattr(pnbd_module, "_cf_rows", lambda p, x, tx: np.zeros(x.shape, dtype=bool))
+    slow = ParetoNBD()._negll_and_grad(x0, *cols, w)
+    assert fast[0] == pytest.approx(slow[0], rel=1e-13)
+    np.testing.assert_allclose(fast[1], slow[1], rtol=1e-10, atol=1e-8)

@@ -2,7 +2,10 @@ r"""Maximum-likelihood driver of the fitted models (private).
 
 :func:`_fit_mle` minimises the negative log-likelihood over the *logarithms* of the (positive)
 parameters with L-BFGS-B and an analytic gradient, polishes with Newton steps and computes
-standard errors from the observed information.
+standard errors from the observed information. L-BFGS-B also stops after
+:data:`_STALL_EVALS` evaluations that do not lower the mean negative log-likelihood by more
+than :data:`_STALL_RTOL` (relative): on a ridge towards the parameter boundary the likelihood
+flattens below its rounding noise and line searches would only probe the noise.
 
 Standard errors
 ---------------
@@ -37,6 +40,14 @@ NegLLGrad = Callable[[FloatArray], tuple[float, FloatArray]]
 
 #: Bounds of the log-parameters during optimisation (exp(+-30) ~ 1e+-13).
 _LOG_BOUND = 30.0
+#: L-BFGS-B is stopped after this many consecutive evaluations that do not lower the best
+#: mean negative log-likelihood by more than ``_STALL_RTOL`` (relative). See _fit_mle_inner.
+_STALL_EVALS = 8
+_STALL_RTOL = 1e-8
+
+
+class _Stalled(Exception):
+    """Raised inside the objective to end a line search that only probes rounding noise."""
 
 
 def _wsum(w: FloatArray, values: FloatArray) -> float:
@@ -160,26 +171,57 @@ def _fit_mle_inner(
     """Body of :func:`_fit_mle` (run with one BLAS thread)."""
     x0 = np.asarray(x0_log, dtype=np.float64)
     scale = 1.0 / max(float(n_obs), 1.0)
+    # Stagnation stop: on a ridge towards the parameter boundary (a base where nobody drops
+    # out: s -> 0, beta -> inf) the likelihood flattens below its own rounding noise (about
+    # 1e-9 relative there, sums of terms of order 1e8), and L-BFGS-B's line searches went on
+    # probing the noise: 77 evaluations where about 35 reach the same value. A relative
+    # improvement of 1e-8 of the mean is about 1e-6 nats per customer, far below any
+    # statistical resolution; the Newton polish below still takes interior optima to ~1e-10.
+    best: dict[str, Any] = {"f": np.inf, "x": x0, "since": 0, "nit": 0}
+    last: list[Any] = [None, 0.0, None]  # the last evaluation (x, f, g), reused below
 
     def scaled(x: FloatArray) -> tuple[float, FloatArray]:
         f, g = negll_and_grad(x)
+        last[:] = [np.array(x, dtype=np.float64), f, g]
         if not np.isfinite(f) or not np.all(np.isfinite(g)):
             return 1e300, np.zeros_like(x)  # pushes the line search back into the valid region
-        return f * scale, g * scale
+        fs = f * scale
+        if fs < best["f"]:
+            progress = best["f"] - fs > _STALL_RTOL * max(abs(fs), 1.0)
+            best.update(f=fs, x=np.array(x, dtype=np.float64))
+            if progress:
+                best["since"] = 0
+        best["since"] += 1
+        if best["since"] > _STALL_EVALS:
+            raise _Stalled
+        return fs, g * scale
 
-    res = optimize.minimize(
-        scaled,
-        x0,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[(-_LOG_BOUND, _LOG_BOUND)] * x0.size,
-        options={"maxiter": maxiter, "gtol": gtol, "ftol": 1e-15, "maxcor": 20},
-    )
-    x = np.asarray(res.x, dtype=np.float64)
-    f, g = negll_and_grad(x)
+    try:
+        res = optimize.minimize(
+            scaled,
+            x0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * x0.size,
+            options={"maxiter": maxiter, "gtol": gtol, "ftol": 1e-15, "maxcor": 20},
+            callback=lambda *_: best.__setitem__("nit", best["nit"] + 1),
+        )
+        x = np.asarray(res.x, dtype=np.float64)
+        success, message, n_iter = bool(res.success), str(res.message), int(res.nit)
+    except _Stalled:
+        x = np.asarray(best["x"], dtype=np.float64)
+        success, n_iter = False, int(best["nit"])
+        message = (
+            f"no decrease of the mean negative log-likelihood above {_STALL_RTOL:g} relative "
+            f"in {_STALL_EVALS} evaluations"
+        )
+    if last[0] is not None and np.array_equal(last[0], x):
+        f, g = last[1], last[2]  # L-BFGS-B ends on its last evaluation as a rule
+    else:
+        f, g = negll_and_grad(x)
     if not np.isfinite(f):
         msg = (
-            f"{model}: maximum-likelihood fit failed ({res.message}); the log-likelihood is not "
+            f"{model}: maximum-likelihood fit failed ({message}); the log-likelihood is not "
             "finite at the last iterate."
         )
         raise ConvergenceError(msg)
@@ -202,10 +244,10 @@ def _fit_mle_inner(
         hess = _hessian_log(negll_and_grad, x, 1.0)
     grad_small = bool(np.max(np.abs(g * scale)) < 1e-7)
     definite = _is_positive_definite(hess)
-    converged = (bool(res.success) or grad_small) and definite
+    converged = (success or grad_small) and definite
     if not converged:
         why = (
-            f"the optimiser stopped before convergence ({res.message})"
+            f"the optimiser stopped before convergence ({message})"
             if definite
             else "the likelihood is flat or at a parameter boundary (Hessian not positive "
             "definite; standard errors are NaN)"
@@ -222,6 +264,6 @@ def _fit_mle_inner(
         log_likelihood=-float(f),
         standard_errors=se,
         converged=converged,
-        n_iter=int(res.nit),
-        message=str(res.message),
+        n_iter=n_iter,
+        message=message,
     )

@@ -29,6 +29,14 @@ row:
 Asymptotic expansion alone (series at infinity) fails near integer ``b`` and for moderate
 :math:`\kappa`; quadrature alone needs more nodes as :math:`(\alpha+y)^{-(r+x)}` sharpens over a
 long window. The split gives each its safe region.
+
+Cost per likelihood evaluation of the fit (issue 13.7, the scorecard within 10x
+``rfm_summary``): quadrature rows and continued-fraction rows give value and gradient in one
+real pass (the latter by forward-mode differentiation of the fraction,
+:func:`_continued_fraction_grad`); only rows of the series at infinity use the complex step,
+its four copies in one pass. :math:`R(y)` depends on a row through ``(x, y)`` only and is
+computed once per distinct pair (:func:`_pairs`); predictions on large inputs run on the
+distinct ``(x, t_x, T)`` rows (:func:`_distinct_rows`).
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy import special, stats
 
 from custloyalty.errors import ConvergenceWarning
@@ -67,6 +76,8 @@ _Q_NODES = ((np.arange(_N_PANELS)[:, None] + (_GL_X[None, :] + 1.0) / 2.0) / _N_
 _Q_WEIGHTS = np.tile(_GL_W / 2.0 / _N_PANELS, _N_PANELS)
 _W_MAX = 50.0  # the integrand carries exp(-w): the tail beyond 50 is below 1e-21
 _CHUNK = 4096
+#: Predictions on more rows than this are computed on the distinct (x, t_x, T) rows.
+_DISTINCT_MIN = 2048
 # Quadrature of the likelihood integral over short windows: Gauss-Legendre rules on [0, 1].
 _GL_RULES = {
     n: ((g[0] + 1.0) / 2.0, g[1] / 2.0)
@@ -219,6 +230,90 @@ def _continued_fraction(bb: Any, cc: Any, kk: Any) -> tuple[Any, int]:
     return out, int(np.count_nonzero(~done))
 
 
+def _continued_fraction_grad(
+    bb: FloatArray, cc: FloatArray, kk: FloatArray
+) -> tuple[FloatArray, FloatArray, int]:
+    r""":func:`_continued_fraction` with its derivatives (forward mode), real inputs only.
+
+    Returns ``1/F`` (the same convergents as :func:`_continued_fraction`), the derivatives of
+    :math:`\log F` with respect to ``b``, ``c`` and :math:`\kappa`, shape ``(3, n)``, and the
+    number of elements still running at :data:`_CF_MAX_TERMS`. Each modified-Lentz factor
+    :math:`\Delta_j = C_j D_j` is differentiated in log form: with :math:`a_j = k_j\kappa`,
+
+    $$\partial\log D_j = -D_j D_{j-1}\,(\partial a_j + a_j\,\partial\log D_{j-1}),\qquad
+    \partial\log C_j = \frac{\partial a_j - a_j\,\partial\log C_{j-1}}{C_{j-1} C_j},$$
+
+    and :math:`\partial\log(1/F) = \sum_j (\partial\log C_j + \partial\log D_j)`. One real
+    pass replaces the four complex-step passes of the likelihood's gradient on these rows
+    (measured: likelihood and gradient on 22,000 distinct rows of an ordinary base, 83 ms
+    before, 42 ms after). Checked every 8 terms, an element stops when its factor and the
+    increments of its derivatives are within 1e-15 of converged.
+    """
+    cc1 = cc - 1.0
+    n = bb.shape[0]
+    out = np.ones(n)
+    dout = np.zeros((3, n))
+    idx = np.arange(n)
+    f = np.ones(n)
+    cur = np.ones(n)
+    den = np.zeros(n)
+    dlog = np.zeros((3, n))  # derivative of log f so far (b, c, kappa)
+    u = np.zeros((3, n))  # derivative of log D
+    v = np.zeros((3, n))  # derivative of log C
+    da = np.empty((3, n))
+    for j in range(1, _CF_MAX_TERMS):  # iterations of the fraction, vectorised over customers
+        m = j // 2
+        if j % 2:
+            n1, n2 = bb + m, cc1 + m
+            d1, d2 = cc1 + 2 * m, cc1 + 2 * m + 1.0
+            k = n1 * n2 / (d1 * d2)
+            np.divide(k, n1, out=da[0])
+        else:
+            n2 = cc1 - bb + m
+            d1, d2 = cc1 + 2 * m - 1.0, cc1 + 2 * m
+            k = m * n2 / (d1 * d2)
+            np.divide(k, n2, out=da[0])
+            np.negative(da[0], out=da[0])
+        np.multiply(k, 1.0 / n2 - 1.0 / d1 - 1.0 / d2, out=da[1])
+        da[:2] *= kk
+        da[2] = k
+        aj = k * kk
+        den_new = 1.0 / (1.0 + aj * den)
+        cur_new = 1.0 + aj / cur
+        u *= aj
+        u += da
+        u *= -(den_new * den)
+        v *= -aj
+        v += da
+        v /= cur * cur_new
+        dlog += u
+        dlog += v
+        den, cur = den_new, cur_new
+        delta = cur * den
+        f *= delta
+        if j % 8:
+            continue
+        # converged: the factor is 1 and the derivatives' increments are 0, to 1e-15
+        done = (np.abs(delta - 1.0) < _CF_EPS) & (
+            np.abs(u + v).max(axis=0) <= _CF_EPS * (1.0 + np.abs(dlog).max(axis=0))
+        )
+        if done.all():
+            out[idx] = f
+            dout[:, idx] = dlog
+            return out, -dout, 0
+        if done.any():  # retire converged elements: later iterations work on the rest
+            out[idx[done]] = f[done]
+            dout[:, idx[done]] = dlog[:, done]
+            keep = ~done
+            idx, f, cur, den = idx[keep], f[keep], cur[keep], den[keep]
+            bb, cc1, kk = bb[keep], cc1[keep], kk[keep]
+            dlog, u, v = dlog[:, keep], u[:, keep], v[:, keep]
+            da = np.empty((3, idx.shape[0]))
+    out[idx] = f
+    dout[:, idx] = dlog
+    return out, -dout, idx.shape[0]
+
+
 def _hyp2f1_one(b: Any, c: Any, kappa: Any, *, warn: bool = False) -> Any:
     r"""Return :math:`{}_2F_1(1, b; c; -\kappa)` for :math:`c > b > 0`, :math:`\kappa \ge 0`.
 
@@ -280,12 +375,57 @@ def _hyp2f1_one(b: Any, c: Any, kappa: Any, *, warn: bool = False) -> Any:
     return out.reshape(shape)
 
 
+def _pairs(x: FloatArray, y: FloatArray) -> tuple[Any, FloatArray, FloatArray]:
+    """Code the ``(x, y)`` pairs: ``(codes, distinct x, distinct y)``, ``pairs[codes] == input``.
+
+    :math:`R(y)` depends on a customer through ``(x, y)`` only, and a base has far fewer
+    distinct ``(x, t_x)`` and ``(x, T)`` pairs than rows (25,000 customers of an ordinary
+    base: 11,000 rows of the hypergeometric route, 5,400 distinct pairs for their 22,000
+    factors), so :math:`R` is evaluated once per pair. Linear-time hashing
+    (``pandas.factorize``), no sort.
+    """
+    import pandas as pd
+
+    cx, ux = pd.factorize(x)
+    cy, uy = pd.factorize(y)
+    codes, keys = pd.factorize(cx.astype(np.int64) * max(len(uy), 1) + cy)
+    keys = np.asarray(keys, dtype=np.int64)
+    return (
+        codes,
+        np.asarray(ux, dtype=np.float64)[keys // max(len(uy), 1)],
+        np.asarray(uy, dtype=np.float64)[keys % max(len(uy), 1)],
+    )
+
+
+def _distinct_rows(
+    x: FloatArray, tx: FloatArray, t: FloatArray
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]:
+    """``(inverse, rep)``: row ``i`` equals row ``rep[inverse[i]]``; one ``rep`` per distinct row.
+
+    Like :func:`~custloyalty.models._inputs.compress` without sorting or weights (hashing
+    only: 1e6 rows in about 0.05 s instead of 0.15 s), for predictions that are gathered back.
+    """
+    import pandas as pd
+
+    cf, uf = pd.factorize(x)
+    cr, ur = pd.factorize(tx)
+    ct, ut = pd.factorize(t)
+    nr, nt = max(len(ur), 1), max(len(ut), 1)
+    if len(uf) * nr * nt >= 2**62:  # pragma: no cover - needs > 2**62 distinct combinations
+        return np.arange(x.shape[0]), np.arange(x.shape[0])
+    inverse, keys = pd.factorize((cf.astype(np.int64) * nr + cr) * nt + ct)
+    rep = np.empty(len(keys), dtype=np.int64)
+    rep[inverse] = np.arange(x.shape[0], dtype=np.int64)  # any occurrence will do
+    return inverse, rep
+
+
 def _log_r(
     r: Any, alpha: Any, s: Any, beta: Any, x: FloatArray, y: Any, *, warn: bool = False
 ) -> Any:
     """Log of R(y) (module docstring): the bounded hypergeometric factor of F(y)."""
     a1 = r + s + x + 1.0
-    if np.real(alpha) >= np.real(beta):
+    # parameters may be columns of complex-step copies with one real part (_log_b_hyp)
+    if np.real(np.ravel(alpha)[0]) >= np.real(np.ravel(beta)[0]):
         kappa = (alpha - beta) / (beta + y)
         return np.log1p(kappa) + np.log(_hyp2f1_one(s + 1.0, a1, kappa, warn=warn))
     kappa = (beta - alpha) / (alpha + y)
@@ -424,19 +564,124 @@ def _log_parts(
             log_b[sel] = _short_log_b(params, x[sel], tx[sel], t[sel], n_nodes)[0]
     rest = tiers == 0
     if rest.any():
-        xr, txr, tr = x[rest], tx[rest], t[rest]
-        n = xr.shape[0]
-        lrr = _log_r(
-            r, alpha, s, beta, np.concatenate([xr, xr]), np.concatenate([txr, tr]), warn=warn
-        )
-        lr_tx, lr_t = lrr[:n], lrr[n:]
-        lp_tx = -(r + xr) * np.log(alpha + txr) - s * np.log(beta + txr)
-        log_sa = np.log(s) - np.log(a[rest])
-        with np.errstate(divide="ignore"):
-            first = lp_t[rest] + np.log1p(-np.exp(log_sa + lr_t))
-        second = log_sa + lp_tx + lr_tx
-        log_b[rest] = _logaddexp(first, second)
+        log_b[rest] = _log_b_hyp(params, x[rest], tx[rest], t[rest], warn=warn)
     return lp_t, log_b
+
+
+def _log_b_hyp(params: Any, x: FloatArray, tx: FloatArray, t: FloatArray, *, warn: bool) -> Any:
+    r"""Log bracket by the hypergeometric route (the second case of :func:`_log_parts`).
+
+    The parameters may be scalars or columns of shape ``(k, 1)`` sharing one real part (the
+    ``k`` complex-step copies of the gradient, evaluated in one pass); the result then has
+    shape ``(k, n)``. Large inputs get :math:`R` once per distinct ``(x, y)`` pair.
+    """
+    r, alpha, s, beta = params
+    n = x.shape[0]
+    xx, yy = np.concatenate([x, x]), np.concatenate([tx, t])
+    if n > _DISTINCT_MIN:  # R once per distinct (x, y) pair (_pairs)
+        codes, px, py = _pairs(xx, yy)
+        lrr = _log_r(r, alpha, s, beta, px, py, warn=warn)[..., codes]
+    else:
+        lrr = _log_r(r, alpha, s, beta, xx, yy, warn=warn)
+    lr_tx, lr_t = lrr[..., :n], lrr[..., n:]
+    lp_t = -(r + x) * np.log(alpha + t) - s * np.log(beta + t)
+    lp_tx = -(r + x) * np.log(alpha + tx) - s * np.log(beta + tx)
+    log_sa = np.log(s) - np.log(r + s + x)
+    with np.errstate(divide="ignore"):
+        first = lp_t + np.log1p(-np.exp(log_sa + lr_t))
+    second = log_sa + lp_tx + lr_tx
+    return _logaddexp(first, second)
+
+
+def _cf_rows(params: Any, x: FloatArray, tx: FloatArray) -> Any:
+    r"""Rows whose two hypergeometric factors both take the continued fraction.
+
+    The regime test of :func:`_hyp2f1_one` at :math:`y = t_x`, where :math:`\kappa` is
+    largest (it decreases in :math:`y`): these rows get the forward-mode gradient of
+    :func:`_log_b_cf_grad`, the others the complex step.
+    """
+    r, alpha, s, beta = (float(np.real(v)) for v in params)
+    c = r + s + x + 1.0
+    kappa = (alpha - beta) / (beta + tx) if alpha >= beta else (beta - alpha) / (alpha + tx)
+    return kappa < np.maximum(_SERIES_KAPPA_MIN, 4.0 * (c + _SERIES_TERMS))
+
+
+def _log_b_cf_grad(
+    params: Any,
+    x: FloatArray,
+    tx: FloatArray,
+    t: FloatArray,
+    pairs: tuple[Any, FloatArray, FloatArray] | None = None,
+) -> tuple[FloatArray, FloatArray]:
+    r"""Log bracket of :func:`_log_parts` (hypergeometric route) and its gradient, real pass.
+
+    For rows selected by :func:`_cf_rows`. With :math:`\ell(y) = \log R(y)` from
+    :func:`_continued_fraction_grad` (derivatives in ``b``, ``c``, :math:`\kappa`, chained to
+    :math:`(r, \alpha, s, \beta)`) and :math:`u = \frac{s}{a}R(T)`, the bracket
+    :math:`\log B = \operatorname{logaddexp}(\ell_1, \ell_2)` with :math:`\ell_1 = \log P(T) +
+    \log(1-u)` and :math:`\ell_2 = \log\frac{s}{a} + \log P(t_x) + \ell(t_x)` has gradient
+    :math:`w_1\nabla\ell_1 + w_2\nabla\ell_2`, :math:`w_i = e^{\ell_i - \log B}`, and
+    :math:`\nabla\log(1-u) = -\frac{u}{1-u}\nabla\log u`. Returns the log bracket and the
+    gradient with respect to :math:`(r, \alpha, s, \beta)`, shape ``(4, n)``.
+
+    ``pairs``: the :func:`_pairs` coding of ``(concat(x, x), concat(t_x, T))`` (codes of
+    these rows, distinct ``x``, distinct ``y``), so that :math:`\ell` and its gradient are
+    computed once per distinct pair; default: coded here.
+    """
+    r, alpha, s, beta = (float(v) for v in params)
+    n = x.shape[0]
+    a = r + s + x
+    if pairs is not None:
+        codes, px, y = pairs
+    elif n > _DISTINCT_MIN // 8:
+        codes, px, y = _pairs(np.concatenate([x, x]), np.concatenate([tx, t]))
+    else:  # a few rows: the coding would cost more than it saves
+        codes, px, y = slice(None), np.concatenate([x, x]), np.concatenate([tx, t])
+    a1 = r + s + px + 1.0
+    d_l = np.zeros((4, y.shape[0]))  # gradient of l(y) = log R(y), per distinct pair
+    if alpha >= beta:
+        kappa = (alpha - beta) / (beta + y)
+        inv, g, _ = _continued_fraction_grad(np.full(y.shape[0], s + 1.0), a1, kappa)
+        l_y = np.log1p(kappa) - np.log(inv)
+        g_k = g[2] + 1.0 / (1.0 + kappa)
+        d_l[0] = g[1]
+        d_l[1] = g_k / (beta + y)
+        d_l[2] = g[0] + g[1]
+        d_l[3] = -g_k * (alpha + y) / (beta + y) ** 2
+    else:
+        kappa = (beta - alpha) / (alpha + y)
+        inv, g, _ = _continued_fraction_grad(px + r, a1, kappa)
+        l_y = -np.log(inv)
+        d_l[0] = g[0] + g[1]
+        d_l[1] = -g[2] * (beta + y) / (alpha + y) ** 2
+        d_l[2] = g[1]
+        d_l[3] = g[2] / (alpha + y)
+    l_y, d_l = l_y[codes], d_l[:, codes]  # back to (t_x rows, T rows)
+    l_tx, l_t = l_y[:n], l_y[n:]
+    log_at, log_bt = np.log(alpha + t), np.log(beta + t)
+    lp_t = -(r + x) * log_at - s * log_bt
+    lp_tx = -(r + x) * np.log(alpha + tx) - s * np.log(beta + tx)
+    log_sa = np.log(s) - np.log(a)
+    d_sa = np.zeros((4, n))
+    d_sa[0] = -1.0 / a
+    d_sa[2] = 1.0 / s - 1.0 / a
+    log_u = log_sa + l_t
+    with np.errstate(divide="ignore"):
+        first = lp_t + np.log1p(-np.exp(log_u))
+    second = log_sa + lp_tx + l_tx
+    log_b = np.asarray(_logaddexp(first, second), dtype=np.float64)
+    w1 = np.exp(first - log_b)
+    w2 = np.exp(second - log_b)
+    # d log(1 - u) = -u / (1 - u) d log u, taken as 0 where the first term vanishes (w1 = 0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ratio = np.where(w1 > 0, -np.exp(log_u) / -np.expm1(log_u), 0.0)
+    d_lp_t = np.stack([-log_at, -(r + x) / (alpha + t), -log_bt, -s / (beta + t)])
+    d_lp_tx = np.stack(
+        [-np.log(alpha + tx), -(r + x) / (alpha + tx), -np.log(beta + tx), -s / (beta + tx)]
+    )
+    d_first = d_lp_t + ratio * (d_sa + d_l[:, n:])
+    d_second = d_sa + d_lp_tx + d_l[:, :n]
+    return log_b, w1 * d_first + w2 * d_second
 
 
 def _loglik(
@@ -459,10 +704,11 @@ class ParetoNBD(_TransactionModel):
     :math:`t_x`, ``T``) by maximum likelihood on the log-parameters; identical rows are
     compressed into weights. See the *Churn and value models* guide.
 
-    The gradient is exact to rounding: it is obtained by complex-step differentiation
-    (Squire & Trapp 1998) of the log-likelihood, whose hypergeometric factor is a continued
-    fraction that accepts complex parameters; the Hessian for the standard errors is the
-    central difference of that gradient. Every likelihood and prediction costs a bounded
+    The gradient is exact to rounding: analytic for the rows whose likelihood integral is
+    taken by quadrature, forward-mode differentiation of the continued fraction for the rows
+    that use it, and complex-step differentiation (Squire & Trapp 1998) of the series at
+    infinity for the others; the Hessian for the standard errors is the central difference
+    of that gradient. Every likelihood and prediction costs a bounded
     number of operations per distinct row (module docstring); the continued fraction keeps
     a safety cap of 20,000 terms (not reached in practice); were it reached, the fit (at its
     estimate) and the predictions would emit a :class:`~custloyalty.errors.ConvergenceWarning`.
@@ -556,44 +802,58 @@ class ParetoNBD(_TransactionModel):
         fu, fi = self._factorize(f)  # special functions on the distinct frequencies only
         lg_rx = (special.gammaln(r + fu) - special.gammaln(r))[fi]
         dg_rx = (special.digamma(r + fu) - special.digamma(r))[fi]
+        # the gradient of the terms outside the bracket, summed over every row at once; their
+        # value is added per row (it nearly cancels the bracket's when r and alpha are huge)
+        w_total = float(np.add.reduce(w))
+        log_a, log_b_ = np.log(alpha), np.log(beta)
+        const = r * log_a + s * log_b_
         total = 0.0
-        grad = np.zeros(x.size)  # in the natural parameters, then scaled to log-parameters
-        # short windows: value and analytic gradient in one real pass (see _short_log_b)
-        for n_nodes in _GL_RULES:
-            sel = tiers == n_nodes
-            if not sel.any():
+        grad = np.array(  # in the natural parameters, then scaled to log-parameters
+            [
+                _wsum(w, dg_rx) + log_a * w_total,
+                r / alpha * w_total,
+                log_b_ * w_total,
+                s / beta * w_total,
+            ]
+        )
+        # the bracket, per route: short windows by quadrature (_short_log_b) and rows whose
+        # hypergeometric factors are continued fractions (_log_b_cf_grad) give value and
+        # gradient in one real pass; rows are grouped by route with one stable sort (a
+        # handful of slices instead of boolean masks of every column per route)
+        route = np.where(tiers == 0, np.where(_cf_rows(tuple(theta), f, tx), 0, -1), tiers)
+        order = np.argsort(route.astype(np.int8), kind="stable")  # radix sort of 8-bit keys
+        cuts = np.searchsorted(route[order], [-1, 0, *_GL_RULES], side="left")
+        cuts = np.append(cuts, order.shape[0])
+        for k, n_nodes in enumerate((-1, 0, *_GL_RULES)):
+            rows = order[cuts[k] : cuts[k + 1]]
+            if rows.shape[0] == 0 or n_nodes == -1:
                 continue
-            fs, ws = f[sel], w[sel]
-            log_b, d_b = _short_log_b(tuple(theta), fs, tx[sel], t[sel], n_nodes, grad=True)
-            ll = lg_rx[sel] + (r * np.log(alpha) + s * np.log(beta)) + log_b
+            fs, ws, txs, ts = f[rows], w[rows], tx[rows], t[rows]
+            if n_nodes:
+                log_b, d_b = _short_log_b(tuple(theta), fs, txs, ts, n_nodes, grad=True)
+            else:
+                log_b, d_b = _log_b_cf_grad(tuple(theta), fs, txs, ts)
+            ll = lg_rx[rows] + const + log_b
             if not np.all(np.isfinite(ll)):
                 return float("inf"), np.zeros_like(x)
             total += _wsum(ws, ll)
-            d_const = np.stack(
-                [
-                    dg_rx[sel] + np.log(alpha),
-                    np.full(fs.shape, r / alpha),
-                    np.full(fs.shape, np.log(beta)),
-                    np.full(fs.shape, s / beta),
-                ]
-            )
-            grad += np.add.reduce((d_const + d_b) * ws, axis=1)  # no BLAS threads (see _wsum)
-        # other rows: complex step per parameter (4 evaluations, not one per customer); the
-        # real part of each evaluation is the log-likelihood itself (the step changes it by
-        # O(h^2) = 0)
-        rest = tiers == 0
-        if rest.any():
+            grad += np.add.reduce(d_b * ws, axis=1)  # no BLAS threads (see _wsum)
+        rest = order[cuts[0] : cuts[1]]
+        # rows with a large kappa (series at infinity): complex step per parameter (4
+        # evaluations, not one per customer); the real part of each evaluation is the
+        # log-likelihood itself (the step changes it by O(h^2) = 0)
+        if rest.shape[0]:
             fr, txr, tr, wr = f[rest], tx[rest], t[rest], w[rest]
+            # the four complex-step copies (one per parameter) as columns, in one pass
+            xc = x[None, :] + 1j * _CSTEP * np.eye(x.size)
+            theta_c = np.exp(xc)
+            lbc = _log_b_hyp(tuple(theta_c[:, [k]] for k in range(x.size)), fr, txr, tr, warn=False)
+            ll = lg_rx[rest] + const + np.real(lbc[0])
+            if not np.all(np.isfinite(ll)):
+                return float("inf"), np.zeros_like(x)
+            total += _wsum(wr, ll)
             for j in range(x.size):
-                xc = x.astype(np.complex128)
-                xc[j] += 1j * _CSTEP
-                llc = _loglik(np.exp(xc), fr, txr, tr)
-                if j == 0:
-                    ll = np.real(llc)
-                    if not np.all(np.isfinite(ll)):
-                        return float("inf"), np.zeros_like(x)
-                    total += _wsum(wr, ll)
-                grad[j] += _wsum(wr, np.imag(llc)) / _CSTEP / theta[j]
+                grad[j] += _wsum(wr, np.imag(lbc[j])) / _CSTEP / theta[j]
         return -total, -grad * theta
 
     def _after_fit(self, f: FloatArray, r: FloatArray, t: FloatArray) -> None:
@@ -604,7 +864,18 @@ class ParetoNBD(_TransactionModel):
     # -- model-specific pieces of the predictions (the public methods are in the base) -------
 
     def _p_alive(self, x: FloatArray, tx: FloatArray, t: FloatArray) -> FloatArray:
-        # FHL (2005b), eq. 24: the first term of the likelihood bracket over the bracket
+        # FHL (2005b), eq. 24: the first term of the likelihood bracket over the bracket.
+        # P(alive) depends on a customer through (x, t_x, T) only: large inputs are evaluated
+        # on their distinct rows and gathered back (a base of 10^6 customers has about half
+        # as many distinct rows; the special functions dominate the cost, not the gather)
+        if x.shape[0] > _DISTINCT_MIN:
+            inverse, rep = _distinct_rows(x, tx, t)
+            if rep.shape[0] < 0.9 * x.shape[0]:
+                out: FloatArray = self._p_alive_rows(x[rep], tx[rep], t[rep])[inverse]
+                return out
+        return self._p_alive_rows(x, tx, t)
+
+    def _p_alive_rows(self, x: FloatArray, tx: FloatArray, t: FloatArray) -> FloatArray:
         lp_t, log_b = _log_parts(tuple(self._params), x, tx, t, warn=True)
         out: FloatArray = np.clip(np.exp(np.real(lp_t - log_b)), 0.0, 1.0)
         return out
