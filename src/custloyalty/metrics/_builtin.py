@@ -11,8 +11,8 @@ function (its kernel), naming the result. No indicator computes anything of its 
 :func:`~custloyalty.metrics.purchase_rate` per year, ``total_spend`` the ``total_amount``
 of :func:`~custloyalty.rfm_summary`, ``average_order_value``
 :func:`~custloyalty.metrics.order_value`, ``days_since_last_purchase``
-:func:`~custloyalty.metrics.days_since_last_purchase`, ``churn_risk`` one minus the
-model's ``p_alive``, ``clv`` :func:`~custloyalty.models.clv`, ``satisfaction``
+:func:`~custloyalty.metrics.days_since_last_purchase`, ``churn_risk`` the model's
+``churn_risk`` (one minus ``p_alive``), ``clv`` :func:`~custloyalty.models.clv`, ``satisfaction``
 :func:`~custloyalty.metrics.satisfaction_index`, ``recommendation`` and ``nps``
 :func:`~custloyalty.metrics.nps`, ``repeat_purchase_rate``
 :func:`~custloyalty.metrics.repeat_purchase_rate`.
@@ -240,10 +240,10 @@ def churn(
         fitted = _model_of(state["model"], cls)
     else:
         fitted = cls().fit(_fit_sample(weeks, max_fit_customers), time_unit="W")
-    alive = np.ones(len(weeks))
+    risk = np.zeros(len(weeks))  # customers observed for zero time: no risk yet
     if pos.any():
-        alive[pos] = fitted.p_alive(weeks[pos]).to_numpy(dtype=np.float64)
-    return pd.Series(1.0 - alive, index=summary.index, name="churn_risk")
+        risk[pos] = fitted.churn_risk(weeks[pos]).to_numpy(dtype=np.float64)
+    return pd.Series(risk, index=summary.index, name="churn_risk")
 
 
 def _fit_clv(

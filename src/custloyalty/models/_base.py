@@ -303,6 +303,49 @@ class _TransactionModel(_FittedModel):
         x, tx, t = _clean_rows(rft)
         return self._series(self._p_alive(x, tx, t), rft, "p_alive")
 
+    def churn_risk(
+        self,
+        data: Any = None,
+        *,
+        frequency: Any = None,
+        recency: Any = None,
+        T: Any = None,
+        nan_policy: str = "raise",
+    ) -> pd.Series:
+        r"""Probability that each customer has dropped out by the end of the observation.
+
+        The complement of :meth:`p_alive`, $1 - P(\text{alive})$: the churn risk of the
+        scorecard's ``churn_risk`` indicator (lower is better).
+
+        Parameters
+        ----------
+        data, frequency, recency, T, nan_policy
+            As for :meth:`p_alive`.
+
+        Returns
+        -------
+        pandas.Series
+            ``churn_risk`` in [0, 1], aligned to the index of ``data``.
+
+        Raises
+        ------
+        NotFittedError
+            The model is not fitted.
+        ValidationError
+            Invalid summary.
+
+        Examples
+        --------
+        >>> from custloyalty.models import BetaGeo
+        >>> bg = BetaGeo.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        >>> bg.churn_risk(frequency=[0, 2], recency=[0.0, 5.0], T=[38.0, 38.0]).round(3)
+        0    0.000
+        1    0.871
+        Name: churn_risk, dtype: float64
+        """
+        alive = self.p_alive(data, frequency=frequency, recency=recency, T=T, nan_policy=nan_policy)
+        return (1.0 - alive).rename("churn_risk")
+
     def conditional_probability_alive(
         self,
         data: Any = None,
