@@ -329,7 +329,7 @@ def run_score(args: argparse.Namespace) -> str:
                 raise ValidationError(msg)
             options["interactions"] = interactions
         if show and _accepts(method, "progress"):
-            options["progress"] = True
+            options["progress"] = True  # its steps (inputs, fit, score) under this bar
         step(labels[1])
         try:
             result = method(tx, surveys, **options)
@@ -363,24 +363,24 @@ def run_report(args: argparse.Namespace) -> str:
         msg = f"cannot write the report: {exc}"
         raise ValidationError(msg) from exc
     show = _progress(args)
-    with steps(["read", "report"], enabled=show, desc="custloyalty report") as step:
+    # one bar at a time: reading the files, then the report's own bar (scoring, sections)
+    with steps(["read"], enabled=show, desc="custloyalty report: read") as step:
         step("read")
         tx, surveys, interactions = _read_inputs(args, card)
-        step("report")
 
-        def write(tmp: Path) -> None:
-            write_report(
-                tmp,
-                tx,
-                surveys,
-                interactions=interactions,
-                scorecard=card,
-                observation_end=observation_end,
-                date_format=args.date_format,
-                progress=show,
-            )
+    def write(tmp: Path) -> None:
+        write_report(
+            tmp,
+            tx,
+            surveys,
+            interactions=interactions,
+            scorecard=card,
+            observation_end=observation_end,
+            date_format=args.date_format,
+            progress=show,
+        )
 
-        write_output(args.output, "--output", write, extra=REPORT_EXTRA)
+    write_output(args.output, "--output", write, extra=REPORT_EXTRA)
     _note(args, f"wrote the report to {args.output}")
     return f"report: {args.output}"
 
