@@ -1078,3 +1078,14 @@ def test_report_command_writes_the_real_report(
     assert page.count("<svg") == 12
     assert "P(alive)" not in page
     assert not re.search(r"(?:src|href)=\"(?:https?:)?//", page)  # nothing from the network
+
+
+def test_report_progress_shows_one_bar_at_a_time(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    argv = ["report", str(files["csv"]), "--customer", "cust", "--time", "day", "--progress"]
+    assert main([*argv, "-o", str(tmp_path / "r.html")]) == 0
+    err = capsys.readouterr().err
+    assert "custloyalty report: read" in err  # reading the files
+    assert "\rreport: " in err  # then the report's own bar (sections)
+    assert "\x1b[A" not in err  # no bar drawn inside another
