@@ -214,6 +214,8 @@ def test_the_output_is_lazy_and_never_sorted_as_a_whole(cdnow_master: pd.DataFra
     [
         ("churn_flags", {"threshold": 90}),
         ("purchase_rate", {}),
+        ("purchase_days", {}),
+        ("days_since_last_purchase", {}),
         ("interpurchase_intervals", {}),
         ("purchase_frequency", {"period": "Q"}),
         ("order_value", {}),

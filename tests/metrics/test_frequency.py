@@ -209,6 +209,23 @@ def test_intervals_bounds_and_row_order(tx: pd.DataFrame) -> None:
     assert (got["cv"].dropna() >= 0).all()
 
 
+@given(tx_frames())
+def test_purchase_days_and_days_since_last_purchase_properties(tx: pd.DataFrame) -> None:
+    from custloyalty.metrics import churn_flags, days_since_last_purchase, purchase_days
+
+    perm = np.random.default_rng(len(tx)).permutation(len(tx))
+    days = purchase_days(tx)
+    since = days_since_last_purchase(tx)
+    pd.testing.assert_series_equal(days, purchase_days(tx.iloc[perm]))
+    pd.testing.assert_series_equal(since, days_since_last_purchase(tx.iloc[perm]))
+    distinct = pd.to_datetime(tx["date"]).dt.normalize().groupby(tx["customer_id"]).nunique()
+    np.testing.assert_array_equal(days.to_numpy(), distinct.sort_index().to_numpy())
+    assert (since >= 0).all()
+    assert since.min() == 0  # someone bought on the last day of the default window
+    flags = churn_flags(tx, threshold=30)
+    np.testing.assert_array_equal(flags.to_numpy(), (since > 30).to_numpy())
+
+
 # ------------------------------------------------------------------------------------------
 # repeat_purchase_rate
 # ------------------------------------------------------------------------------------------
