@@ -554,3 +554,24 @@ def test_forward_mode_gradient_equals_complex_step(
     slow = ParetoNBD()._negll_and_grad(x0, *cols, w)
     assert fast[0] == pytest.approx(slow[0], rel=1e-13)
     np.testing.assert_allclose(fast[1], slow[1], rtol=1e-10, atol=1e-8)
+
+
+def test_pairs_of_rows_match_their_own_coding() -> None:
+    # the per-fit coding of every row's (x, t_x) and (x, T) pairs, cut down to the rows of one
+    # route, gives the same bracket and gradient as coding those rows afresh
+    rng = np.random.default_rng(3)
+    n = 3000
+    f = rng.integers(0, 6, n).astype(float)
+    t = rng.integers(20, 60, n).astype(float)
+    tx = np.where(f > 0, np.floor(rng.random(n) * t), 0.0)
+    model = ParetoNBD()
+    params = (0.8, 9.0, 0.6, 14.0)
+    for rows in (np.arange(n), np.flatnonzero(rng.random(n) < 0.4), np.array([5, 7, 7 + n // 2])):
+        codes, px, py = model._pairs_of(rows, f, tx, t)
+        assert px.shape[0] == len(
+            set(zip(np.r_[f[rows], f[rows]], np.r_[tx[rows], t[rows]], strict=True))
+        )
+        got = pnbd_module._log_b_cf_grad(params, f[rows], tx[rows], t[rows], (codes, px, py))
+        want = pnbd_module._log_b_cf_grad(params, f[rows], tx[rows], t[rows])
+        np.testing.assert_array_equal(got[0], want[0])
+        np.testing.assert_array_equal(got[1], want[1])

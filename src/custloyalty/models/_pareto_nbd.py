@@ -832,7 +832,10 @@ class ParetoNBD(_TransactionModel):
             if n_nodes:
                 log_b, d_b = _short_log_b(tuple(theta), fs, txs, ts, n_nodes, grad=True)
             else:
-                log_b, d_b = _log_b_cf_grad(tuple(theta), fs, txs, ts)
+                pairs = (
+                    self._pairs_of(rows, f, tx, t) if rows.shape[0] > _DISTINCT_MIN // 8 else None
+                )
+                log_b, d_b = _log_b_cf_grad(tuple(theta), fs, txs, ts, pairs)
             ll = lg_rx[rows] + const + log_b
             if not np.all(np.isfinite(ll)):
                 return float("inf"), np.zeros_like(x)
@@ -855,6 +858,33 @@ class ParetoNBD(_TransactionModel):
             for j in range(x.size):
                 grad[j] += _wsum(wr, np.imag(lbc[j])) / _CSTEP / theta[j]
         return -total, -grad * theta
+
+    def _pairs_of(
+        self, rows: Any, f: FloatArray, tx: FloatArray, t: FloatArray
+    ) -> tuple[Any, FloatArray, FloatArray]:
+        """:func:`_pairs` of the rows ``rows`` of the fitted columns, from a coding of all rows.
+
+        The rows of the continued-fraction route change with the parameters, but the pairs
+        ``(x, t_x)`` and ``(x, T)`` of every row are coded once per fit (cached with
+        :meth:`_factorize`'s cache); each evaluation only keeps the pairs its rows use (a
+        mask and a cumulative sum instead of three hash factorisations: measured, 1 ms of an
+        evaluation of 13 ms on 25,000 customers). The distinct pairs come in another order
+        than :func:`_pairs` gives; each pair's value does not depend on it.
+        """
+        cache: dict[Any, Any] = self.__dict__.setdefault("_factor_cache", {})
+        key = ("pairs", id(f), id(tx), id(t))
+        hit = cache.get(key)
+        if hit is None or hit[0] is not f or hit[1] is not tx or hit[2] is not t:
+            codes_all, px_all, py_all = _pairs(np.concatenate([f, f]), np.concatenate([tx, t]))
+            hit = (f, tx, t, np.asarray(codes_all, dtype=np.int64), px_all, py_all)
+            cache[key] = hit
+        codes_all, px_all, py_all = hit[3], hit[4], hit[5]
+        n = f.shape[0]
+        sub = np.concatenate([codes_all[rows], codes_all[rows + n]])
+        used = np.zeros(px_all.shape[0], dtype=bool)
+        used[sub] = True
+        local = np.cumsum(used) - 1
+        return local[sub], px_all[used], py_all[used]
 
     def _after_fit(self, f: FloatArray, r: FloatArray, t: FloatArray) -> None:
         # the optimiser may wander where the continued fraction hits its cap; what matters
