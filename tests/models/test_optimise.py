@@ -47,3 +47,26 @@ def test_interior_optimum_unaffected_by_the_stagnation_stop() -> None:
     assert fit.converged
     assert "no decrease" not in fit.message
     np.testing.assert_allclose(np.log(fit.params), [0.3, -1.2], atol=1e-9)
+
+
+def test_small_gradient_hands_over_to_the_newton_polish() -> None:
+    # once the mean gradient is below _GRAD_STOP, L-BFGS-B stops: the next evaluations are the
+    # Hessian's (2 per parameter) and one Newton step, no line search probing rounding noise
+    # (which had ended in the stagnation stop and a spurious "stopped before convergence")
+    c = np.array([2.0, 0.5, 7.0])
+    max_grad: list[float] = []
+
+    def fun(x: np.ndarray) -> tuple[float, np.ndarray]:
+        s, co = np.sin(x), np.cos(x)
+        f = float(np.sum(np.exp(x) - c * x) + 0.1 * np.prod(s))
+        g = np.exp(x) - c + 0.1 * co * np.array([s[1] * s[2], s[0] * s[2], s[0] * s[1]])
+        max_grad.append(float(np.max(np.abs(g))))
+        return 1000.0 * f, 1000.0 * g
+
+    fit = _optimise._fit_mle(fun, np.zeros(3), n_obs=1000.0, model="Bumpy")
+    first_small = next(i for i, v in enumerate(max_grad) if v < _optimise._GRAD_STOP)
+    assert len(max_grad) - first_small - 1 == 2 * 3 + 1
+    assert fit.converged
+    assert "gradient below" in fit.message
+    assert max_grad[-1] < 1e-10
+    assert np.all(np.isfinite(fit.standard_errors))

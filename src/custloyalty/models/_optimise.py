@@ -5,7 +5,11 @@ parameters with L-BFGS-B and an analytic gradient, polishes with Newton steps an
 standard errors from the observed information. L-BFGS-B also stops after
 :data:`_STALL_EVALS` evaluations that do not lower the mean negative log-likelihood by more
 than :data:`_STALL_RTOL` (relative): on a ridge towards the parameter boundary the likelihood
-flattens below its rounding noise and line searches would only probe the noise.
+flattens below its rounding noise and line searches would only probe the noise. It stops as
+well once the largest component of the mean gradient is below :data:`_GRAD_STOP`: the Newton
+polish converges quadratically from there, where L-BFGS-B's last line searches (towards its
+``gtol`` of 1e-9) probed the rounding noise of the optimum (measured: 5 of 25 evaluations of a
+Pareto/NBD fit on 25,000 customers, each 13 ms).
 
 Standard errors
 ---------------
@@ -44,10 +48,17 @@ _LOG_BOUND = 30.0
 #: mean negative log-likelihood by more than ``_STALL_RTOL`` (relative). See _fit_mle_inner.
 _STALL_EVALS = 8
 _STALL_RTOL = 1e-8
+#: L-BFGS-B is also stopped once the largest component of the mean gradient (in the
+#: log-parameters) is below this: the Newton polish of _fit_mle_inner takes it from there.
+_GRAD_STOP = 1e-7
 
 
 class _Stalled(Exception):
     """Raised inside the objective to end a line search that only probes rounding noise."""
+
+
+class _GradientSmall(Exception):
+    """Raised inside the objective when the gradient is small enough for the Newton polish."""
 
 
 def _wsum(w: FloatArray, values: FloatArray) -> float:
@@ -192,9 +203,12 @@ def _fit_mle_inner(
             if progress:
                 best["since"] = 0
         best["since"] += 1
+        gs = g * scale
+        if np.max(np.abs(gs)) < _GRAD_STOP:
+            raise _GradientSmall
         if best["since"] > _STALL_EVALS:
             raise _Stalled
-        return fs, g * scale
+        return fs, gs
 
     try:
         res = optimize.minimize(
@@ -208,6 +222,10 @@ def _fit_mle_inner(
         )
         x = np.asarray(res.x, dtype=np.float64)
         success, message, n_iter = bool(res.success), str(res.message), int(res.nit)
+    except _GradientSmall:
+        x = np.asarray(last[0], dtype=np.float64)
+        success, n_iter = True, int(best["nit"])
+        message = f"largest component of the mean gradient below {_GRAD_STOP:g}"
     except _Stalled:
         x = np.asarray(best["x"], dtype=np.float64)
         success, n_iter = False, int(best["nit"])
