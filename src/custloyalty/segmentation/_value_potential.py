@@ -2,7 +2,6 @@ r"""Value x potential tiers: current spend against predicted lifetime value, wit
 
 from __future__ import annotations
 
-import inspect
 import itertools
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -73,15 +72,10 @@ class ValuePotentialResult(Result):
 
 
 def _clv(tm: Any, gg: Any, weeks: pd.DataFrame, horizon: int, discount_rate: float) -> pd.Series:
-    """Call :func:`custloyalty.models.clv` (one place for its keyword names)."""
+    """CLV over ``horizon`` months of a summary in weeks (:func:`custloyalty.models.clv`)."""
     from custloyalty.models import clv
 
-    params = inspect.signature(clv).parameters
-    kw: dict[str, Any] = {"discount_rate": discount_rate}
-    kw["horizon" if "horizon" in params else "time"] = horizon
-    kw["time_unit" if "time_unit" in params else "freq"] = "W"
-    out: pd.Series = clv(tm, gg, weeks, **kw)
-    return out
+    return clv(tm, gg, weeks, horizon=horizon, discount_rate=discount_rate, time_unit="W")
 
 
 def _cuts(
