@@ -39,6 +39,7 @@ LAYERS: dict[str, int] = {
     "_results": 0,
     "_state": 0,
     "_progress": 0,
+    "_stats": 0,
     # the engine seam (see CALLBACKS): Dask, Spark and foreign frames plug in at the window
     "_engines": 0,
     # 1 data: bundled data and generators, the customer summary

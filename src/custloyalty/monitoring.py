@@ -22,6 +22,7 @@ from scipy import stats
 
 from custloyalty import _frames
 from custloyalty._results import Result
+from custloyalty._stats import wilson_interval
 from custloyalty._validation import check_nan_policy, check_option, check_probability
 from custloyalty._window import Window, day_of, observe, period_codes
 from custloyalty.errors import ValidationError
@@ -175,16 +176,6 @@ def _nps_change(before: FloatArray, after: FloatArray, conf: float) -> tuple[flo
 
 
 # ---------------------------------------------------------------------------------------------
-def _wilson(k: float, n: float, z: float) -> tuple[float, float]:
-    if n <= 0:
-        return math.nan, math.nan
-    p = k / n
-    z2n = z * z / n
-    centre = (p + z2n / 2) / (1 + z2n)
-    half = z / (1 + z2n) * math.sqrt(p * (1 - p) / n + z2n / (4 * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
 def _two_proportion(k1: float, n1: float, k2: float, n2: float) -> tuple[float, float]:
     """Pooled two-proportion z test of k2/n2 against k1/n1: (z, two-sided p)."""
     if n1 <= 0 or n2 <= 0:
@@ -484,7 +475,7 @@ def evaluate_over_time(
             n_prev = len(prev)
             k = int((~prev.isin(buyers[label])).sum())
             rate = k / n_prev if n_prev else math.nan
-            lo, hi = _wilson(k, n_prev, z)
+            lo, hi = wilson_interval(k, n_prev, conf)
             row.update(churn_rate=rate, churn_ci_low=lo, churn_ci_high=hi, _k=k, _n=n_prev)
             order = tier_names or None
             migrations[label] = tier_migration(tiers[labels[i - 1]], tiers[label], order=order)

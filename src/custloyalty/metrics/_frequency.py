@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
 
 from custloyalty import _engines, _frames
 from custloyalty._results import Result
+from custloyalty._stats import wilson_interval
 from custloyalty._validation import check_option, check_probability
 from custloyalty._window import (
     TIME_UNITS,
@@ -198,11 +198,7 @@ def _repeat_result(freq: npt.NDArray[Any], conf: float) -> RepeatPurchaseResult:
         raise ValidationError(msg)
     k = int(np.count_nonzero(freq >= 1))
     p = k / n
-    z = float(stats.norm.ppf(0.5 + conf / 2.0))
-    z2n = z * z / n
-    centre = (p + z2n / 2.0) / (1.0 + z2n)
-    half = z / (1.0 + z2n) * float(np.sqrt(p * (1.0 - p) / n + z2n / (4.0 * n)))
-    ci = (max(0.0, centre - half), min(1.0, centre + half))
+    ci = wilson_interval(k, n, conf)
     return RepeatPurchaseResult(statistic=p, n_repeaters=k, n_customers=n, ci=ci, confidence=conf)
 
 

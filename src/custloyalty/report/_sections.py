@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from custloyalty._stats import wilson_interval
 from custloyalty.report._context import ECSI_PATHS, ReportContext, nps_value
 from custloyalty.report._figures import figure_svg
 from custloyalty.report._registry import esc, figures, items, paragraph, section, table
@@ -68,17 +69,6 @@ def _satisfaction_items(ctx: ReportContext) -> list[str]:
     return [c for c in wanted if c in sv.columns]
 
 
-def _wilson_interval(p: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of a proportion ``p`` observed on ``n`` customers."""
-    from statistics import NormalDist
-
-    z = NormalDist().inv_cdf(0.5 + confidence / 2.0)
-    z2n = z * z / n
-    centre = (p + z2n / 2.0) / (1.0 + z2n)
-    half = z / (1.0 + z2n) * float(np.sqrt(p * (1.0 - p) / n + z2n / (4.0 * n)))
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
 def kpis(ctx: ReportContext) -> list[KPI]:
     """Headline figures with 95 % intervals: NPS, satisfaction, churn, repeat rate, spend."""
     from custloyalty.metrics import nps, satisfaction_index
@@ -133,7 +123,7 @@ def kpis(ctx: ReportContext) -> list[KPI]:
         )
     if "purchase_days" in cust and n:
         p = float((cust["purchase_days"].to_numpy() > 1).mean())
-        lo, hi = _wilson_interval(p, n, 0.95)
+        lo, hi = wilson_interval(p * n, n, 0.95)
         out.append(
             KPI(
                 "Repeat-purchase rate",
