@@ -334,6 +334,16 @@ class _TransactionModel(_FittedModel):
         ValidationError
             Invalid summary.
 
+        References
+        ----------
+        Schmittlein, D. C., Morrison, D. G., & Colombo, R. (1987). Counting your customers: Who
+        are they and what will they do next? *Management Science*, 33(1), 1-24.
+        https://doi.org/10.1287/mnsc.33.1.1
+
+        Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2005). "Counting your customers" the easy
+        way: An alternative to the Pareto/NBD model. *Marketing Science*, 24(2), 275-284.
+        https://doi.org/10.1287/mksc.1040.0098
+
         Examples
         --------
         >>> from custloyalty.models import BetaGeo

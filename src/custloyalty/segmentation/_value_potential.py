@@ -165,6 +165,12 @@ class ValuePotentialGrid(Stateful):
     $(\#\{k : S_i \ge s_k\},\ \#\{k : P_i \ge c_k\})$; a missing value or potential gets
     no cell.
 
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S., & Lee, K. L. (2005). RFM and CLV: Using iso-value curves
+    for customer base analysis. *Journal of Marketing Research*, 42(4), 415-430.
+    https://doi.org/10.1509/jmkr.2005.42.4.415
+
     Examples
     --------
     >>> from custloyalty.segmentation import ValuePotentialGrid
