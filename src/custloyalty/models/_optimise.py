@@ -61,6 +61,44 @@ class _GradientSmall(Exception):
     """Raised inside the objective when the gradient is small enough for the Newton polish."""
 
 
+class _AtLimit(Exception):
+    """Raised inside the objective once the fit has reached the supremum of a boundary limit."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Limit:
+    r"""A boundary of the parameter space where the likelihood has a known supremum.
+
+    On some bases the likelihood keeps rising towards a boundary (a Pareto/NBD fit on a base
+    where nobody drops out: :math:`s/\beta \to 0`); the supremum there is the maximum of a
+    simpler limit model, cheap to fit. ``fit()`` returns that minimum (total negative
+    log-likelihood) and the log-parameters of a point practically on the limit with the
+    limit model's estimates (computed once, on first use); ``near(x)`` says whether
+    log-parameters ``x`` describe a model that is practically the limit one;
+    ``outward(x, g)`` whether the gradient ``g`` of the negative log-likelihood at ``x`` says
+    that moving further towards the boundary does not lower the likelihood (the boundary is
+    the local optimum, not an interior point); ``what`` names the limit for the warning.
+    """
+
+    fit: Callable[[], tuple[float, FloatArray]]
+    near: Callable[[FloatArray], bool]
+    outward: Callable[[FloatArray, FloatArray], bool]
+    what: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Start:
+    """A start near the optimum with the Hessian of the mean objective there (coarse fit).
+
+    ``hess`` None: the coarse fit ended at the limit of :class:`_Limit`; the fit evaluates
+    the limit's point for the full data first and stops there if it is at the limit too,
+    else starts from ``x0``.
+    """
+
+    x: FloatArray
+    hess: FloatArray | None
+
+
 def _wsum(w: FloatArray, values: FloatArray) -> float:
     """Weighted sum ``sum(w * values)`` by numpy's pairwise summation.
 
@@ -78,6 +116,8 @@ class _MLEFit:
     converged: bool
     n_iter: int
     message: str
+    hessian: FloatArray | None = None
+    at_limit: bool = False
 
 
 def _hessian_log(fun: NegLLGrad, x: FloatArray, scale: float) -> FloatArray:
@@ -93,6 +133,22 @@ def _hessian_log(fun: NegLLGrad, x: FloatArray, scale: float) -> FloatArray:
         hess[:, j] = (g_plus - g_minus) / (2.0 * h)
     hess = 0.5 * (hess + hess.T)
     return hess * scale
+
+
+def _hessian_forward(fun: NegLLGrad, x: FloatArray, g: FloatArray) -> FloatArray:
+    """Forward-difference Hessian from the gradient ``g`` at ``x`` (one gradient per parameter).
+
+    Half the evaluations of :func:`_hessian_log`, first-order accurate: for a preconditioner
+    (the :class:`_Start` of a fit on the full rows), not for standard errors.
+    """
+    k = x.size
+    h = 1e-5
+    hess = np.empty((k, k))
+    for j in range(k):  # k <= 4 parameters: a loop over parameters, not over customers
+        e = np.zeros(k)
+        e[j] = h
+        hess[:, j] = (fun(x + e)[1] - g) / h
+    return 0.5 * (hess + hess.T)
 
 
 def _is_positive_definite(hess: FloatArray) -> bool:
@@ -131,6 +187,11 @@ def _fit_mle(
     model: str,
     maxiter: int = 2000,
     gtol: float = 1e-9,
+    limit: _Limit | None = None,
+    start: _Start | None = None,
+    quiet: bool = False,
+    rough: bool = False,
+    probe: bool = False,
 ) -> _MLEFit:
     """Maximise a log-likelihood over log-parameters.
 
@@ -148,6 +209,23 @@ def _fit_mle(
         Model name, for messages.
     maxiter, gtol
         L-BFGS-B iteration limit and projected-gradient tolerance (on the mean log-likelihood).
+    limit
+        A boundary whose supremum is known (:class:`_Limit`): the fit stops once it is near
+        that boundary, downhill towards it, with a log-likelihood within
+        :data:`_STALL_RTOL` of the supremum, and reports the boundary (no Hessian: standard
+        errors NaN).
+    start
+        A start near the optimum with the Hessian of the mean objective there (a fit on a
+        subsample): Newton steps with that Hessian replace L-BFGS-B while they converge.
+    quiet
+        No :class:`~custloyalty.errors.ConvergenceWarning` (a preliminary fit).
+    probe
+        With ``limit`` and no ``start``: evaluate first the point of ``limit.fit()``, and stop
+        there if it is at the limit.
+    rough
+        A preliminary fit for a :class:`_Start`: L-BFGS-B stops at a mean gradient of
+        :data:`_ROUGH_GRAD_STOP`, no Newton polish, a forward-difference Hessian (one
+        gradient per parameter), no warning, standard errors NaN.
 
     Returns
     -------
@@ -162,12 +240,33 @@ def _fit_mle(
     Warns
     -----
     ConvergenceWarning
-        The optimiser stopped before its tolerance and the gradient is not small.
+        The optimiser stopped before its tolerance and the gradient is not small, or the
+        likelihood is highest at a parameter boundary.
     """
     with _one_blas_thread():
         return _fit_mle_inner(
-            negll_and_grad, x0_log, n_obs=n_obs, model=model, maxiter=maxiter, gtol=gtol
+            negll_and_grad,
+            x0_log,
+            n_obs=n_obs,
+            model=model,
+            maxiter=maxiter,
+            gtol=gtol,
+            limit=limit,
+            start=start,
+            quiet=quiet or rough,
+            rough=rough,
+            probe=probe,
         )
+
+
+#: Mean gradient at which a rough fit (``_fit_mle(..., rough=True)``) stops.
+_ROUGH_GRAD_STOP = 1e-3
+
+#: Newton steps with the Hessian of a coarse fit (:class:`_Start`) before L-BFGS-B takes over,
+#: and the step (log-parameters) below which they hand over to the polish: the polish's own
+#: Newton step is then below the 1e-6 that keeps its Hessian for the standard errors.
+_START_STEPS = 12
+_START_DONE = 3e-7
 
 
 def _fit_mle_inner(
@@ -178,8 +277,14 @@ def _fit_mle_inner(
     model: str,
     maxiter: int,
     gtol: float,
+    limit: _Limit | None,
+    start: _Start | None,
+    quiet: bool,
+    rough: bool = False,
+    probe: bool = False,
 ) -> _MLEFit:
     """Body of :func:`_fit_mle` (run with one BLAS thread)."""
+    grad_stop = _ROUGH_GRAD_STOP if rough else _GRAD_STOP
     x0 = np.asarray(x0_log, dtype=np.float64)
     scale = 1.0 / max(float(n_obs), 1.0)
     # Stagnation stop: on a ridge towards the parameter boundary (a base where nobody drops
@@ -190,6 +295,16 @@ def _fit_mle_inner(
     # statistical resolution; the Newton polish below still takes interior optima to ~1e-10.
     best: dict[str, Any] = {"f": np.inf, "x": x0, "since": 0, "nit": 0}
     last: list[Any] = [None, 0.0, None]  # the last evaluation (x, f, g), reused below
+    sup: list[float] = []  # the limit's supremum (mean), computed on first use
+
+    def at_limit(x: FloatArray, fs: float, g: FloatArray) -> bool:
+        # near the boundary, at the limit's supremum (within the stagnation tolerance), and
+        # the boundary side downhill: the fit has reached the limit
+        if limit is None or not limit.near(x) or not limit.outward(x, g):
+            return False
+        if not sup:
+            sup.append(limit.fit()[0] * scale)
+        return fs <= sup[0] + _STALL_RTOL * max(abs(fs), 1.0)
 
     def scaled(x: FloatArray) -> tuple[float, FloatArray]:
         f, g = negll_and_grad(x)
@@ -203,29 +318,85 @@ def _fit_mle_inner(
             if progress:
                 best["since"] = 0
         best["since"] += 1
+        if at_limit(x, fs, g):
+            raise _AtLimit
         gs = g * scale
-        if np.max(np.abs(gs)) < _GRAD_STOP:
+        # (a rough fit does not stop on the flat ridge to a limit: its point would not be
+        # a start for Newton steps)
+        if np.max(np.abs(gs)) < grad_stop and not (rough and limit and limit.near(x)):
             raise _GradientSmall
         if best["since"] > _STALL_EVALS:
             raise _Stalled
         return fs, gs
 
+    def evaluate(x: FloatArray) -> tuple[float, FloatArray]:
+        f, g = negll_and_grad(x)
+        last[:] = [np.array(x, dtype=np.float64), f, g]
+        if np.isfinite(f) and np.all(np.isfinite(g)) and at_limit(x, f * scale, g):
+            raise _AtLimit
+        return f, g
+
+    def newton_from(st: _Start) -> tuple[FloatArray, bool]:
+        # Newton steps with the coarse fit's Hessian (fixed): linear convergence at the rate of
+        # the Hessian's relative error, one evaluation per step. Returns (x, True) once the
+        # step is below _START_DONE (the polish below then needs one Hessian and one step),
+        # else the best point for L-BFGS-B (a step that does not lower the objective)
+        x = np.asarray(st.x, dtype=np.float64)
+        if st.hess is None:
+            # the subsample's fit ended at the limit: one evaluation at the limit model's
+            # estimates for the full rows ends the fit if they are at the limit too;
+            # otherwise the fit starts afresh from x0 (a point on that flat ridge is no start)
+            if limit is not None:
+                evaluate(np.clip(limit.fit()[1], -_LOG_BOUND, _LOG_BOUND))
+            return x0, False
+        f, g = evaluate(x)
+        if not (np.isfinite(f) and np.all(np.isfinite(g))):
+            return x0, False
+        for _ in range(_START_STEPS):
+            step = np.linalg.solve(st.hess, g * scale)
+            size = float(np.max(np.abs(step)))
+            if size < _START_DONE and np.max(np.abs(g * scale)) < _GRAD_STOP:
+                return x, True
+            x_new = np.clip(x - step * min(1.0, 1.0 / size), -_LOG_BOUND, _LOG_BOUND)
+            f_new, g_new = evaluate(x_new)
+            if not (np.isfinite(f_new) and np.all(np.isfinite(g_new)) and f_new <= f):
+                break
+            x, f, g = x_new, f_new, g_new
+        best.update(f=f * scale, x=x, since=0)
+        return x, False
+
+    reached_limit = False
     try:
-        res = optimize.minimize(
-            scaled,
-            x0,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * x0.size,
-            options={"maxiter": maxiter, "gtol": gtol, "ftol": 1e-15, "maxcor": 20},
-            callback=lambda *_: best.__setitem__("nit", best["nit"] + 1),
-        )
-        x = np.asarray(res.x, dtype=np.float64)
-        success, message, n_iter = bool(res.success), str(res.message), int(res.nit)
+        done = False
+        if start is not None:
+            x0, done = newton_from(start)
+        elif limit is not None and probe:
+            # one evaluation on the limit, at the limit model's estimates: a base at the limit
+            # ends there instead of walking the ridge to it (about 25 evaluations)
+            evaluate(np.clip(limit.fit()[1], -_LOG_BOUND, _LOG_BOUND))
+        if done:
+            x, success, n_iter = x0, True, 0
+            message = "Newton steps from the fit on a subsample converged"
+        else:
+            res = optimize.minimize(
+                scaled,
+                x0,
+                jac=True,
+                method="L-BFGS-B",
+                bounds=[(-_LOG_BOUND, _LOG_BOUND)] * x0.size,
+                options={"maxiter": maxiter, "gtol": gtol, "ftol": 1e-15, "maxcor": 20},
+                callback=lambda *_: best.__setitem__("nit", best["nit"] + 1),
+            )
+            x = np.asarray(res.x, dtype=np.float64)
+            success, message, n_iter = bool(res.success), str(res.message), int(res.nit)
     except _GradientSmall:
         x = np.asarray(last[0], dtype=np.float64)
         success, n_iter = True, int(best["nit"])
         message = f"largest component of the mean gradient below {_GRAD_STOP:g}"
+    except _AtLimit:
+        x = np.asarray(last[0], dtype=np.float64)
+        success, n_iter, reached_limit = False, int(best["nit"]), True
+        message = f"reached the supremum of the likelihood's limit ({limit.what if limit else ''})"
     except _Stalled:
         x = np.asarray(best["x"], dtype=np.float64)
         success, n_iter = False, int(best["nit"])
@@ -243,6 +414,37 @@ def _fit_mle_inner(
             "finite at the last iterate."
         )
         raise ConvergenceError(msg)
+    theta = np.exp(x)
+    if reached_limit:
+        # on the ridge towards a boundary: every further step changes the likelihood by less
+        # than 1e-8 relative and the predictions not at all; there is no interior optimum to
+        # polish and no curvature to give standard errors
+        if not quiet:
+            why = (
+                f"the likelihood is highest at a parameter boundary ({limit.what if limit else ''}"
+                "); the estimates stop on the ridge towards it and standard errors are NaN"
+            )
+            warnings.warn(f"{model}: {why}.", ConvergenceWarning, stacklevel=4)
+        return _MLEFit(
+            params=theta,
+            log_likelihood=-float(f),
+            standard_errors=np.full(x.size, np.nan),
+            converged=False,
+            n_iter=n_iter,
+            message=message,
+            at_limit=True,
+        )
+    if rough:
+        hess_f = _hessian_forward(negll_and_grad, x, g)
+        return _MLEFit(
+            params=theta,
+            log_likelihood=-float(f),
+            standard_errors=np.full(x.size, np.nan),
+            converged=_is_positive_definite(hess_f),
+            n_iter=n_iter,
+            message=message,
+            hessian=hess_f,
+        )
     # Newton polish: L-BFGS-B stops within about 1e-4 of the optimum on flat likelihoods;
     # one or two Newton steps with the finite-difference Hessian of the analytic gradient
     # reach it to ~1e-10, and the last Hessian gives the standard errors.
@@ -263,7 +465,7 @@ def _fit_mle_inner(
     grad_small = bool(np.max(np.abs(g * scale)) < 1e-7)
     definite = _is_positive_definite(hess)
     converged = (success or grad_small) and definite
-    if not converged:
+    if not converged and not quiet:
         why = (
             f"the optimiser stopped before convergence ({message})"
             if definite
@@ -284,4 +486,5 @@ def _fit_mle_inner(
         converged=converged,
         n_iter=n_iter,
         message=message,
+        hessian=hess,
     )

@@ -48,10 +48,11 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special, stats
+from scipy import optimize, special, stats
 
 from custloyalty.errors import ConvergenceWarning
 from custloyalty.models._base import FloatArray, _TransactionModel, _wsum
+from custloyalty.models._optimise import _Limit
 
 __all__ = ["ParetoNBD"]
 
@@ -79,6 +80,8 @@ _CHUNK = 4096
 #: Predictions on more rows than this are computed on the distinct (x, t_x, T) rows.
 _DISTINCT_MIN = 2048
 # Quadrature of the likelihood integral over short windows: Gauss-Legendre rules on [0, 1].
+#: At most this many short-window rows are integrated in one tier (:func:`_short_rows`).
+_ONE_TIER_MAX = 1024
 _GL_RULES = {
     n: ((g[0] + 1.0) / 2.0, g[1] / 2.0)
     for n, g in ((n, np.polynomial.legendre.leggauss(n)) for n in (4, 6, 8, 12))
@@ -458,7 +461,13 @@ def _short_rows(params: Any, x: FloatArray, tx: FloatArray, t: FloatArray) -> An
     nodes = np.where(v <= 0.14, 4, np.where(v <= 0.9, 6, np.where(v <= 2.5, 8, 12)))
     nodes = np.where((width > 0.1) & (nodes == 4), 6, nodes)
     nodes = np.where((width > 0.3) & (nodes == 6), 8, nodes)
-    return np.where((width <= 1.0) & (v <= 6.0), nodes, 0)
+    out = np.where((width <= 1.0) & (v <= 6.0), nodes, 0)
+    short = out > 0
+    if 0 < np.count_nonzero(short) <= _ONE_TIER_MAX:
+        # a few rows: one pass with the most nodes any of them needs costs less than a pass
+        # per tier (each numpy call has a fixed cost; more nodes only lower the error)
+        out[short] = out[short].max()
+    return out
 
 
 def _short_log_b(
@@ -694,6 +703,66 @@ def _loglik(
     return const + log_b
 
 
+#: The fit stops on the ridge to the no-dropout limit once the expected dropout over the
+#: longest observation, :math:`T_{\max}\,s/\beta`, is below this (:func:`_no_dropout_fit`).
+_NEAR_NO_DROPOUT = 1e-3
+#: Largest ``r`` of the NBD limit fit: beyond it ``gammaln(r + x) - gammaln(r)`` loses digits;
+#: the Poisson limit (``r`` infinite) is computed in closed form instead.
+_NBD_R_MAX = 1e7
+#: Expected dropout over the longest observation at the probe point of the limit.
+_PROBE_DROPOUT = 1e-9
+
+
+def _no_dropout_fit(x: FloatArray, t: FloatArray, w: FloatArray) -> tuple[float, FloatArray]:
+    r"""Maximum of the no-dropout limit of the Pareto/NBD: total negative log-likelihood, point.
+
+    As :math:`s/\beta \to 0` every customer stays alive and the Pareto/NBD likelihood tends
+    to the NBD one, :math:`\frac{\Gamma(r+x)}{\Gamma(r)}\,\alpha^r(\alpha+T)^{-(r+x)}`
+    (FHL 2005b, eq. 22 without the bracket's second term). A base where nobody drops out has
+    its Pareto/NBD likelihood rise towards the NBD maximum without reaching it. ``r`` is
+    kept below :data:`_NBD_R_MAX` (a purchase-rate heterogeneity with a coefficient of
+    variation of :math:`r^{-1/2} = 3\times10^{-4}`: practically the Poisson limit, where
+    ``gammaln(r + x) - gammaln(r)`` would lose its digits).
+
+    Returns that minimum (total negative log-likelihood) and the Pareto/NBD log-parameters of
+    a point practically on the limit: the NBD estimates of ``r`` and :math:`\alpha`, with
+    :math:`s = 10^{-4}` and :math:`\beta` such that :math:`T_{\max}s/\beta = 10^{-9}`.
+    """
+    xu, xi = np.unique(x, return_inverse=True)
+    xi = xi.reshape(-1)
+    n = max(float(np.add.reduce(w)), 1e-300)
+    # weight per distinct frequency
+    wx = np.bincount(xi, weights=w, minlength=xu.shape[0]).astype(np.float64)
+
+    def fun(z: FloatArray) -> tuple[float, FloatArray]:
+        r, a = np.exp(z)
+        lat = np.log(a + t)
+        ll = _wsum(wx, special.gammaln(r + xu) - special.gammaln(r)) + n * r * np.log(a)
+        ll -= _wsum(w, (r + x) * lat)
+        d_r = _wsum(wx, special.digamma(r + xu) - special.digamma(r)) + n * np.log(a)
+        d_r -= _wsum(w, lat)
+        d_a = n * r / a - _wsum(w, (r + x) / (a + t))
+        return -ll / n, -np.array([d_r * r, d_a * a]) / n
+
+    lam = _wsum(w, x) / max(_wsum(w, t), 1e-300)  # purchases per unit of time
+    s_probe = 1e-4
+    t_max = float(np.max(t)) if t.shape[0] else 1.0
+    beta_probe = s_probe * max(t_max, 1e-300) / _PROBE_DROPOUT
+    if not lam > 0:  # nobody bought again: the limit likelihood is 1 (log 0), as r/alpha -> 0
+        return 0.0, np.log(np.array([1.0, 1e13, s_probe, beta_probe]))
+    res = optimize.minimize(
+        fun,
+        np.log([1.0, 1.0 / lam]),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(-30.0, float(np.log(_NBD_R_MAX))), (-30.0, 30.0)],
+        options={"gtol": 1e-12, "ftol": 1e-16, "maxiter": 500},
+    )
+    nbd = float(res.fun) * n if np.isfinite(res.fun) else np.inf
+    r_hat, a_hat = np.exp(res.x)
+    return nbd, np.log(np.array([r_hat, a_hat, s_probe, beta_probe]))
+
+
 class ParetoNBD(_TransactionModel):
     r"""Pareto/NBD model of repeat purchases and customer dropout (Schmittlein et al. 1987).
 
@@ -783,6 +852,31 @@ class ParetoNBD(_TransactionModel):
 
     _param_names = ("r", "alpha", "s", "beta")
     _model_name = "ParetoNBD"
+    _coarse_min_rows = 8192
+
+    def _limit(self, f: FloatArray, r: FloatArray, t: FloatArray, w: FloatArray) -> _Limit:
+        # the no-dropout boundary (s / beta -> 0), where the likelihood of a base whose
+        # customers all keep buying rises without reaching its supremum
+        t_max = float(np.max(t)) if t.shape[0] else 0.0
+
+        cache: list[tuple[float, FloatArray]] = []
+
+        def fit() -> tuple[float, FloatArray]:
+            if not cache:
+                cache.append(_no_dropout_fit(f, t, w))
+            return cache[0]
+
+        def near(x: FloatArray) -> bool:
+            return float(np.exp(x[2] - x[3])) * t_max <= _NEAR_NO_DROPOUT
+
+        def outward(x: FloatArray, g: FloatArray) -> bool:
+            # near the boundary the likelihood depends on (s, beta) through s / beta to first
+            # order: towards the boundary (log s down, log beta up) the negative
+            # log-likelihood changes at the rate g[3] - g[2]; at the limit it must not rise
+            # (if it did, the likelihood would be higher inside, away from the boundary)
+            return bool(g[2] - g[3] >= 0.0)
+
+        return _Limit(fit=fit, near=near, outward=outward, what="nobody drops out: s / beta -> 0")
 
     # -- likelihood --------------------------------------------------------------------------
 
