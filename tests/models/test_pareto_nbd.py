@@ -575,3 +575,113 @@ def test_pairs_of_rows_match_their_own_coding() -> None:
         want = pnbd_module._log_b_cf_grad(params, f[rows], tx[rows], t[rows])
         np.testing.assert_array_equal(got[0], want[0])
         np.testing.assert_array_equal(got[1], want[1])
+
+
+def _no_dropout(n: int, seed: int = 3) -> pd.DataFrame:
+    """Customers who keep buying all along (weeks): a base whose fit runs to s / beta -> 0."""
+    rng = np.random.default_rng(seed)
+    t = rng.integers(52, 104, n).astype(float)
+    gap = rng.integers(1, 13, n).astype(float)
+    x = np.floor(t / gap)
+    return pd.DataFrame({"frequency": x, "recency": x * gap, "T": t})
+
+
+def _nbd_maximum(s: pd.DataFrame) -> float:
+    """The NBD log-likelihood maximum (the no-dropout limit), independently by scipy."""
+    x, t = s["frequency"].to_numpy(float), s["T"].to_numpy(float)
+
+    def negll(z: np.ndarray) -> float:
+        r, a = np.exp(z)
+        ll = special.gammaln(r + x) - special.gammaln(r) + r * np.log(a) - (r + x) * np.log(a + t)
+        return -float(ll.sum())
+
+    from scipy.optimize import minimize
+
+    res = minimize(
+        negll,
+        np.log([1.0, 10.0]),
+        method="Nelder-Mead",
+        options={"xatol": 1e-10, "fatol": 1e-10, "maxiter": 20_000},
+    )
+    return -float(res.fun)
+
+
+def _count_evaluations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    rows: list[int] = []
+    inner = ParetoNBD._negll_and_grad
+
+    def counted(self: ParetoNBD, *args: np.ndarray) -> tuple[float, np.ndarray]:
+        rows.append(args[-1].shape[0])
+        return inner(self, *args)
+
+    monkeypatch.setattr(ParetoNBD, "_negll_and_grad", counted)
+    return rows
+
+
+def test_base_where_nobody_drops_out_stops_at_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    # issue 13.7: the likelihood rises towards s / beta -> 0 (the NBD without dropout) and
+    # the fit used to walk that ridge for 25-45 evaluations; it now evaluates the limit
+    # model's point first and stops there, at the limit's maximum, with SEs NaN and a warning
+    from custloyalty.errors import ConvergenceWarning
+
+    s = _no_dropout(3000)
+    rows = _count_evaluations(monkeypatch)
+    with pytest.warns(ConvergenceWarning, match="parameter boundary .nobody drops out"):
+        m = ParetoNBD().fit(s)
+    assert len(rows) == 1
+    assert not m.converged_
+    assert all(np.isnan(v) for v in m.standard_errors_.values())
+    assert m.log_likelihood_ == pytest.approx(_nbd_maximum(s), rel=1e-8)
+    assert m.params_["s"] / m.params_["beta"] * s["T"].max() <= 1e-6
+    assert (m.p_alive(s) > 0.999).all()
+    # the walk along the ridge (the limit switched off) ends no higher
+    monkeypatch.setattr(ParetoNBD, "_limit", lambda self, *a: None)
+    with pytest.warns(ConvergenceWarning):
+        walked = ParetoNBD().fit(s)
+    assert len(rows) > 20
+    assert walked.log_likelihood_ <= m.log_likelihood_ + 1e-8 * abs(m.log_likelihood_)
+    for k in ("r", "alpha"):
+        assert walked.params_[k] == pytest.approx(m.params_[k], rel=1e-3)
+
+
+def test_interior_optimum_is_not_taken_for_the_no_dropout_limit(
+    cdnow_sample_summary: pd.DataFrame,
+) -> None:
+    # CDNOW: the probe on the limit is evaluated, but there the likelihood is higher inside
+    # (the gradient says so), so the fit goes on to its interior optimum (test_cdnow_reference)
+    f, r, t = (cdnow_sample_summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    rows, w, _ = compress(f, r, t)
+    m = ParetoNBD()
+    limit = m._limit(rows[:, 0], rows[:, 1], rows[:, 2], w)
+    sup, probe = limit.fit()
+    value, grad = m._negll_and_grad(probe, rows[:, 0], rows[:, 1], rows[:, 2], w)
+    assert limit.near(probe)
+    # the probe passes the value test of the limit (at or below its maximum) ...
+    assert value <= sup + 1e-8 * abs(sup)
+    assert value == pytest.approx(sup, rel=1e-6)
+    # ... but the likelihood rises inwards, so the limit is not the optimum
+    assert not limit.outward(probe, grad)
+
+
+def test_coarse_start_gives_the_fit_on_every_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    # fits on >= 8,192 distinct rows start from a rough fit on a 2,048-row subsample and its
+    # Hessian: same estimate, likelihood and standard errors as L-BFGS-B from the usual start,
+    # with fewer evaluations on all the rows
+    sim = _sample_summary(FHL, np.random.default_rng(1).uniform(20, 78, 12_000), seed=2)
+    rows = _count_evaluations(monkeypatch)
+    coarse = ParetoNBD().fit(sim)
+    n_full = max(rows)
+    assert n_full >= ParetoNBD._coarse_min_rows
+    full_evals = rows.count(n_full)
+    assert min(rows) < n_full  # the subsample was fitted
+    rows.clear()
+    monkeypatch.setattr(ParetoNBD, "_coarse_min_rows", None)
+    plain = ParetoNBD().fit(sim)
+    assert set(rows) == {n_full}
+    assert full_evals < len(rows)
+    assert coarse.converged_
+    assert plain.converged_
+    for k in FHL:
+        assert coarse.params_[k] == pytest.approx(plain.params_[k], rel=1e-8)
+        assert coarse.standard_errors_[k] == pytest.approx(plain.standard_errors_[k], rel=1e-5)
+    assert coarse.log_likelihood_ == pytest.approx(plain.log_likelihood_, rel=1e-13)

@@ -782,6 +782,15 @@ class ParetoNBD(_TransactionModel):
     a safety cap of 20,000 terms (not reached in practice); were it reached, the fit (at its
     estimate) and the predictions would emit a :class:`~custloyalty.errors.ConvergenceWarning`.
 
+    On a base where nobody drops out the likelihood rises towards :math:`s/\beta \to 0`
+    without a maximum; its supremum there is the NBD's (no dropout). The fit evaluates that
+    limit first and stops on it when the likelihood is not higher inside (the gradient
+    says so): :math:`s = 10^{-4}` and :math:`\beta` with :math:`T_{\max}s/\beta = 10^{-9}`
+    (every customer practically alive), ``r`` and :math:`\alpha` the NBD estimates, standard
+    errors NaN, a :class:`~custloyalty.errors.ConvergenceWarning`. Fits on 8,192 distinct rows
+    or more start from a rough fit on a systematic subsample of 2,048 of them (Newton steps
+    with its Hessian); the estimate is the same.
+
     Attributes
     ----------
     params_ : dict
