@@ -165,9 +165,13 @@ def long_tenure_transactions(
 
 HOSTILE_END = "2021-06-29"
 #: The bases on which the default card's ``fit_score`` is timed against ``rfm_summary``: the
-#: ordinary base (transactions only) and the hostile ones of issue 13 (nobody drops out; very
-#: long tenures, small where fixed costs dominate and at scale).
+#: ordinary base (transactions only) from 10^3 to 10^6 customers (below 10^5 the fixed cost of
+#: the churn model's fit dominates a summary of a few milliseconds) and the hostile ones of
+#: issue 13 (nobody drops out; very long tenures, small and at scale).
 HOSTILE = {
+    "ordinary 1e3 customers": lambda: make_transactions(1_000, seed=7, r=1.12, alpha=4.0, b=6.0),
+    "ordinary 1e4 customers": lambda: make_transactions(10_000, seed=7, r=1.12, alpha=4.0, b=6.0),
+    "ordinary 1e5 customers": lambda: make_transactions(100_000, seed=7, r=1.12, alpha=4.0, b=6.0),
     "ordinary 1e6 customers": lambda: make_transactions(
         1_000_000, seed=7, r=1.12, alpha=4.0, b=6.0
     ),

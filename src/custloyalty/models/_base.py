@@ -46,7 +46,7 @@ from custloyalty.models._optimise import (
 )
 
 #: Size of the subsample of a coarse start (:meth:`_TransactionModel._coarse_start`).
-_COARSE_ROWS = 2048
+_COARSE_ROWS = 512
 
 __all__ = [
     "RFT",

@@ -21,8 +21,9 @@ estimate:
   :data:`_STALL_RTOL` of the supremum: no ridge walk of 25-45 evaluations, no Hessian (the
   standard errors are NaN and a :class:`~custloyalty.errors.ConvergenceWarning` says so);
 * **a coarse start** (:class:`_Start`): a rough fit on a subsample gives a start and a
-  Hessian for Newton steps on the full rows (one evaluation each), instead of L-BFGS-B's
-  path; the polish and the standard errors below are the same.
+  Hessian for quasi-Newton (BFGS) steps on the full rows (one evaluation each as a rule),
+  instead of L-BFGS-B's path from an identity Hessian; the polish and the standard errors
+  below are the same.
 
 Standard errors
 ---------------
@@ -229,7 +230,7 @@ def _fit_mle(
         errors NaN).
     start
         A start near the optimum with the Hessian of the mean objective there (a fit on a
-        subsample): Newton steps with that Hessian replace L-BFGS-B while they converge.
+        subsample): quasi-Newton steps from that Hessian replace L-BFGS-B while they converge.
     quiet
         No :class:`~custloyalty.errors.ConvergenceWarning` (a preliminary fit).
     probe
@@ -275,10 +276,10 @@ def _fit_mle(
 #: Mean gradient at which a rough fit (``_fit_mle(..., rough=True)``) stops.
 _ROUGH_GRAD_STOP = 1e-3
 
-#: Newton steps with the Hessian of a coarse fit (:class:`_Start`) before L-BFGS-B takes over,
-#: and the step (log-parameters) below which they hand over to the polish: the polish's own
-#: Newton step is then below the 1e-6 that keeps its Hessian for the standard errors.
-_START_STEPS = 12
+#: Quasi-Newton steps from the Hessian of a coarse fit (:class:`_Start`) before L-BFGS-B takes
+#: over, and the step (log-parameters) below which they hand over to the polish: the polish's
+#: own Newton step is then below the 1e-6 that keeps its Hessian for the standard errors.
+_START_STEPS = 20
 _START_DONE = 3e-7
 
 
@@ -350,10 +351,9 @@ def _fit_mle_inner(
         return f, g
 
     def newton_from(st: _Start) -> tuple[FloatArray, bool]:
-        # Newton steps with the coarse fit's Hessian (fixed): linear convergence at the rate of
-        # the Hessian's relative error, one evaluation per step. Returns (x, True) once the
-        # step is below _START_DONE (the polish below then needs one Hessian and one step),
-        # else the best point for L-BFGS-B (a step that does not lower the objective)
+        # quasi-Newton steps from the coarse fit's Hessian, one evaluation per step as a
+        # rule. Returns (x, True) once the step is below _START_DONE (the polish below then
+        # needs one Hessian and one step), else the best point for L-BFGS-B
         x = np.asarray(st.x, dtype=np.float64)
         if st.hess is None:
             # the subsample's fit ended at the limit: one evaluation at the limit model's
@@ -365,17 +365,38 @@ def _fit_mle_inner(
         f, g = evaluate(x)
         if not (np.isfinite(f) and np.all(np.isfinite(g))):
             return x0, False
+        # quasi-Newton (BFGS) from the coarse Hessian: the inverse is updated by each step's
+        # change of gradient, so the steps follow the full rows' curvature where the coarse
+        # one is off (a ridge the subsample places elsewhere); Armijo backtracking
+        h_inv = np.linalg.inv(st.hess)
+        fs, gs = f * scale, g * scale
         for _ in range(_START_STEPS):
-            step = np.linalg.solve(st.hess, g * scale)
+            step = -h_inv @ gs
             size = float(np.max(np.abs(step)))
-            if size < _START_DONE and np.max(np.abs(g * scale)) < _GRAD_STOP:
+            if size < _START_DONE and np.max(np.abs(gs)) < _GRAD_STOP:
                 return x, True
-            x_new = np.clip(x - step * min(1.0, 1.0 / size), -_LOG_BOUND, _LOG_BOUND)
-            f_new, g_new = evaluate(x_new)
-            if not (np.isfinite(f_new) and np.all(np.isfinite(g_new)) and f_new <= f):
+            step *= min(1.0, 1.0 / size)  # at most 1 in the log-parameters
+            slope = float(gs @ step)
+            if not slope < 0.0:  # not a descent direction: L-BFGS-B takes over
                 break
-            x, f, g = x_new, f_new, g_new
-        best.update(f=f * scale, x=x, since=0)
+            t = 1.0
+            for _ in range(6):  # backtracking: t = 1, 1/2, ... 1/32
+                x_new = np.clip(x + t * step, -_LOG_BOUND, _LOG_BOUND)
+                f_new, g_new = evaluate(x_new)
+                ok = np.isfinite(f_new) and np.all(np.isfinite(g_new))
+                if ok and f_new * scale <= fs + 1e-4 * t * slope:
+                    break
+                t *= 0.5
+            else:
+                break
+            s_k, y_k = x_new - x, g_new * scale - gs
+            sy = float(s_k @ y_k)
+            if sy > 1e-300:  # BFGS update of the inverse Hessian
+                rho = 1.0 / sy
+                v = np.eye(x.size) - rho * np.outer(s_k, y_k)
+                h_inv = v @ h_inv @ v.T + rho * np.outer(s_k, s_k)
+            x, fs, gs = x_new, f_new * scale, g_new * scale
+        best.update(f=fs, x=x, since=0)
         return x, False
 
     reached_limit = False
@@ -389,7 +410,7 @@ def _fit_mle_inner(
             evaluate(np.clip(limit.fit()[1], -_LOG_BOUND, _LOG_BOUND))
         if done:
             x, success, n_iter = x0, True, 0
-            message = "Newton steps from the fit on a subsample converged"
+            message = "quasi-Newton steps from the fit on a subsample converged"
         else:
             res = optimize.minimize(
                 scaled,
