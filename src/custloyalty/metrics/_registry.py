@@ -239,16 +239,20 @@ def check_output(metric: Metric, value: Any, index: pd.Index) -> FloatArray | fl
                 f"{dup.size} duplicated customers in its index (e.g. {dup[:5].tolist()!r}).",
                 "return one value per customer (aggregate with groupby first).",
             )
-        known = value.index.isin(index)
-        if not known.all():
-            extra = value.index[~known]
-            raise _fail_output(
-                metric,
-                f"values for {extra.size} unknown customers (e.g. {extra[:5].tolist()!r}).",
-            )
+        # the usual case, the customers of ``index`` in its order (often the very same
+        # index object), needs no look-up of each label
+        same = value.index is index or value.index.equals(index)
+        if not same:
+            known = value.index.isin(index)
+            if not known.all():
+                extra = value.index[~known]
+                raise _fail_output(
+                    metric,
+                    f"values for {extra.size} unknown customers (e.g. {extra[:5].tolist()!r}).",
+                )
         series = value
         arr = _numeric(metric, series, series.index)
-        if series.index.equals(index):
+        if same:
             values = arr
         else:
             values = np.full(len(index), np.nan)

@@ -630,19 +630,23 @@ class LoyaltyScorecard(Stateful):
         else:  # fit_score: the indicators of the fit, normalised with what it learned
             raw, norm = computed[0], self._impute(computed[1])
         comp, contrib = self.weighting_.apply(norm)
-        table = raw.copy()
-        for n in names:
-            table[f"norm_{n}"] = norm[n].to_numpy()
-        for j, n in enumerate(names):
-            table[f"contrib_{n}"] = contrib[:, j]
-        table["composite"] = comp
         codes = self.tiers_.codes(comp)
-        table["tier"] = self.tiers_.assign(comp, index=raw.index)
         sv = inputs["surveys"]
-        table["answered_survey"] = (
+        answered = (
             raw.index.isin(sv[SURVEY_CUSTOMER]) if sv is not None else np.zeros(len(raw), bool)
         )
-        totals = self._totals(inputs, table, codes, unmatched)
+        # the table in one construction (a column inserted at a time costs a block each);
+        # a later key of the same name replaces the earlier value in place, as insertion did
+        columns: dict[Hashable, Any] = {c: raw[c].to_numpy() for c in raw.columns}
+        for n in names:
+            columns[f"norm_{n}"] = norm[n].to_numpy()
+        for j, n in enumerate(names):
+            columns[f"contrib_{n}"] = contrib[:, j]
+        columns["composite"] = comp
+        columns["tier"] = self.tiers_.assign(comp, index=raw.index)
+        columns["answered_survey"] = answered
+        table = pd.DataFrame(columns, index=raw.index)
+        totals = self._totals(inputs, raw, comp, answered, codes, unmatched)
         vp = self.__dict__.get("value_potential_")
         if vp is not None:
             _potential.apply(vp, self.config, inputs, raw, table, totals)
@@ -690,35 +694,41 @@ class LoyaltyScorecard(Stateful):
     def _totals(
         self,
         inputs: Mapping[str, Any],
-        table: pd.DataFrame,
+        raw: pd.DataFrame,
+        comp: FloatArray,
+        answered: npt.NDArray[np.bool_],
         codes: npt.NDArray[np.int64],
         unmatched: int,
     ) -> SummaryTotals:
-        """Return the counts and sums of this batch, from which the base summary is built."""
+        """Return the counts and sums of this batch, from which the base summary is built.
+
+        ``raw`` holds the raw indicators, ``comp`` the composite and ``answered`` the
+        ``answered_survey`` flag of each customer of the summary, in its order.
+        """
         from custloyalty.metrics import satisfaction_index
 
         summary = inputs["summary"]
         counts, untiered = tier_counts(codes, self.tiers_.labels)
-        comp = table["composite"].to_numpy()
         finite = np.isfinite(comp)
+        freq = summary["frequency"].to_numpy()
         totals = SummaryTotals(
             tier_labels=tuple(self.tiers_.labels),
-            customers=len(table),
-            respondents=int(table["answered_survey"].sum()),
-            repeat_customers=int((summary["frequency"] > 0).sum()),
-            purchase_days_sum=float((summary["frequency"] + 1.0).sum()),
+            customers=len(comp),
+            respondents=int(answered.sum()),
+            repeat_customers=int((freq > 0).sum()),
+            purchase_days_sum=float((freq + 1.0).sum()),
             total_spend_sum=float(summary["total_amount"].sum()),
             composite_sum=float(comp[finite].sum()),
             composite_n=int(finite.sum()),
             tier_counts=counts,
             untiered=untiered,
         )
-        if "churn_risk" in table:
-            totals.churn_risk_sum = float(table["churn_risk"].sum())
+        if "churn_risk" in raw:
+            totals.churn_risk_sum = float(raw["churn_risk"].sum())
         sv = inputs["surveys"]
         if sv is not None:
             totals.survey_answers_without_transactions = unmatched
-            sv = sv[sv[SURVEY_CUSTOMER].isin(table.index)]
+            sv = sv[sv[SURVEY_CUSTOMER].isin(summary.index)]
             col = self._options("recommendation").get("column", "recommend")
             totals.nps_counts = (0, 0, 0)
             if col in sv and sv[col].notna().any():
