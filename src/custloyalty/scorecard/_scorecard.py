@@ -11,6 +11,7 @@ saved state in :mod:`custloyalty.scorecard._saved`.
 
 from __future__ import annotations
 
+import functools
 import reprlib
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, NoReturn
@@ -643,7 +644,10 @@ class LoyaltyScorecard(Stateful):
         for j, n in enumerate(names):
             columns[f"contrib_{n}"] = contrib[:, j]
         columns["composite"] = comp
-        columns["tier"] = self.tiers_.assign(comp, index=raw.index)
+        # QuantileTiers.assign of the codes already computed
+        columns["tier"] = pd.Categorical.from_codes(
+            codes, dtype=_tier_dtype(tuple(self.tiers_.labels))
+        )
         columns["answered_survey"] = answered
         table = pd.DataFrame(columns, index=raw.index)
         totals = self._totals(inputs, raw, comp, answered, codes, unmatched)
@@ -822,6 +826,12 @@ class LoyaltyScorecard(Stateful):
             )
             parts.append(tiers.to_html(float_format=lambda v: f"{v:.3f}", na_rep="-"))
         return "\n".join(parts)
+
+
+@functools.lru_cache(maxsize=16)
+def _tier_dtype(labels: tuple[str, ...]) -> pd.CategoricalDtype:
+    """Return the ``tier`` column's dtype: the labels as ordered categories, best first."""
+    return pd.CategoricalDtype(list(labels), ordered=True)
 
 
 def _normalise(raw: pd.DataFrame, normalisers: Mapping[str, Normaliser]) -> pd.DataFrame:
