@@ -194,7 +194,8 @@ def _sample_rows(n_observed: int, max_customers: int, seed: int | None) -> Any:
 
 def _fit_sample(weeks: pd.DataFrame, max_customers: int, seed: int | None = None) -> pd.DataFrame:
     weeks = weeks[weeks["T"] > 0]
-    return weeks.iloc[_sample_rows(len(weeks), max_customers, seed)]
+    sample: pd.DataFrame = weeks.iloc[_sample_rows(len(weeks), max_customers, seed)]
+    return sample
 
 
 def _rft_weeks(summary: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series] | None:
@@ -286,8 +287,11 @@ def churn(
         else _fit_churn(summary, model=model, max_fit_customers=max_fit_customers)["model"]
     )
     rft = _rft_weeks(summary)
-    weeks = _weeks(summary) if rft is None else None
-    pos = (weeks["T"] if rft is None else rft[2]).to_numpy() > 0
+    if rft is None:
+        weeks = _weeks(summary)
+        pos = weeks["T"].to_numpy() > 0
+    else:
+        pos = rft[2].to_numpy() > 0
     risk = np.zeros(len(pos))  # customers observed for zero time: no risk yet
     if pos.any():
         if rft is None:

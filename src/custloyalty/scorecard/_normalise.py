@@ -269,7 +269,7 @@ def _sorted_quantiles(s: FloatArray, q: FloatArray) -> FloatArray:
     diff = b - a
     out = np.add(a, diff * gamma)
     np.subtract(b, diff * (1 - gamma), out=out, where=gamma >= 0.5)
-    return out
+    return np.asarray(out, dtype=np.float64)
 
 
 #: Normalisation methods by name.
