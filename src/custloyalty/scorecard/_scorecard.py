@@ -632,10 +632,7 @@ class LoyaltyScorecard(Stateful):
             raw, norm = computed[0], self._impute(computed[1])
         comp, contrib = self.weighting_.apply(norm)
         codes = self.tiers_.codes(comp)
-        sv = inputs["surveys"]
-        answered = (
-            raw.index.isin(sv[SURVEY_CUSTOMER]) if sv is not None else np.zeros(len(raw), bool)
-        )
+        answered = _answered(raw.index, inputs["surveys"])
         # the table in one construction (a column inserted at a time costs a block each);
         # a later key of the same name replaces the earlier value in place, as insertion did
         columns: dict[Hashable, Any] = {c: raw[c].to_numpy() for c in raw.columns}
@@ -731,8 +728,8 @@ class LoyaltyScorecard(Stateful):
             totals.churn_risk_sum = float(raw["churn_risk"].sum())
         sv = inputs["surveys"]
         if sv is not None:
+            # the answers of this batch's customers: _inputs kept only those
             totals.survey_answers_without_transactions = unmatched
-            sv = sv[sv[SURVEY_CUSTOMER].isin(summary.index)]
             col = self._options("recommendation").get("column", "recommend")
             totals.nps_counts = (0, 0, 0)
             if col in sv and sv[col].notna().any():
@@ -826,6 +823,25 @@ class LoyaltyScorecard(Stateful):
             )
             parts.append(tiers.to_html(float_format=lambda v: f"{v:.3f}", na_rep="-"))
         return "\n".join(parts)
+
+
+def _answered(index: pd.Index, surveys: pd.DataFrame | None) -> npt.NDArray[np.bool_]:
+    """Return ``index.isin(surveys' customer ids)``: which customers answered a survey.
+
+    The answers are those of the summary's customers (:meth:`LoyaltyScorecard._inputs`
+    keeps no other), so each answer's customer is looked up in the summary's index (whose
+    hash table pandas keeps) instead of hashing every answer's id to test every customer.
+    """
+    if surveys is None:
+        return np.zeros(len(index), bool)
+    ids = surveys[SURVEY_CUSTOMER]
+    if index.is_unique:
+        pos = index.get_indexer(ids)
+        if (pos >= 0).all():
+            out = np.zeros(len(index), bool)
+            out[pos] = True
+            return out
+    return np.asarray(index.isin(ids), dtype=bool)
 
 
 @functools.lru_cache(maxsize=16)
