@@ -836,7 +836,7 @@ def _answered(index: pd.Index, surveys: pd.DataFrame | None) -> npt.NDArray[np.b
         return np.zeros(len(index), bool)
     ids = surveys[SURVEY_CUSTOMER]
     if index.is_unique:
-        pos = index.get_indexer(ids)
+        pos = index.get_indexer(pd.Index(ids))
         if (pos >= 0).all():
             out = np.zeros(len(index), bool)
             out[pos] = True
