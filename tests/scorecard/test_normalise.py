@@ -135,7 +135,7 @@ def test_sorted_quantiles_equal_np_quantile(values: list[float], repeat: int) ->
 
 @pytest.mark.parametrize("method", list(NORMALISERS))
 @pytest.mark.parametrize("direction", ["higher", "lower"])
-@pytest.mark.parametrize("kind", ["continuous", "integer", "missing", "few"])
+@pytest.mark.parametrize("kind", ["continuous", "integer", "missing", "few", "few_knots"])
 def test_fit_apply_equals_fit_then_apply(method: str, direction: str, kind: str) -> None:
     rng = np.random.default_rng(3)
     n = 20_000 if kind != "few" else 300
@@ -144,6 +144,7 @@ def test_fit_apply_equals_fit_then_apply(method: str, direction: str, kind: str)
         "integer": rng.poisson(40.0, n).astype(np.float64),
         "missing": np.where(rng.random(n) < 0.2, np.nan, rng.normal(size=n)),
         "few": rng.normal(size=n),
+        "few_knots": rng.poisson(2.0, n).astype(np.float64),
     }[kind]
     expected = NORMALISERS[method](direction).fit(values).apply(values)
     got = NORMALISERS[method](direction).fit_apply(values)

@@ -31,7 +31,7 @@ _GRID = 1001  # quantiles kept for percentile ranks of new customers
 # PercentileNormaliser.fit_apply maps the values in sorted order from this size and knot
 # count on (below, the binary search per value is cheaper than the sort)
 _SORTED_MAP_MIN_VALUES = 4096
-_SORTED_MAP_MIN_KNOTS = 64
+_SORTED_MAP_MIN_KNOTS = 16
 
 
 def _values(x: Any, func: str) -> tuple[FloatArray, pd.Index | None, Any]:
