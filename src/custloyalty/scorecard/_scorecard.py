@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import reprlib
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 import numpy as np
 import numpy.typing as npt
@@ -387,10 +387,8 @@ class LoyaltyScorecard(Stateful):
         self._fit_inputs(inputs, unmatched)
         return self
 
-    def _fit_inputs(
-        self, inputs: dict[str, Any], unmatched: int
-    ) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Fit on built inputs; return raw and normalised indicators (reused by fit_score)."""
+    def _fit_inputs(self, inputs: dict[str, Any], unmatched: int) -> _Computed:
+        """Fit on built inputs; return the indicators and composite (reused by fit_score)."""
         sv = inputs["surveys"]
         if sv is not None and inputs["_n_answers"] > 0 and unmatched == inputs["_n_answers"]:
             self._no_survey_match(inputs["_raw_surveys"], inputs["summary"])
@@ -419,7 +417,8 @@ class LoyaltyScorecard(Stateful):
         self.imputation_: dict[str, list[float]] = {}
         if self.config.missing == "segment":
             self._learn_imputation(norm)
-        comp, _ = weighting.apply(self._impute(norm))
+        imputed = self._impute(norm)
+        comp, contrib = weighting.apply(imputed)
         tiers = self.config.tiers
         if "thresholds" in tiers:
             self.tiers_ = QuantileTiers.from_thresholds(tiers["thresholds"], labels=tiers["labels"])
@@ -432,7 +431,7 @@ class LoyaltyScorecard(Stateful):
                 raise ValidationError(msg)
             self.tiers_ = QuantileTiers(tiers["shares"], labels=tiers["labels"]).fit(comp)
         self.value_potential_ = _potential.fit(self.config, inputs, raw, states)
-        return raw, norm
+        return _Computed(raw, imputed, comp, contrib)
 
     def _weighting(self) -> Weighting:
         cfg = self.config
@@ -621,16 +620,16 @@ class LoyaltyScorecard(Stateful):
         self,
         inputs: Mapping[str, Any],
         unmatched: int,
-        computed: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+        computed: _Computed | None = None,
     ) -> ScorecardResult:
         names = list(self.active_)
         by_name = {i.name: i for i in self.config.indicators}
         if computed is None:
             raw = self._raw([by_name[n] for n in names], inputs, self.metric_states_)
             norm = self._impute(_normalise(raw, self.normalisers_))
-        else:  # fit_score: the indicators of the fit, normalised with what it learned
-            raw, norm = computed[0], self._impute(computed[1])
-        comp, contrib = self.weighting_.apply(norm)
+            comp, contrib = self.weighting_.apply(norm)
+        else:  # fit_score: the indicators and composite of the fit, with what it learned
+            raw, norm, comp, contrib = computed
         codes = self.tiers_.codes(comp)
         answered = _answered(raw.index, inputs["surveys"])
         # the table in one construction (a column inserted at a time costs a block each);
@@ -823,6 +822,19 @@ class LoyaltyScorecard(Stateful):
             )
             parts.append(tiers.to_html(float_format=lambda v: f"{v:.3f}", na_rep="-"))
         return "\n".join(parts)
+
+
+class _Computed(NamedTuple):
+    """What fitting computed on the fitted customers, scored again by ``fit_score``."""
+
+    raw: pd.DataFrame
+    """Raw indicators."""
+    norm: pd.DataFrame
+    """Normalised indicators (imputed under ``missing="segment"``)."""
+    composite: FloatArray
+    """Composite of each customer."""
+    contributions: FloatArray
+    """Contribution of each indicator (one column per indicator)."""
 
 
 def _answered(index: pd.Index, surveys: pd.DataFrame | None) -> npt.NDArray[np.bool_]:
