@@ -116,7 +116,7 @@ def _codes_from_lower_bounds(values: FloatArray, lower: FloatArray) -> npt.NDArr
         reached = np.zeros(values.shape[0], dtype=np.int64)
         for bound in lower:
             reached += values >= bound
-        out = k - reached
+        out: npt.NDArray[np.int64] = k - reached
     else:
         codes = k - np.searchsorted(lower[::-1], values, side="right")
         out = np.asarray(codes, dtype=np.int64)
