@@ -399,13 +399,13 @@ class LoyaltyScorecard(Stateful):
             with _MissingColumnAsError(metric, inputs):
                 states[ind.name] = metric.fit_state(inputs, seed=self.config.seed, **ind.options)
         raw = self._raw(active, inputs, states)
-        normalisers: dict[str, Normaliser] = {}
-        mapped: dict[str, FloatArray] = {}
-        for ind in active:
-            normaliser = NORMALISERS[ind.normalisation](ind.direction)
-            mapped[ind.name] = normaliser.fit_apply(raw[ind.name].to_numpy(), name=ind.name)
-            normalisers[ind.name] = normaliser
-        norm = pd.DataFrame(mapped, index=raw.index)
+        normalisers: dict[str, Normaliser] = {
+            ind.name: NORMALISERS[ind.normalisation](ind.direction).fit(
+                raw[ind.name].to_numpy(), name=ind.name
+            )
+            for ind in active
+        }
+        norm = _normalise(raw, normalisers)
         weighting = self._weighting().fit(norm)
         self.active_ = [i.name for i in active]
         self.metric_states_ = states
