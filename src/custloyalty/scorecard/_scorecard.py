@@ -27,6 +27,7 @@ from custloyalty._validation import check_nan_policy
 from custloyalty.errors import NotFittedError, ValidationError
 from custloyalty.metrics import SPARSE_SOURCES, SURVEY_CUSTOMER, Metric, metric_inputs, nps_category
 from custloyalty.metrics import get as get_metric
+from custloyalty.metrics._inputs import _in_index
 from custloyalty.scorecard import _potential
 from custloyalty.scorecard._config import (
     DEFAULT_INDICATORS,
@@ -280,7 +281,7 @@ class LoyaltyScorecard(Stateful):
         for table in SPARSE_SOURCES:
             frame = inputs[table]
             if frame is not None:
-                keep = frame[SURVEY_CUSTOMER].isin(known).to_numpy()
+                keep = _in_index(frame[SURVEY_CUSTOMER], known)
                 if not keep.all():
                     inputs[table] = frame.loc[keep]
         return inputs, built.unmatched_answers
