@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from custloyalty.metrics._inputs import _in_index
+from custloyalty._frames import in_index
 
 _IDS = {
     "str": (pd.Index(["a", "b", "c", "d"]), pd.Series(["b", "z", "a", "b", "D"])),
@@ -32,4 +32,4 @@ _IDS = {
 @pytest.mark.parametrize("case", list(_IDS))
 def test_in_index_equals_isin(case: str) -> None:
     index, values = _IDS[case]
-    assert _in_index(values, index).tolist() == values.isin(index).tolist()
+    assert in_index(values, index).tolist() == values.isin(index).tolist()

@@ -20,14 +20,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custloyalty import _engines
+from custloyalty import _engines, _frames
 from custloyalty._progress import steps
 from custloyalty._state import Stateful
 from custloyalty._validation import check_nan_policy
 from custloyalty.errors import NotFittedError, ValidationError
 from custloyalty.metrics import SPARSE_SOURCES, SURVEY_CUSTOMER, Metric, metric_inputs, nps_category
 from custloyalty.metrics import get as get_metric
-from custloyalty.metrics._inputs import _in_index
 from custloyalty.scorecard import _potential
 from custloyalty.scorecard._config import (
     DEFAULT_INDICATORS,
@@ -281,7 +280,7 @@ class LoyaltyScorecard(Stateful):
         for table in SPARSE_SOURCES:
             frame = inputs[table]
             if frame is not None:
-                keep = _in_index(frame[SURVEY_CUSTOMER], known)
+                keep = _frames.in_index(frame[SURVEY_CUSTOMER], known)
                 if not keep.all():
                     inputs[table] = frame.loc[keep]
         return inputs, built.unmatched_answers
