@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from pandas.api.types import infer_dtype
 from pandas.tseries.api import guess_datetime_format
@@ -622,6 +623,24 @@ def unhashable_ids_error(s: pd.Series, col: Hashable, *, func: str) -> Validatio
         f"{', '.join(kinds)}; convert them first, e.g. df[{col!r}].map(str) or .explode().",
     )
     return err
+
+
+def in_index(values: pd.Series | pd.Index, index: pd.Index) -> npt.NDArray[np.bool_]:
+    """Return ``values.isin(index)``: which values are labels of ``index``.
+
+    With the same plain dtype on both sides (strings, integers, floats, booleans, dates) and
+    a unique ``index`` (a customer summary's), each value is looked up in the index's own
+    hash table, which pandas keeps between look-ups: the same answer as ``isin``, which
+    builds a table each call and, for the pyarrow-backed strings of pandas 3, costs about
+    0.5 s for 30,000 values against 10^5 labels (0.006 s looked up).
+    """
+    dtype = values.dtype
+    plain = isinstance(dtype, pd.StringDtype) or (
+        isinstance(dtype, np.dtype) and dtype.kind in "iufbmM"
+    )
+    if plain and dtype == index.dtype and index.is_unique:
+        return np.asarray(index.get_indexer(pd.Index(values)) >= 0, dtype=bool)
+    return np.asarray(values.isin(index), dtype=bool)
 
 
 def check_ids(s: pd.Series, col: Hashable, *, nan_policy: NanPolicy = "raise") -> np.ndarray:

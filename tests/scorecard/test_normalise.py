@@ -111,3 +111,42 @@ def test_percentile_knots_merge_ties_at_mid_rank() -> None:
     assert norm.knots[0] == 1.0
     assert (np.diff(norm.knots) > 0).all()
     assert norm.apply(np.array([1.0]))[0] == pytest.approx(1 / 3, abs=1e-3)
+
+
+# -- speed paths that must give the very same numbers ------------------------------------------
+_SAMPLES = st.lists(
+    st.one_of(
+        st.floats(allow_nan=False, allow_infinity=False, width=64),
+        st.sampled_from([0.0, -0.0, 1.0, 2.0]),
+    ),
+    min_size=1,
+    max_size=60,
+)
+
+
+@given(values=_SAMPLES, repeat=st.integers(1, 200))
+def test_sorted_quantiles_equal_np_quantile(values: list[float], repeat: int) -> None:
+    from custloyalty.scorecard._normalise import _sorted_quantiles
+
+    s = np.sort(np.tile(np.asarray(values, dtype=np.float64), repeat))
+    grid = np.linspace(0.0, 1.0, 1001)
+    assert _sorted_quantiles(s, grid).tobytes() == np.quantile(s, grid).tobytes()
+
+
+@pytest.mark.parametrize("direction", ["higher", "lower"])
+@pytest.mark.parametrize("kind", ["continuous", "integer", "missing", "few", "few_knots"])
+def test_percentile_map_equals_interp(direction: str, kind: str) -> None:
+    # large columns are mapped in sorted order: the very numbers of np.interp value by value
+    rng = np.random.default_rng(3)
+    n = 20_000 if kind != "few" else 300
+    values = {
+        "continuous": rng.gamma(0.5, 100.0, n),
+        "integer": rng.poisson(40.0, n).astype(np.float64),
+        "missing": np.where(rng.random(n) < 0.2, np.nan, rng.normal(size=n)),
+        "few": rng.normal(size=n),
+        "few_knots": rng.poisson(2.0, n).astype(np.float64),
+    }[kind]
+    norm = PercentileNormaliser(direction).fit(values[: n // 2])
+    mapped = np.where(np.isnan(values), np.nan, np.interp(values, norm.knots, norm.ranks))
+    expected = mapped if direction == "higher" else 1.0 - mapped
+    assert norm.apply(values).tobytes() == expected.tobytes()

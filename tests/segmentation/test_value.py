@@ -164,3 +164,20 @@ def test_quantile_tiers_saved_state_is_checked() -> None:
     state["thresholds"] = ["x"]
     with pytest.raises(ValidationError, match=r"thresholds\[0\]"):
         QuantileTiers.from_dict(state)
+
+
+_EDGES = st.sampled_from([0.0, -0.0, 1.0, -1.0, 2.5, np.inf, -np.inf])
+
+
+@given(
+    bounds=st.lists(st.one_of(st.floats(allow_nan=False, width=64), _EDGES), max_size=12),
+    values=st.lists(st.one_of(st.floats(width=64), _EDGES), min_size=1, max_size=40),
+)
+def test_tier_codes_count_the_bounds_reached(bounds: list[float], values: list[float]) -> None:
+    from custloyalty.segmentation._value import _codes_from_lower_bounds
+
+    lower = np.sort(np.asarray(bounds, dtype=np.float64))[::-1].copy()
+    v = np.concatenate([np.asarray(values, dtype=np.float64), lower])
+    expected = lower.shape[0] - np.searchsorted(lower[::-1], v, side="right")
+    expected[np.isnan(v)] = -1
+    assert _codes_from_lower_bounds(v, lower).tolist() == expected.tolist()

@@ -184,13 +184,53 @@ def _model_of(value: Any, cls: Any) -> Any:
 MAX_FIT_CUSTOMERS = 25_000
 
 
+def _sample_rows(n_observed: int, max_customers: int, seed: int | None) -> Any:
+    """Positions (among the customers with ``T > 0``) the models are fitted on."""
+    if n_observed <= max_customers:
+        return slice(None)
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n_observed, size=max_customers, replace=False))
+
+
 def _fit_sample(weeks: pd.DataFrame, max_customers: int, seed: int | None = None) -> pd.DataFrame:
     weeks = weeks[weeks["T"] > 0]
-    if len(weeks) <= max_customers:
-        return weeks
-    rng = np.random.default_rng(seed)
-    keep = np.sort(rng.choice(len(weeks), size=max_customers, replace=False))
-    return weeks.iloc[keep]
+    sample: pd.DataFrame = weeks.iloc[_sample_rows(len(weeks), max_customers, seed)]
+    return sample
+
+
+def _rft_weeks(summary: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series] | None:
+    """Return ``frequency``, ``recency`` and ``T`` in weeks for a transaction model, or None.
+
+    The columns of :func:`_weeks` as Series labelled by customer, for the models' array
+    input: the same values and the same checks as the table :func:`_weeks` builds (the
+    models validate arrays and tables by the same rules, and label the examples of their
+    errors by the Series' index), without building and re-validating a table. None when a
+    column is not plain finite numbers or the summary is empty: the caller passes the
+    table then, so such a summary gets exactly the table's messages.
+    """
+    f = summary["frequency"].to_numpy()
+    r = summary["recency"].to_numpy(dtype=np.float64) / _WEEK
+    t = summary["T"].to_numpy(dtype=np.float64) / _WEEK
+    if (
+        f.size == 0
+        or f.dtype.kind not in "iuf"
+        or not (np.isfinite(f).all() and np.isfinite(r).all() and np.isfinite(t).all())
+    ):
+        return None
+    index = summary.index
+    return (
+        pd.Series(f, index=index, name="frequency", copy=False),
+        pd.Series(r, index=index, name="recency", copy=False),
+        pd.Series(t, index=index, name="T", copy=False),
+    )
+
+
+def _observed(
+    rft: tuple[pd.Series, pd.Series, pd.Series], rows: Any
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Select ``rows`` (positions or a boolean mask) of the three columns of :func:`_rft_weeks`."""
+    f, r, t = rft
+    return f.iloc[rows], r.iloc[rows], t.iloc[rows]
 
 
 def _fit_churn(
@@ -200,8 +240,15 @@ def _fit_churn(
     max_fit_customers: int = MAX_FIT_CUSTOMERS,
     seed: int | None = None,
 ) -> dict[str, Any]:
+    cls = _churn_model(model)
+    rft = _rft_weeks(summary)
+    if rft is not None:
+        pos = np.flatnonzero(rft[2].to_numpy() > 0)
+        if pos.size:
+            f, r, t = _observed(rft, pos[_sample_rows(pos.size, max_fit_customers, seed)])
+            return {"model": cls().fit(frequency=f, recency=r, T=t, time_unit="W")}
     weeks = _fit_sample(_weeks(summary), max_fit_customers, seed)
-    return {"model": _churn_model(model)().fit(weeks, time_unit="W")}
+    return {"model": cls().fit(weeks, time_unit="W")}
 
 
 def churn(
@@ -234,15 +281,25 @@ def churn(
     {1: 0.131, 2: 0.832, 3: 0.705}
     """
     cls = _churn_model(model)
-    weeks = _weeks(summary)
-    pos = weeks["T"].to_numpy() > 0
-    if state:
-        fitted = _model_of(state["model"], cls)
+    fitted = (
+        _model_of(state["model"], cls)
+        if state
+        else _fit_churn(summary, model=model, max_fit_customers=max_fit_customers)["model"]
+    )
+    rft = _rft_weeks(summary)
+    if rft is None:
+        weeks = _weeks(summary)
+        pos = weeks["T"].to_numpy() > 0
     else:
-        fitted = cls().fit(_fit_sample(weeks, max_fit_customers), time_unit="W")
-    risk = np.zeros(len(weeks))  # customers observed for zero time: no risk yet
+        pos = rft[2].to_numpy() > 0
+    risk = np.zeros(len(pos))  # customers observed for zero time: no risk yet
     if pos.any():
-        risk[pos] = fitted.churn_risk(weeks[pos]).to_numpy(dtype=np.float64)
+        if rft is None:
+            value = fitted.churn_risk(weeks[pos])
+        else:
+            f, r, t = _observed(rft, pos)
+            value = fitted.churn_risk(frequency=f, recency=r, T=t)
+        risk[pos] = value.to_numpy(dtype=np.float64)
     return pd.Series(risk, index=summary.index, name="churn_risk")
 
 

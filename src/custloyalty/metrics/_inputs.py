@@ -162,7 +162,7 @@ def metric_inputs(
         ids = sv[survey_customer]
         _frames.check_ids(ids, survey_customer)
         survey_frame = sv.rename(columns={survey_customer: SURVEY_CUSTOMER})
-        unmatched = int((~ids.isin(summary.index)).sum())
+        unmatched = int((~_frames.in_index(ids, summary.index)).sum())
     interaction_frame = None
     if interactions is not None:
         it = _frames.as_frame(interactions, name="interactions")

@@ -239,20 +239,28 @@ def check_output(metric: Metric, value: Any, index: pd.Index) -> FloatArray | fl
                 f"{dup.size} duplicated customers in its index (e.g. {dup[:5].tolist()!r}).",
                 "return one value per customer (aggregate with groupby first).",
             )
-        known = value.index.isin(index)
-        if not known.all():
-            extra = value.index[~known]
-            raise _fail_output(
-                metric,
-                f"values for {extra.size} unknown customers (e.g. {extra[:5].tolist()!r}).",
-            )
+        # the usual case, the customers of ``index`` in its order (often the very same
+        # index object), needs no look-up of each label
+        same = value.index is index or value.index.equals(index)
+        where = None
+        if not same:
+            # a subset (survey metrics): one look-up of each label gives both the check and
+            # the positions (the customers' index keeps its hash table between look-ups)
+            where = index.get_indexer(value.index) if index.is_unique else None
+            known = value.index.isin(index) if where is None else where >= 0
+            if not known.all():
+                extra = value.index[~known]
+                raise _fail_output(
+                    metric,
+                    f"values for {extra.size} unknown customers (e.g. {extra[:5].tolist()!r}).",
+                )
         series = value
         arr = _numeric(metric, series, series.index)
-        if series.index.equals(index):
+        if same:
             values = arr
         else:
             values = np.full(len(index), np.nan)
-            values[index.get_indexer(series.index)] = arr
+            values[index.get_indexer(series.index) if where is None else where] = arr
     elif isinstance(value, np.ndarray | list | tuple):
         raw = np.asarray(value)
         if raw.ndim != 1 or raw.shape[0] != len(index):

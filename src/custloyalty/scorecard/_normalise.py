@@ -28,6 +28,10 @@ FloatArray = npt.NDArray[np.float64]
 Direction = Literal["higher", "lower"]
 DIRECTIONS = ("higher", "lower")
 _GRID = 1001  # quantiles kept for percentile ranks of new customers
+# PercentileNormaliser maps a column in sorted order from this size and knot count on
+# (below, the binary search per value is cheaper than the sort)
+_SORTED_MAP_MIN_VALUES = 4096
+_SORTED_MAP_MIN_KNOTS = 16
 
 
 def _values(x: Any, func: str) -> tuple[FloatArray, pd.Index | None, Any]:
@@ -174,10 +178,8 @@ class PercentileNormaliser(Normaliser):
     ranks: FloatArray
 
     def _learn(self, v: FloatArray) -> None:
-        # np.quantile selects 1,001 order statistics by partitioning: on a sorted copy that
-        # costs half as much (same values; 10^6 customers, about 0.1 s -> 0.05 s a column)
-        q = np.quantile(np.sort(v), np.linspace(0.0, 1.0, _GRID))
         grid = np.linspace(0.0, 1.0, _GRID)
+        q = _sorted_quantiles(np.sort(v), grid)
         knots, inverse = np.unique(q, return_inverse=True)
         ranks = np.bincount(inverse, weights=grid) / np.bincount(inverse)
         self.knots = knots.astype(np.float64)
@@ -186,7 +188,17 @@ class PercentileNormaliser(Normaliser):
     def _map(self, values: FloatArray) -> FloatArray:
         if self.knots.size < 2:
             return np.full_like(values, 0.5, dtype=np.float64)
-        return np.asarray(np.interp(values, self.knots, self.ranks), dtype=np.float64)
+        if values.size < _SORTED_MAP_MIN_VALUES or self.knots.size < _SORTED_MAP_MIN_KNOTS:
+            return np.asarray(np.interp(values, self.knots, self.ranks), dtype=np.float64)
+        # a large column: mapped in sorted order and put back. np.interp searches the knots
+        # of each value from where the previous one was found, so sorted values cost a step
+        # or two each instead of a binary search with a mispredicted branch per level (10^5
+        # values, 1,001 knots: about 6.5 ms -> 3 ms with the sort); each value's result
+        # does not depend on the order the values come in
+        order = np.argsort(values)
+        out = np.empty(values.shape, dtype=np.float64)
+        out[order] = np.interp(values[order], self.knots, self.ranks)
+        return out
 
     def _params(self) -> dict[str, Any]:
         return {"knots": self.knots.tolist(), "ranks": self.ranks.tolist()}
@@ -213,6 +225,35 @@ class PercentileNormaliser(Normaliser):
         )
         self.knots = np.asarray(knots, dtype=np.float64)
         self.ranks = np.asarray(ranks, dtype=np.float64)
+
+
+def _sorted_quantiles(s: FloatArray, q: FloatArray) -> FloatArray:
+    """Return ``np.quantile(s, q)`` (method ``"linear"``) of sorted finite values ``s``.
+
+    ``np.quantile`` partitions a copy of the values to select the order statistics; on
+    sorted values they are at hand, so this reads them and interpolates with numpy's own
+    arithmetic (``_lerp``: ``a + (b - a) g``, or ``b - (b - a)(1 - g)`` where ``g >= 0.5``),
+    which gives the same numbers at a fraction of the cost (10^5 values: about 1.2 ms ->
+    0.05 ms; 300 values: 0.14 ms -> 0.02 ms). Values holding a negative zero go to
+    ``np.quantile`` itself: its partition may reorder -0.0 and 0.0, which compare equal.
+    """
+    n = s.shape[0]
+    zeros = s[np.searchsorted(s, 0.0, side="left") : np.searchsorted(s, 0.0, side="right")]
+    if np.signbit(zeros).any():
+        return np.asarray(np.quantile(s, q), dtype=np.float64)
+    virtual = (n - 1) * q
+    previous = np.floor(virtual)
+    following = previous + 1
+    above = virtual >= n - 1  # the largest value (numpy: index -1)
+    previous[above] = -1
+    following[above] = -1
+    prev_i, next_i = previous.astype(np.intp), following.astype(np.intp)
+    gamma = virtual - prev_i
+    a, b = s[prev_i], s[next_i]
+    diff = b - a
+    out = np.add(a, diff * gamma)
+    np.subtract(b, diff * (1 - gamma), out=out, where=gamma >= 0.5)
+    return np.asarray(out, dtype=np.float64)
 
 
 #: Normalisation methods by name.

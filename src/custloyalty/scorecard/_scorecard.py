@@ -11,15 +11,16 @@ saved state in :mod:`custloyalty.scorecard._saved`.
 
 from __future__ import annotations
 
+import functools
 import reprlib
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custloyalty import _engines
+from custloyalty import _engines, _frames
 from custloyalty._progress import steps
 from custloyalty._state import Stateful
 from custloyalty._validation import check_nan_policy
@@ -279,7 +280,7 @@ class LoyaltyScorecard(Stateful):
         for table in SPARSE_SOURCES:
             frame = inputs[table]
             if frame is not None:
-                keep = frame[SURVEY_CUSTOMER].isin(known).to_numpy()
+                keep = _frames.in_index(frame[SURVEY_CUSTOMER], known)
                 if not keep.all():
                     inputs[table] = frame.loc[keep]
         return inputs, built.unmatched_answers
@@ -386,10 +387,8 @@ class LoyaltyScorecard(Stateful):
         self._fit_inputs(inputs, unmatched)
         return self
 
-    def _fit_inputs(
-        self, inputs: dict[str, Any], unmatched: int
-    ) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Fit on built inputs; return raw and normalised indicators (reused by fit_score)."""
+    def _fit_inputs(self, inputs: dict[str, Any], unmatched: int) -> _Computed:
+        """Fit on built inputs; return the indicators and composite (reused by fit_score)."""
         sv = inputs["surveys"]
         if sv is not None and inputs["_n_answers"] > 0 and unmatched == inputs["_n_answers"]:
             self._no_survey_match(inputs["_raw_surveys"], inputs["summary"])
@@ -418,7 +417,8 @@ class LoyaltyScorecard(Stateful):
         self.imputation_: dict[str, list[float]] = {}
         if self.config.missing == "segment":
             self._learn_imputation(norm)
-        comp, _ = weighting.apply(self._impute(norm))
+        imputed = self._impute(norm)
+        comp, contrib = weighting.apply(imputed)
         tiers = self.config.tiers
         if "thresholds" in tiers:
             self.tiers_ = QuantileTiers.from_thresholds(tiers["thresholds"], labels=tiers["labels"])
@@ -431,7 +431,7 @@ class LoyaltyScorecard(Stateful):
                 raise ValidationError(msg)
             self.tiers_ = QuantileTiers(tiers["shares"], labels=tiers["labels"]).fit(comp)
         self.value_potential_ = _potential.fit(self.config, inputs, raw, states)
-        return raw, norm
+        return _Computed(raw, imputed, comp, contrib)
 
     def _weighting(self) -> Weighting:
         cfg = self.config
@@ -620,29 +620,33 @@ class LoyaltyScorecard(Stateful):
         self,
         inputs: Mapping[str, Any],
         unmatched: int,
-        computed: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+        computed: _Computed | None = None,
     ) -> ScorecardResult:
         names = list(self.active_)
         by_name = {i.name: i for i in self.config.indicators}
         if computed is None:
             raw = self._raw([by_name[n] for n in names], inputs, self.metric_states_)
             norm = self._impute(_normalise(raw, self.normalisers_))
-        else:  # fit_score: the indicators of the fit, normalised with what it learned
-            raw, norm = computed[0], self._impute(computed[1])
-        comp, contrib = self.weighting_.apply(norm)
-        table = raw.copy()
-        for n in names:
-            table[f"norm_{n}"] = norm[n].to_numpy()
-        for j, n in enumerate(names):
-            table[f"contrib_{n}"] = contrib[:, j]
-        table["composite"] = comp
+            comp, contrib = self.weighting_.apply(norm)
+        else:  # fit_score: the indicators and composite of the fit, with what it learned
+            raw, norm, comp, contrib = computed
         codes = self.tiers_.codes(comp)
-        table["tier"] = self.tiers_.assign(comp, index=raw.index)
-        sv = inputs["surveys"]
-        table["answered_survey"] = (
-            raw.index.isin(sv[SURVEY_CUSTOMER]) if sv is not None else np.zeros(len(raw), bool)
+        answered = _answered(raw.index, inputs["surveys"])
+        # the table in one construction (a column inserted at a time costs a block each);
+        # a later key of the same name replaces the earlier value in place, as insertion did
+        columns: dict[Hashable, Any] = {c: raw[c].to_numpy() for c in raw.columns}
+        for n in names:
+            columns[f"norm_{n}"] = norm[n].to_numpy()
+        for j, n in enumerate(names):
+            columns[f"contrib_{n}"] = contrib[:, j]
+        columns["composite"] = comp
+        # QuantileTiers.assign of the codes already computed
+        columns["tier"] = pd.Categorical.from_codes(
+            codes, dtype=_tier_dtype(tuple(self.tiers_.labels))
         )
-        totals = self._totals(inputs, table, codes, unmatched)
+        columns["answered_survey"] = answered
+        table = pd.DataFrame(columns, index=raw.index)
+        totals = self._totals(inputs, raw, comp, answered, codes, unmatched)
         vp = self.__dict__.get("value_potential_")
         if vp is not None:
             _potential.apply(vp, self.config, inputs, raw, table, totals)
@@ -690,35 +694,41 @@ class LoyaltyScorecard(Stateful):
     def _totals(
         self,
         inputs: Mapping[str, Any],
-        table: pd.DataFrame,
+        raw: pd.DataFrame,
+        comp: FloatArray,
+        answered: npt.NDArray[np.bool_],
         codes: npt.NDArray[np.int64],
         unmatched: int,
     ) -> SummaryTotals:
-        """Return the counts and sums of this batch, from which the base summary is built."""
+        """Return the counts and sums of this batch, from which the base summary is built.
+
+        ``raw`` holds the raw indicators, ``comp`` the composite and ``answered`` the
+        ``answered_survey`` flag of each customer of the summary, in its order.
+        """
         from custloyalty.metrics import satisfaction_index
 
         summary = inputs["summary"]
         counts, untiered = tier_counts(codes, self.tiers_.labels)
-        comp = table["composite"].to_numpy()
         finite = np.isfinite(comp)
+        freq = summary["frequency"].to_numpy()
         totals = SummaryTotals(
             tier_labels=tuple(self.tiers_.labels),
-            customers=len(table),
-            respondents=int(table["answered_survey"].sum()),
-            repeat_customers=int((summary["frequency"] > 0).sum()),
-            purchase_days_sum=float((summary["frequency"] + 1.0).sum()),
+            customers=len(comp),
+            respondents=int(answered.sum()),
+            repeat_customers=int((freq > 0).sum()),
+            purchase_days_sum=float((freq + 1.0).sum()),
             total_spend_sum=float(summary["total_amount"].sum()),
             composite_sum=float(comp[finite].sum()),
             composite_n=int(finite.sum()),
             tier_counts=counts,
             untiered=untiered,
         )
-        if "churn_risk" in table:
-            totals.churn_risk_sum = float(table["churn_risk"].sum())
+        if "churn_risk" in raw:
+            totals.churn_risk_sum = float(raw["churn_risk"].sum())
         sv = inputs["surveys"]
         if sv is not None:
+            # the answers of this batch's customers: _inputs kept only those
             totals.survey_answers_without_transactions = unmatched
-            sv = sv[sv[SURVEY_CUSTOMER].isin(table.index)]
             col = self._options("recommendation").get("column", "recommend")
             totals.nps_counts = (0, 0, 0)
             if col in sv and sv[col].notna().any():
@@ -812,6 +822,44 @@ class LoyaltyScorecard(Stateful):
             )
             parts.append(tiers.to_html(float_format=lambda v: f"{v:.3f}", na_rep="-"))
         return "\n".join(parts)
+
+
+class _Computed(NamedTuple):
+    """What fitting computed on the fitted customers, scored again by ``fit_score``."""
+
+    raw: pd.DataFrame
+    """Raw indicators."""
+    norm: pd.DataFrame
+    """Normalised indicators (imputed under ``missing="segment"``)."""
+    composite: FloatArray
+    """Composite of each customer."""
+    contributions: FloatArray
+    """Contribution of each indicator (one column per indicator)."""
+
+
+def _answered(index: pd.Index, surveys: pd.DataFrame | None) -> npt.NDArray[np.bool_]:
+    """Return ``index.isin(surveys' customer ids)``: which customers answered a survey.
+
+    The answers are those of the summary's customers (:meth:`LoyaltyScorecard._inputs`
+    keeps no other), so each answer's customer is looked up in the summary's index (whose
+    hash table pandas keeps) instead of hashing every answer's id to test every customer.
+    """
+    if surveys is None:
+        return np.zeros(len(index), bool)
+    ids = surveys[SURVEY_CUSTOMER]
+    if index.is_unique:
+        pos = index.get_indexer(pd.Index(ids))
+        if (pos >= 0).all():
+            out = np.zeros(len(index), bool)
+            out[pos] = True
+            return out
+    return np.asarray(index.isin(ids), dtype=bool)
+
+
+@functools.lru_cache(maxsize=16)
+def _tier_dtype(labels: tuple[str, ...]) -> pd.CategoricalDtype:
+    """Return the ``tier`` column's dtype: the labels as ordered categories, best first."""
+    return pd.CategoricalDtype(list(labels), ordered=True)
 
 
 def _normalise(raw: pd.DataFrame, normalisers: Mapping[str, Normaliser]) -> pd.DataFrame:

@@ -45,8 +45,13 @@ class Weighting:
 
     def fit(self, norm: pd.DataFrame) -> Weighting:
         """Learn the weights from the normalised indicators (one column per indicator)."""
-        w = self._learn(norm).reindex(list(norm.columns)).astype(np.float64)
-        self.weights_ = w.rename("weight")
+        w = self._learn(norm)
+        columns = norm.columns
+        if not (w.index.equals(columns) and w.index.dtype == columns.dtype):
+            w = w.reindex(list(columns))
+        self.weights_ = pd.Series(
+            w.to_numpy(dtype=np.float64), index=w.index, name="weight", dtype=np.float64
+        )
         return self
 
     def apply(self, norm: pd.DataFrame) -> tuple[FloatArray, FloatArray]:
@@ -102,7 +107,8 @@ class Weighting:
 
 def composite(norm: pd.DataFrame, weights: pd.Series) -> tuple[FloatArray, FloatArray]:
     """Composite (0-100) and per-indicator contributions, renormalised over present values."""
-    z = norm[weights.index].to_numpy(dtype=np.float64)
+    same = norm.columns.equals(weights.index)  # the usual case: no column selection
+    z = (norm if same else norm[weights.index]).to_numpy(dtype=np.float64)
     w = weights.to_numpy(dtype=np.float64)
     have = ~np.isnan(z)
     wsum = (have * w).sum(axis=1)
@@ -125,7 +131,9 @@ class EqualWeighting(Weighting):
 
 
 def _complete(norm: pd.DataFrame, method: str) -> pd.DataFrame:
-    complete = norm.dropna()
+    # the rows of norm.dropna(), without copying a table that has no missing value
+    full = ~np.isnan(norm.to_numpy(dtype=np.float64)).any(axis=1)
+    complete = norm if full.all() else norm.loc[full]
     if len(complete) < 2:
         msg = (
             f"{_FUNC}: {method} weights need at least 2 customers with every indicator; "

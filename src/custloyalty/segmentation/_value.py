@@ -100,13 +100,26 @@ def _tier_tops(values: FloatArray, weights_are_values: bool, bounds: FloatArray)
     return u
 
 
+#: Up to this many tier bounds, codes are counted by comparison rather than binary search.
+_FEW_BOUNDS = 8
+
+
 def _codes_from_lower_bounds(values: FloatArray, lower: FloatArray) -> npt.NDArray[np.int64]:
     """Tier index (0 = best): the number of lower bounds (best tier first) a value does not reach.
 
     NaN gets -1 (no tier).
     """
-    codes = lower.shape[0] - np.searchsorted(lower[::-1], values, side="right")
-    out = np.asarray(codes, dtype=np.int64)
+    k = lower.shape[0]
+    if k <= _FEW_BOUNDS and not np.isnan(lower).any():
+        # a handful of bounds: counting the bounds each value reaches (one comparison per
+        # bound) is the searchsorted count without its binary search per value
+        reached = np.zeros(values.shape[0], dtype=np.int64)
+        for bound in lower:
+            reached += values >= bound
+        out: npt.NDArray[np.int64] = k - reached
+    else:
+        codes = k - np.searchsorted(lower[::-1], values, side="right")
+        out = np.asarray(codes, dtype=np.int64)
     out[np.isnan(values)] = -1
     return out
 
