@@ -664,7 +664,7 @@ def test_interior_optimum_is_not_taken_for_the_no_dropout_limit(
 
 
 def test_coarse_start_gives_the_fit_on_every_row(monkeypatch: pytest.MonkeyPatch) -> None:
-    # fits on >= 2,048 distinct rows start from a rough fit on a 512-row subsample and its
+    # fits on >= 768 distinct rows start from a rough fit on a subsample of <= 512 rows and its
     # Hessian: same estimate, likelihood and standard errors as L-BFGS-B from the usual start,
     # with fewer evaluations on all the rows
     sim = _sample_summary(FHL, np.random.default_rng(1).uniform(20, 78, 5_000), seed=2)

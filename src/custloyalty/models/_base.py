@@ -45,7 +45,8 @@ from custloyalty.models._optimise import (
     _wsum,
 )
 
-#: Size of the subsample of a coarse start (:meth:`_TransactionModel._coarse_start`).
+#: Size of the subsample of a coarse start (:meth:`_TransactionModel._coarse_start`), at most
+#: a quarter of the rows.
 _COARSE_ROWS = 512
 
 __all__ = [
@@ -133,7 +134,7 @@ class _TransactionModel(_FittedModel):
         """
         if self._coarse_min_rows is None or f.shape[0] < self._coarse_min_rows:
             return None
-        k = -(-f.shape[0] // _COARSE_ROWS)
+        k = max(-(-f.shape[0] // _COARSE_ROWS), 4)  # every k-th row, at most a quarter
         sl = slice(k // 2, None, k)
         fc, rc, tc, wc = f[sl].copy(), r[sl].copy(), t[sl].copy(), w[sl].copy()
 

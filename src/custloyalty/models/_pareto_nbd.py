@@ -787,9 +787,9 @@ class ParetoNBD(_TransactionModel):
     limit first and stops on it when the likelihood is not higher inside (the gradient
     says so): :math:`s = 10^{-4}` and :math:`\beta` with :math:`T_{\max}s/\beta = 10^{-9}`
     (every customer practically alive), ``r`` and :math:`\alpha` the NBD estimates, standard
-    errors NaN, a :class:`~custloyalty.errors.ConvergenceWarning`. Fits on 2,048 distinct rows
-    or more start from a rough fit on a systematic subsample of about 512 of them
-    (quasi-Newton steps from its Hessian); the estimate is the same.
+    errors NaN, a :class:`~custloyalty.errors.ConvergenceWarning`. Fits on 768 distinct rows
+    or more start from a rough fit on a systematic subsample of at most 512 of them (a quarter
+    of a small fit's; quasi-Newton steps from its Hessian); the estimate is the same.
 
     Attributes
     ----------
@@ -861,7 +861,7 @@ class ParetoNBD(_TransactionModel):
 
     _param_names = ("r", "alpha", "s", "beta")
     _model_name = "ParetoNBD"
-    _coarse_min_rows = 2048
+    _coarse_min_rows = 768
 
     def _limit(self, f: FloatArray, r: FloatArray, t: FloatArray, w: FloatArray) -> _Limit:
         # the no-dropout boundary (s / beta -> 0), where the likelihood of a base whose
