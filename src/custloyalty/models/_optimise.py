@@ -134,35 +134,28 @@ class _MLEFit:
     at_limit: bool = False
 
 
-def _hessian_log(fun: NegLLGrad, x: FloatArray, scale: float) -> FloatArray:
-    """Central-difference Hessian of ``fun`` (in log-parameters) from its analytic gradient."""
-    k = x.size
-    h = 1e-4
-    hess = np.empty((k, k))
-    for j in range(k):  # k <= 4 parameters: a loop over parameters, not over customers
-        e = np.zeros(k)
-        e[j] = h
-        g_plus = fun(x + e)[1]
-        g_minus = fun(x - e)[1]
-        hess[:, j] = (g_plus - g_minus) / (2.0 * h)
-    hess = 0.5 * (hess + hess.T)
-    return hess * scale
+def _hessian_log(
+    fun: NegLLGrad, x: FloatArray, scale: float, *, g: FloatArray | None = None
+) -> FloatArray:
+    """Finite-difference Hessian of ``fun`` (in log-parameters) from its analytic gradient.
 
-
-def _hessian_forward(fun: NegLLGrad, x: FloatArray, g: FloatArray) -> FloatArray:
-    """Forward-difference Hessian from the gradient ``g`` at ``x`` (one gradient per parameter).
-
-    Half the evaluations of :func:`_hessian_log`, first-order accurate: for a preconditioner
-    (the :class:`_Start` of a fit on the full rows), not for standard errors.
+    Central differences (two gradients per parameter, second-order accurate: the standard
+    errors); with ``g``, the gradient at ``x``, forward differences instead (one gradient per
+    parameter, first-order: for a preconditioner, the :class:`_Start` of a fit on the full
+    rows).
     """
     k = x.size
-    h = 1e-5
+    h = 1e-4 if g is None else 1e-5
     hess = np.empty((k, k))
     for j in range(k):  # k <= 4 parameters: a loop over parameters, not over customers
         e = np.zeros(k)
         e[j] = h
-        hess[:, j] = (fun(x + e)[1] - g) / h
-    return 0.5 * (hess + hess.T)
+        if g is None:
+            hess[:, j] = (fun(x + e)[1] - fun(x - e)[1]) / (2.0 * h)
+        else:
+            hess[:, j] = (fun(x + e)[1] - g) / h
+    hess = 0.5 * (hess + hess.T)
+    return hess * scale
 
 
 def _is_positive_definite(hess: FloatArray) -> bool:
@@ -481,7 +474,7 @@ def _fit_mle_inner(
             at_limit=True,
         )
     if rough:
-        hess_f = _hessian_forward(negll_and_grad, x, g)
+        hess_f = _hessian_log(negll_and_grad, x, 1.0, g=g)
         return _MLEFit(
             params=theta,
             log_likelihood=-float(f),
