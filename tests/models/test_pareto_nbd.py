@@ -635,6 +635,7 @@ def test_base_where_nobody_drops_out_stops_at_the_limit(monkeypatch: pytest.Monk
     assert m.params_["s"] / m.params_["beta"] * s["T"].max() <= 1e-6
     assert (m.p_alive(s) > 0.999).all()
     # the walk along the ridge (the limit switched off) ends no higher
+    rows.clear()
     monkeypatch.setattr(ParetoNBD, "_limit", lambda self, *a: None)
     with pytest.warns(ConvergenceWarning):
         walked = ParetoNBD().fit(s)
