@@ -9,6 +9,7 @@ import pandas as pd
 from scipy import special, stats
 
 from custloyalty.models._base import FloatArray, _TransactionModel, _wsum, compress
+from custloyalty.models._special import digamma_diff, log_poch
 
 __all__ = ["BetaGeo"]
 
@@ -18,30 +19,6 @@ _BG_X, _BG_W = np.polynomial.legendre.leggauss(96)
 _BG_NODES = (_BG_X + 1.0) / 2.0
 _BG_WEIGHTS = _BG_W / 2.0
 
-_LARGE = 1e7  # above this, log-Pochhammer symbols use Stirling's series (no cancellation)
-
-
-def _log_poch(x: Any, n: Any) -> Any:
-    r"""``log Gamma(x + n) - log Gamma(x)``, accurate also for ``x`` in the billions.
-
-    For ``x >= 1e7`` the difference of two huge ``gammaln`` values would lose all digits;
-    Stirling's series gives it as :math:`n\log x + (x+n-\tfrac12)\log(1+n/x) - n +
-    \tfrac{1}{12(x+n)} - \tfrac{1}{12x}` (next term below 1e-21).
-    """
-    x, n = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(n, dtype=np.float64))
-    big = x >= _LARGE
-    xs = np.where(big, x, 1.0)
-    with np.errstate(divide="ignore"):
-        stirling = (
-            n * np.log(xs)
-            + (xs + n - 0.5) * np.log1p(n / xs)
-            - n
-            + 1.0 / (12.0 * (xs + n))
-            - 1.0 / (12.0 * xs)
-        )
-    small = special.gammaln(np.where(big, 1.0, x) + n) - special.gammaln(np.where(big, 1.0, x))
-    return np.where(big, stirling, small)
-
 
 def _log_beta_ratio(a: Any, b: Any, n: Any) -> Any:
     """``log B(a, b + n) - log B(a, b)`` = log prod_{j<n} (b+j)/(a+b+j), stable for huge a, b.
@@ -50,7 +27,7 @@ def _log_beta_ratio(a: Any, b: Any, n: Any) -> Any:
     nobody drops out) returns values whose differences are pure rounding; written with
     log-Pochhammer symbols the ratio keeps its digits.
     """
-    return _log_poch(b, n) - _log_poch(a + b, n)
+    return log_poch(b, n) - log_poch(a + b, n)
 
 
 _FHL2005 = (
@@ -254,14 +231,14 @@ class BetaGeo(_TransactionModel):
         bx1_u = np.where(pos_u, b + fu - 1.0, 1.0)
         dig_ab = special.digamma(a + b)
         dig_abx_u = special.digamma(a + b + fu)
-        c_u = special.gammaln(r + fu) - special.gammaln(r) + r * np.log(alpha)
+        c_u = log_poch(r, fu) + r * np.log(alpha)
         # B(a, b+x)/B(a, b) and B(a+1, b+x-1)/B(a, b) = a/(a+b) B(a+1, b+x-1)/B(a+1, b)
         b1_u = _log_beta_ratio(a, b, fu)
         fm1_u = np.where(pos_u, fu - 1.0, 0.0)
         b2_u = np.where(
             pos_u, np.log(a) - np.log(a + b) + _log_beta_ratio(a + 1.0, b, fm1_u), -np.inf
         )
-        dr_u = special.digamma(r + fu) - special.digamma(r) + np.log(alpha)
+        dr_u = digamma_diff(r, fu) + np.log(alpha)
         da1_u = dig_ab - dig_abx_u
         da2_u = special.digamma(a + 1.0) - dig_abx_u - special.digamma(a) + dig_ab
         db_common = -special.digamma(b) + dig_ab - dig_abx_u
@@ -322,7 +299,16 @@ class BetaGeo(_TransactionModel):
         # FHL (2005), eq. 8, with the beta-function ratios as log-Pochhammer differences
         r, alpha, a, b = self._params
         p = alpha / (alpha + horizon)
-        first = np.exp(_log_beta_ratio(a, b, n) + stats.nbinom.logpmf(n, r, p))
+        # the NBD probability of n purchases, with its coefficient as a log-Pochhammer symbol
+        # (scipy's nbinom.logpmf subtracts two huge gammaln values when r is large)
+        log_p = -np.log1p(horizon / alpha)
+        with np.errstate(divide="ignore", invalid="ignore"):  # horizon 0: log(1 - p) = -inf
+            log_q = np.log(horizon) - np.log(alpha + horizon)
+            log_nbd = (
+                np.where(n > 0, log_poch(r, n) - special.gammaln(n + 1.0) + n * log_q, 0.0)
+                + r * log_p
+            )
+        first = np.exp(_log_beta_ratio(a, b, n) + log_nbd)
         pos = n > 0
         tail = stats.nbinom.logsf(np.where(pos, n - 1.0, 0.0), r, p)
         nm1 = np.where(pos, n - 1.0, 0.0)

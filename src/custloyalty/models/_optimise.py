@@ -278,6 +278,18 @@ def _fit_mle(
         )
 
 
+#: A step whose predicted decrease of the negative log-likelihood is below this (relative)
+#: changes it less than its rounding noise (about 1e-13 relative on 25,000 customers): on a
+#: flat ridge (nearly homogeneous rates: r, alpha -> infinity together) quasi-Newton steps
+#: of 1e-4 in log r chased that noise for the rest of their budget (12 evaluations).
+_FLAT_GAIN = 1e-12
+
+
+def _flat(gain: float, f: float) -> bool:
+    """Whether a step's predicted decrease ``gain`` of ``f`` is below the rounding noise."""
+    return gain <= _FLAT_GAIN * max(abs(f), 1.0)
+
+
 #: Mean gradient at which a rough fit (``_fit_mle(..., rough=True)``) stops.
 _ROUGH_GRAD_STOP = 1e-3
 
@@ -378,7 +390,9 @@ def _fit_mle_inner(
         for _ in range(_START_STEPS):
             step = -h_inv @ gs
             size = float(np.max(np.abs(step)))
-            if size < _START_DONE and np.max(np.abs(gs)) < _GRAD_STOP:
+            if np.max(np.abs(gs)) < _GRAD_STOP and (
+                size < _START_DONE or _flat(-0.5 * float(gs @ step), fs)
+            ):
                 return x, True
             step *= min(1.0, 1.0 / size)  # at most 1 in the log-parameters
             slope = float(gs @ step)
@@ -486,20 +500,36 @@ def _fit_mle_inner(
         )
     # Newton polish: L-BFGS-B stops within about 1e-4 of the optimum on flat likelihoods;
     # one or two Newton steps with the finite-difference Hessian of the analytic gradient
-    # reach it to ~1e-10, and the last Hessian gives the standard errors.
+    # reach it to ~1e-10, and a Hessian at the last point gives the standard errors. Steps
+    # after the first update that Hessian by BFGS (no evaluation) and the finite-difference
+    # Hessian is taken again once, at the end: on an ill-conditioned optimum (a ridge such
+    # as r, alpha -> infinity with r / alpha fixed) the polish takes several steps, and a
+    # Hessian of 2k evaluations per step made it 6 x 8 evaluations (measured: 2 of the 3.4 s
+    # of a Pareto/NBD fit on 25,000 customers with one purchase rate for all).
     hess = _hessian_log(negll_and_grad, x, 1.0)
+    stale = False  # hess was updated by BFGS since its finite-difference evaluation
     for _ in range(6):
-        chol_ok = _is_positive_definite(hess)
-        if not chol_ok:
+        if not _is_positive_definite(hess):
             break
         step = np.linalg.solve(hess, g)
         x_try = np.clip(x - step, -_LOG_BOUND, _LOG_BOUND)
         f_try, g_try = negll_and_grad(x_try)
         if not (np.isfinite(f_try) and f_try <= f + 1e-12 * abs(f)):
             break
+        s_k, y_k = x_try - x, g_try - g
+        gain = 0.5 * float(g @ step)  # the decrease the step was to bring
         x, f, g = x_try, f_try, g_try
-        if np.max(np.abs(step)) < 1e-6:  # the Hessian at x is still accurate for the SEs
+        if np.max(np.abs(step)) < 1e-6 or _flat(gain, f):
+            # the Hessian at x is still accurate for the SEs (a step of 1e-6, or a longer
+            # one along a ridge whose likelihood changes below its rounding noise)
             break
+        sy = float(s_k @ y_k)
+        if not sy > 0.0:
+            break  # no curvature information along the step: the final Hessian decides
+        hs = hess @ s_k
+        hess = hess - np.outer(hs, hs) / float(s_k @ hs) + np.outer(y_k, y_k) / sy
+        stale = True
+    if stale:
         hess = _hessian_log(negll_and_grad, x, 1.0)
     grad_small = bool(np.max(np.abs(g * scale)) < 1e-7)
     definite = _is_positive_definite(hess)

@@ -53,6 +53,7 @@ from scipy import optimize, special, stats
 from custloyalty.errors import ConvergenceWarning
 from custloyalty.models._base import FloatArray, _TransactionModel, _wsum
 from custloyalty.models._optimise import _Limit
+from custloyalty.models._special import digamma_diff, log_poch
 
 __all__ = ["ParetoNBD"]
 
@@ -696,10 +697,10 @@ def _log_b_cf_grad(
 def _loglik(
     params: Any, x: FloatArray, tx: FloatArray, t: FloatArray, *, warn: bool = False
 ) -> Any:
-    """Per-customer Pareto/NBD log-likelihood (real or complex parameters)."""
+    """Per-customer Pareto/NBD log-likelihood (real parameters)."""
     r, alpha, s, beta = params
     _, log_b = _log_parts(params, x, tx, t, warn=warn)
-    const = special.loggamma(r + x) - special.loggamma(r) + r * np.log(alpha) + s * np.log(beta)
+    const = log_poch(r, x) + r * np.log(alpha) + s * np.log(beta)
     return const + log_b
 
 
@@ -737,9 +738,9 @@ def _no_dropout_fit(x: FloatArray, t: FloatArray, w: FloatArray) -> tuple[float,
     def fun(z: FloatArray) -> tuple[float, FloatArray]:
         r, a = np.exp(z)
         lat = np.log(a + t)
-        ll = _wsum(wx, special.gammaln(r + xu) - special.gammaln(r)) + n * r * np.log(a)
+        ll = _wsum(wx, log_poch(r, xu)) + n * r * np.log(a)
         ll -= _wsum(w, (r + x) * lat)
-        d_r = _wsum(wx, special.digamma(r + xu) - special.digamma(r)) + n * np.log(a)
+        d_r = _wsum(wx, digamma_diff(r, xu)) + n * np.log(a)
         d_r -= _wsum(w, lat)
         d_a = n * r / a - _wsum(w, (r + x) / (a + t))
         return -ll / n, -np.array([d_r * r, d_a * a]) / n
@@ -903,8 +904,8 @@ class ParetoNBD(_TransactionModel):
         r, alpha, s, beta = theta
         tiers = _short_rows(tuple(theta), f, tx, t)
         fu, fi = self._factorize(f)  # special functions on the distinct frequencies only
-        lg_rx = (special.gammaln(r + fu) - special.gammaln(r))[fi]
-        dg_rx = (special.digamma(r + fu) - special.digamma(r))[fi]
+        lg_rx = log_poch(r, fu)[fi]
+        dg_rx = digamma_diff(r, fu)[fi]
         # the gradient of the terms outside the bracket, summed over every row at once; their
         # value is added per row (it nearly cancels the bracket's when r and alpha are huge)
         w_total = float(np.add.reduce(w))
@@ -1052,7 +1053,7 @@ class ParetoNBD(_TransactionModel):
             - (s + 1.0) * np.log(beta + alpha * q / (1.0 - q))
         )
         log_int = np.log(np.sum(dw * np.exp(log_h - w), axis=1))
-        log_c = special.gammaln(r + n) - special.gammaln(r) - special.gammaln(n + 1.0)
+        log_c = log_poch(r, n) - special.gammaln(n + 1.0)
         log_dead = log_c + (n + 1.0) * log_q_max - np.log(n + 1.0) + log_int
         with np.errstate(divide="ignore"):
             total = np.where(pos, np.logaddexp(log_alive, log_dead), np.log(n == 0))
