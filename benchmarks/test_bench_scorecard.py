@@ -163,11 +163,39 @@ def long_tenure_transactions(
     return tx
 
 
+def one_rate_transactions(n_customers: int, *, seed: int = 3) -> pd.DataFrame:
+    """Customers who all buy at one rate (a Poisson purchase per 20 days) until they drop out.
+
+    First purchases over the two years to :data:`HOSTILE_END`, exponential lifetimes with
+    gamma-distributed dropout rates (mean one per 300 days); rows in random order. No
+    heterogeneity in the purchase rate: the Pareto/NBD behind the churn indicator has its
+    optimum far out on the ridge ``r, alpha -> infinity`` (see ``test_bench_models.py``).
+    """
+    rng = np.random.default_rng(seed)
+    first = rng.integers(0, 730, n_customers)
+    alive_for = np.minimum(
+        rng.exponential(1.0, n_customers) / rng.gamma(1.0, 1.0 / 300.0, n_customers),
+        729 - first,
+    )
+    repeats = rng.poisson(alive_for / 20.0)
+    ids = np.repeat(np.arange(1, n_customers + 1), repeats + 1)
+    start = np.repeat(first, repeats + 1)
+    # the first purchase at the start, the repeats uniform over the customer's life
+    is_first = np.zeros(ids.shape[0], dtype=bool)
+    is_first[np.cumsum(repeats + 1) - (repeats + 1)] = True
+    offset = np.where(is_first, 0.0, rng.random(ids.shape[0]) * np.repeat(alive_for, repeats + 1))
+    days = start + offset.astype(np.int64)
+    dates = np.datetime64("2019-07-01") + days.astype("timedelta64[D]")
+    amount = np.round(rng.lognormal(3.0, 0.6, size=ids.shape[0]), 2)
+    order = rng.permutation(ids.shape[0])
+    return pd.DataFrame({"customer_id": ids[order], "date": dates[order], "amount": amount[order]})
+
+
 HOSTILE_END = "2021-06-29"
 #: The bases on which the default card's ``fit_score`` is timed against ``rfm_summary``: the
 #: ordinary base (transactions only) from 10^3 to 10^6 customers (below 10^5 the fixed cost of
 #: the churn model's fit dominates a summary of a few milliseconds) and the hostile ones of
-#: issue 13 (nobody drops out; very long tenures, small and at scale).
+#: issue 13 (nobody drops out; very long tenures, small and at scale; one purchase rate for all).
 HOSTILE = {
     "ordinary 1e3 customers": lambda: make_transactions(1_000, seed=7, r=1.12, alpha=4.0, b=6.0),
     "ordinary 1e4 customers": lambda: make_transactions(10_000, seed=7, r=1.12, alpha=4.0, b=6.0),
@@ -183,6 +211,8 @@ HOSTILE = {
     "long-tenure 1e6 customers": lambda: long_tenure_transactions(
         1_000_000, rows_per_customer=10, order="date"
     ),
+    "one-rate 1e5 customers": lambda: one_rate_transactions(100_000),
+    "one-rate 1e6 customers": lambda: one_rate_transactions(1_000_000),
 }
 
 

@@ -458,7 +458,11 @@ def _short_rows(params: Any, x: FloatArray, tx: FloatArray, t: FloatArray) -> An
     r, alpha, s, beta = (float(np.real(v)) for v in params)
     p = min(alpha, beta)
     width = np.log1p((t - tx) / (p + tx))
-    v = (r + s + x + 1.0) * width
+    # the slope of the log-integrand in z is 1 - (r+x) A(y) - (s+1) B(y) with A = (p+y) /
+    # (alpha+y) and B = (p+y) / (beta+y) in (0, 1], largest at y = T: with alpha >> beta
+    # (nearly homogeneous purchase rates, r in the thousands) A stays far below 1, and the
+    # bound (r+s+x+1) Z sent every customer to the continued fraction
+    v = ((r + x) * ((p + t) / (alpha + t)) + (s + 1.0) * ((p + t) / (beta + t)) + 1.0) * width
     nodes = np.where(v <= 0.14, 4, np.where(v <= 0.9, 6, np.where(v <= 2.5, 8, 12)))
     nodes = np.where((width > 0.1) & (nodes == 4), 6, nodes)
     nodes = np.where((width > 0.3) & (nodes == 6), 8, nodes)
