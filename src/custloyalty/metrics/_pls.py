@@ -33,6 +33,7 @@ from custloyalty.errors import (
     ConvergenceWarning,
     ValidationError,
 )
+from custloyalty.metrics._params import check_count, check_flag, check_seed
 
 __all__ = ["PLSResult", "pls_path_model"]
 
@@ -790,12 +791,11 @@ def pls_path_model(
     check_option(scheme, "scheme", SCHEMES, func=func)
     tol = check_positive(tol, "tol", func=func)
     conf = check_probability(confidence, "confidence", func=func)
-    if int(max_iter) != max_iter or max_iter < 1:
-        msg = f"The 'max_iter' parameter of {func} must be a positive integer; got {max_iter!r}."
-        raise ValidationError(msg)
-    if int(bootstrap) != bootstrap or bootstrap < 0:
-        msg = f"The 'bootstrap' parameter of {func} must be an integer >= 0; got {bootstrap!r}."
-        raise ValidationError(msg)
+    max_iter = check_count(max_iter, "max_iter", func=func, low=1)
+    bootstrap = check_count(bootstrap, "bootstrap", func=func, low=0)
+    scaled = check_flag(scaled, "scaled", func=func)
+    progress = check_flag(progress, "progress", func=func)
+    seed = check_seed(seed, func=func)
     names, blk, adj, mode_map = _spec(paths, blocks, modes, func)
     items = [c for cols in blk.values() for c in cols]
     frame, missing = _frames.numeric_columns(data, items, nan_policy=policy, func=func)

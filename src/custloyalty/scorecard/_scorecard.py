@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import reprlib
+import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, NamedTuple, NoReturn
 
@@ -24,7 +25,13 @@ from custloyalty import _engines, _frames
 from custloyalty._progress import steps
 from custloyalty._state import Stateful
 from custloyalty._validation import check_nan_policy
-from custloyalty.errors import NotFittedError, ValidationError
+from custloyalty.errors import (
+    CustLoyaltyError,
+    NotFittedError,
+    PluginError,
+    UndefinedMetricWarning,
+    ValidationError,
+)
 from custloyalty.metrics import SPARSE_SOURCES, SURVEY_CUSTOMER, Metric, metric_inputs, nps_category
 from custloyalty.metrics import get as get_metric
 from custloyalty.scorecard import _potential
@@ -378,6 +385,15 @@ class LoyaltyScorecard(Stateful):
             names the metric). A Dask frame, or ``sample_customers``, without
             ``observation_end``; a ``sample_customers`` outside (0, 1]; ``seed`` without
             sampling; an empty sample.
+        PluginError
+            A plugin metric raised an exception of its own (chained; the message names the
+            metric and where it was registered).
+
+        Warns
+        -----
+        UndefinedMetricWarning
+            An indicator has the same value for every fitted customer: it carries no
+            information to rank them, and entropy or CRITIC weighting gives it weight 0.
         """
         if _engines.is_dask(transactions) or sample_customers is not None or seed is not None:
             return _engines.fit_scorecard(self, locals())  # type: ignore[no-any-return]
@@ -399,6 +415,7 @@ class LoyaltyScorecard(Stateful):
             with _MissingColumnAsError(metric, inputs):
                 states[ind.name] = metric.fit_state(inputs, seed=self.config.seed, **ind.options)
         raw = self._raw(active, inputs, states)
+        _warn_constant(raw)
         normalisers: dict[str, Normaliser] = {
             ind.name: NORMALISERS[ind.normalisation](ind.direction).fit(
                 raw[ind.name].to_numpy(), name=ind.name
@@ -573,6 +590,8 @@ class LoyaltyScorecard(Stateful):
             Bad inputs; without ``observation_end``, purchases after the fitted one. A Dask
             frame without ``observation_end`` or with ``date_format`` / ``nan_policy="omit"``
             (prepare the columns first); ``partitioned_by_customer`` on a pandas table.
+        PluginError
+            A plugin metric raised an exception of its own.
         """
         if _engines.is_dask(transactions) or partitioned_by_customer:  # per customer bucket
             return _engines.score_scorecard(self, locals())  # type: ignore[no-any-return]
@@ -862,6 +881,25 @@ def _tier_dtype(labels: tuple[str, ...]) -> pd.CategoricalDtype:
     return pd.CategoricalDtype(list(labels), ordered=True)
 
 
+def _warn_constant(raw: pd.DataFrame) -> None:
+    """Warn about indicators with one value for every fitted customer (no information)."""
+    flat = []
+    for name in raw.columns:  # a handful of indicators
+        x = raw[name].to_numpy(dtype=np.float64)
+        x = x[np.isfinite(x)]
+        if x.size >= 2 and x.min() == x.max():
+            flat.append(f"{name!r} ({x.size} customers, all {x[0]:g})")
+    if flat:
+        warnings.warn(
+            f"{_FUNC}: indicators {', '.join(flat)} have the same value for every fitted "
+            "customer; they cannot rank customers (entropy and CRITIC weighting give them "
+            "weight 0, fixed weights spend theirs on a constant).\nHint: check the input "
+            "columns behind them, or drop them from the scorecard.",
+            UndefinedMetricWarning,
+            stacklevel=4,
+        )
+
+
 def _normalise(raw: pd.DataFrame, normalisers: Mapping[str, Normaliser]) -> pd.DataFrame:
     return pd.DataFrame(
         {c: normalisers[c].apply(raw[c].to_numpy()) for c in raw.columns}, index=raw.index
@@ -869,7 +907,12 @@ def _normalise(raw: pd.DataFrame, normalisers: Mapping[str, Normaliser]) -> pd.D
 
 
 class _MissingColumnAsError:
-    """Re-raise a ``KeyError`` from inside a metric as a ValidationError naming the column."""
+    """Name the indicator in errors raised inside a metric.
+
+    A ``KeyError`` becomes a ValidationError naming the missing column; any other exception
+    of a plugin (not one of ours) becomes a :class:`~custloyalty.errors.PluginError` naming
+    the plugin, with the original exception chained.
+    """
 
     def __init__(self, metric: Metric, inputs: Mapping[str, Any]) -> None:
         self.metric, self.inputs = metric, inputs
@@ -878,9 +921,21 @@ class _MissingColumnAsError:
         return None
 
     def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
+        metric, inputs = self.metric, self.inputs
+        if (
+            isinstance(exc, Exception)
+            and not isinstance(exc, KeyError | CustLoyaltyError)
+            and metric.origin != "builtin"
+        ):
+            # a plugin's own failure: say which indicator raised it (the cause stays chained)
+            msg = (
+                f"Indicator {metric.name!r} ({metric.origin}) raised "
+                f"{type(exc).__name__}: {exc}\nHint: test the metric with "
+                "custloyalty.testing.check_metric on the same inputs."
+            )
+            raise PluginError(msg) from exc
         if not isinstance(exc, KeyError):
             return
-        metric, inputs = self.metric, self.inputs
         key = exc.args[0] if exc.args else None
         if isinstance(key, str):
             key = key.removeprefix("Column not found: ")
