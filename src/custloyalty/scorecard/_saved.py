@@ -12,6 +12,7 @@ and rebuilds its two models. Errors name the key.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +80,22 @@ def _revive(value: Any, key: str) -> Any:
     return value
 
 
+def _metric_state(card: LoyaltyScorecard, name: str) -> Any:
+    """Return the JSON-safe state of one indicator (a state JSON cannot hold is refused)."""
+    state = to_builtin(serialise(card.metric_states_.get(name)))
+    try:
+        json.dumps(state, allow_nan=True)
+    except (TypeError, ValueError) as exc:
+        msg = (
+            f"LoyaltyScorecard.to_dict: the fitted state of indicator {name!r} cannot be saved "
+            f"as JSON ({exc}).\nHint: the metric's fit step must return numbers, strings, "
+            "lists, dicts or fitted custloyalty models (check it with "
+            "custloyalty.testing.check_metric)."
+        )
+        raise ValidationError(msg) from None
+    return state
+
+
 def dump(card: LoyaltyScorecard) -> dict[str, Any]:
     """Return header, configuration and fitted state of ``card`` as a JSON-safe dict."""
     out: dict[str, Any] = {**header(KIND), "config": card.config.to_dict(), "fitted": None}
@@ -86,9 +103,7 @@ def dump(card: LoyaltyScorecard) -> dict[str, Any]:
         out["fitted"] = {
             "active": list(card.active_),
             "normalisers": {n: card.normalisers_[n].to_dict() for n in card.active_},
-            "metric_states": {
-                n: to_builtin(serialise(card.metric_states_.get(n))) for n in card.active_
-            },
+            "metric_states": {n: _metric_state(card, n) for n in card.active_},
             "weighting": card.weighting_.to_dict(),
             "tiers": {
                 "labels": list(card.tiers_.labels),

@@ -757,12 +757,13 @@ class LoyaltyScorecard(Stateful):
                     int(cats.get("passive", 0)),
                     int(cats.get("detractor", 0)),
                 )
-            items = list(self._options("satisfaction").get("items", ("sat1", "sat2", "sat3")))
-            if len(sv) and all(c in sv for c in items):
+            items = self._options("satisfaction").get("items", ("sat1", "sat2", "sat3"))
+            items = [items] if isinstance(items, str) else list(items)  # as the indicator
+            # items nobody in this batch answered take no part, as in the indicator
+            sat_cols = [c for c in items if c in sv and sv[c].notna().any()]
+            if len(sv) and all(c in sv for c in items) and sat_cols:
                 scale = self._options("satisfaction").get("scale", (1, 10))
-                si = satisfaction_index(
-                    sv, columns=items, scale=(float(scale[0]), float(scale[1])), nan_policy="omit"
-                )
+                si = satisfaction_index(sv, columns=sat_cols, scale=scale, nan_policy="omit")
                 per = si.per_respondent.to_numpy(dtype=np.float64)
                 per = per[np.isfinite(per)]
                 totals.satisfaction_sum = float(per.sum())
