@@ -117,7 +117,8 @@ def population_stability_index(expected: Any, actual: Any, /, *, bins: int = 10)
     Raises
     ------
     ValidationError
-        An empty sample or fewer than 2 bins.
+        An empty sample, a sample that is not numbers (strings, booleans), or fewer than 2
+        bins.
 
     Notes
     -----

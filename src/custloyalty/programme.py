@@ -670,8 +670,9 @@ def programme_effect(
     Raises
     ------
     ValidationError
-        Bad tables or options; windows outside the data; no member or no non-member in the
-        base; survey outcomes without surveys.
+        Bad tables or options (``seed`` neither None nor an integer >= 0, ``progress`` not
+        a bool, ``members`` given as booleans); windows outside the data; no member or no
+        non-member in the base; survey outcomes without surveys.
 
     Warns
     -----

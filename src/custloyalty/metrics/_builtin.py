@@ -379,7 +379,10 @@ def satisfaction(
     r"""Satisfaction index (0-100, ACSI-style) per customer, mean over their answers.
 
     $SI_i = 100 \sum_k w_k (x_{ik} - \min) / ((\max - \min) \sum_k w_k)$ with equal
-    weights (Fornell et al. 1996, *Journal of Marketing* 60(4)).
+    weights (Fornell et al. 1996, *Journal of Marketing* 60(4)), over the items the
+    respondent answered. ``items`` names the columns (one name alone is one item); an item
+    nobody in the table answered takes no part, and a table without any answer leaves every
+    customer without the indicator.
 
     Examples
     --------

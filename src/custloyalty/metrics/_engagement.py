@@ -340,7 +340,8 @@ def engagement_index(
     Raises
     ------
     ValidationError
-        Non-positive scales or a summary without the needed columns.
+        Non-positive scales, ``max_channels`` not a whole number >= 1 (a bool included), or
+        a summary without the needed columns.
 
     Notes
     -----

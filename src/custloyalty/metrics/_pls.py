@@ -710,7 +710,8 @@ def pls_path_model(
     ValidationError
         Missing or non-numeric items, missing answers under ``nan_policy="raise"``, an item
         without variance, constructs without a block, cyclic or disconnected paths, unknown
-        modes or scheme.
+        modes or scheme; ``max_iter`` or ``bootstrap`` not a whole number (a bool included),
+        ``scaled`` or ``progress`` not a bool, ``seed`` neither None nor an integer >= 0.
     ConvergenceError
         The outer weights did not converge within ``max_iter`` iterations.
 

@@ -200,7 +200,7 @@ def composite_reliability(loadings: Any, /) -> float:
     Raises
     ------
     ValidationError
-        Loadings outside [-1, 1], missing or empty.
+        Loadings outside [-1, 1], booleans, missing or empty.
 
     See Also
     --------
@@ -257,7 +257,7 @@ def average_variance_extracted(loadings: Any, /) -> float:
     Raises
     ------
     ValidationError
-        Loadings outside [-1, 1], missing or empty.
+        Loadings outside [-1, 1], booleans, missing or empty.
 
     See Also
     --------
@@ -316,7 +316,7 @@ def item_total_correlations(
     ------
     ValidationError
         Fewer than two items or respondents, non-numeric columns, missing answers under
-        ``"raise"``.
+        ``"raise"``, ``corrected`` not a bool.
 
     See Also
     --------

@@ -161,7 +161,8 @@ def csat(
     ------
     ValidationError
         Ratings that are not integers on ``scale`` (shown with their index), an invalid
-        ``scale`` or ``top_box``, bad weights, missing ratings under ``"raise"``.
+        ``scale`` or ``top_box`` (a bool, NaN or string is not a box size), bad weights,
+        missing ratings under ``"raise"``.
 
     See Also
     --------
@@ -591,7 +592,8 @@ def satisfaction_index(
     ------
     ValidationError
         Missing or non-numeric columns, answers outside ``scale``, missing answers under
-        ``"raise"``, non-numeric, negative or zero-sum weights, an item nobody answered that
+        ``"raise"``, non-numeric (booleans included), negative or zero-sum weights, an item
+        nobody answered that
         has a positive weight (an unanswered item of weight 0 is ignored and keeps a NaN
         ``item_means`` entry).
 

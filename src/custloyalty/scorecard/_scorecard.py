@@ -91,11 +91,11 @@ class LoyaltyScorecard(Stateful):
         ``{"criteria": DataFrame, "sub": {criterion: DataFrame | name}}`` for a two-level
         hierarchy (:func:`ahp_hierarchy`).
     tiers
-        ``{"labels": [...], "shares": [...]}`` (best first; cut-offs learned at fit by the rule
-        of ``value_tiers(method="quantile")``, :class:`~custloyalty.segmentation.QuantileTiers`)
-        or ``{"labels": [...], "thresholds": [...]}`` (fixed composite lower bounds,
-        decreasing). Default :data:`DEFAULT_TIERS`. A customer without a composite gets no
-        tier (NA).
+        ``{"labels": [...], "shares": [...]}`` (best first, summing to 1, or to 100 as
+        percentages; cut-offs learned at fit by the rule of ``value_tiers(method="quantile")``,
+        :class:`~custloyalty.segmentation.QuantileTiers`) or ``{"labels": [...],
+        "thresholds": [...]}`` (fixed composite lower bounds in (0, 100], decreasing), not
+        both. Default :data:`DEFAULT_TIERS`. A customer without a composite gets no tier (NA).
     missing
         Customers without survey answers (or interactions): ``"renormalise"`` (default)
         scores them on the indicators they have, weights renormalised to sum 1; ``"segment"``
