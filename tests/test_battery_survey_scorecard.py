@@ -260,7 +260,7 @@ PROG_KW: dict[str, Any] = {
     "observation_end": PROG.observation_end,
     "n_boot": 50,
 }
-INTER = make_interactions(customer_ids=IDS[:60], seed=1)
+INTER = make_interactions(customer_ids=IDS[:60], seed=1, start="1997-01-01")
 
 
 def _results() -> tuple[Any, Any]:
@@ -698,6 +698,46 @@ CASES: list[tuple[str, Callable[[], Any], Num | Err | Warns]] = [
         "pls/modes-typo",
         lambda: pls_path_model(ECSI, paths=PATHS, blocks=BLOCKS, modes={"IMGA": "B"}),
         Err(ValidationError, "'IMGA'"),
+    ),
+    (
+        "pls/bootstrap-1",
+        lambda: pls_path_model(ECSI, paths=PATHS, blocks=BLOCKS, bootstrap=1),
+        Err(ValidationError, "'bootstrap'", "at least 2"),
+    ),
+    (
+        "scorecard/zscore-constant",
+        lambda: (
+            card([*BEH, "satisfaction"], normalisation="zscore", weighting="equal")
+            .fit(TX, SV.assign(sat1=5, sat2=5, sat3=5), observation_end=END)
+            .score(TX, SV.assign(sat1=5, sat2=5, sat3=5))
+            .customers["norm_satisfaction"]
+            .dropna()
+            .unique()
+            .tolist()
+        ),
+        Warns(UndefinedMetricWarning, ("'satisfaction'",), lambda v: v == [0.5]),
+    ),
+    (
+        "interactions/ids-as-strings",
+        lambda: card([*BEH, "engagement"]).fit(
+            TX,
+            interactions=INTER.assign(customer_id=INTER["customer_id"].astype(str)),
+            observation_end=END,
+        ),
+        Err(ValidationError, "none of the", "interactions", "'customer_id'", "Hint"),
+    ),
+    (
+        "interactions/unused-ids-as-strings",
+        lambda: (
+            card(BEH)
+            .fit(
+                TX,
+                interactions=INTER.assign(customer_id=INTER["customer_id"].astype(str)),
+                observation_end=END,
+            )
+            .weights_.equals(card(BEH).fit(TX, observation_end=END).weights_)
+        ),
+        Num(True),
     ),
     # --- engagement ---------------------------------------------------------------------------
     (

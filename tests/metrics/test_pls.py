@@ -413,3 +413,8 @@ def test_count_flag_and_seed_options_are_checked(
 ) -> None:
     with pytest.raises(ValidationError, match=f"'{option}' parameter of pls_path_model"):
         pls_path_model(satisfaction, paths=PATHS, blocks=BLOCKS, **{option: value})  # type: ignore[arg-type]
+
+
+def test_one_bootstrap_resample_is_refused(satisfaction: pd.DataFrame) -> None:
+    with pytest.raises(ValidationError, match=r"'bootstrap'.*at least 2"):
+        pls_path_model(satisfaction, paths=PATHS, blocks=BLOCKS, bootstrap=1)

@@ -495,3 +495,19 @@ def test_saved_state_with_unknown_keys_is_refused(
 def test_compare_needs_results(result) -> None:
     with pytest.raises(ValidationError, match="'before' must be a ScorecardResult"):
         compare(result.customers, result)
+
+
+def test_interaction_ids_of_another_type_are_named(master: pd.DataFrame) -> None:
+    from custloyalty.datasets import make_interactions
+
+    ids = master["customer_id"].unique()[:50]
+    contacts = make_interactions(customer_ids=ids, seed=1, start="1997-01-01")
+    contacts["customer_id"] = contacts["customer_id"].astype(str)
+    with pytest.raises(ValidationError, match=r"(?s)none of the \d+ interactions.*astype"):
+        LoyaltyScorecard(["purchase_days", "engagement"]).fit(
+            master, interactions=contacts, observation_end=END
+        )
+    # without an interaction indicator, the interactions are not read at all
+    LoyaltyScorecard(["purchase_days", "total_spend"]).fit(
+        master, interactions=contacts, observation_end=END
+    )

@@ -684,7 +684,7 @@ def pls_path_model(
         Maximum iterations; default 100.
     bootstrap
         Number of bootstrap resamples for standard errors and percentile intervals (0, the
-        default, for none; plspm uses 100 to 1000).
+        default, for none; otherwise at least 2; plspm uses 100 to 1000).
     seed
         Seed of the bootstrap resampling.
     confidence
@@ -794,6 +794,13 @@ def pls_path_model(
     conf = check_probability(confidence, "confidence", func=func)
     max_iter = check_count(max_iter, "max_iter", func=func, low=1)
     bootstrap = check_count(bootstrap, "bootstrap", func=func, low=0)
+    if bootstrap == 1:
+        msg = (
+            f"The 'bootstrap' parameter of {func} must be 0 (no bootstrap) or at least 2: one "
+            "resample has no spread, so its standard errors would be NaN.\nHint: plspm uses "
+            "100 to 1000 resamples."
+        )
+        raise ValidationError(msg)
     scaled = check_flag(scaled, "scaled", func=func)
     progress = check_flag(progress, "progress", func=func)
     seed = check_seed(seed, func=func)

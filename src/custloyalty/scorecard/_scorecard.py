@@ -284,6 +284,7 @@ class LoyaltyScorecard(Stateful):
         inputs["_window"] = built.window
         inputs["_n_answers"] = 0 if sv is None else len(sv)
         inputs["_raw_surveys"] = sv
+        inputs["_raw_interactions"] = inputs["interactions"]
         for table in SPARSE_SOURCES:
             frame = inputs[table]
             if frame is not None:
@@ -408,6 +409,10 @@ class LoyaltyScorecard(Stateful):
         sv = inputs["surveys"]
         if sv is not None and inputs["_n_answers"] > 0 and unmatched == inputs["_n_answers"]:
             self._no_survey_match(inputs["_raw_surveys"], inputs["summary"])
+        raw_it = inputs["_raw_interactions"]
+        wanted = any(_needs(i, "interactions") for i in self.config.indicators)
+        if wanted and raw_it is not None and len(raw_it) and len(inputs["interactions"]) == 0:
+            self._no_survey_match(raw_it, inputs["summary"], table="interactions")
         active = self._active(inputs)
         states: dict[str, Any] = {}
         for ind in active:
@@ -472,13 +477,20 @@ class LoyaltyScorecard(Stateful):
         self._check_fitted()
         return list(self.tiers_.thresholds_)
 
-    def _no_survey_match(self, surveys: pd.DataFrame, summary: pd.DataFrame) -> NoReturn:
+    def _no_survey_match(
+        self, surveys: pd.DataFrame, summary: pd.DataFrame, *, table: str = "surveys"
+    ) -> NoReturn:
         cfg = self.config
         ids = surveys[SURVEY_CUSTOMER]
         sv_dtype, tx_dtype = ids.dtype, summary.index.dtype
+        what, col, param = (
+            ("survey answers", cfg.survey_customer, "survey_customer")
+            if table == "surveys"
+            else ("interactions", cfg.interaction_customer, "interaction_customer")
+        )
         msg = (
-            f"{_FUNC}: none of the {len(ids)} survey answers matches a customer of the "
-            f"transactions: survey column {cfg.survey_customer!r} has dtype {sv_dtype} (e.g. "
+            f"{_FUNC}: none of the {len(ids)} {what} matches a customer of the "
+            f"transactions: {table} column {col!r} has dtype {sv_dtype} (e.g. "
             f"{reprlib.repr(ids.iloc[:3].tolist())}), the transactions' customer ids (column "
             f"{cfg.customer!r}) have dtype {tx_dtype} (e.g. "
             f"{reprlib.repr(summary.index[:3].tolist())})."
@@ -486,12 +498,12 @@ class LoyaltyScorecard(Stateful):
         if sv_dtype.kind != tx_dtype.kind:
             msg += (
                 f"\nHint: give both id columns the same type, e.g. "
-                f"surveys[{cfg.survey_customer!r}].astype({str(tx_dtype)!r})."
+                f"{table}[{col!r}].astype({str(tx_dtype)!r})."
             )
         else:
             msg += (
-                "\nHint: check that the surveys belong to these transactions and that "
-                "survey_customer= names the surveys' customer id column."
+                f"\nHint: check that the {table} belong to these transactions and that "
+                f"{param}= names the {table}' customer id column."
             )
         raise ValidationError(msg)
 
