@@ -195,3 +195,32 @@ def test_own_column_names_and_time_zone_give_the_same_evaluation() -> None:
     other = evaluate_over_time(renamed, scorecard=card, period="Q", customer="cust", time="when")
     cols = ["customers", "active", "composite_mean", "churn_rate", "psi"]
     pd.testing.assert_frame_equal(base.kpis[cols], other.kpis[cols])
+
+
+def test_psi_refuses_labels() -> None:
+    with pytest.raises(ValidationError, match=r"'expected' sample .* numbers"):
+        population_stability_index(["a", "b"], [1.0, 2.0])
+    with pytest.raises(ValidationError, match="'actual' sample"):
+        population_stability_index([1.0, 2.0], np.array([True, False]))
+
+
+def test_refit_must_be_a_bool() -> None:
+    with pytest.raises(ValidationError, match="'refit' parameter of evaluate_over_time"):
+        evaluate_over_time(load_cdnow("sample"), period="Q", refit="no")
+
+
+def test_surveys_without_the_recommend_column_warn() -> None:
+    from custloyalty.errors import UndefinedMetricWarning
+    from custloyalty.scorecard import LoyaltyScorecard
+
+    tx = load_cdnow("sample")
+    tx = tx[tx["customer_id"] <= 200]
+    surveys = pd.DataFrame(
+        {"customer_id": [1, 2, 3], "date": pd.Timestamp("1997-06-01"), "nps_q": [9, 10, 3]}
+    )
+    card = LoyaltyScorecard(["purchase_days", "total_spend"], weighting="equal")
+    with pytest.warns(UndefinedMetricWarning, match="(?s)no .recommend. column.*recommend="):
+        res = evaluate_over_time(tx, surveys, period="Q", scorecard=card)
+    assert res.kpis["nps"].isna().all()
+    res = evaluate_over_time(tx, surveys, period="Q", scorecard=card, recommend="nps_q")
+    assert res.kpis["nps"].notna().any()

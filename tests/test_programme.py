@@ -442,3 +442,36 @@ def test_staggered_errors() -> None:
         programme_effect(
             tx, members, launch="2024-01-01", observation_end="2024-06-28", post_days=200
         )
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "words"),
+    [
+        ("seed", -1, "'seed' parameter"),
+        ("seed", "a", "'seed' parameter"),
+        ("progress", "no", "'progress' parameter"),
+    ],
+)
+def test_seed_and_progress_are_checked(option: str, value: object, words: str) -> None:
+    data = make_programme(200, lift=0.2, seed=1)
+    with pytest.raises(ValidationError, match=words):
+        programme_effect(
+            data.transactions,
+            data.members,
+            launch=data.launch,
+            observation_end=data.observation_end,
+            n_boot=50,
+            **{option: value},  # type: ignore[arg-type]
+        )
+
+
+def test_a_boolean_mask_is_not_taken_for_member_ids() -> None:
+    data = make_programme(200, lift=0.2, seed=1)
+    with pytest.raises(ValidationError, match=r"(?s)booleans.*mask\.index\[mask\]"):
+        programme_effect(
+            data.transactions,
+            pd.Series(True, index=data.members),
+            launch=data.launch,
+            observation_end=data.observation_end,
+            n_boot=50,
+        )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import math
+import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,8 @@ from custloyalty._results import Result
 from custloyalty._stats import wilson_interval
 from custloyalty._validation import check_nan_policy, check_option, check_probability
 from custloyalty._window import Window, day_of, observe, period_codes
-from custloyalty.errors import ValidationError
+from custloyalty.errors import UndefinedMetricWarning, ValidationError
+from custloyalty.metrics import check_flag
 from custloyalty.segmentation import TierMigrationResult, tier_migration
 
 __all__ = ["OverTimeResult", "evaluate_over_time", "population_stability_index"]
@@ -75,6 +77,25 @@ class OverTimeResult(Result):
     """Level of the intervals."""
 
 
+def _psi_sample(values: Any, name: str) -> FloatArray:
+    """One PSI sample as floats; strings, booleans and other non-numbers are refused."""
+    arr = np.asarray(values)
+    if arr.dtype.kind not in "iuf":
+        try:
+            arr = pd.to_numeric(pd.Series(arr.ravel(), dtype=object), errors="raise").to_numpy()
+        except (TypeError, ValueError):
+            arr = np.array([None])
+        if arr.dtype.kind not in "iuf":
+            msg = (
+                f"The {name!r} sample of population_stability_index must hold numbers; got "
+                f"dtype {np.asarray(values).dtype}.\nHint: pass the scores (e.g. the composite "
+                "column), not labels."
+            )
+            raise ValidationError(msg)
+    out: FloatArray = arr.astype(np.float64).ravel()
+    return out
+
+
 def population_stability_index(expected: Any, actual: Any, /, *, bins: int = 10) -> float:
     r"""Return the population stability index of ``actual`` against ``expected``.
 
@@ -96,7 +117,8 @@ def population_stability_index(expected: Any, actual: Any, /, *, bins: int = 10)
     Raises
     ------
     ValidationError
-        An empty sample or fewer than 2 bins.
+        An empty sample, a sample that is not numbers (strings, booleans), or fewer than 2
+        bins.
 
     Notes
     -----
@@ -128,8 +150,8 @@ def population_stability_index(expected: Any, actual: Any, /, *, bins: int = 10)
             f"The 'bins' parameter of population_stability_index must be an int >= 2; got {bins!r}."
         )
         raise ValidationError(msg)
-    e = np.asarray(expected, dtype=np.float64).ravel()
-    a = np.asarray(actual, dtype=np.float64).ravel()
+    e = _psi_sample(expected, "expected")
+    a = _psi_sample(actual, "actual")
     e, a = e[np.isfinite(e)], a[np.isfinite(a)]
     if e.size == 0 or a.size == 0:
         msg = "population_stability_index needs at least one finite value in each sample."
@@ -273,7 +295,13 @@ def evaluate_over_time(
     Raises
     ------
     ValidationError
-        Bad tables or options, fewer than two periods, a reference outside the periods.
+        Bad tables or options (``refit`` not a bool), fewer than two periods, a reference
+        outside the periods.
+
+    Warns
+    -----
+    UndefinedMetricWarning
+        The surveys have no ``recommend`` column: the NPS columns are NaN.
 
     See Also
     --------
@@ -318,6 +346,7 @@ def evaluate_over_time(
     [nan, 0.778, 0.592]
     """
     check_option(period, "period", _PERIODS, func=_FUNC)
+    refit = check_flag(refit, "refit", func=_FUNC)
     level = check_probability(alpha, "alpha", func=_FUNC)
     conf = check_probability(confidence, "confidence", func=_FUNC)
     cuts = tuple(float(t) for t in psi_thresholds)
@@ -382,6 +411,14 @@ def evaluate_over_time(
     if surveys is not None:
         raw_sv = _frames.as_frame(surveys, name="surveys")
         _frames.require_columns(raw_sv, [survey_customer, survey_time], name="surveys")
+        if recommend not in raw_sv.columns:
+            warnings.warn(
+                f"{_FUNC}: the surveys have no {recommend!r} column, so the NPS columns of "
+                f"kpis are NaN in every period (columns: {list(raw_sv.columns)[:8]!r}).\n"
+                "Hint: pass recommend= the column of the 0-10 recommendation rating.",
+                UndefinedMetricWarning,
+                stacklevel=2,
+            )
         sv_dates, _ = _frames.coerce_datetime(
             raw_sv[survey_time], survey_time, date_format=date_format
         )

@@ -24,6 +24,7 @@ from custloyalty._results import Result
 from custloyalty._validation import check_nan_policy, check_option, check_probability, plural
 from custloyalty._window import day_of, observe, per_customer, to_days
 from custloyalty.errors import UndefinedMetricWarning, ValidationError
+from custloyalty.metrics import check_flag, check_seed
 
 __all__ = ["OUTCOMES", "ProgrammeEffectResult", "programme_effect"]
 
@@ -145,6 +146,13 @@ def _members(
         )
         raise ValidationError(msg)
     ids = pd.Index(list(members) if isinstance(members, set | frozenset) else members)
+    if ids.inferred_type == "boolean":
+        msg = (
+            f"The 'members' parameter of {_FUNC} holds booleans ({ids[:5].tolist()!r:.60}); it "
+            "takes the ids of the members.\nHint: for a boolean Series indexed by customer, "
+            "pass mask.index[mask]."
+        )
+        raise ValidationError(msg)
     if ids.hasnans:
         msg = f"The 'members' parameter of {_FUNC} holds {int(np.sum(ids.isna()))} missing ids."
         raise ValidationError(msg)
@@ -662,8 +670,9 @@ def programme_effect(
     Raises
     ------
     ValidationError
-        Bad tables or options; windows outside the data; no member or no non-member in the
-        base; survey outcomes without surveys.
+        Bad tables or options (``seed`` neither None nor an integer >= 0, ``progress`` not
+        a bool, ``members`` given as booleans); windows outside the data; no member or no
+        non-member in the base; survey outcomes without surveys.
 
     Warns
     -----
@@ -751,6 +760,8 @@ def programme_effect(
         msg = f"The 'n_boot' parameter of {_FUNC} must be an integer >= 50; got {n_boot!r}."
         raise ValidationError(msg)
     names = _check_outcomes(outcomes, surveys is not None)
+    seed = check_seed(seed, func=_FUNC)
+    progress = check_flag(progress, "progress", func=_FUNC)
 
     # the one transaction window: validated once, cut at observation_end, one entry per
     # customer-day (purchases on the same day count once, their amounts summed)

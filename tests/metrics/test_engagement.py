@@ -199,3 +199,9 @@ def test_generator() -> None:
     assert set(ids) <= {"x", "y"}
     with pytest.raises(ValidationError, match="exactly one"):
         make_interactions(seed=1)
+
+
+@pytest.mark.parametrize("value", [True, 2.5, 0, float("nan"), "4"])
+def test_max_channels_is_a_whole_number(value: object) -> None:
+    with pytest.raises(ValidationError, match="'max_channels' parameter of engagement_index"):
+        engagement_index(pd.DataFrame(), max_channels=value)  # type: ignore[arg-type]

@@ -393,3 +393,28 @@ def test_result_does_not_carry_the_data(
     html = ecsi_unscaled._repr_html_()
     assert "path_coefficients" in html
     assert "<DataFrame" not in html
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("max_iter", True),
+        ("bootstrap", True),
+        ("bootstrap", 1.5),
+        ("scaled", "no"),
+        ("progress", "yes"),
+        ("seed", "x"),
+        ("seed", -1),
+        ("seed", True),
+    ],
+)
+def test_count_flag_and_seed_options_are_checked(
+    satisfaction: pd.DataFrame, option: str, value: object
+) -> None:
+    with pytest.raises(ValidationError, match=f"'{option}' parameter of pls_path_model"):
+        pls_path_model(satisfaction, paths=PATHS, blocks=BLOCKS, **{option: value})  # type: ignore[arg-type]
+
+
+def test_one_bootstrap_resample_is_refused(satisfaction: pd.DataFrame) -> None:
+    with pytest.raises(ValidationError, match=r"'bootstrap'.*at least 2"):
+        pls_path_model(satisfaction, paths=PATHS, blocks=BLOCKS, bootstrap=1)

@@ -444,3 +444,20 @@ def test_nps_by_mixed_label_types() -> None:
     assert len(out) == 3
     assert out["n"].sum() == 5
     assert out.loc[[("a", 1)], "score"].iloc[0] == 0.0
+
+
+@pytest.mark.parametrize("scale", [1e-320, 1e-150, 1.0, 1e150, 1e308])
+def test_weights_only_count_relative_to_each_other(scale: float) -> None:
+    # shares and Kish's n of weights near the float limits: no overflow, no 0/0
+    res = nps([10, 10, 0, 7], sample_weight=[scale] * 4)
+    assert res.statistic == pytest.approx(25.0)
+    assert res.n_effective == pytest.approx(4.0)
+    assert res.se == pytest.approx(nps([10, 10, 0, 7]).se)
+
+
+def test_nps_test_interval_is_clipped_to_the_range_of_a_difference() -> None:
+    up = nps_test([10] * 5, [0, 10, 5])
+    assert up.ci[1] == 200.0
+    assert up.ci[0] < up.statistic
+    down = nps_test([0, 10, 5], [10] * 5)
+    assert down.ci[0] == -200.0

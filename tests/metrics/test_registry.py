@@ -397,3 +397,14 @@ def test_repeat_purchase_rate_of_an_empty_summary_is_our_error() -> None:
     with pytest.raises(ValidationError, match="empty"):
         metrics.repeat_purchase_rate(empty)
     assert np.isnan(metrics.get("repeat_purchase_rate").compute({"summary": empty}))
+
+
+def test_a_fit_step_must_return_a_mapping() -> None:
+    summary = pd.DataFrame({"frequency": [1.0, 2.0]}, index=[1, 2])
+    metric = Metric(
+        "test_fit_list",
+        lambda summary, state=None: summary["frequency"],
+        fit=lambda summary: [1, 2],
+    )
+    with pytest.raises(ValidationError, match=r"'test_fit_list'.*fit step returned list"):
+        metric.fit_state({"summary": summary})

@@ -137,3 +137,16 @@ def test_item_total_constant_item_warns() -> None:
         r = item_total_correlations(df)
     assert np.isnan(r["b"])
     assert np.isfinite(r["a"])
+
+
+def test_loadings_refuse_booleans() -> None:
+    with pytest.raises(ValidationError, match="'loadings' of composite_reliability"):
+        composite_reliability([True, 0.8])
+    with pytest.raises(ValidationError, match="average_variance_extracted"):
+        average_variance_extracted(np.array([True, False]))
+
+
+def test_corrected_must_be_a_bool() -> None:
+    items = pd.DataFrame({"a": [1, 2, 3, 4], "b": [2, 2, 4, 4], "c": [1, 3, 3, 4]})
+    with pytest.raises(ValidationError, match="'corrected' parameter"):
+        item_total_correlations(items, corrected="no")  # type: ignore[arg-type]

@@ -251,3 +251,15 @@ def test_index_non_numeric_weights(weights: object) -> None:
         r"\(rows a\)",
     ):
         satisfaction_index(items, columns=["a", "b"], item_weights=weights)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("box", [True, float("nan"), "2", 2.5, None])
+def test_top_box_must_be_a_whole_number(box: object) -> None:
+    with pytest.raises(ValidationError, match="'top_box' parameter of csat"):
+        csat([1, 5, 4], top_box=box)  # type: ignore[arg-type]
+
+
+def test_item_weights_refuse_booleans() -> None:
+    items = pd.DataFrame({"a": [1, 5], "b": [2, 6]})
+    with pytest.raises(ValidationError, match=r"'item_weights'.*True"):
+        satisfaction_index(items, item_weights=[True, False])

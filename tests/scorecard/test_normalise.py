@@ -150,3 +150,12 @@ def test_percentile_map_equals_interp(direction: str, kind: str) -> None:
     mapped = np.where(np.isnan(values), np.nan, np.interp(values, norm.knots, norm.ranks))
     expected = mapped if direction == "higher" else 1.0 - mapped
     assert norm.apply(values).tobytes() == expected.tobytes()
+
+
+def test_zscore_of_equal_values_is_constant_despite_rounding() -> None:
+    # the mean of these equal values differs from them in the last bit: no spread to divide by
+    v = np.full(120, 400 / 9)
+    assert v.std(ddof=1) > 0  # summation noise, 7e-15
+    norm = NORMALISERS["zscore"]("higher").fit(v, name="x")
+    assert norm.std == 0.0
+    np.testing.assert_array_equal(norm.apply(v), 0.5)

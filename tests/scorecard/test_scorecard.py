@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from custloyalty import metrics
 from custloyalty.datasets import load_cdnow, make_survey, make_transactions
-from custloyalty.errors import NotFittedError, PluginError, ValidationError
+from custloyalty.errors import NotFittedError, PluginError, UndefinedMetricWarning, ValidationError
 from custloyalty.scorecard import DEFAULT_INDICATORS, LoyaltyScorecard, compare
 
 END = "1998-06-30"
@@ -402,3 +403,111 @@ def test_ahp_matrix_columns_in_another_order(sample) -> None:
 def test_configuration_types_are_checked(config, match: str) -> None:
     with pytest.raises(ValidationError, match=match):
         LoyaltyScorecard.from_dict(config)
+
+
+@pytest.mark.parametrize(
+    ("tiers", "words"),
+    [
+        ({"labels": ["A", "B"], "shares": [0.5, 0.6]}, "'tiers.shares' must sum to 1"),
+        ({"labels": ["A", "B"], "thresholds": [150]}, r"'tiers.thresholds' .* \(0, 100\]"),
+        ({"labels": ["A", "B"], "thresholds": [0]}, r"'tiers.thresholds'"),
+        ({"labels": ["A", "B"], "shares": [0.5, 0.5], "thresholds": [50]}, "not both"),
+    ],
+)
+def test_tier_settings_that_would_mislead_are_refused(tiers: dict, words: str) -> None:
+    with pytest.raises(ValidationError, match=words):
+        LoyaltyScorecard(["purchase_days"], tiers=tiers)
+
+
+def test_tier_shares_may_be_percentages() -> None:
+    card = LoyaltyScorecard(["purchase_days"], tiers={"labels": ["A", "B"], "shares": [30, 70]})
+    assert card.config.tiers["shares"] == pytest.approx([0.3, 0.7])
+
+
+def test_metric_option_values_are_checked(master: pd.DataFrame, surveys: pd.DataFrame) -> None:
+    with pytest.raises(ValidationError, match="'max_fit_customers'"):
+        LoyaltyScorecard({"churn_risk": {"options": {"max_fit_customers": True}}}).fit(master)
+    with pytest.raises(ValidationError, match="'scale'"):
+        LoyaltyScorecard({"purchase_days": {}, "satisfaction": {"options": {"scale": 10}}}).fit(
+            master, surveys, observation_end=END
+        )
+
+
+def test_one_satisfaction_item_named_alone(master: pd.DataFrame, surveys: pd.DataFrame) -> None:
+    card = LoyaltyScorecard({"purchase_days": {}, "satisfaction": {"options": {"items": "sat1"}}})
+    res = card.fit_score(master, surveys, observation_end=END)
+    want = surveys.groupby("customer_id")["sat1"].mean().sub(1).div(9).mul(100)
+    got = res.customers["satisfaction"].dropna()
+    pd.testing.assert_series_equal(got, want.loc[got.index], check_names=False)
+
+
+def test_a_batch_without_answers_scores_like_no_surveys(
+    fitted: LoyaltyScorecard, master: pd.DataFrame, surveys: pd.DataFrame
+) -> None:
+    blank = surveys.assign(sat1=np.nan, sat2=np.nan, sat3=np.nan, recommend=np.nan)
+    a = fitted.score(master, blank, observation_end=END).customers["composite"]
+    b = fitted.score(master, observation_end=END).customers["composite"]
+    pd.testing.assert_series_equal(a, b)
+
+
+def test_constant_indicators_are_flagged(master: pd.DataFrame, surveys: pd.DataFrame) -> None:
+    flat = surveys.assign(recommend=10)
+    card = LoyaltyScorecard(["purchase_days", "total_spend", "recommendation"])
+    with pytest.warns(UndefinedMetricWarning, match="'recommendation' .* all 10"):
+        card.fit(master, flat, observation_end=END)
+    assert card.weights_["recommendation"] < 1e-9
+
+
+def test_plugin_exceptions_name_the_plugin(master: pd.DataFrame) -> None:
+    @metrics.register("test_boom")
+    def boom(summary: pd.DataFrame) -> pd.Series:
+        raise RuntimeError("lost connection")
+
+    try:
+        with pytest.raises(PluginError, match=r"'test_boom'.*RuntimeError: lost connection") as e:
+            LoyaltyScorecard(["purchase_days", "test_boom"]).fit(master)
+        assert isinstance(e.value.__cause__, RuntimeError)
+    finally:
+        metrics.unregister("test_boom")
+
+
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [
+        ((), "'extra'"),
+        (("fitted",), "did you mean 'observation_end'"),
+        (("fitted", "normalisers"), "fitted.normalisers"),
+    ],
+)
+def test_saved_state_with_unknown_keys_is_refused(
+    fitted: LoyaltyScorecard, path: tuple[str, ...], words: str
+) -> None:
+    data = json.loads(fitted.to_json())
+    node = data
+    for key in path:
+        node = node[key]
+    key = {(): "extra", ("fitted",): "observation_ned"}.get(path, "clv")
+    node[key] = node.get("purchase_days", "x") if path else 1
+    with pytest.raises(ValidationError, match=words):
+        LoyaltyScorecard.from_dict(data)
+
+
+def test_compare_needs_results(result) -> None:
+    with pytest.raises(ValidationError, match="'before' must be a ScorecardResult"):
+        compare(result.customers, result)
+
+
+def test_interaction_ids_of_another_type_are_named(master: pd.DataFrame) -> None:
+    from custloyalty.datasets import make_interactions
+
+    ids = master["customer_id"].unique()[:50]
+    contacts = make_interactions(customer_ids=ids, seed=1, start="1997-01-01")
+    contacts["customer_id"] = contacts["customer_id"].astype(str)
+    with pytest.raises(ValidationError, match=r"(?s)none of the \d+ interactions.*astype"):
+        LoyaltyScorecard(["purchase_days", "engagement"]).fit(
+            master, interactions=contacts, observation_end=END
+        )
+    # without an interaction indicator, the interactions are not read at all
+    LoyaltyScorecard(["purchase_days", "total_spend"]).fit(
+        master, interactions=contacts, observation_end=END
+    )

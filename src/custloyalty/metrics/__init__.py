@@ -31,6 +31,12 @@ from custloyalty.metrics._inputs import *  # noqa: F403
 # shared with the scorecard and the plugin test kit (not part of __all__)
 from custloyalty.metrics._inputs import SURVEY_CUSTOMER as SURVEY_CUSTOMER
 from custloyalty.metrics._monetary import *  # noqa: F403
+
+# scalar parameter checks shared with the scorecard and the analyses (not part of __all__)
+from custloyalty.metrics._params import check_count as check_count
+from custloyalty.metrics._params import check_flag as check_flag
+from custloyalty.metrics._params import check_number as check_number
+from custloyalty.metrics._params import check_seed as check_seed
 from custloyalty.metrics._pls import *  # noqa: F403
 from custloyalty.metrics._recommendation import *  # noqa: F403
 from custloyalty.metrics._registry import *  # noqa: F403

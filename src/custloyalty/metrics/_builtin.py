@@ -20,7 +20,7 @@ of :func:`~custloyalty.rfm_summary`, ``average_order_value``
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -34,6 +34,7 @@ from custloyalty.metrics._churn import _hiatus
 from custloyalty.metrics._frequency import _days, _rate, _repeat_result
 from custloyalty.metrics._inputs import SURVEY_CUSTOMER
 from custloyalty.metrics._monetary import _average_order_value
+from custloyalty.metrics._params import check_count
 from custloyalty.metrics._recommendation import nps
 from custloyalty.metrics._registry import Metric, _alias, _builtin
 from custloyalty.metrics._satisfaction import satisfaction_index
@@ -186,6 +187,9 @@ MAX_FIT_CUSTOMERS = 25_000
 
 def _sample_rows(n_observed: int, max_customers: int, seed: int | None) -> Any:
     """Positions (among the customers with ``T > 0``) the models are fitted on."""
+    max_customers = check_count(
+        max_customers, "max_fit_customers", func="the churn_risk / clv indicator", low=1
+    )
     if n_observed <= max_customers:
         return slice(None)
     rng = np.random.default_rng(seed)
@@ -375,7 +379,10 @@ def satisfaction(
     r"""Satisfaction index (0-100, ACSI-style) per customer, mean over their answers.
 
     $SI_i = 100 \sum_k w_k (x_{ik} - \min) / ((\max - \min) \sum_k w_k)$ with equal
-    weights (Fornell et al. 1996, *Journal of Marketing* 60(4)).
+    weights (Fornell et al. 1996, *Journal of Marketing* 60(4)), over the items the
+    respondent answered. ``items`` names the columns (one name alone is one item); an item
+    nobody in the table answered takes no part, and a table without any answer leaves every
+    customer without the indicator.
 
     Examples
     --------
@@ -386,10 +393,20 @@ def satisfaction(
     >>> metrics.get("satisfaction").compute({"surveys": surveys}).round(2).to_dict()
     {1: 85.19, 2: 37.04}
     """
+    if isinstance(items, str) or not isinstance(items, Iterable):
+        items = [items]  # one item named alone, not its characters
+    items = list(items)
+    if not items:
+        msg = "The 'items' option of the satisfaction indicator must name at least one column."
+        raise ValidationError(msg)
     df = _need(surveys, [SURVEY_CUSTOMER, *items], "satisfaction")
-    res = satisfaction_index(
-        df, columns=list(items), scale=(float(scale[0]), float(scale[1])), nan_policy="omit"
-    )
+    # an item nobody in this table answered takes no part (each respondent's index is over
+    # the items they answered); with no answer at all, every customer lacks the indicator
+    answered = [c for c in items if df[c].notna().any()]
+    if not answered:
+        return pd.Series(dtype=np.float64, name="satisfaction")
+    bounds: Any = scale  # checked by satisfaction_index: a (min, max) pair of numbers
+    res = satisfaction_index(df, columns=answered, scale=bounds, nan_policy="omit")
     return _per_customer(res.per_respondent, df[SURVEY_CUSTOMER], "satisfaction")
 
 

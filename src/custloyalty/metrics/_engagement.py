@@ -20,6 +20,7 @@ from custloyalty import _frames
 from custloyalty._validation import check_nan_policy, check_positive, format_examples, plural
 from custloyalty._window import day_of, to_days
 from custloyalty.errors import ValidationError
+from custloyalty.metrics._params import check_count
 from custloyalty.metrics._registry import Metric, _builtin
 
 __all__ = ["INTERACTION_KINDS", "ONLINE_CHANNELS", "engagement_index", "engagement_summary"]
@@ -339,7 +340,8 @@ def engagement_index(
     Raises
     ------
     ValidationError
-        Non-positive scales or a summary without the needed columns.
+        Non-positive scales, ``max_channels`` not a whole number >= 1 (a bool included), or
+        a summary without the needed columns.
 
     Notes
     -----
@@ -372,7 +374,7 @@ def engagement_index(
     func = "engagement_index"
     rho = check_positive(recency_days, "recency_days", func=func)
     phi = check_positive(frequency_days, "frequency_days", func=func)
-    cmax = check_positive(max_channels, "max_channels", func=func)
+    cmax = float(check_count(max_channels, "max_channels", func=func, low=1))
     need = [
         "days_since_last_initiated",
         "initiated_days",

@@ -33,6 +33,7 @@ from custloyalty.errors import (
     ConvergenceWarning,
     ValidationError,
 )
+from custloyalty.metrics._params import check_count, check_flag, check_seed
 
 __all__ = ["PLSResult", "pls_path_model"]
 
@@ -683,7 +684,7 @@ def pls_path_model(
         Maximum iterations; default 100.
     bootstrap
         Number of bootstrap resamples for standard errors and percentile intervals (0, the
-        default, for none; plspm uses 100 to 1000).
+        default, for none; otherwise at least 2; plspm uses 100 to 1000).
     seed
         Seed of the bootstrap resampling.
     confidence
@@ -709,7 +710,8 @@ def pls_path_model(
     ValidationError
         Missing or non-numeric items, missing answers under ``nan_policy="raise"``, an item
         without variance, constructs without a block, cyclic or disconnected paths, unknown
-        modes or scheme.
+        modes or scheme; ``max_iter`` or ``bootstrap`` not a whole number (a bool included),
+        ``scaled`` or ``progress`` not a bool, ``seed`` neither None nor an integer >= 0.
     ConvergenceError
         The outer weights did not converge within ``max_iter`` iterations.
 
@@ -790,12 +792,18 @@ def pls_path_model(
     check_option(scheme, "scheme", SCHEMES, func=func)
     tol = check_positive(tol, "tol", func=func)
     conf = check_probability(confidence, "confidence", func=func)
-    if int(max_iter) != max_iter or max_iter < 1:
-        msg = f"The 'max_iter' parameter of {func} must be a positive integer; got {max_iter!r}."
+    max_iter = check_count(max_iter, "max_iter", func=func, low=1)
+    bootstrap = check_count(bootstrap, "bootstrap", func=func, low=0)
+    if bootstrap == 1:
+        msg = (
+            f"The 'bootstrap' parameter of {func} must be 0 (no bootstrap) or at least 2: one "
+            "resample has no spread, so its standard errors would be NaN.\nHint: plspm uses "
+            "100 to 1000 resamples."
+        )
         raise ValidationError(msg)
-    if int(bootstrap) != bootstrap or bootstrap < 0:
-        msg = f"The 'bootstrap' parameter of {func} must be an integer >= 0; got {bootstrap!r}."
-        raise ValidationError(msg)
+    scaled = check_flag(scaled, "scaled", func=func)
+    progress = check_flag(progress, "progress", func=func)
+    seed = check_seed(seed, func=func)
     names, blk, adj, mode_map = _spec(paths, blocks, modes, func)
     items = [c for cols in blk.values() for c in cols]
     frame, missing = _frames.numeric_columns(data, items, nan_policy=policy, func=func)

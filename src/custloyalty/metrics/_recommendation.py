@@ -186,10 +186,15 @@ def weights_1d(
         msg = f"{name} has {pos.size} negative values {format_examples(pos, w[pos])}."
         raise ValidationError(msg)
     w = w[keep]
-    if not w.sum() > 0:
+    top = float(w.max()) if w.size else 0.0
+    if not top > 0:
         msg = f"The {name!r} parameter of {func} must have a positive sum over the kept ratings."
         raise ValidationError(msg)
-    return w
+    # only relative weights matter (shares, Kish's n): scaled to a largest weight of 1, sums
+    # and squares of weights near the float limits (1e308, 1e-320) neither overflow nor
+    # underflow
+    scaled: FloatArray = w / top
+    return scaled
 
 
 def kish_n(weights: FloatArray | None, n: int) -> float:
@@ -463,7 +468,7 @@ class NPSTestResult(Result):
     p_value: float
     """Two-sided p-value under the normal approximation."""
     ci: tuple[float, float]
-    """Confidence interval of the difference."""
+    """Confidence interval of the difference, clipped to [-200, 200]."""
     confidence: float
     """Confidence level of ``ci``."""
     n_a: int
@@ -509,7 +514,8 @@ def nps_test(
     -------
     NPSTestResult
         ``statistic`` (a - b, NPS points; also readable as ``difference``), ``se``, ``z``,
-        two-sided ``p_value`` in [0, 1], ``ci`` and the two scores.
+        two-sided ``p_value`` in [0, 1], ``ci`` (clipped to [-200, 200], the range of a
+        difference) and the two scores.
 
     Raises
     ------
@@ -581,7 +587,8 @@ def nps_test(
         se=se,
         z=float(z),
         p_value=p,
-        ci=(centre - half, centre + half),
+        # a difference of two scores in [-100, 100] lies in [-200, 200]
+        ci=(max(centre - half, -200.0), min(centre + half, 200.0)),
         confidence=conf,
         n_a=ra.n,
         n_b=rb.n,

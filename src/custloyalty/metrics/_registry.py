@@ -154,7 +154,15 @@ class Metric:
         kwargs = {k: inputs.get(k) for k in _inputs_of(self.fit)}
         if _takes(self.fit, "seed"):
             kwargs["seed"] = seed
-        return dict(self.fit(**kwargs, **options))
+        state: Any = self.fit(**kwargs, **options)  # a plugin's fit may return anything
+        if not isinstance(state, Mapping):
+            msg = (
+                f"Metric {self.name!r} ({self.origin}): its fit step returned "
+                f"{type(state).__name__} {state!r:.60}; a fit step returns a dict (the state "
+                "passed back to the metric as 'state').\nHint: return e.g. {'model': fitted}."
+            )
+            raise ValidationError(msg)
+        return dict(state)
 
     def compute_checked(
         self, inputs: Mapping[str, Any], index: pd.Index, **options: Any

@@ -25,6 +25,7 @@ from custloyalty._validation import (
     check_probability,
 )
 from custloyalty.errors import UndefinedMetricWarning, ValidationError
+from custloyalty.metrics._params import check_flag
 
 __all__ = [
     "AlphaResult",
@@ -169,6 +170,14 @@ def cronbach_alpha(
 
 
 def _loadings(loadings: Any, func: str) -> FloatArray:
+    values = loadings.tolist() if isinstance(loadings, np.ndarray | pd.Series) else loadings
+    if isinstance(values, list | tuple) and any(isinstance(v, bool | np.bool_) for v in values):
+        msg = (
+            f"The 'loadings' of {func} must be numbers in [-1, 1]; got booleans in "
+            f"{list(values)!r:.80}.\nHint: pass the standardised loadings (e.g. "
+            "PLSResult.loadings), not a mask."
+        )
+        raise ValidationError(msg)
     lam, _ = as_1d_float(loadings, "loadings")
     check_in_range(lam, "loadings", -1.0, 1.0)
     return lam
@@ -191,7 +200,7 @@ def composite_reliability(loadings: Any, /) -> float:
     Raises
     ------
     ValidationError
-        Loadings outside [-1, 1], missing or empty.
+        Loadings outside [-1, 1], booleans, missing or empty.
 
     See Also
     --------
@@ -248,7 +257,7 @@ def average_variance_extracted(loadings: Any, /) -> float:
     Raises
     ------
     ValidationError
-        Loadings outside [-1, 1], missing or empty.
+        Loadings outside [-1, 1], booleans, missing or empty.
 
     See Also
     --------
@@ -307,7 +316,7 @@ def item_total_correlations(
     ------
     ValidationError
         Fewer than two items or respondents, non-numeric columns, missing answers under
-        ``"raise"``.
+        ``"raise"``, ``corrected`` not a bool.
 
     See Also
     --------
@@ -336,6 +345,7 @@ def item_total_correlations(
     Name: item_total_correlation, dtype: float64
     """
     func = "item_total_correlations"
+    corrected = check_flag(corrected, "corrected", func=func)
     frame = _items(items, columns, nan_policy, func)
     x = frame.to_numpy(dtype=np.float64)
     x = x - x.mean(axis=0)

@@ -45,7 +45,10 @@ def _int_scale(scale: Any, func: str) -> tuple[int, int]:
 
 
 def _box(value: int, name: str, lo: int, hi: int, func: str) -> int:
-    if int(value) != value or not 1 <= value <= hi - lo:
+    whole = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+    if not whole or not np.isfinite(value) or int(value) != value or not 1 <= value <= hi - lo:
         msg = (
             f"The {name!r} parameter of {func} must be an integer in [1, {hi - lo}] for the "
             f"scale ({lo}, {hi}); got {value!r}."
@@ -158,7 +161,8 @@ def csat(
     ------
     ValidationError
         Ratings that are not integers on ``scale`` (shown with their index), an invalid
-        ``scale`` or ``top_box``, bad weights, missing ratings under ``"raise"``.
+        ``scale`` or ``top_box`` (a bool, NaN or string is not a box size), bad weights,
+        missing ratings under ``"raise"``.
 
     See Also
     --------
@@ -483,7 +487,8 @@ def numeric_weights(
         except (TypeError, ValueError):
             return None
 
-    nums = [_num(v) for v in values]  # one entry per item or dimension, never per row
+    # booleans are not weights (a mask passed by mistake): refused like other non-numbers
+    nums = [None if isinstance(v, bool | np.bool_) else _num(v) for v in values]
     bad = [i for i, v in enumerate(nums) if v is None]
     if bad:
         msg = (
@@ -587,7 +592,8 @@ def satisfaction_index(
     ------
     ValidationError
         Missing or non-numeric columns, answers outside ``scale``, missing answers under
-        ``"raise"``, non-numeric, negative or zero-sum weights, an item nobody answered that
+        ``"raise"``, non-numeric (booleans included), negative or zero-sum weights, an item
+        nobody answered that
         has a positive weight (an unanswered item of weight 0 is ignored and keeps a NaN
         ``item_means`` entry).
 

@@ -95,6 +95,7 @@ def compare(
     Raises
     ------
     ValidationError
+        ``before`` or ``after`` is not a :class:`ScorecardResult`;
         ``by`` is neither a column of ``before.customers`` nor a Series sharing customers
         with the results, or has duplicated customers.
 
@@ -128,6 +129,15 @@ def compare(
     Silver          707              -9.1       115         428
     Bronze          942              -3.9       109           0
     """
+    given: tuple[tuple[str, Any], ...] = (("before", before), ("after", after))
+    for name, res in given:  # the annotations are not checked at run time
+        if not isinstance(res, ScorecardResult):
+            msg = (
+                f"compare: {name!r} must be a ScorecardResult (what LoyaltyScorecard.score "
+                f"returns); got {type(res).__name__}.\nHint: pass the results themselves, not "
+                "their customers tables."
+            )
+            raise ValidationError(msg)
     a, b = before.customers, after.customers
     common = a.index.intersection(b.index)
     names = [c for c in before.weights.index if c in a and c in b] + ["composite"]

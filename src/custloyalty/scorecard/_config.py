@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import math
 import numbers
 import reprlib
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -222,6 +223,12 @@ def _tiers(tiers: Any) -> dict[str, Any]:
     for key in ("shares", "thresholds"):
         if [v for v in tiers.get(key, []) if not is_number(v)]:
             fail_type(f"tiers.{key}", "a list of numbers", list(tiers[key]))
+    if "thresholds" in tiers and "shares" in tiers:
+        msg = (
+            f"{_FUNC}: tiers take 'shares' (cut-offs learned at fit) or 'thresholds' (fixed "
+            "cut-offs), not both.\nHint: drop one of the two keys."
+        )
+        raise ValidationError(msg)
     if "thresholds" in tiers:
         th = [float(t) for t in tiers["thresholds"]]
         if (
@@ -234,12 +241,27 @@ def _tiers(tiers: Any) -> dict[str, Any]:
                 f"composite thresholds (best tier first); got {th!r}."
             )
             raise ValidationError(msg)
+        outside = [t for t in th if not 0.0 < t <= 100.0]
+        if outside:
+            msg = (
+                f"{_FUNC}: 'tiers.thresholds' are composite lower bounds and must lie in "
+                f"(0, 100], the composite's range; got {outside!r} (a tier above 100 stays "
+                "empty, one at or below 0 takes everybody below it)."
+            )
+            raise ValidationError(msg)
         return {"labels": labels, "thresholds": th}
     shares = [float(s) for s in tiers.get("shares", [])]
     if len(shares) != len(labels) or any(not (0 < s < np.inf) for s in shares):
         msg = f"{_FUNC}: tiers need one positive share per label; got {shares!r}."
         raise ValidationError(msg)
     total = sum(shares)
+    if not (math.isclose(total, 1.0, rel_tol=1e-6) or math.isclose(total, 100.0, rel_tol=1e-6)):
+        msg = (
+            f"{_FUNC}: 'tiers.shares' must sum to 1 (or to 100, as percentages); got "
+            f"{shares!r}, summing to {total:g}.\nHint: give the share of customers in each "
+            "tier, best first."
+        )
+        raise ValidationError(msg)
     return {"labels": labels, "shares": [s / total for s in shares]}
 
 

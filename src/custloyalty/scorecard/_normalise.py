@@ -147,7 +147,10 @@ class ZScoreNormaliser(Normaliser):
 
     def _learn(self, v: FloatArray) -> None:
         self.mean = float(v.mean())
-        self.std = float(v.std(ddof=1)) if v.size > 1 else 0.0
+        # equal values are a constant column even when their mean, computed by summation,
+        # differs from them in the last bit: that rounding noise is no spread to divide by
+        constant = v.size < 2 or float(v.min()) == float(v.max())
+        self.std = 0.0 if constant else float(v.std(ddof=1))
 
     def _map(self, values: FloatArray) -> FloatArray:
         if self.std > 0:

@@ -12,7 +12,8 @@ and rebuilds its two models. Errors name the key.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,6 +28,7 @@ from custloyalty._state import (
     state_key,
     state_mapping,
 )
+from custloyalty._validation import suggest
 from custloyalty.errors import ValidationError
 from custloyalty.scorecard._config import ScorecardConfig, fail_type
 from custloyalty.scorecard._normalise import Normaliser
@@ -78,6 +80,22 @@ def _revive(value: Any, key: str) -> Any:
     return value
 
 
+def _metric_state(card: LoyaltyScorecard, name: str) -> Any:
+    """Return the JSON-safe state of one indicator (a state JSON cannot hold is refused)."""
+    state = to_builtin(serialise(card.metric_states_.get(name)))
+    try:
+        json.dumps(state, allow_nan=True)
+    except (TypeError, ValueError) as exc:
+        msg = (
+            f"LoyaltyScorecard.to_dict: the fitted state of indicator {name!r} cannot be saved "
+            f"as JSON ({exc}).\nHint: the metric's fit step must return numbers, strings, "
+            "lists, dicts or fitted custloyalty models (check it with "
+            "custloyalty.testing.check_metric)."
+        )
+        raise ValidationError(msg) from None
+    return state
+
+
 def dump(card: LoyaltyScorecard) -> dict[str, Any]:
     """Return header, configuration and fitted state of ``card`` as a JSON-safe dict."""
     out: dict[str, Any] = {**header(KIND), "config": card.config.to_dict(), "fitted": None}
@@ -85,9 +103,7 @@ def dump(card: LoyaltyScorecard) -> dict[str, Any]:
         out["fitted"] = {
             "active": list(card.active_),
             "normalisers": {n: card.normalisers_[n].to_dict() for n in card.active_},
-            "metric_states": {
-                n: to_builtin(serialise(card.metric_states_.get(n))) for n in card.active_
-            },
+            "metric_states": {n: _metric_state(card, n) for n in card.active_},
             "weighting": card.weighting_.to_dict(),
             "tiers": {
                 "labels": list(card.tiers_.labels),
@@ -173,6 +189,7 @@ def load(cls: type[LoyaltyScorecard], data: Any) -> LoyaltyScorecard:
     if "config" not in data and "kind" not in data and "fitted" not in data:
         return cls.from_config(ScorecardConfig.from_dict(data))
     data = check_header(data, KIND, where=_WHERE)
+    _no_unknown(data, _TOP_KEYS, "the saved state")
     config = state_key(data, "config", where=_WHERE)
     if not isinstance(config, Mapping):
         fail_type("config", "a mapping of settings", config)
@@ -184,8 +201,37 @@ def load(cls: type[LoyaltyScorecard], data: Any) -> LoyaltyScorecard:
     return card
 
 
+_TOP_KEYS = ("kind", "format_version", "custloyalty_version", "config", "fitted")
+_FITTED_KEYS = (
+    "active",
+    "normalisers",
+    "metric_states",
+    "weighting",
+    "tiers",
+    "imputation",
+    "observation_end",
+    "n_customers",
+    "value_potential",
+)
+
+
+def _no_unknown(block: Mapping[str, Any], known: Sequence[str], key: str) -> None:
+    """Refuse keys a saved state never holds (a hand edit or a typo would be ignored)."""
+    unknown = [k for k in block if k not in known]
+    if unknown:
+        first = str(unknown[0])
+        close = suggest(first, [str(k) for k in known])
+        hint = f"did you mean {close!r}?" if close else "remove them, or save the state again"
+        msg = (
+            f"{_WHERE}: {key} has unknown keys {unknown!r}; a saved state holds "
+            f"{list(known)!r}.\nHint: {hint}"
+        )
+        raise ValidationError(msg)
+
+
 def _load_fitted(card: LoyaltyScorecard, fitted: Mapping[str, Any]) -> None:
     w = _WHERE
+    _no_unknown(fitted, _FITTED_KEYS, "fitted")
     cfg = card.config
     names = [i.name for i in cfg.indicators]
     active = state_key(fitted, "active", where=w)
@@ -204,6 +250,7 @@ def _load_fitted(card: LoyaltyScorecard, fitted: Mapping[str, Any]) -> None:
         msg = f"{w}: fitted.active lacks the transaction indicators {lacking!r} of the config."
         raise ValidationError(msg)
     norms = state_mapping(state_key(fitted, "normalisers", where=w), "fitted.normalisers", where=w)
+    _no_unknown(norms, active, "fitted.normalisers")
     normalisers: dict[str, Normaliser] = {}
     for n in active:
         entry = state_mapping(

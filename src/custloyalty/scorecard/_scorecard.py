@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import reprlib
+import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, NamedTuple, NoReturn
 
@@ -24,7 +25,13 @@ from custloyalty import _engines, _frames
 from custloyalty._progress import steps
 from custloyalty._state import Stateful
 from custloyalty._validation import check_nan_policy
-from custloyalty.errors import NotFittedError, ValidationError
+from custloyalty.errors import (
+    CustLoyaltyError,
+    NotFittedError,
+    PluginError,
+    UndefinedMetricWarning,
+    ValidationError,
+)
 from custloyalty.metrics import SPARSE_SOURCES, SURVEY_CUSTOMER, Metric, metric_inputs, nps_category
 from custloyalty.metrics import get as get_metric
 from custloyalty.scorecard import _potential
@@ -84,11 +91,11 @@ class LoyaltyScorecard(Stateful):
         ``{"criteria": DataFrame, "sub": {criterion: DataFrame | name}}`` for a two-level
         hierarchy (:func:`ahp_hierarchy`).
     tiers
-        ``{"labels": [...], "shares": [...]}`` (best first; cut-offs learned at fit by the rule
-        of ``value_tiers(method="quantile")``, :class:`~custloyalty.segmentation.QuantileTiers`)
-        or ``{"labels": [...], "thresholds": [...]}`` (fixed composite lower bounds,
-        decreasing). Default :data:`DEFAULT_TIERS`. A customer without a composite gets no
-        tier (NA).
+        ``{"labels": [...], "shares": [...]}`` (best first, summing to 1, or to 100 as
+        percentages; cut-offs learned at fit by the rule of ``value_tiers(method="quantile")``,
+        :class:`~custloyalty.segmentation.QuantileTiers`) or ``{"labels": [...],
+        "thresholds": [...]}`` (fixed composite lower bounds in (0, 100], decreasing), not
+        both. Default :data:`DEFAULT_TIERS`. A customer without a composite gets no tier (NA).
     missing
         Customers without survey answers (or interactions): ``"renormalise"`` (default)
         scores them on the indicators they have, weights renormalised to sum 1; ``"segment"``
@@ -277,6 +284,7 @@ class LoyaltyScorecard(Stateful):
         inputs["_window"] = built.window
         inputs["_n_answers"] = 0 if sv is None else len(sv)
         inputs["_raw_surveys"] = sv
+        inputs["_raw_interactions"] = inputs["interactions"]
         for table in SPARSE_SOURCES:
             frame = inputs[table]
             if frame is not None:
@@ -378,6 +386,15 @@ class LoyaltyScorecard(Stateful):
             names the metric). A Dask frame, or ``sample_customers``, without
             ``observation_end``; a ``sample_customers`` outside (0, 1]; ``seed`` without
             sampling; an empty sample.
+        PluginError
+            A plugin metric raised an exception of its own (chained; the message names the
+            metric and where it was registered).
+
+        Warns
+        -----
+        UndefinedMetricWarning
+            An indicator has the same value for every fitted customer: it carries no
+            information to rank them, and entropy or CRITIC weighting gives it weight 0.
         """
         if _engines.is_dask(transactions) or sample_customers is not None or seed is not None:
             return _engines.fit_scorecard(self, locals())  # type: ignore[no-any-return]
@@ -392,6 +409,10 @@ class LoyaltyScorecard(Stateful):
         sv = inputs["surveys"]
         if sv is not None and inputs["_n_answers"] > 0 and unmatched == inputs["_n_answers"]:
             self._no_survey_match(inputs["_raw_surveys"], inputs["summary"])
+        raw_it = inputs["_raw_interactions"]
+        wanted = any(_needs(i, "interactions") for i in self.config.indicators)
+        if wanted and raw_it is not None and len(raw_it) and len(inputs["interactions"]) == 0:
+            self._no_survey_match(raw_it, inputs["summary"], table="interactions")
         active = self._active(inputs)
         states: dict[str, Any] = {}
         for ind in active:
@@ -399,6 +420,7 @@ class LoyaltyScorecard(Stateful):
             with _MissingColumnAsError(metric, inputs):
                 states[ind.name] = metric.fit_state(inputs, seed=self.config.seed, **ind.options)
         raw = self._raw(active, inputs, states)
+        _warn_constant(raw)
         normalisers: dict[str, Normaliser] = {
             ind.name: NORMALISERS[ind.normalisation](ind.direction).fit(
                 raw[ind.name].to_numpy(), name=ind.name
@@ -455,13 +477,20 @@ class LoyaltyScorecard(Stateful):
         self._check_fitted()
         return list(self.tiers_.thresholds_)
 
-    def _no_survey_match(self, surveys: pd.DataFrame, summary: pd.DataFrame) -> NoReturn:
+    def _no_survey_match(
+        self, surveys: pd.DataFrame, summary: pd.DataFrame, *, table: str = "surveys"
+    ) -> NoReturn:
         cfg = self.config
         ids = surveys[SURVEY_CUSTOMER]
         sv_dtype, tx_dtype = ids.dtype, summary.index.dtype
+        what, col, param = (
+            ("survey answers", cfg.survey_customer, "survey_customer")
+            if table == "surveys"
+            else ("interactions", cfg.interaction_customer, "interaction_customer")
+        )
         msg = (
-            f"{_FUNC}: none of the {len(ids)} survey answers matches a customer of the "
-            f"transactions: survey column {cfg.survey_customer!r} has dtype {sv_dtype} (e.g. "
+            f"{_FUNC}: none of the {len(ids)} {what} matches a customer of the "
+            f"transactions: {table} column {col!r} has dtype {sv_dtype} (e.g. "
             f"{reprlib.repr(ids.iloc[:3].tolist())}), the transactions' customer ids (column "
             f"{cfg.customer!r}) have dtype {tx_dtype} (e.g. "
             f"{reprlib.repr(summary.index[:3].tolist())})."
@@ -469,12 +498,12 @@ class LoyaltyScorecard(Stateful):
         if sv_dtype.kind != tx_dtype.kind:
             msg += (
                 f"\nHint: give both id columns the same type, e.g. "
-                f"surveys[{cfg.survey_customer!r}].astype({str(tx_dtype)!r})."
+                f"{table}[{col!r}].astype({str(tx_dtype)!r})."
             )
         else:
             msg += (
-                "\nHint: check that the surveys belong to these transactions and that "
-                "survey_customer= names the surveys' customer id column."
+                f"\nHint: check that the {table} belong to these transactions and that "
+                f"{param}= names the {table}' customer id column."
             )
         raise ValidationError(msg)
 
@@ -573,6 +602,8 @@ class LoyaltyScorecard(Stateful):
             Bad inputs; without ``observation_end``, purchases after the fitted one. A Dask
             frame without ``observation_end`` or with ``date_format`` / ``nan_policy="omit"``
             (prepare the columns first); ``partitioned_by_customer`` on a pandas table.
+        PluginError
+            A plugin metric raised an exception of its own.
         """
         if _engines.is_dask(transactions) or partitioned_by_customer:  # per customer bucket
             return _engines.score_scorecard(self, locals())  # type: ignore[no-any-return]
@@ -738,12 +769,13 @@ class LoyaltyScorecard(Stateful):
                     int(cats.get("passive", 0)),
                     int(cats.get("detractor", 0)),
                 )
-            items = list(self._options("satisfaction").get("items", ("sat1", "sat2", "sat3")))
-            if len(sv) and all(c in sv for c in items):
+            items = self._options("satisfaction").get("items", ("sat1", "sat2", "sat3"))
+            items = [items] if isinstance(items, str) else list(items)  # as the indicator
+            # items nobody in this batch answered take no part, as in the indicator
+            sat_cols = [c for c in items if c in sv and sv[c].notna().any()]
+            if len(sv) and all(c in sv for c in items) and sat_cols:
                 scale = self._options("satisfaction").get("scale", (1, 10))
-                si = satisfaction_index(
-                    sv, columns=items, scale=(float(scale[0]), float(scale[1])), nan_policy="omit"
-                )
+                si = satisfaction_index(sv, columns=sat_cols, scale=scale, nan_policy="omit")
                 per = si.per_respondent.to_numpy(dtype=np.float64)
                 per = per[np.isfinite(per)]
                 totals.satisfaction_sum = float(per.sum())
@@ -862,6 +894,25 @@ def _tier_dtype(labels: tuple[str, ...]) -> pd.CategoricalDtype:
     return pd.CategoricalDtype(list(labels), ordered=True)
 
 
+def _warn_constant(raw: pd.DataFrame) -> None:
+    """Warn about indicators with one value for every fitted customer (no information)."""
+    flat = []
+    for name in raw.columns:  # a handful of indicators
+        x = raw[name].to_numpy(dtype=np.float64)
+        x = x[np.isfinite(x)]
+        if x.size >= 2 and x.min() == x.max():
+            flat.append(f"{name!r} ({x.size} customers, all {x[0]:g})")
+    if flat:
+        warnings.warn(
+            f"{_FUNC}: indicators {', '.join(flat)} have the same value for every fitted "
+            "customer; they cannot rank customers (entropy and CRITIC weighting give them "
+            "weight 0, fixed weights spend theirs on a constant).\nHint: check the input "
+            "columns behind them, or drop them from the scorecard.",
+            UndefinedMetricWarning,
+            stacklevel=4,
+        )
+
+
 def _normalise(raw: pd.DataFrame, normalisers: Mapping[str, Normaliser]) -> pd.DataFrame:
     return pd.DataFrame(
         {c: normalisers[c].apply(raw[c].to_numpy()) for c in raw.columns}, index=raw.index
@@ -869,7 +920,12 @@ def _normalise(raw: pd.DataFrame, normalisers: Mapping[str, Normaliser]) -> pd.D
 
 
 class _MissingColumnAsError:
-    """Re-raise a ``KeyError`` from inside a metric as a ValidationError naming the column."""
+    """Name the indicator in errors raised inside a metric.
+
+    A ``KeyError`` becomes a ValidationError naming the missing column; any other exception
+    of a plugin (not one of ours) becomes a :class:`~custloyalty.errors.PluginError` naming
+    the plugin, with the original exception chained.
+    """
 
     def __init__(self, metric: Metric, inputs: Mapping[str, Any]) -> None:
         self.metric, self.inputs = metric, inputs
@@ -878,9 +934,21 @@ class _MissingColumnAsError:
         return None
 
     def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
+        metric, inputs = self.metric, self.inputs
+        if (
+            isinstance(exc, Exception)
+            and not isinstance(exc, KeyError | CustLoyaltyError)
+            and metric.origin != "builtin"
+        ):
+            # a plugin's own failure: say which indicator raised it (the cause stays chained)
+            msg = (
+                f"Indicator {metric.name!r} ({metric.origin}) raised "
+                f"{type(exc).__name__}: {exc}\nHint: test the metric with "
+                "custloyalty.testing.check_metric on the same inputs."
+            )
+            raise PluginError(msg) from exc
         if not isinstance(exc, KeyError):
             return
-        metric, inputs = self.metric, self.inputs
         key = exc.args[0] if exc.args else None
         if isinstance(key, str):
             key = key.removeprefix("Column not found: ")

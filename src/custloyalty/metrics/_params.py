@@ -1,0 +1,66 @@
+"""Checks of scalar parameters shared by the indicators, the scorecard and the analyses.
+
+Booleans are refused where a number is expected (``True`` is an ``int`` to Python, but
+``max_iter=True`` is a slip, not one iteration), strings where a flag is expected (``"no"`` is
+truthy), and seeds are checked before NumPy sees them. Every error names the parameter.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from custloyalty.errors import ValidationError
+
+__all__: list[str] = []
+
+
+def check_flag(value: Any, name: str, *, func: str) -> bool:
+    """Return ``value`` as a bool if it is ``True`` or ``False``, else raise naming ``name``."""
+    if not isinstance(value, bool | np.bool_):
+        msg = (
+            f"The {name!r} parameter of {func} must be True or False; got "
+            f"{type(value).__name__} {value!r:.40}."
+        )
+        raise ValidationError(msg)
+    return bool(value)
+
+
+def check_count(value: Any, name: str, *, func: str, low: int = 0) -> int:
+    """Return ``value`` as an int if it is a whole number >= ``low`` (not a bool)."""
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+    if ok:
+        v = float(value)
+        ok = math.isfinite(v) and v == int(v) and v >= low
+    if not ok:
+        msg = f"The {name!r} parameter of {func} must be an integer >= {low}; got {value!r:.40}."
+        raise ValidationError(msg)
+    return int(value)
+
+
+def check_number(value: Any, name: str, *, func: str) -> float:
+    """Return ``value`` as a finite float (a bool or a string is refused)."""
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+    if not ok or not math.isfinite(float(value)):
+        msg = f"The {name!r} parameter of {func} must be a finite number; got {value!r:.40}."
+        raise ValidationError(msg)
+    return float(value)
+
+
+def check_seed(value: Any, name: str = "seed", *, func: str) -> int | None:
+    """Return a seed for :func:`numpy.random.default_rng`: ``None`` or an integer >= 0."""
+    if value is None:
+        return None
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer) or value < 0:
+        msg = (
+            f"The {name!r} parameter of {func} must be a non-negative integer or None; got "
+            f"{type(value).__name__} {value!r:.40}."
+        )
+        raise ValidationError(msg)
+    return int(value)
