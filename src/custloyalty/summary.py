@@ -28,6 +28,7 @@ from custloyalty._window import Window, named_index, observe, per_customer
 from custloyalty._window import customer_codes as customer_codes
 from custloyalty._window import customer_days as customer_days
 from custloyalty._window import to_days as to_days
+from custloyalty.errors import ValidationError
 
 __all__ = ["rfm_summary"]
 
@@ -227,6 +228,14 @@ def _frame_of_aggregates(
         t_obs /= unit
     cols: dict[str, Any] = {"frequency": frequency, "recency": recency, "T": t_obs}
     total = agg.pop("total", None)
+    if total is not None and not np.isfinite(total).all():  # chunks summed past float64
+        bad = customers[np.flatnonzero(~np.isfinite(total))[:5]]
+        msg = (
+            f"The amounts of {int((~np.isfinite(total)).sum())} customers sum beyond the "
+            f"floating-point range (customers {', '.join(repr(v) for v in bad)}).\n"
+            "Hint: rescale the amount column first, e.g. amount / 1e6."
+        )
+        raise ValidationError(msg)
     if total is not None:
         # spend of the repeat days; exactly 0.0 without repeats (total == first-day amount)
         monetary = np.subtract(total, agg.pop("first_amount"))

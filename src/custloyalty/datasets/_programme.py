@@ -11,7 +11,7 @@ import pandas as pd
 
 from custloyalty._frames import coerce_timestamp
 from custloyalty._results import Result
-from custloyalty._validation import check_positive, check_probability
+from custloyalty._validation import check_positive, check_probability, check_seed
 from custloyalty.datasets._synthetic import _check_count, _origin
 from custloyalty.errors import ValidationError
 
@@ -168,7 +168,7 @@ def make_programme(
     start = _origin(
         launch_ts - pd.Timedelta(days=history + acquisition), history + 31 + post, _FUNC
     )
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed, func=_FUNC))
 
     lam = rng.gamma(shape, rate / shape, size=n)  # purchase days per 30 days
     log_lam = np.log(np.maximum(lam, 1e-12))

@@ -83,9 +83,13 @@ def _tier_tops(values: FloatArray, weights_are_values: bool, bounds: FloatArray)
     np.not_equal(desc[1:], desc[:-1], out=start[1:])
     first = np.maximum.accumulate(np.where(start, np.arange(n), 0))
     if weights_are_values:
-        before = np.cumsum(desc)
+        weight = desc
+        if n and desc[0] > np.finfo(np.float64).max / n:
+            # the cumulative sums would overflow: shares do not depend on the scale
+            weight = desc / desc[0]
+        before = np.cumsum(weight)
         total = before[-1]
-        before -= desc  # weight strictly before each position (exclusive cumsum)
+        before -= weight  # weight strictly before each position (exclusive cumsum)
         limit = (bounds - SHARE_TOL) * total
         tier_sorted = np.searchsorted(limit, before[first], side="right")
     else:
@@ -400,7 +404,7 @@ def value_tiers(
                     "method='quantile'."
                 )
                 raise ValidationError(msg)
-            if not arr.sum() > 0:
+            if not arr.max(initial=0.0) > 0:
                 msg = "values passed to value_tiers sum to 0; ABC revenue shares are undefined."
                 raise ValidationError(msg)
         if method == "quantile" and arr.size:
