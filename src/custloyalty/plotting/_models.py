@@ -10,7 +10,15 @@ import pandas as pd
 from custloyalty._frames import as_frame, require_columns
 from custloyalty._validation import check_option
 from custloyalty.errors import ValidationError
-from custloyalty.plotting._common import PALETTE, axes, integer_axis, thousands, tidy, unit_name
+from custloyalty.plotting._common import (
+    PALETTE,
+    axes,
+    integer_axis,
+    require,
+    thousands,
+    tidy,
+    unit_name,
+)
 
 __all__ = [
     "plot_calibration_holdout",
@@ -228,6 +236,7 @@ def plot_p_alive_matrix(
     >>> import matplotlib.pyplot as plt
     >>> plt.close("all")
     """
+    require(model, ("p_alive",), "plot_p_alive_matrix", "a fitted BetaGeo or ParetoNBD model")
     if isinstance(max_frequency, bool) or not isinstance(max_frequency, int) or max_frequency < 1:
         msg = f"max_frequency must be an integer >= 1; got {max_frequency!r}."
         raise ValidationError(msg)
