@@ -557,6 +557,10 @@ def _retry_iso8601(
     parsed = pd.to_datetime(s, format=used, errors="coerce", utc=True)
     text = s.astype(object)
     bad = parsed.isna().to_numpy() & s.notna().to_numpy() & ~text.isin(_NAT_STRINGS).to_numpy()
+    if bad.any() and date_format is None and used != "ISO8601":
+        # the rows the ISO 8601 fallback reads are not bad: report only those fitting neither
+        iso = pd.to_datetime(s, format="ISO8601", errors="coerce", utc=True)
+        bad &= iso.isna().to_numpy()
     if not bad.any():  # every row fits the format: what failed was mixing time zones
         raise _diagnose_mixed_tz(s, col)
     err = _bad(col, "unparseable date", s, bad)

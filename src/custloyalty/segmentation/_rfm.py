@@ -815,7 +815,8 @@ def _rule(item: Any) -> SegmentRule:
         if unknown:
             msg = f"Segment rule {item['name']!r} has unknown key {unknown[0]!r}; "
             msg += f"a rule has the keys {list(_RULE_KEYS)!r}."
-            close = suggest(str(unknown[0]), list(_RULE_KEYS))
+            same = [k for k in _RULE_KEYS if k.lower() == str(unknown[0]).lower()]
+            close = same[0] if same else suggest(str(unknown[0]), list(_RULE_KEYS))
             if close:
                 msg += f"\nHint: did you mean {close!r}?"
             raise ValidationError(msg)
