@@ -1051,6 +1051,33 @@ SEGMENTATION: list[tuple[str, Callable[[], Any], Outcome]] = [
     ),
     ("value x potential levels 4", lambda: value_potential_tiers(TX, levels=4), Err(r"'levels'")),
     (
+        "value tiers thresholds [True]",
+        lambda: value_tiers(SUMMARY["total_amount"], method="thresholds", thresholds=[True]),
+        Err(r"(?s)The 'thresholds' parameter of value_tiers must hold numbers; got the boolean"),
+    ),
+    (
+        "value tiers shares with True",
+        lambda: value_tiers(SUMMARY["total_amount"], shares=[True, 0.0]),
+        Err(r"The 'shares' parameter of value_tiers must hold numbers"),
+    ),
+    (
+        "RFM edges with True",
+        lambda: RFMScorer(edges={"R": [True, 2]}),
+        Err(r"The \"edges\['R'\]\" parameter of RFMScorer must hold numbers"),
+    ),
+    (
+        "segment range with True",
+        lambda: rfm_segments(SCORES, rules=[("x", (True, 2), (1, 5), (1, 5))]),
+        Err(r"R range of segment 'x'\" parameter of rfm_segments must hold numbers"),
+    ),
+    (
+        "k-means elbow sample_size True",
+        lambda: __import__("custloyalty.segmentation").segmentation.kmeans_elbow(
+            SUMMARY, ks=[2], seed=1, sample_size=True
+        ),
+        Err(r"The 'sample_size' parameter of kmeans_elbow must be an integer >= 2"),
+    ),
+    (
         "k-means seed text",
         lambda: kmeans_segments(SUMMARY, seed="a"),
         Err(
@@ -1139,6 +1166,11 @@ DATASETS: list[tuple[str, Callable[[], Any], Outcome]] = [
         Err(r"'seed' parameter of make_programme"),
     ),
     (
+        "make_programme lift True",
+        lambda: ds.make_programme(10, lift=True),
+        Err(r"The 'lift' parameter of make_programme must hold numbers"),
+    ),
+    (
         "make_programme member_share 1.5",
         lambda: ds.make_programme(10, lift=0.1, member_share=1.5),
         Err(r"member_share"),
@@ -1163,6 +1195,8 @@ def drawn(call: Callable[[], Any]) -> Callable[[], Any]:
 
     return run
 
+
+BG = cl.models.BetaGeo().fit(cl.rfm_summary(TX, time_unit="W"))
 
 PLOTS: list[tuple[str, Callable[[], Any], Outcome]] = [
     (
@@ -1194,6 +1228,16 @@ PLOTS: list[tuple[str, Callable[[], Any], Outcome]] = [
         "composite thresholds text",
         drawn(lambda: pl.plot_composite_distribution([1.0, 2.0], thresholds=["x"])),
         Err(r"thresholds must hold numbers"),
+    ),
+    (
+        "composite thresholds [True]",
+        drawn(lambda: pl.plot_composite_distribution([1.0, 2.0], thresholds=[True])),
+        Err(r"The 'thresholds' parameter of plot_composite_distribution must hold numbers"),
+    ),
+    (
+        "P(alive) T True",
+        drawn(lambda: pl.plot_p_alive_matrix(BG, T=True)),
+        Err(r"The 'T' parameter of plot_p_alive_matrix must hold numbers"),
     ),
     (
         "composite of booleans",

@@ -29,6 +29,7 @@ __all__ = [
     "check_seed",
     "format_examples",
     "plural",
+    "refuse_bools",
     "suggest",
 ]
 
@@ -114,6 +115,26 @@ def check_probability(value: float, name: str, *, func: str, open_interval: bool
         msg = f"The {name!r} parameter of {func} must lie in {interval}; got {value!r}."
         raise ValidationError(msg)
     return v
+
+
+def refuse_bools(value: Any, name: str, *, func: str) -> None:
+    """Raise if an option (a number or a sequence of numbers) is or holds a boolean.
+
+    ``float(True)`` is 1.0, so ``thresholds=[True]`` would silently mean ``[1.0]``.
+    """
+    items = [value] if isinstance(value, bool | np.bool_) else value
+    if isinstance(items, str | bytes) or not isinstance(items, Iterable):
+        return
+    if isinstance(items, np.ndarray):
+        if items.dtype.kind != "b" and items.dtype != object:
+            return
+        items = items.ravel().tolist()
+    if any(isinstance(v, bool | np.bool_) for v in items):
+        msg = (
+            f"The {name!r} parameter of {func} must hold numbers; got the boolean in "
+            f"{value!r}.\nHint: {_BOOL_HINT}"
+        )
+        raise ValidationError(msg)
 
 
 def check_seed(value: Any, *, func: str, name: str = "seed") -> int | None:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from custloyalty._frames import coerce_timestamp
 from custloyalty._results import Result
-from custloyalty._validation import check_positive, check_probability, check_seed
+from custloyalty._validation import check_positive, check_probability, check_seed, refuse_bools
 from custloyalty.datasets._synthetic import _check_count, _origin
 from custloyalty.errors import ValidationError
 
@@ -157,6 +157,8 @@ def make_programme(
     shape = check_positive(heterogeneity, "heterogeneity", func=_FUNC)
     share = check_probability(member_share, "member_share", func=_FUNC)
     spend = check_positive(mean_spend, "mean_spend", func=_FUNC)
+    for name, value in (("lift", lift), ("trend", trend), ("selection", selection)):
+        refuse_bools(value, name, func=_FUNC)
     sel = float(selection)
     effect, drift = float(lift), float(trend)
     if not (np.isfinite(sel) and np.isfinite(effect) and np.isfinite(drift)):

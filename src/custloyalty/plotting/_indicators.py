@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from custloyalty._frames import as_frame, require_columns
-from custloyalty._validation import as_1d_float
+from custloyalty._validation import as_1d_float, refuse_bools
 from custloyalty.errors import ValidationError
 from custloyalty.plotting._common import (
     PALETTE,
@@ -719,6 +719,7 @@ def plot_composite_distribution(
             f"got {bins!r}."
         )
         raise ValidationError(msg)
+    refuse_bools(thresholds, "thresholds", func="plot_composite_distribution")
     try:
         th = [float(t) for t in thresholds] if thresholds is not None else []
     except (TypeError, ValueError):

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from custloyalty._frames import as_frame, require_columns
-from custloyalty._validation import check_option
+from custloyalty._validation import check_option, refuse_bools
 from custloyalty.errors import ValidationError
 from custloyalty.plotting._common import (
     PALETTE,
@@ -243,6 +243,7 @@ def plot_p_alive_matrix(
     if isinstance(n_recency, bool) or not isinstance(n_recency, int) or n_recency < 2:
         msg = f"n_recency must be an integer >= 2; got {n_recency!r}."
         raise ValidationError(msg)
+    refuse_bools(T, "T", func="plot_p_alive_matrix")
     t_obs = float(T)
     if not np.isfinite(t_obs) or t_obs <= 0:
         msg = f"T must be finite and > 0; got {T!r}."

@@ -290,6 +290,13 @@ def kmeans_elbow(
     _, x = _features(summary, recency, T, frequency, monetary)
     n = x.shape[0]
     seed = check_seed(seed, func="kmeans_elbow")
+    whole = isinstance(sample_size, int | np.integer) and not isinstance(sample_size, bool)
+    if not whole or sample_size < 2:
+        msg = (
+            "The 'sample_size' parameter of kmeans_elbow must be an integer >= 2; "
+            f"got {sample_size!r}."
+        )
+        raise ValidationError(msg)
     rng = np.random.default_rng(seed)
     sample = (
         rng.choice(n, size=min(n, int(sample_size)), replace=False) if n > sample_size else None

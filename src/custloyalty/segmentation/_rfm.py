@@ -35,6 +35,7 @@ from custloyalty._validation import (
     check_option,
     format_examples,
     plural,
+    refuse_bools,
     suggest,
 )
 from custloyalty.errors import NotFittedError, ValidationError
@@ -609,6 +610,7 @@ def _metric_key(key: str) -> str:
 
 
 def _check_edges(value: Any, key: str, *, allow_empty: bool = False) -> FloatArray:
+    refuse_bools(value, f"edges[{key!r}]", func="RFMScorer")
     try:
         arr = np.asarray(value, dtype=np.float64).ravel()
     except (TypeError, ValueError):
@@ -793,6 +795,7 @@ def _range(value: Any, name: str, what: str) -> tuple[int, int]:
     if isinstance(value, int | np.integer) and not isinstance(value, bool):
         lo = hi = int(value)
     else:
+        refuse_bools(value, f"{what} range of segment {name!r}", func="rfm_segments")
         try:
             lo, hi = (int(v) for v in value)
         except (TypeError, ValueError):

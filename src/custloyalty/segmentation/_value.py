@@ -17,7 +17,13 @@ from custloyalty._state import (
     state_floats,
     state_key,
 )
-from custloyalty._validation import as_1d_float, check_nan_policy, check_option, format_examples
+from custloyalty._validation import (
+    as_1d_float,
+    check_nan_policy,
+    check_option,
+    format_examples,
+    refuse_bools,
+)
 from custloyalty.errors import NotFittedError, ValidationError
 
 __all__ = ["QuantileTiers", "value_tiers"]
@@ -28,6 +34,7 @@ _METHODS = ("abc", "quantile", "thresholds")
 
 
 def _shares(shares: Any, func: str) -> FloatArray:
+    refuse_bools(shares, "shares", func=func)
     try:
         arr = np.asarray(shares, dtype=np.float64).ravel()
     except (TypeError, ValueError):
@@ -372,6 +379,7 @@ def value_tiers(
         if thresholds is None:
             msg = "value_tiers(method='thresholds') needs thresholds=(...), best tier first."
             raise ValidationError(msg)
+        refuse_bools(thresholds, "thresholds", func=func)
         try:
             th = np.asarray(thresholds, dtype=np.float64).ravel()
         except (TypeError, ValueError):
