@@ -766,8 +766,9 @@ def transactions(
     Raises
     ------
     ValidationError
-        Missing columns, null ids, unparseable or missing dates, non-numeric / NaN / infinite
-        amounts, an empty table, or mixed time zones.
+        Missing columns, null ids, unparseable or missing dates, non-numeric / boolean / NaN /
+        infinite amounts, amounts whose sums overflow float64, an empty table, or mixed time
+        zones.
     """
     policy = check_nan_policy(nan_policy, func=func)
     check_date_format(date_format, func=func)

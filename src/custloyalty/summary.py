@@ -68,7 +68,10 @@ def rfm_summary(
     observation_end
         End of the observation period, inclusive of the whole calendar day. Purchases on later
         days are excluded and counted in ``result.attrs["custloyalty"]``. Defaults to the day of
-        the last purchase.
+        the last purchase. A date without a time of day (``"2024-06-30"``) names that local
+        calendar day, for time-zone-aware dates too; a time of day must then carry the data's
+        time zone. A day/month string that fits both orders (``"03/04/2024"``) is read only
+        with ``date_format``.
     time_unit
         Unit of ``recency`` and ``T``: ``"h"`` hours (days x 24), ``"D"`` days (default),
         ``"W"`` weeks (days / 7, as in the BG/NBD paper), ``"M"`` months (days / 30.4375),
@@ -117,8 +120,9 @@ def rfm_summary(
     ------
     ValidationError
         Invalid table (see :func:`custloyalty._frames.transactions`), unknown ``time_unit``,
-        ``calibration_end`` not before ``observation_end``, or no purchase up to
-        ``observation_end`` (or up to ``calibration_end``).
+        ``calibration_end`` not before ``observation_end``, no purchase up to
+        ``observation_end`` (or up to ``calibration_end``), an ambiguous day/month date string,
+        or amounts so large that their sums overflow floating point.
 
     See Also
     --------

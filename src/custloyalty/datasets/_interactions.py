@@ -52,7 +52,8 @@ def make_interactions(
     n_customers
         Number of customers (ids 1..n_customers); or give ``customer_ids``.
     seed
-        Seed of :func:`numpy.random.default_rng`; ``None`` draws fresh entropy.
+        Seed of :func:`numpy.random.default_rng`, a non-negative integer; ``None`` draws fresh
+        entropy.
     customer_ids
         Ids to use instead of ``1..n_customers``, e.g. ``tx["customer_id"].unique()`` to pair
         the interactions with a transaction table.

@@ -106,7 +106,8 @@ def make_programme(
         Change of the members' purchase rate caused by the programme, in purchase days per 30
         days (may be 0 or negative as long as rates stay >= 0).
     seed
-        Seed of :func:`numpy.random.default_rng`; ``None`` draws fresh entropy.
+        Seed of :func:`numpy.random.default_rng`, a non-negative integer; ``None`` draws fresh
+        entropy.
     launch
         Day the programme starts.
     pre_days, post_days

@@ -86,7 +86,8 @@ def make_transactions(
     n_customers
         Number of customers (ids 1..n_customers).
     seed
-        Seed of :func:`numpy.random.default_rng`; the same seed gives the same data.
+        Seed of :func:`numpy.random.default_rng` (a non-negative integer, or ``None``); the same
+        seed gives the same data.
         ``None`` (default) draws fresh entropy: pass an int for a reproducible data set.
     start
         First day of the acquisition window.
@@ -240,7 +241,8 @@ def make_survey(
     n_respondents
         Number of rows.
     seed
-        Seed of :func:`numpy.random.default_rng`; the same seed gives the same answers.
+        Seed of :func:`numpy.random.default_rng` (a non-negative integer, or ``None``); the same
+        seed gives the same answers.
         ``None`` (default) draws fresh entropy.
     customer_ids
         Optional ids to attach: ``n_respondents`` customers are drawn from them without

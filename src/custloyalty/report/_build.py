@@ -375,7 +375,8 @@ def build_report(
     Raises
     ------
     ValidationError
-        Invalid transactions, surveys or options (the message names the column).
+        Invalid transactions, surveys or options (the message names the column), or a
+        ``scorecard``, ``over_time`` or ``programme`` of the wrong kind (before any work).
 
     See Also
     --------

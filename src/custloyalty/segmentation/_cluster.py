@@ -126,8 +126,8 @@ def kmeans_segments(
     k
         Number of clusters (default 4); see :func:`kmeans_elbow` to choose it.
     seed
-        Seed of the k-means++ initialisations: an int gives reproducible results, ``None``
-        (default) fresh randomness.
+        Seed of the k-means++ initialisations: a non-negative int gives reproducible results,
+        ``None`` (default) fresh randomness.
     n_init
         Number of initialisations; the one with the lowest inertia is kept.
     recency, T, frequency, monetary

@@ -324,7 +324,8 @@ class RFMScorer(Stateful):
         Raises
         ------
         ValidationError
-            Missing or non-numeric columns, or missing values under ``nan_policy="raise"``.
+            Missing or non-numeric columns, missing values under ``nan_policy="raise"``, or a
+            negative R metric (``recency`` beyond ``T``: not a customer summary).
         """
         c = self.columns
         pymc = self.method == "pymc"
@@ -689,8 +690,9 @@ def rfm_scores(
     Raises
     ------
     ValidationError
-        Missing or non-numeric columns, missing values under ``nan_policy="raise"``, invalid
-        ``bins``, ``method`` or ``edges``.
+        Missing or non-numeric columns, missing values under ``nan_policy="raise"``, a
+        ``recency`` beyond ``T``, invalid ``bins``, ``method`` or ``edges`` (not a mapping,
+        unknown keys, booleans, not finite or not sorted).
 
     See Also
     --------
@@ -973,7 +975,8 @@ def rfm_segments(
     Raises
     ------
     ValidationError
-        Missing, non-integer or non-positive score columns; malformed rules; an unknown preset;
+        Missing, non-integer or non-positive score columns; malformed rules (not a sequence, a
+        rule without ``name``, an unknown key, a boolean bound); an unknown preset;
         scores outside the scale of the preset (e.g. ``bins=10`` scores with the default
         preset, or 1-5 scores with the 1-4 ``"pymc"`` preset), which would otherwise leave
         most customers silently unmatched.

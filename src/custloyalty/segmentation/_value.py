@@ -322,8 +322,8 @@ def value_tiers(
     Raises
     ------
     ValidationError
-        Non-numeric or infinite values, negative values or a zero total (``"abc"``), invalid
-        ``shares``, ``thresholds`` or ``labels``.
+        Non-numeric, boolean or infinite values, negative values or a zero total (``"abc"``),
+        invalid ``shares``, ``thresholds`` or ``labels`` (booleans included).
 
     See Also
     --------
