@@ -195,7 +195,10 @@ def test_date_options_read_with_date_format() -> None:
     assert ts == pd.Timestamp("2024-04-03")
     assert coerce_timestamp("13/04/2024", "observation_end") == pd.Timestamp("2024-04-13")
     with pytest.raises(ValidationError, match="does not match date_format"):
-        coerce_timestamp("2024-04-03", "observation_end", date_format="%d/%m/%Y")
+        coerce_timestamp("04-03-2024", "observation_end", date_format="%d/%m/%Y")
+    # an ISO 8601 date is never ambiguous: read whatever the data's format
+    iso = coerce_timestamp("2024-04-03", "observation_end", date_format="%d/%m/%Y")
+    assert iso == pd.Timestamp("2024-04-03")
     df = good()
     df["date"] = pd.to_datetime(df["date"]).dt.strftime("%d/%m/%Y")
     s = rfm_summary(df, observation_end="01/03/2024", date_format="%d/%m/%Y")

@@ -592,6 +592,7 @@ def _retry_iso8601(
     raise err
 
 
+_ISO_DAY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}(?:$|[T ])")
 _DAY_MONTH = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}\b")
 
 
@@ -606,6 +607,8 @@ def _date_string(value: str, name: str, where: str, date_format: str | None) -> 
         try:
             return pd.to_datetime(value, format=date_format)
         except (ValueError, TypeError):
+            if _ISO_DAY.match(value):  # an ISO 8601 date is never ambiguous: accept it too
+                return value
             msg = (
                 f"The {name!r} parameter{where} does not match date_format={date_format!r}; "
                 f"got {value!r}."
