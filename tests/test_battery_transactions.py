@@ -707,6 +707,23 @@ def test_polars_inputs() -> None:
         cl.rfm_summary(lazy_inf)
 
 
+def test_engine_sums_beyond_float64_are_named_as_such() -> None:
+    # each amount is finite; the engine's customer-day sum is not (not an "infinite value")
+    pl_ = pytest.importorskip("polars")
+    huge = with_(amount=[1e308, 1e308, 2, 3, 4, 5])
+    with pytest.raises(ValidationError, match=r"(?s)Column 'amount' holds amounts so large.*"):
+        cl.rfm_summary(pl_.from_pandas(huge).lazy())
+    duckdb = pytest.importorskip("duckdb")
+    with pytest.raises(ValidationError, match=r"sums of 1 customer-days overflow"):
+        cl.rfm_summary(duckdb.connect().from_df(huge))
+
+
+def test_dask_aware_dates_with_an_observation_end_day() -> None:
+    dd = pytest.importorskip("dask.dataframe")
+    out = cl.rfm_summary(dd.from_pandas(PARIS, npartitions=2), observation_end="2024-01-20")
+    assert_same(out.compute().sort_index(), Same())
+
+
 def test_dask_sums_beyond_float64_are_refused() -> None:
     dd = pytest.importorskip("dask.dataframe")
     big = dd.from_pandas(with_(amount=[1e308, 1e308, 2, 3, 4, 5]), npartitions=1)
