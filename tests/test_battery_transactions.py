@@ -286,6 +286,16 @@ SUMMARY_DTYPES: list[tuple[str, Callable[[], Any], Outcome]] = [
         Same(BASE.drop(index=1)),
     ),
     (
+        "amount 'nan' and '' strings are missing, not malformed",
+        frame_of(amount=["nan", "5", "20", "", "3.5", "7.25"]),
+        Err(r"(?s)Column 'amount' has 2 missing \(NaN\) values \(rows 0, 3\).*nan_policy"),
+    ),
+    (
+        "amount 'nan' strings omitted",
+        rs(with_(amount=["nan", "5", "20", "8", "3.5", "7.25"]), nan_policy="omit"),
+        Same(BASE.drop(index=0)),
+    ),
+    (
         "amount pd.NA",
         frame_of(amount=pd.array([10, None, 20, 8, 3.5, 7.25], dtype="Float64")),
         Err(r"Column 'amount' has 1 missing"),

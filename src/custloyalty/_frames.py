@@ -265,8 +265,11 @@ def coerce_numeric(
                 err.args = (err.args[0] + "\nHint: " + _BOOL_HINT,)
                 raise err
         out = pd.to_numeric(s, errors="coerce")
-        was_missing = s.isna().to_numpy()
+        was_missing = s.isna().to_numpy().copy()
         bad = out.isna().to_numpy() & ~was_missing
+        if bad.any():  # "nan" or "" in a text column is a missing value, not a malformed one
+            was_missing |= bad & s.astype(object).isin(_NAT_STRINGS).to_numpy()
+            bad &= ~was_missing
         if bad.any():
             err = _bad(col, "non-numeric", s, bad)
             err.args = (err.args[0] + "\nHint: use '.' as the decimal mark and no currency signs.",)
