@@ -1089,3 +1089,35 @@ def test_report_progress_shows_one_bar_at_a_time(
     assert "custloyalty report: read" in err  # reading the files
     assert "\rreport: " in err  # then the report's own bar (sections)
     assert "\x1b[A" not in err  # no bar drawn inside another
+
+
+def test_semicolon_files_folders_and_bad_date_formats(
+    files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tx = pd.read_csv(files["csv"]).head(800)
+    tx.to_csv(tmp_path / "comma.csv", index=False)
+    tx.to_csv(tmp_path / "semi.csv", index=False, sep=";")  # a spreadsheet's export
+    argv = ["score", "--customer-col", "cust", "--time-col", "day", "-q"]
+    assert main([*argv, str(tmp_path / "comma.csv"), "-o", str(tmp_path / "a.csv")]) == 0
+    assert main([*argv, str(tmp_path / "semi.csv"), "-o", str(tmp_path / "b.csv")]) == 0
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    capsys.readouterr()
+    assert main(["score", str(tmp_path), "-q"]) == 2
+    assert f"transactions file {tmp_path} is a folder, not a file" in capsys.readouterr().err
+    assert main([*argv, str(files["csv"]), "--date-format", "%Q"]) == 2
+    assert "--date-format '%Q' is not a valid date format" in capsys.readouterr().err
+
+
+def test_aware_timestamps_with_an_observation_end_day(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    tx = pd.read_parquet(files["parquet"]).head(800)
+    tx.to_parquet(tmp_path / "naive.parquet")
+    tx.assign(day=pd.to_datetime(tx["day"]).dt.tz_localize("UTC")).to_parquet(
+        tmp_path / "tz.parquet"
+    )
+    argv = ["score", "--customer-col", "cust", "--time-col", "day", "-q"]
+    argv += ["--observation-end", "1997-06-30"]
+    assert main([*argv, str(tmp_path / "naive.parquet"), "-o", str(tmp_path / "a.csv")]) == 0
+    assert main([*argv, str(tmp_path / "tz.parquet"), "-o", str(tmp_path / "b.csv")]) == 0
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()

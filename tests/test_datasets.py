@@ -225,3 +225,19 @@ def test_generators_seed_none_by_default() -> None:
     assert fresh["customer_id"].nunique() == 50
     assert len(make_survey(10)) == 10
     assert make_transactions(50, seed=4).equals(make_transactions(50, seed=4))
+
+
+@pytest.mark.parametrize("seed", ["a", -1, 1.5, True])
+def test_seeds_are_validated(seed: object) -> None:
+    for make in (
+        lambda: make_transactions(5, seed=seed),  # type: ignore[arg-type]
+        lambda: make_survey(5, seed=seed),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(ValidationError, match=r"'seed' parameter of make_.* non-negative"):
+            make()
+
+
+def test_survey_ids_must_be_scalars() -> None:
+    with pytest.raises(ValidationError, match="customer_ids passed to make_survey"):
+        make_survey(5, seed=1, customer_ids=[[1], [2]])
+    assert make_survey(5, seed=1, customer_ids=[7, 8])["customer_id"].dtype == np.int64

@@ -168,9 +168,41 @@ def test_mismatched_time_zone_of_observation_end() -> None:
     df = good()
     df["date"] = pd.to_datetime(df["date"]).dt.tz_localize("Europe/Paris")
     with pytest.raises(ValidationError, match=r"(?s)observation_end.*mismatched time zones"):
-        rfm_summary(df, observation_end="2024-03-01")
+        rfm_summary(df, observation_end="2024-03-01 10:30")
     with pytest.raises(ValidationError, match="mismatched time zones"):
         coerce_timestamp(pd.Timestamp("2024-01-01", tz="UTC"), "observation_end", tz=None)
+
+
+def test_a_naive_calendar_day_is_the_local_day_of_aware_data() -> None:
+    # a date without a time of day names a local calendar day: no time zone to agree on
+    df = good()
+    df["date"] = pd.to_datetime(df["date"]).dt.tz_localize("Europe/Paris")
+    aware = rfm_summary(df, observation_end=pd.Timestamp("2024-03-01", tz="Europe/Paris"))
+    for day in ("2024-03-01", pd.Timestamp("2024-03-01"), dt.date(2024, 3, 1)):
+        pd.testing.assert_frame_equal(rfm_summary(df, observation_end=day), aware)
+    ts = coerce_timestamp("2024-03-01", "observation_end", tz="Asia/Tokyo")
+    assert ts == pd.Timestamp("2024-03-01", tz="Asia/Tokyo")
+
+
+@pytest.mark.parametrize("value", ["03/04/2024", "4.3.2024", "01-02-24"])
+def test_day_month_strings_that_fit_both_orders_are_refused(value: str) -> None:
+    with pytest.raises(ValidationError, match=r"(?s)'observation_end'.*ambiguous.*date_format"):
+        coerce_timestamp(value, "observation_end", func="f")
+
+
+def test_date_options_read_with_date_format() -> None:
+    ts = coerce_timestamp("03/04/2024", "observation_end", date_format="%d/%m/%Y")
+    assert ts == pd.Timestamp("2024-04-03")
+    assert coerce_timestamp("13/04/2024", "observation_end") == pd.Timestamp("2024-04-13")
+    with pytest.raises(ValidationError, match="does not match date_format"):
+        coerce_timestamp("04-03-2024", "observation_end", date_format="%d/%m/%Y")
+    # an ISO 8601 date is never ambiguous: read whatever the data's format
+    iso = coerce_timestamp("2024-04-03", "observation_end", date_format="%d/%m/%Y")
+    assert iso == pd.Timestamp("2024-04-03")
+    df = good()
+    df["date"] = pd.to_datetime(df["date"]).dt.strftime("%d/%m/%Y")
+    s = rfm_summary(df, observation_end="01/03/2024", date_format="%d/%m/%Y")
+    assert s.attrs["custloyalty"]["observation_end"] == "2024-03-01"
 
 
 def test_aware_dates_with_one_zone_are_accepted() -> None:

@@ -327,3 +327,27 @@ def test_plot_engagement_counts_the_customers() -> None:
         plot_engagement([float("nan")])
     with pytest.raises(ValidationError, match="bins"):
         plot_engagement([1.0], bins=0)
+
+
+def test_inputs_of_the_wrong_kind_get_our_errors() -> None:
+    from custloyalty.plotting import (
+        plot_composite_distribution,
+        plot_over_time,
+        plot_programme_effect,
+        plot_value_potential,
+        plot_weights,
+    )
+
+    with pytest.raises(ValidationError, match="'ax' parameter must be a matplotlib Axes"):
+        plot_p_alive_matrix(BG, ax="left")
+    with pytest.raises(ValidationError, match="needs a fitted BetaGeo or ParetoNBD model"):
+        plot_p_alive_matrix("BetaGeo")
+    for plot in (plot_over_time, plot_programme_effect, plot_value_potential):
+        with pytest.raises(ValidationError, match=f"{plot.__name__} needs the result of"):
+            plot(5)
+    with pytest.raises(ValidationError, match="'bins' parameter of plot_composite_distribution"):
+        plot_composite_distribution([1.0, 2.0], bins=0)
+    with pytest.raises(ValidationError, match="thresholds must be finite and strictly decreasing"):
+        plot_composite_distribution([1.0, 2.0], thresholds=[40, 70])
+    with pytest.raises(ValidationError, match="plot_weights needs the weights as a mapping"):
+        plot_weights("critic")

@@ -354,8 +354,18 @@ def test_time_zone_aware_dates_and_string_ids() -> None:
         seed=2,
     )
     pd.testing.assert_series_equal(naive.effects["estimate"], aware.effects["estimate"])
+    # naive calendar days name the data's local days; a naive time of day is ambiguous
+    days = programme_effect(
+        tx, members, launch=data.launch, observation_end=data.observation_end, n_boot=60, seed=2
+    )
+    pd.testing.assert_series_equal(naive.effects["estimate"], days.effects["estimate"])
     with pytest.raises(ValidationError, match="time zone"):
-        programme_effect(tx, members, launch=data.launch, observation_end=data.observation_end)
+        programme_effect(
+            tx,
+            members,
+            launch=data.launch + pd.Timedelta(hours=10),
+            observation_end=data.observation_end,
+        )
 
 
 def _two_launches() -> tuple[pd.DataFrame, pd.DataFrame, float]:

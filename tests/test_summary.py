@@ -305,3 +305,14 @@ def test_generated_log_summary_matches_naive() -> None:
     pd.testing.assert_frame_equal(
         got[want.columns], want, check_dtype=False, check_names=False, rtol=1e-9
     )
+
+
+def test_amounts_whose_sums_overflow_are_refused_not_inf() -> None:
+    # each amount is finite, their sum is not: every total would silently become inf
+    tx = pd.DataFrame(
+        {"customer_id": [1, 1, 2], "date": ["2024-01-01", "2024-01-02", "2024-01-01"]}
+    )
+    with pytest.raises(ValidationError, match=r"(?s)Column 'amount' has 2 too large.*rescale"):
+        rfm_summary(tx.assign(amount=[1e308, 1e308, 1.0]))
+    big = rfm_summary(tx.assign(amount=[1e300, 1e300, 1.0]))  # large but summable: exact
+    assert big["total_amount"].tolist() == [2e300, 1.0]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -264,8 +265,11 @@ def coerce_numeric(
                 err.args = (err.args[0] + "\nHint: " + _BOOL_HINT,)
                 raise err
         out = pd.to_numeric(s, errors="coerce")
-        was_missing = s.isna().to_numpy()
+        was_missing = s.isna().to_numpy().copy()
         bad = out.isna().to_numpy() & ~was_missing
+        if bad.any():  # "nan" or "" in a text column is a missing value, not a malformed one
+            was_missing |= bad & s.astype(object).isin(_NAT_STRINGS).to_numpy()
+            bad &= ~was_missing
         if bad.any():
             err = _bad(col, "non-numeric", s, bad)
             err.args = (err.args[0] + "\nHint: use '.' as the decimal mark and no currency signs.",)
@@ -285,6 +289,26 @@ def coerce_numeric(
             err.args = (f"{err.args[0]}\nHint: {missing_hint}",)
         raise err
     return out, missing
+
+
+def _check_summable(s: pd.Series, col: Hashable) -> None:
+    """Raise if sums of the column could overflow float64 (to an infinite total).
+
+    The sum of the absolute values bounds every partial sum (per customer, per day, per
+    period), so one finite check here spares every aggregation below a silent ``inf``.
+    """
+    values = s.to_numpy()
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.nansum(np.abs(values))
+    if np.isfinite(total):
+        return
+    big = np.abs(np.nan_to_num(values)) > np.finfo(np.float64).max / max(values.shape[0], 2)
+    err = _bad(col, "too large", s, big)
+    err.args = (
+        f"{err.args[0]}\nHint: their sums overflow floating point (beyond 1.8e308); rescale "
+        f"the column first, e.g. df[{col!r}] / 1e6, or drop the bad rows.",
+    )
+    raise err
 
 
 def _tz_of(s: pd.Series) -> Any:
@@ -536,6 +560,10 @@ def _retry_iso8601(
     parsed = pd.to_datetime(s, format=used, errors="coerce", utc=True)
     text = s.astype(object)
     bad = parsed.isna().to_numpy() & s.notna().to_numpy() & ~text.isin(_NAT_STRINGS).to_numpy()
+    if bad.any() and date_format is None and used != "ISO8601":
+        # the rows the ISO 8601 fallback reads are not bad: report only those fitting neither
+        iso = pd.to_datetime(s, format="ISO8601", errors="coerce", utc=True)
+        bad &= iso.isna().to_numpy()
     if not bad.any():  # every row fits the format: what failed was mixing time zones
         raise _diagnose_mixed_tz(s, col)
     err = _bad(col, "unparseable date", s, bad)
@@ -567,11 +595,52 @@ def _retry_iso8601(
     raise err
 
 
-def coerce_timestamp(value: Any, name: str, *, tz: Any = None, func: str = "") -> pd.Timestamp:
+_ISO_DAY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}(?:$|[T ])")
+_DAY_MONTH = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}\b")
+
+
+def _date_string(value: str, name: str, where: str, date_format: str | None) -> Any:
+    """Parse a date option given as text: with ``date_format``, else refuse a d/m guess.
+
+    ``"03/04/2024"`` is the 3rd of April or the 4th of March: pandas would silently read it
+    month-first, so such a string is parsed only with ``date_format``; unambiguous strings
+    (ISO 8601, a day above 12, month names) are left to :class:`pandas.Timestamp`.
+    """
+    if date_format is not None and date_format != "ISO8601":
+        try:
+            return pd.to_datetime(value, format=date_format)
+        except (ValueError, TypeError):
+            if _ISO_DAY.match(value):  # an ISO 8601 date is never ambiguous: accept it too
+                return value
+            msg = (
+                f"The {name!r} parameter{where} does not match date_format={date_format!r}; "
+                f"got {value!r}."
+            )
+            raise ValidationError(msg) from None
+    m = _DAY_MONTH.match(value)
+    if m is not None and date_format is None:
+        a, b = int(m.group(1)), int(m.group(2))
+        if a != b and a <= 12 and b <= 12:
+            msg = (
+                f"The {name!r} parameter{where} is ambiguous: {value!r} reads as day/month "
+                "or as month/day.\nHint: write it as YYYY-MM-DD (ISO 8601), or pass "
+                "date_format='%d/%m/%Y' (or '%m/%d/%Y') to say which."
+            )
+            raise ValidationError(msg)
+    return value
+
+
+def coerce_timestamp(
+    value: Any, name: str, *, tz: Any = None, func: str = "", date_format: str | None = None
+) -> pd.Timestamp:
     """Coerce a scalar date option (``observation_end``, ``calibration_end``) to a Timestamp.
 
     It must agree with the data's time zone: a naive value for naive data, an aware value for
-    aware data (converted to the data's zone). Anything else is a mismatched time zone.
+    aware data (converted to the data's zone). A naive calendar day (a date, or a time of
+    exactly midnight) with aware data is that local day in the data's zone, as day numbers
+    are taken on the local wall clock. Anything else is a mismatched time zone. Strings are
+    read with ``date_format`` when one is given; a day/month string that fits both orders
+    (``"03/04/2024"``) is refused without it.
     """
     where = f" of {func}" if func else ""
     if isinstance(value, bool | int | float | np.number):
@@ -581,15 +650,20 @@ def coerce_timestamp(value: Any, name: str, *, tz: Any = None, func: str = "") -
             "Hint: pass a string such as '2024-06-30', a datetime or a pandas Timestamp."
         )
         raise ValidationError(msg)
+    if isinstance(value, str):
+        value = _date_string(value, name, where, date_format)
     try:
         parsed: Any = pd.Timestamp(value)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         msg = f"The {name!r} parameter{where} must be a date; got {value!r}."
         raise ValidationError(msg) from None
     if parsed is pd.NaT or not isinstance(parsed, pd.Timestamp):
         msg = f"The {name!r} parameter{where} must be a date; got {value!r}."
         raise ValidationError(msg)
     ts = parsed
+    if ts.tzinfo is None and tz is not None and ts == ts.normalize():
+        # a calendar day ('2024-06-30', a date): days are the data's local wall-clock days
+        return ts.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
     if (ts.tzinfo is None) != (tz is None):
         data_tz = "naive" if tz is None else f"time zone {tz}"
         val_tz = "naive" if ts.tzinfo is None else f"time zone {ts.tzinfo}"
@@ -698,8 +772,9 @@ def transactions(
     Raises
     ------
     ValidationError
-        Missing columns, null ids, unparseable or missing dates, non-numeric / NaN / infinite
-        amounts, an empty table, or mixed time zones.
+        Missing columns, null ids, unparseable or missing dates, non-numeric / boolean / NaN /
+        infinite amounts, amounts whose sums overflow float64, an empty table, or mixed time
+        zones.
     """
     policy = check_nan_policy(nan_policy, func=func)
     check_date_format(date_format, func=func)
@@ -719,6 +794,7 @@ def transactions(
     cols: dict[Hashable, Any] = {CUSTOMER: ids, TIME: dates}
     if amount is not None:
         amt, miss_a = coerce_numeric(df[amount], amount, nan_policy=policy)
+        _check_summable(amt, amount)
         masks.append(miss_a)
         cols[AMOUNT] = amt
     for c in extra_numeric:

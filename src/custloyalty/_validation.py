@@ -13,6 +13,7 @@ from typing import Any, Literal, TypeVar
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 from custloyalty.errors import ValidationError
 
@@ -25,8 +26,10 @@ __all__ = [
     "check_option",
     "check_positive",
     "check_probability",
+    "check_seed",
     "format_examples",
     "plural",
+    "refuse_bools",
     "suggest",
 ]
 
@@ -76,8 +79,16 @@ def check_nan_policy(value: str, *, func: str) -> NanPolicy:
     return "raise" if value == "raise" else "omit"
 
 
+def _refuse_bool(value: Any, name: str, func: str, what: str = "a number") -> None:
+    """Raise if ``value`` is a boolean: ``True`` is not the number 1 in an option."""
+    if isinstance(value, bool | np.bool_):
+        msg = f"The {name!r} parameter of {func} must be {what}; got the boolean {value!r}."
+        raise ValidationError(msg)
+
+
 def check_positive(value: float, name: str, *, func: str, strict: bool = True) -> float:
-    """Validate a (strictly) positive finite scalar."""
+    """Validate a (strictly) positive finite scalar (booleans are refused)."""
+    _refuse_bool(value, name, func)
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -92,6 +103,7 @@ def check_positive(value: float, name: str, *, func: str, strict: bool = True) -
 
 def check_probability(value: float, name: str, *, func: str, open_interval: bool = True) -> float:
     """Validate a probability in (0, 1) (or [0, 1] with ``open_interval=False``)."""
+    _refuse_bool(value, name, func)
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -103,6 +115,41 @@ def check_probability(value: float, name: str, *, func: str, open_interval: bool
         msg = f"The {name!r} parameter of {func} must lie in {interval}; got {value!r}."
         raise ValidationError(msg)
     return v
+
+
+def refuse_bools(value: Any, name: str, *, func: str) -> None:
+    """Raise if an option (a number or a sequence of numbers) is or holds a boolean.
+
+    ``float(True)`` is 1.0, so ``thresholds=[True]`` would silently mean ``[1.0]``.
+    """
+    items = [value] if isinstance(value, bool | np.bool_) else value
+    if isinstance(items, str | bytes) or not isinstance(items, Iterable):
+        return
+    if isinstance(items, np.ndarray):
+        if items.dtype.kind != "b" and items.dtype != object:
+            return
+        items = items.ravel().tolist()
+    if any(isinstance(v, bool | np.bool_) for v in items):
+        msg = (
+            f"The {name!r} parameter of {func} must hold numbers; got the boolean in "
+            f"{value!r}.\nHint: {_BOOL_HINT}"
+        )
+        raise ValidationError(msg)
+
+
+def check_seed(value: Any, *, func: str, name: str = "seed") -> int | None:
+    """Validate a random seed: ``None`` or a non-negative integer (booleans refused)."""
+    if value is None:
+        return None
+    whole = isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+    if whole and int(value) >= 0:
+        return int(value)
+    msg = (
+        f"The {name!r} parameter of {func} must be None or a non-negative integer; "
+        f"got {value!r}.\nHint: pass a whole number such as {name}=0; the same {name} gives "
+        "the same result."
+    )
+    raise ValidationError(msg)
 
 
 def check_in_range(
@@ -151,12 +198,18 @@ def as_1d_float(
         index = values.index.to_numpy()
         raw = values.to_numpy(dtype=object) if values.dtype == object else values.to_numpy()
     else:
+        if isinstance(values, list | tuple) and any(isinstance(v, bool | np.bool_) for v in values):
+            # np.asarray would turn [1, True] into [1.0, 1.0]: look at the items as given
+            items = np.empty(len(values), dtype=object)
+            items[:] = list(values)
+            _refuse_bools(items, np.arange(len(values)), name)
         raw = np.asarray(values)
         index = np.arange(raw.shape[0]) if raw.ndim >= 1 else np.arange(1)
     if raw.ndim != 1:
         msg = f"{name} must be one-dimensional; got an array of shape {raw.shape}."
         raise ValidationError(msg)
-    if raw.dtype.kind in "biuf":
+    _refuse_bools(raw, index, name)
+    if raw.dtype.kind in "iuf":
         arr = raw.astype(np.float64, copy=False)
     else:
         coerced = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy(dtype=np.float64)
@@ -196,6 +249,29 @@ def as_1d_float(
             msg = f"{name} has no values left after omitting missing values."
             raise ValidationError(msg)
     return arr, keep
+
+
+_BOOL_HINT = "booleans are not numbers here; cast with .astype(float) if 1/0 is meant."
+
+
+def _refuse_bools(raw: np.ndarray, index: np.ndarray, name: str) -> None:
+    """Raise if ``raw`` holds booleans (a bool array, or bools among objects)."""
+    if raw.dtype.kind == "b":
+        msg = f"{name} must be numeric; got booleans (dtype {raw.dtype}).\nHint: {_BOOL_HINT}"
+        raise ValidationError(msg)
+    if raw.dtype == object and infer_dtype(raw, skipna=True) in (
+        "boolean",
+        "mixed",
+        "mixed-integer",
+    ):
+        flags = np.fromiter(
+            (isinstance(v, bool | np.bool_) for v in raw), dtype=bool, count=raw.shape[0]
+        )
+        if flags.any():
+            pos = np.flatnonzero(flags)
+            ex = format_examples(index[pos], raw[pos])
+            msg = f"{name} has {plural(pos.size, 'boolean value')} {ex}.\nHint: {_BOOL_HINT}"
+            raise ValidationError(msg)
 
 
 def suggest(word: str, choices: Sequence[str]) -> str | None:

@@ -995,7 +995,9 @@ def observe(
     if observation_end is None:
         end_day = dmax
     else:
-        end_ts = _frames.coerce_timestamp(observation_end, "observation_end", tz=tx.tz, func=func)
+        end_ts = _frames.coerce_timestamp(
+            observation_end, "observation_end", tz=tx.tz, func=func, date_format=date_format
+        )
         end_day = day_of(end_ts)
     n_after = 0
     if dmax > end_day:
@@ -1009,14 +1011,16 @@ def observe(
     if codes.size == 0:
         if not allow_empty:
             raise _no_purchase(end_day, "observation_end", func)
-        cal_day = _calibration_day(calibration_end, end_day, None, tx.tz, func)
+        cal_day = _calibration_day(calibration_end, end_day, None, tx.tz, func, date_format)
         empty = np.zeros(0, dtype=np.int64)
         entries = CustomerDays(
             labels[:0], empty, empty.copy(), empty.copy(), None if amt is None else np.zeros(0)
         )
         return Window(entries, end_day, cal_day, customer, tx.tz, 0, n_after, tx.n_omitted, rows)
     dmin = int(days.min())
-    cal_day = _calibration_day(calibration_end, end_day, None if allow_empty else dmin, tx.tz, func)
+    cal_day = _calibration_day(
+        calibration_end, end_day, None if allow_empty else dmin, tx.tz, func, date_format
+    )
     n_rows = int(codes.size)
     # The row keys code << day_bits | (day - dmin) are built in the codes buffer (a fresh
     # array owned here) and consumed by the aggregation, so the row-level arrays are freed as
@@ -1050,12 +1054,19 @@ def _rows_with_others(tx: _frames.Transactions, used: tuple[Hashable, ...]) -> p
 
 
 def _calibration_day(
-    value: Any, end_day: int, first_day: int | None, tz: Any, func: str
+    value: Any,
+    end_day: int,
+    first_day: int | None,
+    tz: Any,
+    func: str,
+    date_format: str | None = None,
 ) -> int | None:
     """Day number of ``calibration_end``; ``first_day=None`` skips the check for purchases."""
     if value is None:
         return None
-    cal_ts = _frames.coerce_timestamp(value, "calibration_end", tz=tz, func=func)
+    cal_ts = _frames.coerce_timestamp(
+        value, "calibration_end", tz=tz, func=func, date_format=date_format
+    )
     cal_day = day_of(cal_ts)
     if cal_day >= end_day:
         msg = (

@@ -28,6 +28,7 @@ from custloyalty._window import Window, named_index, observe, per_customer
 from custloyalty._window import customer_codes as customer_codes
 from custloyalty._window import customer_days as customer_days
 from custloyalty._window import to_days as to_days
+from custloyalty.errors import ValidationError
 
 __all__ = ["rfm_summary"]
 
@@ -67,7 +68,10 @@ def rfm_summary(
     observation_end
         End of the observation period, inclusive of the whole calendar day. Purchases on later
         days are excluded and counted in ``result.attrs["custloyalty"]``. Defaults to the day of
-        the last purchase.
+        the last purchase. A date without a time of day (``"2024-06-30"``) names that local
+        calendar day, for time-zone-aware dates too; a time of day must then carry the data's
+        time zone. A day/month string that fits both orders (``"03/04/2024"``) is read only
+        with ``date_format``.
     time_unit
         Unit of ``recency`` and ``T``: ``"h"`` hours (days x 24), ``"D"`` days (default),
         ``"W"`` weeks (days / 7, as in the BG/NBD paper), ``"M"`` months (days / 30.4375),
@@ -116,8 +120,9 @@ def rfm_summary(
     ------
     ValidationError
         Invalid table (see :func:`custloyalty._frames.transactions`), unknown ``time_unit``,
-        ``calibration_end`` not before ``observation_end``, or no purchase up to
-        ``observation_end`` (or up to ``calibration_end``).
+        ``calibration_end`` not before ``observation_end``, no purchase up to
+        ``observation_end`` (or up to ``calibration_end``), an ambiguous day/month date string,
+        or amounts so large that their sums overflow floating point.
 
     See Also
     --------
@@ -227,6 +232,14 @@ def _frame_of_aggregates(
         t_obs /= unit
     cols: dict[str, Any] = {"frequency": frequency, "recency": recency, "T": t_obs}
     total = agg.pop("total", None)
+    if total is not None and not np.isfinite(total).all():  # chunks summed past float64
+        bad = customers[np.flatnonzero(~np.isfinite(total))[:5]]
+        msg = (
+            f"The amounts of {int((~np.isfinite(total)).sum())} customers sum beyond the "
+            f"floating-point range (customers {', '.join(repr(v) for v in bad)}).\n"
+            "Hint: rescale the amount column first, e.g. amount / 1e6."
+        )
+        raise ValidationError(msg)
     if total is not None:
         # spend of the repeat days; exactly 0.0 without repeats (total == first-day amount)
         monetary = np.subtract(total, agg.pop("first_amount"))

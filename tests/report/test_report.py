@@ -321,3 +321,24 @@ def test_method_names_each_indicators_normalisation_and_direction(page: str) -> 
     assert tab["days_since_last_purchase"][0] == "lower"
     assert tab["churn_risk"][0] == "lower"
     assert tab["purchase_days"][0] == "higher"
+
+
+def test_objects_of_the_wrong_kind_are_refused_before_any_work(tmp_path: Path) -> None:
+    tx = make_transactions(30, seed=1)
+    for name in ("scorecard", "over_time", "programme"):
+        with pytest.raises(ValidationError, match=f"The '{name}' parameter of build_report"):
+            build_report(tx, **{name: 5})
+    with pytest.raises(ValidationError, match="render needs a ScorecardResult"):
+        render(5)
+    with pytest.raises(ValidationError, match="'path' parameter of write_report"):
+        write_report(5, tx)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="it is a folder"):
+        write_report(tmp_path, tx)
+
+
+def test_report_of_aware_timestamps() -> None:
+    tx = make_transactions(30, seed=1)
+    naive = render(LoyaltyScorecard(["frequency", "monetary"]).fit_score(tx), transactions=tx)
+    aware = tx.assign(date=tx["date"].dt.tz_localize("Asia/Tokyo"))
+    page = build_report(aware, scorecard=LoyaltyScorecard(["frequency", "monetary"]))
+    assert page.count("<section") == naive.count("<section")

@@ -339,3 +339,13 @@ def test_negative_metrics_and_grace_raise() -> None:
     # a missing grace_left still means full grace
     out = policy(grace=1).assign(ok, previous=prev.assign(grace_left=[np.nan, 0]))
     assert out.loc["a", "status"] == "grace"
+
+
+def test_tier_key_typos_and_boolean_thresholds_are_refused() -> None:
+    member = {"name": "Member"}
+    with pytest.raises(ValidationError, match=r"(?s)unknown key 'retian'.*did you mean 'retain'"):
+        TierPolicy([{"name": "Gold", "qualify": {"spend": 9}, "retian": {"spend": 5}}, member])
+    with pytest.raises(ValidationError, match=r"qualify\['spend'\] must be a number; got the bool"):
+        TierPolicy([{"name": "Gold", "qualify": {"spend": True}}, member])
+    with pytest.raises(ValidationError, match="points_per_unit must be a number; got the boolean"):
+        TierPolicy([{"name": "Gold", "qualify": {"spend": 9}}, member], points_per_unit=True)

@@ -450,3 +450,19 @@ def test_segment_validation() -> None:
         rfm_segments(sc.assign(R=[1.5, 2]))
     with pytest.raises(ValidationError, match="'M'"):
         rfm_segments(sc.drop(columns="M"))
+
+
+def test_impossible_summaries_and_malformed_options_are_refused() -> None:
+    s = _summary([0, 29, 30, 200], [1, 3, 8, 20], [5.0, 50.0, 500.0, 5000.0])
+    bad = s.assign(recency=s["T"] + 1.0)  # recency beyond T: a negative time since last
+    with pytest.raises(ValidationError, match=r"(?s)R metric.*negative for 4 customers.*T"):
+        rfm_scores(bad)
+    with pytest.raises(ValidationError, match="'edges' parameter of RFMScorer must map"):
+        rfm_scores(s, edges="R")  # type: ignore[arg-type]
+    scores = rfm_scores(s, bins=3)
+    with pytest.raises(ValidationError, match="'rules' parameter of rfm_segments must be"):
+        rfm_segments(scores, rules=5)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="Each segment rule needs a 'name'"):
+        rfm_segments(scores, rules=[{"R": (1, 2)}])
+    with pytest.raises(ValidationError, match=r"(?s)unknown key 'f'.*did you mean 'F'"):
+        rfm_segments(scores, rules=[{"name": "x", "f": (1, 2)}])

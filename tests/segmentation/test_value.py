@@ -181,3 +181,27 @@ def test_tier_codes_count_the_bounds_reached(bounds: list[float], values: list[f
     expected = lower.shape[0] - np.searchsorted(lower[::-1], v, side="right")
     expected[np.isnan(v)] = -1
     assert _codes_from_lower_bounds(v, lower).tolist() == expected.tolist()
+
+
+def test_abc_tiers_of_values_whose_total_overflows() -> None:
+    # the shares do not depend on the scale: 1e308-sized values tier as 1-sized ones do
+    big = pd.Series([1e308, 1e308, 5e307, 1.0])
+    assert value_tiers(big).tolist() == value_tiers(big / 1e308).tolist() == ["A", "A", "B", "C"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"values": pd.Series([True, False])}, "values must be numeric; got booleans"),
+        ({"values": [3.0, True]}, r"values has 1 boolean value \(rows 1\)"),
+        ({"shares": [True, 0.0]}, "'shares' parameter of value_tiers must hold numbers"),
+        (
+            {"method": "thresholds", "thresholds": [True]},
+            "'thresholds' parameter of value_tiers must hold numbers",
+        ),
+    ],
+)
+def test_booleans_are_not_values_or_options(kwargs: dict[str, object], match: str) -> None:
+    values = kwargs.pop("values", pd.Series([5.0, 3.0, 1.0]))
+    with pytest.raises(ValidationError, match=match):
+        value_tiers(values, **kwargs)  # type: ignore[arg-type]

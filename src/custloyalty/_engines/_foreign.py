@@ -13,7 +13,10 @@ Two jobs:
   comes to pandas, where the unchanged kernel summarises it. Columns of a type the engine
   cannot aggregate exactly as pandas would (dates held as strings, time-zone-aware DuckDB
   timestamps) and tables with missing or non-finite values take the pandas path instead, so
-  every message and ``nan_policy`` behave as for pandas input.
+  every message and ``nan_policy`` behave as for pandas input. A DuckDB ``TIMESTAMP WITH
+  TIME ZONE`` holds instants without their zone: DuckDB hands them over in the session's
+  ``TimeZone`` setting (UTC by default), so purchase days are local days of that zone
+  (``SET TimeZone = 'Europe/Paris'`` to count Paris days).
 
 Polars, pyarrow and DuckDB are optional: nothing imports them; the objects come from them.
 """
@@ -197,6 +200,16 @@ def rfm_summary(data: Any, **options: Any) -> pd.DataFrame:
             "The table passed to rfm_summary is empty (0 rows); at least one transaction is needed."
         )
         raise ValidationError(msg)
+    if amount is not None:  # finite amounts whose same-day sum overflowed in the engine
+        sums = days[str(amount)].to_numpy(dtype=np.float64)
+        if not np.isfinite(sums).all():
+            n = int((~np.isfinite(sums)).sum())
+            msg = (
+                f"Column {amount!r} holds amounts so large that the sums of {n} customer-days "
+                "overflow floating point (beyond 1.8e308).\nHint: rescale the column first, "
+                "e.g. divide it by 1e6."
+            )
+            raise ValidationError(msg)
     counts = days.pop(_COUNT).to_numpy(dtype=np.int64)
     out: pd.DataFrame = kernel(days, **options)
     day = days[str(time)]

@@ -152,6 +152,17 @@ def _note(args: argparse.Namespace, text: str) -> None:
 # ------------------------------------------------------------------------ shared steps
 def _observation_end(value: str | None, date_format: str | None) -> pd.Timestamp | None:
     """``--observation-end``: in ``--date-format`` when given, else ISO 8601 only."""
+    if date_format is not None:
+        from custloyalty import _frames
+
+        try:
+            _frames.check_date_format(date_format, func="custloyalty")
+        except ValidationError:
+            msg = (
+                f"--date-format {date_format!r} is not a valid date format\n"
+                "Hint: use strftime directives, e.g. --date-format %d/%m/%Y, or ISO8601."
+            )
+            raise ValidationError(msg) from None
     if value is None:
         return None
     if date_format:

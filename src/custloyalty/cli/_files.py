@@ -58,6 +58,9 @@ def reason(exc: BaseException) -> str:
 def existing(path: str, what: str) -> Path:
     """Return the path of an input file, which must exist."""
     p = Path(path)
+    if p.is_dir():
+        msg = f"{what} file {path} is a folder, not a file"
+        raise ValidationError(msg)
     if not p.is_file():
         msg = f"{what} file not found: {path}"
         raise FileNotFoundError(msg)
@@ -151,7 +154,11 @@ def read_table(path: str, what: str, *, id_column: Hashable | None = None) -> pd
             df = pd.read_parquet(p)
         elif suffix.endswith((".csv", ".csv.gz", ".txt", ".tsv", ".tsv.gz")):
             dtype = {id_column: str} if id_column is not None else None
-            df = pd.read_csv(p, sep="\t" if ".tsv" in suffix else ",", dtype=dtype)
+            sep = "\t" if ".tsv" in suffix else ","
+            df = pd.read_csv(p, sep=sep, dtype=dtype)
+            other = _other_separator(df, sep)
+            if other is not None:  # e.g. a spreadsheet's semicolon-separated export
+                df = pd.read_csv(p, sep=other, dtype=dtype)
         else:
             msg = f"cannot read {what} file {path}: use .csv, .csv.gz, .tsv or .parquet"
             raise ValidationError(msg)
@@ -167,6 +174,17 @@ def read_table(path: str, what: str, *, id_column: Hashable | None = None) -> pd
         msg = f"cannot read {what} file {path}: it has no rows"
         raise ValidationError(msg)
     return df
+
+
+def _other_separator(df: pd.DataFrame, sep: str) -> str | None:
+    """Return the separator of a file read as one column whose header holds another one."""
+    if df.shape[1] != 1:
+        return None
+    header = str(df.columns[0])
+    for other in (";", "\t", "|", ","):
+        if other != sep and other in header:
+            return other
+    return None
 
 
 def same_id_type(tables: Sequence[tuple[pd.DataFrame | None, Hashable]]) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custloyalty._validation import check_positive
+from custloyalty._validation import check_positive, check_seed
 from custloyalty.datasets._synthetic import _check_count, _origin
 from custloyalty.errors import ValidationError
 
@@ -52,7 +52,8 @@ def make_interactions(
     n_customers
         Number of customers (ids 1..n_customers); or give ``customer_ids``.
     seed
-        Seed of :func:`numpy.random.default_rng`; ``None`` draws fresh entropy.
+        Seed of :func:`numpy.random.default_rng`, a non-negative integer; ``None`` draws fresh
+        entropy.
     customer_ids
         Ids to use instead of ``1..n_customers``, e.g. ``tx["customer_id"].unique()`` to pair
         the interactions with a transaction table.
@@ -102,7 +103,7 @@ def make_interactions(
     mean = check_positive(mean_interactions, "mean_interactions", func=_FUNC)
     shape = check_positive(heterogeneity, "heterogeneity", func=_FUNC)
     origin = _origin(start, length + 2, _FUNC)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed, func=_FUNC))
 
     level = rng.gamma(shape, mean / shape, size=n)
     p_open = rng.beta(2.0, 3.0, size=n)

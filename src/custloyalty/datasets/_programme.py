@@ -11,7 +11,7 @@ import pandas as pd
 
 from custloyalty._frames import coerce_timestamp
 from custloyalty._results import Result
-from custloyalty._validation import check_positive, check_probability
+from custloyalty._validation import check_positive, check_probability, check_seed, refuse_bools
 from custloyalty.datasets._synthetic import _check_count, _origin
 from custloyalty.errors import ValidationError
 
@@ -106,7 +106,8 @@ def make_programme(
         Change of the members' purchase rate caused by the programme, in purchase days per 30
         days (may be 0 or negative as long as rates stay >= 0).
     seed
-        Seed of :func:`numpy.random.default_rng`; ``None`` draws fresh entropy.
+        Seed of :func:`numpy.random.default_rng`, a non-negative integer; ``None`` draws fresh
+        entropy.
     launch
         Day the programme starts.
     pre_days, post_days
@@ -157,6 +158,8 @@ def make_programme(
     shape = check_positive(heterogeneity, "heterogeneity", func=_FUNC)
     share = check_probability(member_share, "member_share", func=_FUNC)
     spend = check_positive(mean_spend, "mean_spend", func=_FUNC)
+    for name, value in (("lift", lift), ("trend", trend), ("selection", selection)):
+        refuse_bools(value, name, func=_FUNC)
     sel = float(selection)
     effect, drift = float(lift), float(trend)
     if not (np.isfinite(sel) and np.isfinite(effect) and np.isfinite(drift)):
@@ -168,7 +171,7 @@ def make_programme(
     start = _origin(
         launch_ts - pd.Timedelta(days=history + acquisition), history + 31 + post, _FUNC
     )
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed, func=_FUNC))
 
     lam = rng.gamma(shape, rate / shape, size=n)  # purchase days per 30 days
     log_lam = np.log(np.maximum(lam, 1e-12))

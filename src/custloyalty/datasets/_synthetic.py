@@ -9,7 +9,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from custloyalty._frames import coerce_timestamp
-from custloyalty._validation import check_option, check_positive
+from custloyalty._validation import check_option, check_positive, check_seed
 from custloyalty.errors import ValidationError
 
 __all__ = ["make_survey", "make_transactions"]
@@ -20,6 +20,23 @@ def _check_count(n: Any, name: str, func: str) -> int:
         msg = f"The {name!r} parameter of {func} must be a positive integer; got {n!r}."
         raise ValidationError(msg)
     return int(n)
+
+
+def _id_pool(customer_ids: Any, func: str) -> Any:
+    """Distinct customer ids to draw from: one-dimensional scalars, missing ones dropped."""
+    try:
+        values = np.asarray(customer_ids)
+        if values.ndim != 1 or values.dtype == object:  # ragged lists, dicts, nested ids
+            values = pd.Series(customer_ids).to_numpy()
+            if values.ndim != 1 or any(isinstance(v, list | dict | set) for v in values):
+                raise ValueError
+        return np.asarray(pd.Series(values).dropna().unique())
+    except (TypeError, ValueError):
+        msg = (
+            f"customer_ids passed to {func} must be a one-dimensional sequence of scalar ids "
+            f"(numbers or strings); got {type(customer_ids).__name__}."
+        )
+        raise ValidationError(msg) from None
 
 
 def _origin(start: Any, days: int, func: str) -> np.datetime64:
@@ -69,7 +86,8 @@ def make_transactions(
     n_customers
         Number of customers (ids 1..n_customers).
     seed
-        Seed of :func:`numpy.random.default_rng`; the same seed gives the same data.
+        Seed of :func:`numpy.random.default_rng` (a non-negative integer, or ``None``); the same
+        seed gives the same data.
         ``None`` (default) draws fresh entropy: pass an int for a reproducible data set.
     start
         First day of the acquisition window.
@@ -130,7 +148,7 @@ def make_transactions(
     check_positive(gamma, "gamma", func=func)
     check_option(order, "order", ("time", "customer", "random"), func=func)
     origin = _origin(start, obs, func)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed, func=func))
 
     lam = rng.gamma(r, 1.0 / alpha, n) / 7.0  # purchases per day
     drop = rng.beta(a, b, n)
@@ -223,7 +241,8 @@ def make_survey(
     n_respondents
         Number of rows.
     seed
-        Seed of :func:`numpy.random.default_rng`; the same seed gives the same answers.
+        Seed of :func:`numpy.random.default_rng` (a non-negative integer, or ``None``); the same
+        seed gives the same answers.
         ``None`` (default) draws fresh entropy.
     customer_ids
         Optional ids to attach: ``n_respondents`` customers are drawn from them without
@@ -266,7 +285,7 @@ def make_survey(
     n = _check_count(n_respondents, "n_respondents", func)
     k = _check_count(items_per_block, "items_per_block", func)
     origin = None if start is None else _origin(start, _check_count(days, "days", func), func)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed, func=func))
 
     def eps(weight: float) -> npt.NDArray[np.float64]:
         out: npt.NDArray[np.float64] = np.sqrt(max(1.0 - weight, 0.05)) * rng.standard_normal(n)
@@ -287,7 +306,7 @@ def make_survey(
     if customer_ids is None:
         ids: Any = np.arange(1, n + 1, dtype=np.int64)
     else:
-        pool = np.asarray(pd.Series(np.asarray(customer_ids)).dropna().unique())
+        pool = _id_pool(customer_ids, func)
         if len(pool) == 0:
             msg = f"customer_ids passed to {func} is empty."
             raise ValidationError(msg)

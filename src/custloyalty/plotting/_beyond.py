@@ -8,7 +8,7 @@ import numpy as np
 
 from custloyalty.errors import ValidationError
 from custloyalty.plotting._common import axes as _axes
-from custloyalty.plotting._common import integer_axis
+from custloyalty.plotting._common import integer_axis, require
 
 __all__ = ["plot_engagement", "plot_over_time", "plot_programme_effect", "plot_value_potential"]
 
@@ -53,6 +53,12 @@ def plot_programme_effect(result: Any, *, ax: Any = None) -> Any:
     True
     >>> plt.close("all")
     """
+    require(
+        result,
+        ("effects",),
+        "plot_programme_effect",
+        "the result of custloyalty.programme.programme_effect",
+    )
     names = list(result.effects.index)
     if ax is None:
         import matplotlib.pyplot as plt
@@ -114,6 +120,12 @@ def plot_value_potential(result: Any, *, ax: Any = None) -> Any:
     >>> ax = plot_value_potential(res)
     >>> plt.close("all")
     """
+    require(
+        result,
+        ("counts", "actions"),
+        "plot_value_potential",
+        "the result of custloyalty.segmentation.value_potential_tiers",
+    )
     ax = _axes(ax)
     counts = result.counts
     acts = result.actions
@@ -178,6 +190,12 @@ def plot_over_time(result: Any, *, ax: Any = None) -> Any:
     True
     >>> plt.close("all")
     """
+    require(
+        result,
+        ("kpis",),
+        "plot_over_time",
+        "the result of custloyalty.monitoring.evaluate_over_time",
+    )
     ax = _axes(ax)
     k = result.kpis
     x = np.arange(len(k))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from custloyalty.errors import ValidationError
+
 #: Colours used by every plot and by the HTML report, so figures and page agree.
 PALETTE: dict[str, str] = {
     "primary": "#1f4e79",
@@ -50,7 +52,23 @@ def axes(ax: Any) -> Any:
         raise ImportError(msg) from exc
     if ax is None:
         _, ax = plt.subplots()
+        return ax
+    from matplotlib.axes import Axes
+
+    if not isinstance(ax, Axes):
+        msg = (
+            f"The 'ax' parameter must be a matplotlib Axes or None; got {type(ax).__name__}.\n"
+            "Hint: pass the Axes to draw on, e.g. fig, ax = plt.subplots(); plot_...(..., ax=ax)."
+        )
+        raise ValidationError(msg)
     return ax
+
+
+def require(result: Any, attributes: tuple[str, ...], func: str, what: str) -> None:
+    """Raise unless ``result`` has ``attributes`` (the result type ``func`` plots)."""
+    if not all(hasattr(result, a) for a in attributes):
+        msg = f"{func} needs {what}; got {type(result).__name__}."
+        raise ValidationError(msg)
 
 
 def integer_axis(axis: Any) -> None:

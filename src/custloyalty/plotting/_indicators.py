@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from custloyalty._frames import as_frame, require_columns
-from custloyalty._validation import as_1d_float
+from custloyalty._validation import as_1d_float, refuse_bools
 from custloyalty.errors import ValidationError
 from custloyalty.plotting._common import (
     PALETTE,
@@ -543,6 +543,12 @@ def plot_tiers(tiers: Any, /, *, values: Any = None, ax: Any = None) -> Any:
         labels = [str(k) for k in tiers]
         counts = np.asarray([float(v) for v in tiers.values()], dtype=np.float64)
     else:
+        if isinstance(tiers, str | bytes) or not hasattr(tiers, "__len__"):
+            msg = (
+                "plot_tiers needs tier labels per customer (e.g. from value_tiers) or a mapping "
+                f"of tier to size; got {type(tiers).__name__} {tiers!r}."
+            )
+            raise ValidationError(msg)
         s = tiers if isinstance(tiers, pd.Series) else pd.Series(tiers)
         cat = s.astype("category") if not isinstance(s.dtype, pd.CategoricalDtype) else s
         codes = cat.cat.codes.to_numpy()
@@ -707,7 +713,24 @@ def plot_composite_distribution(
     if arr.size == 0:
         msg = "plot_composite_distribution needs at least one finite composite value."
         raise ValidationError(msg)
-    th = [float(t) for t in thresholds] if thresholds is not None else []
+    if isinstance(bins, bool) or not isinstance(bins, int | np.integer) or bins < 1:
+        msg = (
+            "The 'bins' parameter of plot_composite_distribution must be a positive integer; "
+            f"got {bins!r}."
+        )
+        raise ValidationError(msg)
+    refuse_bools(thresholds, "thresholds", func="plot_composite_distribution")
+    try:
+        th = [float(t) for t in thresholds] if thresholds is not None else []
+    except (TypeError, ValueError):
+        msg = f"thresholds must hold numbers, best tier first; got {thresholds!r}."
+        raise ValidationError(msg) from None
+    if not np.isfinite(th).all() or bool((np.diff(th) >= 0).any()):
+        msg = (
+            "thresholds must be finite and strictly decreasing (the cut-off of the best tier "
+            f"first, as LoyaltyScorecard.tier_thresholds_); got {thresholds!r}."
+        )
+        raise ValidationError(msg)
     if labels is not None and len(labels) != len(th) + 1:
         msg = f"labels must hold {len(th) + 1} tiers for {len(th)} thresholds; got {labels!r}."
         raise ValidationError(msg)
@@ -779,10 +802,20 @@ def plot_weights(weighting: Any, /, *, contributions: Any = None, ax: Any = None
     ['frequency', 'monetary', 'recency']
     >>> plt.close("all")
     """
-    w = weighting if isinstance(weighting, pd.Series) else pd.Series(weighting, dtype=np.float64)
-    w = w.astype(np.float64)
-    if len(w) == 0 or not np.isfinite(w.to_numpy()).all():
-        msg = "plot_weights needs finite weights for at least one indicator."
+    if not isinstance(weighting, Mapping | pd.Series):
+        msg = (
+            "plot_weights needs the weights as a mapping of indicator to weight (such as "
+            f"LoyaltyScorecard.weights_) or a Series; got {type(weighting).__name__}."
+        )
+        raise ValidationError(msg)
+    w = weighting if isinstance(weighting, pd.Series) else pd.Series(weighting, dtype=object)
+    try:
+        w = w.astype(np.float64)
+    except (TypeError, ValueError):
+        msg = f"plot_weights needs numeric weights; got {dict(weighting)!r}."
+        raise ValidationError(msg) from None
+    if len(w) == 0 or not np.isfinite(w.to_numpy()).all() or (w.to_numpy() < 0).any():
+        msg = "plot_weights needs finite weights (non-negative) for at least one indicator."
         raise ValidationError(msg)
     w = w.sort_values(ascending=False)
     contrib: pd.Series | None = None
@@ -1006,7 +1039,7 @@ def plot_pareto_curve(
 
     policy = check_nan_policy(nan_policy, func="plot_pareto_curve")
     arr, _ = as_1d_float(values, "values", nan_policy=policy)
-    if arr.size == 0 or (arr < 0).any() or not arr.sum() > 0:
+    if arr.size == 0 or (arr < 0).any() or not arr.max() > 0:
         msg = (
             "plot_pareto_curve needs non-negative values with a positive total; got "
             f"{int((arr < 0).sum())} negative values and a total of {float(arr.sum()):g}."
@@ -1017,6 +1050,8 @@ def plot_pareto_curve(
         raise ValidationError(msg)
     n = arr.size
     ranked = np.sort(arr)[::-1]
+    if ranked[0] > np.finfo(np.float64).max / n:  # the sums would overflow: shares do not
+        ranked = ranked / ranked[0]  # depend on the scale
     cum = np.concatenate([[0.0], np.cumsum(ranked)])
     cum /= cum[-1]
     grid = np.unique(np.linspace(0, n, min(n, MAX_POINTS) + 1).round().astype(np.int64))

@@ -8,9 +8,17 @@ import numpy as np
 import pandas as pd
 
 from custloyalty._frames import as_frame, require_columns
-from custloyalty._validation import check_option
+from custloyalty._validation import check_option, refuse_bools
 from custloyalty.errors import ValidationError
-from custloyalty.plotting._common import PALETTE, axes, integer_axis, thousands, tidy, unit_name
+from custloyalty.plotting._common import (
+    PALETTE,
+    axes,
+    integer_axis,
+    require,
+    thousands,
+    tidy,
+    unit_name,
+)
 
 __all__ = [
     "plot_calibration_holdout",
@@ -228,12 +236,14 @@ def plot_p_alive_matrix(
     >>> import matplotlib.pyplot as plt
     >>> plt.close("all")
     """
+    require(model, ("p_alive",), "plot_p_alive_matrix", "a fitted BetaGeo or ParetoNBD model")
     if isinstance(max_frequency, bool) or not isinstance(max_frequency, int) or max_frequency < 1:
         msg = f"max_frequency must be an integer >= 1; got {max_frequency!r}."
         raise ValidationError(msg)
     if isinstance(n_recency, bool) or not isinstance(n_recency, int) or n_recency < 2:
         msg = f"n_recency must be an integer >= 2; got {n_recency!r}."
         raise ValidationError(msg)
+    refuse_bools(T, "T", func="plot_p_alive_matrix")
     t_obs = float(T)
     if not np.isfinite(t_obs) or t_obs <= 0:
         msg = f"T must be finite and > 0; got {T!r}."

@@ -235,6 +235,18 @@ def render(
     >>> page.count("<section"), "Repeat-purchase rate" in page
     (2, True)
     """
+    _check_inputs(scorecard, over_time, programme, "render")
+    if not hasattr(result, "customers") or not hasattr(result, "observation_end"):
+        msg = (
+            "render needs a ScorecardResult (from LoyaltyScorecard.fit_score or score); "
+            f"got {type(result).__name__}.\nHint: build_report(transactions) scores and "
+            "renders in one call."
+        )
+        raise ValidationError(msg)
+    if isinstance(sections, str):
+        msg = f"The 'sections' parameter of render must be a list of section ids; got {sections!r}."
+        msg += f"\nHint: sections=[{sections!r}]."
+        raise ValidationError(msg)
     specs = selected(sections)
     window = None
     if transactions is not None:
@@ -363,7 +375,8 @@ def build_report(
     Raises
     ------
     ValidationError
-        Invalid transactions, surveys or options (the message names the column).
+        Invalid transactions, surveys or options (the message names the column), or a
+        ``scorecard``, ``over_time`` or ``programme`` of the wrong kind (before any work).
 
     See Also
     --------
@@ -373,6 +386,7 @@ def build_report(
     from custloyalty.scorecard import LoyaltyScorecard
 
     sc = LoyaltyScorecard() if scorecard is None else scorecard
+    _check_inputs(sc, over_time, programme, "build_report")
     specs = selected(None)
     labels = ["read", "score", *(s.id for s in specs)]
     with steps(labels, enabled=progress, desc="report") as step:
@@ -410,6 +424,23 @@ def build_report(
             programme=programme,
             title=title,
         )
+
+
+def _check_inputs(scorecard: Any, over_time: Any, programme: Any, func: str) -> None:
+    """Refuse an object of the wrong kind before any work (the sections would fail later)."""
+    wrong = []
+    if scorecard is not None and not hasattr(scorecard, "fit_score"):
+        wrong.append(("scorecard", "a LoyaltyScorecard", scorecard))
+    if over_time is not None and not hasattr(over_time, "kpis"):
+        wrong.append(("over_time", "an OverTimeResult (monitoring.evaluate_over_time)", over_time))
+    if programme is not None and not hasattr(programme, "effects"):
+        wrong.append(("programme", "a ProgrammeEffectResult (programme_effect)", programme))
+    if wrong:
+        name, what, value = wrong[0]
+        msg = (
+            f"The {name!r} parameter of {func} must be {what} or None; got {type(value).__name__}."
+        )
+        raise ValidationError(msg)
 
 
 def _accepts(func: Any, name: str) -> bool:
@@ -458,7 +489,8 @@ programme, date_format
     Raises
     ------
     ValidationError
-        The folder of ``path`` does not exist, or invalid inputs.
+        The folder of ``path`` does not exist or is not writable, ``path`` is a folder, or
+        invalid inputs.
 
     Examples
     --------
@@ -472,12 +504,28 @@ programme, date_format
     >>> text.startswith("<!DOCTYPE html>"), "http://" in text.split("<svg")[0]
     (True, False)
     """
+    given: Any = path  # typed as a path, checked as anything
+    if not isinstance(given, str | os.PathLike):
+        msg = f"The 'path' parameter of write_report must be a file path; got {path!r}."
+        raise ValidationError(msg)
     target = Path(path)
     folder = target.parent if str(target.parent) else Path()
     if not folder.is_dir():
         msg = (
             f"Cannot write the report to {str(target)!r}: the folder {str(folder)!r} does not "
             "exist.\nHint: create the folder first or choose another output path."
+        )
+        raise ValidationError(msg)
+    if target.is_dir():
+        msg = (
+            f"Cannot write the report to {str(target)!r}: it is a folder.\n"
+            "Hint: name the file, e.g. report.html inside it."
+        )
+        raise ValidationError(msg)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        msg = (
+            f"Cannot write the report to {str(target)!r}: the folder {str(folder)!r} is not "
+            "writable.\nHint: choose another output path."
         )
         raise ValidationError(msg)
     text = build_report(

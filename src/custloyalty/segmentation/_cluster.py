@@ -11,6 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from custloyalty._results import Result
+from custloyalty._validation import check_seed
 from custloyalty.errors import ConvergenceError, ValidationError
 from custloyalty.segmentation._rfm import RFMScorer
 
@@ -125,8 +126,8 @@ def kmeans_segments(
     k
         Number of clusters (default 4); see :func:`kmeans_elbow` to choose it.
     seed
-        Seed of the k-means++ initialisations: an int gives reproducible results, ``None``
-        (default) fresh randomness.
+        Seed of the k-means++ initialisations: a non-negative int gives reproducible results,
+        ``None`` (default) fresh randomness.
     n_init
         Number of initialisations; the one with the lowest inertia is kept.
     recency, T, frequency, monetary
@@ -187,6 +188,7 @@ def kmeans_segments(
     if isinstance(n_init, bool) or not isinstance(n_init, int) or n_init < 1:
         msg = f"n_init must be a positive integer; got {n_init!r}."
         raise ValidationError(msg)
+    seed = check_seed(seed, func="kmeans_segments")
     _, labels, inertia = _kmeans(x, k, seed, n_init)
     lab = pd.Series(labels, index=metrics.index, name="cluster")
     centers = metrics.groupby(labels).mean()
@@ -287,6 +289,14 @@ def kmeans_elbow(
     """
     _, x = _features(summary, recency, T, frequency, monetary)
     n = x.shape[0]
+    seed = check_seed(seed, func="kmeans_elbow")
+    whole = isinstance(sample_size, int | np.integer) and not isinstance(sample_size, bool)
+    if not whole or sample_size < 2:
+        msg = (
+            "The 'sample_size' parameter of kmeans_elbow must be an integer >= 2; "
+            f"got {sample_size!r}."
+        )
+        raise ValidationError(msg)
     rng = np.random.default_rng(seed)
     sample = (
         rng.choice(n, size=min(n, int(sample_size)), replace=False) if n > sample_size else None

@@ -15,7 +15,7 @@ import pandas as pd
 
 from custloyalty._frames import as_frame, check_unique_index, numeric_columns
 from custloyalty._state import Stateful, check_header, header, state_key
-from custloyalty._validation import check_option
+from custloyalty._validation import check_option, suggest
 from custloyalty._window import observe, per_customer
 from custloyalty.errors import ValidationError
 
@@ -24,6 +24,7 @@ __all__ = ["Tier", "TierPolicy"]
 BoolMatrix = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 
+_TIER_KEYS = ("name", "qualify", "retain", "require")
 STATUSES = ("new", "upgraded", "requalified", "retained", "grace", "downgraded")
 
 
@@ -54,6 +55,9 @@ class Tier:
 
 
 def _num(value: Any, what: str) -> float:
+    if isinstance(value, bool | np.bool_):  # float(True) == 1.0: never what is meant
+        msg = f"{what} must be a number; got the boolean {value!r}."
+        raise ValidationError(msg)
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -112,6 +116,16 @@ def _tier(item: Any) -> Tier:
     elif isinstance(item, Mapping):
         if "name" not in item:
             msg = f"Each tier needs a 'name'; got {dict(item)!r}."
+            raise ValidationError(msg)
+        unknown = [k for k in item if k not in _TIER_KEYS]
+        if unknown:
+            msg = (
+                f"Tier {item['name']!r} has unknown key {unknown[0]!r}; a tier has the keys "
+                f"{list(_TIER_KEYS)!r}."
+            )
+            close = suggest(str(unknown[0]), list(_TIER_KEYS))
+            if close:
+                msg += f"\nHint: did you mean {close!r}?"
             raise ValidationError(msg)
         tier_name = str(item["name"])
         qualify = item.get("qualify")
@@ -175,9 +189,10 @@ class TierPolicy(Stateful):
     ------
     ValidationError
         Fewer than two tiers, duplicated names, rules on the entry tier, a non-entry tier
-        without rules, negative thresholds, retention above qualification, qualification
-        thresholds that increase from a better tier to a worse one, or a window that is not a
-        positive whole number of days.
+        without rules, negative or boolean thresholds, a tier key other than ``name``,
+        ``qualify``, ``retain`` and ``require`` (with a close-match hint), retention above
+        qualification, qualification thresholds that increase from a better tier to a worse
+        one, or a window that is not a positive whole number of days.
 
     See Also
     --------

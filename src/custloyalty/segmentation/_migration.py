@@ -2,7 +2,7 @@ r"""Tier migration between two periods: transition counts, row shares, up/down/c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from custloyalty._results import Result
+from custloyalty._validation import format_examples
 from custloyalty.errors import ValidationError
 
 __all__ = ["TierMigrationResult", "tier_migration"]
@@ -55,6 +56,17 @@ def _as_labels(x: Any, name: str) -> pd.Series:
         raise ValidationError(msg)
     else:
         s = pd.Series(x)
+    if s.dtype == object:
+        try:
+            pd.unique(s.to_numpy())
+        except TypeError:  # lists, dicts, sets as labels: found on this slow path only
+            bad = [(i, v) for i, v in s.items() if not isinstance(v, Hashable)]
+            msg = (
+                f"{name} has {len(bad)} tier labels that are not scalars "
+                f"{format_examples([i for i, _ in bad], [v for _, v in bad])}.\n"
+                "Hint: tier labels are strings or numbers, one per customer."
+            )
+            raise ValidationError(msg) from None
     if not s.index.is_unique:
         dup = s.index[s.index.duplicated()]
         msg = f"{name} has {dup.size} duplicated customer labels (e.g. {list(dup[:5])!r})."

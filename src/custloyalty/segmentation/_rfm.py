@@ -11,7 +11,7 @@ score cube and looked up per customer, so it costs one integer gather per custom
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -30,7 +30,14 @@ from custloyalty._state import (
     state_mapping,
     state_str,
 )
-from custloyalty._validation import check_nan_policy, check_option, format_examples
+from custloyalty._validation import (
+    check_nan_policy,
+    check_option,
+    format_examples,
+    plural,
+    refuse_bools,
+    suggest,
+)
 from custloyalty.errors import NotFittedError, ValidationError
 
 __all__ = [
@@ -263,6 +270,13 @@ class RFMScorer(Stateful):
         self.nan_policy = check_nan_policy(nan_policy, func=func)
         self.columns = _Columns(recency=recency, T=T, frequency=frequency, monetary=monetary)
         self.fixed_edges: dict[str, list[float]] = {}
+        given: Any = edges  # typed as a mapping, checked as anything
+        if given is not None and not isinstance(given, Mapping):
+            msg = (
+                f"The 'edges' parameter of {func} must map 'R', 'F' or 'M' to inner edges, "
+                f"such as {{'R': [30, 90, 180]}}; got {type(edges).__name__} {edges!r}."
+            )
+            raise ValidationError(msg)
         for key, value in (edges or {}).items():
             self.fixed_edges[_metric_key(key)] = _check_edges(value, key).tolist()
         self.edges_: dict[str, list[float]] = {}
@@ -310,7 +324,8 @@ class RFMScorer(Stateful):
         Raises
         ------
         ValidationError
-            Missing or non-numeric columns, or missing values under ``nan_policy="raise"``.
+            Missing or non-numeric columns, missing values under ``nan_policy="raise"``, or a
+            negative R metric (``recency`` beyond ``T``: not a customer summary).
         """
         c = self.columns
         pymc = self.method == "pymc"
@@ -339,6 +354,7 @@ class RFMScorer(Stateful):
         r = frame[c.recency].to_numpy()
         if c.T is not None:
             r = frame[c.T].to_numpy() - r
+        _check_not_negative(r, frame.index, _r_name(c), "R metric")
         f = frame[f_col].to_numpy()
         if pymc_f:
             f = f + 1.0
@@ -548,6 +564,31 @@ class RFMScorer(Stateful):
         return obj
 
 
+_RULE_KEYS = ("name", "R", "F", "M", "cells")
+
+
+def _r_name(c: _Columns) -> str:
+    return repr(c.recency) if c.T is None else f"{c.T!r} - {c.recency!r}"
+
+
+def _check_not_negative(x: FloatArray, index: pd.Index, what: str, metric: str) -> None:
+    """Raise if a count or a time since the last purchase is negative (an impossible row)."""
+    bad = x < 0
+    if bad.any():
+        pos = np.flatnonzero(bad)
+        msg = (
+            f"The {metric} of rfm_scores ({what}) is negative for "
+            f"{plural(pos.size, 'customer')} {format_examples(index[pos], x[pos])}."
+        )
+        if metric == "R metric":
+            msg += (
+                "\nHint: recency is the time from the first to the last purchase, so it "
+                "cannot exceed T; pass the summary of custloyalty.rfm_summary, or T=None "
+                "when the recency column already holds the time since the last purchase."
+            )
+        raise ValidationError(msg)
+
+
 def _jsonable(col: Hashable | None) -> Any:
     if col is None or isinstance(col, str | int | float | bool):
         return col
@@ -570,6 +611,7 @@ def _metric_key(key: str) -> str:
 
 
 def _check_edges(value: Any, key: str, *, allow_empty: bool = False) -> FloatArray:
+    refuse_bools(value, f"edges[{key!r}]", func="RFMScorer")
     try:
         arr = np.asarray(value, dtype=np.float64).ravel()
     except (TypeError, ValueError):
@@ -648,8 +690,9 @@ def rfm_scores(
     Raises
     ------
     ValidationError
-        Missing or non-numeric columns, missing values under ``nan_policy="raise"``, invalid
-        ``bins``, ``method`` or ``edges``.
+        Missing or non-numeric columns, missing values under ``nan_policy="raise"``, a
+        ``recency`` beyond ``T``, invalid ``bins``, ``method`` or ``edges`` (not a mapping,
+        unknown keys, booleans, not finite or not sorted).
 
     See Also
     --------
@@ -754,6 +797,7 @@ def _range(value: Any, name: str, what: str) -> tuple[int, int]:
     if isinstance(value, int | np.integer) and not isinstance(value, bool):
         lo = hi = int(value)
     else:
+        refuse_bools(value, f"{what} range of segment {name!r}", func="rfm_segments")
         try:
             lo, hi = (int(v) for v in value)
         except (TypeError, ValueError):
@@ -769,6 +813,18 @@ def _rule(item: Any) -> SegmentRule:
     if isinstance(item, SegmentRule):
         return item
     if isinstance(item, Mapping):
+        if "name" not in item:
+            msg = f"Each segment rule needs a 'name'; got {dict(item)!r}."
+            raise ValidationError(msg)
+        unknown = [k for k in item if k not in _RULE_KEYS]
+        if unknown:
+            msg = f"Segment rule {item['name']!r} has unknown key {unknown[0]!r}; "
+            msg += f"a rule has the keys {list(_RULE_KEYS)!r}."
+            same = [k for k in _RULE_KEYS if k.lower() == str(unknown[0]).lower()]
+            close = same[0] if same else suggest(str(unknown[0]), list(_RULE_KEYS))
+            if close:
+                msg += f"\nHint: did you mean {close!r}?"
+            raise ValidationError(msg)
         name = str(item["name"])
         if "cells" in item:
             return SegmentRule(name, cells=tuple(str(c) for c in item["cells"]))
@@ -919,7 +975,8 @@ def rfm_segments(
     Raises
     ------
     ValidationError
-        Missing, non-integer or non-positive score columns; malformed rules; an unknown preset;
+        Missing, non-integer or non-positive score columns; malformed rules (not a sequence, a
+        rule without ``name``, an unknown key, a boolean bound); an unknown preset;
         scores outside the scale of the preset (e.g. ``bins=10`` scores with the default
         preset, or 1-5 scores with the 1-4 ``"pymc"`` preset), which would otherwise leave
         most customers silently unmatched.
@@ -964,6 +1021,13 @@ def rfm_segments(
         check_option(preset, "rules", tuple(RFM_PRESETS), func=func)
         rule_list, default_other = RFM_PRESETS[preset]
     else:
+        if not isinstance(rules, Iterable) or isinstance(rules, Mapping):
+            msg = (
+                f"The 'rules' parameter of {func} must be a preset name "
+                f"({', '.join(repr(k) for k in RFM_PRESETS)}) or a sequence of segment rules; "
+                f"got {type(rules).__name__} {rules!r}."
+            )
+            raise ValidationError(msg)
         rule_list = tuple(_rule(r) for r in rules)
         default_other = "Others"
         if not rule_list:

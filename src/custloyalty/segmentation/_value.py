@@ -17,7 +17,13 @@ from custloyalty._state import (
     state_floats,
     state_key,
 )
-from custloyalty._validation import as_1d_float, check_nan_policy, check_option, format_examples
+from custloyalty._validation import (
+    as_1d_float,
+    check_nan_policy,
+    check_option,
+    format_examples,
+    refuse_bools,
+)
 from custloyalty.errors import NotFittedError, ValidationError
 
 __all__ = ["QuantileTiers", "value_tiers"]
@@ -28,6 +34,7 @@ _METHODS = ("abc", "quantile", "thresholds")
 
 
 def _shares(shares: Any, func: str) -> FloatArray:
+    refuse_bools(shares, "shares", func=func)
     try:
         arr = np.asarray(shares, dtype=np.float64).ravel()
     except (TypeError, ValueError):
@@ -83,9 +90,13 @@ def _tier_tops(values: FloatArray, weights_are_values: bool, bounds: FloatArray)
     np.not_equal(desc[1:], desc[:-1], out=start[1:])
     first = np.maximum.accumulate(np.where(start, np.arange(n), 0))
     if weights_are_values:
-        before = np.cumsum(desc)
+        weight = desc
+        if n and desc[0] > np.finfo(np.float64).max / n:
+            # the cumulative sums would overflow: shares do not depend on the scale
+            weight = desc / desc[0]
+        before = np.cumsum(weight)
         total = before[-1]
-        before -= desc  # weight strictly before each position (exclusive cumsum)
+        before -= weight  # weight strictly before each position (exclusive cumsum)
         limit = (bounds - SHARE_TOL) * total
         tier_sorted = np.searchsorted(limit, before[first], side="right")
     else:
@@ -311,8 +322,8 @@ def value_tiers(
     Raises
     ------
     ValidationError
-        Non-numeric or infinite values, negative values or a zero total (``"abc"``), invalid
-        ``shares``, ``thresholds`` or ``labels``.
+        Non-numeric, boolean or infinite values, negative values or a zero total (``"abc"``),
+        invalid ``shares``, ``thresholds`` or ``labels`` (booleans included).
 
     See Also
     --------
@@ -368,6 +379,7 @@ def value_tiers(
         if thresholds is None:
             msg = "value_tiers(method='thresholds') needs thresholds=(...), best tier first."
             raise ValidationError(msg)
+        refuse_bools(thresholds, "thresholds", func=func)
         try:
             th = np.asarray(thresholds, dtype=np.float64).ravel()
         except (TypeError, ValueError):
@@ -400,7 +412,7 @@ def value_tiers(
                     "method='quantile'."
                 )
                 raise ValidationError(msg)
-            if not arr.sum() > 0:
+            if not arr.max(initial=0.0) > 0:
                 msg = "values passed to value_tiers sum to 0; ABC revenue shares are undefined."
                 raise ValidationError(msg)
         if method == "quantile" and arr.size:

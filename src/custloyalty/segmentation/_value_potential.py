@@ -110,10 +110,15 @@ def _check_levels(levels: Any, func: str) -> int:
     return int(levels)
 
 
-def _cell_actions(
-    levels: int, actions: Mapping[tuple[str, str], str] | None, func: str
-) -> dict[tuple[str, str], str]:
+def _cell_actions(levels: int, actions: Any, func: str) -> dict[tuple[str, str], str]:
     cell_actions = dict(ACTIONS[levels])
+    if actions is not None and not isinstance(actions, Mapping):
+        msg = (
+            f"The 'actions' parameter of {func} must map cells (value level, potential level) "
+            f"to action names, such as {{('high', 'low'): 'Retain'}}; got "
+            f"{type(actions).__name__} {actions!r}."
+        )
+        raise ValidationError(msg)
     if actions is not None:
         for key, name in actions.items():
             if key not in cell_actions:
