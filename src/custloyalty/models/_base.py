@@ -25,6 +25,7 @@ from custloyalty.models._inputs import (
     _check_rule,
     _column_or_array,
     _horizon,
+    _refuse_bool,
     _rft_inputs,
     _sorted_codes,
     _time_array,
@@ -62,6 +63,7 @@ __all__ = [
     "_fit_mle",
     "_hessian_log",
     "_is_positive_definite",
+    "_refuse_bool",
     "_rft_inputs",
     "_sorted_codes",
     "_weights_array",
@@ -629,6 +631,8 @@ class _TransactionModel(_FittedModel):
         """
         self._check_fitted()
         scalar = np.ndim(horizon) == 0 and np.ndim(n) == 0
+        _refuse_bool(horizon, "horizon")
+        _refuse_bool(n, "n")
         hh = np.asarray(horizon, dtype=np.float64)
         nn = np.asarray(n, dtype=np.float64)
         if not np.all(np.isfinite(hh)) or (hh < 0).any():

@@ -10,7 +10,7 @@ import pandas as pd
 from custloyalty._frames import as_frame
 from custloyalty._validation import check_nan_policy, check_option, check_positive
 from custloyalty.errors import ValidationError
-from custloyalty.models._base import _rft_inputs, compress
+from custloyalty.models._base import _refuse_bool, _rft_inputs, compress
 from custloyalty.models._gamma_gamma import GammaGamma
 from custloyalty.summary import TIME_UNITS
 
@@ -165,6 +165,8 @@ def clv(
             f"{horizon!r}."
         )
         raise ValidationError(msg)
+    _refuse_bool(discount_rate, "discount_rate", func=func)
+    _refuse_bool(margin, "margin", func=func)
     d = check_positive(discount_rate, "discount_rate", func=func, strict=False)
     mg = check_positive(margin, "margin", func=func)
     model_unit = getattr(transaction_model, "time_unit_", None)

@@ -20,6 +20,7 @@ from custloyalty.models._base import (
     _check_rule,
     _fit_mle,
     _FittedModel,
+    _refuse_bool,
     _weights_input,
     _wsum,
 )
@@ -55,6 +56,8 @@ def _fm_inputs(
                 "frequency= and monetary=."
             )
             raise ValidationError(msg)
+        _refuse_bool(frequency, "frequency", func=func)
+        _refuse_bool(monetary, "monetary", func=func)
         f, kf = as_1d_float(frequency, "frequency", nan_policy="omit", allow_empty=True)
         m, km = as_1d_float(monetary, "monetary", nan_policy="omit", allow_empty=True)
         if kf.shape[0] != km.shape[0]:

@@ -673,6 +673,11 @@ class TierPolicy(Stateful):
         if isinstance(tiers, str | bytes) or not isinstance(tiers, Sequence):
             msg = f"{where}: 'tiers' must be a list of tiers; got {tiers!r:.80}."
             raise ValidationError(msg)
+        for i, tier in enumerate(tiers):
+            name = tier.get("name") if isinstance(tier, Mapping) else None
+            if isinstance(tier, Mapping) and not isinstance(name, str):
+                msg = f"{where}: tiers[{i}].name must be a string; got {name!r:.80}."
+                raise ValidationError(msg)
         return cls(
             tiers,
             grace_periods=state.get("grace_periods", 0),
