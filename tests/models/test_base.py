@@ -194,3 +194,63 @@ def test_registry_and_top_level_export() -> None:
     assert get_model("pareto_nbd") is ParetoNBD
     with pytest.raises(ValidationError, match="did you mean 'pareto_nbd'"):
         get_model("pareto_nb")
+
+
+@pytest.mark.parametrize("value", [1e308, 1e-300, 2e13, 5e-14])
+def test_from_dict_refuses_params_outside_the_fit_range(value: float) -> None:
+    # issue 13: far outside the range a fit returns (log-parameters within +-30) the special
+    # functions of the predictions overflow (BG/NBD expected purchases were NaN at b = 1e308)
+    for cls, params in SAVED:
+        key = cls._param_names[-1]
+        with pytest.raises(ValidationError, match=rf"params\['{key}'\] must be finite and >= 9\.3"):
+            cls.from_params({**params, key: value})
+
+
+def test_from_params_edges_of_the_fit_range_load() -> None:
+    lo, hi = np.exp(-30.0), np.exp(30.0)
+    m = BetaGeo.from_params({"r": lo, "alpha": hi, "a": lo, "b": hi})
+    assert m.params_["alpha"] == hi
+
+
+def test_from_params_refuses_a_list() -> None:
+    with pytest.raises(ValidationError, match="params must be a dict of the parameters"):
+        BetaGeo.from_params([0.2, 4.4, 0.8, 2.4])  # type: ignore[arg-type]
+
+
+BOOL_CALLS = [
+    (lambda m: m.p_alive(frequency=[True], recency=[0.0], T=[1.0]), "frequency holds booleans"),
+    (lambda m: m.p_alive(frequency=[1], recency=[0.5], T=pd.Series([True])), "T holds booleans"),
+    (lambda m: m.expected_purchases(True, frequency=[1], recency=[0.5], T=[1.0]), "horizon"),
+    (lambda m: m.expected_purchases_new(np.array([True])), "horizon holds booleans"),
+    (lambda m: m.probability_of_n_purchases(1.0, [True, False]), "n holds booleans"),
+    (
+        lambda m: BetaGeo().fit(
+            frequency=[1, 0], recency=[0.5, 0.0], T=[1.0, 1.0], sample_weight=[True, True]
+        ),
+        "sample_weight holds booleans",
+    ),
+    (
+        lambda m: BetaGeo().fit(
+            pd.DataFrame({"frequency": [1], "recency": [0.5], "T": [1.0]}),
+            sample_weight=pd.array([True], dtype="boolean"),
+        ),
+        "sample_weight holds booleans",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "match"), BOOL_CALLS)
+def test_booleans_are_refused_as_numbers(call: Any, match: str) -> None:
+    # issue 13: True silently counted as 1 in arrays (a boolean column was already refused)
+    m = BetaGeo.from_params(SAVED[0][1])
+    with pytest.raises(ValidationError, match=match):
+        call(m)
+
+
+def test_series_with_different_indexes_are_refused() -> None:
+    m = BetaGeo.from_params(SAVED[0][1])
+    f = pd.Series([1, 2], index=["a", "b"])
+    with pytest.raises(ValidationError, match="different indexes"):
+        m.p_alive(frequency=f, recency=pd.Series([0.5, 0.5], index=["b", "a"]), T=[1.0, 1.0])
+    same = m.p_alive(frequency=f, recency=pd.Series([0.5, 0.5], index=["a", "b"]), T=[1.0, 1.0])
+    assert list(same.index) == ["a", "b"]

@@ -339,3 +339,11 @@ def test_negative_metrics_and_grace_raise() -> None:
     # a missing grace_left still means full grace
     out = policy(grace=1).assign(ok, previous=prev.assign(grace_left=[np.nan, 0]))
     assert out.loc["a", "status"] == "grace"
+
+
+@pytest.mark.parametrize("name", [None, ["Gold"], 3.0, {"n": 1}])
+def test_from_dict_refuses_a_tier_name_that_is_not_a_string(name: object) -> None:
+    state = TierPolicy([GOLD, SILVER, MEMBER]).to_dict()
+    state["tiers"][0]["name"] = name
+    with pytest.raises(ValidationError, match=r"tiers\[0\].name must be a string"):
+        TierPolicy.from_dict(state)

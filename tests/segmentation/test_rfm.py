@@ -450,3 +450,19 @@ def test_segment_validation() -> None:
         rfm_segments(sc.assign(R=[1.5, 2]))
     with pytest.raises(ValidationError, match="'M'"):
         rfm_segments(sc.drop(columns="M"))
+
+
+def test_from_dict_refuses_a_wrong_number_of_edges() -> None:
+    # issue 13: edges one short loaded and scored on fewer bins than the state's own bins
+    summary = pd.DataFrame(
+        {
+            "recency": [0.0, 10.0, 30.0, 50.0, 60.0],
+            "T": [60.0] * 5,
+            "n_purchases": [1, 2, 2, 5, 9],
+            "total_amount": [10.0, 25.0, 40.0, 90.0, 300.0],
+        }
+    )
+    state = RFMScorer(bins=3).fit(summary).to_dict()
+    state["edges"]["R"] = state["edges"]["R"][:1]
+    with pytest.raises(ValidationError, match=r"edges\['R'\] must hold 2 \(bins - 1\) values"):
+        RFMScorer.from_dict(state)

@@ -220,8 +220,9 @@ class _TransactionModel(_FittedModel):
             Customer summary, one row per customer, e.g. from :func:`custloyalty.rfm_summary`.
             ``None`` when the columns are passed as arrays.
         sample_weight
-            Optional number of customers each row stands for (array or column name, >= 0);
-            rows with weight 0 are ignored, missing weights follow ``nan_policy``.
+            Optional number of customers each row stands for (array or column name, >= 0;
+            booleans are refused); rows with weight 0 are ignored, missing weights follow
+            ``nan_policy``.
         time_unit
             Time unit of ``recency`` and ``T`` (``"D"``, ``"W"``, ``"M"``, ...; the
             ``time_unit`` given to :func:`custloyalty.rfm_summary`), stored as
@@ -245,7 +246,8 @@ class _TransactionModel(_FittedModel):
         Raises
         ------
         ValidationError
-            Invalid summary, weights or time unit.
+            Invalid summary, weights or time unit (booleans given for numbers, Series of
+            different indexes given as arrays).
         ConvergenceError
             The optimiser ended on a non-finite likelihood.
 
@@ -615,7 +617,7 @@ class _TransactionModel(_FittedModel):
         NotFittedError
             The model is not fitted.
         ValidationError
-            Negative ``horizon`` or a negative / non-integer ``n``.
+            Negative ``horizon`` or a negative / non-integer ``n`` (booleans are refused).
 
         Notes
         -----

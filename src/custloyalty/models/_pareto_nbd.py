@@ -869,6 +869,9 @@ class ParetoNBD(_TransactionModel):
     space with a bounded continued fraction (module :mod:`custloyalty.models._pareto_nbd`), so
     frequencies in the thousands and ``T`` in the tens of thousands neither overflow nor lose
     accuracy, and the difference is rearranged into a sum of two non-negative terms.
+    :math:`P(\text{alive})` is the first term of the bracket over the bracket; where the
+    hypergeometric route gives no finite value (``r`` below about 1e-7) it is computed from
+    the integral itself by quadrature (finite over the whole range a fit returns).
 
     References
     ----------

@@ -453,7 +453,7 @@ class ShiftedBetaGeo(_FittedModel):
         NotFittedError
             The model is not fitted.
         ValidationError
-            Non-positive ``discount_rate`` or invalid ``renewals``.
+            Non-positive or boolean ``discount_rate``, or invalid ``renewals``.
 
         Notes
         -----
@@ -464,6 +464,12 @@ class ShiftedBetaGeo(_FittedModel):
         \frac{S(t)}{S(n-1)}\frac{1}{(1+d)^{t-n}}
         = \frac{\delta + n - 1}{\gamma + \delta + n - 1}\,
         {}_2F_1\!\left(1, \delta + n; \gamma + \delta + n; \frac{1}{1+d}\right)$$
+
+        Where scipy cannot evaluate the hypergeometric function (``delta`` in the trillions,
+        nobody churns) the same value is integrated as
+        :math:`E[(1-\theta)(1+d)/(d+\theta)]`, :math:`\theta \sim
+        \text{Beta}(\gamma, \delta+n-1)`; it tends to :math:`(1+d)/d` as
+        :math:`\delta \to \infty`.
 
         References
         ----------
