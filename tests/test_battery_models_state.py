@@ -49,7 +49,9 @@ from custloyalty.models import (
     ParetoNBD,
     ShiftedBetaGeo,
     available_models,
+    calibration_holdout,
     clv,
+    cumulative_purchases,
     get_model,
 )
 from custloyalty.models._beta_geo import _conditional_factor_quadrature
@@ -972,6 +974,109 @@ error("clv no time unit", lambda: clv(bg, gg, D), "time unit")
 error("clv models swapped", lambda: clv(gg, bgw, D), "'transaction_model'")
 error(
     "clv unfitted", lambda: clv(BetaGeo(), gg, D, time_unit="W"), "not fitted", err=NotFittedError
+)
+
+# 3b. model checks ----------------------------------------------------------------------------
+
+
+@cache
+def holdout() -> pd.DataFrame:
+    return rfm_summary(
+        load_cdnow("sample"),
+        calibration_end="1997-09-30",
+        observation_end="1998-06-30",
+        time_unit="W",
+    )
+
+
+def _ch(model: Any = None, data: Any = None, **kw: Any) -> Callable[[], Any]:
+    return lambda: calibration_holdout(
+        bgw if model is None else model, holdout() if data is None else data, **kw
+    )
+
+
+def _cp(model: Any = None, **kw: Any) -> Callable[[], Any]:
+    return lambda: cumulative_purchases(bgw if model is None else model, load_cdnow("sample"), **kw)
+
+
+def _ch_direct(model: Any, data: pd.DataFrame, top: int) -> Any:
+    e = model.expected_purchases(data["duration_holdout"].to_numpy(), data).to_numpy()
+    g = np.minimum(data["frequency"].to_numpy(), top)
+    return [e[g == k].mean() for k in np.unique(g)]
+
+
+value(
+    "calibration_holdout == group means",
+    _ch(),
+    lambda got: close(_ch_direct(bgw, holdout(), 7))(got["expected"]),
+)
+value(
+    "calibration_holdout max_frequency 10**12 (no huge allocation)",
+    _ch(max_frequency=10**12),
+    lambda got: close(_ch_direct(bgw, holdout(), 10**12))(got["expected"]),
+    found="memory cliff (process killed)",
+)
+for mf in (0, 1.5, True, "7"):
+    error(f"calibration_holdout max_frequency={mf!r}", _ch(max_frequency=mf), "'max_frequency'")
+error("calibration_holdout GammaGamma", _ch(model=gg), "'model' parameter", found="stray exception")
+error("calibration_holdout unfitted", _ch(model=BetaGeo()), "not fitted", err=NotFittedError)
+error(
+    "calibration_holdout negative holdout",
+    _ch(data=holdout().assign(frequency_holdout=-1)),
+    "'frequency_holdout'",
+)
+error(
+    "calibration_holdout non-integer holdout",
+    _ch(data=holdout().assign(frequency_holdout=0.5)),
+    "'frequency_holdout' has .* non-integer",
+    found="silently wrong number",
+)
+error(
+    "calibration_holdout missing column",
+    _ch(data=holdout().drop(columns="duration_holdout")),
+    "'duration_holdout' not found",
+)
+value(
+    "cumulative_purchases expected == sum of E[X(age)]",
+    _cp(observation_end="1997-03-31"),
+    lambda got: close(
+        [
+            sum(
+                float(bgw.expected_purchases_new((d - f).days / 7.0))
+                for f in pd.to_datetime(load_cdnow("sample").groupby("customer_id")["date"].min())
+                if f <= d
+            )
+            for d in got["date"].iloc[[3, -1]]
+        ],
+        rtol=1e-9,
+    )(got["expected"].iloc[[3, -1]]),
+)
+error(
+    "cumulative_purchases time_unit other than the model's",
+    _cp(time_unit="D"),
+    "fitted in 'W'",
+    found="silently wrong number",
+)
+value(
+    "cumulative_purchases time_unit defaults to the model's",
+    _cp(model=BetaGeo.from_params(BG_PUB, time_unit="D"), observation_end="1997-02-28"),
+    lambda got: len(got) == 59,
+    found="silently wrong number",
+)
+error(
+    "cumulative_purchases GammaGamma", _cp(model=gg), "'model' parameter", found="stray exception"
+)
+error(
+    "cumulative_purchases ShiftedBetaGeo",
+    _cp(model=sbg),
+    "'model' parameter",
+    found="stray exception",
+)
+error("cumulative_purchases time_unit typo", _cp(time_unit="days"), "'time_unit'")
+error(
+    "cumulative_purchases observation_end before data",
+    _cp(observation_end="1990-01-01"),
+    "No purchases",
 )
 
 # 4. saved states ------------------------------------------------------------------------------
