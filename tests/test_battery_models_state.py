@@ -1178,6 +1178,56 @@ for name, cls in MODELS.items():
         lambda cls=cls, name=name: score(name, cls.from_json(fitted()[name].to_json())),
         same_as_saved(name),
     )
+
+
+def _boundary_round_trip() -> bool:
+    m = BetaGeo().fit(small().assign(frequency=0, recency=0.0))  # warns: flat likelihood
+    again = BetaGeo.from_json(m.to_json())
+    return bool(again.p_alive(small()).equals(m.p_alive(small())))
+
+
+warn(
+    "BetaGeo fitted at a boundary: JSON round trip (null standard errors) scores identically",
+    _boundary_round_trip,
+    "BetaGeo",
+    bool,
+)
+
+
+@cache
+def churn_card() -> LoyaltyScorecard:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return LoyaltyScorecard(["frequency", "churn_risk"], weighting="equal").fit(
+            load_cdnow("sample").head(3000)
+        )
+
+
+def _churn_state(params: dict[str, float]) -> dict[str, Any]:
+    d = copy.deepcopy(churn_card().to_dict())
+    d["fitted"]["metric_states"]["churn_risk"]["model"]["params"] = params
+    return d
+
+
+value(
+    "scorecard with a Pareto/NBD churn model: JSON round trip scores identically",
+    lambda: (
+        LoyaltyScorecard.from_json(churn_card().to_json())
+        .score(load_cdnow("sample").head(3000))
+        .customers
+    ),
+    lambda got: bool(got.equals(churn_card().score(load_cdnow("sample").head(3000)).customers)),
+)
+error(
+    "scorecard churn model with params out of range",
+    lambda: LoyaltyScorecard.from_dict(
+        _churn_state({"r": 0.5, "alpha": 10.0, "s": 1e300, "beta": 10.0})
+    ),
+    r"churn_risk.*params\['s'\]",
+    found="NaN where the model has a finite limit",
+)
+
+
 error(
     "BetaGeo state into ParetoNBD",
     lambda: ParetoNBD.from_dict(state("BetaGeo")),
