@@ -1407,6 +1407,68 @@ error(
 )
 
 
+_BG_JSON = BetaGeo.from_params(BG_PUB, time_unit="W").to_json()
+error(
+    "from_json arrays nested 100000 deep",
+    lambda: BetaGeo.from_json("[" * 100_000 + "]" * 100_000),
+    "not valid JSON",
+    found="stray exception",
+)
+error(
+    "from_json bytes that are not UTF-8",
+    lambda: BetaGeo.from_json(b'{"kind": "\xff"}'),
+    "not valid JSON",
+    found="stray exception",
+)
+error(
+    "from_json an integer of 5000 digits",
+    lambda: BetaGeo.from_json(_BG_JSON.replace('"r": 0.243', '"r": ' + "9" * 5000)),
+    "not valid JSON",
+    found="stray exception",
+)
+value(
+    "from_json bytes with a UTF-8 BOM",
+    lambda: BetaGeo.from_json(b"\xef\xbb\xbf" + _BG_JSON.encode()).params_,
+    lambda got: got == BG_PUB,
+)
+error(
+    "from_dict params[r] = 10**400 (JSON integer)",
+    lambda: BetaGeo.from_dict({**json.loads(_BG_JSON), "params": {**BG_PUB, "r": 10**400}}),
+    r"params\['r'\] must be finite",
+    found="stray exception",
+)
+error(
+    "from_dict format_version true",
+    lambda: BetaGeo.from_dict({**json.loads(_BG_JSON), "format_version": True}),
+    "format_version True",
+    found="bogus value loads silently",
+)
+error(
+    "RFMScorer bins = 10**400",
+    load(RFMScorer, "RFMScorer", at("bins", 10**400)),
+    "bins must be finite",
+    found="stray exception",
+)
+error(
+    "TierPolicy qualify = 10**400",
+    load(TierPolicy, "TierPolicy", at("tiers/0/qualify/spend", 10**400)),
+    "qualify",
+    found="stray exception",
+)
+error(
+    "TierPolicy grace_periods = 10**400",
+    load(TierPolicy, "TierPolicy", at("grace_periods", 10**400)),
+    "grace_periods must be a non-negative integer",
+    found="stray exception",
+)
+error(
+    "scorecard tier share = 10**400",
+    load(LoyaltyScorecard, SC, at("config/tiers/shares/0", 10**400)),
+    "one positive share per label",
+    found="stray exception",
+)
+
+
 # -- the test ------------------------------------------------------------------------------
 
 

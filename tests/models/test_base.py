@@ -254,3 +254,25 @@ def test_series_with_different_indexes_are_refused() -> None:
         m.p_alive(frequency=f, recency=pd.Series([0.5, 0.5], index=["b", "a"]), T=[1.0, 1.0])
     same = m.p_alive(frequency=f, recency=pd.Series([0.5, 0.5], index=["a", "b"]), T=[1.0, 1.0])
     assert list(same.index) == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000 + "]" * 100_000,  # RecursionError in json
+        b'{"kind": "\xff"}',  # UnicodeDecodeError
+        '{"kind": "BetaGeo", "n": ' + "9" * 5000 + "}",  # int digits limit (ValueError)
+    ],
+)
+def test_from_json_refuses_hostile_text(text: str | bytes) -> None:
+    # issue 13: these ended in RecursionError / UnicodeDecodeError / ValueError
+    with pytest.raises(ValidationError, match=r"BetaGeo\.from_json: the text is not valid JSON"):
+        BetaGeo.from_json(text)
+
+
+def test_from_dict_refuses_integers_beyond_floats_and_a_boolean_version() -> None:
+    state = BetaGeo.from_params(SAVED[0][1]).to_dict()
+    with pytest.raises(ValidationError, match=r"params\['r'\] must be finite"):
+        BetaGeo.from_dict({**state, "params": {**SAVED[0][1], "r": 10**400}})
+    with pytest.raises(ValidationError, match="format_version True"):
+        BetaGeo.from_dict({**state, "format_version": True})

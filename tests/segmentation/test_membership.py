@@ -347,3 +347,11 @@ def test_from_dict_refuses_a_tier_name_that_is_not_a_string(name: object) -> Non
     state["tiers"][0]["name"] = name
     with pytest.raises(ValidationError, match=r"tiers\[0\].name must be a string"):
         TierPolicy.from_dict(state)
+
+
+def test_integers_beyond_floats_are_refused() -> None:
+    # issue 13: an integer of 400 digits (valid JSON) ended in OverflowError
+    with pytest.raises(ValidationError, match="qualify"):
+        TierPolicy([{"name": "Gold", "qualify": {"spend": 10**400}}, MEMBER])
+    with pytest.raises(ValidationError, match="grace_periods must be a non-negative integer"):
+        TierPolicy([GOLD, MEMBER], grace_periods=10**400)

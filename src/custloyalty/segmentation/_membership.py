@@ -56,6 +56,8 @@ class Tier:
 def _num(value: Any, what: str) -> float:
     try:
         v = float(value)
+    except OverflowError:  # an integer beyond the float range: refused below as not finite
+        v = float("inf")
     except (TypeError, ValueError):
         msg = f"{what} must be a number; got {value!r}."
         raise ValidationError(msg) from None
@@ -275,8 +277,8 @@ class TierPolicy(Stateful):
         if isinstance(grace_periods, bool) or not isinstance(grace_periods, int | np.integer):
             msg = f"grace_periods must be a non-negative integer; got {grace_periods!r}."
             raise ValidationError(msg)
-        if grace_periods < 0:
-            msg = f"grace_periods must be a non-negative integer; got {grace_periods!r}."
+        if grace_periods < 0 or grace_periods > np.iinfo(np.int32).max:
+            msg = f"grace_periods must be a non-negative integer; got {grace_periods!r:.40}."
             raise ValidationError(msg)
         rate = _num(points_per_unit, "points_per_unit")
         if rate == 0:
