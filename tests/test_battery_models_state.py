@@ -970,6 +970,44 @@ for kw, match in (
         match,
         found="booleans read as numbers" if "booleans" in match else "",
     )
+error(
+    "clv horizon 10**5 months (typed in days?)",
+    lambda: clv(bgw, gg, D, horizon=10**5),
+    "'horizon' parameter of clv must be an integer number of months from 1 to 1200",
+    found="speed cliff (minutes)",
+)
+value(
+    "clv horizon 1200 months == discounted increments",
+    lambda: clv(bgw, gg, D.iloc[:2], horizon=1200),
+    close(lambda: _clv_direct(bgw, gg, D.iloc[:2], 1200, 0.01), rtol=1e-9),
+)
+error(
+    "expected_purchases horizon Series of another index",
+    lambda: bg.expected_purchases(
+        pd.Series([1.0, 2.0], index=[8, 7]),
+        frequency=pd.Series([1, 2], index=[7, 8]),
+        recency=[1.0, 2.0],
+        T=[3.0, 3.0],
+    ),
+    "horizon is a Series whose index differs",
+    found="silently misaligned by position",
+)
+value(
+    "expected_purchases horizon Series of the same index",
+    lambda: bg.expected_purchases(
+        pd.Series([1.0, 2.0], index=[7, 8]),
+        frequency=pd.Series([1, 2], index=[7, 8]),
+        recency=[1.0, 2.0],
+        T=[3.0, 3.0],
+    ),
+    close(
+        lambda: (
+            np.array([bg_expected(BG_PUB, [x], [3.0], h)[0] for x, h in ((1, 1.0), (2, 2.0))])
+            * bg_p_alive(BG_PUB, [1, 2], [1.0, 2.0], [3.0, 3.0])
+        ),
+        rtol=1e-9,
+    ),
+)
 error("clv no time unit", lambda: clv(bg, gg, D), "time unit")
 error("clv models swapped", lambda: clv(gg, bgw, D), "'transaction_model'")
 error(

@@ -276,3 +276,12 @@ def test_from_dict_refuses_integers_beyond_floats_and_a_boolean_version() -> Non
         BetaGeo.from_dict({**state, "params": {**SAVED[0][1], "r": 10**400}})
     with pytest.raises(ValidationError, match="format_version True"):
         BetaGeo.from_dict({**state, "format_version": True})
+
+
+def test_horizon_series_of_another_index_is_refused() -> None:
+    m = BetaGeo.from_params(SAVED[0][1])
+    hist = pd.DataFrame({"frequency": [1, 2], "recency": [1.0, 2.0], "T": [3.0, 3.0]}, index=[7, 8])
+    with pytest.raises(ValidationError, match="horizon is a Series whose index differs"):
+        m.expected_purchases(pd.Series([1.0, 2.0], index=[8, 7]), hist)
+    same = m.expected_purchases(pd.Series([1.0, 2.0], index=[7, 8]), hist)
+    assert same.iloc[0] == m.expected_purchases(1.0, hist).iloc[0]

@@ -516,7 +516,9 @@ class _TransactionModel(_FittedModel):
         """
         func = f"{type(self).__name__}.expected_purchases"
         rft = self._predict_inputs(data, frequency, recency, T, nan_policy=nan_policy, func=func)
-        hh, h_missing = _horizon(horizon, len(rft), nan_policy=nan_policy, func=func)
+        hh, h_missing = _horizon(
+            horizon, len(rft), nan_policy=nan_policy, func=func, index=rft.index
+        )
         x, tx, t = _clean_rows(rft)
         hh = np.broadcast_to(hh, x.shape)
         vals = self._expected_alive(x, t, hh) * self._p_alive(x, tx, t)

@@ -358,13 +358,26 @@ def _time_array(t: Any, name: str, *, nan_policy: str | None = None) -> tuple[Fl
 
 
 def _horizon(
-    t: Any, n: int, *, nan_policy: str, func: str
+    t: Any, n: int, *, nan_policy: str, func: str, index: pd.Index | None = None
 ) -> tuple[FloatArray, npt.NDArray[np.bool_] | None]:
     """Validate the horizon of a conditional prediction for ``n`` customers.
 
     Returns the horizon with missing values replaced by 0 (safe to compute with) and the mask
-    of customers whose horizon is missing (``None`` when none is).
+    of customers whose horizon is missing (``None`` when none is). A Series of one horizon
+    per customer must carry the customers' ``index``: it is read by position.
     """
+    if (
+        isinstance(t, pd.Series)
+        and index is not None
+        and len(t) == n > 1
+        and not t.index.equals(index)
+    ):
+        msg = (
+            f"{func}: horizon is a Series whose index differs from the customers'; it is read "
+            "by position, so a customer would get another's horizon.\nHint: align it first "
+            "(horizon.reindex(data.index)) or pass an array (.to_numpy())."
+        )
+        raise ValidationError(msg)
     policy = check_nan_policy(nan_policy, func=func)
     tt, _ = _time_array(t, "horizon", nan_policy=policy)
     if tt.shape[0] not in (1, n):
