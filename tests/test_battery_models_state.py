@@ -462,6 +462,25 @@ for M in (BetaGeo, ParetoNBD):
         ),
     )
 
+for M in (BetaGeo, ParetoNBD, GammaGamma):
+    error(
+        f"{M.__name__}.fit sample_weight Series in another order",
+        lambda M=M: M().fit(
+            small(), sample_weight=pd.Series(np.arange(1.0, 201.0), index=small().index[::-1])
+        ),
+        "sample_weight is a Series whose index differs",
+        found="silently misaligned by position",
+    )
+value(
+    "BetaGeo.fit sample_weight Series of the same index == array",
+    lambda: (
+        BetaGeo()
+        .fit(small(), sample_weight=pd.Series(np.arange(1.0, 201.0), index=small().index))
+        .params_
+    ),
+    lambda got: got == BetaGeo().fit(small(), sample_weight=np.arange(1.0, 201.0)).params_,
+)
+
 # 2. predictions at extreme parameters, horizons ----------------------------------------------
 X, TX, TT = HIST["frequency"], HIST["recency"], HIST["T"]
 bg = BetaGeo.from_params(BG_PUB)

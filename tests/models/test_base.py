@@ -285,3 +285,14 @@ def test_horizon_series_of_another_index_is_refused() -> None:
         m.expected_purchases(pd.Series([1.0, 2.0], index=[8, 7]), hist)
     same = m.expected_purchases(pd.Series([1.0, 2.0], index=[7, 8]), hist)
     assert same.iloc[0] == m.expected_purchases(1.0, hist).iloc[0]
+
+
+def test_sample_weight_series_of_another_index_is_refused() -> None:
+    # issue 13: a Series of weights in another order was read by position, silently
+    data = pd.DataFrame(
+        {"frequency": [0, 1, 2, 3], "recency": [0.0, 1.0, 2.0, 3.0], "T": [4.0] * 4},
+        index=["a", "b", "c", "d"],
+    )
+    w = pd.Series([1.0, 2.0, 3.0, 4.0], index=["d", "c", "b", "a"])
+    with pytest.raises(ValidationError, match="sample_weight is a Series whose index differs"):
+        BetaGeo().fit(data, sample_weight=w)

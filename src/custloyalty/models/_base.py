@@ -264,7 +264,9 @@ class _TransactionModel(_FittedModel):
             data, frequency=frequency, recency=recency, T=T, nan_policy=nan_policy, func=func
         )
         df = None if data is None else as_frame(data)
-        w = _weights_input(sample_weight, df, len(rft), nan_policy=nan_policy, func=func)
+        w = _weights_input(
+            sample_weight, df, len(rft), nan_policy=nan_policy, func=func, index=rft.index
+        )
         self._fit_rft(rft, w)
         self.time_unit_ = unit
         return self

@@ -283,9 +283,13 @@ class GammaGamma(_FittedModel):
             The optimiser ended on a non-finite likelihood.
         """
         func = "GammaGamma.fit"
-        f, m, _, missing = _fm_inputs(data, frequency, monetary, nan_policy=nan_policy, func=func)
+        f, m, index, missing = _fm_inputs(
+            data, frequency, monetary, nan_policy=nan_policy, func=func
+        )
         df = None if data is None else as_frame(data)
-        w = _weights_input(sample_weight, df, f.shape[0], nan_policy=nan_policy, func=func)
+        w = _weights_input(
+            sample_weight, df, f.shape[0], nan_policy=nan_policy, func=func, index=index
+        )
         w = np.ones(f.shape[0]) if w is None else w
         fits = GammaGamma.fit_rows(f, m) & ~missing
         n_excluded = int(np.count_nonzero(~missing & ~fits))

@@ -193,14 +193,33 @@ def _rft_inputs(
 
 
 def _weights_input(
-    weights: Any, data: pd.DataFrame | None, n: int, *, nan_policy: str, func: str
+    weights: Any,
+    data: pd.DataFrame | None,
+    n: int,
+    *,
+    nan_policy: str,
+    func: str,
+    index: pd.Index | None = None,
 ) -> FloatArray | None:
     """Validate fit weights: None, a column name of ``data``, or an array of length ``n``.
 
     A missing weight raises, or under ``nan_policy="omit"`` becomes 0 (the row is omitted).
+    A Series of weights must carry the customers' ``index``: it is read by position.
     """
     if weights is None:
         return None
+    if (
+        isinstance(weights, pd.Series)
+        and index is not None
+        and len(weights) == n > 1
+        and not weights.index.equals(index)
+    ):
+        msg = (
+            f"{func}: sample_weight is a Series whose index differs from the customers'; it "
+            "is read by position, so a customer would get another's weight.\nHint: align it "
+            "first (sample_weight.reindex(data.index)), or pass a column name or an array."
+        )
+        raise ValidationError(msg)
     if data is not None and isinstance(weights, Hashable) and not isinstance(weights, tuple):
         df = as_frame(data)
         policy = check_nan_policy(nan_policy, func=func)
