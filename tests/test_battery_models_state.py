@@ -735,6 +735,15 @@ warn(
     warning=UndefinedMetricWarning,
 )
 error(
+    "GammaGamma.expected_spend Series of different indexes",
+    lambda: gg.expected_spend(
+        frequency=pd.Series([1, 2], index=["a", "b"]),
+        monetary=pd.Series([10.0, 30.0], index=["b", "a"]),
+    ),
+    "different indexes",
+    found="silently misaligned by position",
+)
+error(
     "GammaGamma negative monetary",
     lambda: gg.expected_spend(frequency=[2], monetary=[-1.0]),
     "'monetary'.*negative",

@@ -58,6 +58,17 @@ def _fm_inputs(
             raise ValidationError(msg)
         _refuse_bool(frequency, "frequency", func=func)
         _refuse_bool(monetary, "monetary", func=func)
+        if (
+            isinstance(frequency, pd.Series)
+            and isinstance(monetary, pd.Series)
+            and not frequency.index.equals(monetary.index)
+        ):
+            msg = (
+                f"{func}: frequency and monetary are Series with different indexes; they are "
+                "read by position, so a customer's spend would come from another customer."
+                "\nHint: align them first (e.g. pass one table as data), or pass arrays."
+            )
+            raise ValidationError(msg)
         f, kf = as_1d_float(frequency, "frequency", nan_policy="omit", allow_empty=True)
         m, km = as_1d_float(monetary, "monetary", nan_policy="omit", allow_empty=True)
         if kf.shape[0] != km.shape[0]:
