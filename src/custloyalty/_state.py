@@ -71,7 +71,7 @@ def check_header(data: Any, kind: str, *, where: str) -> Mapping[str, Any]:
             msg += "\nHint: the state has no 'kind' key; was it written by to_dict()?"
         raise ValidationError(msg)
     version = data.get("format_version")
-    if version != FORMAT_VERSION:
+    if isinstance(version, bool) or version != FORMAT_VERSION:
         written = data.get("custloyalty_version", "an unknown version")
         msg = (
             f"{where}: saved state has format_version {version!r}; this custloyalty "
@@ -145,7 +145,10 @@ def state_float(
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
         msg = f"{where}: {key} must be a number; got {value!r:.80}."
         raise ValidationError(msg)
-    v = float(value)
+    try:
+        v = float(value)
+    except OverflowError:  # an integer beyond the float range (e.g. 10**400 from JSON)
+        v = math.inf if value > 0 else -math.inf
     ok = math.isfinite(v)
     if ok and low is not None:
         ok = v > low if low_open else v >= low
@@ -216,21 +219,27 @@ class Stateful:
         Raises
         ------
         ValidationError
-            The text is not valid JSON (for example a truncated file), or the state inside is
-            malformed (see :meth:`from_dict`).
+            The text is not valid JSON (for example a truncated file, bytes that are not
+            UTF-8, numbers of thousands of digits, nesting thousands deep), or the state
+            inside is malformed (see :meth:`from_dict`).
         """
         given: object = text  # checked at run time: callers pass what they read
         if not isinstance(given, str | bytes | bytearray):
             msg = f"{cls.__name__}.from_json needs JSON text; got {type(given).__name__}."
             raise ValidationError(msg)
+        hint = "\nHint: the file may be truncated or edited by hand; save it again with to_json()."
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             msg = (
                 f"{cls.__name__}.from_json: the text is not valid JSON ({exc.msg} at line "
-                f"{exc.lineno}, column {exc.colno})."
-                "\nHint: the file may be truncated or edited by hand; save it again with to_json()."
+                f"{exc.lineno}, column {exc.colno}).{hint}"
             )
+            raise ValidationError(msg) from None
+        except (ValueError, RecursionError) as exc:
+            # bytes that are not UTF-8 (UnicodeDecodeError), an integer of thousands of
+            # digits (ValueError), arrays nested thousands deep (RecursionError)
+            msg = f"{cls.__name__}.from_json: the text is not valid JSON ({exc!s:.120}).{hint}"
             raise ValidationError(msg) from None
         return cls.from_dict(data)
 

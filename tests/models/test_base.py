@@ -114,10 +114,13 @@ def _state(**entries: Any) -> dict[str, Any]:
         (_state(params={"r": "x", "alpha": 1, "a": 1, "b": 1}), r"params\['r'\] must be a number"),
         (_state(params={"r": None, "alpha": 1, "a": 1, "b": 1}), r"params\['r'\] must be a num"),
         (_state(params={"r": True, "alpha": 1, "a": 1, "b": 1}), r"params\['r'\] must be a num"),
-        (_state(params={"r": float("nan"), "alpha": 1, "a": 1, "b": 1}), "finite and > 0"),
+        (
+            _state(params={"r": float("nan"), "alpha": 1, "a": 1, "b": 1}),
+            r"params\[.r.\] must be finite and >= 9.3",
+        ),
         (_state(params=[1, 2, 3, 4]), "params must be a mapping"),
         (_state(params={"r": 1.0}), "exactly the keys"),
-        (_state(params={**SAVED[0][1], "a": -1.0}), r"params\['a'\] must be finite and > 0"),
+        (_state(params={**SAVED[0][1], "a": -1.0}), r"params\['a'\] must be finite and >= 9.3"),
         (_state(standard_errors=[0.1]), "standard_errors must be a mapping"),
         (_state(standard_errors={"r": "?"}), r"standard_errors\['r'\] must be a number"),
         (_state(standard_errors={"r": -1.0}), r"standard_errors\['r'\] must be finite and >= 0"),
@@ -191,3 +194,105 @@ def test_registry_and_top_level_export() -> None:
     assert get_model("pareto_nbd") is ParetoNBD
     with pytest.raises(ValidationError, match="did you mean 'pareto_nbd'"):
         get_model("pareto_nb")
+
+
+@pytest.mark.parametrize("value", [1e308, 1e-300, 2e13, 5e-14])
+def test_from_dict_refuses_params_outside_the_fit_range(value: float) -> None:
+    # issue 13: far outside the range a fit returns (log-parameters within +-30) the special
+    # functions of the predictions overflow (BG/NBD expected purchases were NaN at b = 1e308)
+    for cls, params in SAVED:
+        key = cls._param_names[-1]
+        with pytest.raises(ValidationError, match=rf"params\['{key}'\] must be finite and >= 9\.3"):
+            cls.from_params({**params, key: value})
+
+
+def test_from_params_edges_of_the_fit_range_load() -> None:
+    lo, hi = np.exp(-30.0), np.exp(30.0)
+    m = BetaGeo.from_params({"r": lo, "alpha": hi, "a": lo, "b": hi})
+    assert m.params_["alpha"] == hi
+
+
+def test_from_params_refuses_a_list() -> None:
+    with pytest.raises(ValidationError, match="params must be a dict of the parameters"):
+        BetaGeo.from_params([0.2, 4.4, 0.8, 2.4])  # type: ignore[arg-type]
+
+
+BOOL_CALLS = [
+    (lambda m: m.p_alive(frequency=[True], recency=[0.0], T=[1.0]), "frequency holds booleans"),
+    (lambda m: m.p_alive(frequency=[1], recency=[0.5], T=pd.Series([True])), "T holds booleans"),
+    (lambda m: m.expected_purchases(True, frequency=[1], recency=[0.5], T=[1.0]), "horizon"),
+    (lambda m: m.expected_purchases_new(np.array([True])), "horizon holds booleans"),
+    (lambda m: m.probability_of_n_purchases(1.0, [True, False]), "n holds booleans"),
+    (
+        lambda m: BetaGeo().fit(
+            frequency=[1, 0], recency=[0.5, 0.0], T=[1.0, 1.0], sample_weight=[True, True]
+        ),
+        "sample_weight holds booleans",
+    ),
+    (
+        lambda m: BetaGeo().fit(
+            pd.DataFrame({"frequency": [1], "recency": [0.5], "T": [1.0]}),
+            sample_weight=pd.array([True], dtype="boolean"),
+        ),
+        "sample_weight holds booleans",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "match"), BOOL_CALLS)
+def test_booleans_are_refused_as_numbers(call: Any, match: str) -> None:
+    # issue 13: True silently counted as 1 in arrays (a boolean column was already refused)
+    m = BetaGeo.from_params(SAVED[0][1])
+    with pytest.raises(ValidationError, match=match):
+        call(m)
+
+
+def test_series_with_different_indexes_are_refused() -> None:
+    m = BetaGeo.from_params(SAVED[0][1])
+    f = pd.Series([1, 2], index=["a", "b"])
+    with pytest.raises(ValidationError, match="different indexes"):
+        m.p_alive(frequency=f, recency=pd.Series([0.5, 0.5], index=["b", "a"]), T=[1.0, 1.0])
+    same = m.p_alive(frequency=f, recency=pd.Series([0.5, 0.5], index=["a", "b"]), T=[1.0, 1.0])
+    assert list(same.index) == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000 + "]" * 100_000,  # RecursionError in json
+        b'{"kind": "\xff"}',  # UnicodeDecodeError
+        '{"kind": "BetaGeo", "n": ' + "9" * 5000 + "}",  # int digits limit (ValueError)
+    ],
+)
+def test_from_json_refuses_hostile_text(text: str | bytes) -> None:
+    # issue 13: these ended in RecursionError / UnicodeDecodeError / ValueError
+    with pytest.raises(ValidationError, match=r"BetaGeo\.from_json: the text is not valid JSON"):
+        BetaGeo.from_json(text)
+
+
+def test_from_dict_refuses_integers_beyond_floats_and_a_boolean_version() -> None:
+    state = BetaGeo.from_params(SAVED[0][1]).to_dict()
+    with pytest.raises(ValidationError, match=r"params\['r'\] must be finite"):
+        BetaGeo.from_dict({**state, "params": {**SAVED[0][1], "r": 10**400}})
+    with pytest.raises(ValidationError, match="format_version True"):
+        BetaGeo.from_dict({**state, "format_version": True})
+
+
+def test_horizon_series_of_another_index_is_refused() -> None:
+    m = BetaGeo.from_params(SAVED[0][1])
+    hist = pd.DataFrame({"frequency": [1, 2], "recency": [1.0, 2.0], "T": [3.0, 3.0]}, index=[7, 8])
+    with pytest.raises(ValidationError, match="horizon is a Series whose index differs"):
+        m.expected_purchases(pd.Series([1.0, 2.0], index=[8, 7]), hist)
+    same = m.expected_purchases(pd.Series([1.0, 2.0], index=[7, 8]), hist)
+    assert same.iloc[0] == m.expected_purchases(1.0, hist).iloc[0]
+
+
+def test_sample_weight_series_of_another_index_is_refused() -> None:
+    # issue 13: a Series of weights in another order was read by position, silently
+    data = pd.DataFrame(
+        {"frequency": [0, 1, 2, 3], "recency": [0.0, 1.0, 2.0, 3.0], "T": [4.0] * 4},
+        index=["a", "b", "c", "d"],
+    )
+    w = pd.Series([1.0, 2.0, 3.0, 4.0], index=["d", "c", "b", "a"])
+    with pytest.raises(ValidationError, match="sample_weight is a Series whose index differs"):
+        BetaGeo().fit(data, sample_weight=w)

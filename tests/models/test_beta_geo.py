@@ -275,7 +275,7 @@ def test_from_dict_rejects_bad_params() -> None:
         BetaGeo.from_params({"r": 1.0})
     with pytest.raises(ValidationError, match="kind 'GammaGamma'"):
         BetaGeo.from_dict(GammaGamma.from_params({"p": 6.25, "q": 3.7, "v": 15.4}).to_dict())
-    with pytest.raises(ValidationError, match="> 0"):
+    with pytest.raises(ValidationError, match=r"must be finite and >= 9\.3"):
         BetaGeo.from_params({**FHL, "a": -1.0})
 
 
@@ -439,3 +439,31 @@ def test_quadrature_form_matches_hypergeometric_form() -> None:
         want = _conditional_factor(0.6, 4.0, a, b, x, t_obs, t)
         got = _conditional_factor_quadrature(0.6, 4.0, a, b, x, t_obs, t)
         np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"r": 1e13, "alpha": 1.0, "a": 9.4e-14, "b": 1.0},
+        {"r": 1.0, "alpha": 1e13, "a": 1e13, "b": 9.4e-14},
+        {"r": 9.4e-14, "alpha": 9.4e-14, "a": 1e13, "b": 9.4e-14},
+    ],
+)
+def test_predictions_finite_at_corners_of_the_fit_range(params: dict[str, float]) -> None:
+    # issue 13: the quadrature's standard deviation lost 1 - mu (b ~ 1e-13 next to a ~ 1e13)
+    # and its integrand was 0/0 where p underflowed (a ~ 1e-13): NaN for every customer
+    m = BetaGeo.from_params(params)
+    hist = {"frequency": [0, 1, 5], "recency": [0.0, 10.0, 30.0], "T": [38.0] * 3}
+    e = m.expected_purchases(10, **hist).to_numpy()
+    assert np.all(np.isfinite(e) & (e >= 0))
+    assert np.all(np.isfinite(m.expected_purchases_new([0.0, 10.0])))
+
+
+def test_no_dropout_limit_at_tiny_a() -> None:
+    # a -> 0: nobody drops out, a new customer buys r h / alpha in expectation (NBD)
+    m = BetaGeo.from_params({**FHL, "a": 1e-13})
+    np.testing.assert_allclose(
+        m.expected_purchases_new([1.0, 1e6]),
+        np.array([1.0, 1e6]) * FHL["r"] / FHL["alpha"],
+        rtol=1e-6,
+    )

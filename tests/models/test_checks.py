@@ -110,3 +110,38 @@ def test_calibration_holdout_nan_policy(bg: BetaGeo, split: pd.DataFrame) -> Non
     want = calibration_holdout(bg, split.drop(index=split.index[[0, 1, 2, 5]]))
     pd.testing.assert_frame_equal(got, want)
     assert got["n_customers"].sum() == len(split) - 4
+
+
+def test_calibration_holdout_huge_max_frequency_allocates_little(
+    bg: BetaGeo, split: pd.DataFrame
+) -> None:
+    # issue 13: bins were allocated up to max_frequency (10**9: gigabytes, process killed)
+    got = calibration_holdout(bg, split, max_frequency=10**12)
+    assert got.index.max() == split["frequency"].max()
+    pd.testing.assert_frame_equal(got, calibration_holdout(bg, split, max_frequency=10**4))
+
+
+def test_checks_refuse_models_without_the_method(split: pd.DataFrame, tx: pd.DataFrame) -> None:
+    from custloyalty.models import GammaGamma
+
+    gg = GammaGamma.from_params({"p": 6.25, "q": 3.74, "v": 15.44})
+    with pytest.raises(ValidationError, match="'model' parameter of calibration_holdout"):
+        calibration_holdout(gg, split)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="'model' parameter of cumulative_purchases"):
+        cumulative_purchases(gg, tx)  # type: ignore[arg-type]
+
+
+def test_calibration_holdout_refuses_non_integer_holdout(bg: BetaGeo, split: pd.DataFrame) -> None:
+    with pytest.raises(ValidationError, match=r"'frequency_holdout' has .* non-integer"):
+        calibration_holdout(bg, split.assign(frequency_holdout=0.5))
+
+
+def test_cumulative_purchases_time_unit_follows_the_model(tx: pd.DataFrame) -> None:
+    # issue 13: the default "W" with a model fitted in days gave expectations 7x too small
+    daily = BetaGeo.from_params(
+        {"r": 0.243, "alpha": 4.414 * 7, "a": 0.793, "b": 2.426}, time_unit="D"
+    )
+    got = cumulative_purchases(daily, tx, observation_end="1997-02-28")
+    assert len(got) == 59  # days from 1997-01-01
+    with pytest.raises(ValidationError, match="fitted in 'D'"):
+        cumulative_purchases(daily, tx, time_unit="W")

@@ -134,3 +134,15 @@ def test_zero_repeat_spend_follows_the_spend_model(
     np.testing.assert_allclose(spend, p * v / (p * x + q - 1.0), rtol=1e-12)
     assert np.all(np.isfinite(got))
     assert np.all(got.loc[rep] > 0)
+
+
+def test_horizon_is_capped_at_1200_months() -> None:
+    # issue 13: one model evaluation per month; 12000 months ran for a minute
+    bg = BetaGeo.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}, time_unit="W")
+    gg = GammaGamma.from_params({"p": 6.25, "q": 3.74, "v": 15.44})
+    data = pd.DataFrame({"frequency": [2], "recency": [30.0], "T": [38.0], "monetary": [20.0]})
+    with pytest.raises(
+        ValidationError, match=r"from 1 to 1200 \(100 years\).*\n.*months, not days"
+    ):
+        clv(bg, gg, data, horizon=36500)
+    assert np.isfinite(clv(bg, gg, data, horizon=1200).iloc[0])

@@ -211,3 +211,12 @@ def test_q_at_most_one_gives_the_limit_with_a_warning() -> None:
     assert out.iloc[0] > 0
     assert np.all(np.isfinite(out.iloc[1:]))  # p x + q - 1 > 0: finite
     assert not out.isna().any()
+
+
+def test_series_of_different_indexes_are_refused() -> None:
+    gg = GammaGamma.from_params({"p": 6.25, "q": 3.74, "v": 15.44})
+    f = pd.Series([1, 2], index=["a", "b"])
+    with pytest.raises(ValidationError, match="different indexes"):
+        gg.expected_spend(frequency=f, monetary=pd.Series([10.0, 30.0], index=["b", "a"]))
+    same = gg.expected_spend(frequency=f, monetary=pd.Series([10.0, 30.0], index=["a", "b"]))
+    assert list(same.index) == ["a", "b"]

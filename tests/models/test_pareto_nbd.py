@@ -686,3 +686,25 @@ def test_coarse_start_gives_the_fit_on_every_row(monkeypatch: pytest.MonkeyPatch
         assert coarse.params_[k] == pytest.approx(plain.params_[k], rel=1e-8)
         assert coarse.standard_errors_[k] == pytest.approx(plain.standard_errors_[k], rel=1e-5)
     assert coarse.log_likelihood_ == pytest.approx(plain.log_likelihood_, rel=1e-13)
+
+
+def test_p_alive_quadrature_matches_the_hypergeometric_route() -> None:
+    from custloyalty.models._pareto_nbd import _p_alive_quadrature
+
+    params = (0.553, 10.578, 0.606, 11.669)
+    x, tx, t = np.array([0.0, 1, 5, 100]), np.array([0.0, 10, 30, 37]), np.full(4, 38.0)
+    want = ParetoNBD.from_params(dict(zip(("r", "alpha", "s", "beta"), params, strict=True)))
+    np.testing.assert_allclose(
+        _p_alive_quadrature(params, x, tx, t),
+        want.p_alive(frequency=x, recency=tx, T=t).to_numpy(),
+        rtol=1e-8,
+    )
+
+
+def test_p_alive_finite_at_tiny_r() -> None:
+    # issue 13: r and alpha near the fit's lower bound gave NaN for customers without repeat
+    # purchase (the hypergeometric function of r + x lost its digits); the limit r -> 0 of
+    # P(alive | x = 0) is (beta / (beta + T))^s: no purchase says nothing about the rate
+    m = ParetoNBD.from_params({"r": 1e-13, "alpha": 1e-13, "s": 0.606, "beta": 11.669})
+    got = m.p_alive(frequency=[0], recency=[0.0], T=[38.0]).iloc[0]
+    assert got == pytest.approx((11.669 / 49.669) ** 0.606, rel=1e-9)

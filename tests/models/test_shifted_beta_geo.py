@@ -184,3 +184,28 @@ def test_cohort_weights() -> None:
     assert "nan_policy" not in str(info.value)  # fit has no such option
     with pytest.raises(ValidationError, match=r"no cohort .* observed beyond"):
         ShiftedBetaGeo().fit(table, sample_weight=[0, 0])
+
+
+@pytest.mark.parametrize("delta", [1e9, 1e13])
+def test_derl_finite_when_nobody_churns(delta: float) -> None:
+    # issue 13: scipy's hyp2f1 returned NaN for delta in the trillions; the limit is (1+d)/d
+    m = ShiftedBetaGeo.from_params({"gamma": 1.0, "delta": delta})
+    got = m.discounted_expected_residual_lifetime(0.1, renewals=[0, 4])
+    np.testing.assert_allclose(got, 11.0 * (1.0 - 1.0 / delta * 11.0), rtol=1e-7)
+
+
+def test_derl_quadrature_matches_the_hypergeometric_form() -> None:
+    from custloyalty.models._shifted_beta_geo import _derl_quadrature
+
+    for g, d in ((0.704, 1.182), (2.0, 50.0), (0.3, 1e4)):
+        n = np.array([1.0, 5.0])
+        want = (d + n - 1) / (g + d + n - 1) * special.hyp2f1(1.0, d + n, g + d + n, 1 / 1.1)
+        np.testing.assert_allclose(_derl_quadrature(g, d + n - 1, 0.1), want, rtol=1e-4)
+
+
+def test_booleans_refused() -> None:
+    with pytest.raises(ValidationError, match="survivors holds booleans"):
+        ShiftedBetaGeo().fit([True, True, False])
+    m = ShiftedBetaGeo.from_params({"gamma": 0.704, "delta": 1.182})
+    with pytest.raises(ValidationError, match="discount_rate holds booleans"):
+        m.discounted_expected_residual_lifetime(True)

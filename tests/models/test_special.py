@@ -67,7 +67,7 @@ def test_continuous_across_the_switch_and_broadcast() -> None:
 def test_bg_nbd_pmf_at_a_huge_r_is_the_poisson_limit() -> None:
     # r -> infinity with r / alpha fixed: purchases are Poisson(horizon r / alpha) while
     # alive; with a tiny dropout probability (a / (a + b) ~ 1e-12) the pmf is Poisson's
-    bg = BetaGeo.from_params({"r": 1e13, "alpha": 1e14, "a": 1e-3, "b": 1e9})
+    bg = BetaGeo.from_params({"r": 1e12, "alpha": 1e13, "a": 1e-3, "b": 1e9})
     n = np.arange(12.0)
     got = bg.probability_of_n_purchases(30.0, n)
     np.testing.assert_allclose(got, stats.poisson.pmf(n, 3.0), rtol=1e-9)

@@ -273,6 +273,8 @@ def test_misbehaving_metric_is_refused_naming_it(sample, func, match) -> None:
         ({"indicators": {"frequency": {"directon": "lower"}}}, r"Hint: .*'direction'"),
         ({"tiers": {"labels": ["A"], "share": [1]}}, r"unknown tier settings.*'shares'"),
         ({"seed": "x"}, r"'seed' must be a non-negative integer"),
+        # an integer beyond the float range (valid JSON) ended in OverflowError
+        ({"tiers": {"labels": ["A", "B"], "shares": [10**400, 1]}}, "one positive share"),
     ],
 )
 def test_config_typos_are_refused_with_a_hint(config, match) -> None:

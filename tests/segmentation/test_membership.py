@@ -349,3 +349,19 @@ def test_tier_key_typos_and_boolean_thresholds_are_refused() -> None:
         TierPolicy([{"name": "Gold", "qualify": {"spend": True}}, member])
     with pytest.raises(ValidationError, match="points_per_unit must be a number; got the boolean"):
         TierPolicy([{"name": "Gold", "qualify": {"spend": 9}}, member], points_per_unit=True)
+
+
+@pytest.mark.parametrize("name", [None, ["Gold"], 3.0, {"n": 1}])
+def test_from_dict_refuses_a_tier_name_that_is_not_a_string(name: object) -> None:
+    state = TierPolicy([GOLD, SILVER, MEMBER]).to_dict()
+    state["tiers"][0]["name"] = name
+    with pytest.raises(ValidationError, match=r"tiers\[0\].name must be a string"):
+        TierPolicy.from_dict(state)
+
+
+def test_integers_beyond_floats_are_refused() -> None:
+    # issue 13: an integer of 400 digits (valid JSON) ended in OverflowError
+    with pytest.raises(ValidationError, match="qualify"):
+        TierPolicy([{"name": "Gold", "qualify": {"spend": 10**400}}, MEMBER])
+    with pytest.raises(ValidationError, match="grace_periods must be a non-negative integer"):
+        TierPolicy([GOLD, MEMBER], grace_periods=10**400)

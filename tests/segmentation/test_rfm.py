@@ -466,3 +466,19 @@ def test_impossible_summaries_and_malformed_options_are_refused() -> None:
         rfm_segments(scores, rules=[{"R": (1, 2)}])
     with pytest.raises(ValidationError, match=r"(?s)unknown key 'f'.*did you mean 'F'"):
         rfm_segments(scores, rules=[{"name": "x", "f": (1, 2)}])
+
+
+def test_from_dict_refuses_a_wrong_number_of_edges() -> None:
+    # issue 13: edges one short loaded and scored on fewer bins than the state's own bins
+    summary = pd.DataFrame(
+        {
+            "recency": [0.0, 10.0, 30.0, 50.0, 60.0],
+            "T": [60.0] * 5,
+            "n_purchases": [1, 2, 2, 5, 9],
+            "total_amount": [10.0, 25.0, 40.0, 90.0, 300.0],
+        }
+    )
+    state = RFMScorer(bins=3).fit(summary).to_dict()
+    state["edges"]["R"] = state["edges"]["R"][:1]
+    with pytest.raises(ValidationError, match=r"edges\['R'\] must hold 2 \(bins - 1\) values"):
+        RFMScorer.from_dict(state)

@@ -12,7 +12,7 @@ from custloyalty import rfm_summary
 from custloyalty.datasets import load_cdnow
 from custloyalty.errors import ValidationError
 from custloyalty.models import BetaGeo, GammaGamma, clv
-from custloyalty.segmentation import ACTIONS, value_potential_tiers
+from custloyalty.segmentation import ACTIONS, ValuePotentialGrid, value_potential_tiers
 
 END = "1997-09-30"
 
@@ -172,3 +172,11 @@ def test_zero_repeat_spend_follows_the_one_rule(sample) -> None:
     expected = clv(bg, gg, summary, horizon=12, discount_rate=0.01, time_unit="W")
     np.testing.assert_allclose(res.customers["potential"], expected.to_numpy(), rtol=1e-6)
     assert (res.customers.loc[ids, "potential"] > 0).all()
+
+
+@pytest.mark.parametrize("levels", [[2], {}, "2", 2.0])
+def test_from_dict_refuses_levels_of_another_type(levels: object) -> None:
+    state = ValuePotentialGrid().fit([10.0, 20.0, 30.0, 40.0], [5.0, 1.0, 8.0, 2.0]).to_dict()
+    state["levels"] = levels
+    with pytest.raises(ValidationError, match="levels must be 2 or 3"):
+        ValuePotentialGrid.from_dict(state)

@@ -25,6 +25,7 @@ from custloyalty.models._inputs import (
     _check_rule,
     _column_or_array,
     _horizon,
+    _refuse_bool,
     _rft_inputs,
     _sorted_codes,
     _time_array,
@@ -62,6 +63,7 @@ __all__ = [
     "_fit_mle",
     "_hessian_log",
     "_is_positive_definite",
+    "_refuse_bool",
     "_rft_inputs",
     "_sorted_codes",
     "_weights_array",
@@ -218,8 +220,9 @@ class _TransactionModel(_FittedModel):
             Customer summary, one row per customer, e.g. from :func:`custloyalty.rfm_summary`.
             ``None`` when the columns are passed as arrays.
         sample_weight
-            Optional number of customers each row stands for (array or column name, >= 0);
-            rows with weight 0 are ignored, missing weights follow ``nan_policy``.
+            Optional number of customers each row stands for (array or column name, >= 0;
+            booleans are refused); rows with weight 0 are ignored, missing weights follow
+            ``nan_policy``.
         time_unit
             Time unit of ``recency`` and ``T`` (``"D"``, ``"W"``, ``"M"``, ...; the
             ``time_unit`` given to :func:`custloyalty.rfm_summary`), stored as
@@ -243,7 +246,8 @@ class _TransactionModel(_FittedModel):
         Raises
         ------
         ValidationError
-            Invalid summary, weights or time unit.
+            Invalid summary, weights or time unit (booleans given for numbers, Series of
+            different indexes given as arrays).
         ConvergenceError
             The optimiser ended on a non-finite likelihood.
 
@@ -260,7 +264,9 @@ class _TransactionModel(_FittedModel):
             data, frequency=frequency, recency=recency, T=T, nan_policy=nan_policy, func=func
         )
         df = None if data is None else as_frame(data)
-        w = _weights_input(sample_weight, df, len(rft), nan_policy=nan_policy, func=func)
+        w = _weights_input(
+            sample_weight, df, len(rft), nan_policy=nan_policy, func=func, index=rft.index
+        )
         self._fit_rft(rft, w)
         self.time_unit_ = unit
         return self
@@ -512,7 +518,9 @@ class _TransactionModel(_FittedModel):
         """
         func = f"{type(self).__name__}.expected_purchases"
         rft = self._predict_inputs(data, frequency, recency, T, nan_policy=nan_policy, func=func)
-        hh, h_missing = _horizon(horizon, len(rft), nan_policy=nan_policy, func=func)
+        hh, h_missing = _horizon(
+            horizon, len(rft), nan_policy=nan_policy, func=func, index=rft.index
+        )
         x, tx, t = _clean_rows(rft)
         hh = np.broadcast_to(hh, x.shape)
         vals = self._expected_alive(x, t, hh) * self._p_alive(x, tx, t)
@@ -613,7 +621,7 @@ class _TransactionModel(_FittedModel):
         NotFittedError
             The model is not fitted.
         ValidationError
-            Negative ``horizon`` or a negative / non-integer ``n``.
+            Negative ``horizon`` or a negative / non-integer ``n`` (booleans are refused).
 
         Notes
         -----
@@ -629,6 +637,8 @@ class _TransactionModel(_FittedModel):
         """
         self._check_fitted()
         scalar = np.ndim(horizon) == 0 and np.ndim(n) == 0
+        _refuse_bool(horizon, "horizon")
+        _refuse_bool(n, "n")
         hh = np.asarray(horizon, dtype=np.float64)
         nn = np.asarray(n, dtype=np.float64)
         if not np.all(np.isfinite(hh)) or (hh < 0).any():

@@ -104,8 +104,7 @@ def _conditional_factor_quadrature(
     bx = b + x
     log_mode = np.log(a) - np.log(bx)  # mode of u (log a/B)
     n = a + bx
-    mu = a / n
-    sd = 1.0 / np.sqrt(n * mu * (1.0 - mu))
+    sd = np.sqrt(n / (a * bx))  # 1/sqrt(n mu (1 - mu)), mu = a/n, without 1 - mu -> 0
     lo = log_mode - np.maximum(12.0 * sd, 40.0 / a)  # left tail ~ e^{a u}
     hi = log_mode + np.maximum(12.0 * sd, 40.0 / bx)  # right tail ~ e^{-B u}
     u = lo[:, None] + (hi - lo)[:, None] * _BG_NODES[None, :]
@@ -114,8 +113,11 @@ def _conditional_factor_quadrature(
     p = special.expit(u)
     scale = (t / (alpha + t_obs))[:, None]
     k = (r + x)[:, None]
-    # (1 - (1 + p s)^-k) / p, written with expm1/log1p: finite and accurate down to p -> 0
-    h = -np.expm1(-k * np.log1p(p * scale)) / p
+    # (1 - (1 + p s)^-k) / p, written with expm1/log1p: finite and accurate down to p -> 0;
+    # where p underflows to 0 (a in the 1e-13s spreads the nodes far into the left tail) its
+    # limit k s, the no-dropout value
+    pp = np.where(p > 0, p, 1.0)
+    h = np.where(p > 0, -np.expm1(-k * np.log1p(pp * scale)) / pp, k * scale)
     out: FloatArray = np.sum(dens * h, axis=1) / np.sum(dens, axis=1)
     return out
 

@@ -12,7 +12,7 @@ from custloyalty._frames import as_frame, coerce_timestamp, numeric_columns
 from custloyalty._validation import check_nan_policy, check_option
 from custloyalty._window import TIME_UNITS, day_of, observe
 from custloyalty.errors import ValidationError
-from custloyalty.models._base import RFT, _rft_inputs, compress
+from custloyalty.models._base import RFT, _check_rule, _rft_inputs, compress
 
 __all__ = ["calibration_holdout", "cumulative_purchases"]
 
@@ -31,6 +31,19 @@ class _Conditional(Protocol):
 
 class _Unconditional(Protocol):
     def expected_purchases_new(self, horizon: Any) -> Any: ...
+
+
+def _check_model(model: Any, method: str, *, func: str) -> None:
+    """Refuse a model without ``method`` (GammaGamma, ShiftedBetaGeo) or not fitted."""
+    if not callable(getattr(model, method, None)):
+        msg = (
+            f"The 'model' parameter of {func} must be a fitted transaction model (BetaGeo, "
+            f"ParetoNBD) with {method}(...); got {type(model).__name__}."
+        )
+        raise ValidationError(msg)
+    check_fitted = getattr(model, "_check_fitted", None)
+    if callable(check_fitted):
+        check_fitted()
 
 
 def calibration_holdout(
@@ -81,7 +94,8 @@ def calibration_holdout(
     NotFittedError
         The model is not fitted.
     ValidationError
-        Missing columns or invalid values.
+        Missing columns or invalid values (a non-integer ``frequency_holdout``), or a model
+        without ``expected_purchases`` (e.g. :class:`GammaGamma`).
 
     See Also
     --------
@@ -116,6 +130,7 @@ def calibration_holdout(
     2                  214    1.39      1.04
     """
     func = "calibration_holdout"
+    _check_model(model, "expected_purchases", func=func)
     if isinstance(max_frequency, bool) or not isinstance(max_frequency, int) or max_frequency < 1:
         msg = (
             f"The 'max_frequency' parameter of {func} must be an integer >= 1; "
@@ -134,6 +149,15 @@ def calibration_holdout(
     )
     x_star = hold[frequency_holdout].to_numpy()
     t_star = hold[duration_holdout].to_numpy()
+    whole = np.where(hold_missing, 0.0, x_star)
+    _check_rule(
+        whole != np.floor(whole),
+        str(frequency_holdout),
+        "non-integer",
+        df.index,
+        x_star,
+        hint="frequency_holdout counts the repeat purchases (days) in the holdout period.",
+    )
     keep = ~(rft.missing | hold_missing)
     if not keep.all():
         if not keep.any():
@@ -161,14 +185,17 @@ def calibration_holdout(
             t_star, frequency=rft.frequency, recency=rft.recency, T=rft.T
         ).to_numpy()
     group = np.minimum(rft.frequency, max_frequency).astype(np.int64)
-    n = np.bincount(group, minlength=max_frequency + 1)
-    act = np.bincount(group, weights=x_star, minlength=max_frequency + 1)
-    exp = np.bincount(group, weights=expected, minlength=max_frequency + 1)
+    # bins up to the largest group present, not max_frequency: a max_frequency of 10**9
+    # would allocate gigabytes for groups that are dropped anyway
+    size = int(group.max()) + 1
+    n = np.bincount(group, minlength=size)
+    act = np.bincount(group, weights=x_star, minlength=size)
+    exp = np.bincount(group, weights=expected, minlength=size)
     present = n > 0
     with np.errstate(invalid="ignore", divide="ignore"):
         out = pd.DataFrame(
             {"n_customers": n, "actual": act / n, "expected": exp / n},
-            index=pd.Index(np.arange(max_frequency + 1), name="frequency"),
+            index=pd.Index(np.arange(size), name="frequency"),
         )
     out = out.loc[present]
     out.attrs["custloyalty"] = {"max_frequency": max_frequency}
@@ -182,7 +209,7 @@ def cumulative_purchases(
     *,
     customer: Hashable = "customer_id",
     time: Hashable = "date",
-    time_unit: str = "W",
+    time_unit: str | None = None,
     observation_end: Any = None,
     calibration_end: Any = None,
     date_format: str | None = None,
@@ -205,8 +232,9 @@ def cumulative_purchases(
     customer, time
         Column names.
     time_unit
-        Period length and the model's time unit: ``"D"``, ``"W"`` (default), ``"M"``, ...
-        (see :func:`custloyalty.rfm_summary`).
+        Period length and the model's time unit: ``"D"``, ``"W"``, ``"M"``, ... (see
+        :func:`custloyalty.rfm_summary`). Default: the model's ``time_unit_`` (set by its fit),
+        or ``"W"`` when the model does not know it; a unit other than the model's is refused.
     observation_end
         Last day of the comparison (inclusive); defaults to the last purchase day.
     calibration_end
@@ -229,7 +257,8 @@ def cumulative_purchases(
     NotFittedError
         The model is not fitted.
     ValidationError
-        Invalid transactions or options.
+        Invalid transactions or options, a model without ``expected_purchases_new`` (e.g.
+        :class:`GammaGamma`), or a ``time_unit`` other than the model's.
 
     See Also
     --------
@@ -269,7 +298,16 @@ def cumulative_purchases(
     78      4339.0    4161.0
     """
     func = "cumulative_purchases"
-    unit = check_option(time_unit, "time_unit", tuple(TIME_UNITS), func=func)
+    _check_model(model, "expected_purchases_new", func=func)
+    model_unit = getattr(model, "time_unit_", None)
+    given = time_unit if time_unit is not None else model_unit or "W"
+    unit = check_option(given, "time_unit", tuple(TIME_UNITS), func=func)
+    if model_unit is not None and unit != model_unit:
+        msg = (
+            f"{func}: time_unit={unit!r}, but the model was fitted in {model_unit!r}: its "
+            f"expectations are per {model_unit!r}.\nHint: pass time_unit={model_unit!r}."
+        )
+        raise ValidationError(msg)
     u = TIME_UNITS[unit]
     w = observe(
         transactions,

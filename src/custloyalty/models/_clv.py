@@ -10,11 +10,15 @@ import pandas as pd
 from custloyalty._frames import as_frame
 from custloyalty._validation import check_nan_policy, check_option, check_positive
 from custloyalty.errors import ValidationError
-from custloyalty.models._base import _rft_inputs, compress
+from custloyalty.models._base import _refuse_bool, _rft_inputs, compress
 from custloyalty.models._gamma_gamma import GammaGamma
 from custloyalty.summary import TIME_UNITS
 
 __all__ = ["clv"]
+
+#: Longest horizon of :func:`clv` in months (100 years): one model evaluation per month, and
+#: a horizon typed in days or weeks by mistake would run for minutes.
+_MAX_MONTHS = 1200
 
 #: Length of a month in days (the unit of ``horizon`` and ``discount_rate`` in :func:`clv`).
 _MONTH_DAYS = 365.25 / 12.0
@@ -65,8 +69,8 @@ def clv(
         Customer summary with frequency, recency, T and monetary columns (e.g.
         :func:`custloyalty.rfm_summary`), one row per customer.
     horizon
-        Length of the prediction in months (integer >= 1), default 12. (Months whatever the
-        time unit: the discount rate is monthly.)
+        Length of the prediction in months (integer from 1 to 1200), default 12. (Months
+        whatever the time unit: the discount rate is monthly.)
     discount_rate
         Monthly discount rate, >= 0 (default 0.01, i.e. about 12.7% a year).
     time_unit
@@ -159,12 +163,20 @@ def clv(
     if callable(check_fitted):
         check_fitted()
     spend_model._check_fitted()
-    if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
+    if (
+        isinstance(horizon, bool)
+        or not isinstance(horizon, int | np.integer)
+        or not 1 <= horizon <= _MAX_MONTHS
+    ):
         msg = (
-            "The 'horizon' parameter of clv must be an integer number of months >= 1; got "
-            f"{horizon!r}."
+            "The 'horizon' parameter of clv must be an integer number of months from 1 to "
+            f"{_MAX_MONTHS} (100 years); got {horizon!r:.40}."
         )
+        if isinstance(horizon, int | np.integer) and horizon > _MAX_MONTHS:
+            msg += "\nHint: horizon counts months, not days or weeks."
         raise ValidationError(msg)
+    _refuse_bool(discount_rate, "discount_rate", func=func)
+    _refuse_bool(margin, "margin", func=func)
     d = check_positive(discount_rate, "discount_rate", func=func, strict=False)
     mg = check_positive(margin, "margin", func=func)
     model_unit = getattr(transaction_model, "time_unit_", None)

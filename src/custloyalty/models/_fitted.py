@@ -20,7 +20,14 @@ from custloyalty._state import (
     state_str,
 )
 from custloyalty.errors import NotFittedError, ValidationError
-from custloyalty.models._optimise import FloatArray, _MLEFit
+from custloyalty.models._optimise import _LOG_BOUND, FloatArray, _MLEFit
+
+#: Range of a parameter in a saved state: what a fit can return (log-parameters within
+#: +-:data:`custloyalty.models._optimise._LOG_BOUND`, about 9.4e-14 to 1.07e13), with a margin
+#: for rounding. The predictions are tested over this box; far outside it (``1e308``) their
+#: special functions overflow, so a hand-edited state there is refused.
+_PARAM_LOW = math.exp(-_LOG_BOUND) * (1.0 - 1e-9)
+_PARAM_HIGH = math.exp(_LOG_BOUND) * (1.0 + 1e-9)
 
 
 def _json_float(value: Any) -> float | None:
@@ -158,7 +165,8 @@ class _FittedModel(Stateful):
 
         The whole fitted block is validated, so a hand-edited or corrupted state is refused
         with an error naming the key: the header (kind and format version), ``params`` with
-        exactly the model's keys, each finite and > 0; ``standard_errors`` finite and >= 0
+        exactly the model's keys, each finite and within the range a fit can return
+        (about 9.4e-14 to 1.07e13: log-parameters within +-30); ``standard_errors`` finite and >= 0
         or null; ``log_likelihood`` finite or null; ``n_obs`` >= 0 or null; ``converged``
         true, false or null; ``time_unit`` a known unit (see
         :data:`custloyalty.summary.TIME_UNITS`) or null; model-specific entries.
@@ -178,7 +186,9 @@ class _FittedModel(Stateful):
             msg = f"{where}: params must have exactly the keys {names}; got {got}."
             raise ValidationError(msg)
         values = {
-            k: state_float(params[k], f"params[{k!r}]", where=where, low=0.0, low_open=True)
+            k: state_float(
+                params[k], f"params[{k!r}]", where=where, low=_PARAM_LOW, high=_PARAM_HIGH
+            )
             for k in names
         }
         ses_raw = state.get("standard_errors")
@@ -219,7 +229,7 @@ class _FittedModel(Stateful):
         ----------
         params
             The model's parameters (e.g. ``{"r", "alpha", "a", "b"}`` for :class:`BetaGeo`),
-            each finite and > 0.
+            each finite, between about 9.4e-14 and 1.07e13 (the range of a fit).
         time_unit
             Time unit the parameters are in (``"D"``, ``"W"``, ...), or None if unknown.
 
@@ -232,7 +242,8 @@ class _FittedModel(Stateful):
         Raises
         ------
         ValidationError
-            Missing, extra or invalid parameters, or an unknown time unit.
+            ``params`` not a dict; missing, extra or invalid parameters (out of range); or an
+            unknown time unit.
 
         Examples
         --------
@@ -240,6 +251,14 @@ class _FittedModel(Stateful):
         >>> BetaGeo.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}, time_unit="W")
         BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426; from saved parameters)
         """
+        given: object = params  # checked at run time: a list of values is a common slip
+        if not isinstance(given, Mapping):
+            msg = (
+                f"{cls.__name__}.from_params: params must be a dict of the parameters "
+                f"{list(cls._param_names)}; got {type(given).__name__}."
+                f"\nHint: name each value, e.g. {dict.fromkeys(cls._param_names, 1.0)!r}."
+            )
+            raise ValidationError(msg)
         state = header(cls._model_name)
         state.update({"params": dict(params), "time_unit": time_unit})
         return cls.from_dict(state)

@@ -20,6 +20,7 @@ from custloyalty.models._base import (
     _check_rule,
     _fit_mle,
     _FittedModel,
+    _refuse_bool,
     _weights_input,
     _wsum,
 )
@@ -53,6 +54,19 @@ def _fm_inputs(
             msg = (
                 f"{func} needs a table with columns frequency and monetary, or arrays "
                 "frequency= and monetary=."
+            )
+            raise ValidationError(msg)
+        _refuse_bool(frequency, "frequency", func=func)
+        _refuse_bool(monetary, "monetary", func=func)
+        if (
+            isinstance(frequency, pd.Series)
+            and isinstance(monetary, pd.Series)
+            and not frequency.index.equals(monetary.index)
+        ):
+            msg = (
+                f"{func}: frequency and monetary are Series with different indexes; they are "
+                "read by position, so a customer's spend would come from another customer."
+                "\nHint: align them first (e.g. pass one table as data), or pass arrays."
             )
             raise ValidationError(msg)
         f, kf = as_1d_float(frequency, "frequency", nan_policy="omit", allow_empty=True)
@@ -280,9 +294,13 @@ class GammaGamma(_FittedModel):
             The optimiser ended on a non-finite likelihood.
         """
         func = "GammaGamma.fit"
-        f, m, _, missing = _fm_inputs(data, frequency, monetary, nan_policy=nan_policy, func=func)
+        f, m, index, missing = _fm_inputs(
+            data, frequency, monetary, nan_policy=nan_policy, func=func
+        )
         df = None if data is None else as_frame(data)
-        w = _weights_input(sample_weight, df, f.shape[0], nan_policy=nan_policy, func=func)
+        w = _weights_input(
+            sample_weight, df, f.shape[0], nan_policy=nan_policy, func=func, index=index
+        )
         w = np.ones(f.shape[0]) if w is None else w
         fits = GammaGamma.fit_rows(f, m) & ~missing
         n_excluded = int(np.count_nonzero(~missing & ~fits))

@@ -23,6 +23,35 @@ from custloyalty.models._optimise import FloatArray, IntArray
 __all__ = ["RFT", "compress"]
 
 
+def _refuse_bool(values: Any, name: str, *, func: str = "") -> None:
+    """Raise if ``values`` (a scalar, array, list or Series) holds booleans.
+
+    Table columns of booleans are refused by :func:`custloyalty._frames.numeric_columns`;
+    this is the same rule for arrays and scalars (``True`` would silently count as 1).
+    """
+    dtype = getattr(values, "dtype", None)
+    if dtype is not None:
+        text = str(dtype)
+        found = text in ("bool", "boolean", "bool[pyarrow]")
+        if not found and text == "object":
+            found = any(isinstance(v, bool | np.bool_) for v in np.asarray(values).reshape(-1))
+    elif isinstance(values, bool | np.bool_):
+        found = True
+    elif isinstance(values, list | tuple):
+        found = any(
+            isinstance(v, bool | np.bool_) for v in np.asarray(values, dtype=object).ravel()
+        )
+    else:
+        found = False
+    if found:
+        where = f"{func}: " if func else ""
+        msg = (
+            f"{where}{name} holds booleans (True/False); it needs numbers.\nHint: booleans "
+            "are not numbers here; cast with .astype(float) if 1/0 is meant."
+        )
+        raise ValidationError(msg)
+
+
 @dataclass(frozen=True, slots=True)
 class RFT:
     """Validated customer summary arrays (NaN rows kept, flagged in ``missing``)."""
@@ -55,6 +84,7 @@ def _column_or_array(
             f"or arrays frequency=, recency=, T=; {name}= is {value!r}."
         )
         raise ValidationError(msg)
+    _refuse_bool(value, name, func=func)
     idx = value.index if isinstance(value, pd.Series) else None
     arr, keep = as_1d_float(value, name, nan_policy="omit")
     full = np.full(keep.shape[0], np.nan)
@@ -123,7 +153,16 @@ def _rft_inputs(
                 f"{f.shape[0]}, {r.shape[0]} and {t.shape[0]}."
             )
             raise ValidationError(msg)
-        index = next((i for i in (i1, i2, i3) if i is not None), pd.RangeIndex(f.shape[0]))
+        given = [i for i in (i1, i2, i3) if i is not None]
+        if any(not i.equals(given[0]) for i in given[1:]):
+            msg = (
+                f"{func}: frequency, recency and T are Series with different indexes; they "
+                "are read by position, so a customer's values would come from different "
+                "customers.\nHint: align them first (e.g. pass one table as data), or pass "
+                "arrays (.to_numpy())."
+            )
+            raise ValidationError(msg)
+        index = given[0] if given else pd.RangeIndex(f.shape[0])
         missing = np.isnan(f) | np.isnan(r) | np.isnan(t)
         if missing.any() and policy == "raise":
             col = "frequency" if np.isnan(f).any() else "recency" if np.isnan(r).any() else "T"
@@ -154,14 +193,33 @@ def _rft_inputs(
 
 
 def _weights_input(
-    weights: Any, data: pd.DataFrame | None, n: int, *, nan_policy: str, func: str
+    weights: Any,
+    data: pd.DataFrame | None,
+    n: int,
+    *,
+    nan_policy: str,
+    func: str,
+    index: pd.Index | None = None,
 ) -> FloatArray | None:
     """Validate fit weights: None, a column name of ``data``, or an array of length ``n``.
 
     A missing weight raises, or under ``nan_policy="omit"`` becomes 0 (the row is omitted).
+    A Series of weights must carry the customers' ``index``: it is read by position.
     """
     if weights is None:
         return None
+    if (
+        isinstance(weights, pd.Series)
+        and index is not None
+        and len(weights) == n > 1
+        and not weights.index.equals(index)
+    ):
+        msg = (
+            f"{func}: sample_weight is a Series whose index differs from the customers'; it "
+            "is read by position, so a customer would get another's weight.\nHint: align it "
+            "first (sample_weight.reindex(data.index)), or pass a column name or an array."
+        )
+        raise ValidationError(msg)
     if data is not None and isinstance(weights, Hashable) and not isinstance(weights, tuple):
         df = as_frame(data)
         policy = check_nan_policy(nan_policy, func=func)
@@ -187,6 +245,7 @@ def _weights_array(
     Missing weights raise, with a hint about ``nan_policy`` unless it is None (a function
     without that option), or become 0 under ``nan_policy="omit"``.
     """
+    _refuse_bool(weights, "sample_weight", func=func)
     if index is not None and not isinstance(weights, pd.Series) and np.ndim(weights) == 1:
         values = np.asarray(weights, dtype=object)
         if values.shape[0] == n:  # label the examples of the messages below
@@ -294,6 +353,7 @@ def _time_array(t: Any, name: str, *, nan_policy: str | None = None) -> tuple[Fl
     then carries no hint about it.
     """
     scalar = np.ndim(t) == 0
+    _refuse_bool(t, name)
     full, keep = as_1d_float(
         np.atleast_1d(np.asarray(t, dtype=object)),
         name,
@@ -317,13 +377,26 @@ def _time_array(t: Any, name: str, *, nan_policy: str | None = None) -> tuple[Fl
 
 
 def _horizon(
-    t: Any, n: int, *, nan_policy: str, func: str
+    t: Any, n: int, *, nan_policy: str, func: str, index: pd.Index | None = None
 ) -> tuple[FloatArray, npt.NDArray[np.bool_] | None]:
     """Validate the horizon of a conditional prediction for ``n`` customers.
 
     Returns the horizon with missing values replaced by 0 (safe to compute with) and the mask
-    of customers whose horizon is missing (``None`` when none is).
+    of customers whose horizon is missing (``None`` when none is). A Series of one horizon
+    per customer must carry the customers' ``index``: it is read by position.
     """
+    if (
+        isinstance(t, pd.Series)
+        and index is not None
+        and len(t) == n > 1
+        and not t.index.equals(index)
+    ):
+        msg = (
+            f"{func}: horizon is a Series whose index differs from the customers'; it is read "
+            "by position, so a customer would get another's horizon.\nHint: align it first "
+            "(horizon.reindex(data.index)) or pass an array (.to_numpy())."
+        )
+        raise ValidationError(msg)
     policy = check_nan_policy(nan_policy, func=func)
     tt, _ = _time_array(t, "horizon", nan_policy=policy)
     if tt.shape[0] not in (1, n):

@@ -768,6 +768,49 @@ def _no_dropout_fit(x: FloatArray, t: FloatArray, w: FloatArray) -> tuple[float,
     return nbd, np.log(np.array([r_hat, a_hat, s_probe, beta_probe]))
 
 
+_PA_X, _PA_W = np.polynomial.legendre.leggauss(16)
+#: Panels of the fallback quadrature of P(alive): [0, 1e-16], then geometric up to 1, in the
+#: fraction of (t_x, T] elapsed; the integrand decreases, steepest at t_x.
+_PA_EDGES = np.concatenate([[0.0], np.logspace(-16.0, 0.0, 49)])
+_PA_NODES = (
+    _PA_EDGES[:-1, None] + np.diff(_PA_EDGES)[:, None] * ((_PA_X + 1.0) / 2.0)[None, :]
+).ravel()
+_PA_WEIGHTS = (np.diff(_PA_EDGES)[:, None] * (_PA_W / 2.0)[None, :]).ravel()
+
+
+def _p_alive_quadrature(params: Any, x: FloatArray, tx: FloatArray, t: FloatArray) -> FloatArray:
+    r"""P(alive) from the lifetime integral, where the hypergeometric route fails.
+
+    With :math:`k = r + x`, the likelihood's dead part over its alive part is
+
+    $$\frac{D}{A} = \int_{t_x}^{T} \frac{s}{\beta+\tau}
+    \left(\frac{\alpha+T}{\alpha+\tau}\right)^{k}
+    \left(\frac{\beta+T}{\beta+\tau}\right)^{s} d\tau,$$
+
+    (the death time :math:`\tau` between the last purchase and ``T``; Schmittlein et al. 1987)
+    and :math:`P(\text{alive}) = 1/(1 + D/A)`. The integrand is a decreasing function of
+    :math:`\tau`: composite 16-point Gauss-Legendre on 49 panels, geometric from ``t_x``,
+    summed in log space, each power written with ``log1p`` (no cancellation when ``k`` or
+    ``s`` is in the trillions). Used on the rows where :func:`_log_parts` gives no finite
+    value (``r`` below about 1e-7, where the hypergeometric functions lose their digits).
+    """
+    r, alpha, s, beta = (float(np.real(v)) for v in params)
+    k = (r + x)[:, None]
+    span = (t - tx)[:, None]
+    tau = tx[:, None] + span * _PA_NODES[None, :]
+    gap = t[:, None] - tau
+    with np.errstate(divide="ignore"):
+        log_f = (
+            np.log(s)
+            + k * np.log1p(gap / (alpha + tau))
+            + s * np.log1p(gap / (beta + tau))
+            - np.log(beta + tau)
+            + np.log(span * _PA_WEIGHTS[None, :])
+        )
+    out: FloatArray = special.expit(-special.logsumexp(log_f, axis=1))
+    return out
+
+
 class ParetoNBD(_TransactionModel):
     r"""Pareto/NBD model of repeat purchases and customer dropout (Schmittlein et al. 1987).
 
@@ -831,6 +874,9 @@ class ParetoNBD(_TransactionModel):
     space with a bounded continued fraction (module :mod:`custloyalty.models._pareto_nbd`), so
     frequencies in the thousands and ``T`` in the tens of thousands neither overflow nor lose
     accuracy, and the difference is rearranged into a sum of two non-negative terms.
+    :math:`P(\text{alive})` is the first term of the bracket over the bracket; where the
+    hypergeometric route gives no finite value (``r`` below about 1e-7) it is computed from
+    the integral itself by quadrature (finite over the whole range a fit returns).
 
     References
     ----------
@@ -1014,8 +1060,13 @@ class ParetoNBD(_TransactionModel):
         return self._p_alive_rows(x, tx, t)
 
     def _p_alive_rows(self, x: FloatArray, tx: FloatArray, t: FloatArray) -> FloatArray:
-        lp_t, log_b = _log_parts(tuple(self._params), x, tx, t, warn=True)
-        out: FloatArray = np.clip(np.exp(np.real(lp_t - log_b)), 0.0, 1.0)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            lp_t, log_b = _log_parts(tuple(self._params), x, tx, t, warn=True)
+            out: FloatArray = np.clip(np.exp(np.real(lp_t - log_b)), 0.0, 1.0)
+        bad = ~np.isfinite(out)
+        if bad.any():  # the hypergeometric route fails (r below about 1e-7): integrate instead
+            out = out.copy()
+            out[bad] = _p_alive_quadrature(tuple(self._params), x[bad], tx[bad], t[bad])
         return out
 
     def _expected_alive(self, x: FloatArray, t: FloatArray, horizon: FloatArray) -> FloatArray:
@@ -1056,7 +1107,8 @@ class ParetoNBD(_TransactionModel):
             + (r - 2.0) * np.log1p(-q)
             - (s + 1.0) * np.log(beta + alpha * q / (1.0 - q))
         )
-        log_int = np.log(np.sum(dw * np.exp(log_h - w), axis=1))
+        with np.errstate(divide="ignore", under="ignore"):  # a dead part of 0: log -> -inf
+            log_int = np.log(np.sum(dw * np.exp(log_h - w), axis=1))
         log_c = log_poch(r, n) - special.gammaln(n + 1.0)
         log_dead = log_c + (n + 1.0) * log_q_max - np.log(n + 1.0) + log_int
         with np.errstate(divide="ignore"):

@@ -12,6 +12,7 @@ from scipy import special
 from custloyalty._validation import check_positive, format_examples
 from custloyalty.errors import ValidationError
 from custloyalty.models._base import FloatArray, _fit_mle, _FittedModel, _weights_array, _wsum
+from custloyalty.models._inputs import _refuse_bool
 
 __all__ = ["ShiftedBetaGeo"]
 
@@ -19,6 +20,8 @@ __all__ = ["ShiftedBetaGeo"]
 def _survivor_matrix(survivors: Any, *, func: str) -> tuple[FloatArray, pd.Index]:
     """Survivor counts as a (cohorts x periods) float matrix, NaN after a cohort's last period."""
     if isinstance(survivors, pd.DataFrame):
+        for col in survivors.columns:
+            _refuse_bool(survivors[col], f"survivors column {col!r}", func=func)
         index = survivors.index
         try:
             mat = survivors.to_numpy(dtype=np.float64)
@@ -26,6 +29,13 @@ def _survivor_matrix(survivors: Any, *, func: str) -> tuple[FloatArray, pd.Index
             msg = f"{func}: survivors must hold numbers (customers still active per period)."
             raise ValidationError(msg) from None
     else:
+        _refuse_bool(
+            survivors
+            if hasattr(survivors, "dtype")
+            else list(np.ravel(np.asarray(survivors, dtype=object))),
+            "survivors",
+            func=func,
+        )
         try:
             mat = np.asarray(survivors, dtype=np.float64)
         except (TypeError, ValueError):
@@ -69,8 +79,35 @@ def _survivor_matrix(survivors: Any, *, func: str) -> tuple[FloatArray, pd.Index
     return mat, index
 
 
+_Q_X, _Q_W = np.polynomial.legendre.leggauss(96)
+
+
+def _derl_quadrature(g: float, b: Any, d_rate: float) -> FloatArray:
+    r"""DERL as :math:`E[(1-\theta)(1+d)/(d+\theta)]`, :math:`\theta \sim \text{Beta}(g, b)`.
+
+    The posterior churn probability of a customer who has renewed ``b - delta`` times;
+    :math:`\sum_{k \ge 0} (1-\theta)^{k+1}/(1+d)^k` summed. Gauss-Legendre in the log-odds
+    (where the Beta density is log-concave) over the mode plus or minus 12 standard
+    deviations, or the exponential tails down to :math:`e^{-40}` when wider; for
+    ``delta`` too large for scipy's ``hyp2f1`` (the no-churn limit :math:`(1+d)/d`).
+    """
+    bb = np.atleast_1d(np.asarray(b, dtype=np.float64))
+    mode = np.log(g) - np.log(bb)
+    sd = np.sqrt((g + bb) / (g * bb))
+    lo = mode - np.maximum(12.0 * sd, 40.0 / g)
+    hi = mode + np.maximum(12.0 * sd, 40.0 / bb)
+    u = lo[:, None] + (hi - lo)[:, None] * ((_Q_X + 1.0) / 2.0)[None, :]
+    log_dens = g * u - (g + bb)[:, None] * np.logaddexp(0.0, u)
+    dens = np.exp(log_dens - np.max(log_dens, axis=1, keepdims=True)) * _Q_W[None, :]
+    theta = special.expit(u)
+    f = special.expit(-u) * (1.0 + d_rate) / (d_rate + theta)
+    out: FloatArray = np.sum(dens * f, axis=1) / np.sum(dens, axis=1)
+    return out
+
+
 def _periods(t: Any, name: str, *, low: int) -> tuple[FloatArray, bool]:
     scalar = np.ndim(t) == 0
+    _refuse_bool(t, name)
     try:
         arr = np.atleast_1d(np.asarray(t, dtype=np.float64))
     except (TypeError, ValueError):
@@ -416,7 +453,7 @@ class ShiftedBetaGeo(_FittedModel):
         NotFittedError
             The model is not fitted.
         ValidationError
-            Non-positive ``discount_rate`` or invalid ``renewals``.
+            Non-positive or boolean ``discount_rate``, or invalid ``renewals``.
 
         Notes
         -----
@@ -427,6 +464,12 @@ class ShiftedBetaGeo(_FittedModel):
         \frac{S(t)}{S(n-1)}\frac{1}{(1+d)^{t-n}}
         = \frac{\delta + n - 1}{\gamma + \delta + n - 1}\,
         {}_2F_1\!\left(1, \delta + n; \gamma + \delta + n; \frac{1}{1+d}\right)$$
+
+        Where scipy cannot evaluate the hypergeometric function (``delta`` in the trillions,
+        nobody churns) the same value is integrated as
+        :math:`E[(1-\theta)(1+d)/(d+\theta)]`, :math:`\theta \sim
+        \text{Beta}(\gamma, \delta+n-1)`; it tends to :math:`(1+d)/d` as
+        :math:`\delta \to \infty`.
 
         References
         ----------
@@ -442,6 +485,7 @@ class ShiftedBetaGeo(_FittedModel):
         array([2.96, 5.89])
         """
         self._check_fitted()
+        _refuse_bool(discount_rate, "discount_rate")
         d_rate = check_positive(
             discount_rate, "discount_rate", func="discounted_expected_residual_lifetime"
         )
@@ -451,11 +495,15 @@ class ShiftedBetaGeo(_FittedModel):
             raise ValidationError(msg)
         g, d = self._params
         n = nn + 1.0
-        out: npt.NDArray[np.float64] = (
-            (d + n - 1.0)
-            / (g + d + n - 1.0)
-            * special.hyp2f1(1.0, d + n, g + d + n, 1.0 / (1.0 + d_rate))
-        )
+        z = 1.0 / (1.0 + d_rate)
+        lead = (d + n - 1.0) / (g + d + n - 1.0)
+        with np.errstate(invalid="ignore", over="ignore"):
+            out: npt.NDArray[np.float64] = lead * special.hyp2f1(1.0, d + n, g + d + n, z)
+        bad = ~np.isfinite(out)
+        if bad.any():
+            # delta in the trillions (nobody churns): scipy's hyp2f1 fails; the same value as
+            # the expectation over the churn probability (tends to (1 + d)/d as delta -> inf)
+            out = np.where(bad, _derl_quadrature(g, d + n - 1.0, d_rate), out)
         return float(out[0]) if scalar else out
 
     def survival_by_cohort(self, survivors: Any) -> pd.DataFrame:

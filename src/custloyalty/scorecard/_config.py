@@ -250,7 +250,7 @@ def _tiers(tiers: Any) -> dict[str, Any]:
             )
             raise ValidationError(msg)
         return {"labels": labels, "thresholds": th}
-    shares = [float(s) for s in tiers.get("shares", [])]
+    shares = [_share(s) for s in tiers.get("shares", [])]
     if len(shares) != len(labels) or any(not (0 < s < np.inf) for s in shares):
         msg = f"{_FUNC}: tiers need one positive share per label; got {shares!r}."
         raise ValidationError(msg)
@@ -263,6 +263,14 @@ def _tiers(tiers: Any) -> dict[str, Any]:
         )
         raise ValidationError(msg)
     return {"labels": labels, "shares": [s / total for s in shares]}
+
+
+def _share(value: Any) -> float:
+    """``float(value)``; an integer beyond the float range is infinite (refused as a share)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return float("inf")
 
 
 def _value_potential(spec: Any) -> bool | dict[str, Any] | None:

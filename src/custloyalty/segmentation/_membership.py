@@ -60,6 +60,8 @@ def _num(value: Any, what: str) -> float:
         raise ValidationError(msg)
     try:
         v = float(value)
+    except OverflowError:  # an integer beyond the float range: refused below as not finite
+        v = float("inf")
     except (TypeError, ValueError):
         msg = f"{what} must be a number; got {value!r}."
         raise ValidationError(msg) from None
@@ -290,8 +292,8 @@ class TierPolicy(Stateful):
         if isinstance(grace_periods, bool) or not isinstance(grace_periods, int | np.integer):
             msg = f"grace_periods must be a non-negative integer; got {grace_periods!r}."
             raise ValidationError(msg)
-        if grace_periods < 0:
-            msg = f"grace_periods must be a non-negative integer; got {grace_periods!r}."
+        if grace_periods < 0 or grace_periods > np.iinfo(np.int32).max:
+            msg = f"grace_periods must be a non-negative integer; got {grace_periods!r:.40}."
             raise ValidationError(msg)
         rate = _num(points_per_unit, "points_per_unit")
         if rate == 0:
@@ -688,6 +690,11 @@ class TierPolicy(Stateful):
         if isinstance(tiers, str | bytes) or not isinstance(tiers, Sequence):
             msg = f"{where}: 'tiers' must be a list of tiers; got {tiers!r:.80}."
             raise ValidationError(msg)
+        for i, tier in enumerate(tiers):
+            name = tier.get("name") if isinstance(tier, Mapping) else None
+            if isinstance(tier, Mapping) and not isinstance(name, str):
+                msg = f"{where}: tiers[{i}].name must be a string; got {name!r:.80}."
+                raise ValidationError(msg)
         return cls(
             tiers,
             grace_periods=state.get("grace_periods", 0),

@@ -561,6 +561,22 @@ class RFMScorer(Stateful):
             if too_many:
                 msg = f"{where}: edges of {too_many!r} hold more than 19 values."
                 raise ValidationError(msg)
+            # a fitted metric has bins - 1 edges (pymc: at most 3); a fixed one, its own
+            for k in _METRICS:
+                got = len(obj.edges_[k])
+                fixed_k = obj.fixed_edges.get(k) if obj.fixed_edges else None
+                if fixed_k is not None:
+                    ok, want = got == len(fixed_k), f"{len(fixed_k)} (its fixed_edges)"
+                elif method == "pymc":
+                    ok, want = got <= 3, "at most 3 (method 'pymc')"
+                else:
+                    ok, want = got == obj.bins - 1, f"{obj.bins - 1} (bins - 1)"
+                if not ok:
+                    msg = (
+                        f"{where}: edges[{k!r}] must hold {want} values; got {got}."
+                        "\nHint: the state was edited by hand or truncated; fit the scorer again."
+                    )
+                    raise ValidationError(msg)
         return obj
 
 

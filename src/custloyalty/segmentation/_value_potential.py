@@ -316,7 +316,7 @@ class ValuePotentialGrid(Stateful):
         where = "ValuePotentialGrid.from_dict"
         data = check_header(data, cls._state_kind, where=where)
         levels = state_key(data, "levels", where=where)
-        if isinstance(levels, bool) or levels not in _LEVELS:
+        if isinstance(levels, bool) or not isinstance(levels, int) or levels not in _LEVELS:
             msg = f"{where}: levels must be 2 or 3; got {levels!r:.80}."
             raise ValidationError(msg)
         k = int(levels)
