@@ -408,3 +408,17 @@ def test_survival_same_from_transactions_and_summary() -> None:
     assert (a.n_events, a.median) == (b.n_events, b.median)
     flags = churn_flags(s, threshold=8, time_unit="W")
     assert a.n_events == int(flags.sum())
+
+
+@pytest.mark.parametrize("indicator", ["churn_risk", "clv"])
+def test_card_on_customers_all_first_seen_on_the_last_day(indicator: str) -> None:
+    # issue 13 battery: every first purchase on the window's last day (T = 0) ended in "the
+    # data passed to ParetoNBD.fit is empty"; the error now says why and what to do
+    from custloyalty import LoyaltyScorecard
+
+    tx = pd.DataFrame({"customer_id": range(20), "date": ["2024-05-01"] * 20, "amount": 10.0})
+    card = LoyaltyScorecard([indicator, "purchase_days"])
+    with pytest.raises(
+        ValidationError, match=rf"(?s){indicator} indicator: all 20 customers.*T = 0.*Hint"
+    ):
+        card.fit_score(tx)

@@ -252,3 +252,13 @@ def test_order_value_chunked_customers_equal_whole() -> None:
     whole = order_value(tx, period="Q")
     parts = [order_value(p, period="Q") for _, p in tx.groupby(tx["customer_id"] % 3)]
     pd.testing.assert_frame_equal(pd.concat(parts).sort_index(), whole, check_like=True)
+
+
+def test_revenue_shares_of_values_whose_total_overflows() -> None:
+    # issue 13 battery: a total past float64 (amounts near 1e308) made the shares NaN with a
+    # RuntimeWarning; the shares of [1e308, 1e308, 1] are those of [1, 1, 1e-308]
+    from custloyalty.metrics import pareto_curve, revenue_share
+
+    curve = pareto_curve([1e308, 1e308, 1.0])
+    np.testing.assert_allclose(curve["revenue_share"], [0.0, 0.5, 1.0, 1.0])
+    assert revenue_share([1e308, 1e308, 1.0, 5.0], top=0.25) == pytest.approx(0.5)

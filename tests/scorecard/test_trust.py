@@ -163,6 +163,10 @@ _DELETE = object()
         (["fitted", "tiers", "thresholds"], [60.0, 40.0], "thresholds must hold exactly 3"),
         (["fitted", "tiers", "thresholds", 0], "high", r"thresholds\[0\]"),
         (["fitted", "metric_states", "churn_risk", "model", "params", "r"], -1.0, "churn_risk"),
+        # a state without the churn model used to load and refit at every score
+        (["fitted", "metric_states", "churn_risk"], _DELETE, r"metric_states\['churn_risk'\] is"),
+        (["fitted", "metric_states", "churn_risk"], None, r"metric_states\['churn_risk'\] is"),
+        (["fitted", "metric_states", "nps_of_a_typo"], {}, "unknown keys"),
         (["format_version"], 99, "format_version 99"),
         (["kind"], "bg_nbd", "kind 'bg_nbd'"),
         (["fitted", "active"], ["purchase_days"], "lacks the transaction indicators"),
@@ -172,6 +176,15 @@ def test_corrupted_state_is_refused_naming_the_key(card, path, value, match) -> 
     state = json.loads(card.to_json())
     with pytest.raises(ValidationError, match=match):
         LoyaltyScorecard.from_dict(_corrupt(state, path, value))
+
+
+def test_an_emptied_model_state_is_refused_at_score(card, master, surveys) -> None:
+    # an empty state is the indicator's own business (a plugin may fit nothing); the churn
+    # indicator, which scores with its model, refuses it instead of fitting on the batch
+    state = _corrupt(json.loads(card.to_json()), ["fitted", "metric_states", "churn_risk"], {})
+    loaded = LoyaltyScorecard.from_dict(state)
+    with pytest.raises(ValidationError, match="churn_risk indicator: its fitted state has no"):
+        loaded.score(master, surveys, observation_end=END)
 
 
 def test_truncated_json_is_our_error(card) -> None:

@@ -174,6 +174,18 @@ def _churn_model(model: str) -> Any:
     return get_model(model)  # the model registry, by name
 
 
+def _state_entry(state: Any, key: str, indicator: str) -> Any:
+    """``state[key]``, or our error when a fitted state given to an indicator lacks it."""
+    if not isinstance(state, dict) or key not in state:
+        msg = (
+            f"the {indicator} indicator: its fitted state has no {key!r} (got "
+            f"{state!r:.80}); it scores with the model it fitted.\nHint: pass the state its "
+            "fit step returned, or state=None to fit on the data given."
+        )
+        raise ValidationError(msg)
+    return state[key]
+
+
 def _model_of(value: Any, cls: Any) -> Any:
     """Return the fitted model object (kept during a fit) or rebuild it from its saved dict."""
     return value if isinstance(value, cls) else cls.from_dict(value)
@@ -196,7 +208,23 @@ def _sample_rows(n_observed: int, max_customers: int, seed: int | None) -> Any:
     return np.sort(rng.choice(n_observed, size=max_customers, replace=False))
 
 
-def _fit_sample(weeks: pd.DataFrame, max_customers: int, seed: int | None = None) -> pd.DataFrame:
+def _nobody_observed(n: int, indicator: str) -> ValidationError:
+    """Return the error of a fit whose customers all first bought on the window's last day."""
+    msg = (
+        f"the {indicator} indicator: all {n:,} customers made their first purchase on the last "
+        "day of the observation window (T = 0), so none has been observed long enough for a "
+        "transaction model to be fitted."
+        "\nHint: set observation_end after the first purchases, or leave this indicator out "
+        "of the scorecard."
+    )
+    return ValidationError(msg)
+
+
+def _fit_sample(
+    weeks: pd.DataFrame, max_customers: int, seed: int | None = None, *, indicator: str
+) -> pd.DataFrame:
+    if len(weeks) and not (weeks["T"] > 0).any():
+        raise _nobody_observed(len(weeks), indicator)
     weeks = weeks[weeks["T"] > 0]
     sample: pd.DataFrame = weeks.iloc[_sample_rows(len(weeks), max_customers, seed)]
     return sample
@@ -251,7 +279,7 @@ def _fit_churn(
         if pos.size:
             f, r, t = _observed(rft, pos[_sample_rows(pos.size, max_fit_customers, seed)])
             return {"model": cls().fit(frequency=f, recency=r, T=t, time_unit="W")}
-    weeks = _fit_sample(_weeks(summary), max_fit_customers, seed)
+    weeks = _fit_sample(_weeks(summary), max_fit_customers, seed, indicator="churn_risk")
     return {"model": cls().fit(weeks, time_unit="W")}
 
 
@@ -286,8 +314,8 @@ def churn(
     """
     cls = _churn_model(model)
     fitted = (
-        _model_of(state["model"], cls)
-        if state
+        _model_of(_state_entry(state, "model", "churn_risk"), cls)
+        if state is not None
         else _fit_churn(summary, model=model, max_fit_customers=max_fit_customers)["model"]
     )
     rft = _rft_weeks(summary)
@@ -316,7 +344,7 @@ def _fit_clv(
 ) -> dict[str, Any]:
     from custloyalty.models import get_model
 
-    weeks = _fit_sample(_weeks(summary), max_fit_customers, seed)
+    weeks = _fit_sample(_weeks(summary), max_fit_customers, seed, indicator="clv")
     return {
         "transactions": get_model("bg_nbd")().fit(weeks, time_unit="W"),
         # GammaGamma.fit_rows is the one rule for $0 repeat spend: left out of the fit
@@ -352,7 +380,9 @@ def clv(
     from custloyalty.models import clv as model_clv
     from custloyalty.models import get_model
 
-    st = state or _fit_clv(summary, max_fit_customers=max_fit_customers)
+    st = state if state is not None else _fit_clv(summary, max_fit_customers=max_fit_customers)
+    for key in ("transactions", "spend"):
+        _state_entry(st, key, "clv")
     bg = _model_of(st["transactions"], get_model("bg_nbd"))
     gg = _model_of(st["spend"], get_model("gamma_gamma"))
     weeks = _weeks(summary)

@@ -181,6 +181,20 @@ def order_value(
     return out
 
 
+def _cumulative_shares(ranked: FloatArray) -> FloatArray:
+    """Cumulative shares of the total of ``ranked`` (largest first, not all 0).
+
+    Values whose total overflows float64 (amounts near 1e308) are divided by the largest
+    first: the same shares, no infinite total.
+    """
+    with np.errstate(over="ignore"):
+        cum = np.cumsum(ranked)
+    if not np.isfinite(cum[-1]):
+        cum = np.cumsum(ranked / ranked[0])
+    out: FloatArray = cum / cum[-1]
+    return out
+
+
 def _values(values: Any, name: str, nan_policy: str, func: str) -> FloatArray:
     policy = check_nan_policy(nan_policy, func=func)
     arr, keep = as_1d_float(values, name, nan_policy=policy)
@@ -195,7 +209,7 @@ def _values(values: Any, name: str, nan_policy: str, func: str) -> FloatArray:
             "Hint: net out returns per customer first; revenue shares need values >= 0."
         )
         raise ValidationError(msg)
-    if not arr.sum() > 0:
+    if not (arr.shape[0] and arr.max() > 0):  # (the sum itself may overflow)
         msg = f"{name} passed to {func} sums to 0; revenue shares are undefined."
         raise ValidationError(msg)
     return arr
@@ -270,8 +284,7 @@ def pareto_curve(values: Any, /, *, nan_policy: str = "raise") -> pd.DataFrame:
     n = arr.shape[0]
     cum = np.empty(n + 1)
     cum[0] = 0.0
-    np.cumsum(arr[order], out=cum[1:])
-    cum /= cum[-1]
+    cum[1:] = _cumulative_shares(arr[order])
     # nullable labels of the ranked customers; the origin row has none
     ranked: Any = pd.array(np.asarray(labels.take(order)))
     customer = pd.concat(
@@ -342,8 +355,7 @@ def revenue_share(values: Any, /, *, top: float = 0.2, nan_policy: str = "raise"
         raise ValidationError(msg)
     arr = _values(values, "values", nan_policy, func)
     n = arr.shape[0]
-    cum = np.concatenate(([0.0], np.cumsum(np.sort(arr)[::-1])))
-    cum /= cum[-1]
+    cum = np.concatenate(([0.0], _cumulative_shares(np.sort(arr)[::-1])))
     return float(np.interp(x, np.arange(n + 1) / n, cum))
 
 

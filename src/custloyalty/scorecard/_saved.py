@@ -30,6 +30,7 @@ from custloyalty._state import (
 )
 from custloyalty._validation import suggest
 from custloyalty.errors import ValidationError
+from custloyalty.metrics import get as get_metric
 from custloyalty.scorecard._config import ScorecardConfig, fail_type
 from custloyalty.scorecard._normalise import Normaliser
 from custloyalty.scorecard._weighting import Weighting
@@ -262,6 +263,16 @@ def _load_fitted(card: LoyaltyScorecard, fitted: Mapping[str, Any]) -> None:
     states = state_mapping(
         state_key(fitted, "metric_states", where=w), "fitted.metric_states", where=w
     )
+    _no_unknown(states, active, "fitted.metric_states")
+    for n in active:
+        if get_metric(n).fit is not None and not isinstance(states.get(n), Mapping):
+            # scoring would fit the indicator again on whatever batch it is given
+            msg = (
+                f"{w}: fitted.metric_states[{n!r}] is missing, but indicator {n!r} "
+                "has a fitting step (a model): a card scores with what it fitted.\nHint: save "
+                "the fitted card again (to_json), or fit it anew."
+            )
+            raise ValidationError(msg)
     metric_states = {n: _revive(states.get(n), f"fitted.metric_states[{n!r}]") for n in active}
     weighting = Weighting.from_dict(
         state_mapping(state_key(fitted, "weighting", where=w), "fitted.weighting", where=w),
