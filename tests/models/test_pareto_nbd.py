@@ -708,3 +708,18 @@ def test_p_alive_finite_at_tiny_r() -> None:
     m = ParetoNBD.from_params({"r": 1e-13, "alpha": 1e-13, "s": 0.606, "beta": 11.669})
     got = m.p_alive(frequency=[0], recency=[0.0], T=[38.0]).iloc[0]
     assert got == pytest.approx((11.669 / 49.669) ** 0.606, rel=1e-9)
+
+
+@pytest.mark.parametrize("r", [1e-13, 1e-9, 1e-7, 1e-5, 5e-5, 1e-4])
+@pytest.mark.parametrize("alpha", [1e-3, 1.0])
+def test_loglik_at_a_tiny_r_is_finite_and_right(r: float, alpha: float) -> None:
+    # issue 13 battery: with r + x within 1e-4 of 0 the series at infinity interpolated from
+    # nodes at negative b: NaN below r = 1e-7 and -2.16 instead of -0.002 at r = 1e-5 (a fit
+    # on a base where almost nobody buys again reaches such r)
+    p = {"r": r, "alpha": alpha, "s": 0.606, "beta": 11.669}
+    x = np.array([0.0, 0.0, 1.0, 3.0])
+    tx = np.array([0.0, 0.0, 5.0, 20.0])
+    t = np.array([38.0, 10.0, 38.0, 38.0])
+    got = _loglik(tuple(p.values()), x, tx, t)
+    want = [_direct_loglik(p, *row) for row in zip(x, tx, t, strict=True)]
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=2e-10)

@@ -68,6 +68,7 @@ _SERIES_KAPPA_MIN = 64.0
 #: Half-spacing of the interpolation nodes around an integer ``b`` (see _series_large_kappa).
 _NEAR_INT = 1e-4
 _LAGRANGE_NODES = np.array([-2.0, -1.0, 1.0, 2.0])
+_ONE_SIDED_NODES = np.array([1.0, 2.0, 3.0, 4.0])
 _CF_EPS = 1e-15
 _TINY = 1e-300
 
@@ -180,14 +181,22 @@ def _series_large_kappa(b: Any, d: Any, kappa: Any) -> Any:
     if near.any():
         bn, dn, kn, mn = b[near], d[near], kappa[near], m[near]
         eps = bn - mn
-        nodes = _LAGRANGE_NODES * _NEAR_INT
+        # b near 0 (r + x with r tiny and x = 0): the nodes m - delta, m - 2 delta would be
+        # negative b, where the series has no meaning (it gave NaN, or -2.16 instead of
+        # -0.001 for a log-likelihood at r = 1e-5): the cubic through m + delta ... m + 4
+        # delta instead, extrapolated to b in (0, delta)
+        nodes = np.where(
+            (mn == 0.0)[None, :],
+            _ONE_SIDED_NODES[:, None] * _NEAR_INT,
+            _LAGRANGE_NODES[:, None] * _NEAR_INT,
+        )
         acc = np.zeros_like(kn)
-        for i, ni in enumerate(nodes):  # 4 nodes: a loop over interpolation nodes
+        for i in range(nodes.shape[0]):  # 4 nodes: a loop over interpolation nodes
             weight = np.ones_like(kn)
-            for j, nj in enumerate(nodes):
+            for j in range(nodes.shape[0]):
                 if j != i:
-                    weight = weight * (eps - nj) / (ni - nj)
-            acc = acc + weight * _series_at_infinity(mn + ni, dn, kn, n_terms, pole_term=True)
+                    weight = weight * (eps - nodes[j]) / (nodes[i] - nodes[j])
+            acc = acc + weight * _series_at_infinity(mn + nodes[i], dn, kn, n_terms, pole_term=True)
         out[near] = acc
     return out
 
