@@ -208,18 +208,15 @@ def _weights_input(
     """
     if weights is None:
         return None
-    if (
-        isinstance(weights, pd.Series)
-        and index is not None
-        and len(weights) == n > 1
-        and not weights.index.equals(index)
-    ):
-        msg = (
-            f"{func}: sample_weight is a Series whose index differs from the customers'; it "
-            "is read by position, so a customer would get another's weight.\nHint: align it "
-            "first (sample_weight.reindex(data.index)), or pass a column name or an array."
-        )
-        raise ValidationError(msg)
+    _refuse_misaligned(
+        weights,
+        index,
+        n,
+        "sample_weight",
+        "weight",
+        func=func,
+        how="(sample_weight.reindex(data.index)), or pass a column name or an array",
+    )
     if data is not None and isinstance(weights, Hashable) and not isinstance(weights, tuple):
         df = as_frame(data)
         policy = check_nan_policy(nan_policy, func=func)
@@ -385,18 +382,15 @@ def _horizon(
     of customers whose horizon is missing (``None`` when none is). A Series of one horizon
     per customer must carry the customers' ``index``: it is read by position.
     """
-    if (
-        isinstance(t, pd.Series)
-        and index is not None
-        and len(t) == n > 1
-        and not t.index.equals(index)
-    ):
-        msg = (
-            f"{func}: horizon is a Series whose index differs from the customers'; it is read "
-            "by position, so a customer would get another's horizon.\nHint: align it first "
-            "(horizon.reindex(data.index)) or pass an array (.to_numpy())."
-        )
-        raise ValidationError(msg)
+    _refuse_misaligned(
+        t,
+        index,
+        n,
+        "horizon",
+        "horizon",
+        func=func,
+        how="(horizon.reindex(data.index)) or pass an array (.to_numpy())",
+    )
     policy = check_nan_policy(nan_policy, func=func)
     tt, _ = _time_array(t, "horizon", nan_policy=policy)
     if tt.shape[0] not in (1, n):
@@ -406,3 +400,24 @@ def _horizon(
     if not bad.any():
         return tt, None
     return np.where(bad, 0.0, tt), np.broadcast_to(bad, (n,))
+
+
+def _refuse_misaligned(
+    values: Any, index: Any, n: int, name: str, what: str, *, func: str, how: str
+) -> None:
+    """Refuse a Series of one value per customer whose index differs from the customers'.
+
+    Such a Series is read by position, so a customer would silently get another's value.
+    """
+    if (
+        isinstance(values, pd.Series)
+        and index is not None
+        and len(values) == n > 1
+        and not values.index.equals(index)
+    ):
+        msg = (
+            f"{func}: {name} is a Series whose index differs from the customers'; it is read "
+            f"by position, so a customer would get another's {what}.\nHint: align it first "
+            f"{how}."
+        )
+        raise ValidationError(msg)
