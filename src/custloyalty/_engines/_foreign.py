@@ -75,7 +75,15 @@ def _collect(data: Any, columns: list[Hashable] | None = None) -> pd.DataFrame:
             data = data.to_table(columns=None if columns is None else [str(c) for c in columns])
         elif columns is not None:
             data = data.select([str(c) for c in columns])
-        return data.to_pandas()  # type: ignore[no-any-return]
+        try:
+            return data.to_pandas()  # type: ignore[no-any-return]
+        except (TypeError, ValueError):
+            # pandas metadata naming a dtype pandas cannot rebuild (a dictionary-encoded
+            # ArrowDtype column written from pandas): read the columns without it
+            if not (data.schema.metadata or {}).get(b"pandas"):
+                raise
+            metadata = {k: v for k, v in data.schema.metadata.items() if k != b"pandas"}
+            return data.replace_schema_metadata(metadata).to_pandas()  # type: ignore[no-any-return]
     if kind == "duckdb" and hasattr(data, "df"):
         names = list(data.columns)
         if columns is not None:
