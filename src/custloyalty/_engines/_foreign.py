@@ -12,8 +12,10 @@ Two jobs:
   calendar day (row count and amount sum) inside that engine; only the customer-day table
   comes to pandas, where the unchanged kernel summarises it. Columns of a type the engine
   cannot aggregate exactly as pandas would (dates held as strings, time-zone-aware DuckDB
-  timestamps) and tables with missing or non-finite values take the pandas path instead, so
-  every message and ``nan_policy`` behave as for pandas input. A DuckDB ``TIMESTAMP WITH
+  timestamps, list or struct ids, a name used twice) and tables with missing or non-finite
+  values (NaN float ids included) take the pandas path instead, and so does a table whose
+  customer-day table the kernel refuses, so every message (its counts of bad rows) and
+  ``nan_policy`` behave as for pandas input. The row-count column takes a name no column has. A DuckDB ``TIMESTAMP WITH
   TIME ZONE`` holds instants without their zone: DuckDB hands them over in the session's
   ``TimeZone`` setting (UTC by default), so purchase days are local days of that zone
   (``SET TimeZone = 'Europe/Paris'`` to count Paris days).
