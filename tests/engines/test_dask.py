@@ -325,3 +325,26 @@ def test_partition_check_with_more_partitions_than_hash_groups(
         out.compute()
     whole = dd.from_pandas(tx, npartitions=1)
     assert len(cl.rfm_summary(whole, observation_end=END, partitioned_by_customer=True)) > 0
+
+
+def test_dictionary_encoded_ids_keep_their_values() -> None:
+    pa = pytest.importorskip("pyarrow")
+    from custloyalty._engines._dask import _synthetic_transactions
+
+    ids = pd.arrays.ArrowExtensionArray(pa.array(["a", "b", "a"]).dictionary_encode())
+    df = pd.DataFrame(
+        {
+            "customer_id": pd.Series(ids),
+            "date": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-05"]),
+            "amount": [1.0, 2.0, 3.0],
+        }
+    )
+    ddf = dd.from_pandas(df, npartitions=2)
+    synthetic = _synthetic_transactions(ddf._meta, "customer_id", "date", "amount", "2024-01-10")
+    assert synthetic["customer_id"].notna().all()  # Dask's own example value is a null
+    assert synthetic["customer_id"].dtype == df["customer_id"].dtype
+    got = cl.rfm_summary(ddf, observation_end="2024-01-10").compute()
+    want = cl.rfm_summary(df, observation_end="2024-01-10")
+    got.index = got.index.astype(str)  # pyarrow cannot sort a dictionary-encoded index
+    want.index = want.index.astype(str)
+    pd.testing.assert_frame_equal(got.sort_index(), want.sort_index())

@@ -155,3 +155,81 @@ def test_transactions_with_one_row_per_customer_keep_row_labels() -> None:
         }
     )
     _close(cl.rfm_summary(_polars(tx)), cl.rfm_summary(tx))
+
+
+# --------------------------------------------------------------------------------------------
+# hostile content (issue 13, round 2): pandas' answer or our error, never the engine's
+# --------------------------------------------------------------------------------------------
+
+_TX = pd.DataFrame(
+    {
+        "customer_id": [1, 1, 2, 2, 3, 3],
+        "date": pd.to_datetime(
+            ["2024-01-01", "2024-01-03", "2024-01-02", "2024-01-02", "2024-01-04", "2024-01-09"]
+        ),
+        "amount": [10.0, 5.0, 20.0, 8.0, 3.5, 7.25],
+    }
+)
+
+
+def test_the_row_count_column_takes_a_name_no_column_has() -> None:
+    from custloyalty._engines._foreign import _count_name
+
+    assert _count_name(["customer_id", "date"]) == "__custloyalty_count"
+    taken = ["__custloyalty_count", "__custloyalty_count_"]
+    assert _count_name(taken) == "__custloyalty_count__"
+
+
+@pytest.mark.parametrize("kind", ["polars-lazy", "duckdb"])
+def test_an_amount_named_like_the_row_count_is_summed(kind: str) -> None:
+    df = _TX.rename(columns={"amount": "__custloyalty_count"})
+    want = cl.rfm_summary(df, amount="__custloyalty_count", observation_end="2024-01-10")
+    got = cl.rfm_summary(
+        CONVERTERS[kind](df), amount="__custloyalty_count", observation_end="2024-01-10"
+    )
+    _close(got, want)
+
+
+@pytest.mark.parametrize("kind", ["polars-lazy", "duckdb"])
+def test_nan_float_ids_are_missing_ids_counted_by_row(kind: str) -> None:
+    df = _TX.assign(customer_id=[1.0, 1.0, float("nan"), float("nan"), 3.0, 3.0])
+    data = (
+        pl.from_pandas(df, nan_to_null=False).lazy()
+        if kind == "polars-lazy"
+        else CONVERTERS[kind](df)
+    )
+    # two rows on one customer-day: counted as two rows, as for pandas
+    with pytest.raises(cl.ValidationError, match=r"has 2 null customer id values \(rows 2, 3\)"):
+        cl.rfm_summary(data, observation_end="2024-01-10")
+    got = cl.rfm_summary(data, observation_end="2024-01-10", nan_policy="omit")
+    _close(got, cl.rfm_summary(df, observation_end="2024-01-10", nan_policy="omit"))
+
+
+def test_duplicate_names_in_a_relation_or_a_dataset_are_refused_when_used() -> None:
+    con = duckdb.connect()
+    rel = con.sql("SELECT customer_id, date, amount, amount * 2 AS amount FROM _TX")
+    with pytest.raises(cl.ValidationError, match=r"(?s)'amount' appears 2 times.*Hint"):
+        cl.rfm_summary(rel, observation_end="2024-01-10")
+    with pytest.raises(cl.ValidationError, match=r"(?s)'amount' appears 2 times.*Hint"):
+        metrics.order_value(rel, observation_end="2024-01-10")
+    unused = con.sql("SELECT customer_id, date, amount, 1 AS x, 2 AS x FROM _TX")
+    _close(
+        cl.rfm_summary(unused, observation_end="2024-01-10"),
+        cl.rfm_summary(_TX, observation_end="2024-01-10"),
+    )
+    table = pa.Table.from_pandas(_TX, preserve_index=False)
+    doubled = pa.table([*table.columns, table["amount"]], names=[*table.column_names, "amount"])
+    with pytest.raises(cl.ValidationError, match=r"'amount' appears 2 times"):
+        cl.rfm_summary(pads.dataset(doubled), observation_end="2024-01-10")
+
+
+def test_a_table_from_pandas_with_dictionary_ids_is_read() -> None:
+    ids = pd.arrays.ArrowExtensionArray(
+        pa.array(["a", "a", "b", "b", "c", "c"]).dictionary_encode()
+    )
+    df = _TX.assign(customer_id=pd.Series(ids))
+    table = pa.Table.from_pandas(df)  # pandas metadata naming a dtype pandas cannot rebuild
+    got = cl.rfm_summary(table, observation_end="2024-01-10")
+    want = cl.rfm_summary(df, observation_end="2024-01-10")
+    assert got.index.astype(str).tolist() == ["a", "b", "c"]
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True))

@@ -100,6 +100,31 @@ def _nothing_until(part: pd.DataFrame, time: Hashable, end: Any, date_format: An
     return bool(days.size == 0 or int(days.min()) > _day_number(end_ts))
 
 
+def _example_id(dtype: Any) -> pd.Series:
+    """One non-null id of ``dtype`` (a pyarrow dictionary type has no Dask example value)."""
+    arrow = getattr(dtype, "pyarrow_dtype", None)
+    if arrow is not None:
+        import pyarrow as pa
+
+        if pa.types.is_dictionary(arrow):
+            values = pa.array([_example_value(arrow.value_type)], type=arrow.value_type)
+            encoded = values.dictionary_encode().cast(arrow)
+            return pd.Series(pd.arrays.ArrowExtensionArray(encoded))
+        return pd.Series(pd.array([_example_value(arrow)], dtype=dtype))
+    msg = f"Customer ids of dtype {dtype} are not supported on Dask."
+    raise ValidationError(msg)
+
+
+def _example_value(arrow_type: Any) -> Any:
+    import pyarrow as pa
+
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return "0"
+    if pa.types.is_binary(arrow_type) or pa.types.is_large_binary(arrow_type):
+        return b"0"
+    return 0
+
+
 def _synthetic_transactions(
     meta: pd.DataFrame, customer: Hashable, time: Hashable, amount: Hashable | None, end: Any
 ) -> pd.DataFrame:
@@ -112,19 +137,24 @@ def _synthetic_transactions(
         from dask.dataframe.utils import meta_nonempty  # type: ignore[attr-defined]
 
         ids = meta_nonempty(meta)[customer].iloc[:1]
+        if bool(ids.isna().all()):  # Dask has no example of this dtype (dictionary-encoded)
+            ids = _example_id(meta[customer].dtype)
     ts = pd.Timestamp(end)
     tz = getattr(meta[time].dtype, "tz", None)
     if tz is not None and ts.tzinfo is None:
         ts = ts.tz_localize(tz)
     dates = pd.Series([ts - pd.Timedelta(days=1), ts])
     cols: dict[Hashable, Any] = {
-        customer: np.repeat(ids.to_numpy(), 2),
+        # by position, in the column's own dtype: a round trip through numpy turns
+        # dictionary-encoded (pyarrow) ids into nulls
+        customer: ids.iloc[[0, 0]].reset_index(drop=True),
         time: dates.to_numpy() if ts.tzinfo is None else dates,
     }
     if amount is not None:
         cols[amount] = [1.0, 1.0]
     out = pd.DataFrame(cols)
-    out[customer] = out[customer].astype(meta[customer].dtype)
+    if out[customer].dtype != meta[customer].dtype:
+        out[customer] = out[customer].astype(meta[customer].dtype)
     return out
 
 

@@ -12,8 +12,10 @@ Two jobs:
   calendar day (row count and amount sum) inside that engine; only the customer-day table
   comes to pandas, where the unchanged kernel summarises it. Columns of a type the engine
   cannot aggregate exactly as pandas would (dates held as strings, time-zone-aware DuckDB
-  timestamps) and tables with missing or non-finite values take the pandas path instead, so
-  every message and ``nan_policy`` behave as for pandas input. A DuckDB ``TIMESTAMP WITH
+  timestamps, list or struct ids, a name used twice) and tables with missing or non-finite
+  values (NaN float ids included) take the pandas path instead, and so does a table whose
+  customer-day table the kernel refuses, so every message (its counts of bad rows) and
+  ``nan_policy`` behave as for pandas input. The row-count column takes a name no column has. A DuckDB ``TIMESTAMP WITH
   TIME ZONE`` holds instants without their zone: DuckDB hands them over in the session's
   ``TimeZone`` setting (UTC by default), so purchase days are local days of that zone
   (``SET TimeZone = 'Europe/Paris'`` to count Paris days).
@@ -35,6 +37,15 @@ from custloyalty.errors import ValidationError
 __all__ = ["is_lazy", "rfm_summary", "to_pandas"]
 
 _COUNT = "__custloyalty_count"
+
+
+def _count_name(names: list[Hashable]) -> str:
+    """Name the row-count column so that no column of the table has that name."""
+    taken = {str(n) for n in names}
+    name = _COUNT
+    while name in taken:
+        name += "_"
+    return name
 
 
 def _kind(data: Any) -> str:
@@ -62,19 +73,52 @@ def _collect(data: Any, columns: list[Hashable] | None = None) -> pd.DataFrame:
         return data.to_pandas()  # type: ignore[no-any-return]
     if kind == "pyarrow":
         if hasattr(data, "to_table"):  # a Dataset (or a Scanner): read it as one table
+            _refuse_duplicates(list(data.schema.names), columns)
             data = data.to_table(columns=None if columns is None else [str(c) for c in columns])
         elif columns is not None:
             data = data.select([str(c) for c in columns])
-        return data.to_pandas()  # type: ignore[no-any-return]
+        try:
+            return data.to_pandas()  # type: ignore[no-any-return]
+        except (TypeError, ValueError):
+            # pandas metadata naming a dtype pandas cannot rebuild (a dictionary-encoded
+            # ArrowDtype column written from pandas): read the columns without it
+            if not (data.schema.metadata or {}).get(b"pandas"):
+                raise
+            metadata = {k: v for k, v in data.schema.metadata.items() if k != b"pandas"}
+            return data.replace_schema_metadata(metadata).to_pandas()  # type: ignore[no-any-return]
     if kind == "duckdb" and hasattr(data, "df"):
+        names = list(data.columns)
         if columns is not None:
+            _refuse_duplicates(names, columns)
             data = data.select(*(_quote(c) for c in columns))
-        return data.df()  # type: ignore[no-any-return]
+            names = [str(c) for c in columns]
+        df: pd.DataFrame = data.df()
+        # DuckDB renames duplicate names (amount, amount_1): keep them as the relation has
+        # them, so that a duplicated column is refused as it is in a pandas frame
+        df.columns = pd.Index(names)
+        return df
     msg = (
         f"Tables of type {type(data).__module__}.{name} are not supported; pass a pandas, "
         "polars, pyarrow or DuckDB table."
     )
     raise ValidationError(msg)
+
+
+def _refuse_duplicates(names: list[str], columns: list[Hashable] | None) -> None:
+    """Refuse a table whose columns used (all of them if ``columns`` is None) repeat a name.
+
+    pyarrow cannot read a dataset with a repeated name at all, and DuckDB would silently
+    reference the first of the columns: both are refused as a pandas frame is.
+    """
+    wanted = names if columns is None else [str(c) for c in columns]
+    dup = [c for c in dict.fromkeys(wanted) if names.count(c) > 1]
+    if dup:
+        msg = (
+            f"Column {dup[0]!r} appears {names.count(dup[0])} times in the table; the columns "
+            "used must have unique names.\nHint: rename the duplicates first (in SQL: "
+            "SELECT ... AS another_name)."
+        )
+        raise ValidationError(msg)
 
 
 def _ids_as_index(df: pd.DataFrame) -> pd.DataFrame:
@@ -109,6 +153,13 @@ def _quote(name: Hashable) -> str:
     return f'"{text}"'
 
 
+def _polars_scalar(dtype: Any) -> bool:
+    """Whether a polars dtype holds scalars (not lists, arrays, structs or objects)."""
+    import polars as pl
+
+    return not isinstance(dtype, pl.List | pl.Array | pl.Struct | pl.Object)
+
+
 def _polars_days(
     data: Any, customer: Hashable, time: Hashable, amount: Hashable | None
 ) -> pd.DataFrame | None:
@@ -121,8 +172,13 @@ def _polars_days(
         return None
     if not isinstance(schema[str(time)], pl.Datetime | pl.Date):
         return None
+    if not _polars_scalar(schema[str(customer)]):
+        return None  # list or struct ids: refused on the pandas path, counting rows
     bad = pl.col(str(customer)).is_null() | pl.col(str(time)).is_null()
-    aggs = [pl.len().alias(_COUNT)]
+    if schema[str(customer)].is_float():  # NaN is a missing id for pandas, not for polars
+        bad = bad | pl.col(str(customer)).is_nan()
+    count = _count_name(list(schema.names()))
+    aggs = [pl.len().alias(count)]
     if amount is not None:
         a = pl.col(str(amount))
         if not schema[str(amount)].is_numeric():
@@ -138,6 +194,7 @@ def _polars_days(
     if int(n_bad.item()) > 0:
         return None
     out: pd.DataFrame = table.to_pandas()
+    out[_count_name([customer, time, amount])] = out.pop(count)
     tz = getattr(schema[str(time)], "time_zone", None)
     out[str(time)] = pd.to_datetime(out[str(time)]).astype("datetime64[s]")
     if tz is not None:
@@ -156,9 +213,17 @@ def _duckdb_days(
     cols = [str(customer), str(time)] + ([] if amount is None else [str(amount)])
     if any(c not in types for c in cols) or types[str(time)] not in _DUCKDB_DATES:
         return None
+    if any(list(rel.columns).count(c) > 1 for c in cols):
+        return None  # a repeated name: refused on the pandas path
+    id_type = types[str(customer)]
+    if id_type.endswith("]") or id_type.startswith(("STRUCT", "MAP", "UNION")):
+        return None  # list, array, struct or map ids: refused on the pandas path
     c, t = _quote(customer), _quote(time)
     bad = f"{c} IS NULL OR {t} IS NULL"
-    select = f"{c}, CAST({t} AS DATE) AS {t}, count(*) AS {_COUNT}"
+    if id_type in ("FLOAT", "DOUBLE", "REAL"):  # NaN is a missing id for pandas
+        bad += f" OR isnan({c})"
+    count = _count_name(list(rel.columns))
+    select = f"{c}, CAST({t} AS DATE) AS {t}, count(*) AS {_quote(count)}"
     if amount is not None:
         a_type = types[str(amount)]
         numeric = ("INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL", "NUMERIC")
@@ -172,7 +237,27 @@ def _duckdb_days(
         return None
     table: pd.DataFrame = rel.query("tx", f"SELECT {select} FROM tx GROUP BY 1, 2").df()
     table[str(time)] = pd.to_datetime(table[str(time)]).astype("datetime64[s]")
+    table[_count_name([customer, time, amount])] = table.pop(count)
     return table
+
+
+def _on_pandas(
+    data: Any,
+    kernel: Any,
+    customer: Hashable,
+    time: Hashable,
+    amount: Hashable | None,
+    options: dict[str, Any],
+) -> pd.DataFrame:
+    """Summarise on the pandas path: the needed columns (all if they cannot be selected)."""
+    needed = [customer, time] + ([] if amount is None else [amount])
+    try:
+        frame = _collect(data, list(dict.fromkeys(needed)))
+    except ValidationError:
+        raise
+    except Exception:
+        frame = _collect(data)
+    return kernel(frame, **options)  # type: ignore[no-any-return]
 
 
 def rfm_summary(data: Any, **options: Any) -> pd.DataFrame:
@@ -188,13 +273,8 @@ def rfm_summary(data: Any, **options: Any) -> pd.DataFrame:
         days = _polars_days(data, customer, time, amount)
     else:
         days = _duckdb_days(data, customer, time, amount)
-    if days is None:  # the pandas path, on the needed columns only
-        needed = [customer, time] + ([] if amount is None else [amount])
-        try:
-            frame = _collect(data, list(dict.fromkeys(needed)))
-        except Exception:
-            frame = _collect(data)
-        return kernel(frame, **options)
+    if days is None:
+        return _on_pandas(data, kernel, customer, time, amount, options)
     if len(days) == 0:
         msg = (
             "The table passed to rfm_summary is empty (0 rows); at least one transaction is needed."
@@ -210,8 +290,12 @@ def rfm_summary(data: Any, **options: Any) -> pd.DataFrame:
                 "e.g. divide it by 1e6."
             )
             raise ValidationError(msg)
-    counts = days.pop(_COUNT).to_numpy(dtype=np.int64)
-    out: pd.DataFrame = kernel(days, **options)
+    counts = days.pop(_count_name([customer, time, amount])).to_numpy(dtype=np.int64)
+    try:
+        out: pd.DataFrame = kernel(days, **options)
+    except ValidationError:
+        # the message would count and quote customer-days: say it of the rows instead
+        return _on_pandas(data, kernel, customer, time, amount, options)
     day = days[str(time)]
     if getattr(day.dt, "tz", None) is not None:
         day = day.dt.tz_localize(None)
