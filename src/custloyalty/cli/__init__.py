@@ -231,6 +231,13 @@ def _scorecard(args: argparse.Namespace) -> Any:
     columns = _columns(args)
     args.roles = dict(columns)
     if getattr(args, "load_state", None):
+        if args.config:
+            msg = (
+                f"--config {args.config} would be ignored: a scorecard loaded with --load-state "
+                "keeps the settings it was fitted with\nHint: drop --config to score with the "
+                "saved scorecard, or drop --load-state to fit one with these settings."
+            )
+            raise ValidationError(msg)
         state = read_state(args.load_state)
         config = {**state["config"], **columns}
         if "customer" in columns and "interaction_customer" not in columns:
@@ -397,15 +404,24 @@ def run_report(args: argparse.Namespace) -> str:
 
 
 # ------------------------------------------------------------------------ parser
+def _file(value: str) -> str:
+    """A file argument: an empty one (``-o "$UNSET"``) is refused, never read as absent."""
+    if not value.strip():
+        msg = "an empty file name was given (an unset shell variable?)"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
 def _add_inputs(p: argparse.ArgumentParser) -> None:
-    p.add_argument("transactions", help="transactions file (.csv, .csv.gz, .tsv, .parquet)")
-    p.add_argument("--surveys", metavar="FILE", help="survey answers file, one row per answer")
+    p.add_argument("transactions", type=_file, help="transactions file (.csv, .csv.gz, .tsv, .parquet)")
+    p.add_argument("--surveys", metavar="FILE", type=_file, help="survey answers file, one row per answer")
     p.add_argument(
         "--interactions",
         metavar="FILE",
+        type=_file,
         help="interactions file (customer id, timestamp, channel, kind, ...), one row per contact",
     )
-    p.add_argument("--config", metavar="FILE", help="scorecard configuration (.toml, .json, .yaml)")
+    p.add_argument("--config", metavar="FILE", type=_file, help="scorecard configuration (.toml, .json, .yaml)")
     p.add_argument(
         "--observation-end",
         metavar="DATE",
@@ -482,15 +498,16 @@ def _build_parser() -> argparse.ArgumentParser:
         "-o",
         "--output",
         metavar="FILE",
+        type=_file,
         help="per-customer table to write: .csv, .csv.gz or .tsv (floating-point numbers "
         f"with {_DIGITS} significant digits, format {FLOAT_FORMAT.replace('%', '%%')}) or "
         ".parquet (needs pyarrow)",
     )
     score.add_argument(
-        "--save-state", metavar="FILE", help="write the fitted scorecard to this .json file"
+        "--save-state", metavar="FILE", type=_file, help="write the fitted scorecard to this .json file"
     )
     score.add_argument(
-        "--load-state", metavar="FILE", help="score with a fitted scorecard saved earlier"
+        "--load-state", metavar="FILE", type=_file, help="score with a fitted scorecard saved earlier"
     )
     report = sub.add_parser(
         "report",
@@ -500,7 +517,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     _add_inputs(report)
     report.add_argument(
-        "-o", "--output", required=True, metavar="FILE", help="report to write (.html)"
+        "-o", "--output", required=True, metavar="FILE", type=_file, help="report to write (.html)"
     )
     return parser
 
