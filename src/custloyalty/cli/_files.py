@@ -275,7 +275,7 @@ def read_config(path: str) -> dict[str, Any]:
             data = json.loads(text, object_pairs_hook=_no_duplicates)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         msg = f"cannot read config file {path}: not valid {kind}: {reason(exc)}"
-        if suffix != ".json":  # read as JSON for want of a known suffix
+        if kind == "JSON" and suffix != ".json":  # JSON for want of a known suffix
             msg += "\nHint: name a TOML config .toml and a YAML one .yaml; others are read as JSON."
         raise ValidationError(msg) from exc
     except ValidationError:
