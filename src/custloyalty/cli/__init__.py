@@ -303,10 +303,23 @@ def _parse_dates(tx: pd.DataFrame, column: Hashable, date_format: str) -> pd.Dat
 _AFTER_FIT = re.compile(r"(\d+) transactions fall after the fitted observation_end (\S+?),")
 
 
+_NONE_BEFORE = re.compile(r"No purchases on or before observation_end=(\S+?) ")
+
+
 def _later_window(exc: ValidationError, args: argparse.Namespace) -> ValidationError:
     """One line naming ``--observation-end`` for purchases after a loaded state's window."""
+    if args.observation_end is not None or not args.load_state:
+        return exc
+    none = _NONE_BEFORE.search(str(exc))
+    if none:  # every purchase is later: not a --observation-end the user gave
+        msg = (
+            f"every transaction falls after {none.group(1)}, the end of the window the state "
+            f"in {args.load_state} was fitted on; pass --observation-end YYYY-MM-DD to score "
+            "a later window"
+        )
+        return ValidationError(msg)
     found = _AFTER_FIT.search(str(exc))
-    if not found or args.observation_end is not None:
+    if not found:
         return exc
     n, end = found.groups()
     msg = (
@@ -405,7 +418,7 @@ def run_report(args: argparse.Namespace) -> str:
 
 # ------------------------------------------------------------------------ parser
 def _file(value: str) -> str:
-    """A file argument: an empty one (``-o "$UNSET"``) is refused, never read as absent."""
+    """Check a file argument: an empty one (``-o "$UNSET"``) is refused, not read as absent."""
     if not value.strip():
         msg = "an empty file name was given (an unset shell variable?)"
         raise argparse.ArgumentTypeError(msg)
@@ -413,15 +426,21 @@ def _file(value: str) -> str:
 
 
 def _add_inputs(p: argparse.ArgumentParser) -> None:
-    p.add_argument("transactions", type=_file, help="transactions file (.csv, .csv.gz, .tsv, .parquet)")
-    p.add_argument("--surveys", metavar="FILE", type=_file, help="survey answers file, one row per answer")
+    p.add_argument(
+        "transactions", type=_file, help="transactions file (.csv, .csv.gz, .tsv, .parquet)"
+    )
+    p.add_argument(
+        "--surveys", metavar="FILE", type=_file, help="survey answers file, one row per answer"
+    )
     p.add_argument(
         "--interactions",
         metavar="FILE",
         type=_file,
         help="interactions file (customer id, timestamp, channel, kind, ...), one row per contact",
     )
-    p.add_argument("--config", metavar="FILE", type=_file, help="scorecard configuration (.toml, .json, .yaml)")
+    p.add_argument(
+        "--config", metavar="FILE", type=_file, help="scorecard configuration (.toml, .json, .yaml)"
+    )
     p.add_argument(
         "--observation-end",
         metavar="DATE",
@@ -504,10 +523,16 @@ def _build_parser() -> argparse.ArgumentParser:
         ".parquet (needs pyarrow)",
     )
     score.add_argument(
-        "--save-state", metavar="FILE", type=_file, help="write the fitted scorecard to this .json file"
+        "--save-state",
+        metavar="FILE",
+        type=_file,
+        help="write the fitted scorecard to this .json file",
     )
     score.add_argument(
-        "--load-state", metavar="FILE", type=_file, help="score with a fitted scorecard saved earlier"
+        "--load-state",
+        metavar="FILE",
+        type=_file,
+        help="score with a fitted scorecard saved earlier",
     )
     report = sub.add_parser(
         "report",

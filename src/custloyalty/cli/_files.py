@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from custloyalty.errors import ValidationError
+from custloyalty.errors import CustLoyaltyWarning, ValidationError
 
 #: table formats the CLI reads and writes, by suffix
 TABLE_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".parquet", ".pq")
@@ -225,9 +225,9 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _unique_keys_loader(yaml: Any) -> Any:
-    """A ``yaml.SafeLoader`` that refuses a key given twice in one mapping."""
+    """Return a ``yaml.SafeLoader`` that refuses a key given twice in one mapping."""
 
-    class Loader(yaml.SafeLoader):  # type: ignore[misc,name-defined]
+    class Loader(yaml.SafeLoader):  # type: ignore[misc]
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
             keys = [self.construct_object(k, deep=deep) for k, _ in node.value]
             twice = sorted({str(k) for k in keys if keys.count(k) > 1})
@@ -267,7 +267,7 @@ def read_config(path: str) -> dict[str, Any]:
                 msg = f"cannot read config file {path}: {YAML_EXTRA}"
                 raise ValidationError(msg) from exc
             try:
-                data = yaml.load(text, Loader=_unique_keys_loader(yaml))  # noqa: S506 (safe)
+                data = yaml.load(text, Loader=_unique_keys_loader(yaml))  # a SafeLoader
             except yaml.YAMLError as exc:
                 msg = f"cannot read config file {path}: not valid YAML: {_yaml_error(exc)}"
                 raise ValidationError(msg) from exc
@@ -292,7 +292,7 @@ def read_config(path: str) -> dict[str, Any]:
     if not data:
         warnings.warn(
             f"config file {path} holds no setting; the default scorecard is used",
-            UserWarning,
+            CustLoyaltyWarning,
             stacklevel=2,
         )
     section = data.get("scorecard", data)
