@@ -585,3 +585,22 @@ def test_config_reader_keeps_json_and_yaml_mappings(tmp_path: Path) -> None:
     (tmp_path / "c.yaml").write_text("a: 1\nb:\n  x: 1\n  x: 2\n", encoding="utf-8")
     with pytest.raises(ValidationError, match="the key 'x' is given twice"):
         read_config(str(tmp_path / "c.yaml"))
+
+
+def test_programme_survey_ids_of_another_type_are_named_not_lost(cdnow: pd.DataFrame) -> None:
+    # before: nps NaN with n_members 0 and only a generic "undefined" warning
+    tx = cdnow.astype({"customer_id": str})
+    sv = ds.make_survey(300, seed=1, customer_ids=cdnow["customer_id"].unique())
+    sv["date"] = pd.Timestamp("1997-01-01") + pd.to_timedelta(np.arange(len(sv)) % 500, unit="D")
+    base = tx[tx["date"] < "1997-02-01"]["customer_id"].unique()
+    with pytest.raises(ValidationError, match=r"(?s)None of the 300 survey answers.*same type"):
+        programme_effect(
+            tx,
+            base[:10],
+            launch="1997-09-01",
+            observation_end="1998-06-30",
+            pre_days=120,
+            surveys=sv,
+            outcomes=["nps"],
+            n_boot=50,
+        )

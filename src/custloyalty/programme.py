@@ -554,6 +554,15 @@ def _surveys_panel(
         raise ValidationError(msg)
     code = codes.get_indexer(pd.Index(df[customer].to_numpy()))
     keep = code >= 0
+    ids = df[customer]
+    if len(df) and not keep.any() and ids.dtype.kind != codes.dtype.kind:
+        msg = (
+            f"None of the {len(df)} survey answers passed to {_FUNC} matches a customer of the "
+            f"transactions: the surveys' {customer!r} column has dtype {ids.dtype}, the "
+            f"transactions' customer ids have dtype {codes.dtype}.\nHint: give both id columns "
+            f"the same type, e.g. surveys[{customer!r}].astype({str(codes.dtype)!r})."
+        )
+        raise ValidationError(msg)
     out["s_code"] = code[keep].astype(np.int64)
     out["s_day"] = _days(dates)[keep]
     n_rows = int(keep.sum())
@@ -684,7 +693,8 @@ def programme_effect(
     ValidationError
         Bad tables or options (``seed`` neither None nor an integer >= 0, ``progress`` not
         a bool, ``members`` given as booleans); windows outside the data; no member or no
-        non-member in the base; survey outcomes without surveys.
+        non-member in the base; survey outcomes without surveys; survey ids of another type
+        than the transactions' (no answer would match).
 
     Warns
     -----
