@@ -139,6 +139,8 @@ CONFIGS: list[tuple[str, str | bytes, int, str]] = [
         "'customer' and 'amount' both name the column 'amount'",
     ),
     ("dir.toml", "", 2, "config file dir.toml is a folder, not a file"),
+    # survey indicators without --surveys: the advice names the flag, not the keyword
+    ("sat.toml", "indicators = ['satisfaction']\n", 2, "pass --surveys FILE (or --interactions"),
 ]
 
 

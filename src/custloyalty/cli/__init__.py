@@ -60,6 +60,8 @@ FLAGS = {
     "amount": "--amount-col",
     "date_format": "--date-format",
     "observation_end": "--observation-end",
+    "surveys": "--surveys FILE",
+    "interactions": "--interactions FILE",
 }
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 _DIGITS = FLOAT_FORMAT.removeprefix("%.").removesuffix("g")
@@ -88,6 +90,8 @@ def cli_message(text: str, roles: Mapping[str, Hashable] | None = None) -> str:
     >>> hint = "parse the column first with pd.to_datetime(df['day'], format='%d/%m/%Y')."
     >>> cli_message(hint)
     "pass --date-format '%d/%m/%Y'."
+    >>> cli_message("pass surveys= (or interactions=).")
+    'pass --surveys FILE (or --interactions FILE).'
     """
     roles = roles or {}
     found = re.search(r"Column (.+?) not found in (\w+)", text)
@@ -115,6 +119,7 @@ def cli_message(text: str, roles: Mapping[str, Hashable] | None = None) -> str:
         "pass nan_policy='omit' to drop these rows.",
         "remove these rows from the file (the command line does not drop them).",
     )
+    text = re.sub(r"\b(surveys|interactions)=( ?)", lambda m: FLAGS[m.group(1)] + m.group(2), text)
     return re.sub(
         r"\b(survey_customer|interaction_customer|customer|time|amount|date_format"
         r"|observation_end)= ?",
