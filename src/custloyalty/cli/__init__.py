@@ -12,6 +12,10 @@ no output may be an input; the output folders and the optional packages a run ne
 checked before any work; dates on the command line are ISO 8601 unless ``--date-format`` says
 otherwise; floating-point numbers in CSV/TSV tables have 10 significant digits. Warnings are
 printed one line each, without source paths.
+
+Nothing given is silently ignored: an empty file argument (``-o "$OUT"`` with ``OUT`` unset),
+``--config`` together with ``--load-state``, settings outside a config's ``[scorecard]``
+section and a key given twice are errors; a config's byte-order mark is skipped.
 """
 
 from __future__ import annotations
