@@ -1121,3 +1121,62 @@ def test_aware_timestamps_with_an_observation_end_day(
     assert main([*argv, str(tmp_path / "naive.parquet"), "-o", str(tmp_path / "a.csv")]) == 0
     assert main([*argv, str(tmp_path / "tz.parquet"), "-o", str(tmp_path / "b.csv")]) == 0
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+# ------------------------------------------------------------ config files read as written
+def test_config_reader_bom_duplicates_sections_and_empty_files(tmp_path: Path) -> None:
+    from custloyalty.cli._files import read_config
+    from custloyalty.errors import CustLoyaltyWarning, ValidationError
+
+    def cfg(name: str, text: str) -> str:
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        return str(tmp_path / name)
+
+    # a byte-order mark (Windows editors) is skipped, in TOML and JSON alike
+    assert read_config(cfg("bom.toml", "\ufeffweighting = 'equal'\n")) == {"weighting": "equal"}
+    assert read_config(cfg("bom.json", '\ufeff{"seed": 1}')) == {"seed": 1}
+    # a key given twice would be last-wins in JSON and YAML: refused, like TOML does
+    with pytest.raises(ValidationError, match=r"'seed' is given twice\nHint: keep one value"):
+        read_config(cfg("dup.json", '{"seed": 1, "seed": 2}'))
+    with pytest.raises(ValidationError, match="'seed' is given twice"):
+        read_config(cfg("dup.yaml", "seed: 1\nseed: 2\n"))
+    # settings beside a [scorecard] section would be ignored: refused, naming them
+    with pytest.raises(ValidationError, match=r"\['tiers'\] lie outside the 'scorecard'"):
+        read_config(cfg("s.toml", "[scorecard]\nseed = 1\n[tiers]\nlabels = ['A', 'B']\n"))
+    # an empty file: the defaults, with a warning, whatever the format
+    for name in ("e.toml", "e.json", "e.yaml"):
+        with pytest.warns(CustLoyaltyWarning, match="holds no setting"):
+            assert read_config(cfg(name, " \n")) == {}
+    # a TOML file with another suffix is read as JSON: the hint says how to name it
+    with pytest.raises(ValidationError, match=r"not valid JSON.*\nHint: name a TOML config"):
+        read_config(cfg("c.conf", "seed = 1\n"))
+
+
+@pytest.mark.parametrize("flag", ["-o", "--surveys", "--config", "--save-state", "--load-state"])
+def test_empty_file_arguments_are_refused(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], flag: str
+) -> None:
+    # -o "$OUT" with OUT unset used to exit 0 without writing (or reading) anything
+    with pytest.raises(SystemExit) as exc:
+        main(["score", str(files["csv"]), flag, "", "-q"])
+    assert exc.value.code == 2
+    assert "an empty file name was given" in capsys.readouterr().err
+
+
+def test_config_with_load_state_is_refused_and_later_windows_named(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    cols = ["--customer", "cust", "--time", "day", "-q"]
+    tx = pd.read_csv(files["csv"])
+    tx[tx["day"] <= "1997-06-30"].to_csv(tmp_path / "early.csv", index=False)
+    tx[tx["day"] > "1997-06-30"].to_csv(tmp_path / "late.csv", index=False)
+    state = str(tmp_path / "s.json")
+    assert main(["score", str(tmp_path / "early.csv"), *cols, "--save-state", state]) == 0
+    capsys.readouterr()
+    argv = ["score", str(files["csv"]), *cols, "--load-state", state]
+    assert main([*argv, "--config", str(files["toml"])]) == 2
+    assert "would be ignored: a scorecard loaded with --load-state" in capsys.readouterr().err
+    assert main(["score", str(tmp_path / "late.csv"), *cols, "--load-state", state]) == 2
+    err = capsys.readouterr().err
+    assert "every transaction falls after 1997-06-30, the end of the window" in err
+    assert "pass --observation-end YYYY-MM-DD" in err

@@ -224,3 +224,16 @@ def test_surveys_without_the_recommend_column_warn() -> None:
     assert res.kpis["nps"].isna().all()
     res = evaluate_over_time(tx, surveys, period="Q", scorecard=card, recommend="nps_q")
     assert res.kpis["nps"].notna().any()
+
+
+def test_periods_without_any_purchase_are_warned() -> None:
+    from custloyalty.errors import UndefinedMetricWarning
+
+    tx = load_cdnow("sample")
+    gap = tx[(tx["date"] < "1997-04-01") | (tx["date"] >= "1997-10-01")]
+    card = LoyaltyScorecard(
+        ["purchase_days", "total_spend", "days_since_last_purchase"], weighting="equal"
+    )
+    with pytest.warns(UndefinedMetricWarning, match=r"no purchase at all in 2 of the 6 periods"):
+        res = evaluate_over_time(gap, scorecard=card)
+    assert res.kpis.loc[["1997Q2", "1997Q3"], "active"].tolist() == [0, 0]

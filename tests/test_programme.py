@@ -485,3 +485,35 @@ def test_a_boolean_mask_is_not_taken_for_member_ids() -> None:
             observation_end=data.observation_end,
             n_boot=50,
         )
+
+
+def test_a_handful_of_members_warns_that_replicates_drew_none() -> None:
+    import warnings
+
+    from custloyalty.errors import UndefinedMetricWarning
+
+    data = make_programme(300, lift=0.3, seed=3)
+    one = data.members[:1]
+    kw = {"launch": data.launch, "observation_end": data.observation_end, "n_boot": 200, "seed": 1}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no numpy 0/0 warning
+        with pytest.warns(UndefinedMetricWarning, match="bootstrap replicates drew no member"):
+            res = programme_effect(data.transactions, one, **kw)
+    assert np.isfinite(res.effects["estimate"]).all()
+
+
+def test_survey_ids_of_another_type_are_refused() -> None:
+    data = make_programme(300, lift=0.3, seed=3)
+    tx = data.transactions.astype({"customer_id": str})
+    ids = data.transactions["customer_id"].unique()[:50]
+    sv = pd.DataFrame({"customer_id": ids, "date": data.launch, "recommend": 9})
+    with pytest.raises(ValidationError, match=r"(?s)dtype int64.*Hint: give both id columns"):
+        programme_effect(
+            tx,
+            [str(i) for i in data.members[:20]],
+            launch=data.launch,
+            observation_end=data.observation_end,
+            surveys=sv,
+            outcomes=["nps"],
+            n_boot=50,
+        )

@@ -301,7 +301,8 @@ def evaluate_over_time(
     Warns
     -----
     UndefinedMetricWarning
-        The surveys have no ``recommend`` column: the NPS columns are NaN.
+        The surveys have no ``recommend`` column: the NPS columns are NaN. A period
+        without any purchase (a likely gap in the data extract).
 
     See Also
     --------
@@ -429,6 +430,19 @@ def evaluate_over_time(
         sv_bucket = sv_local.dt.to_period(period)
 
     entry_period = period_codes(entries.day, period)
+    starts = np.array([day_of(p.start_time) for p in periods], dtype=np.int64)
+    quiet = ~np.isin(period_codes(starts, period), entry_period)
+    if quiet.any():
+        empty = [lab for lab, q in zip(labels, quiet, strict=True) if q]
+        warnings.warn(
+            f"{_FUNC}: no purchase at all in {len(empty)} of the {len(labels)} periods "
+            f"({', '.join(empty[:5])}{', ...' if len(empty) > 5 else ''}): their active count "
+            "is 0 and the churn around them 1 or undefined, which usually means a gap in the "
+            "data extract.\n"
+            "Hint: check that the transactions cover every period.",
+            UndefinedMetricWarning,
+            stacklevel=2,
+        )
 
     def data_for(p: pd.Period) -> tuple[Window, pd.DataFrame | None, pd.Timestamp]:
         p_end = min(p.end_time.normalize(), end_naive)

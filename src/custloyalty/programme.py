@@ -425,7 +425,8 @@ def _combine(
     cm = np.zeros_like(parts[0][0])
     cc = np.zeros_like(parts[0][0])
     for snm, sdm, snc, sdc, size in parts:
-        share = (size / total)[:, None]
+        # a replicate that draws no member (few members) has no members' cell: NaN
+        share = np.divide(size, total, out=np.full_like(size, np.nan), where=total > 0)[:, None]
         cm = cm + share * _ratio(snm, sdm)
         cc = cc + share * _ratio(snc, sdc)
     return cm, cc
@@ -464,6 +465,17 @@ def _did(
                 cm, cc = _combine([part[which] for part in sums])
                 boots[which].append((cm[:, 1::2] - cm[:, 0::2]) - (cc[:, 1::2] - cc[:, 0::2]))
             advance(size)
+    drawn = np.vstack(boots["cells"])
+    none = int(np.isnan(drawn).all(axis=1).sum()) if drawn.size else 0
+    if none > 0.05 * n_boot:
+        warnings.warn(
+            f"programme_effect: {none} of the {n_boot} bootstrap replicates drew no member "
+            "(there are too few members), so the intervals rest on the other replicates only "
+            "and understate the uncertainty.\nHint: treat the intervals of so few members as "
+            "indicative, or evaluate a larger programme.",
+            UndefinedMetricWarning,
+            stacklevel=3,
+        )
     alpha = 1.0 - confidence
     index = pd.Index(list(outcomes), name="outcome")
     frames = {}
@@ -542,6 +554,15 @@ def _surveys_panel(
         raise ValidationError(msg)
     code = codes.get_indexer(pd.Index(df[customer].to_numpy()))
     keep = code >= 0
+    ids = df[customer]
+    if len(df) and not keep.any() and ids.dtype.kind != codes.dtype.kind:
+        msg = (
+            f"None of the {len(df)} survey answers passed to {_FUNC} matches a customer of the "
+            f"transactions: the surveys' {customer!r} column has dtype {ids.dtype}, the "
+            f"transactions' customer ids have dtype {codes.dtype}.\nHint: give both id columns "
+            f"the same type, e.g. surveys[{customer!r}].astype({str(codes.dtype)!r})."
+        )
+        raise ValidationError(msg)
     out["s_code"] = code[keep].astype(np.int64)
     out["s_day"] = _days(dates)[keep]
     n_rows = int(keep.sum())
@@ -672,13 +693,15 @@ def programme_effect(
     ValidationError
         Bad tables or options (``seed`` neither None nor an integer >= 0, ``progress`` not
         a bool, ``members`` given as booleans); windows outside the data; no member or no
-        non-member in the base; survey outcomes without surveys.
+        non-member in the base; survey outcomes without surveys; survey ids of another type
+        than the transactions' (no answer would match).
 
     Warns
     -----
     UndefinedMetricWarning
         An outcome is undefined in a window (e.g. no survey answer, nobody active for
-        retention): its estimate is NaN.
+        retention): its estimate is NaN. More than 5% of the bootstrap replicates draw no
+        member (a handful of members): the intervals rest on the others.
 
     See Also
     --------

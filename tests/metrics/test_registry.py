@@ -408,3 +408,44 @@ def test_a_fit_step_must_return_a_mapping() -> None:
     )
     with pytest.raises(ValidationError, match=r"'test_fit_list'.*fit step returned list"):
         metric.fit_state({"summary": summary})
+
+
+class _EP:
+    def __init__(self, name: str, value: str, dist: str, obj: object) -> None:
+        self.name, self.value, self.obj = name, value, obj
+        self.dist = type("Dist", (), {"name": dist})()
+
+    def load(self) -> object:
+        if isinstance(self.obj, BaseException):
+            raise self.obj
+        return self.obj
+
+
+def test_plugin_name_from_two_distributions_is_ignored_and_one_install_counts_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def f(summary: pd.DataFrame) -> pd.Series:
+        return summary["frequency"]
+
+    eps = [
+        _EP("basket", "a:f", "dist-a", f),
+        _EP("basket", "b:f", "dist-b", f),
+        _EP("solo", "c:f", "dist-c", f),
+        _EP("solo", "c:f", "dist-c", f),  # one distribution twice on sys.path
+        _EP("quitter", "q:f", "dist-q", SystemExit(1)),  # sys.exit() at import
+    ]
+    monkeypatch.setattr(reg.metadata, "entry_points", lambda group: eps)
+    reg._reload_plugins()
+    try:
+        with pytest.warns(PluginWarning) as record:
+            names = metrics.available()
+        messages = [str(w.message) for w in record]
+        assert "basket" not in names
+        assert "quitter" not in names
+        assert "solo" in names
+        assert any("'basket' is provided by several distributions" in m for m in messages)
+        assert any("'quitter'" in m and "SystemExit(1)" in m for m in messages)
+        assert not any("'solo'" in m for m in messages)
+    finally:
+        monkeypatch.undo()
+        reg._reload_plugins()

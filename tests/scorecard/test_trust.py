@@ -358,3 +358,27 @@ def test_fit_score_progress_bar_goes_to_stderr(sample, capsys) -> None:
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "fit_score" in captured.err
+
+
+def test_one_column_in_two_roles_is_refused() -> None:
+    # customer="amount" grouped the purchases by their amount, silently
+    with pytest.raises(ValidationError, match="'customer' and 'amount' both name the column"):
+        LoyaltyScorecard(customer="amount")
+    with pytest.raises(ValidationError, match="'time' and 'amount' both name the column 'x'"):
+        LoyaltyScorecard(time="x", amount="x")
+    LoyaltyScorecard(survey_customer="customer_id")  # the id column of another table: fine
+
+
+def test_score_names_survey_ids_of_another_type() -> None:
+    tx = load_cdnow("sample")
+    sv = make_survey(200, seed=1, customer_ids=tx["customer_id"].unique())
+    card = LoyaltyScorecard(
+        ["purchase_days", "total_spend", "satisfaction"], weighting="equal"
+    ).fit(tx, sv)
+    batch = tx[tx["customer_id"].isin(sv["customer_id"].head(10))]
+    # text ids against integer survey ids: every answer was silently lost at score
+    with pytest.raises(ValidationError, match=r"(?s)survey answers matches.*same type"):
+        card.score(batch.astype({"customer_id": str}), sv)
+    # answers of other customers only (same id type): a batch, scored without them
+    other = sv[~sv["customer_id"].isin(batch["customer_id"])]
+    assert not card.score(batch, other).customers["answered_survey"].any()

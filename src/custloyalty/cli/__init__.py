@@ -12,6 +12,10 @@ no output may be an input; the output folders and the optional packages a run ne
 checked before any work; dates on the command line are ISO 8601 unless ``--date-format`` says
 otherwise; floating-point numbers in CSV/TSV tables have 10 significant digits. Warnings are
 printed one line each, without source paths.
+
+Nothing given is silently ignored: an empty file argument (``-o "$OUT"`` with ``OUT`` unset),
+``--config`` together with ``--load-state``, settings outside a config's ``[scorecard]``
+section and a key given twice are errors; a config's byte-order mark is skipped.
 """
 
 from __future__ import annotations
@@ -60,6 +64,8 @@ FLAGS = {
     "amount": "--amount-col",
     "date_format": "--date-format",
     "observation_end": "--observation-end",
+    "surveys": "--surveys FILE",
+    "interactions": "--interactions FILE",
 }
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 _DIGITS = FLOAT_FORMAT.removeprefix("%.").removesuffix("g")
@@ -88,6 +94,8 @@ def cli_message(text: str, roles: Mapping[str, Hashable] | None = None) -> str:
     >>> hint = "parse the column first with pd.to_datetime(df['day'], format='%d/%m/%Y')."
     >>> cli_message(hint)
     "pass --date-format '%d/%m/%Y'."
+    >>> cli_message("pass surveys= (or interactions=).")
+    'pass --surveys FILE (or --interactions FILE).'
     """
     roles = roles or {}
     found = re.search(r"Column (.+?) not found in (\w+)", text)
@@ -115,6 +123,7 @@ def cli_message(text: str, roles: Mapping[str, Hashable] | None = None) -> str:
         "pass nan_policy='omit' to drop these rows.",
         "remove these rows from the file (the command line does not drop them).",
     )
+    text = re.sub(r"\b(surveys|interactions)=( ?)", lambda m: FLAGS[m.group(1)] + m.group(2), text)
     return re.sub(
         r"\b(survey_customer|interaction_customer|customer|time|amount|date_format"
         r"|observation_end)= ?",
@@ -231,6 +240,13 @@ def _scorecard(args: argparse.Namespace) -> Any:
     columns = _columns(args)
     args.roles = dict(columns)
     if getattr(args, "load_state", None):
+        if args.config:
+            msg = (
+                f"--config {args.config} would be ignored: a scorecard loaded with --load-state "
+                "keeps the settings it was fitted with\nHint: drop --config to score with the "
+                "saved scorecard, or drop --load-state to fit one with these settings."
+            )
+            raise ValidationError(msg)
         state = read_state(args.load_state)
         config = {**state["config"], **columns}
         if "customer" in columns and "interaction_customer" not in columns:
@@ -296,10 +312,23 @@ def _parse_dates(tx: pd.DataFrame, column: Hashable, date_format: str) -> pd.Dat
 _AFTER_FIT = re.compile(r"(\d+) transactions fall after the fitted observation_end (\S+?),")
 
 
+_NONE_BEFORE = re.compile(r"No purchases on or before observation_end=(\S+?) ")
+
+
 def _later_window(exc: ValidationError, args: argparse.Namespace) -> ValidationError:
     """One line naming ``--observation-end`` for purchases after a loaded state's window."""
+    if args.observation_end is not None or not args.load_state:
+        return exc
+    none = _NONE_BEFORE.search(str(exc))
+    if none:  # every purchase is later: not a --observation-end the user gave
+        msg = (
+            f"every transaction falls after {none.group(1)}, the end of the window the state "
+            f"in {args.load_state} was fitted on; pass --observation-end YYYY-MM-DD to score "
+            "a later window"
+        )
+        return ValidationError(msg)
     found = _AFTER_FIT.search(str(exc))
-    if not found or args.observation_end is not None:
+    if not found:
         return exc
     n, end = found.groups()
     msg = (
@@ -397,15 +426,30 @@ def run_report(args: argparse.Namespace) -> str:
 
 
 # ------------------------------------------------------------------------ parser
+def _file(value: str) -> str:
+    """Check a file argument: an empty one (``-o "$UNSET"``) is refused, not read as absent."""
+    if not value.strip():
+        msg = "an empty file name was given (an unset shell variable?)"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
 def _add_inputs(p: argparse.ArgumentParser) -> None:
-    p.add_argument("transactions", help="transactions file (.csv, .csv.gz, .tsv, .parquet)")
-    p.add_argument("--surveys", metavar="FILE", help="survey answers file, one row per answer")
+    p.add_argument(
+        "transactions", type=_file, help="transactions file (.csv, .csv.gz, .tsv, .parquet)"
+    )
+    p.add_argument(
+        "--surveys", metavar="FILE", type=_file, help="survey answers file, one row per answer"
+    )
     p.add_argument(
         "--interactions",
         metavar="FILE",
+        type=_file,
         help="interactions file (customer id, timestamp, channel, kind, ...), one row per contact",
     )
-    p.add_argument("--config", metavar="FILE", help="scorecard configuration (.toml, .json, .yaml)")
+    p.add_argument(
+        "--config", metavar="FILE", type=_file, help="scorecard configuration (.toml, .json, .yaml)"
+    )
     p.add_argument(
         "--observation-end",
         metavar="DATE",
@@ -482,15 +526,22 @@ def _build_parser() -> argparse.ArgumentParser:
         "-o",
         "--output",
         metavar="FILE",
+        type=_file,
         help="per-customer table to write: .csv, .csv.gz or .tsv (floating-point numbers "
         f"with {_DIGITS} significant digits, format {FLOAT_FORMAT.replace('%', '%%')}) or "
         ".parquet (needs pyarrow)",
     )
     score.add_argument(
-        "--save-state", metavar="FILE", help="write the fitted scorecard to this .json file"
+        "--save-state",
+        metavar="FILE",
+        type=_file,
+        help="write the fitted scorecard to this .json file",
     )
     score.add_argument(
-        "--load-state", metavar="FILE", help="score with a fitted scorecard saved earlier"
+        "--load-state",
+        metavar="FILE",
+        type=_file,
+        help="score with a fitted scorecard saved earlier",
     )
     report = sub.add_parser(
         "report",
@@ -500,7 +551,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     _add_inputs(report)
     report.add_argument(
-        "-o", "--output", required=True, metavar="FILE", help="report to write (.html)"
+        "-o", "--output", required=True, metavar="FILE", type=_file, help="report to write (.html)"
     )
     return parser
 

@@ -18,13 +18,14 @@ import json
 import os
 import tempfile
 import tomllib
+import warnings
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from custloyalty.errors import ValidationError
+from custloyalty.errors import CustLoyaltyWarning, ValidationError
 
 #: table formats the CLI reads and writes, by suffix
 TABLE_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".parquet", ".pq")
@@ -212,19 +213,53 @@ def _yaml_error(exc: Exception) -> str:
     return reason(exc)
 
 
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` of the JSON config: a key given twice is an error, not last-wins."""
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            msg = f"the key {key!r} is given twice"
+            raise ValueError(msg)
+        seen[key] = value
+    return seen
+
+
+def _unique_keys_loader(yaml: Any) -> Any:
+    """Return a ``yaml.SafeLoader`` that refuses a key given twice in one mapping."""
+
+    class Loader(yaml.SafeLoader):  # type: ignore[misc]
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            keys = [self.construct_object(k, deep=deep) for k, _ in node.value]
+            twice = sorted({str(k) for k in keys if keys.count(k) > 1})
+            if twice:
+                msg = f"the key {twice[0]!r} is given twice"
+                raise ValueError(msg)
+            return super().construct_mapping(node, deep=deep)
+
+    return Loader
+
+
 def read_config(path: str) -> dict[str, Any]:
-    """Read the scorecard settings of a TOML, JSON or YAML file (``[scorecard]`` or top level)."""
+    """Read the scorecard settings of a TOML, JSON or YAML file (``[scorecard]`` or top level).
+
+    A leading UTF-8 byte-order mark (Windows editors write one) is skipped; a JSON key given
+    twice is refused (TOML refuses it by itself); with a ``[scorecard]`` section, any other
+    top-level key or section is refused, since it would be silently ignored; an empty file
+    gives the default settings, with a warning.
+    """
     p = existing(path, "config")
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_text(encoding="utf-8-sig")
     except (OSError, ValueError) as exc:
         msg = f"cannot read config file {path}: {reason(exc)}"
         raise ValidationError(msg) from exc
     suffix = p.suffix.lower()
     kind = suffix.lstrip(".").upper() if suffix in (".toml", ".yaml", ".yml") else "JSON"
     try:
-        if suffix == ".toml":
-            data: Any = tomllib.loads(text)
+        if not text.strip():
+            data: Any = {}  # an empty file: the defaults (warned below), whatever the format
+        elif suffix == ".toml":
+            data = tomllib.loads(text)
         elif suffix in (".yaml", ".yml"):
             try:
                 import yaml  # type: ignore[import-untyped]
@@ -232,21 +267,45 @@ def read_config(path: str) -> dict[str, Any]:
                 msg = f"cannot read config file {path}: {YAML_EXTRA}"
                 raise ValidationError(msg) from exc
             try:
-                data = yaml.safe_load(text)
+                data = yaml.load(text, Loader=_unique_keys_loader(yaml))  # a SafeLoader
             except yaml.YAMLError as exc:
                 msg = f"cannot read config file {path}: not valid YAML: {_yaml_error(exc)}"
                 raise ValidationError(msg) from exc
         else:
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=_no_duplicates)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         msg = f"cannot read config file {path}: not valid {kind}: {reason(exc)}"
+        if kind == "JSON" and suffix != ".json":  # JSON for want of a known suffix
+            msg += "\nHint: name a TOML config .toml and a YAML one .yaml; others are read as JSON."
+        raise ValidationError(msg) from exc
+    except ValidationError:
+        raise
+    except ValueError as exc:  # a key given twice (JSON, YAML)
+        msg = (
+            f"cannot read config file {path}: {exc}\nHint: keep one value per key; the "
+            "file would otherwise be read as if only the last one were there."
+        )
         raise ValidationError(msg) from exc
     if not isinstance(data, dict):
         msg = f"config file {path} must hold a table/mapping at the top level"
         raise ValidationError(msg)
+    if not data:
+        warnings.warn(
+            f"config file {path} holds no setting; the default scorecard is used",
+            CustLoyaltyWarning,
+            stacklevel=2,
+        )
     section = data.get("scorecard", data)
     if not isinstance(section, dict):
         msg = f"config file {path}: 'scorecard' must be a table/mapping of settings"
+        raise ValidationError(msg)
+    others = sorted(str(k) for k in data if k != "scorecard") if "scorecard" in data else []
+    if others:
+        msg = (
+            f"config file {path}: {others!r} lie outside the 'scorecard' section and would "
+            "be ignored\nHint: move them under [scorecard] (e.g. [scorecard.tiers]), or "
+            "remove the [scorecard] header to give every setting at the top level."
+        )
         raise ValidationError(msg)
     return dict(section)
 

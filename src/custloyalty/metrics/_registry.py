@@ -12,7 +12,12 @@ Third-party packages publish metrics under the entry-point group ``custloyalty.m
     [project.entry-points."custloyalty.metrics"]
     basket_size = "my_package.metrics:basket_size"
 
-and they appear in :func:`available` without the caller importing them.
+and they appear in :func:`available` without the caller importing them. A plugin is skipped,
+with a :class:`~custloyalty.errors.PluginWarning` naming it, when it fails to import (an
+exception or ``sys.exit()`` at import), is neither a function nor a :class:`Metric`, takes a
+built-in name, or when two distributions publish the same name (which one would win depends
+on the install order, so neither is used); one distribution seen twice on ``sys.path`` counts
+once.
 """
 
 from __future__ import annotations
@@ -366,13 +371,21 @@ def _plugins() -> dict[str, Metric]:
 
 def _load_entry_points() -> dict[str, Metric]:
     found: dict[str, Metric] = {}
+    sources: dict[str, tuple[str, str]] = {}  # name -> (distribution, entry-point value)
+    clashes: dict[str, set[str]] = {}
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        dist_name = ep.dist.name if ep.dist else "unknown distribution"
+        if ep.name in sources:
+            if sources[ep.name] != (dist_name, ep.value):  # not one install seen twice
+                clashes.setdefault(ep.name, {f"{sources[ep.name][0]}: {sources[ep.name][1]}"})
+                clashes[ep.name].add(f"{dist_name}: {ep.value}")
+            continue
+        sources[ep.name] = (dist_name, ep.value)
         try:
             obj = ep.load()
-        except Exception as exc:
-            dist = ep.dist.name if ep.dist else "unknown distribution"
+        except (Exception, SystemExit) as exc:  # a plugin calling sys.exit() at import too
             warnings.warn(
-                f"Skipping metric plugin {ep.name!r} ({ep.value}, from {dist}): it failed to "
+                f"Skipping metric plugin {ep.name!r} ({ep.value}, from {dist_name}): it failed to "
                 f"load: {exc!r}",
                 PluginWarning,
                 stacklevel=3,
@@ -387,7 +400,7 @@ def _load_entry_points() -> dict[str, Metric]:
             else:
                 msg = f"entry point is a {type(obj).__name__}, not a function or Metric"
                 raise TypeError(msg)
-        except (TypeError, ValidationError) as exc:
+        except (TypeError, ValueError) as exc:  # ValidationError, or a callable without signature
             warnings.warn(
                 f"Skipping metric plugin {ep.name!r} ({ep.value}): {exc}",
                 PluginWarning,
@@ -403,6 +416,15 @@ def _load_entry_points() -> dict[str, Metric]:
             )
             continue
         found[ep.name] = metric
+    for name, where in sorted(clashes.items()):
+        found.pop(name, None)
+        warnings.warn(
+            f"Metric plugin {name!r} is provided by several distributions "
+            f"({'; '.join(sorted(where))}) and is ignored, since which one would be used "
+            "depends on the install order.\nHint: uninstall all but one of them.",
+            PluginWarning,
+            stacklevel=3,
+        )
     return found
 
 
@@ -425,6 +447,12 @@ def available(*, level: Level | None = None, source: str | None = None) -> list[
     list of str
         Sorted names; entry points of the group ``custloyalty.metrics`` are discovered on the
         first call.
+
+    Warns
+    -----
+    PluginWarning
+        A plugin skipped at discovery (failed import, not a metric, a built-in name, a name
+        published by several distributions).
 
     Examples
     --------

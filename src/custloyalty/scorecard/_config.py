@@ -468,6 +468,15 @@ class ScorecardConfig:
             if not isinstance(value, Hashable) or value is None or isinstance(value, bool):
                 fail_type(key, "a column name", value)
             columns[key] = value
+        roles = [(k, columns[k]) for k in ("customer", "time", "amount")]
+        same = [(a, b) for i, (a, ca) in enumerate(roles) for b, cb in roles[i + 1 :] if ca == cb]
+        if same:
+            a, b = same[0]
+            msg = (
+                f"{_FUNC}: {a!r} and {b!r} both name the column {columns[a]!r}; one column "
+                f"cannot be both.\nHint: give the transactions' {a} column with {a}=."
+            )
+            raise ValidationError(msg)
         allow = data.get("allow_inconsistent", False)
         if not isinstance(allow, bool | np.bool_):
             fail_type("allow_inconsistent", "true or false", allow)

@@ -661,6 +661,14 @@ class LoyaltyScorecard(Stateful):
             comp, contrib = self.weighting_.apply(norm)
         else:  # fit_score: the indicators and composite of the fit, with what it learned
             raw, norm, comp, contrib = computed
+        sv = inputs.get("_raw_surveys")
+        if (  # no answer matches, and the id types differ: a lost join, not another batch
+            sv is not None
+            and inputs.get("_n_answers", 0) > 0
+            and unmatched == inputs["_n_answers"]
+            and sv[SURVEY_CUSTOMER].dtype.kind != inputs["summary"].index.dtype.kind
+        ):
+            self._no_survey_match(sv, inputs["summary"])
         codes = self.tiers_.codes(comp)
         answered = _answered(raw.index, inputs["surveys"])
         # the table in one construction (a column inserted at a time costs a block each);
