@@ -240,6 +240,16 @@ def test_per_customer_metric_on_a_dask_summary(cdnow_master: pd.DataFrame) -> No
     pd.testing.assert_series_equal(got, metrics.purchase_rate(cdnow_master, observation_end=END))
 
 
+def test_transactions_carrying_summary_columns_stay_transactions(
+    cdnow_master: pd.DataFrame,
+) -> None:
+    joined = cdnow_master.assign(frequency=7, recency=1.0, T=2.0)
+    got = metrics.purchase_rate(dd.from_pandas(joined, npartitions=3), observation_end=END)
+    pd.testing.assert_series_equal(
+        got.compute().sort_index(), metrics.purchase_rate(cdnow_master, observation_end=END)
+    )
+
+
 @pytest.mark.parametrize(
     "func", ["churn_rate", "cohort_retention", "repeat_purchase_rate", "survival_curve"]
 )

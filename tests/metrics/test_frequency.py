@@ -240,6 +240,23 @@ def test_repeat_purchase_rate_cdnow_reference() -> None:
     json.dumps(r.to_dict())
 
 
+def test_transactions_carrying_summary_columns_are_counted_as_transactions() -> None:
+    # a summary joined onto the purchases: the customer and time columns say these are
+    # transactions, so the purchases are counted and the joined columns ignored
+    tx = load_cdnow("sample")
+    end = "1997-09-30"
+    joined = tx.assign(frequency=7, recency=1.0, T=2.0)
+    ref = repeat_purchase_rate(tx, observation_end=end)
+    assert repeat_purchase_rate(joined, observation_end=end).n_repeaters == ref.n_repeaters == 946
+    assert repeat_purchase_rate(tx.assign(frequency=0), observation_end=end).n_repeaters == 946
+    pd.testing.assert_series_equal(
+        purchase_rate(joined, observation_end=end), purchase_rate(tx, observation_end=end)
+    )
+    # a summary keeps its customers in the index: it is still read as a summary
+    summary = rfm_summary(tx, observation_end=end)
+    assert repeat_purchase_rate(summary).n_repeaters == 946
+
+
 def test_repeat_purchase_rate_from_summary_and_wilson() -> None:
     s = pd.DataFrame({"frequency": [0, 1, 3, 0]})
     r = repeat_purchase_rate(s, confidence=0.9)

@@ -393,8 +393,10 @@ def _metric_partition(
         raise
 
 
-def _is_summary(meta: pd.DataFrame) -> bool:
-    return {"frequency", "recency", "T"} <= set(meta.columns)
+def _is_summary(meta: pd.DataFrame, customer: Any, time: Any) -> bool:
+    """Tell a summary (its columns, not both transaction columns) from transactions."""
+    names = set(meta.columns)
+    return {"frequency", "recency", "T"} <= names and not {customer, time} <= names
 
 
 def call(func: Callable[..., Any], arguments: dict[str, Any]) -> Any:
@@ -410,7 +412,9 @@ def call(func: Callable[..., Any], arguments: dict[str, Any]) -> Any:
         )
         raise ValidationError(msg)
     ddf = _frame_of(data, name)
-    if _is_summary(ddf._meta):
+    if _is_summary(
+        ddf._meta, options.get("customer", _frames.CUSTOMER), options.get("time", _frames.TIME)
+    ):
         # a customer summary: one row per customer already, every partition stands alone
         from custloyalty.summary import rfm_summary as summarise
 

@@ -15,10 +15,10 @@ Two jobs:
   timestamps, list or struct ids, a name used twice) and tables with missing or non-finite
   values (NaN float ids included) take the pandas path instead, and so does a table whose
   customer-day table the kernel refuses, so every message (its counts of bad rows) and
-  ``nan_policy`` behave as for pandas input. The row-count column takes a name no column has. A DuckDB ``TIMESTAMP WITH
-  TIME ZONE`` holds instants without their zone: DuckDB hands them over in the session's
-  ``TimeZone`` setting (UTC by default), so purchase days are local days of that zone
-  (``SET TimeZone = 'Europe/Paris'`` to count Paris days).
+  ``nan_policy`` behave as for pandas input. The row-count column takes a name no column
+  has. A DuckDB ``TIMESTAMP WITH TIME ZONE`` holds instants without their zone: DuckDB hands
+  them over in the session's ``TimeZone`` setting (UTC by default), so purchase days are
+  local days of that zone (``SET TimeZone = 'Europe/Paris'`` to count Paris days).
 
 Polars, pyarrow and DuckDB are optional: nothing imports them; the objects come from them.
 """

@@ -80,12 +80,27 @@ def _run_lengths(starts: IntArray, m: int) -> IntArray:
     return out
 
 
+SUMMARY_COLUMNS = ("frequency", "recency", "T")
+
+
 def _check_period(period: str, func: str) -> str:
     return check_option(period, "period", PERIODS, func=func)
 
 
-def _is_summary(data: Any) -> bool:
-    return isinstance(data, pd.DataFrame) and {"frequency", "recency", "T"} <= set(data.columns)
+def _is_summary(
+    data: Any, customer: Hashable, time: Hashable, columns: tuple[str, ...] = SUMMARY_COLUMNS
+) -> bool:
+    """Whether ``data`` is a customer summary rather than transactions.
+
+    A summary carries ``columns`` (``frequency``, ``recency``, ``T``). Transactions that
+    carry them too (a summary joined onto the purchases) are still transactions when they
+    have the ``customer`` and ``time`` columns: their purchases are counted, not the joined
+    columns.
+    """
+    if not isinstance(data, pd.DataFrame):
+        return False
+    names = set(data.columns)
+    return set(columns) <= names and not {customer, time} <= names
 
 
 def _summary_unit(summary: pd.DataFrame, func: str) -> float:
@@ -139,7 +154,7 @@ def _summary_columns(
     ``data`` is a customer summary (its unit read from its ``attrs``), a window, or
     transactions (observed once).
     """
-    if _is_summary(data):
+    if _is_summary(data, customer, time):
         unit = _summary_unit(data, func)
         freq = _summary_numeric(data, ["frequency"], integer=True, func=func)[
             "frequency"
@@ -754,7 +769,7 @@ def repeat_purchase_rate(
         return _engines.on_dask(repeat_purchase_rate, locals())  # type: ignore[no-any-return]
     func = "repeat_purchase_rate"
     conf = check_probability(confidence, "confidence", func=func)
-    if _is_summary(data) or (isinstance(data, pd.DataFrame) and "frequency" in data.columns):
+    if _is_summary(data, customer, time, ("frequency",)):
         cols = _summary_numeric(data, ["frequency"], integer=True, func=func)
         freq = cols["frequency"].to_numpy()
     else:
