@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from custloyalty import rfm_summary
 from custloyalty.datasets import load_cdnow, make_transactions
 from custloyalty.errors import ValidationError
+from custloyalty.metrics import purchase_rate
 
 END = "1997-09-30"
 DATA = Path(__file__).resolve().parent / "data"
@@ -316,3 +318,32 @@ def test_amounts_whose_sums_overflow_are_refused_not_inf() -> None:
         rfm_summary(tx.assign(amount=[1e308, 1e308, 1.0]))
     big = rfm_summary(tx.assign(amount=[1e300, 1e300, 1.0]))  # large but summable: exact
     assert big["total_amount"].tolist() == [2e300, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("roles", "named"),
+    [
+        ({"amount": "customer_id"}, "'customer' and 'amount'"),
+        ({"customer": "date"}, "'customer' and 'time'"),
+        ({"time": "amount"}, "'time' and 'amount'"),
+    ],
+)
+@pytest.mark.parametrize("engine", ["pandas", "dask", "polars", "duckdb"])
+def test_one_column_in_two_roles_is_refused(roles: dict[str, str], named: str, engine: str) -> None:
+    # numeric ids read as amounts gave a plausible monetary value for every customer
+    tx = load_cdnow("sample").head(500)
+    if engine == "dask":
+        data: Any = pytest.importorskip("dask.dataframe").from_pandas(tx, npartitions=2)
+    elif engine == "polars":
+        data = pytest.importorskip("polars").from_pandas(tx).lazy()
+    elif engine == "duckdb":
+        duckdb = pytest.importorskip("duckdb")
+        con = duckdb.connect()
+        data = con.from_df(tx)
+    else:
+        data = tx
+    with pytest.raises(ValidationError, match=named + " both name the column"):
+        rfm_summary(data, observation_end="1997-09-30", **roles)
+    if engine in ("pandas", "dask") and "customer" in roles:  # purchase_rate has no amount
+        with pytest.raises(ValidationError, match=named + " both name the column"):
+            purchase_rate(data, observation_end="1997-09-30", **roles)

@@ -111,6 +111,24 @@ def as_frame(data: Any, *, name: str = "data") -> pd.DataFrame:
     raise ValidationError(msg)
 
 
+def distinct_roles(func: str, **roles: Hashable | None) -> None:
+    """Refuse one column named in two roles (``customer="date", time="date"``, say).
+
+    A column read as both ids and dates, or as ids and amounts, gives numbers that look
+    plausible and mean nothing; roles given as ``None`` are not used and not compared.
+    """
+    given = [(role, col) for role, col in roles.items() if col is not None]
+    for i, (a, col_a) in enumerate(given):
+        for b, col_b in given[i + 1 :]:
+            if col_a == col_b:
+                msg = (
+                    f"{func}: {a!r} and {b!r} both name the column {col_a!r}; one column "
+                    f"cannot be both.\nHint: give the transactions' {a} column with {a}= and "
+                    f"their {b} column with {b}=."
+                )
+                raise ValidationError(msg)
+
+
 def require_columns(df: pd.DataFrame, columns: Sequence[Hashable], *, name: str = "data") -> None:
     """Raise if any of ``columns`` is missing, with a hint naming the closest existing column."""
     present = list(df.columns)
@@ -778,6 +796,7 @@ def transactions(
     """
     policy = check_nan_policy(nan_policy, func=func)
     check_date_format(date_format, func=func)
+    distinct_roles(func, customer=customer, time=time, amount=amount)
     df = as_frame(data)
     wanted: list[Hashable] = [customer, time]
     if amount is not None:

@@ -350,6 +350,7 @@ def rfm_summary(ddf: Any, *, partitioned_by_customer: bool = False, **options: A
     customer = options.get("customer", _frames.CUSTOMER)
     time = options.get("time", _frames.TIME)
     amount = options.get("amount", _frames.AMOUNT)
+    _frames.distinct_roles(func, customer=customer, time=time, amount=amount)
     cols = list(dict.fromkeys([customer, time] + ([] if amount is None else [amount])))
     _frames.require_columns(ddf._meta, cols, name="transactions")
     ddf = ddf[cols]
@@ -441,6 +442,7 @@ def call(func: Callable[..., Any], arguments: dict[str, Any]) -> Any:
     customer = options.get("customer", _frames.CUSTOMER)
     time = options.get("time", _frames.TIME)
     amount = options.get("amount")
+    _frames.distinct_roles(name, customer=customer, time=time, amount=amount)
     cols = list(dict.fromkeys([customer, time] + ([] if amount is None else [amount])))
     _frames.require_columns(ddf._meta, cols, name="transactions")
     synthetic = _synthetic_transactions(

@@ -267,6 +267,7 @@ def rfm_summary(data: Any, **options: Any) -> pd.DataFrame:
     customer = options.get("customer", _frames.CUSTOMER)
     time = options.get("time", _frames.TIME)
     amount = options.get("amount", _frames.AMOUNT)
+    _frames.distinct_roles("rfm_summary", customer=customer, time=time, amount=amount)
     if options.get("date_format") is not None:
         days = None  # an explicit format is for date strings: pandas parses them
     elif _kind(data) == "polars":

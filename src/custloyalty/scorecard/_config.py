@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 import numpy as np
 import pandas as pd
 
+from custloyalty import _frames
 from custloyalty._results import to_builtin
 from custloyalty._validation import suggest
 from custloyalty.errors import ValidationError
@@ -468,15 +469,9 @@ class ScorecardConfig:
             if not isinstance(value, Hashable) or value is None or isinstance(value, bool):
                 fail_type(key, "a column name", value)
             columns[key] = value
-        roles = [(k, columns[k]) for k in ("customer", "time", "amount")]
-        same = [(a, b) for i, (a, ca) in enumerate(roles) for b, cb in roles[i + 1 :] if ca == cb]
-        if same:
-            a, b = same[0]
-            msg = (
-                f"{_FUNC}: {a!r} and {b!r} both name the column {columns[a]!r}; one column "
-                f"cannot be both.\nHint: give the transactions' {a} column with {a}=."
-            )
-            raise ValidationError(msg)
+        _frames.distinct_roles(
+            _FUNC, customer=columns["customer"], time=columns["time"], amount=columns["amount"]
+        )
         allow = data.get("allow_inconsistent", False)
         if not isinstance(allow, bool | np.bool_):
             fail_type("allow_inconsistent", "true or false", allow)
