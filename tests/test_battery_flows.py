@@ -326,7 +326,9 @@ def test_service_customers_new_after_the_fitted_window(service: dict[str, Any]) 
         }
     )
     later = pd.Timestamp("1998-06-30")
-    with pytest.raises(ValidationError, match="No purchases on or before observation_end"):
+    with pytest.raises(
+        ValidationError, match="every transaction falls after the fitted observation_end"
+    ):
         card.score(new, None)  # the fitted window ends before their first purchase
     alone = card.score(new, None, observation_end=later).customers
     everyone = card.score(

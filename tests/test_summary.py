@@ -195,7 +195,11 @@ def test_calibration_end_before_every_purchase_raises() -> None:
     tx = pd.DataFrame(
         {"customer_id": [1, 2], "date": ["2024-01-05", "2024-01-06"], "amount": [1.0, 2.0]}
     )
-    with pytest.raises(ValidationError, match="No purchases on or before observation_end"):
+    with pytest.raises(
+        ValidationError,
+        match=r"observation_end=2024-01-01 in rfm_summary: all 2 rows are later \(the first on "
+        r"2024-01-05\)\.\nHint: pass a later observation_end=",
+    ):
         rfm_summary(tx, observation_end="2024-01-01")
     with pytest.raises(
         ValidationError, match=r"No purchases on or before calibration_end=2024-01-01 .*2024-01-05"

@@ -762,7 +762,13 @@ class Window:
             return dataclasses.replace(self, observation_end=int(observation_end))
         keep = self.entries.day <= observation_end
         if not keep.any() and not allow_empty:
-            raise _no_purchase(observation_end, "observation_end", func)
+            raise _no_purchase(
+                observation_end,
+                "observation_end",
+                func,
+                n_later=int(self.entries.count.sum()),
+                first=int(self.entries.day.min()),
+            )
         dropped = int(self.entries.count[~keep].sum())
         entries = _renumber(self.entries.select(keep))
         rows = self.rows
@@ -782,8 +788,19 @@ class Window:
         )
 
 
-def _no_purchase(day: int, name: str, func: str) -> ValidationError:
-    return ValidationError(f"No purchases on or before {name}={_date(day)} in {func}.")
+def _no_purchase(
+    day: int, name: str, func: str, *, n_later: int = 0, first: int | None = None
+) -> ValidationError:
+    """Nothing bought up to ``day``; with the later rows counted and the first day named."""
+    msg = f"No purchases on or before {name}={_date(day)} in {func}."
+    if n_later:
+        msg = (
+            f"No purchases on or before {name}={_date(day)} in {func}: all {n_later:,} rows "
+            f"are later (the first on {_date(first if first is not None else day + 1)}).\n"
+            f"Hint: pass a later {name}= (the last day of the window to evaluate), or check "
+            "its year and the order of its day and month."
+        )
+    return ValidationError(msg)
 
 
 def _renumber(cd: CustomerDays) -> CustomerDays:
@@ -1000,6 +1017,7 @@ def observe(
         )
         end_day = day_of(end_ts)
     n_after = 0
+    first_day = int(days.min())
     if dmax > end_day:
         keep = days <= end_day
         n_after = int(keep.shape[0] - np.count_nonzero(keep))
@@ -1010,7 +1028,7 @@ def observe(
         dmax = int(days.max()) if days.size else end_day
     if codes.size == 0:
         if not allow_empty:
-            raise _no_purchase(end_day, "observation_end", func)
+            raise _no_purchase(end_day, "observation_end", func, n_later=n_after, first=first_day)
         cal_day = _calibration_day(calibration_end, end_day, None, tx.tz, func, date_format)
         empty = np.zeros(0, dtype=np.int64)
         entries = CustomerDays(

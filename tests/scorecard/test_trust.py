@@ -133,6 +133,14 @@ def test_scoring_without_observation_end_uses_the_fitted_one(card, master) -> No
     late = master.assign(date=master["date"] + pd.Timedelta(days=400))
     with pytest.raises(ValidationError, match="after the fitted observation_end"):
         card.score(late)
+    # every purchase later than the fitted window: the same cause named, with the way round
+    all_late = master.assign(date=master["date"] + pd.Timedelta(days=4000))
+    with pytest.raises(
+        ValidationError,
+        match=r"every transaction falls after the fitted observation_end .*\nHint: pass "
+        "observation_end=",
+    ):
+        card.score(all_late)
 
 
 def _corrupt(state: dict, path: list, value: object) -> dict:

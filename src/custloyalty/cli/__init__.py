@@ -312,7 +312,7 @@ def _parse_dates(tx: pd.DataFrame, column: Hashable, date_format: str) -> pd.Dat
 _AFTER_FIT = re.compile(r"(\d+) transactions fall after the fitted observation_end (\S+?),")
 
 
-_NONE_BEFORE = re.compile(r"No purchases on or before observation_end=(\S+?) ")
+_NONE_BEFORE = re.compile(r"every transaction falls after the fitted observation_end (\S+?),")
 
 
 def _later_window(exc: ValidationError, args: argparse.Namespace) -> ValidationError:

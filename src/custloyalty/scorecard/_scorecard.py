@@ -609,9 +609,20 @@ class LoyaltyScorecard(Stateful):
             return _engines.score_scorecard(self, locals())  # type: ignore[no-any-return]
         self._check_fitted()
         end = self.observation_end_ if observation_end is None else observation_end
-        inputs, unmatched = self._inputs(
-            transactions, surveys, interactions, end, date_format, nan_policy
-        )
+        try:
+            inputs, unmatched = self._inputs(
+                transactions, surveys, interactions, end, date_format, nan_policy
+            )
+        except ValidationError as exc:
+            if observation_end is None and str(exc).startswith("No purchases on or before"):
+                msg = (
+                    f"{_FUNC}.score: every transaction falls after the fitted observation_end "
+                    f"{self.observation_end_.date()}, which scoring uses when observation_end= "
+                    "is not given.\nHint: pass observation_end= for the window you want to "
+                    "score."
+                )
+                raise ValidationError(msg) from None
+            raise
         window = inputs["_window"]
         if observation_end is None and window is not None and window.n_excluded:
             msg = (
