@@ -645,6 +645,55 @@ def test_base_where_nobody_drops_out_stops_at_the_limit(monkeypatch: pytest.Monk
         assert walked.params_[k] == pytest.approx(m.params_[k], rel=1e-3)
 
 
+def _one_rate(n: int, seed: int = 5) -> pd.DataFrame:
+    """Customers who all buy at one rate (0.05 a day) until they drop out (days)."""
+    rng = np.random.default_rng(seed)
+    t = rng.uniform(30.0, 730.0, n)
+    life = rng.exponential(1.0, n) / rng.gamma(1.0, 1.0 / 300.0, n)
+    tau = np.minimum(life, t)
+    x = rng.poisson(0.05 * tau).astype(float)
+    tx = np.where(x > 0, tau * rng.random(n) ** (1.0 / np.maximum(x, 1.0)), 0.0)
+    return pd.DataFrame({"frequency": x, "recency": tx, "T": t})
+
+
+def test_one_purchase_rate_for_all_stops_on_the_ridge(monkeypatch: pytest.MonkeyPatch) -> None:
+    # one purchase rate for everybody: the likelihood creeps up as r, alpha -> infinity with
+    # r / alpha fixed (by O(1/r)); the walk out used 34 evaluations on every row, 6 of them
+    # rejected steps on a gradient of rounding noise and 8 a Hessian for a futile polish. It
+    # now stops once far out (r >= 1e4) and no longer rising by 1e-7 relative
+    from custloyalty.errors import ConvergenceWarning
+
+    s = _one_rate(5000)
+    rows = _count_evaluations(monkeypatch)
+    with pytest.warns(ConvergenceWarning, match="flat ridge .one purchase rate for all"):
+        m = ParetoNBD().fit(s)
+    n_full = max(rows)
+    assert rows.count(n_full) <= 12
+    assert not m.converged_
+    assert all(np.isnan(v) for v in m.standard_errors_.values())
+    assert m.params_["r"] >= 1e4
+    assert m.params_["alpha"] >= 1e4
+    # the walk further out (the ridge switched off) gains less than 1e-7 relative and
+    # predicts the same
+    rows.clear()
+    monkeypatch.setattr(ParetoNBD, "_ridge", lambda self: None)
+    with pytest.warns(ConvergenceWarning):
+        walked = ParetoNBD().fit(s)
+    assert rows.count(n_full) > 25
+    assert walked.params_["r"] > 2 * m.params_["r"]
+    gain = walked.log_likelihood_ - m.log_likelihood_
+    assert 0.0 <= gain <= 1e-7 * abs(m.log_likelihood_)
+    rate = m.params_["r"] / m.params_["alpha"]
+    assert rate == pytest.approx(walked.params_["r"] / walked.params_["alpha"], rel=1e-3)
+    for k in ("s", "beta"):
+        assert m.params_[k] == pytest.approx(walked.params_[k], rel=1e-2)
+    np.testing.assert_allclose(m.p_alive(s), walked.p_alive(s), atol=1e-3)
+    e, e_walked = (
+        model.conditional_expected_number_of_purchases_up_to_time(30, s) for model in (m, walked)
+    )
+    assert float(np.abs(e - e_walked).sum() / e_walked.sum()) < 1e-3
+
+
 def test_interior_optimum_is_not_taken_for_the_no_dropout_limit(
     cdnow_sample_summary: pd.DataFrame,
 ) -> None:

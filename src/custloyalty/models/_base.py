@@ -42,6 +42,7 @@ from custloyalty.models._optimise import (
     _is_positive_definite,
     _Limit,
     _MLEFit,
+    _Ridge,
     _Start,
     _wsum,
 )
@@ -120,6 +121,10 @@ class _TransactionModel(_FittedModel):
         """Return the boundary whose likelihood supremum is known (hook of :func:`_fit_mle`)."""
         return None
 
+    def _ridge(self) -> _Ridge | None:
+        """Return the flat ridge to infinity of the likelihood, if any (:func:`_fit_mle` hook)."""
+        return None
+
     def _coarse_start(
         self, x0: FloatArray, f: FloatArray, r: FloatArray, t: FloatArray, w: FloatArray
     ) -> _Start | None:
@@ -153,12 +158,15 @@ class _TransactionModel(_FittedModel):
                 limit=self._limit(fc, rc, tc, wc),
                 rough=True,
                 probe=True,
+                ridge=self._ridge(),
             )
         except ConvergenceError:
             return None
         x = np.log(fit.params)
         if fit.at_limit:
             return _Start(x=x, hess=None)
+        if fit.on_ridge:
+            return _Start(x=x, hess=None, on_ridge=True)
         if fit.hessian is None or not _is_positive_definite(fit.hessian):
             return None
         return _Start(x=x, hess=fit.hessian / max(n_c, 1.0))
@@ -194,6 +202,7 @@ class _TransactionModel(_FittedModel):
                 limit=self._limit(fu, ru, tu, cw),
                 start=start,
                 probe=start is None,
+                ridge=self._ridge(),
             )
         finally:
             self.__dict__.pop("_factor_cache", None)

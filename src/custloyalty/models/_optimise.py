@@ -11,8 +11,8 @@ polish converges quadratically from there, where L-BFGS-B's last line searches (
 ``gtol`` of 1e-9) probed the rounding noise of the optimum (measured: 5 of 25 evaluations of a
 Pareto/NBD fit on 25,000 customers, each 13 ms).
 
-Two shortcuts keep a fit's cost bounded on large and on hostile bases, without changing its
-estimate:
+Three shortcuts keep a fit's cost bounded on large and on hostile bases; only the ridge moves
+the estimate, along a direction where the likelihood changes by less than 1e-7:
 
 * **a limit** (:class:`_Limit`): where the likelihood rises towards a boundary whose supremum
   is the maximum of a simpler model (Pareto/NBD on a base where nobody drops out: the NBD),
@@ -20,6 +20,11 @@ estimate:
   downhill towards it (the gradient says the boundary side is not worse) and within
   :data:`_STALL_RTOL` of the supremum: no ridge walk of 25-45 evaluations, no Hessian (the
   standard errors are NaN and a :class:`~custloyalty.errors.ConvergenceWarning` says so);
+* **a ridge** (:class:`_Ridge`): where the likelihood creeps up without a maximum along a
+  ridge to infinity (Pareto/NBD on a base where every customer buys at one rate:
+  :math:`r, \alpha \to \infty` with :math:`r/\alpha` fixed), the fit stops once far out on it
+  and a step gains less than :data:`_RIDGE_GAIN`: no walk on a gradient of rounding noise, no
+  polish (standard errors NaN, a :class:`~custloyalty.errors.ConvergenceWarning`);
 * **a coarse start** (:class:`_Start`): a rough fit on a subsample gives a start and a
   Hessian for quasi-Newton (BFGS) steps on the full rows (one evaluation each as a rule),
   instead of L-BFGS-B's path from an identity Hessian; the polish and the standard errors
@@ -79,6 +84,10 @@ class _AtLimit(Exception):
     """Raised inside the objective once the fit has reached the supremum of a boundary limit."""
 
 
+class _OnRidge(Exception):
+    """Raised once the fit is far out on a flat ridge (:class:`_Ridge`) and no longer rising."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Limit:
     r"""A boundary of the parameter space where the likelihood has a known supremum.
@@ -101,6 +110,23 @@ class _Limit:
 
 
 @dataclass(frozen=True, slots=True)
+class _Ridge:
+    r"""A flat ridge to infinity along which the likelihood creeps up without a maximum.
+
+    A base whose customers all buy at one rate: the Pareto/NBD likelihood keeps rising as
+    :math:`r, \alpha \to \infty` with :math:`r / \alpha` fixed (the gamma mixing of the
+    purchase rates degenerates to one rate) by an amount of order :math:`1/r`. ``near(x)``
+    says whether log-parameters ``x`` are far enough out that the model is practically the
+    limit one (purchase rates varying by less than 1%); ``what`` names the ridge for the
+    warning. There, steps that gain less than :data:`_RIDGE_GAIN` (relative) end the walk,
+    and the fit is not polished: no Hessian, standard errors NaN.
+    """
+
+    near: Callable[[FloatArray], bool]
+    what: str
+
+
+@dataclass(frozen=True, slots=True)
 class _Start:
     """A start near the optimum with the Hessian of the mean objective there (coarse fit).
 
@@ -111,6 +137,7 @@ class _Start:
 
     x: FloatArray
     hess: FloatArray | None
+    on_ridge: bool = False
 
 
 def _wsum(w: FloatArray, values: FloatArray) -> float:
@@ -132,6 +159,7 @@ class _MLEFit:
     message: str
     hessian: FloatArray | None = None
     at_limit: bool = False
+    on_ridge: bool = False
 
 
 def _hessian_log(
@@ -211,6 +239,7 @@ def _fit_mle(
     quiet: bool = False,
     rough: bool = False,
     probe: bool = False,
+    ridge: _Ridge | None = None,
 ) -> _MLEFit:
     """Maximise a log-likelihood over log-parameters.
 
@@ -236,6 +265,10 @@ def _fit_mle(
     start
         A start near the optimum with the Hessian of the mean objective there (a fit on a
         subsample): quasi-Newton steps from that Hessian replace L-BFGS-B while they converge.
+    ridge
+        A flat ridge to infinity (:class:`_Ridge`): once on it, steps gaining less than
+        :data:`_RIDGE_GAIN` end the fit there, without polish (standard errors NaN, a
+        warning naming the ridge).
     quiet
         No :class:`~custloyalty.errors.ConvergenceWarning` (a preliminary fit).
     probe
@@ -275,6 +308,7 @@ def _fit_mle(
             quiet=quiet or rough,
             rough=rough,
             probe=probe,
+            ridge=ridge,
         )
 
 
@@ -299,6 +333,14 @@ _ROUGH_GRAD_STOP = 1e-3
 _START_STEPS = 20
 _START_DONE = 3e-7
 
+#: On a flat ridge to infinity (:class:`_Ridge`), a step that lowers the mean negative
+#: log-likelihood by less than this (relative: about 5e-6 nats per customer) ends the walk.
+#: The remaining rise to the ridge's supremum is of the same order (it falls like 1/r), and
+#: further out the gradient is rounding noise (its components of order 1e-5 at r = 2e5,
+#: cancelling terms of order r): quasi-Newton steps there were rejected one after the other
+#: (6 backtracks), then a Hessian of 8 evaluations went to a polish that found nothing.
+_RIDGE_GAIN = 1e-7
+
 
 def _fit_mle_inner(
     negll_and_grad: NegLLGrad,
@@ -313,6 +355,7 @@ def _fit_mle_inner(
     quiet: bool,
     rough: bool = False,
     probe: bool = False,
+    ridge: _Ridge | None = None,
 ) -> _MLEFit:
     """Body of :func:`_fit_mle` (run with one BLAS thread)."""
     grad_stop = _ROUGH_GRAD_STOP if rough else _GRAD_STOP
@@ -344,10 +387,13 @@ def _fit_mle_inner(
             return 1e300, np.zeros_like(x)  # pushes the line search back into the valid region
         fs = f * scale
         if fs < best["f"]:
-            progress = best["f"] - fs > _STALL_RTOL * max(abs(fs), 1.0)
+            gain = best["f"] - fs
+            progress = gain > _STALL_RTOL * max(abs(fs), 1.0)
             best.update(f=fs, x=np.array(x, dtype=np.float64))
             if progress:
                 best["since"] = 0
+            if ridge is not None and ridge.near(x) and gain < _RIDGE_GAIN * max(abs(fs), 1.0):
+                raise _OnRidge
         best["since"] += 1
         if at_limit(x, fs, g):
             raise _AtLimit
@@ -372,6 +418,11 @@ def _fit_mle_inner(
         # rule. Returns (x, True) once the step is below _START_DONE (the polish below then
         # needs one Hessian and one step), else the best point for L-BFGS-B
         x = np.asarray(st.x, dtype=np.float64)
+        if st.on_ridge:
+            # the subsample's fit ended far out on a flat ridge: L-BFGS-B starts there (on
+            # the ridge for the full rows too, it ends after a step or two; else it walks
+            # back inside)
+            return x, False
         if st.hess is None:
             # the subsample's fit ended at the limit: one evaluation at the limit model's
             # estimates for the full rows ends the fit if they are at the limit too;
@@ -409,6 +460,14 @@ def _fit_mle_inner(
             else:
                 break
             s_k, y_k = x_new - x, g_new * scale - gs
+            if (
+                ridge is not None
+                and ridge.near(x_new)
+                and fs - f_new * scale < _RIDGE_GAIN * max(abs(fs), 1.0)
+            ):
+                # far out on a flat ridge and no longer rising: the walk ends here
+                best.update(f=f_new * scale, x=x_new, since=0)
+                raise _OnRidge
             sy = float(s_k @ y_k)
             if sy > 1e-300:  # BFGS update of the inverse Hessian
                 rho = 1.0 / sy
@@ -418,7 +477,7 @@ def _fit_mle_inner(
         best.update(f=fs, x=x, since=0)
         return x, False
 
-    reached_limit = False
+    reached_limit = on_ridge = False
     try:
         done = False
         if start is not None:
@@ -450,6 +509,10 @@ def _fit_mle_inner(
         x = np.asarray(last[0], dtype=np.float64)
         success, n_iter, reached_limit = False, int(best["nit"]), True
         message = f"reached the supremum of the likelihood's limit ({limit.what if limit else ''})"
+    except _OnRidge:
+        x = np.asarray(best["x"], dtype=np.float64)
+        success, n_iter, on_ridge = False, int(best["nit"]), True
+        message = f"on a flat ridge ({ridge.what if ridge else ''}), no longer rising"
     except _Stalled:
         x = np.asarray(best["x"], dtype=np.float64)
         success, n_iter = False, int(best["nit"])
@@ -486,6 +549,26 @@ def _fit_mle_inner(
             n_iter=n_iter,
             message=message,
             at_limit=True,
+        )
+    if on_ridge:
+        # far out on a ridge to infinity: further out the likelihood rises by less than the
+        # stopping tolerance and the gradient is rounding noise; no optimum to polish and
+        # no curvature across the ridge's direction for standard errors
+        if not quiet:
+            why = (
+                f"the likelihood keeps rising along a flat ridge ({ridge.what if ridge else ''}"
+                "); the estimates stop where it no longer rises by 1e-7 relative, the "
+                "predictions are those of the limit and standard errors are NaN"
+            )
+            warnings.warn(f"{model}: {why}.", ConvergenceWarning, stacklevel=4)
+        return _MLEFit(
+            params=theta,
+            log_likelihood=-float(f),
+            standard_errors=np.full(x.size, np.nan),
+            converged=False,
+            n_iter=n_iter,
+            message=message,
+            on_ridge=True,
         )
     if rough:
         hess_f = _hessian_log(negll_and_grad, x, 1.0, g=g)

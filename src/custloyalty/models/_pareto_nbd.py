@@ -52,7 +52,7 @@ from scipy import optimize, special, stats
 
 from custloyalty.errors import ConvergenceWarning
 from custloyalty.models._base import FloatArray, _TransactionModel, _wsum
-from custloyalty.models._optimise import _Limit
+from custloyalty.models._optimise import _Limit, _Ridge
 from custloyalty.models._special import digamma_diff, log_poch
 
 __all__ = ["ParetoNBD"]
@@ -720,6 +720,10 @@ def _loglik(
 #: The fit stops on the ridge to the no-dropout limit once the expected dropout over the
 #: longest observation, :math:`T_{\max}\,s/\beta`, is below this (:func:`_no_dropout_fit`).
 _NEAR_NO_DROPOUT = 1e-3
+#: Shape ``r`` of the purchase-rate gamma beyond which the rates are practically one rate
+#: (coefficient of variation ``1 / sqrt(r)`` below 1%): the fit is on the ridge of
+#: :class:`~custloyalty.models._optimise._Ridge` towards the homogeneous-rate limit.
+_RIDGE_R = 1e4
 #: Largest ``r`` of the NBD limit fit: beyond it ``gammaln(r + x) - gammaln(r)`` loses digits;
 #: the Poisson limit (``r`` infinite) is computed in closed form instead.
 _NBD_R_MAX = 1e7
@@ -946,6 +950,16 @@ class ParetoNBD(_TransactionModel):
             return bool(g[2] - g[3] >= 0.0)
 
         return _Limit(fit=fit, near=near, outward=outward, what="nobody drops out: s / beta -> 0")
+
+    def _ridge(self) -> _Ridge:
+        # one purchase rate for all: r, alpha -> infinity with r / alpha fixed, where the
+        # likelihood creeps up by O(1/r) and its gradient drowns in rounding noise
+        log_r = float(np.log(_RIDGE_R))
+
+        def near(x: FloatArray) -> bool:
+            return bool(x[0] >= log_r and x[1] >= log_r)
+
+        return _Ridge(near=near, what="one purchase rate for all: r, alpha -> infinity")
 
     # -- likelihood --------------------------------------------------------------------------
 
