@@ -234,8 +234,7 @@ def _corrupt(state: dict[str, Any], path: list[Any], value: Any) -> dict[str, An
         (["horizon"], 0, "fitted.value_potential.horizon"),
         (["horizon"], 6, "fitted.value_potential.horizon"),
         (["models"], KeyError, "models"),
-        (["models", "spend"], KeyError, "spend"),
-        (["models", "spend", "params", "p"], -1.0, "fitted.value_potential.models"),
+        (["models"], "bg_nbd", "fitted.value_potential.models"),
         (["grid"], "x", "fitted.value_potential.grid"),
     ],
 )
@@ -244,6 +243,38 @@ def test_corrupted_state_names_the_key(clv_card, path, value, names) -> None:
     with pytest.raises(ValidationError, match=r"LoyaltyScorecard\.from_dict") as info:
         LoyaltyScorecard.from_dict(bad)
     assert names in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "names"),
+    [
+        (["models", "spend"], KeyError, "spend"),
+        (["models", "spend", "params", "p"], -1.0, "fitted.value_potential.models"),
+        (["models"], "clv", "no fitted 'clv' indicator"),
+    ],
+)
+def test_corrupted_models_of_an_opt_in_card_name_the_key(opt_in_card, path, value, names) -> None:
+    bad = _corrupt(_saved(opt_in_card), path, value)
+    with pytest.raises(ValidationError, match=r"LoyaltyScorecard\.from_dict") as info:
+        LoyaltyScorecard.from_dict(bad)
+    assert names in str(info.value)
+
+
+def test_clv_models_are_saved_once(tx, clv_card, opt_in_card) -> None:
+    # the tiers reuse the clv indicator's models: the state names them instead of a copy,
+    # and the loaded card shares one pair of models again
+    state = _saved(clv_card)
+    assert state["fitted"]["value_potential"]["models"] == "clv"
+    loaded = LoyaltyScorecard.from_dict(state)
+    vp_models = loaded.value_potential_["models"]
+    assert vp_models["transactions"] is loaded.metric_states_["clv"]["transactions"]
+    assert vp_models["spend"] is loaded.metric_states_["clv"]["spend"]
+    pd.testing.assert_frame_equal(
+        loaded.score(tx, observation_end=END).customers,
+        clv_card.score(tx, observation_end=END).customers,
+    )
+    # a card fitting its own models for the tiers saves them in full
+    assert isinstance(_saved(opt_in_card)["fitted"]["value_potential"]["models"], dict)
 
 
 def test_unsorted_potential_thresholds_are_refused(opt_in_card) -> None:

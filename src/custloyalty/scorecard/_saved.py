@@ -119,9 +119,24 @@ def dump(card: LoyaltyScorecard) -> dict[str, Any]:
             out["fitted"]["value_potential"] = {
                 "grid": vp["grid"].to_dict(),
                 "horizon": int(vp["horizon"]),
-                "models": to_builtin(serialise(vp["models"])),
+                # the clv indicator's own models, reused: named, not saved a second time
+                "models": _CLV_MODELS
+                if _reuses_clv_models(card, vp["models"])
+                else to_builtin(serialise(vp["models"])),
             }
     return out
+
+
+#: ``fitted.value_potential.models`` of a card whose tiers reuse its ``clv`` indicator's models.
+_CLV_MODELS = "clv"
+
+
+def _reuses_clv_models(card: LoyaltyScorecard, models: Mapping[str, Any]) -> bool:
+    """Whether the value x potential models are the ``clv`` indicator's fitted models."""
+    clv = card.metric_states_.get("clv") if "clv" in card.active_ else None
+    if not isinstance(clv, Mapping):
+        return False
+    return all(k in clv and clv[k] is models[k] for k in ("transactions", "spend"))
 
 
 def _load_value_potential(card: LoyaltyScorecard, fitted: Mapping[str, Any]) -> Any:
@@ -166,10 +181,18 @@ def _load_value_potential(card: LoyaltyScorecard, fitted: Mapping[str, Any]) -> 
             f"months; got {horizon!r}."
         )
         raise ValidationError(msg)
-    raw_models = state_mapping(
-        state_key(block, "models", where=w), "fitted.value_potential.models", where=w
-    )
-    models = _revive(raw_models, "fitted.value_potential.models")
+    raw_models = state_key(block, "models", where=w)
+    if raw_models == _CLV_MODELS:  # the clv indicator's models, loaded with its state
+        models = card.metric_states_.get("clv") if "clv" in card.active_ else None
+        if not isinstance(models, Mapping):
+            msg = (
+                f"{w}: fitted.value_potential.models names the 'clv' indicator's models, but "
+                "the card has no fitted 'clv' indicator."
+            )
+            raise ValidationError(msg)
+    else:
+        raw_models = state_mapping(raw_models, "fitted.value_potential.models", where=w)
+        models = _revive(raw_models, "fitted.value_potential.models")
     from custloyalty.models import get_model
 
     for key, name in (("transactions", "bg_nbd"), ("spend", "gamma_gamma")):
@@ -180,7 +203,11 @@ def _load_value_potential(card: LoyaltyScorecard, fitted: Mapping[str, Any]) -> 
                 f"{get_model(name).__name__} model; got {model!r:.80}."
             )
             raise ValidationError(msg)
-    return {"grid": grid, "horizon": int(horizon), "models": dict(models)}
+    return {
+        "grid": grid,
+        "horizon": int(horizon),
+        "models": {"transactions": models["transactions"], "spend": models["spend"]},
+    }
 
 
 def load(cls: type[LoyaltyScorecard], data: Any) -> LoyaltyScorecard:
