@@ -266,9 +266,19 @@ def _partitions_as_given(series: Any) -> list[Any]:
     expr = getattr(series, "expr", None)
     if expr is None:  # pragma: no cover - Dask without query planning
         return list(series.to_delayed())
-    from dask.dataframe.dask_expr._collection import (  # type: ignore[attr-defined]
-        new_collection,
-    )
+    try:  # Dask's own constructor of a collection from an expression (not public API)
+        from dask.dataframe.dask_expr._collection import (  # type: ignore[attr-defined]
+            new_collection,
+        )
+    except ImportError:  # pragma: no cover - a Dask release that moved it
+        from importlib.metadata import version
+
+        msg = (
+            "partitioned_by_customer=True cannot check the partitions of this Dask version "
+            f"({version('dask')}): its expression API moved.\nHint: leave "
+            "partitioned_by_customer=False (the default), which shuffles the rows by customer."
+        )
+        raise ValidationError(msg) from None
 
     simplified: Any = new_collection(expr.simplify())  # type: ignore[no-untyped-call]
     return list(simplified.to_delayed(optimize_graph=False))
