@@ -205,3 +205,56 @@ def test_generator() -> None:
 def test_max_channels_is_a_whole_number(value: object) -> None:
     with pytest.raises(ValidationError, match="'max_channels' parameter of engagement_index"):
         engagement_index(pd.DataFrame(), max_channels=value)  # type: ignore[arg-type]
+
+
+def test_one_column_in_two_roles_is_refused() -> None:
+    # customer="date" grouped every interaction by its timestamp: a "customer" per row
+    df = make_interactions(30, seed=1)
+    with pytest.raises(ValidationError, match="'customer' and 'time' both name the column"):
+        engagement_summary(df, customer="date", observation_end="2020-12-31")
+    with pytest.raises(ValidationError, match="'channel' and 'kind' both name the column"):
+        engagement_summary(df, channel="kind", observation_end="2020-12-31")
+
+
+def test_online_channels_are_a_list_of_labels() -> None:
+    df = make_interactions(30, seed=1)
+    # a bare string was read as its characters: no channel matched, online share 0
+    with pytest.raises(ValidationError, match=r"online_channels=\['web'\]"):
+        engagement_summary(df, online_channels="web", observation_end="2020-12-31")
+    with pytest.raises(ValidationError, match="non-empty list of channel labels"):
+        engagement_summary(df, online_channels=[1, 2], observation_end="2020-12-31")
+    ok = engagement_summary(df, online_channels=["web"], observation_end="2020-12-31")
+    assert ok["online_share"].max() > 0
+    # labels that never occur (a typo, another spelling) are warned of
+    from custloyalty.errors import CustLoyaltyWarning
+
+    with pytest.warns(CustLoyaltyWarning, match="none of the channels counted as online"):
+        s = engagement_summary(df, online_channels=["wbe"], observation_end="2020-12-31")
+    assert (s["online_share"] == 0).all()
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("initiated_days", -3, "out-of-range"),
+        ("initiated_days", 2.5, "initiated_days"),
+        ("n_channels", np.nan, "missing"),
+        ("n_channels", "three", "n_channels"),
+        ("complaint_rate", 1.5, "out-of-range"),
+        ("complaint_rate", np.nan, "missing"),
+        ("open_rate", 2.0, "out-of-range"),
+        ("days_since_last_initiated", -1.0, "out-of-range"),
+    ],
+)
+def test_index_refuses_a_hand_edited_summary(column: str, value: object, message: str) -> None:
+    # values outside what engagement_summary gives used to make scores below 0 or above 100
+    s = engagement_summary(make_interactions(40, seed=3), observation_end="2020-12-31")
+    bad = s.astype({column: object})
+    bad.iloc[2, bad.columns.get_loc(column)] = value
+    with pytest.raises(ValidationError, match=message):
+        engagement_index(bad)
+    # NaN where engagement_summary gives it: never started an interaction, no e-mail sent
+    ok = s.assign(open_rate=np.nan, days_since_last_initiated=np.nan)
+    assert engagement_index(ok).between(0, 100).all()
+    with pytest.raises(ValidationError, match="must be a table"):
+        engagement_index([1, 2, 3])  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ optionally, its direction (inbound / outbound) and when a case was resolved. See
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Collection, Hashable
 from typing import Any
 
@@ -19,7 +20,7 @@ import pandas as pd
 from custloyalty import _frames
 from custloyalty._validation import check_nan_policy, check_positive, format_examples, plural
 from custloyalty._window import day_of, to_days
-from custloyalty.errors import ValidationError
+from custloyalty.errors import CustLoyaltyWarning, ValidationError
 from custloyalty.metrics._params import check_count
 from custloyalty.metrics._registry import Metric, _builtin
 
@@ -157,6 +158,16 @@ def engagement_summary(
     [0.0, 1.0]
     """
     policy = check_nan_policy(nan_policy, func=_FUNC)
+    _frames.distinct_roles(
+        _FUNC,
+        customer=customer,
+        time=time,
+        channel=channel,
+        kind=kind,
+        direction=direction,
+        resolved_at=resolved_at,
+    )
+    online_set = _online_channels(online_channels)
     df = _frames.as_frame(interactions, name="interactions")
     cols: list[Hashable] = [customer, time, channel, kind]
     if direction is not None:
@@ -236,7 +247,17 @@ def engagement_summary(
     k = kcode[keep]
     inb = inbound[keep]
     chan = df[channel].astype(object).to_numpy()[keep]
-    online = np.isin(chan, list(online_channels))
+    online = np.isin(chan, online_set)
+    if not online.any():
+        seen = pd.unique(pd.Series(chan).astype(str))
+        warnings.warn(
+            f"{_FUNC}: none of the channels counted as online ({', '.join(online_set[:8])}) "
+            f"appears in column {channel!r} (its values: {', '.join(map(str, seen[:8]))}), "
+            "so online_share is 0 for every customer.\nHint: pass online_channels= with "
+            "your labels of the online channels.",
+            CustLoyaltyWarning,
+            stacklevel=2,
+        )
 
     def count(mask: npt.NDArray[np.bool_] | None = None) -> FloatArray:
         if mask is None:
@@ -304,6 +325,28 @@ def engagement_summary(
 
 
 _day = day_of  # the window's one day function
+
+
+def _online_channels(value: Any) -> list[str]:
+    """Check the online channel labels: a collection of strings (a bare string is a mistake)."""
+    if isinstance(value, str | bytes) or not isinstance(value, Collection):
+        msg = (
+            f"The 'online_channels' parameter of {_FUNC} must be a list of channel labels; "
+            f"got {value!r:.60}.\nHint: online_channels=[{value!r:.30}] for a single channel."
+            if isinstance(value, str)
+            else f"The 'online_channels' parameter of {_FUNC} must be a list of channel "
+            f"labels; got {type(value).__name__}."
+        )
+        raise ValidationError(msg)
+    labels = list(value)
+    bad = [v for v in labels if not isinstance(v, str)]
+    if bad or not labels:
+        msg = (
+            f"The 'online_channels' parameter of {_FUNC} must be a non-empty list of channel "
+            f"labels (strings); got {labels!r:.80}."
+        )
+        raise ValidationError(msg)
+    return labels
 
 
 def _days(dates: pd.Series) -> IntArray:
@@ -382,16 +425,47 @@ def engagement_index(
         "open_rate",
         "complaint_rate",
     ]
-    _frames.require_columns(summary, need, name="summary")
-    since = summary["days_since_last_initiated"].to_numpy(dtype=np.float64)
+    df = _frames.as_frame(summary, name="summary")
+    _frames.require_columns(df, need, name="summary")
+    if len(df) == 0:
+        return pd.Series([], index=df.index, name="engagement", dtype=np.float64)
+    hint = "pass the output of engagement_summary, which has none."
+    counts, _ = _frames.numeric_columns(
+        df,
+        ["initiated_days", "n_channels"],
+        func=func,
+        bounds=(0.0, np.inf),
+        integer=True,
+        name="summary",
+        missing_hint=hint,
+    )
+    complaint = _frames.numeric_columns(
+        df, ["complaint_rate"], func=func, bounds=(0.0, 1.0), name="summary", missing_hint=hint
+    )[0]["complaint_rate"].to_numpy()
+    # NaN is meaningful in these two: never started an interaction, never sent an e-mail
+    optional, _ = _frames.numeric_columns(
+        df,
+        ["days_since_last_initiated", "open_rate"],
+        nan_policy="omit",
+        func=func,
+        bounds=(0.0, np.inf),
+        name="summary",
+    )
+    opens = optional["open_rate"].to_numpy()
+    if np.any(opens > 1.0):
+        pos = np.flatnonzero(opens > 1.0)
+        msg = (
+            f"Column 'open_rate' has {pos.size} out-of-range (outside [0, 1]) values in the "
+            f"summary passed to {func} (rows {', '.join(map(str, df.index[pos][:5]))})."
+        )
+        raise ValidationError(msg)
+    since = optional["days_since_last_initiated"].to_numpy()
     recency = np.where(np.isnan(since), 0.0, np.exp(-np.nan_to_num(since) / rho))
-    frequency = 1.0 - np.exp(-summary["initiated_days"].to_numpy(dtype=np.float64) / phi)
-    breadth = np.minimum(summary["n_channels"].to_numpy(dtype=np.float64), cmax) / cmax
-    opens = summary["open_rate"].to_numpy(dtype=np.float64)
+    frequency = 1.0 - np.exp(-counts["initiated_days"].to_numpy() / phi)
+    breadth = np.minimum(counts["n_channels"].to_numpy(), cmax) / cmax
     parts = np.column_stack([recency, frequency, breadth, opens])
     mean = np.nanmean(parts, axis=1)  # the first three are always defined
-    complaint = summary["complaint_rate"].to_numpy(dtype=np.float64)
-    return pd.Series(100.0 * (1.0 - complaint) * mean, index=summary.index, name="engagement")
+    return pd.Series(100.0 * (1.0 - complaint) * mean, index=df.index, name="engagement")
 
 
 def engagement(
