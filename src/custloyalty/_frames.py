@@ -123,8 +123,7 @@ def distinct_roles(func: str, **roles: Hashable | None) -> None:
             if col_a == col_b:
                 msg = (
                     f"{func}: {a!r} and {b!r} both name the column {col_a!r}; one column "
-                    f"cannot be both.\nHint: give the transactions' {a} column with {a}= and "
-                    f"their {b} column with {b}=."
+                    "cannot be both.\nHint: name a different column for each role."
                 )
                 raise ValidationError(msg)
 
@@ -861,6 +860,14 @@ def numeric_columns(
     policy = check_nan_policy(nan_policy, func=func)
     df = as_frame(data, name=name)
     cols = list(df.columns) if columns is None else list(columns)
+    twice = [] if columns is None else [c for i, c in enumerate(cols) if c in cols[:i]]
+    if twice:
+        msg = (
+            f"The columns passed to {func} name {twice[0]!r} more than once "
+            f"({', '.join(map(repr, dict.fromkeys(twice)))}): an item counted twice weighs "
+            "double.\nHint: list each column once."
+        )
+        raise ValidationError(msg)
     require_columns(df, cols, name=name)
     if len(df) == 0 or not cols:
         msg = f"The {name} passed to {func} is empty; at least one row and one column are needed."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import warnings
 
 import numpy as np
@@ -461,3 +462,21 @@ def test_nps_test_interval_is_clipped_to_the_range_of_a_difference() -> None:
     assert up.ci[0] < up.statistic
     down = nps_test([0, 10, 5], [10] * 5)
     assert down.ci[0] == -200.0
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ({"by": "recommend"}, "'rating' and 'by[0]'"),
+        ({"by": "seg", "sample_weight": "recommend"}, "'rating' and 'sample_weight'"),
+        ({"by": "date", "period": "M"}, "'time' and 'by[0]'"),
+        ({"by": ["seg", "seg"]}, "'by[0]' and 'by[1]'"),
+    ],
+)
+def test_nps_by_refuses_one_column_in_two_roles(options: dict[str, object], named: str) -> None:
+    # grouping by the rating itself, or weighting by it, gave plausible tables of nonsense
+    sv = make_survey(60, seed=1).assign(
+        date=pd.date_range("2024-01-01", periods=60, freq="D"), seg=np.arange(60) % 3
+    )
+    with pytest.raises(ValidationError, match=re.escape(named) + " both name the column"):
+        nps_by(sv, **options)  # type: ignore[arg-type]

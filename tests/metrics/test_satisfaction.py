@@ -263,3 +263,14 @@ def test_item_weights_refuse_booleans() -> None:
     items = pd.DataFrame({"a": [1, 5], "b": [2, 6]})
     with pytest.raises(ValidationError, match=r"'item_weights'.*True"):
         satisfaction_index(items, item_weights=[True, False])
+
+
+def test_an_item_listed_twice_is_refused() -> None:
+    # the repeat was dropped silently: 3 items asked for, 2 used
+    from custloyalty.metrics import cronbach_alpha, item_total_correlations
+
+    sv = make_survey(80, seed=2)
+    cols = ["sat1", "sat1", "sat2"]
+    for func in (satisfaction_index, cronbach_alpha, item_total_correlations):
+        with pytest.raises(ValidationError, match="name 'sat1' more than once"):
+            func(sv, columns=cols)

@@ -769,6 +769,13 @@ def nps_by(
                 "'MS'."
             )
             raise ValidationError(msg) from None
+    roles: dict[str, Hashable | None] = {
+        "rating": rating,
+        "sample_weight": sample_weight,
+        "time": time if period is not None else None,
+    }
+    roles.update({f"by[{i}]": key for i, key in enumerate(keys)})
+    _frames.distinct_roles(func, **roles)
     _frames.require_columns(df, [*keys, rating] + ([time] if period is not None else []))
     if getattr(df[rating], "dtype", None) is not None and df[rating].dtype.kind == "b":
         msg = (
