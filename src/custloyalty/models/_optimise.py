@@ -531,14 +531,19 @@ def _fit_mle_inner(
         )
         raise ConvergenceError(msg)
     theta = np.exp(x)
-    if reached_limit:
-        # on the ridge towards a boundary: every further step changes the likelihood by less
-        # than 1e-8 relative and the predictions not at all; there is no interior optimum to
-        # polish and no curvature to give standard errors
+    if reached_limit or on_ridge:
+        # at a boundary's supremum (a limit), or far out on a ridge to infinity where the
+        # likelihood rises by less than the stopping tolerance and the gradient is rounding
+        # noise: no interior optimum to polish, no curvature to give standard errors
         if not quiet:
+            what = (limit.what if limit else "") if reached_limit else (ridge.what if ridge else "")
             why = (
-                f"the likelihood is highest at a parameter boundary ({limit.what if limit else ''}"
-                "); the estimates stop on the ridge towards it and standard errors are NaN"
+                f"the likelihood is highest at a parameter boundary ({what}); the estimates "
+                "stop on the ridge towards it and standard errors are NaN"
+                if reached_limit
+                else f"the likelihood keeps rising along a flat ridge ({what}); the estimates "
+                "stop where it no longer rises by 1e-7 relative, the predictions are those of "
+                "the limit and standard errors are NaN"
             )
             warnings.warn(f"{model}: {why}.", ConvergenceWarning, stacklevel=4)
         return _MLEFit(
@@ -548,27 +553,8 @@ def _fit_mle_inner(
             converged=False,
             n_iter=n_iter,
             message=message,
-            at_limit=True,
-        )
-    if on_ridge:
-        # far out on a ridge to infinity: further out the likelihood rises by less than the
-        # stopping tolerance and the gradient is rounding noise; no optimum to polish and
-        # no curvature across the ridge's direction for standard errors
-        if not quiet:
-            why = (
-                f"the likelihood keeps rising along a flat ridge ({ridge.what if ridge else ''}"
-                "); the estimates stop where it no longer rises by 1e-7 relative, the "
-                "predictions are those of the limit and standard errors are NaN"
-            )
-            warnings.warn(f"{model}: {why}.", ConvergenceWarning, stacklevel=4)
-        return _MLEFit(
-            params=theta,
-            log_likelihood=-float(f),
-            standard_errors=np.full(x.size, np.nan),
-            converged=False,
-            n_iter=n_iter,
-            message=message,
-            on_ridge=True,
+            at_limit=reached_limit,
+            on_ridge=on_ridge,
         )
     if rough:
         hess_f = _hessian_log(negll_and_grad, x, 1.0, g=g)
