@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from custloyalty.report._build import build_report, render, write_report
 from custloyalty.report._context import ReportContext, customer_columns
-from custloyalty.report._registry import SectionSpec, available_sections, section
+from custloyalty.report._figures import figure_svg
+from custloyalty.report._registry import (
+    SectionSpec,
+    available_sections,
+    figures,
+    remove_section,
+    section,
+)
 
 __all__ = [
     "ReportContext",
@@ -20,6 +27,9 @@ __all__ = [
     "available_sections",
     "build_report",
     "customer_columns",
+    "figure_svg",
+    "figures",
+    "remove_section",
     "render",
     "section",
     "write_report",

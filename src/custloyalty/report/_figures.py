@@ -57,6 +57,29 @@ def figure_svg(
     The figure is made without pyplot (no global figure registry), saved as SVG with text as
     text and closed; the fixed width and height attributes are dropped so the SVG scales to
     its container through its ``viewBox``.
+
+    Parameters
+    ----------
+    draw
+        Function drawing on the matplotlib ``Axes`` it is given (a plot function of
+        :mod:`custloyalty.plotting` with ``ax=``, say).
+    width, height
+        Size of the figure in inches (the page scales it to the column).
+    label
+        Accessible name of the figure (``aria-label``); empty for none.
+
+    Returns
+    -------
+    str
+        The ``<svg>`` element, ready for :func:`figures`.
+
+    Examples
+    --------
+    >>> from custloyalty.plotting import plot_tiers
+    >>> from custloyalty.report import figure_svg
+    >>> svg = figure_svg(lambda ax: plot_tiers({"gold": 5, "silver": 12}, ax=ax))
+    >>> svg.startswith("<svg"), "width=" in svg.split(">")[0]
+    (True, False)
     """
     from matplotlib.figure import Figure
 

@@ -85,7 +85,25 @@ def section(
 
 
 def remove_section(id: str) -> None:
-    """Unregister a section (no error when it is not registered)."""
+    """Unregister a section (no error when it is not registered).
+
+    Parameters
+    ----------
+    id
+        The section's id, as given to :func:`section` (see :func:`available_sections`).
+
+    Examples
+    --------
+    >>> from custloyalty.report import available_sections, remove_section, section
+    >>> @section("hello", "Hello")
+    ... def hello(ctx):
+    ...     return "<p>hello</p>"
+    >>> "hello" in available_sections()
+    True
+    >>> remove_section("hello")
+    >>> "hello" in available_sections()
+    False
+    """
     _REGISTRY[:] = [s for s in _REGISTRY if s.id != id]
 
 
@@ -123,7 +141,24 @@ def esc(text: Any) -> str:
 
 
 def figures(*svgs: str) -> str:
-    """Lay figures side by side (one column on narrow screens), each in a ``<figure>``."""
+    """Lay figures side by side (one column on narrow screens), each in a ``<figure>``.
+
+    Parameters
+    ----------
+    *svgs
+        Inline figures, from :func:`figure_svg`.
+
+    Returns
+    -------
+    str
+        The HTML of a section's figure row.
+
+    Examples
+    --------
+    >>> from custloyalty.report import figures
+    >>> figures("<svg></svg>")
+    '<div class="figs one"><figure class="fig"><svg></svg></figure></div>'
+    """
     cls = "figs one" if len(svgs) == 1 else "figs"
     inner = "".join(f'<figure class="fig">{s}</figure>' for s in svgs)
     return f'<div class="{cls}">{inner}</div>'
