@@ -102,7 +102,7 @@ def check_same_customers(
     if left.isin(right).any():
         return
     msg = (
-        f"The customers of {left_name} and {right_name} passed to {func} share no id: "
+        f"{left_name} and {right_name} passed to {func} share no customer id: "
         f"{left_name} has {lt} ids (e.g. {list(left[:3])!r}), {right_name} has {rt} ids "
         f"(e.g. {list(right[:3])!r}).\nHint: read the ids with one type in both tables, "
         "e.g. index.astype(str) on both."
@@ -123,7 +123,8 @@ def check_hashable(values: pd.Series, name: str, what: str = "tier labels") -> N
     except TypeError:
         bad = [(i, v) for i, v in values.items() if not isinstance(v, Hashable)]
         msg = (
-            f"{name} has {plural(len(bad), what[:-1], what)} that are not scalars "
+            f"{name} has {plural(len(bad), what[:-1], what)} that "
+            f"{'is not a scalar' if len(bad) == 1 else 'are not scalars'} "
             f"{format_examples([i for i, _ in bad], [v for _, v in bad])}.\n"
             "Hint: labels are strings or numbers, one per customer."
         )
