@@ -128,7 +128,11 @@ def _rules(value: Any, what: str, name: str) -> dict[Any, Any]:
 
 
 def _tier_name(name: Any) -> str:
-    if name is None or (isinstance(name, str) and not name.strip()) or not isinstance(name, Hashable):
+    if (
+        name is None
+        or (isinstance(name, str) and not name.strip())
+        or not isinstance(name, Hashable)
+    ):
         msg = f"Each tier needs a non-empty name (text); got {name!r}."
         raise ValidationError(msg)
     return str(name)
@@ -491,7 +495,11 @@ class TierPolicy(Stateful):
         check_unique_index(labels.index, "previous", func="TierPolicy.assign")
         check_hashable(labels, "previous")
         check_same_customers(
-            index, labels.index, left_name="customers", right_name="previous", func="TierPolicy.assign"
+            index,
+            labels.index,
+            left_name="customers",
+            right_name="previous",
+            func="TierPolicy.assign",
         )
         codes = pd.Index(self.names).get_indexer(pd.Index(labels.astype(object).to_numpy()))
         unknown = (codes < 0) & labels.notna().to_numpy()
