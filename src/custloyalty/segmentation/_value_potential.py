@@ -13,7 +13,7 @@ import pandas as pd
 
 from custloyalty._results import Result
 from custloyalty._state import Stateful, check_header, header, state_floats, state_key
-from custloyalty._validation import check_option, check_positive
+from custloyalty._validation import check_option, check_positive, plural
 from custloyalty.errors import NotFittedError, ValidationError
 from custloyalty.segmentation._checks import numbers_1d, refuse_unknown_keys
 
@@ -619,6 +619,15 @@ def value_potential_tiers(
     pos = weeks["T"].to_numpy() > 0
     if isinstance(model, str):
         check_option(model, "model", _TRANSACTION_MODELS, func=_FUNC)
+        if not pos.any():
+            end = summary.attrs.get("custloyalty", {}).get("observation_end", "observation_end")
+            msg = (
+                f"{_FUNC} fits the {model!r} model on customers observed for some time, but "
+                f"all {plural(len(weeks), 'customer')} made their first purchase on the last "
+                f"day ({end}), so no model can be fitted.\nHint: pass a later "
+                "observation_end=, more history, or a fitted model= (BetaGeo / ParetoNBD)."
+            )
+            raise ValidationError(msg)
         model_name = model
         tm = get_model(model)().fit(weeks[pos])
     elif isinstance(model, BetaGeo | ParetoNBD):
