@@ -247,7 +247,7 @@ def test_survey_ids_must_be_scalars() -> None:
 def test_requests_beyond_memory_are_refused_up_front() -> None:
     from custloyalty.datasets import make_interactions
 
-    with pytest.raises(ValidationError, match="would generate about .* transactions"):
+    with pytest.raises(ValidationError, match=r"would generate about .* transactions"):
         make_transactions(10**12, seed=1)
     with pytest.raises(ValidationError, match="larger alpha"):
         make_transactions(5, seed=1, alpha=1e-300)
@@ -261,6 +261,7 @@ def test_survey_ids_keep_their_type_and_nested_ids_are_refused() -> None:
     from custloyalty.datasets import make_interactions
 
     ids = make_survey(20, seed=1, customer_ids=[1, None, 3])["customer_id"]
-    assert ids.dtype == np.int64 and set(ids) == {1, 3}
+    assert ids.dtype == np.int64
+    assert set(ids) == {1, 3}
     with pytest.raises(ValidationError, match="one-dimensional sequence of scalar ids"):
         make_interactions(seed=1, customer_ids=[[1], [2]])

@@ -373,7 +373,8 @@ def test_rfm_grid_matches_revenue_by_customer_and_refuses_raw_metrics() -> None:
     revenue = pd.Series([10.0, 20.0, 70.0], index=[7, 8, 9])
     texts = [t.get_text() for t in plot_rfm_segments(scores, revenue=revenue).texts]
     again = [t.get_text() for t in plot_rfm_segments(scores, revenue=revenue[::-1]).texts]
-    assert texts == again and "70% rev." in " ".join(texts)
+    assert texts == again
+    assert "70% rev." in " ".join(texts)
     with pytest.raises(ValidationError, match="customers differ"):
         plot_rfm_segments(scores, revenue=revenue.reset_index(drop=True))
     with pytest.raises(ValidationError, match="negative"):

@@ -374,7 +374,7 @@ _M3 = pd.DataFrame({"spend": [35.0, 8.0]}, index=[1, 2])
 
 @pytest.mark.parametrize("tiers", [None, {"name": "Gold"}, "Gold", 5])
 def test_tiers_must_be_a_list(tiers: object) -> None:
-    with pytest.raises(ValidationError, match="(must be a list of tiers|Each tier must be)"):
+    with pytest.raises(ValidationError, match=r"(must be a list of tiers|Each tier must be)"):
         TierPolicy(tiers)  # type: ignore[arg-type]
 
 
@@ -388,7 +388,7 @@ def test_tier_names_must_be_given() -> None:
 
 def test_previous_ids_of_another_type_are_refused_not_read_as_new_members() -> None:
     prev = pd.Series(["Gold", "Gold"], index=["1", "2"])
-    with pytest.raises(ValidationError, match="share no customer id.*\nHint"):
+    with pytest.raises(ValidationError, match=r"share no customer id.*\nHint"):
         _P3.assign(_M3, previous=prev)
     # same type, other customers: genuinely new members
     assert set(_P3.assign(_M3, previous=pd.Series(["Gold"], index=[9]))["status"]) == {"new"}

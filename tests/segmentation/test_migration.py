@@ -66,7 +66,7 @@ def test_numeric_tiers_are_ranked_numerically() -> None:
 
 
 def test_ids_of_different_types_are_refused() -> None:
-    with pytest.raises(ValidationError, match="share no customer id.*\nHint"):
+    with pytest.raises(ValidationError, match=r"share no customer id.*\nHint"):
         tier_migration(pd.Series(["A"], index=[1]), pd.Series(["A"], index=["1"]))
 
 

@@ -567,4 +567,5 @@ def test_whole_float_bounds_equal_integer_bounds() -> None:
     scores = pd.DataFrame({"R": [1, 4, 5], "F": [1, 5, 5], "M": [1, 5, 5]})
     a = rfm_segments(scores, rules=[("x", (4.0, 5.0), (1, 5), (1, 5))])
     b = rfm_segments(scores, rules=[("x", (4, 5), (1, 5), (1, 5))])
-    assert a.equals(b) and a.tolist() == ["Others", "x", "x"]
+    assert a.equals(b)
+    assert a.tolist() == ["Others", "x", "x"]

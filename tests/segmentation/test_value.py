@@ -261,7 +261,8 @@ def test_quantile_tiers_saved_state_round_trips_unfitted_and_refuses_unknown_key
     from custloyalty.segmentation import QuantileTiers
 
     again = QuantileTiers.from_json(QuantileTiers([0.3, 0.7], labels=["a", "b"]).to_json())
-    assert again.labels == ["a", "b"] and not hasattr(again, "thresholds_")
+    assert again.labels == ["a", "b"]
+    assert not hasattr(again, "thresholds_")
     state = json.loads(QuantileTiers([0.5, 0.5]).fit([1.0, 2.0]).to_json())
     with pytest.raises(ValidationError, match=r"(?s)unknown key 'lables'.*Hint: did you mean"):
         QuantileTiers.from_dict({**state, "lables": ["x"]})

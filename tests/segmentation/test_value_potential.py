@@ -230,5 +230,5 @@ def test_grid_state_round_trips_unfitted_and_refuses_edits() -> None:
 
 def test_no_customer_observed_before_the_last_day_is_explained() -> None:
     tx = pd.DataFrame({"customer_id": [1, 2], "date": "2024-05-01", "amount": 3.0})
-    with pytest.raises(ValidationError, match="first purchase on the last day.*\nHint"):
+    with pytest.raises(ValidationError, match=r"first purchase on the last day.*\nHint"):
         value_potential_tiers(tx)

@@ -46,10 +46,10 @@ def _id_pool(customer_ids: Any, func: str) -> Any:
             if values.ndim != 1 or any(isinstance(v, list | dict | set) for v in values):
                 raise ValueError
         kept = pd.Series(values).dropna()
-        if kept.dtype.kind == "f" and kept.size and (kept == np.floor(kept)).all():
+        whole = kept.dtype.kind == "f" and kept.size and (kept == np.floor(kept)).all()
+        if whole and kept.abs().max() < 2**53:
             # integer ids read as floats because of a missing one: integers again
-            if kept.abs().max() < 2**53:
-                kept = kept.astype(np.int64)
+            kept = kept.astype(np.int64)
         return np.asarray(kept.unique())
     except (TypeError, ValueError):
         msg = (

@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 
 from custloyalty.errors import ValidationError
-from custloyalty.plotting._common import axes as _axes
 from custloyalty.plotting._common import MAX_BINS, integer_axis, require
+from custloyalty.plotting._common import axes as _axes
 
 __all__ = ["plot_engagement", "plot_over_time", "plot_programme_effect", "plot_value_potential"]
 

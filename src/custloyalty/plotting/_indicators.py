@@ -546,7 +546,7 @@ def _aligned(values: Any, index: pd.Index, name: str, of: str, func: str) -> Any
 
 
 def _positional(index: pd.Index) -> bool:
-    """The default index 0..n-1 of a table built without customer labels."""
+    """Tell whether ``index`` is the default 0..n-1 of a table without customer labels."""
     return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
 
 

@@ -41,7 +41,7 @@ def numbers_1d(
     if isinstance(dtype, pd.DatetimeTZDtype):
         kind = "M"
     elif isinstance(dtype, pd.ArrowDtype):
-        kind = dtype.numpy_dtype.kind if dtype.kind in "Mm" else None
+        kind = dtype.kind if dtype.kind in "Mm" else None
     elif isinstance(dtype, np.dtype):
         kind = dtype.kind
     elif dtype is None and not isinstance(values, pd.DataFrame):
@@ -65,7 +65,7 @@ def numbers_1d(
 
 
 def _plain(values: Any) -> bool:
-    """A list or tuple of scalars (np.asarray is cheap and meaningful on it)."""
+    """Tell whether ``values`` is a list or tuple of scalars (cheap for np.asarray)."""
     return isinstance(values, list | tuple) and all(np.ndim(v) == 0 for v in values[:1000])
 
 
@@ -97,7 +97,7 @@ def check_same_customers(
     if len(left) == 0 or len(right) == 0:
         return
     lt, rt = pd.api.types.infer_dtype(left), pd.api.types.infer_dtype(right)
-    if lt == rt or _numeric(lt) == _numeric(rt) and _numeric(lt):
+    if lt == rt or (_numeric(lt) == _numeric(rt) and _numeric(lt)):
         return
     if left.isin(right).any():
         return

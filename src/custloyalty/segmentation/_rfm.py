@@ -650,7 +650,7 @@ def _state_integer(value: float, key: str, where: str) -> None:
 
 
 def _jsonable(col: Hashable | None) -> Any:
-    """A column name as JSON: a tuple (a MultiIndex column) becomes a list, read back as one."""
+    """Write a column name as JSON: a tuple (a MultiIndex column) becomes a list."""
     if col is None or isinstance(col, str | int | float | bool):
         return col
     if isinstance(col, tuple):
@@ -663,7 +663,7 @@ def _column_name(value: Any, key: str, where: str) -> Hashable | None:
     if isinstance(value, list):
         return tuple(_column_name(v, key, where) for v in value)
     if value is None or isinstance(value, str | int | float | bool):
-        return value  # type: ignore[no-any-return]
+        return value
     msg = f"{where}: {key} must be a column name (text, a number or a list); got {value!r:.80}."
     raise ValidationError(msg)
 
@@ -874,7 +874,7 @@ def _parse_cell(cell: str) -> tuple[int, int, int]:
 
 
 def _whole(v: Any) -> int:
-    """A score bound: an integer, or a float holding one (never text, a boolean, or 2.5)."""
+    """Read a score bound: an integer, or a float holding one (not text, a boolean, 2.5)."""
     if isinstance(v, bool | np.bool_ | str | bytes):
         raise TypeError
     if isinstance(v, int | np.integer):
