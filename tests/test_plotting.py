@@ -361,9 +361,9 @@ def test_inputs_of_the_wrong_kind_get_our_errors() -> None:
 def test_bins_are_capped() -> None:
     from custloyalty.plotting import plot_engagement
 
-    with pytest.raises(ValidationError, match=r"integer in \[1, 1000\]"):
+    with pytest.raises(ValidationError, match=r"positive integer <= 1000"):
         plot_composite_distribution([10.0, 90.0], bins=1001)
-    with pytest.raises(ValidationError, match=r"integer in \[1, 1000\]"):
+    with pytest.raises(ValidationError, match=r"positive integer <= 1000"):
         plot_engagement([10.0, 90.0], bins=10**9)
     plot_engagement([10.0, 90.0], bins=1000)
 

@@ -267,7 +267,7 @@ def plot_engagement(index: Any, /, *, bins: int = 20, ax: Any = None) -> Any:
         or not 1 <= bins <= MAX_BINS
     ):
         msg = (
-            f"The 'bins' parameter of plot_engagement must be an integer in [1, {MAX_BINS}]; "
+            f"The 'bins' parameter of plot_engagement must be a positive integer <= {MAX_BINS}; "
             f"got {bins!r:.40}."
         )
         raise ValidationError(msg)

@@ -809,8 +809,8 @@ def plot_composite_distribution(
         or not 1 <= bins <= MAX_BINS
     ):
         msg = (
-            "The 'bins' parameter of plot_composite_distribution must be an integer in "
-            f"[1, {MAX_BINS}]; got {bins!r:.40}."
+            "The 'bins' parameter of plot_composite_distribution must be a positive integer "
+            f"<= {MAX_BINS}; got {bins!r:.40}."
         )
         raise ValidationError(msg)
     refuse_bools(thresholds, "thresholds", func="plot_composite_distribution")
