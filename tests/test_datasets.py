@@ -241,3 +241,27 @@ def test_survey_ids_must_be_scalars() -> None:
     with pytest.raises(ValidationError, match="customer_ids passed to make_survey"):
         make_survey(5, seed=1, customer_ids=[[1], [2]])
     assert make_survey(5, seed=1, customer_ids=[7, 8])["customer_id"].dtype == np.int64
+
+
+# -- round 3 of the hostile battery (issue 13) --------------------------------------------
+def test_requests_beyond_memory_are_refused_up_front() -> None:
+    from custloyalty.datasets import make_interactions
+
+    with pytest.raises(ValidationError, match=r"would generate about .* transactions"):
+        make_transactions(10**12, seed=1)
+    with pytest.raises(ValidationError, match="larger alpha"):
+        make_transactions(5, seed=1, alpha=1e-300)
+    with pytest.raises(ValidationError, match="interactions"):
+        make_interactions(3, seed=1, mean_interactions=1e12)
+    with pytest.raises(ValidationError, match="answers"):
+        make_survey(10**8, seed=1)
+
+
+def test_survey_ids_keep_their_type_and_nested_ids_are_refused() -> None:
+    from custloyalty.datasets import make_interactions
+
+    ids = make_survey(20, seed=1, customer_ids=[1, None, 3])["customer_id"]
+    assert ids.dtype == np.int64
+    assert set(ids) == {1, 3}
+    with pytest.raises(ValidationError, match="one-dimensional sequence of scalar ids"):
+        make_interactions(seed=1, customer_ids=[[1], [2]])

@@ -21,9 +21,13 @@ from custloyalty.models import (
 )
 from custloyalty.plotting import (
     plot_calibration_holdout,
+    plot_composite_distribution,
     plot_cumulative_purchases,
     plot_p_alive_matrix,
     plot_retention,
+    plot_rfm_segments,
+    plot_tiers,
+    plot_weights,
 )
 
 BG = BetaGeo.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
@@ -351,3 +355,55 @@ def test_inputs_of_the_wrong_kind_get_our_errors() -> None:
         plot_composite_distribution([1.0, 2.0], thresholds=[40, 70])
     with pytest.raises(ValidationError, match="plot_weights needs the weights as a mapping"):
         plot_weights("critic")
+
+
+# -- round 3 of the hostile battery (issue 13) --------------------------------------------
+def test_bins_are_capped() -> None:
+    from custloyalty.plotting import plot_engagement
+
+    with pytest.raises(ValidationError, match=r"positive integer <= 1000"):
+        plot_composite_distribution([10.0, 90.0], bins=1001)
+    with pytest.raises(ValidationError, match=r"positive integer <= 1000"):
+        plot_engagement([10.0, 90.0], bins=10**9)
+    plot_engagement([10.0, 90.0], bins=1000)
+
+
+def test_rfm_grid_matches_revenue_by_customer_and_refuses_raw_metrics() -> None:
+    scores = pd.DataFrame({"R": [1, 2, 2], "F": [1, 1, 2]}, index=[7, 8, 9])
+    revenue = pd.Series([10.0, 20.0, 70.0], index=[7, 8, 9])
+    texts = [t.get_text() for t in plot_rfm_segments(scores, revenue=revenue).texts]
+    again = [t.get_text() for t in plot_rfm_segments(scores, revenue=revenue[::-1]).texts]
+    assert texts == again
+    assert "70% rev." in " ".join(texts)
+    with pytest.raises(ValidationError, match="customers differ"):
+        plot_rfm_segments(scores, revenue=revenue.reset_index(drop=True))
+    with pytest.raises(ValidationError, match="negative"):
+        plot_rfm_segments(scores, revenue=-revenue)
+    with pytest.raises(ValidationError, match="above 20"):
+        plot_rfm_segments(scores.assign(R=[1, 2, 500]))
+
+
+def test_plot_tiers_reads_a_tier_column_and_checks_sizes_and_values() -> None:
+    table = pd.DataFrame({"tier": pd.Categorical(["G", "M", "M"], categories=["G", "M"])})
+    assert [round(p.get_height()) for p in plot_tiers(table).patches] == [33, 67]
+    for sizes in ({"G": -1, "M": 5}, {"G": True, "M": 5}, {"G": float("nan"), "M": 5}):
+        with pytest.raises(ValidationError, match="tier"):
+            plot_tiers(sizes)
+    with pytest.raises(ValidationError, match="customers differ"):
+        plot_tiers(table["tier"], values=pd.Series([1.0, 2.0, 3.0], index=[5, 6, 7]))
+
+
+def test_plot_weights_checks_weights_and_contributions() -> None:
+    with pytest.raises(ValidationError, match="booleans"):
+        plot_weights({"a": True, "b": 0.5})
+    for contributions, match in (
+        ("x", "must be a mapping"),
+        ({"c": 1.0}, "without a weight"),
+        ({"a": "x"}, "must be numbers"),
+        (pd.DataFrame({"c": [1.0]}), "no contrib_"),
+    ):
+        with pytest.raises(ValidationError, match=match):
+            plot_weights({"a": 0.5, "b": 0.5}, contributions=contributions)
+    table = pd.DataFrame({"contrib_a": [10.0, 30.0], "contrib_b": [5.0, 5.0]})
+    ax = plot_weights({"a": 0.5, "b": 0.5}, contributions=table)
+    assert " 20.0" in [t.get_text() for t in ax.texts]

@@ -365,3 +365,49 @@ def test_integers_beyond_floats_are_refused() -> None:
         TierPolicy([{"name": "Gold", "qualify": {"spend": 10**400}}, MEMBER])
     with pytest.raises(ValidationError, match="grace_periods must be a non-negative integer"):
         TierPolicy([GOLD, MEMBER], grace_periods=10**400)
+
+
+# -- round 3 of the hostile battery (issue 13) --------------------------------------------
+_P3 = TierPolicy([{"name": "Gold", "qualify": {"spend": 20}}, {"name": "Member"}])
+_M3 = pd.DataFrame({"spend": [35.0, 8.0]}, index=[1, 2])
+
+
+@pytest.mark.parametrize("tiers", [None, {"name": "Gold"}, "Gold", 5])
+def test_tiers_must_be_a_list(tiers: object) -> None:
+    with pytest.raises(ValidationError, match=r"(must be a list of tiers|Each tier must be)"):
+        TierPolicy(tiers)  # type: ignore[arg-type]
+
+
+def test_tier_names_must_be_given() -> None:
+    for name in (None, "", "  "):
+        with pytest.raises(ValidationError, match="non-empty name"):
+            TierPolicy([{"name": name, "qualify": {"spend": 1}}, {"name": "M"}])
+        with pytest.raises(ValidationError, match="non-empty name"):
+            TierPolicy([Tier(name, qualify={"spend": 1}), Tier("M")])  # type: ignore[arg-type]
+
+
+def test_previous_ids_of_another_type_are_refused_not_read_as_new_members() -> None:
+    prev = pd.Series(["Gold", "Gold"], index=["1", "2"])
+    with pytest.raises(ValidationError, match=r"share no customer id.*\nHint"):
+        _P3.assign(_M3, previous=prev)
+    # same type, other customers: genuinely new members
+    assert set(_P3.assign(_M3, previous=pd.Series(["Gold"], index=[9]))["status"]) == {"new"}
+
+
+def test_previous_tiers_must_be_scalars_and_grace_bounded() -> None:
+    with pytest.raises(ValidationError, match="not a scalar"):
+        _P3.assign(_M3, previous=pd.Series([["Gold"], "Gold"], index=[1, 2]))
+    prev = pd.DataFrame({"tier": ["Gold"], "grace_left": [1e30]}, index=[1])
+    with pytest.raises(ValidationError, match="grace_left"):
+        _P3.assign(_M3, previous=prev)
+
+
+def test_points_beyond_the_float_range_are_refused() -> None:
+    with pytest.raises(ValidationError, match="exceed the float range"):
+        _P3.points(pd.DataFrame({"q1": [1e308, 1.0], "q2": [1e308, 1.0]}))
+
+
+def test_saved_policy_refuses_unknown_keys() -> None:
+    state = json.loads(_P3.to_json())
+    with pytest.raises(ValidationError, match=r"(?s)unknown key 'windw'.*did you mean 'window'"):
+        TierPolicy.from_dict({**state, "windw": "30D"})

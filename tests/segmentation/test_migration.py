@@ -56,3 +56,40 @@ def test_rows_sum_to_before_sizes_and_columns_to_after(b: dict, a: dict) -> None
     total = m.n_unchanged + m.n_upgrades + m.n_downgrades + m.n_churned
     assert total == len(before)
     assert m.n_new == len(set(a) - set(b))
+
+
+# -- round 3 of the hostile battery (issue 13) --------------------------------------------
+def test_numeric_tiers_are_ranked_numerically() -> None:
+    r = tier_migration(pd.Series([2, 3, 10]), pd.Series([10, 10, 2]))
+    assert list(r.counts.index[:3]) == [2, 3, 10]
+    assert (r.n_upgrades, r.n_downgrades) == (1, 2)
+
+
+def test_ids_of_different_types_are_refused() -> None:
+    with pytest.raises(ValidationError, match=r"share no customer id.*\nHint"):
+        tier_migration(pd.Series(["A"], index=[1]), pd.Series(["A"], index=["1"]))
+
+
+@pytest.mark.parametrize("bad", [None, "A", 3])
+def test_labels_must_be_per_customer(bad: object) -> None:
+    with pytest.raises(ValidationError, match="must be the tier labels"):
+        tier_migration(bad, pd.Series(["A"]))
+
+
+def test_order_must_list_hashable_tiers() -> None:
+    with pytest.raises(ValidationError, match="must list the tiers"):
+        tier_migration(pd.Series(["A"]), pd.Series(["A"]), order="AB")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="not a scalar"):
+        tier_migration(pd.Series(["A"]), pd.Series(["A"]), order=[["A"]])
+
+
+def test_assign_results_and_dicts_are_read_as_labels() -> None:
+    from custloyalty.segmentation import TierPolicy
+
+    policy = TierPolicy([{"name": "G", "qualify": {"spend": 10}}, {"name": "M"}])
+    a = policy.assign(pd.DataFrame({"spend": [20.0, 1.0]}, index=[1, 2]))
+    b = policy.assign(pd.DataFrame({"spend": [1.0, 20.0]}, index=[1, 2]))
+    r = tier_migration(a, b)
+    assert (r.n_upgrades, r.n_downgrades) == (1, 1)
+    d = tier_migration({1: "G", 2: "M"}, {1: "M", 2: "M"}, order=["G", "M"])
+    assert (d.n_downgrades, d.n_unchanged) == (1, 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from custloyalty.segmentation import (
     RFM_PRESET_SCORES,
     RFM_PRESETS,
     RFMScorer,
+    SegmentRule,
     rfm_scores,
     rfm_segments,
 )
@@ -482,3 +484,88 @@ def test_from_dict_refuses_a_wrong_number_of_edges() -> None:
     state["edges"]["R"] = state["edges"]["R"][:1]
     with pytest.raises(ValidationError, match=r"edges\['R'\] must hold 2 \(bins - 1\) values"):
         RFMScorer.from_dict(state)
+
+
+# -- round 3 of the hostile battery (issue 13) --------------------------------------------
+def _summary3() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "recency": [0.0, 10.0, 30.0, 50.0, 60.0],
+            "T": [60.0] * 5,
+            "n_purchases": [1, 2, 2, 5, 9],
+            "total_amount": [10.0, 25.0, 40.0, 90.0, 300.0],
+        },
+        index=pd.Index([11, 12, 13, 14, 15], name="customer_id"),
+    )
+
+
+def test_a_customer_twice_in_the_summary_is_refused() -> None:
+    s = _summary3().set_axis([11, 12, 12, 14, 15])
+    with pytest.raises(ValidationError, match=r"2 rows share 1 customer id: 12\.\nHint"):
+        rfm_scores(s)
+
+
+def test_negative_purchase_counts_are_refused_but_negative_revenue_is_ranked() -> None:
+    s = _summary3()
+    with pytest.raises(ValidationError, match=r"F metric of rfm_scores \('n_purchases'\)"):
+        rfm_scores(s.assign(n_purchases=-s["n_purchases"]))
+    m = rfm_scores(s.assign(total_amount=-s["total_amount"]), bins=5)["M"]
+    assert m.tolist() == [5, 4, 3, 2, 1]
+
+
+def test_edges_of_one_metric_twice_or_as_text_are_refused() -> None:
+    with pytest.raises(ValidationError, match="gives the F edges twice"):
+        RFMScorer(edges={"F": [2], "frequency": [3]})
+    for bad in ("10", ["10", "20"], [[1, 2]]):
+        with pytest.raises(ValidationError, match=r"edges\['M'\]"):
+            RFMScorer(edges={"M": bad})
+
+
+def test_saved_state_refuses_unknown_keys_and_fractional_counts() -> None:
+    state = json.loads(RFMScorer(bins=3).fit(_summary3()).to_json())
+    for key, value, match in (
+        ("bins", 3.5, "bins must be a whole number"),
+        ("n_customers", 4.5, "n_customers must be a whole number"),
+        ("edgse", {}, "unknown key 'edgse'"),
+        ("columns", {"recency": "recency", "TT": "T"}, "unknown key 'TT'"),
+    ):
+        with pytest.raises(ValidationError, match=match):
+            RFMScorer.from_dict({**state, key: value})
+
+
+def test_tuple_column_names_survive_the_json_round_trip() -> None:
+    wide = pd.concat({"a": _summary3()}, axis=1)
+    names = {k: ("a", c) for k, c in (("recency", "recency"), ("T", "T"))}
+    scorer = RFMScorer(
+        bins=3, frequency=("a", "n_purchases"), monetary=("a", "total_amount"), **names
+    ).fit(wide)
+    again = RFMScorer.from_json(scorer.to_json())
+    assert again.columns == scorer.columns
+    assert again.transform(wide).equals(scorer.transform(wide))
+
+
+@pytest.mark.parametrize(
+    ("rule", "match"),
+    [
+        (("x", (1.5, 4), (1, 5), (1, 5)), "whole numbers"),
+        (("x", "15", (1, 5), (1, 5)), "whole numbers"),
+        ((None, (1, 5), (1, 5), (1, 5)), "non-empty name"),
+        ({"name": "x", "cells": 334}, "cells must be a list"),
+        ({"name": "x", "cells": "334"}, "cells must be a list"),
+        ({"name": "x", "cells": ["334"], "M": 3}, r"both cells and ranges \['M'\]"),
+        (SegmentRule("x", R=(5, 1)), "1 <= low <= high"),
+        (SegmentRule("x", F=(True, 2)), "boolean"),
+    ],
+)
+def test_segment_rules_are_checked_whatever_their_form(rule: Any, match: str) -> None:
+    scores = pd.DataFrame({"R": [1, 5], "F": [1, 5], "M": [1, 5]})
+    with pytest.raises(ValidationError, match=match):
+        rfm_segments(scores, rules=[rule])
+
+
+def test_whole_float_bounds_equal_integer_bounds() -> None:
+    scores = pd.DataFrame({"R": [1, 4, 5], "F": [1, 5, 5], "M": [1, 5, 5]})
+    a = rfm_segments(scores, rules=[("x", (4.0, 5.0), (1, 5), (1, 5))])
+    b = rfm_segments(scores, rules=[("x", (4, 5), (1, 5), (1, 5))])
+    assert a.equals(b)
+    assert a.tolist() == ["Others", "x", "x"]

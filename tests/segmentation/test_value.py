@@ -205,3 +205,64 @@ def test_booleans_are_not_values_or_options(kwargs: dict[str, object], match: st
     values = kwargs.pop("values", pd.Series([5.0, 3.0, 1.0]))
     with pytest.raises(ValidationError, match=match):
         value_tiers(values, **kwargs)  # type: ignore[arg-type]
+
+
+# -- round 3 of the hostile battery (issue 13) --------------------------------------------
+@pytest.mark.parametrize(
+    ("values", "what"),
+    [
+        (pd.Series(pd.date_range("2024-01-01", periods=3, tz="Europe/Paris")), "dates"),
+        (pd.Series(pd.date_range("2024-01-01", periods=3)), "dates"),
+        (pd.Series(pd.to_timedelta([1, 2, 3], unit="D")), "durations"),
+        (np.array([1 + 2j, 3 + 0j]), "complex numbers"),
+    ],
+)
+def test_dates_durations_and_complex_numbers_are_not_values(values: object, what: str) -> None:
+    with pytest.raises(ValidationError, match=f"must hold numbers; got {what}"):
+        value_tiers(values)
+
+
+def test_shares_are_refused_with_thresholds_as_thresholds_are_with_shares() -> None:
+    v = pd.Series([500.0, 50.0, 5.0])
+    with pytest.raises(ValidationError, match="shares= is only used by"):
+        value_tiers(v, method="thresholds", thresholds=[100, 10], shares=[0.5, 0.5])
+
+
+def test_quantile_tiers_check_what_they_fit_and_assign() -> None:
+    from custloyalty.segmentation import QuantileTiers
+
+    q = QuantileTiers([0.5, 0.5])
+    for bad, match in (
+        (["a", "b"], "non-numeric"),
+        ([True, False], "boolean"),
+        (np.ones((2, 2)), "one-dimensional"),
+        ([1.0, np.inf], "infinite"),
+    ):
+        with pytest.raises(ValidationError, match=match):
+            q.fit(bad)
+    q.fit([1.0, 2.0, np.nan, 3.0, 4.0])  # NaN ignored, as documented
+    assert q.thresholds_ == QuantileTiers([0.5, 0.5]).fit([1.0, 2.0, 3.0, 4.0]).thresholds_
+    with pytest.raises(ValidationError, match="has 1 labels for 2 values"):
+        q.assign([1.0, 2.0], index=["a"])
+    assert q.assign([np.nan, 10.0]).tolist()[1] == "A"
+
+
+@pytest.mark.parametrize("bad", [[10, 100], [float("nan")], [True], "100", [[10, 1]]])
+def test_from_thresholds_refuses_what_value_tiers_refuses(bad: object) -> None:
+    from custloyalty.segmentation import QuantileTiers
+
+    with pytest.raises(ValidationError, match="'thresholds' parameter of QuantileTiers"):
+        QuantileTiers.from_thresholds(bad)  # type: ignore[arg-type]
+
+
+def test_quantile_tiers_saved_state_round_trips_unfitted_and_refuses_unknown_keys() -> None:
+    import json
+
+    from custloyalty.segmentation import QuantileTiers
+
+    again = QuantileTiers.from_json(QuantileTiers([0.3, 0.7], labels=["a", "b"]).to_json())
+    assert again.labels == ["a", "b"]
+    assert not hasattr(again, "thresholds_")
+    state = json.loads(QuantileTiers([0.5, 0.5]).fit([1.0, 2.0]).to_json())
+    with pytest.raises(ValidationError, match=r"(?s)unknown key 'lables'.*Hint: did you mean"):
+        QuantileTiers.from_dict({**state, "lables": ["x"]})

@@ -180,3 +180,55 @@ def test_from_dict_refuses_levels_of_another_type(levels: object) -> None:
     state["levels"] = levels
     with pytest.raises(ValidationError, match="levels must be 2 or 3"):
         ValuePotentialGrid.from_dict(state)
+
+
+# -- round 3 of the hostile battery (issue 13) --------------------------------------------
+def test_grid_checks_what_it_fits_and_assigns() -> None:
+    grid = ValuePotentialGrid()
+    for v, p, match in (
+        (["a"], [1.0], "non-numeric"),
+        ([True, False], [1.0, 2.0], "boolean"),
+        ([1.0, 2.0], [1.0], "got 2 values and 1 potentials"),
+        ([1.0, np.inf], [1.0, 2.0], "infinite"),
+    ):
+        with pytest.raises(ValidationError, match=match):
+            grid.fit(v, p)
+    grid.fit([10.0, 20.0, 30.0, 40.0], [5.0, 1.0, 8.0, 2.0])
+    with pytest.raises(ValidationError, match="has 1 labels for 2 customers"):
+        grid.assign([1.0, 2.0], [1.0, 2.0], index=["a"])
+
+
+def test_two_series_are_matched_by_customer() -> None:
+    grid = ValuePotentialGrid().fit([10.0, 20.0, 30.0, 40.0], [5.0, 1.0, 8.0, 2.0])
+    value = pd.Series([35.0, 5.0], index=["a", "b"])
+    by_label = grid.assign(value, pd.Series([9.0, 0.0], index=["b", "a"]))
+    in_order = grid.assign(value, pd.Series([0.0, 9.0], index=["a", "b"]))
+    assert by_label.equals(in_order)
+    with pytest.raises(ValidationError, match="Series of different customers"):
+        grid.assign(value, pd.Series([0.0, 9.0], index=["a", "z"]))
+
+
+def test_actions_must_be_text() -> None:
+    for name in (None, ["x"], "", 5):
+        with pytest.raises(ValidationError, match="an action is a non-empty text"):
+            ValuePotentialGrid(actions={("high", "low"): name})  # type: ignore[dict-item]
+
+
+def test_grid_state_round_trips_unfitted_and_refuses_edits() -> None:
+    import json
+
+    assert not hasattr(
+        ValuePotentialGrid.from_json(ValuePotentialGrid().to_json()), "value_thresholds_"
+    )
+    fitted = ValuePotentialGrid(value_thresholds=[25.0]).fit([10.0, 40.0], [1.0, 2.0])
+    state = json.loads(fitted.to_json())
+    with pytest.raises(ValidationError, match="differ from the fixed value_thresholds"):
+        ValuePotentialGrid.from_dict({**state, "fitted_value_thresholds": [30.0]})
+    with pytest.raises(ValidationError, match="unknown key 'actons'"):
+        ValuePotentialGrid.from_dict({**state, "actons": []})
+
+
+def test_no_customer_observed_before_the_last_day_is_explained() -> None:
+    tx = pd.DataFrame({"customer_id": [1, 2], "date": "2024-05-01", "amount": 3.0})
+    with pytest.raises(ValidationError, match=r"first purchase on the last day.*\nHint"):
+        value_potential_tiers(tx)

@@ -9,7 +9,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from custloyalty._validation import check_positive, check_seed
-from custloyalty.datasets._synthetic import _check_count, _origin
+from custloyalty.datasets._synthetic import _check_count, _check_size, _id_pool, _origin
 from custloyalty.errors import ValidationError
 
 __all__ = ["make_interactions"]
@@ -77,7 +77,9 @@ def make_interactions(
     Raises
     ------
     ValidationError
-        Neither or both of ``n_customers`` and ``customer_ids``; non-positive sizes.
+        Neither or both of ``n_customers`` and ``customer_ids``; non-positive sizes;
+        ``customer_ids`` holding lists or dicts or missing ids; more than 200 million
+        expected interactions (customers x ``mean_interactions`` x 2).
 
     Examples
     --------
@@ -92,6 +94,7 @@ def make_interactions(
         msg = f"{_FUNC} needs exactly one of n_customers and customer_ids."
         raise ValidationError(msg)
     if customer_ids is not None:
+        _id_pool(customer_ids, _FUNC)  # one-dimensional scalars (no lists or dicts as ids)
         ids = pd.Index(customer_ids).unique()
         if len(ids) == 0 or ids.hasnans:
             msg = f"The 'customer_ids' of {_FUNC} must be non-empty and without missing ids."
@@ -102,6 +105,12 @@ def make_interactions(
     length = _check_count(days, "days", _FUNC)
     mean = check_positive(mean_interactions, "mean_interactions", func=_FUNC)
     shape = check_positive(heterogeneity, "heterogeneity", func=_FUNC)
+    _check_size(
+        n * mean * 2.0,
+        "interactions",
+        _FUNC,
+        "use fewer customers or a smaller mean_interactions.",
+    )
     origin = _origin(start, length + 2, _FUNC)
     rng = np.random.default_rng(check_seed(seed, func=_FUNC))
 

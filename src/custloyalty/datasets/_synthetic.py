@@ -22,6 +22,21 @@ def _check_count(n: Any, name: str, func: str) -> int:
     return int(n)
 
 
+#: Most rows (or cells) a generator builds: beyond, the request is refused up front rather than
+#: failing with MemoryError (or numpy's "lam value too large") after minutes of work.
+MAX_ROWS = 200_000_000
+
+
+def _check_size(expected: float, what: str, func: str, hint: str) -> None:
+    """Refuse a request whose expected output exceeds :data:`MAX_ROWS`."""
+    if not expected <= MAX_ROWS:  # NaN too
+        msg = (
+            f"{func} would generate about {expected:.3g} {what}; at most {MAX_ROWS:,} are "
+            f"supported in memory.\nHint: {hint}"
+        )
+        raise ValidationError(msg)
+
+
 def _id_pool(customer_ids: Any, func: str) -> Any:
     """Distinct customer ids to draw from: one-dimensional scalars, missing ones dropped."""
     try:
@@ -30,7 +45,12 @@ def _id_pool(customer_ids: Any, func: str) -> Any:
             values = pd.Series(customer_ids).to_numpy()
             if values.ndim != 1 or any(isinstance(v, list | dict | set) for v in values):
                 raise ValueError
-        return np.asarray(pd.Series(values).dropna().unique())
+        kept = pd.Series(values).dropna()
+        whole = kept.dtype.kind == "f" and kept.size and (kept == np.floor(kept)).all()
+        if whole and kept.abs().max() < 2**53:
+            # integer ids read as floats because of a missing one: integers again
+            kept = kept.astype(np.int64)
+        return np.asarray(kept.unique())
     except (TypeError, ValueError):
         msg = (
             f"customer_ids passed to {func} must be a one-dimensional sequence of scalar ids "
@@ -115,8 +135,10 @@ def make_transactions(
     ------
     ValidationError
         Non-positive counts or parameters, ``acquisition_days > observation_days``, a
-        ``start`` that is not a (naive) date, or an observation period that does not fit in
-        ``datetime64[ns]`` (which ends in 2262).
+        ``start`` that is not a (naive) date, an observation period that does not fit in
+        ``datetime64[ns]`` (which ends in 2262), or parameters whose expected number of
+        transactions, :math:`n (1 + r / \alpha \cdot \text{observation\_days} / 7)`, exceeds
+        :data:`MAX_ROWS` (200 million).
 
     References
     ----------
@@ -147,6 +169,14 @@ def make_transactions(
         check_positive(value, name, func=func)
     check_positive(gamma, "gamma", func=func)
     check_option(order, "order", ("time", "customer", "random"), func=func)
+    # the mean number of purchases per customer is r / alpha per week over the window
+    _check_size(
+        n * (1.0 + r / alpha / 7.0 * obs),
+        "transactions",
+        func,
+        "use fewer customers, a shorter observation_days, or a larger alpha (r / alpha is "
+        "the mean number of purchases per week).",
+    )
     origin = _origin(start, obs, func)
     rng = np.random.default_rng(check_seed(seed, func=func))
 
@@ -263,8 +293,9 @@ def make_survey(
     Raises
     ------
     ValidationError
-        Non-positive counts, a ``start`` that is not a (naive) date, or dates that do not fit
-        in ``datetime64[ns]``.
+        Non-positive counts, a ``start`` that is not a (naive) date, dates that do not fit
+        in ``datetime64[ns]``, ``customer_ids`` holding lists or dicts, or more than 200
+        million answers (respondents x items).
 
     References
     ----------
@@ -284,6 +315,12 @@ def make_survey(
     func = "make_survey"
     n = _check_count(n_respondents, "n_respondents", func)
     k = _check_count(items_per_block, "items_per_block", func)
+    _check_size(
+        float(n) * (6 * k + 4),
+        "answers",
+        func,
+        "use fewer respondents or fewer items_per_block.",
+    )
     origin = None if start is None else _origin(start, _check_count(days, "days", func), func)
     rng = np.random.default_rng(check_seed(seed, func=func))
 

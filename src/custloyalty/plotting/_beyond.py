@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 
 from custloyalty.errors import ValidationError
+from custloyalty.plotting._common import MAX_BINS, integer_axis, require
 from custloyalty.plotting._common import axes as _axes
-from custloyalty.plotting._common import integer_axis, require
 
 __all__ = ["plot_engagement", "plot_over_time", "plot_programme_effect", "plot_value_potential"]
 
@@ -261,8 +261,15 @@ def plot_engagement(index: Any, /, *, bins: int = 20, ax: Any = None) -> Any:
     """
     from custloyalty._validation import as_1d_float
 
-    if isinstance(bins, bool) or not isinstance(bins, int | np.integer) or bins < 1:
-        msg = f"The 'bins' parameter of plot_engagement must be a positive integer; got {bins!r}."
+    if (
+        isinstance(bins, bool)
+        or not isinstance(bins, int | np.integer)
+        or not 1 <= bins <= MAX_BINS
+    ):
+        msg = (
+            f"The 'bins' parameter of plot_engagement must be a positive integer <= {MAX_BINS}; "
+            f"got {bins!r:.40}."
+        )
         raise ValidationError(msg)
     arr, keep = as_1d_float(index, "index", nan_policy="omit")  # refuses an all-missing index
     counts, edges = np.histogram(arr, bins=int(bins), range=(0.0, 100.0))

@@ -25,6 +25,11 @@ TIER_COLOURS: tuple[str, ...] = (
     "#c5e1f1",
     "#e6f1f8",
 )
+#: Most histogram bins over the 0-100 scale a plot draws (finer bins show nothing more and
+#: would cost memory in proportion).
+MAX_BINS = 1000
+#: Most scores per RFM axis a grid plot draws (RFMScorer scores up to 20 bins).
+MAX_SCORE = 20
 #: Names of the time units and calendar periods in axis labels.
 UNIT_NAMES: dict[str, str] = {
     "D": "days",

@@ -13,10 +13,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custloyalty._frames import as_frame, require_columns
+from custloyalty._frames import as_frame, numeric_columns, require_columns
 from custloyalty._validation import as_1d_float, refuse_bools
 from custloyalty.errors import ValidationError
 from custloyalty.plotting._common import (
+    MAX_BINS,
+    MAX_SCORE,
     PALETTE,
     TIER_COLOURS,
     axes,
@@ -433,7 +435,8 @@ def plot_rfm_segments(scores: pd.DataFrame, /, *, revenue: Any = None, ax: Any =
     Raises
     ------
     ValidationError
-        Missing or non-positive integer score columns; ``revenue`` of the wrong length.
+        Missing or non-positive integer score columns, scores above 20; ``revenue`` of the
+        wrong length, a Series of other customers, negative or with a zero total.
 
     See Also
     --------
@@ -464,16 +467,30 @@ def plot_rfm_segments(scores: pd.DataFrame, /, *, revenue: Any = None, ax: Any =
             f"(rows {list(df.index[np.flatnonzero(bad)[:5]])!r})."
         )
         raise ValidationError(msg)
+    big = (r > MAX_SCORE) | (f > MAX_SCORE)
+    if big.any():
+        pos = np.flatnonzero(big)
+        msg = (
+            f"scores has {int(big.sum())} rows whose R or F is above {MAX_SCORE}, the most "
+            f"scores an RFM axis has (rows {list(df.index[pos[:5]])!r}).\nHint: pass the "
+            "output of rfm_scores (columns R, F, M holding scores, not raw metrics)."
+        )
+        raise ValidationError(msg)
     ri, fi = r.astype(np.int64) - 1, f.astype(np.int64) - 1
     n_r, n_f = int(ri.max(initial=0)) + 1, int(fi.max(initial=0)) + 1
     cell = ri * n_f + fi
     counts = np.bincount(cell, minlength=n_r * n_f).reshape(n_r, n_f).astype(np.float64)
     share: FloatArray | None = None
     if revenue is not None:
-        rev, _ = as_1d_float(revenue, "revenue", nan_policy="raise")
+        rev, _ = as_1d_float(
+            _aligned(revenue, df.index, "revenue", "scores", "plot_rfm_segments"),
+            "revenue",
+            nan_policy="raise",
+        )
         if rev.shape[0] != len(df):
             msg = f"revenue has {rev.shape[0]} values but scores has {len(df)} rows."
             raise ValidationError(msg)
+        _check_shares_of(rev, "revenue", "plot_rfm_segments")
         total = float(rev.sum())
         sums = np.bincount(cell, weights=rev, minlength=n_r * n_f).reshape(n_r, n_f)
         share = np.asarray(sums / total if total else sums * 0.0, dtype=np.float64)
@@ -499,6 +516,53 @@ def plot_rfm_segments(scores: pd.DataFrame, /, *, revenue: Any = None, ax: Any =
     return ax
 
 
+def _aligned(values: Any, index: pd.Index, name: str, of: str, func: str) -> Any:
+    """``values`` in the row order of ``index`` when both carry customer labels.
+
+    A Series whose labels are those of ``index`` in another order is reordered; one with
+    other labels (a reset index, other customers) raises instead of pairing rows by position.
+    Lists and arrays are taken in row order.
+    """
+    if not isinstance(values, pd.Series) or values.index.equals(index):
+        return values
+    if _positional(index) and _positional(values.index):
+        return values  # two default indexes: rows in order (lengths checked by the caller)
+    same = (
+        values.index.is_unique
+        and index.is_unique
+        and len(values) == len(index)
+        and values.index.isin(index).all()
+    )
+    if not same:
+        missing = index[~index.isin(values.index)]
+        msg = (
+            f"{name} passed to {func} is a Series whose customers differ from those of {of}: "
+            f"{len(missing)} of {len(index)} customers of {of} are not in {name} "
+            f"(e.g. {list(missing[:5])!r}).\nHint: index {name} by the same customers (e.g. "
+            f"the summary's total_amount), or pass {name}.to_numpy() in the order of {of}."
+        )
+        raise ValidationError(msg)
+    return values.reindex(index)
+
+
+def _positional(index: pd.Index) -> bool:
+    """Tell whether ``index`` is the default 0..n-1 of a table without customer labels."""
+    return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+
+
+def _check_shares_of(v: FloatArray, name: str, func: str) -> None:
+    """Shares of a total need non-negative values with a positive total."""
+    neg = v < 0
+    if neg.any() or not v.sum() > 0:
+        msg = (
+            f"{func} shows shares of the total {name}, which need non-negative values with a "
+            f"positive total; got {int(neg.sum())} negative values and a total of "
+            f"{float(v.sum()):g}.\nHint: net out returns per customer first, or leave "
+            f"{name} out."
+        )
+        raise ValidationError(msg)
+
+
 def plot_tiers(tiers: Any, /, *, values: Any = None, ax: Any = None) -> Any:
     """Plot the size of each tier (best first), optionally against its share of value.
 
@@ -506,7 +570,9 @@ def plot_tiers(tiers: Any, /, *, values: Any = None, ax: Any = None) -> Any:
     ----------
     tiers
         Tier label per customer (Series, ordered categorical best first as the scorecard and
-        :func:`custloyalty.segmentation.value_tiers` return), or a mapping tier -> customers.
+        :func:`custloyalty.segmentation.value_tiers` return), a table with a ``tier`` column
+        (:meth:`~custloyalty.segmentation.TierPolicy.assign`, a scorecard's customers), or a
+        mapping tier -> customers.
     values
         Optional value per customer aligned to ``tiers`` (e.g. total spend): adds a bar with
         each tier's share of the total value.
@@ -522,7 +588,9 @@ def plot_tiers(tiers: Any, /, *, values: Any = None, ax: Any = None) -> Any:
     Raises
     ------
     ValidationError
-        No tier, or ``values`` given with a mapping or of the wrong length.
+        No tier; negative, boolean or missing tier sizes; a table without a ``tier`` column;
+        ``values`` given with a mapping, of the wrong length, a Series of other customers,
+        negative or with a zero total.
 
     Examples
     --------
@@ -541,8 +609,25 @@ def plot_tiers(tiers: Any, /, *, values: Any = None, ax: Any = None) -> Any:
             msg = "plot_tiers: values= needs tier labels per customer, not a mapping of sizes."
             raise ValidationError(msg)
         labels = [str(k) for k in tiers]
-        counts = np.asarray([float(v) for v in tiers.values()], dtype=np.float64)
+        sizes = pd.Series(list(tiers.values()), index=labels, dtype=object)
+        _refuse_bool_items(sizes, "tier sizes", "plot_tiers")
+        counts = pd.to_numeric(sizes, errors="coerce").to_numpy(dtype=np.float64)
+        bad = ~np.isfinite(counts) | (counts < 0)
+        if bad.any():
+            msg = (
+                "plot_tiers needs the size of each tier as a finite number >= 0; got "
+                f"{dict(sizes[bad].head(5))!r:.120}."
+            )
+            raise ValidationError(msg)
     else:
+        if isinstance(tiers, pd.DataFrame):
+            if "tier" not in tiers.columns or not tiers.columns.is_unique:
+                msg = (
+                    "plot_tiers needs tier labels per customer; got a DataFrame without a "
+                    f"'tier' column (columns {list(tiers.columns)[:5]!r})."
+                )
+                raise ValidationError(msg)
+            tiers = tiers["tier"]  # the result of TierPolicy.assign or a scorecard table
         if isinstance(tiers, str | bytes) or not hasattr(tiers, "__len__"):
             msg = (
                 "plot_tiers needs tier labels per customer (e.g. from value_tiers) or a mapping "
@@ -556,10 +641,15 @@ def plot_tiers(tiers: Any, /, *, values: Any = None, ax: Any = None) -> Any:
         ok = codes >= 0
         counts = np.bincount(codes[ok], minlength=len(labels)).astype(np.float64)
         if values is not None:
-            v, _ = as_1d_float(values, "values", nan_policy="raise")
+            v, _ = as_1d_float(
+                _aligned(values, s.index, "values", "tiers", "plot_tiers"),
+                "values",
+                nan_policy="raise",
+            )
             if v.shape[0] != len(s):
                 msg = f"values has {v.shape[0]} values but tiers has {len(s)} labels."
                 raise ValidationError(msg)
+            _check_shares_of(v[ok], "values", "plot_tiers")
             sums = np.bincount(codes[ok], weights=v[ok], minlength=len(labels))
             share_v = np.asarray(100.0 * sums / (sums.sum() or 1.0), dtype=np.float64)
     if not labels or counts.sum() <= 0:
@@ -713,10 +803,14 @@ def plot_composite_distribution(
     if arr.size == 0:
         msg = "plot_composite_distribution needs at least one finite composite value."
         raise ValidationError(msg)
-    if isinstance(bins, bool) or not isinstance(bins, int | np.integer) or bins < 1:
+    if (
+        isinstance(bins, bool)
+        or not isinstance(bins, int | np.integer)
+        or not 1 <= bins <= MAX_BINS
+    ):
         msg = (
-            "The 'bins' parameter of plot_composite_distribution must be a positive integer; "
-            f"got {bins!r}."
+            "The 'bins' parameter of plot_composite_distribution must be a positive integer "
+            f"<= {MAX_BINS}; got {bins!r:.40}."
         )
         raise ValidationError(msg)
     refuse_bools(thresholds, "thresholds", func="plot_composite_distribution")
@@ -758,6 +852,71 @@ def plot_composite_distribution(
 # --------------------------------------------------------------------------------------------
 # weights and drivers
 # --------------------------------------------------------------------------------------------
+def _refuse_bool_items(values: pd.Series, name: str, func: str) -> None:
+    """Refuse booleans among the values of a mapping or Series (True would plot as 1)."""
+    arr = values.to_numpy()
+    if arr.dtype.kind == "b" or (
+        arr.dtype == object and any(isinstance(v, bool | np.bool_) for v in arr)
+    ):
+        msg = (
+            f"{func} needs numbers as {name}; got booleans in {dict(values)!r:.120}."
+            "\nHint: booleans are not numbers here; cast with .astype(float) if 1/0 is meant."
+        )
+        raise ValidationError(msg)
+
+
+def _contributions(contributions: Any, names: pd.Index) -> pd.Series:
+    """Mean contribution per indicator: a Series / mapping, or a table of contrib_ columns."""
+    func = "plot_weights"
+    if isinstance(contributions, pd.DataFrame):
+        cols = {
+            c: c.removeprefix("contrib_")
+            for c in contributions.columns
+            if isinstance(c, str) and c.startswith("contrib_")
+        }
+        if not cols:
+            msg = (
+                f"The 'contributions' table of {func} has no contrib_<indicator> column; it "
+                f"has {list(contributions.columns)[:8]!r}.\nHint: pass the customers table "
+                "of a scorecard result, or a mapping of indicator to mean contribution."
+            )
+            raise ValidationError(msg)
+        block, _ = numeric_columns(
+            contributions, list(cols), nan_policy="omit", func=func, name="contributions"
+        )
+        contrib = block.mean().rename(index=cols)
+    elif isinstance(contributions, Mapping | pd.Series):
+        raw = (
+            contributions
+            if isinstance(contributions, pd.Series)
+            else pd.Series(contributions, dtype=object)
+        )
+        _refuse_bool_items(raw, "contributions", func)
+        contrib = pd.to_numeric(raw, errors="coerce").astype(np.float64)
+        bad = contrib.isna() & raw.notna()
+        if bad.any():
+            msg = (
+                f"The 'contributions' of {func} must be numbers; got "
+                f"{dict(raw[bad].head(5))!r:.120}."
+            )
+            raise ValidationError(msg)
+    else:
+        msg = (
+            f"The 'contributions' parameter of {func} must be a mapping of indicator to mean "
+            f"contribution, a Series, or a scorecard's customers table; got "
+            f"{type(contributions).__name__} {contributions!r:.80}."
+        )
+        raise ValidationError(msg)
+    unknown = [k for k in contrib.index if k not in names]
+    if unknown or not contrib.index.isin(names).any():
+        msg = (
+            f"The 'contributions' of {func} name indicators without a weight: "
+            f"{(unknown or list(contrib.index))[:5]!r}; the weights are {list(names)!r}."
+        )
+        raise ValidationError(msg)
+    return contrib
+
+
 def plot_weights(weighting: Any, /, *, contributions: Any = None, ax: Any = None) -> Any:
     r"""Plot the indicator weights of a scorecard and their mean contributions to the composite.
 
@@ -782,7 +941,8 @@ def plot_weights(weighting: Any, /, *, contributions: Any = None, ax: Any = None
     Raises
     ------
     ValidationError
-        No weights, or non-finite weights.
+        No weights, non-finite, negative or boolean weights; contributions that are not
+        numbers or name indicators without a weight.
 
     Notes
     -----
@@ -809,6 +969,7 @@ def plot_weights(weighting: Any, /, *, contributions: Any = None, ax: Any = None
         )
         raise ValidationError(msg)
     w = weighting if isinstance(weighting, pd.Series) else pd.Series(weighting, dtype=object)
+    _refuse_bool_items(w, "weights", "plot_weights")
     try:
         w = w.astype(np.float64)
     except (TypeError, ValueError):
@@ -819,15 +980,8 @@ def plot_weights(weighting: Any, /, *, contributions: Any = None, ax: Any = None
         raise ValidationError(msg)
     w = w.sort_values(ascending=False)
     contrib: pd.Series | None = None
-    if isinstance(contributions, pd.DataFrame):
-        cols = {
-            c: c.removeprefix("contrib_")
-            for c in contributions.columns
-            if str(c).startswith("contrib_")
-        }
-        contrib = contributions[list(cols)].mean().rename(index=cols)
-    elif contributions is not None:
-        contrib = pd.Series(contributions, dtype=np.float64)
+    if contributions is not None:
+        contrib = _contributions(contributions, w.index)
     ax = axes(ax)
     y = np.arange(len(w))[::-1]
     h = 0.38 if contrib is not None else 0.6

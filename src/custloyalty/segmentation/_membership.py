@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Self
 
@@ -15,9 +15,14 @@ import pandas as pd
 
 from custloyalty._frames import as_frame, check_unique_index, numeric_columns
 from custloyalty._state import Stateful, check_header, header, state_key
-from custloyalty._validation import check_option, suggest
+from custloyalty._validation import check_option, format_examples, plural, suggest
 from custloyalty._window import observe, per_customer
 from custloyalty.errors import ValidationError
+from custloyalty.segmentation._checks import (
+    check_hashable,
+    check_same_customers,
+    refuse_unknown_keys,
+)
 
 __all__ = ["Tier", "TierPolicy"]
 
@@ -25,6 +30,16 @@ BoolMatrix = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 
 _TIER_KEYS = ("name", "qualify", "retain", "require")
+_STATE_KEYS = (
+    "kind",
+    "format_version",
+    "custloyalty_version",
+    "tiers",
+    "grace_periods",
+    "points_per_unit",
+    "points_expiry",
+    "window",
+)
 STATUSES = ("new", "upgraded", "requalified", "retained", "grace", "downgraded")
 
 
@@ -112,6 +127,17 @@ def _rules(value: Any, what: str, name: str) -> dict[Any, Any]:
     return dict(value)
 
 
+def _tier_name(name: Any) -> str:
+    if (
+        name is None
+        or (isinstance(name, str) and not name.strip())
+        or not isinstance(name, Hashable)
+    ):
+        msg = f"Each tier needs a non-empty name (text); got {name!r}."
+        raise ValidationError(msg)
+    return str(name)
+
+
 def _tier(item: Any) -> Tier:
     if isinstance(item, Tier):
         raw = item
@@ -129,7 +155,7 @@ def _tier(item: Any) -> Tier:
             if close:
                 msg += f"\nHint: did you mean {close!r}?"
             raise ValidationError(msg)
-        tier_name = str(item["name"])
+        tier_name = _tier_name(item["name"])
         qualify = item.get("qualify")
         retain = item.get("retain")
         raw = Tier(
@@ -141,7 +167,7 @@ def _tier(item: Any) -> Tier:
     else:
         msg = f"Each tier must be a Tier or a dict with 'name' and 'qualify'; got {item!r}."
         raise ValidationError(msg)
-    name = raw.name
+    name = _tier_name(raw.name)
     check_option(raw.require, "require", ("any", "all"), func=f"tier {name!r}")
     rules = _rules(raw.qualify, "qualify", name)
     qualify = {str(k): _num(v, f"Tier {name!r}: qualify[{k!r}]") for k, v in rules.items()}
@@ -262,7 +288,15 @@ class TierPolicy(Stateful):
         points_expiry: int | None = None,
         window: str | pd.Timedelta | dt.timedelta | None = None,
     ) -> None:
-        parsed = [_tier(t) for t in tiers]
+        given: Any = tiers  # typed as a sequence, checked as anything
+        if isinstance(given, str | bytes | Mapping) or not isinstance(given, Iterable):
+            msg = (
+                "The 'tiers' parameter of TierPolicy must be a list of tiers, best first, such "
+                "as [{'name': 'Gold', 'qualify': {'spend': 1000}}, {'name': 'Member'}]; got "
+                f"{type(given).__name__} {given!r:.80}."
+            )
+            raise ValidationError(msg)
+        parsed = [_tier(t) for t in given]
         if len(parsed) < 2:
             msg = "A TierPolicy needs at least two tiers (best first; the last is the entry tier)."
             raise ValidationError(msg)
@@ -403,8 +437,10 @@ class TierPolicy(Stateful):
         ------
         ValidationError
             Missing, non-numeric or negative metric columns, missing values, a customer twice
-            in ``customers`` or ``previous``, previous tiers that are not tiers of this policy,
-            or a negative or non-integer ``grace_left``.
+            in ``customers`` or ``previous``, previous tiers that are not tiers of this policy
+            (or not scalars), a negative, non-integer or absurd (> 2**31 - 1) ``grace_left``,
+            or customer ids of another type in ``previous`` (``"1"`` for ``1``) that match no
+            customer.
         """
         values = self._values(customers)
         q_mat = self._holds(values, retain=False)
@@ -457,6 +493,14 @@ class TierPolicy(Stateful):
             msg = "previous must be a DataFrame from TierPolicy.assign or a Series of tiers."
             raise ValidationError(msg)
         check_unique_index(labels.index, "previous", func="TierPolicy.assign")
+        check_hashable(labels, "previous")
+        check_same_customers(
+            index,
+            labels.index,
+            left_name="customers",
+            right_name="previous",
+            func="TierPolicy.assign",
+        )
         codes = pd.Index(self.names).get_indexer(pd.Index(labels.astype(object).to_numpy()))
         unknown = (codes < 0) & labels.notna().to_numpy()
         if unknown.any():
@@ -480,7 +524,7 @@ class TierPolicy(Stateful):
                 func="TierPolicy.assign",
                 name="previous",
                 integer=True,
-                bounds=(0.0, np.inf),
+                bounds=(0.0, float(np.iinfo(np.int32).max)),
             )
             g = block["grace_left"].to_numpy()
             g = np.where(np.isnan(g), self.grace_periods, g).astype(np.int64)
@@ -639,7 +683,7 @@ class TierPolicy(Stateful):
         Raises
         ------
         ValidationError
-            Non-numeric, missing or negative spend.
+            Non-numeric, missing or negative spend, or points beyond the float range.
 
         Notes
         -----
@@ -652,10 +696,21 @@ class TierPolicy(Stateful):
         values, _ = numeric_columns(
             frame, None, func="TierPolicy.points", name="spend", bounds=(0.0, np.inf)
         )
-        earned = np.floor(values.to_numpy() * self.points_per_unit + 1e-9)
-        if self.points_expiry is not None:
-            earned = earned[:, -self.points_expiry :]
-        return pd.Series(earned.sum(axis=1), index=values.index, name="points")
+        with np.errstate(over="ignore"):
+            earned = np.floor(values.to_numpy() * self.points_per_unit + 1e-9)
+            if self.points_expiry is not None:
+                earned = earned[:, -self.points_expiry :]
+            total = earned.sum(axis=1)
+        if not np.isfinite(total).all():
+            pos = np.flatnonzero(~np.isfinite(total))
+            msg = (
+                f"TierPolicy.points: the points of {plural(pos.size, 'customer')} "
+                f"{format_examples(values.index[pos], total[pos])} exceed the float range "
+                f"(spend x points_per_unit = {self.points_per_unit:g}).\nHint: check the spend "
+                "columns for amounts in the wrong unit."
+            )
+            raise ValidationError(msg)
+        return pd.Series(total, index=values.index, name="points")
 
     # -- serialisation ------------------------------------------------------------------------
 
@@ -686,6 +741,7 @@ class TierPolicy(Stateful):
         """
         where = f"{cls.__name__}.from_dict"
         state = check_header(data, cls._state_kind, where=where)
+        refuse_unknown_keys(state, _STATE_KEYS, where=where)
         tiers = state_key(state, "tiers", where=where)
         if isinstance(tiers, str | bytes) or not isinstance(tiers, Sequence):
             msg = f"{where}: 'tiers' must be a list of tiers; got {tiers!r:.80}."

@@ -2,7 +2,7 @@ r"""Tier migration between two periods: transition counts, row shares, up/down/c
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,11 +10,12 @@ import numpy as np
 import pandas as pd
 
 from custloyalty._results import Result
-from custloyalty._validation import format_examples
 from custloyalty.errors import ValidationError
+from custloyalty.segmentation._checks import check_hashable, check_same_customers
 
 __all__ = ["TierMigrationResult", "tier_migration"]
 
+_FUNC = "tier_migration"
 NEW = "(new)"
 CHURNED = "(churned)"
 
@@ -52,21 +53,25 @@ def _as_labels(x: Any, name: str) -> pd.Series:
     if isinstance(x, pd.Series):
         s = x
     elif isinstance(x, pd.DataFrame):
-        msg = f"{name} must be one-dimensional (a Series of tier labels indexed by customer)."
+        if "tier" in x.columns and x.columns.is_unique:  # the result of TierPolicy.assign
+            s = x["tier"]
+        else:
+            msg = (
+                f"{name} must be one-dimensional (a Series of tier labels indexed by customer); "
+                f"got a DataFrame with columns {list(x.columns)[:5]!r} and no 'tier' column."
+            )
+            raise ValidationError(msg)
+    elif isinstance(x, Mapping):
+        s = pd.Series(x, dtype=object)
+    elif x is None or isinstance(x, str | bytes) or np.ndim(x) == 0:
+        msg = (
+            f"{name} must be the tier labels of the customers (a Series indexed by customer); "
+            f"got {type(x).__name__} {x!r:.80}."
+        )
         raise ValidationError(msg)
     else:
         s = pd.Series(x)
-    if s.dtype == object:
-        try:
-            pd.unique(s.to_numpy())
-        except TypeError:  # lists, dicts, sets as labels: found on this slow path only
-            bad = [(i, v) for i, v in s.items() if not isinstance(v, Hashable)]
-            msg = (
-                f"{name} has {len(bad)} tier labels that are not scalars "
-                f"{format_examples([i for i, _ in bad], [v for _, v in bad])}.\n"
-                "Hint: tier labels are strings or numbers, one per customer."
-            )
-            raise ValidationError(msg) from None
+    check_hashable(s, name)
     if not s.index.is_unique:
         dup = s.index[s.index.duplicated()]
         msg = f"{name} has {dup.size} duplicated customer labels (e.g. {list(dup[:5])!r})."
@@ -87,11 +92,14 @@ def tier_migration(
     ----------
     before, after
         Tier label per customer (Series indexed by customer, e.g. outputs of
-        :func:`value_tiers`, :meth:`TierPolicy.assign` or :func:`rfm_segments`). Missing
-        labels are treated as "not a customer in that period". Customers are matched by index.
+        :func:`value_tiers`, :meth:`TierPolicy.assign` (its ``tier`` column) or
+        :func:`rfm_segments`; a dict of customer to tier works too). Missing labels are
+        treated as "not a customer in that period". Customers are matched by index; ids of
+        different types (``1`` and ``"1"``) that match nobody raise.
     order
         Tiers from best to worst; defaults to the categories of ``before`` when it is
-        categorical (as :func:`value_tiers` returns, best first), else the sorted labels seen.
+        categorical (as :func:`value_tiers` returns, best first), else the sorted labels seen
+        (numbers in numeric order, so tier 2 comes before tier 10; other labels by their text).
         Needed to tell upgrades from downgrades.
 
     Returns
@@ -104,7 +112,10 @@ def tier_migration(
     Raises
     ------
     ValidationError
-        Duplicated customers, or labels not listed in ``order``.
+        Duplicated customers, labels not listed in ``order``, labels that are not scalars,
+        ``order`` not a list, ``before`` / ``after`` not labels per customer (a number, text,
+        None, a table without a ``tier`` column), or customer ids of different types in
+        ``before`` and ``after`` that share no customer.
 
     See Also
     --------
@@ -149,12 +160,23 @@ def tier_migration(
             if isinstance(a.dtype, pd.CategoricalDtype):
                 tiers += [c for c in a.cat.categories if c not in tiers]
         else:
-            tiers = sorted(set(b.tolist()) | set(a.tolist()), key=str)
+            seen = set(b.tolist()) | set(a.tolist())
+            numbers = all(isinstance(t, int | float | np.integer | np.floating) for t in seen)
+            # numbers in numeric order (tier 2 before tier 10), anything else by its text
+            tiers = sorted(seen) if numbers else sorted(seen, key=str)
     else:
+        if isinstance(order, str | bytes) or not isinstance(order, Iterable):
+            msg = (
+                "The 'order' parameter of tier_migration must list the tiers, best first, "
+                f"such as ['Gold', 'Silver', 'Member']; got {type(order).__name__} {order!r:.80}."
+            )
+            raise ValidationError(msg)
         tiers = list(order)
+        check_hashable(pd.Series(tiers, dtype=object), "order", "tiers")
     if len(set(tiers)) != len(tiers):
         msg = f"The 'order' parameter of tier_migration has duplicated tiers: {tiers!r}."
         raise ValidationError(msg)
+    check_same_customers(b.index, a.index, left_name="before", right_name="after", func=_FUNC)
     rank = pd.Index(tiers)
     k = len(tiers)
     rb = rank.get_indexer(pd.Index(b.to_numpy()))

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custloyalty._frames import as_frame, numeric_columns
+from custloyalty._frames import as_frame, check_unique_index, numeric_columns
 from custloyalty._state import (
     Stateful,
     check_header,
@@ -39,6 +39,7 @@ from custloyalty._validation import (
     suggest,
 )
 from custloyalty.errors import NotFittedError, ValidationError
+from custloyalty.segmentation._checks import refuse_unknown_keys
 
 __all__ = [
     "RFM_PRESETS",
@@ -278,7 +279,15 @@ class RFMScorer(Stateful):
             )
             raise ValidationError(msg)
         for key, value in (edges or {}).items():
-            self.fixed_edges[_metric_key(key)] = _check_edges(value, key).tolist()
+            metric = _metric_key(key)
+            if metric in self.fixed_edges:
+                msg = (
+                    f"The 'edges' parameter of {func} gives the {metric} edges twice "
+                    f"(the key {key!r} repeats another key of metric {metric!r}).\n"
+                    "Hint: keep one of 'R' / 'recency', 'F' / 'frequency', 'M' / 'monetary'."
+                )
+                raise ValidationError(msg)
+            self.fixed_edges[metric] = _check_edges(value, key).tolist()
         self.edges_: dict[str, list[float]] = {}
         self.n_scores_: dict[str, int] = {}
         self.n_customers_ = 0
@@ -351,11 +360,19 @@ class RFMScorer(Stateful):
         )
         if missing.any():
             frame = frame.loc[~missing]
+        check_unique_index(
+            frame.index,
+            "summary",
+            func="rfm_scores",
+            hint="a customer summary has one row per customer, as rfm_summary returns; "
+            "aggregate the rows of each customer first.",
+        )
         r = frame[c.recency].to_numpy()
         if c.T is not None:
             r = frame[c.T].to_numpy() - r
         _check_not_negative(r, frame.index, _r_name(c), "R metric")
         f = frame[f_col].to_numpy()
+        _check_not_negative(f, frame.index, repr(f_col), "F metric")
         if pymc_f:
             f = f + 1.0
         m = frame[m_col].to_numpy()
@@ -504,13 +521,17 @@ class RFMScorer(Stateful):
         """
         where = f"{cls.__name__}.from_dict"
         state = check_header(data, cls._state_kind, where=where)
+        refuse_unknown_keys(state, _STATE_KEYS, where=where)
         cols = state_mapping(state_key(state, "columns", where=where), "columns", where=where)
+        refuse_unknown_keys(cols, ("recency", "T", "frequency", "monetary"), where=where)
+        cols = {k: _column_name(v, f"columns[{k!r}]", where) for k, v in cols.items()}
         method = state_str(
             state_key(state, "method", where=where), "method", where=where, choices=METHODS
         )
         bins = state_float(
             state_key(state, "bins", where=where), "bins", where=where, low=2, high=20
         )
+        _state_integer(bins, "bins", where)
         fixed = state_mapping(state.get("fixed_edges") or {}, "fixed_edges", where=where)
         nan_policy = state_str(
             state.get("nan_policy", "raise"), "nan_policy", where=where, choices=("raise", "omit")
@@ -536,7 +557,9 @@ class RFMScorer(Stateful):
             if missing:
                 msg = f"{where}: 'edges' must give R, F and M; missing {missing!r}."
                 raise ValidationError(msg)
+            refuse_unknown_keys(edges, _METRICS, where=where)
             n = state_float(state.get("n_customers", 0), "n_customers", where=where, low=0)
+            _state_integer(n, "n_customers", where)
             obj._set_edges(
                 {
                     k: np.asarray(
@@ -605,10 +628,44 @@ def _check_not_negative(x: FloatArray, index: pd.Index, what: str, metric: str) 
         raise ValidationError(msg)
 
 
+_STATE_KEYS = (
+    "kind",
+    "format_version",
+    "custloyalty_version",
+    "method",
+    "bins",
+    "columns",
+    "fixed_edges",
+    "nan_policy",
+    "edges",
+    "constant",
+    "n_customers",
+)
+
+
+def _state_integer(value: float, key: str, where: str) -> None:
+    if value != int(value):
+        msg = f"{where}: {key} must be a whole number; got {value!r}."
+        raise ValidationError(msg)
+
+
 def _jsonable(col: Hashable | None) -> Any:
+    """Write a column name as JSON: a tuple (a MultiIndex column) becomes a list."""
     if col is None or isinstance(col, str | int | float | bool):
         return col
+    if isinstance(col, tuple):
+        return [_jsonable(c) for c in col]
     return str(col)
+
+
+def _column_name(value: Any, key: str, where: str) -> Hashable | None:
+    """Read back a column name written by :func:`_jsonable` (lists are tuples again)."""
+    if isinstance(value, list):
+        return tuple(_column_name(v, key, where) for v in value)
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    msg = f"{where}: {key} must be a column name (text, a number or a list); got {value!r:.80}."
+    raise ValidationError(msg)
 
 
 def _metric_key(key: str) -> str:
@@ -629,10 +686,17 @@ def _metric_key(key: str) -> str:
 def _check_edges(value: Any, key: str, *, allow_empty: bool = False) -> FloatArray:
     refuse_bools(value, f"edges[{key!r}]", func="RFMScorer")
     try:
-        arr = np.asarray(value, dtype=np.float64).ravel()
+        raw = np.asarray(value)
+        if raw.dtype.kind in "USO" and any(isinstance(v, str | bytes) for v in raw.ravel()):
+            raise TypeError
+        arr = raw.astype(np.float64)
     except (TypeError, ValueError):
         msg = f"edges[{key!r}] must be a sequence of numbers; got {value!r}."
         raise ValidationError(msg) from None
+    if arr.ndim > 1:
+        msg = f"edges[{key!r}] must be a flat list of numbers; got {value!r}."
+        raise ValidationError(msg)
+    arr = arr.ravel()
     if (arr.size == 0 and not allow_empty) or not np.isfinite(arr).all():
         msg = f"edges[{key!r}] must hold at least one finite number; got {value!r}."
         raise ValidationError(msg)
@@ -809,15 +873,32 @@ def _parse_cell(cell: str) -> tuple[int, int, int]:
     return a, b, c
 
 
+def _whole(v: Any) -> int:
+    """Read a score bound: an integer, or a float holding one (not text, a boolean, 2.5)."""
+    if isinstance(v, bool | np.bool_ | str | bytes):
+        raise TypeError
+    if isinstance(v, int | np.integer):
+        return int(v)
+    f = float(v)
+    if not f.is_integer():
+        raise ValueError
+    return int(f)
+
+
 def _range(value: Any, name: str, what: str) -> tuple[int, int]:
     if isinstance(value, int | np.integer) and not isinstance(value, bool):
         lo = hi = int(value)
     else:
         refuse_bools(value, f"{what} range of segment {name!r}", func="rfm_segments")
         try:
-            lo, hi = (int(v) for v in value)
-        except (TypeError, ValueError):
-            msg = f"Segment {name!r}: the {what} range must be (low, high) integers; got {value!r}."
+            if isinstance(value, str | bytes):
+                raise TypeError
+            lo, hi = (_whole(v) for v in value)
+        except (TypeError, ValueError, OverflowError):
+            msg = (
+                f"Segment {name!r}: the {what} range must be (low, high) whole numbers; "
+                f"got {value!r}.\nHint: scores are integers, e.g. (4, 5) for the two best."
+            )
             raise ValidationError(msg) from None
     if lo > hi or lo < 1:
         msg = f"Segment {name!r}: the {what} range must have 1 <= low <= high; got {value!r}."
@@ -825,9 +906,37 @@ def _range(value: Any, name: str, what: str) -> tuple[int, int]:
     return lo, hi
 
 
+def _rule_name(name: Any) -> str:
+    if name is None or (isinstance(name, str) and not name.strip()):
+        msg = f"A segment rule needs a non-empty name; got {name!r}."
+        raise ValidationError(msg)
+    return str(name)
+
+
+def _rule_cells(cells: Any, name: str) -> tuple[str, ...]:
+    if isinstance(cells, str | bytes) or not isinstance(cells, Iterable):
+        msg = (
+            f"Segment {name!r}: cells must be a list of cells such as ['334', '3-4-4']; "
+            f"got {type(cells).__name__} {cells!r}."
+        )
+        raise ValidationError(msg)
+    out = tuple(str(c) for c in cells)
+    for c in out:
+        _parse_cell(c)
+    return out
+
+
 def _rule(item: Any) -> SegmentRule:
-    if isinstance(item, SegmentRule):
-        return item
+    if isinstance(item, SegmentRule):  # built by hand: checked as a dict would be
+        name = _rule_name(item.name)
+        if item.cells is not None:
+            return SegmentRule(name, cells=_rule_cells(item.cells, name))
+        return SegmentRule(
+            name,
+            _range(item.R, name, "R"),
+            _range(item.F, name, "F"),
+            _range(item.M, name, "M"),
+        )
     if isinstance(item, Mapping):
         if "name" not in item:
             msg = f"Each segment rule needs a 'name'; got {dict(item)!r}."
@@ -841,9 +950,16 @@ def _rule(item: Any) -> SegmentRule:
             if close:
                 msg += f"\nHint: did you mean {close!r}?"
             raise ValidationError(msg)
-        name = str(item["name"])
+        name = _rule_name(item["name"])
         if "cells" in item:
-            return SegmentRule(name, cells=tuple(str(c) for c in item["cells"]))
+            ranges = [k for k in ("R", "F", "M") if k in item]
+            if ranges:
+                msg = (
+                    f"Segment rule {name!r} gives both cells and ranges {ranges!r}; cells "
+                    "replace the ranges.\nHint: keep either 'cells' or 'R' / 'F' / 'M'."
+                )
+                raise ValidationError(msg)
+            return SegmentRule(name, cells=_rule_cells(item["cells"], name))
         return SegmentRule(
             name,
             _range(item.get("R", (1, 99)), name, "R"),
@@ -852,9 +968,10 @@ def _rule(item: Any) -> SegmentRule:
         )
     if isinstance(item, Sequence) and not isinstance(item, str):
         if len(item) == 2 and not isinstance(item[1], str | int):
-            return SegmentRule(str(item[0]), cells=tuple(str(c) for c in item[1]))
+            name = _rule_name(item[0])
+            return SegmentRule(name, cells=_rule_cells(item[1], name))
         if len(item) == 4:
-            name = str(item[0])
+            name = _rule_name(item[0])
             return SegmentRule(
                 name,
                 _range(item[1], name, "R"),

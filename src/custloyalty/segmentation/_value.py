@@ -18,19 +18,20 @@ from custloyalty._state import (
     state_key,
 )
 from custloyalty._validation import (
-    as_1d_float,
     check_nan_policy,
     check_option,
     format_examples,
     refuse_bools,
 )
 from custloyalty.errors import NotFittedError, ValidationError
+from custloyalty.segmentation._checks import numbers_1d, refuse_unknown_keys
 
 __all__ = ["QuantileTiers", "value_tiers"]
 
 FloatArray = npt.NDArray[np.float64]
 
 _METHODS = ("abc", "quantile", "thresholds")
+_STATE_KEYS = ("kind", "format_version", "custloyalty_version", "labels", "shares", "thresholds")
 
 
 def _shares(shares: Any, func: str) -> FloatArray:
@@ -185,16 +186,23 @@ class QuantileTiers(Stateful):
     def from_thresholds(
         cls, thresholds: Sequence[float], *, labels: Sequence[str] | None = None
     ) -> QuantileTiers:
-        """Build fixed tiers: ``thresholds`` are the lower bounds of every tier but the last."""
-        th = [float(t) for t in thresholds]
+        """Build fixed tiers: ``thresholds`` are the lower bounds of every tier but the last.
+
+        The thresholds are finite numbers, decreasing (best tier first; a repeated bound
+        leaves a tier empty, as fitted cut-offs of tied values do); unsorted, missing or
+        boolean bounds raise :class:`ValidationError`.
+        """
+        th = _check_thresholds(thresholds, "QuantileTiers.from_thresholds", strict=False)
+        th = th.tolist()
         obj = cls([1.0] * (len(th) + 1), labels=labels)
         obj.thresholds_ = th
         return obj
 
     def fit(self, values: Any) -> QuantileTiers:
-        """Learn the cut-offs on ``values`` (NaN ignored)."""
-        arr = np.asarray(values, dtype=np.float64).ravel()
-        arr = arr[np.isfinite(arr)]
+        """Learn the cut-offs on ``values`` (NaN ignored; text, booleans, infinity refused)."""
+        arr, _ = numbers_1d(
+            values, "values", func="QuantileTiers.fit", nan_policy="omit", allow_empty=True
+        )
         if arr.size == 0:
             msg = "QuantileTiers.fit: no finite value, so no tier cut-offs can be learned."
             raise ValidationError(msg)
@@ -208,7 +216,15 @@ class QuantileTiers(Stateful):
         if not hasattr(self, "thresholds_"):
             msg = "This QuantileTiers is not fitted yet; call fit() first."
             raise NotFittedError(msg)
-        arr = np.asarray(values, dtype=np.float64).ravel()
+        arr, _ = numbers_1d(
+            values,
+            "values",
+            func="QuantileTiers.assign",
+            nan_policy="omit",
+            keep_missing=True,
+            allow_empty=True,
+            allow_inf=True,
+        )
         return _codes_from_lower_bounds(arr, np.asarray(self.thresholds_, dtype=np.float64))
 
     def assign(self, values: Any, *, index: Any = None) -> pd.Series:
@@ -216,6 +232,7 @@ class QuantileTiers(Stateful):
         codes = self.codes(values)
         if index is None:
             index = values.index if isinstance(values, pd.Series) else pd.RangeIndex(codes.size)
+        _check_index_length(index, codes.size, "QuantileTiers.assign")
         cat = pd.Categorical.from_codes(
             codes, dtype=pd.CategoricalDtype(list(self.labels), ordered=True)
         )
@@ -235,6 +252,7 @@ class QuantileTiers(Stateful):
         """Rebuild from :meth:`to_dict`, checking the cut-offs (count, finite, order)."""
         where = "QuantileTiers.from_dict"
         data = check_header(data, cls._state_kind, where=where)
+        refuse_unknown_keys(data, _STATE_KEYS, where=where)
         labels = state_key(data, "labels", where=where)
         if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
             msg = f"{where}: labels must be a list of strings; got {labels!r:.80}."
@@ -246,12 +264,10 @@ class QuantileTiers(Stateful):
             length=len(labels),
             low=0.0,
         )
-        th = state_floats(
-            state_key(data, "thresholds", where=where),
-            "thresholds",
-            where=where,
-            length=len(labels) - 1,
-        )
+        raw_th = state_key(data, "thresholds", where=where)
+        if raw_th == [] and len(labels) > 1:  # saved before fit(): not fitted
+            return cls(shares, labels=labels)
+        th = state_floats(raw_th, "thresholds", where=where, length=len(labels) - 1)
         if any(b > a for a, b in itertools.pairwise(th)):
             msg = f"{where}: thresholds must be non-increasing (best tier first); got {th!r}."
             raise ValidationError(msg)
@@ -370,7 +386,7 @@ def value_tiers(
     func = "value_tiers"
     check_option(method, "method", _METHODS, func=func)
     policy = check_nan_policy(nan_policy, func=func)
-    arr, keep = as_1d_float(values, "values", nan_policy=policy)
+    arr, keep = numbers_1d(values, "values", func=func, nan_policy=policy)
     if isinstance(values, pd.Series):
         index: pd.Index = values.index if keep.all() else values.index[keep]
     else:
@@ -379,18 +395,14 @@ def value_tiers(
         if thresholds is None:
             msg = "value_tiers(method='thresholds') needs thresholds=(...), best tier first."
             raise ValidationError(msg)
-        refuse_bools(thresholds, "thresholds", func=func)
-        try:
-            th = np.asarray(thresholds, dtype=np.float64).ravel()
-        except (TypeError, ValueError):
-            msg = f"The 'thresholds' parameter of {func} must hold numbers; got {thresholds!r}."
-            raise ValidationError(msg) from None
-        if th.size == 0 or not np.isfinite(th).all() or (np.diff(th) >= 0).any():
+        if shares is not None:
             msg = (
-                f"The 'thresholds' parameter of {func} must be finite and strictly decreasing "
-                f"(lower bound of the best tier first); got {thresholds!r}."
+                f"shares= is only used by method='abc' and 'quantile'; got method={method!r} "
+                "(its tiers come from thresholds=).\nHint: drop shares=, or pick "
+                "method='quantile' for tiers by customer shares."
             )
             raise ValidationError(msg)
+        th = _check_thresholds(thresholds, func)
         n_tiers = th.size + 1
         # tier t (0 = best) = number of thresholds the value does not reach
         codes = th.size - np.searchsorted(th[::-1], arr, side="right")
@@ -427,6 +439,44 @@ def value_tiers(
         ordered=True,
     )
     return pd.Series(cat, index=index, name="tier", copy=False)
+
+
+def _check_thresholds(thresholds: Any, func: str, *, strict: bool = True) -> FloatArray:
+    """Lower bounds of every tier but the last: finite numbers, strictly decreasing.
+
+    ``strict=False`` lets bounds repeat (an empty tier, as fitted cut-offs of tied values).
+    """
+    if isinstance(thresholds, str | bytes | Mapping) or thresholds is None:
+        msg = (
+            f"The 'thresholds' parameter of {func} must be a list of numbers, best tier "
+            f"first; got {type(thresholds).__name__} {thresholds!r}."
+        )
+        raise ValidationError(msg)
+    refuse_bools(thresholds, "thresholds", func=func)
+    try:
+        th = np.asarray(thresholds, dtype=np.float64)
+    except (TypeError, ValueError):
+        msg = f"The 'thresholds' parameter of {func} must hold numbers; got {thresholds!r}."
+        raise ValidationError(msg) from None
+    if th.ndim > 1:
+        msg = f"The 'thresholds' parameter of {func} must be a flat list; got {thresholds!r}."
+        raise ValidationError(msg)
+    th = th.ravel()
+    step = np.diff(th)
+    if th.size == 0 or not np.isfinite(th).all() or ((step >= 0) if strict else (step > 0)).any():
+        msg = (
+            f"The 'thresholds' parameter of {func} must be finite and "
+            f"{'strictly decreasing' if strict else 'decreasing'} "
+            f"(lower bound of the best tier first); got {thresholds!r}."
+        )
+        raise ValidationError(msg)
+    return th
+
+
+def _check_index_length(index: Any, n: int, func: str) -> None:
+    if len(index) != n:
+        msg = f"The 'index' parameter of {func} has {len(index)} labels for {n} values."
+        raise ValidationError(msg)
 
 
 def _labels(labels: Sequence[str] | None, n: int, func: str) -> list[str]:

@@ -13,8 +13,9 @@ import pandas as pd
 
 from custloyalty._results import Result
 from custloyalty._state import Stateful, check_header, header, state_floats, state_key
-from custloyalty._validation import check_option, check_positive
+from custloyalty._validation import check_option, check_positive, plural
 from custloyalty.errors import NotFittedError, ValidationError
+from custloyalty.segmentation._checks import numbers_1d, refuse_unknown_keys
 
 __all__ = ["ACTIONS", "ValuePotentialGrid", "ValuePotentialResult", "value_potential_tiers"]
 
@@ -128,8 +129,81 @@ def _cell_actions(levels: int, actions: Any, func: str) -> dict[tuple[str, str],
                     f"{sorted(cell_actions)!r}."
                 )
                 raise ValidationError(msg)
-            cell_actions[key] = str(name)
+            if not isinstance(name, str) or not name.strip():
+                msg = (
+                    f"The 'actions' parameter of {func} names the action of cell {key!r} "
+                    f"{name!r}; an action is a non-empty text such as 'retain'."
+                )
+                raise ValidationError(msg)
+            cell_actions[key] = name
     return cell_actions
+
+
+_STATE_KEYS = (
+    "kind",
+    "format_version",
+    "custloyalty_version",
+    "levels",
+    "value_thresholds",
+    "potential_thresholds",
+    "actions",
+    "fitted_value_thresholds",
+    "fitted_potential_thresholds",
+)
+
+
+def _pair(
+    value: Any, potential: Any, func: str, *, allow_inf: bool
+) -> tuple[FloatArray, FloatArray]:
+    """Value and potential as float arrays of one length (NaN kept: no cell)."""
+    v, _ = numbers_1d(
+        value,
+        "value",
+        func=func,
+        nan_policy="omit",
+        keep_missing=True,
+        allow_empty=True,
+        allow_inf=allow_inf,
+    )
+    p, _ = numbers_1d(
+        potential,
+        "potential",
+        func=func,
+        nan_policy="omit",
+        keep_missing=True,
+        allow_empty=True,
+        allow_inf=allow_inf,
+    )
+    if v.shape != p.shape:
+        msg = (
+            f"value and potential passed to {func} must hold one number per customer each; "
+            f"got {v.size} values and {p.size} potentials."
+        )
+        raise ValidationError(msg)
+    return v, p
+
+
+def _align(value: pd.Series, potential: pd.Series) -> pd.Series:
+    """``potential`` in the customer order of ``value`` (two Series: matched by label)."""
+    if potential.index.equals(value.index):
+        return potential
+    if not (value.index.is_unique and potential.index.is_unique):
+        msg = (
+            "value and potential passed to ValuePotentialGrid.assign are Series with "
+            "different indexes, and one repeats a customer, so they cannot be matched."
+        )
+        raise ValidationError(msg)
+    missing = value.index[~value.index.isin(potential.index)]
+    extra = potential.index[~potential.index.isin(value.index)]
+    if len(missing) or len(extra):
+        msg = (
+            "value and potential passed to ValuePotentialGrid.assign are Series of different "
+            f"customers: {len(missing)} in value only (e.g. {list(missing[:5])!r}), "
+            f"{len(extra)} in potential only (e.g. {list(extra[:5])!r}).\nHint: pass the "
+            "same customers to both, or plain arrays in one order."
+        )
+        raise ValidationError(msg)
+    return potential.reindex(value.index)
 
 
 class ValuePotentialGrid(Stateful):
@@ -216,10 +290,13 @@ class ValuePotentialGrid(Stateful):
         return _LEVELS[self.levels]
 
     def fit(self, value: Any, potential: Any) -> ValuePotentialGrid:
-        """Learn the cut-offs of each axis on the fitted base (NaN ignored)."""
-        v = np.asarray(value, dtype=np.float64).ravel()
-        p = np.asarray(potential, dtype=np.float64).ravel()
+        """Learn the cut-offs of each axis on the fitted base (NaN ignored).
+
+        ``value`` and ``potential`` are numbers, one of each per customer (same length);
+        text, booleans, infinite values, dates or tables raise :class:`ValidationError`.
+        """
         func = "ValuePotentialGrid.fit"
+        v, p = _pair(value, potential, func, allow_inf=False)
         self.value_thresholds_ = _cuts(v, self.value_thresholds, self.levels, "value", func)
         self.potential_thresholds_ = _cuts(
             p, self.potential_thresholds, self.levels, "potential", func
@@ -231,18 +308,13 @@ class ValuePotentialGrid(Stateful):
         if not hasattr(self, "value_thresholds_"):
             msg = "This ValuePotentialGrid is not fitted yet; call fit() first."
             raise NotFittedError(msg)
+        v, p = _pair(value, potential, "ValuePotentialGrid.assign", allow_inf=True)
         out = []
-        for x, cuts in (
-            (value, self.value_thresholds_),
-            (potential, self.potential_thresholds_),
-        ):
-            arr = np.asarray(x, dtype=np.float64).ravel()
+        for arr, cuts in ((v, self.value_thresholds_), (p, self.potential_thresholds_)):
             code = np.searchsorted(np.asarray(cuts, dtype=np.float64), arr, side="right")
             code = np.asarray(code, dtype=np.int64)
             out.append(code)
-        missing = np.isnan(np.asarray(value, dtype=np.float64).ravel()) | np.isnan(
-            np.asarray(potential, dtype=np.float64).ravel()
-        )
+        missing = np.isnan(v) | np.isnan(p)
         out[0][missing] = -1
         out[1][missing] = -1
         return out[0], out[1]
@@ -253,10 +325,23 @@ class ValuePotentialGrid(Stateful):
         return np.array([[self.actions[(v, p)] for p in names] for v in names], dtype=object)
 
     def assign(self, value: Any, potential: Any, *, index: Any = None) -> pd.DataFrame:
-        """Return ``value_level``, ``potential_level`` (ordered categoricals) and ``action``."""
+        """Return ``value_level``, ``potential_level`` (ordered categoricals) and ``action``.
+
+        Two Series are matched by customer (``potential`` reordered to ``value``'s index; other
+        customers raise); arrays by position. ``index`` labels the rows (default: ``value``'s
+        index, or positions).
+        """
+        if isinstance(value, pd.Series) and isinstance(potential, pd.Series):
+            potential = _align(value, potential)
         v_code, p_code = self.codes(value, potential)
         if index is None:
             index = value.index if isinstance(value, pd.Series) else pd.RangeIndex(v_code.size)
+        if len(index) != v_code.size:
+            msg = (
+                f"The 'index' parameter of ValuePotentialGrid.assign has {len(index)} labels "
+                f"for {v_code.size} customers."
+            )
+            raise ValidationError(msg)
         dtype = pd.CategoricalDtype(list(self.names), ordered=True)
         table = self.action_table()
         action = table[np.maximum(v_code, 0), np.maximum(p_code, 0)]
@@ -315,6 +400,7 @@ class ValuePotentialGrid(Stateful):
         """
         where = "ValuePotentialGrid.from_dict"
         data = check_header(data, cls._state_kind, where=where)
+        refuse_unknown_keys(data, _STATE_KEYS, where=where)
         levels = state_key(data, "levels", where=where)
         if isinstance(levels, bool) or not isinstance(levels, int) or levels not in _LEVELS:
             msg = f"{where}: levels must be 2 or 3; got {levels!r:.80}."
@@ -350,10 +436,22 @@ class ValuePotentialGrid(Stateful):
         except ValidationError as exc:
             msg = f"{where}: {exc}"
             raise ValidationError(msg) from None
-        for key in ("fitted_value_thresholds", "fitted_potential_thresholds"):
-            cuts = state_floats(
-                state_key(data, key, where=where), key, where=where, length=k - 1, increasing=True
-            )
+        fitted = {
+            key: state_key(data, key, where=where)
+            for key in ("fitted_value_thresholds", "fitted_potential_thresholds")
+        }
+        if all(v == [] for v in fitted.values()):  # saved before fit(): not fitted
+            return obj
+        for key, raw in fitted.items():
+            cuts = state_floats(raw, key, where=where, length=k - 1, increasing=True)
+            given = fixed[key.removeprefix("fitted_")]
+            if given is not None and [float(x) for x in given] != cuts:
+                msg = (
+                    f"{where}: {key} {cuts!r} differ from the fixed "
+                    f"{key.removeprefix('fitted_')} {given!r}, which fit() keeps as given."
+                    "\nHint: the state was edited by hand; edit both, or fit the grid again."
+                )
+                raise ValidationError(msg)
             setattr(obj, key.removeprefix("fitted_") + "_", cuts)
         return obj
 
@@ -521,6 +619,15 @@ def value_potential_tiers(
     pos = weeks["T"].to_numpy() > 0
     if isinstance(model, str):
         check_option(model, "model", _TRANSACTION_MODELS, func=_FUNC)
+        if not pos.any():
+            end = summary.attrs.get("custloyalty", {}).get("observation_end", "observation_end")
+            msg = (
+                f"{_FUNC} fits the {model!r} model on customers observed for some time, but "
+                f"all {plural(len(weeks), 'customer')} made their first purchase on the last "
+                f"day ({end}), so no model can be fitted.\nHint: pass a later "
+                "observation_end=, more history, or a fitted model= (BetaGeo / ParetoNBD)."
+            )
+            raise ValidationError(msg)
         model_name = model
         tm = get_model(model)().fit(weeks[pos])
     elif isinstance(model, BetaGeo | ParetoNBD):
