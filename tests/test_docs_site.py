@@ -143,6 +143,18 @@ def test_roles_become_math_and_cross_references(site: Path) -> None:
         assert "<autoref" not in page.read_text(encoding="utf-8"), page
 
 
+def test_parameters_documented_together_show_their_own_defaults(site: Path) -> None:
+    # "customer, time" in a numpydoc Parameters section: griffe gave both names the first
+    # one's default, so the API table said time defaults to 'customer_id'
+    page = (site / "api" / "metrics-behaviour.html").read_text(encoding="utf-8")
+    start = page.index('id="custloyalty.metrics.purchase_rate"')
+    section = page[start : page.index('<h2 id="custloyalty.', start + 1)]
+    rows = re.findall(
+        r"<code>(customer|time)</code>.*?<td>\s*<code>(&#39;\w+&#39;)</code>", section, re.DOTALL
+    )
+    assert dict(rows) == {"customer": "&#39;customer_id&#39;", "time": "&#39;date&#39;"}
+
+
 def test_every_guide_shows_a_figure_drawn_at_build_time(site: Path) -> None:
     guides = sorted((site / "guides").glob("*.html"))
     assert len(guides) >= 6

@@ -135,8 +135,50 @@ def _see_also(body: str, obj: Object, loader: GriffeLoader) -> str:
     return "\n".join(lines) + ("\n" if body.endswith("\n") else "")
 
 
+PARAMETERS = re.compile(
+    r"^(?:Other )?Parameters\n-+\n(?P<body>.*?)(?=^\S[^\n]*\n-+\n|\Z)", re.MULTILINE | re.DOTALL
+)
+SHARED = re.compile(r"(?P<names>[*\w]+(?:, [*\w]+)+)(?P<rest>\s*:.*)?")
+
+
+def _one_entry_per_name(body: str) -> str:
+    """Split numpydoc entries naming several parameters (``customer, time``) into one each.
+
+    griffe gives every name of such an entry the first name's default and annotation (the
+    API pages showed ``time``'s default as ``'customer_id'``): one entry per name, the
+    description repeated, lets each take its own from the signature.
+    """
+    lines = body.splitlines(keepends=True)
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        shared = SHARED.fullmatch(line.rstrip("\n"))
+        if shared is None or line[:1].isspace():
+            out.append(line)
+            i += 1
+            continue
+        j = i + 1
+        while j < len(lines) and (lines[j][:1].isspace() or not lines[j].strip()):
+            j += 1
+        desc = lines[i + 1 : j]
+        while desc and not desc[-1].strip():  # blank lines stay after the last entry
+            desc.pop()
+        blank = lines[i + 1 + len(desc) : j]
+        for name in shared["names"].split(", "):
+            out.append(f"{name}{shared['rest'] or ''}\n")
+            out.extend(desc)
+        out.extend(blank)
+        i = j
+    return "".join(out)
+
+
 def convert(text: str, obj: Object, loader: GriffeLoader) -> str:
-    """Rewrite the Sphinx roles and "See Also" entries of one docstring."""
+    """Rewrite the Sphinx roles, shared parameter entries and "See Also" entries of a docstring."""
+    text = PARAMETERS.sub(
+        lambda m: m.group(0)[: m.start("body") - m.start()] + _one_entry_per_name(m["body"]),
+        text,
+    )
 
     def replace(match: re.Match[str]) -> str:
         role, body = match["role"], match["body"].strip()

@@ -63,8 +63,10 @@ def figure_svg(
     draw
         Function drawing on the matplotlib ``Axes`` it is given (a plot function of
         :mod:`custloyalty.plotting` with ``ax=``, say).
-    width, height
-        Size of the figure in inches (the page scales it to the column).
+    width
+        Width of the figure in inches (the page scales it to the column).
+    height
+        Height of the figure in inches.
     label
         Accessible name of the figure (``aria-label``); empty for none.
 
