@@ -1211,7 +1211,7 @@ for name, cls in MODELS.items():
     error(
         f"{name} standard_errors unknown key",
         load(cls, name, lambda d: d["standard_errors"].update(zz=1.0)),
-        "standard_errors has unknown keys",
+        "standard_errors has unknown key .zz.",
     )
     error(
         f"{name} standard_errors a list",

@@ -83,6 +83,36 @@ def check_header(data: Any, kind: str, *, where: str) -> Mapping[str, Any]:
     return data
 
 
+def refuse_unknown_keys(
+    data: Mapping[Any, Any], known: Sequence[str], *, where: str, block: str = ""
+) -> None:
+    """Refuse keys of a saved state (or of its ``block``) that the loader would ignore.
+
+    A hand edit or a typo (``"grace_period"`` for ``"grace_periods"``) would otherwise load
+    as if the key were absent. The message names the first unknown key, the keys a saved
+    state holds there and the closest of them.
+    """
+    unknown = [k for k in data if k not in known]
+    if not unknown:
+        return
+    from custloyalty._validation import suggest
+
+    names = ", ".join(repr(k) for k in unknown[:5])
+    what = f"unknown key {names}" if len(unknown) == 1 else f"unknown keys {names}"
+    close = suggest(str(unknown[0]), [str(k) for k in known])
+    hint = (
+        f"did you mean {close!r}?"
+        if close
+        else "the state was edited by hand; remove the key or save the state again."
+    )
+    msg = (
+        f"{where}: {block + ' has ' if block else ''}{what} (a saved state would ignore "
+        f"{'it' if len(unknown) == 1 else 'them'}); the keys are {sorted(map(str, known))!r}."
+        f"\nHint: {hint}"
+    )
+    raise ValidationError(msg)
+
+
 def state_key(data: Mapping[str, Any], key: str, *, where: str) -> Any:
     """Return ``data[key]``, or raise a :class:`ValidationError` naming the missing key."""
     if key not in data:

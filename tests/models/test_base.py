@@ -124,7 +124,7 @@ def _state(**entries: Any) -> dict[str, Any]:
         (_state(standard_errors=[0.1]), "standard_errors must be a mapping"),
         (_state(standard_errors={"r": "?"}), r"standard_errors\['r'\] must be a number"),
         (_state(standard_errors={"r": -1.0}), r"standard_errors\['r'\] must be finite and >= 0"),
-        (_state(standard_errors={"z": 1.0}), "unknown keys"),
+        (_state(standard_errors={"z": 1.0}), "standard_errors has unknown key .z."),
         (_state(log_likelihood="high"), "log_likelihood must be a number"),
         (_state(log_likelihood=float("inf")), "log_likelihood must be finite"),
         (_state(n_obs=[3]), "n_obs must be a number"),

@@ -174,7 +174,11 @@ _DELETE = object()
         # a state without the churn model used to load and refit at every score
         (["fitted", "metric_states", "churn_risk"], _DELETE, r"metric_states\['churn_risk'\] is"),
         (["fitted", "metric_states", "churn_risk"], None, r"metric_states\['churn_risk'\] is"),
-        (["fitted", "metric_states", "nps_of_a_typo"], {}, "unknown keys"),
+        (
+            ["fitted", "metric_states", "nps_of_a_typo"],
+            {},
+            "metric_states has unknown key .nps_of_a_typo.",
+        ),
         (["format_version"], 99, "format_version 99"),
         (["kind"], "bg_nbd", "kind 'bg_nbd'"),
         (["fitted", "active"], ["purchase_days"], "lacks the transaction indicators"),

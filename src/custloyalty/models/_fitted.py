@@ -13,6 +13,7 @@ from custloyalty._state import (
     Stateful,
     check_header,
     header,
+    refuse_unknown_keys,
     state_bool,
     state_float,
     state_key,
@@ -193,10 +194,7 @@ class _FittedModel(Stateful):
         }
         ses_raw = state.get("standard_errors")
         ses = {} if ses_raw is None else state_mapping(ses_raw, "standard_errors", where=where)
-        extra = sorted(map(str, set(ses) - set(names)))
-        if extra:
-            msg = f"{where}: standard_errors has unknown keys {extra}; the keys are {names}."
-            raise ValidationError(msg)
+        refuse_unknown_keys(ses, names, where=where, block="standard_errors")
         obj = cls.__new__(cls)
         _FittedModel.__init__(obj)
         obj.params_ = values

@@ -23,12 +23,12 @@ from custloyalty._results import to_builtin
 from custloyalty._state import (
     check_header,
     header,
+    refuse_unknown_keys,
     state_float,
     state_floats,
     state_key,
     state_mapping,
 )
-from custloyalty._validation import suggest
 from custloyalty.errors import ValidationError
 from custloyalty.metrics import get as get_metric
 from custloyalty.scorecard._config import ScorecardConfig, fail_type
@@ -245,16 +245,7 @@ _FITTED_KEYS = (
 
 def _no_unknown(block: Mapping[str, Any], known: Sequence[str], key: str) -> None:
     """Refuse keys a saved state never holds (a hand edit or a typo would be ignored)."""
-    unknown = [k for k in block if k not in known]
-    if unknown:
-        first = str(unknown[0])
-        close = suggest(first, [str(k) for k in known])
-        hint = f"did you mean {close!r}?" if close else "remove them, or save the state again"
-        msg = (
-            f"{_WHERE}: {key} has unknown keys {unknown!r}; a saved state holds "
-            f"{list(known)!r}.\nHint: {hint}"
-        )
-        raise ValidationError(msg)
+    refuse_unknown_keys(block, known, where=_WHERE, block=key)
 
 
 def _load_fitted(card: LoyaltyScorecard, fitted: Mapping[str, Any]) -> None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custloyalty._validation import NanPolicy, as_1d_float, format_examples, plural, suggest
+from custloyalty._validation import NanPolicy, as_1d_float, format_examples, plural
 from custloyalty.errors import ValidationError
 
 _NOT_NUMBERS = {"M": "dates", "m": "durations", "c": "complex numbers"}
@@ -67,23 +67,6 @@ def numbers_1d(
 def _plain(values: Any) -> bool:
     """Tell whether ``values`` is a list or tuple of scalars (cheap for np.asarray)."""
     return isinstance(values, list | tuple) and all(np.ndim(v) == 0 for v in values[:1000])
-
-
-def refuse_unknown_keys(data: Mapping[str, Any], known: Collection[str], *, where: str) -> None:
-    """Refuse keys of a saved state (or one of its blocks) that the loader would ignore."""
-    unknown = [k for k in data if k not in known]
-    if unknown:
-        msg = (
-            f"{where}: unknown key {unknown[0]!r} in the saved state (it would be ignored); "
-            f"the keys are {sorted(known)!r}."
-        )
-        close = suggest(str(unknown[0]), sorted(known))
-        msg += (
-            f"\nHint: did you mean {close!r}?"
-            if close
-            else "\nHint: the state was edited by hand; remove the key or save it again."
-        )
-        raise ValidationError(msg)
 
 
 def check_same_customers(

@@ -14,15 +14,17 @@ import numpy.typing as npt
 import pandas as pd
 
 from custloyalty._frames import as_frame, check_unique_index, numeric_columns
-from custloyalty._state import Stateful, check_header, header, state_key
+from custloyalty._state import (
+    Stateful,
+    check_header,
+    header,
+    refuse_unknown_keys,
+    state_key,
+)
 from custloyalty._validation import check_option, format_examples, plural, suggest
 from custloyalty._window import observe, per_customer
 from custloyalty.errors import ValidationError
-from custloyalty.segmentation._checks import (
-    check_hashable,
-    check_same_customers,
-    refuse_unknown_keys,
-)
+from custloyalty.segmentation._checks import check_hashable, check_same_customers
 
 __all__ = ["Tier", "TierPolicy"]
 

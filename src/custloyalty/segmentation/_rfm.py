@@ -24,6 +24,7 @@ from custloyalty._state import (
     Stateful,
     check_header,
     header,
+    refuse_unknown_keys,
     state_float,
     state_floats,
     state_key,
@@ -39,7 +40,6 @@ from custloyalty._validation import (
     suggest,
 )
 from custloyalty.errors import NotFittedError, ValidationError
-from custloyalty.segmentation._checks import refuse_unknown_keys
 
 __all__ = [
     "RFM_PRESETS",

@@ -14,6 +14,7 @@ from custloyalty._state import (
     Stateful,
     check_header,
     header,
+    refuse_unknown_keys,
     state_floats,
     state_key,
 )
@@ -24,7 +25,7 @@ from custloyalty._validation import (
     refuse_bools,
 )
 from custloyalty.errors import NotFittedError, ValidationError
-from custloyalty.segmentation._checks import numbers_1d, refuse_unknown_keys
+from custloyalty.segmentation._checks import numbers_1d
 
 __all__ = ["QuantileTiers", "value_tiers"]
 

@@ -12,10 +12,17 @@ import numpy.typing as npt
 import pandas as pd
 
 from custloyalty._results import Result
-from custloyalty._state import Stateful, check_header, header, state_floats, state_key
+from custloyalty._state import (
+    Stateful,
+    check_header,
+    header,
+    refuse_unknown_keys,
+    state_floats,
+    state_key,
+)
 from custloyalty._validation import check_option, check_positive, plural
 from custloyalty.errors import NotFittedError, ValidationError
-from custloyalty.segmentation._checks import numbers_1d, refuse_unknown_keys
+from custloyalty.segmentation._checks import numbers_1d
 
 __all__ = ["ACTIONS", "ValuePotentialGrid", "ValuePotentialResult", "value_potential_tiers"]
 
