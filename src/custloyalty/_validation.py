@@ -21,6 +21,7 @@ __all__ = [
     "OMIT_HINT",
     "NanPolicy",
     "as_1d_float",
+    "check_discount_rate",
     "check_in_range",
     "check_nan_policy",
     "check_option",
@@ -99,6 +100,23 @@ def check_positive(value: float, name: str, *, func: str, strict: bool = True) -
         msg = f"The {name!r} parameter of {func} must be finite and {bound}; got {value!r}."
         raise ValidationError(msg)
     return v
+
+
+def check_discount_rate(value: float, *, func: str, strict: bool = False) -> float:
+    """Validate a discount rate per period, a fraction: 0.01 for 1% (``strict``: > 0).
+
+    A rate of 1 or more (100% per period) is refused: it is a rate given in percent
+    (``discount_rate=5`` for 5%), which would silently discount every future period away.
+    """
+    d = check_positive(value, "discount_rate", func=func, strict=strict)
+    if d >= 1.0:
+        msg = (
+            f"The 'discount_rate' parameter of {func} is a rate per period as a fraction "
+            f"(0.01 for 1%); got {value!r}, {d:.0%} per period.\nHint: pass "
+            f"discount_rate={d / 100:g} for {d:g}%."
+        )
+        raise ValidationError(msg)
+    return d
 
 
 def check_probability(value: float, name: str, *, func: str, open_interval: bool = True) -> float:

@@ -146,3 +146,31 @@ def test_horizon_is_capped_at_1200_months() -> None:
     ):
         clv(bg, gg, data, horizon=36500)
     assert np.isfinite(clv(bg, gg, data, horizon=1200).iloc[0])
+
+
+def test_a_discount_rate_in_percent_is_refused() -> None:
+    # discount_rate=5 meant 5% and discounted every month by 500%: CLV about 1/6 of the
+    # undiscounted first month, silently. Every function with a discount rate refuses it
+    from custloyalty.datasets import load_cdnow
+    from custloyalty.metrics import simple_clv
+    from custloyalty.models import ShiftedBetaGeo
+    from custloyalty.segmentation import value_potential_tiers
+
+    bg = BetaGeo.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}, time_unit="W")
+    gg = GammaGamma.from_params({"p": 6.25, "q": 3.74, "v": 15.44})
+    data = pd.DataFrame({"frequency": [2], "recency": [30.0], "T": [38.0], "monetary": [20.0]})
+    sbg = ShiftedBetaGeo.from_params({"gamma": 0.688, "delta": 1.182})
+    calls = [
+        lambda d: clv(bg, gg, data, discount_rate=d),
+        lambda d: simple_clv(100.0, retention=0.8, discount_rate=d),
+        lambda d: sbg.discounted_expected_residual_lifetime(d),
+        lambda d: value_potential_tiers(
+            load_cdnow("sample").head(2000), observation_end="1997-06-30", discount_rate=d
+        ),
+    ]
+    for call in calls:
+        with pytest.raises(ValidationError, match=r"(?s)got 5, 500% per period.*=0\.05 for 5%"):
+            call(5)
+        with pytest.raises(ValidationError, match="100% per period"):
+            call(1.0)
+    assert np.isfinite(clv(bg, gg, data, discount_rate=0.05).iloc[0])

@@ -17,6 +17,7 @@ import pandas as pd
 from custloyalty import _engines, _frames
 from custloyalty._validation import (
     as_1d_float,
+    check_discount_rate,
     check_in_range,
     check_nan_policy,
     check_probability,
@@ -386,7 +387,8 @@ def simple_clv(
         Series, ``retention`` is aligned on the labels of ``margin`` (extra labels are
         ignored, missing ones raise); otherwise values pair by position.
     discount_rate
-        Discount rate per period, >= 0 (e.g. an annual 10 % is 0.10 for yearly periods).
+        Discount rate per period, a fraction in [0, 1) (an annual 10 % is 0.10 for yearly
+        periods; 10 is refused as a rate given in percent).
     horizon
         Number of periods (a positive integer), or ``None`` (default) for the infinite-horizon
         closed form.
@@ -479,14 +481,7 @@ def simple_clv(
         1.0,
         index=retention.index if isinstance(retention, pd.Series) else None,
     )
-    try:
-        d = float(discount_rate)
-    except (TypeError, ValueError):
-        msg = f"The 'discount_rate' parameter of {func} must be a number; got {discount_rate!r}."
-        raise ValidationError(msg) from None
-    if not np.isfinite(d) or d < 0:
-        msg = f"The 'discount_rate' parameter of {func} must be finite and >= 0; got {d!r}."
-        raise ValidationError(msg)
+    d = check_discount_rate(discount_rate, func=func)
     q = r / (1.0 + d)
     if horizon is None:
         if (q >= 1).any():

@@ -8,7 +8,12 @@ import numpy as np
 import pandas as pd
 
 from custloyalty._frames import as_frame
-from custloyalty._validation import check_nan_policy, check_option, check_positive
+from custloyalty._validation import (
+    check_discount_rate,
+    check_nan_policy,
+    check_option,
+    check_positive,
+)
 from custloyalty.errors import ValidationError
 from custloyalty.models._base import _refuse_bool, _rft_inputs, compress
 from custloyalty.models._gamma_gamma import GammaGamma
@@ -72,7 +77,8 @@ def clv(
         Length of the prediction in months (integer from 1 to 1200), default 12. (Months
         whatever the time unit: the discount rate is monthly.)
     discount_rate
-        Monthly discount rate, >= 0 (default 0.01, i.e. about 12.7% a year).
+        Monthly discount rate, a fraction in [0, 1) (default 0.01, i.e. about 12.7% a year;
+        1 or more is refused as a rate given in percent).
     time_unit
         Time unit of the summary and the transaction model: ``"D"``, ``"W"``, ``"M"``,
         ``"Q"``, ``"Y"`` or ``"h"`` (as in :func:`custloyalty.rfm_summary`); a month is
@@ -177,7 +183,7 @@ def clv(
         raise ValidationError(msg)
     _refuse_bool(discount_rate, "discount_rate", func=func)
     _refuse_bool(margin, "margin", func=func)
-    d = check_positive(discount_rate, "discount_rate", func=func, strict=False)
+    d = check_discount_rate(discount_rate, func=func)
     mg = check_positive(margin, "margin", func=func)
     model_unit = getattr(transaction_model, "time_unit_", None)
     if time_unit is None and model_unit is None:

@@ -9,7 +9,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special
 
-from custloyalty._validation import check_positive, format_examples
+from custloyalty._validation import check_discount_rate, format_examples
 from custloyalty.errors import ValidationError
 from custloyalty.models._base import FloatArray, _fit_mle, _FittedModel, _weights_array, _wsum
 from custloyalty.models._inputs import _refuse_bool
@@ -437,7 +437,7 @@ class ShiftedBetaGeo(_FittedModel):
         Parameters
         ----------
         discount_rate
-            Discount rate per period, > 0.
+            Discount rate per period, a fraction in (0, 1).
         renewals
             Number of renewals the customer has made so far (integer >= 0, scalar or array);
             she has just paid for period ``renewals + 1`` and decides at its end.
@@ -486,8 +486,8 @@ class ShiftedBetaGeo(_FittedModel):
         """
         self._check_fitted()
         _refuse_bool(discount_rate, "discount_rate")
-        d_rate = check_positive(
-            discount_rate, "discount_rate", func="discounted_expected_residual_lifetime"
+        d_rate = check_discount_rate(
+            discount_rate, func="discounted_expected_residual_lifetime", strict=True
         )
         nn, scalar = _periods(renewals, "renewals", low=0)
         if (nn != np.floor(nn)).any():

@@ -20,7 +20,7 @@ from custloyalty._state import (
     state_floats,
     state_key,
 )
-from custloyalty._validation import check_option, check_positive, plural
+from custloyalty._validation import check_discount_rate, check_option, check_positive, plural
 from custloyalty.errors import NotFittedError, ValidationError
 from custloyalty.segmentation._checks import numbers_1d
 
@@ -525,7 +525,7 @@ def value_potential_tiers(
         Mapping ``(value level, potential level) -> action`` replacing some of the defaults
         (:data:`ACTIONS`); levels are ``"low"``, ``"medium"``, ``"high"``.
     discount_rate
-        Monthly discount rate of the CLV (default 0.01).
+        Monthly discount rate of the CLV, a fraction in [0, 1) (default 0.01).
     customer, time, amount
         Column names of the transactions.
     date_format
@@ -592,7 +592,7 @@ def value_potential_tiers(
     if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
         msg = f"The 'horizon' parameter of {_FUNC} must be an integer >= 1; got {horizon!r}."
         raise ValidationError(msg)
-    rate = check_positive(discount_rate, "discount_rate", func=_FUNC, strict=False)
+    rate = check_discount_rate(discount_rate, func=_FUNC)
     cell_actions = _cell_actions(levels, actions, _FUNC)
     v_fixed = (
         None
