@@ -890,3 +890,48 @@ def numeric_columns(
         any_missing |= miss
         out[c] = v
     return pd.DataFrame(out, index=df.index), any_missing
+
+
+def check_same_customers(
+    left: pd.Index, right: pd.Index, *, left_name: str, right_name: str, func: str
+) -> None:
+    """Refuse two customer indexes that share no label because their id types differ.
+
+    Ids read as numbers in one table and as text in the other (``1`` and ``"1"``) would
+    silently match nobody: every customer would look churned and new at once.
+    """
+    if len(left) == 0 or len(right) == 0:
+        return
+    lt, rt = pd.api.types.infer_dtype(left), pd.api.types.infer_dtype(right)
+    if lt == rt or (_numeric(lt) == _numeric(rt) and _numeric(lt)):
+        return
+    if left.isin(right).any():
+        return
+    msg = (
+        f"{left_name} and {right_name} passed to {func} share no customer id: "
+        f"{left_name} has {lt} ids (e.g. {list(left[:3])!r}), {right_name} has {rt} ids "
+        f"(e.g. {list(right[:3])!r}).\nHint: read the ids with one type in both tables, "
+        "e.g. index.astype(str) on both."
+    )
+    raise ValidationError(msg)
+
+
+def _numeric(kind: str) -> bool:
+    return kind in {"integer", "floating", "mixed-integer-float", "decimal"}
+
+
+def check_hashable(values: pd.Series, name: str, what: str = "tier labels") -> None:
+    """Refuse lists, dicts or sets among labels (found on the object-dtype path only)."""
+    if values.dtype != object:
+        return
+    try:
+        pd.unique(values.to_numpy())
+    except TypeError:
+        bad = [(i, v) for i, v in values.items() if not isinstance(v, Hashable)]
+        msg = (
+            f"{name} has {plural(len(bad), what[:-1], what)} that "
+            f"{'is not a scalar' if len(bad) == 1 else 'are not scalars'} "
+            f"{format_examples([i for i, _ in bad], [v for _, v in bad])}.\n"
+            "Hint: labels are strings or numbers, one per customer."
+        )
+        raise ValidationError(msg) from None

@@ -7,7 +7,7 @@ boundary for one-dimensional inputs and keyword options.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, Literal, TypeVar
 
 import numpy as np
@@ -199,6 +199,7 @@ def as_1d_float(
     allow_inf: bool = False,
     keep_missing: bool = False,
     missing_hint: str | None = OMIT_HINT,
+    func: str | None = None,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
     """Convert array-like input to a 1-D float array.
 
@@ -207,8 +208,18 @@ def as_1d_float(
     with ``missing_hint`` as the ``Hint:`` line (``None`` for callers without a
     ``nan_policy`` option); under ``"omit"`` they are dropped, or with ``keep_missing=True``
     left in place as NaN (the output keeps the input's length, for callers that must stay
-    aligned with their customers).
+    aligned with their customers). Text, a mapping or ``None`` instead of a sequence, and
+    dates, durations or complex numbers (which a float conversion would turn into
+    nanoseconds or real parts) are refused; ``func`` names the caller in those messages.
     """
+    where = f"{name} passed to {func}" if func else name
+    if values is None or isinstance(values, str | bytes | Mapping):
+        msg = (
+            f"{where} must be a one-dimensional sequence of numbers (a list, an array or a "
+            f"Series); got {type(values).__name__}."
+        )
+        raise ValidationError(msg)
+    _refuse_non_numbers(values, where)
     if isinstance(values, pd.DataFrame):
         msg = f"{name} must be one-dimensional; got a DataFrame with {values.shape[1]} columns."
         raise ValidationError(msg)
@@ -267,6 +278,34 @@ def as_1d_float(
             msg = f"{name} has no values left after omitting missing values."
             raise ValidationError(msg)
     return arr, keep
+
+
+_NOT_NUMBERS = {"M": "dates", "m": "durations", "c": "complex numbers"}
+
+
+def _refuse_non_numbers(values: Any, where: str) -> None:
+    """Refuse dates, durations and complex numbers (numpy, tz-aware and Arrow dtypes)."""
+    dtype = getattr(values, "dtype", None)
+    kind = None
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        kind = "M"
+    elif isinstance(dtype, pd.ArrowDtype):
+        kind = dtype.kind if dtype.kind in "Mm" else None
+    elif isinstance(dtype, np.dtype):
+        kind = dtype.kind
+    elif (
+        dtype is None
+        and isinstance(values, list | tuple)
+        and all(np.ndim(v) == 0 for v in values[:1000])
+    ):  # a list of scalars (cheap to convert); nested lists are left to the shape check
+        dtype = np.asarray(values).dtype
+        kind = dtype.kind
+    if kind in _NOT_NUMBERS:
+        msg = (
+            f"{where} must hold numbers; got {_NOT_NUMBERS[kind]} (dtype {dtype}).\nHint: "
+            "pass the numeric column (e.g. total_spend), not a date or duration column."
+        )
+        raise ValidationError(msg)
 
 
 _BOOL_HINT = "booleans are not numbers here; cast with .astype(float) if 1/0 is meant."

@@ -262,3 +262,22 @@ def test_revenue_shares_of_values_whose_total_overflows() -> None:
     curve = pareto_curve([1e308, 1e308, 1.0])
     np.testing.assert_allclose(curve["revenue_share"], [0.0, 0.5, 1.0, 1.0])
     assert revenue_share([1e308, 1e308, 1.0, 5.0], top=0.25) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(
+    ("values", "what"),
+    [
+        (pd.Series(pd.date_range("2024-01-01", periods=5)), "dates"),
+        (pd.Series(pd.date_range("2024-01-01", periods=5, tz="UTC")), "dates"),
+        (np.array([5, 6, 7], dtype="m8[D]"), "durations"),
+        (np.array([1 + 2j, 3 + 0j]), "complex numbers"),
+    ],
+)
+def test_values_that_are_not_numbers_are_refused(values: object, what: str) -> None:
+    # every 1-D numeric input goes through one conversion (as_1d_float), which turned dates
+    # into nanoseconds: revenue_share of a date column was 0.2, silently
+    from custloyalty.metrics import pareto_curve, revenue_share
+
+    for func in (revenue_share, pareto_curve):
+        with pytest.raises(ValidationError, match=f"must hold numbers; got {what}"):
+            func(values)

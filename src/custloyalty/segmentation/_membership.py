@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custloyalty import _frames
 from custloyalty._frames import as_frame, check_unique_index, numeric_columns
 from custloyalty._state import (
     Stateful,
@@ -24,7 +25,6 @@ from custloyalty._state import (
 from custloyalty._validation import check_option, format_examples, plural, suggest
 from custloyalty._window import observe, per_customer
 from custloyalty.errors import ValidationError
-from custloyalty.segmentation._checks import check_hashable, check_same_customers
 
 __all__ = ["Tier", "TierPolicy"]
 
@@ -495,8 +495,8 @@ class TierPolicy(Stateful):
             msg = "previous must be a DataFrame from TierPolicy.assign or a Series of tiers."
             raise ValidationError(msg)
         check_unique_index(labels.index, "previous", func="TierPolicy.assign")
-        check_hashable(labels, "previous")
-        check_same_customers(
+        _frames.check_hashable(labels, "previous")
+        _frames.check_same_customers(
             index,
             labels.index,
             left_name="customers",

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from custloyalty import _frames
 from custloyalty._results import Result
 from custloyalty.errors import ValidationError
-from custloyalty.segmentation._checks import check_hashable, check_same_customers
 
 __all__ = ["TierMigrationResult", "tier_migration"]
 
@@ -71,7 +71,7 @@ def _as_labels(x: Any, name: str) -> pd.Series:
         raise ValidationError(msg)
     else:
         s = pd.Series(x)
-    check_hashable(s, name)
+    _frames.check_hashable(s, name)
     if not s.index.is_unique:
         dup = s.index[s.index.duplicated()]
         msg = f"{name} has {dup.size} duplicated customer labels (e.g. {list(dup[:5])!r})."
@@ -172,11 +172,13 @@ def tier_migration(
             )
             raise ValidationError(msg)
         tiers = list(order)
-        check_hashable(pd.Series(tiers, dtype=object), "order", "tiers")
+        _frames.check_hashable(pd.Series(tiers, dtype=object), "order", "tiers")
     if len(set(tiers)) != len(tiers):
         msg = f"The 'order' parameter of tier_migration has duplicated tiers: {tiers!r}."
         raise ValidationError(msg)
-    check_same_customers(b.index, a.index, left_name="before", right_name="after", func=_FUNC)
+    _frames.check_same_customers(
+        b.index, a.index, left_name="before", right_name="after", func=_FUNC
+    )
     rank = pd.Index(tiers)
     k = len(tiers)
     rb = rank.get_indexer(pd.Index(b.to_numpy()))

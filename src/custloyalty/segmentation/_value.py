@@ -19,13 +19,13 @@ from custloyalty._state import (
     state_key,
 )
 from custloyalty._validation import (
+    as_1d_float,
     check_nan_policy,
     check_option,
     format_examples,
     refuse_bools,
 )
 from custloyalty.errors import NotFittedError, ValidationError
-from custloyalty.segmentation._checks import numbers_1d
 
 __all__ = ["QuantileTiers", "value_tiers"]
 
@@ -201,7 +201,7 @@ class QuantileTiers(Stateful):
 
     def fit(self, values: Any) -> QuantileTiers:
         """Learn the cut-offs on ``values`` (NaN ignored; text, booleans, infinity refused)."""
-        arr, _ = numbers_1d(
+        arr, _ = as_1d_float(
             values, "values", func="QuantileTiers.fit", nan_policy="omit", allow_empty=True
         )
         if arr.size == 0:
@@ -217,7 +217,7 @@ class QuantileTiers(Stateful):
         if not hasattr(self, "thresholds_"):
             msg = "This QuantileTiers is not fitted yet; call fit() first."
             raise NotFittedError(msg)
-        arr, _ = numbers_1d(
+        arr, _ = as_1d_float(
             values,
             "values",
             func="QuantileTiers.assign",
@@ -387,7 +387,7 @@ def value_tiers(
     func = "value_tiers"
     check_option(method, "method", _METHODS, func=func)
     policy = check_nan_policy(nan_policy, func=func)
-    arr, keep = numbers_1d(values, "values", func=func, nan_policy=policy)
+    arr, keep = as_1d_float(values, "values", func=func, nan_policy=policy)
     if isinstance(values, pd.Series):
         index: pd.Index = values.index if keep.all() else values.index[keep]
     else:

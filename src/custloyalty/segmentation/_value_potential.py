@@ -20,9 +20,14 @@ from custloyalty._state import (
     state_floats,
     state_key,
 )
-from custloyalty._validation import check_discount_rate, check_option, check_positive, plural
+from custloyalty._validation import (
+    as_1d_float,
+    check_discount_rate,
+    check_option,
+    check_positive,
+    plural,
+)
 from custloyalty.errors import NotFittedError, ValidationError
-from custloyalty.segmentation._checks import numbers_1d
 
 __all__ = ["ACTIONS", "ValuePotentialGrid", "ValuePotentialResult", "value_potential_tiers"]
 
@@ -163,7 +168,7 @@ def _pair(
     value: Any, potential: Any, func: str, *, allow_inf: bool
 ) -> tuple[FloatArray, FloatArray]:
     """Value and potential as float arrays of one length (NaN kept: no cell)."""
-    v, _ = numbers_1d(
+    v, _ = as_1d_float(
         value,
         "value",
         func=func,
@@ -172,7 +177,7 @@ def _pair(
         allow_empty=True,
         allow_inf=allow_inf,
     )
-    p, _ = numbers_1d(
+    p, _ = as_1d_float(
         potential,
         "potential",
         func=func,
