@@ -34,6 +34,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import custloyalty as cl
+from _battery import drawn
 from custloyalty import datasets as ds
 from custloyalty import plotting as pl
 from custloyalty.errors import ConvergenceWarning, CustLoyaltyError, NotFittedError
@@ -751,18 +752,6 @@ def test_value_potential(call: Callable[[], Any], want: Outcome) -> None:
 
 
 # ----------------------------------------------------------------------------------- plots
-def drawn(call: Callable[[], Any]) -> Callable[[], Any]:
-    def run() -> Any:
-        import matplotlib.pyplot as plt
-
-        try:
-            return call()
-        finally:
-            plt.close("all")
-
-    return run
-
-
 VT = value_tiers(SPEND)
 PLOTS: list[Case] = [
     (

@@ -34,6 +34,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import custloyalty as cl
+from _battery import drawn
 from custloyalty import datasets as ds
 from custloyalty import plotting as pl
 from custloyalty.errors import AmbiguousDateWarning, CustLoyaltyError, ValidationError
@@ -1211,18 +1212,6 @@ def test_datasets(call: Callable[[], Any], want: Outcome) -> None:
 
 
 # -------------------------------------------------------------------------------- plots
-def drawn(call: Callable[[], Any]) -> Callable[[], Any]:
-    def run() -> Any:
-        import matplotlib.pyplot as plt
-
-        try:
-            return call()
-        finally:
-            plt.close("all")
-
-    return run
-
-
 BG = cl.models.BetaGeo().fit(cl.rfm_summary(TX, time_unit="W"))
 
 PLOTS: list[tuple[str, Callable[[], Any], Outcome]] = [
