@@ -819,7 +819,7 @@ PLOTS: list[Case] = [
     (
         "tier sizes boolean",
         drawn(lambda: pl.plot_tiers({"Gold": True, "Silver": 5})),
-        Err(r"plot_tiers needs numbers as tier sizes; got booleans"),
+        Err(r"'tiers' parameter of plot_tiers must hold numbers; got the boolean"),
     ),
     (
         "tier values of other customers",
@@ -834,7 +834,7 @@ PLOTS: list[Case] = [
     (
         "weights boolean",
         drawn(lambda: pl.plot_weights({"a": True, "b": 1.0})),
-        Err(r"plot_weights needs numbers as weights; got booleans"),
+        Err(r"'weighting' parameter of plot_weights must hold numbers; got the boolean"),
     ),
     (
         "contributions as text",

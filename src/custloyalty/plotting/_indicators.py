@@ -610,7 +610,7 @@ def plot_tiers(tiers: Any, /, *, values: Any = None, ax: Any = None) -> Any:
             raise ValidationError(msg)
         labels = [str(k) for k in tiers]
         sizes = pd.Series(list(tiers.values()), index=labels, dtype=object)
-        _refuse_bool_items(sizes, "tier sizes", "plot_tiers")
+        refuse_bools(sizes.to_numpy(), "tiers", func="plot_tiers")
         counts = pd.to_numeric(sizes, errors="coerce").to_numpy(dtype=np.float64)
         bad = ~np.isfinite(counts) | (counts < 0)
         if bad.any():
@@ -852,19 +852,6 @@ def plot_composite_distribution(
 # --------------------------------------------------------------------------------------------
 # weights and drivers
 # --------------------------------------------------------------------------------------------
-def _refuse_bool_items(values: pd.Series, name: str, func: str) -> None:
-    """Refuse booleans among the values of a mapping or Series (True would plot as 1)."""
-    arr = values.to_numpy()
-    if arr.dtype.kind == "b" or (
-        arr.dtype == object and any(isinstance(v, bool | np.bool_) for v in arr)
-    ):
-        msg = (
-            f"{func} needs numbers as {name}; got booleans in {dict(values)!r:.120}."
-            "\nHint: booleans are not numbers here; cast with .astype(float) if 1/0 is meant."
-        )
-        raise ValidationError(msg)
-
-
 def _contributions(contributions: Any, names: pd.Index) -> pd.Series:
     """Mean contribution per indicator: a Series / mapping, or a table of contrib_ columns."""
     func = "plot_weights"
@@ -891,7 +878,7 @@ def _contributions(contributions: Any, names: pd.Index) -> pd.Series:
             if isinstance(contributions, pd.Series)
             else pd.Series(contributions, dtype=object)
         )
-        _refuse_bool_items(raw, "contributions", func)
+        refuse_bools(raw.to_numpy(), "contributions", func=func)
         contrib = pd.to_numeric(raw, errors="coerce").astype(np.float64)
         bad = contrib.isna() & raw.notna()
         if bad.any():
@@ -969,7 +956,7 @@ def plot_weights(weighting: Any, /, *, contributions: Any = None, ax: Any = None
         )
         raise ValidationError(msg)
     w = weighting if isinstance(weighting, pd.Series) else pd.Series(weighting, dtype=object)
-    _refuse_bool_items(w, "weights", "plot_weights")
+    refuse_bools(w.to_numpy(), "weighting", func="plot_weights")
     try:
         w = w.astype(np.float64)
     except (TypeError, ValueError):
