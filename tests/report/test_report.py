@@ -15,11 +15,13 @@ from custloyalty.report import (
     available_sections,
     build_report,
     customer_columns,
+    figure_svg,
+    figures,
+    remove_section,
     render,
     section,
     write_report,
 )
-from custloyalty.report._registry import remove_section
 from custloyalty.scorecard import LoyaltyScorecard
 
 SECTIONS = [
@@ -198,6 +200,52 @@ def test_registry_adds_one_function(result: object) -> None:
     finally:
         remove_section("extra")
     assert "extra" not in available_sections()
+
+
+def test_extension_api_refuses_what_it_cannot_use(result: object) -> None:
+    # a typo in an id, a non-callable or a mistyped size was accepted silently (remove_section
+    # of a misspelt id removed nothing; a section id "a b<" went into the page's anchors) or
+    # ended in matplotlib's or Python's own exception; a section returning a number was printed
+    with pytest.raises(ValidationError, match="'headlin' is not a registered section") as err:
+        remove_section("headlin")
+    assert "did you mean 'headline'" in str(err.value)
+    with pytest.raises(ValidationError, match="did you mean 'value'"):
+        section("x1", "X", after="valu")(lambda ctx: "")
+    with pytest.raises(ValidationError, match="did you mean 'headline'"):
+        render(result, sections=["headlin"])
+    for bad_id in ("", "a b<", 3, "1st"):
+        with pytest.raises(ValidationError, match="'id' parameter of section"):
+            section(bad_id, "X")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="'title' parameter of section"):
+        section("x2", None)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="decorated object must be a function"):
+        section("x3", "X")(3)  # type: ignore[arg-type]
+    assert not {"x1", "x2", "x3"} & set(available_sections())
+    draw = lambda ax: ax.plot([0, 1])  # noqa: E731
+    with pytest.raises(ValidationError, match="'draw' parameter of figure_svg"):
+        figure_svg(3)  # type: ignore[arg-type]
+    for size in (0, -1.0, float("nan"), float("inf"), True, "wide"):
+        with pytest.raises(ValidationError, match="'width' parameter of figure_svg"):
+            figure_svg(draw, width=size)  # type: ignore[arg-type]
+        with pytest.raises(ValidationError, match="'height' parameter of figure_svg"):
+            figure_svg(draw, height=size)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="'label' parameter of figure_svg"):
+        figure_svg(draw, label=None)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="argument 2 is a int"):
+        figures("<svg></svg>", 3)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="customer_columns needs a ScorecardResult"):
+        customer_columns(3)
+    for returned in (3, b"<p>x</p>", ["<p>x</p>"]):
+
+        @section("odd", "Odd")
+        def odd(ctx: object, returned: object = returned) -> object:
+            return returned
+
+        try:
+            with pytest.raises(ValidationError, match="Report section 'odd' returned"):
+                render(result, sections=["odd"])
+        finally:
+            remove_section("odd")
 
 
 def test_adapter_reads_old_and_new_names() -> None:

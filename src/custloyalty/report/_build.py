@@ -217,8 +217,8 @@ def render(
     Raises
     ------
     ValidationError
-        Unknown section ids, invalid transactions or surveys, or a ``previous`` of the wrong
-        kind.
+        Unknown section ids, invalid transactions or surveys, a ``previous`` of the wrong
+        kind, or a section returning neither an HTML string nor None.
 
     See Also
     --------
@@ -303,20 +303,32 @@ def _render(
     out: list[tuple[str, str, str]] = []
     for spec in specs:
         step(spec.id)
-        body = spec.func(ctx)
+        body = _body(spec, ctx)
         if body:
             out.append((spec.id, spec.title, body))
     # the data-quality notes may have grown while later sections ran: rebuild that section
     for k, (sid, stitle, _) in enumerate(out):
         if sid == "data_quality":
             spec = next(s for s in specs if s.id == sid)
-            out[k] = (sid, stitle, spec.func(ctx) or "")
+            out[k] = (sid, stitle, _body(spec, ctx) or "")
     n = len(ctx.customers)
     span = f"to {ctx.observation_end.date()}"
     if ctx.transactions is not None:
         span = f"{ctx.transactions['date'].min().date()} to {ctx.observation_end.date()}"
     subtitle = f"{n:,} customers, {span}"
     return _page(title or "Customer loyalty report", subtitle, out)
+
+
+def _body(spec: SectionSpec, ctx: ReportContext) -> str | None:
+    """Run one section and check what it returns: the body's HTML, or None to skip it."""
+    body: Any = spec.func(ctx)  # a plugin's section may return anything
+    if body is not None and not isinstance(body, str):
+        msg = (
+            f"Report section {spec.id!r} returned {type(body).__name__} {body!r:.60}; a "
+            "section returns its body as an HTML string, or None to leave the section out."
+        )
+        raise ValidationError(msg)
+    return body
 
 
 def build_report(

@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from custloyalty.errors import ValidationError
+
 __all__ = ["ReportContext", "customer_columns"]
 
 #: Canonical names of the per-customer columns the report reads (see :func:`customer_columns`).
@@ -49,7 +51,13 @@ def customer_columns(result: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
     today, ``purchase_days`` / ``total_spend`` / ``days_since_last_purchase`` /
     ``churn_risk`` after the rename; both spellings are read.
     """
-    table = result.customers
+    table = getattr(result, "customers", None)
+    if not isinstance(table, pd.DataFrame) or not hasattr(result, "summary"):
+        msg = (
+            "customer_columns needs a ScorecardResult (from LoyaltyScorecard.fit_score or "
+            f"score); got {type(result).__name__}."
+        )
+        raise ValidationError(msg)
     renames = {
         "purchase_days": ("purchase_days", "frequency"),
         "total_spend": ("total_spend", "monetary"),

@@ -8,6 +8,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from custloyalty._validation import check_positive
+from custloyalty.errors import ValidationError
+
 __all__ = ["figure_svg", "report_style"]
 
 _STYLE: dict[str, Any] = {
@@ -75,6 +78,12 @@ def figure_svg(
     str
         The ``<svg>`` element, ready for :func:`figures`.
 
+    Raises
+    ------
+    ValidationError
+        ``draw`` is not callable, ``width`` or ``height`` is not a finite number > 0 (or is
+        a boolean), or ``label`` is not a string.
+
     Examples
     --------
     >>> from custloyalty.plotting import plot_tiers
@@ -85,6 +94,20 @@ def figure_svg(
     """
     from matplotlib.figure import Figure
 
+    given: Any = draw  # typed callable; a caller may pass anything
+    if not callable(given):
+        msg = (
+            "The 'draw' parameter of figure_svg must be a function drawing on the Axes it is "
+            f"given; got {type(draw).__name__}.\nHint: figure_svg(lambda ax: plot_tiers(tiers, "
+            "ax=ax))."
+        )
+        raise ValidationError(msg)
+    width = check_positive(width, "width", func="figure_svg")
+    height = check_positive(height, "height", func="figure_svg")
+    text_label: Any = label
+    if not isinstance(text_label, str):
+        msg = f"The 'label' parameter of figure_svg must be a string; got {label!r}."
+        raise ValidationError(msg)
     with report_style():
         # constrained layout inside a fixed page size (no tight bounding box): every figure of
         # a given size has the same natural width, so figures side by side scale alike and

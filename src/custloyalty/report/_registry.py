@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
+from custloyalty._validation import suggest
 from custloyalty.errors import ValidationError
 
 __all__ = ["SectionSpec", "available_sections", "section"]
@@ -27,6 +29,29 @@ class SectionSpec:
 
 
 _REGISTRY: list[SectionSpec] = []
+
+#: A section id is the page anchor of the section (``id="..."``, ``href="#..."``).
+_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+
+
+def _check_id(id: Any, name: str, func: str) -> str:
+    """Validate a section id: a string usable as an HTML anchor (letters, digits, ``-``, ``_``)."""
+    if not isinstance(id, str) or not _ID.fullmatch(id):
+        msg = (
+            f"The {name!r} parameter of {func} must be a section id: a letter followed by "
+            f"letters, digits, '-' or '_' (it is the section's anchor in the page); got {id!r}."
+        )
+        raise ValidationError(msg)
+    return id
+
+
+def _unknown(ids: Sequence[Any], known: Sequence[str], what: str) -> ValidationError:
+    """Return the error for section ids that are not registered, a close match as hint."""
+    msg = f"{what}; the sections are {list(known)}."
+    close = suggest(str(ids[0]), known)
+    if close is not None:
+        msg += f"\nHint: did you mean {close!r}?"
+    return ValidationError(msg)
 
 
 def section(
@@ -51,7 +76,9 @@ def section(
     Raises
     ------
     ValidationError
-        ``after`` names no registered section.
+        ``id`` is not a valid anchor (a letter, then letters, digits, ``-`` or ``_``),
+        ``title`` is not a string, ``after`` names no registered section, or the decorated
+        object is not callable.
 
     Examples
     --------
@@ -64,8 +91,22 @@ def section(
     >>> from custloyalty.report._registry import remove_section
     >>> remove_section("hello")
     """
+    _check_id(id, "id", "section")
+    given_title: Any = title  # typed str; a caller may pass anything
+    if not isinstance(given_title, str):
+        msg = f"The 'title' parameter of section must be a string; got {title!r}."
+        raise ValidationError(msg)
+    if after is not None:
+        _check_id(after, "after", "section")
 
     def register(func: SectionFunc) -> SectionFunc:
+        given: Any = func  # typed callable; a caller may decorate anything
+        if not callable(given):
+            msg = (
+                f"section {id!r}: the decorated object must be a function of the report "
+                f"context returning HTML or None; got {type(func).__name__}."
+            )
+            raise ValidationError(msg)
         spec = SectionSpec(id=id, title=title, func=func)
         for k, existing in enumerate(_REGISTRY):
             if existing.id == id:
@@ -75,9 +116,10 @@ def section(
             _REGISTRY.append(spec)
         else:
             ids = [s.id for s in _REGISTRY]
+            if after not in ids:  # a built-in section, before the built-ins are loaded?
+                ids = available_sections()
             if after not in ids:
-                msg = f"section {id!r}: after={after!r} is not a section; the sections are {ids}."
-                raise ValidationError(msg)
+                raise _unknown([after], ids, f"section {id!r}: after={after!r} is not a section")
             _REGISTRY.insert(ids.index(after) + 1, spec)
         return func
 
@@ -85,12 +127,18 @@ def section(
 
 
 def remove_section(id: str) -> None:
-    """Unregister a section (no error when it is not registered).
+    """Unregister a section.
 
     Parameters
     ----------
     id
         The section's id, as given to :func:`section` (see :func:`available_sections`).
+
+    Raises
+    ------
+    ValidationError
+        No section has this id (a typo would otherwise leave the section in every report);
+        the message suggests the closest id.
 
     Examples
     --------
@@ -104,6 +152,9 @@ def remove_section(id: str) -> None:
     >>> "hello" in available_sections()
     False
     """
+    known = available_sections()
+    if id not in known:
+        raise _unknown([id], known, f"remove_section: {id!r} is not a registered section")
     _REGISTRY[:] = [s for s in _REGISTRY if s.id != id]
 
 
@@ -129,8 +180,7 @@ def selected(ids: Sequence[str] | None) -> list[SectionSpec]:
     known = [s.id for s in _REGISTRY]
     unknown = [i for i in ids if i not in known]
     if unknown:
-        msg = f"Unknown report sections {unknown!r}; the sections are {known}."
-        raise ValidationError(msg)
+        raise _unknown(unknown, known, f"Unknown report sections {unknown!r}")
     return [s for s in _REGISTRY if s.id in set(ids)]
 
 
@@ -153,12 +203,25 @@ def figures(*svgs: str) -> str:
     str
         The HTML of a section's figure row.
 
+    Raises
+    ------
+    ValidationError
+        An argument is not a string.
+
     Examples
     --------
     >>> from custloyalty.report import figures
     >>> figures("<svg></svg>")
     '<div class="figs one"><figure class="fig"><svg></svg></figure></div>'
     """
+    given: tuple[Any, ...] = svgs  # typed strings; a caller may pass anything
+    for k, svg in enumerate(given):
+        if not isinstance(svg, str):
+            msg = (
+                f"figures takes the figures' markup as strings (from figure_svg); argument "
+                f"{k + 1} is a {type(svg).__name__}."
+            )
+            raise ValidationError(msg)
     cls = "figs one" if len(svgs) == 1 else "figs"
     inner = "".join(f'<figure class="fig">{s}</figure>' for s in svgs)
     return f'<div class="{cls}">{inner}</div>'
