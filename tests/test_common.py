@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from custloyalty import metrics
+from custloyalty.errors import ValidationError
 from custloyalty.metrics import Metric
 from custloyalty.testing import check_metric
 
@@ -75,3 +76,36 @@ def test_check_metric_on_given_data_and_options() -> None:
         )[-1]
         == "inputs unchanged"
     )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        # an option typo reached the metric's fit step as a raw TypeError
+        (
+            {"options": {"modle": "bg_nbd"}},
+            r"(?s)unknown options \['modle'\].*Hint: did you mean 'modle' -> 'model'",
+        ),
+        ({"options": [("model", "bg_nbd")]}, "'options' parameter of check_metric"),
+        ({"seed": -1}, "'seed' parameter of check_metric"),  # numpy's ValueError before
+        ({"seed": True}, "'seed' parameter of check_metric"),
+        ({"n_customers": 1}, "'n_customers' parameter of check_metric"),  # "table is empty"
+        ({"rtol": float("nan")}, "'rtol' parameter of check_metric"),  # every check passed
+        ({"rtol": -1.0}, "'rtol' parameter of check_metric"),
+        ({"transactions": 3}, "transactions must be a table"),  # TypeError before
+        ({"transactions": pd.DataFrame({"id": [1]})}, "customer_id"),
+        ({"surveys": 3}, "surveys must be a table"),  # AttributeError before
+    ],
+)
+def test_check_metric_refuses_bad_arguments(kwargs: dict[str, object], match: str) -> None:
+    with pytest.raises(ValidationError, match=match):
+        check_metric("churn_risk", **kwargs)  # type: ignore[arg-type]
+
+
+def test_check_metric_reads_foreign_tables() -> None:
+    import polars as pl
+
+    from custloyalty.datasets import make_transactions
+
+    tx = make_transactions(60, seed=3)
+    assert check_metric("purchase_days", transactions=pl.from_pandas(tx))[-1] == "inputs unchanged"

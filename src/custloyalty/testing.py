@@ -15,6 +15,7 @@ run it in its own CI::
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -22,8 +23,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from custloyalty._frames import as_frame, require_columns
+from custloyalty._validation import check_positive, suggest
 from custloyalty.errors import ValidationError
 from custloyalty.metrics import (
+    INPUTS,
     SURVEY_CUSTOMER,
     Metric,
     MetricInputs,
@@ -102,6 +106,55 @@ def _same(
         raise _fail(name, check, f"{int((~close).sum())} values differ: {pairs}.")
 
 
+def _options(metric: Metric, options: Any, func: str) -> dict[str, Any]:
+    """Return the options as a dict, refusing names the metric's function does not take."""
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        msg = (
+            f"The 'options' parameter of {func} must be a mapping of option names to values; "
+            f"got {type(options).__name__} {options!r:.60}."
+        )
+        raise ValidationError(msg)
+    try:
+        params = inspect.signature(metric.func).parameters
+    except (TypeError, ValueError):  # pragma: no cover - a builtin without a signature
+        return dict(options)
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return dict(options)
+    kinds = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    known = [k for k, par in params.items() if k not in INPUTS and par.kind in kinds]
+    unknown = [str(k) for k in options if k not in known]
+    if unknown:
+        msg = f"{func}: unknown options {unknown!r}; the metric takes {sorted(known)!r}."
+        hints = [f"{u!r} -> {h!r}" for u in unknown if (h := suggest(u, known))]
+        if hints:
+            msg += f"\nHint: did you mean {', '.join(hints)}?"
+        raise ValidationError(msg)
+    return dict(options)
+
+
+def _seed(value: Any, func: str) -> int:
+    """Return the seed of the default data and the shuffles (a non-negative integer)."""
+    whole = isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+    if not whole or int(value) < 0:
+        msg = f"The 'seed' parameter of {func} must be a non-negative integer; got {value!r}."
+        raise ValidationError(msg)
+    return int(value)
+
+
+def _n_customers(value: Any, func: str) -> int:
+    """Size of the default synthetic base: two customers at least (two chunks)."""
+    whole = isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+    if not whole or int(value) < 2:
+        msg = (
+            f"The 'n_customers' parameter of {func} must be an integer >= 2 (the chunked check "
+            f"splits the customers in two); got {value!r}."
+        )
+        raise ValidationError(msg)
+    return int(value)
+
+
 def check_metric(
     metric: str | Metric,
     /,
@@ -166,6 +219,11 @@ def check_metric(
     ------
     AssertionError
         A check failed; the message names the metric, the check and what differed.
+    ValidationError
+        An option the metric's function does not take (with the closest name as hint),
+        ``options`` not a mapping, tables that are not tables or lack ``customer_id``, a
+        negative or non-integer ``seed``, ``n_customers`` below 2, or ``rtol`` not a finite
+        number >= 0.
 
     Examples
     --------
@@ -178,12 +236,25 @@ def check_metric(
 
     m = metric if isinstance(metric, Metric) else get(metric)
     name = m.name
-    opts = dict(options or {})
+    func = f"check_metric({name!r})"
+    opts = _options(m, options, func)
+    seed = _seed(seed, func)
+    rtol = check_positive(rtol, "rtol", func=func, strict=False)
     rng = np.random.default_rng(seed)
-    tx = make_transactions(n_customers, seed=seed) if transactions is None else transactions
+    if transactions is None:
+        tx = make_transactions(_n_customers(n_customers, func), seed=seed)
+    else:
+        tx = as_frame(transactions, name="transactions")
+        require_columns(tx, ["customer_id"], name="transactions")
+        if tx.empty:
+            msg = f"The transactions passed to {func} are empty (0 rows)."
+            raise ValidationError(msg)
     if surveys is None:
         ids = pd.unique(pd.Series(tx["customer_id"]))
         surveys = make_survey(max(len(ids) // 2, 1), seed=seed + 1, customer_ids=ids)
+    else:
+        surveys = as_frame(surveys, name="surveys")
+        require_columns(surveys, [SURVEY_CUSTOMER], name="surveys")
     tx_before = tx.copy(deep=True)
     sv_before = surveys.copy(deep=True)
 
@@ -193,7 +264,7 @@ def check_metric(
             s,
             observation_end=end,
             with_transactions="transactions" in m.inputs,
-            func=f"check_metric({name!r})",
+            func=func,
         )
 
     whole = build(tx, surveys, observation_end)
