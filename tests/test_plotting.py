@@ -368,6 +368,30 @@ def test_bins_are_capped() -> None:
     plot_engagement([10.0, 90.0], bins=1000)
 
 
+def test_model_plot_grids_are_capped_and_units_checked() -> None:
+    # max_frequency or n_recency of 10^9 exhausted memory (MemoryError of 298 GiB); a
+    # time unit typo went into the labels; annotate=3 was read as True
+    from custloyalty.datasets import make_transactions
+    from custloyalty.metrics import cohort_retention
+    from custloyalty.plotting import plot_cohort_retention
+
+    bg = BetaGeo.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+    with pytest.raises(ValidationError, match=r"max_frequency must be an integer in \[1, 1000\]"):
+        plot_p_alive_matrix(bg, max_frequency=10**9)
+    with pytest.raises(ValidationError, match=r"n_recency must be an integer in \[2, 1000\]"):
+        plot_p_alive_matrix(bg, n_recency=10**9)
+    ax = plot_p_alive_matrix(bg, max_frequency=np.int64(1000), n_recency=2, T=10)
+    assert ax.images[0].get_array().shape == (1001, 2)
+    with pytest.raises(ValidationError, match="'time_unit' parameter of plot_p_alive_matrix"):
+        plot_p_alive_matrix(bg, time_unit="weeks")
+    frame = pd.DataFrame({"actual": [1.0, 2.0], "expected": [1.0, 2.5]}, index=[1, 2])
+    with pytest.raises(ValidationError, match="'time_unit' parameter of plot_cumulative"):
+        plot_cumulative_purchases(frame, time_unit="wk")
+    res = cohort_retention(make_transactions(50, seed=1), period="Q")
+    with pytest.raises(ValidationError, match="'annotate' parameter of plot_cohort_retention"):
+        plot_cohort_retention(res, annotate=3)  # type: ignore[arg-type]
+
+
 def test_rfm_grid_matches_revenue_by_customer_and_refuses_raw_metrics() -> None:
     scores = pd.DataFrame({"R": [1, 2, 2], "F": [1, 1, 2]}, index=[7, 8, 9])
     revenue = pd.Series([10.0, 20.0, 70.0], index=[7, 8, 9])

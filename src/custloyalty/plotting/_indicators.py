@@ -265,7 +265,8 @@ def plot_cohort_retention(result: Any, /, *, annotate: bool | None = None, ax: A
     Raises
     ------
     ValidationError
-        ``result`` is not a cohort retention result.
+        ``result`` is not a cohort retention result, or ``annotate`` is neither a boolean
+        nor None.
 
     Examples
     --------
@@ -287,6 +288,13 @@ def plot_cohort_retention(result: Any, /, *, annotate: bool | None = None, ax: A
         msg = (
             "plot_cohort_retention needs the result of custloyalty.metrics.cohort_retention; "
             f"got {type(result).__name__}."
+        )
+        raise ValidationError(msg)
+    given: Any = annotate  # typed bool | None; a caller may pass anything
+    if given is not None and not isinstance(given, bool | np.bool_):
+        msg = (
+            "The 'annotate' parameter of plot_cohort_retention must be True, False or None "
+            f"(annotate when the grid is at most 24 x 24); got {annotate!r}."
         )
         raise ValidationError(msg)
     period = str(getattr(result, "period", "M"))

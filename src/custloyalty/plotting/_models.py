@@ -11,7 +11,9 @@ from custloyalty._frames import as_frame, require_columns
 from custloyalty._validation import check_option, refuse_bools
 from custloyalty.errors import ValidationError
 from custloyalty.plotting._common import (
+    MAX_BINS,
     PALETTE,
+    UNIT_NAMES,
     axes,
     integer_axis,
     require,
@@ -134,7 +136,8 @@ def plot_cumulative_purchases(
     Raises
     ------
     ValidationError
-        ``frame`` lacks the ``actual`` / ``expected`` columns.
+        ``frame`` lacks the ``actual`` / ``expected`` columns, or ``time_unit`` is not one of
+        ``"h"``, ``"D"``, ``"W"``, ``"M"``, ``"Q"``, ``"Y"``.
 
     See Also
     --------
@@ -155,6 +158,7 @@ def plot_cumulative_purchases(
     >>> import matplotlib.pyplot as plt
     >>> plt.close("all")
     """
+    check_option(time_unit, "time_unit", tuple(UNIT_NAMES), func="plot_cumulative_purchases")
     df = as_frame(frame, name="frame")
     require_columns(df, ["actual", "expected"], name="frame")
     ax = axes(ax)
@@ -219,7 +223,9 @@ def plot_p_alive_matrix(
     NotFittedError
         The model is not fitted.
     ValidationError
-        Invalid grid options.
+        Invalid grid options (``max_frequency`` in [1, 1000], ``n_recency`` in [2, 1000],
+        ``T`` finite and > 0, ``time_unit`` one of ``"h"``, ``"D"``, ``"W"``, ``"M"``,
+        ``"Q"``, ``"Y"``).
 
     Examples
     --------
@@ -237,12 +243,23 @@ def plot_p_alive_matrix(
     >>> plt.close("all")
     """
     require(model, ("p_alive",), "plot_p_alive_matrix", "a fitted BetaGeo or ParetoNBD model")
-    if isinstance(max_frequency, bool) or not isinstance(max_frequency, int) or max_frequency < 1:
-        msg = f"max_frequency must be an integer >= 1; got {max_frequency!r}."
+    # a grid cell per frequency and recency point: beyond MAX_BINS of either the image has
+    # more cells than pixels (and 10^9 of them exhausted memory)
+    if (
+        isinstance(max_frequency, bool)
+        or not isinstance(max_frequency, int | np.integer)
+        or not 1 <= max_frequency <= MAX_BINS
+    ):
+        msg = f"max_frequency must be an integer in [1, {MAX_BINS}]; got {max_frequency!r}."
         raise ValidationError(msg)
-    if isinstance(n_recency, bool) or not isinstance(n_recency, int) or n_recency < 2:
-        msg = f"n_recency must be an integer >= 2; got {n_recency!r}."
+    if (
+        isinstance(n_recency, bool)
+        or not isinstance(n_recency, int | np.integer)
+        or not 2 <= n_recency <= MAX_BINS
+    ):
+        msg = f"n_recency must be an integer in [2, {MAX_BINS}]; got {n_recency!r}."
         raise ValidationError(msg)
+    check_option(time_unit, "time_unit", tuple(UNIT_NAMES), func="plot_p_alive_matrix")
     refuse_bools(T, "T", func="plot_p_alive_matrix")
     t_obs = float(T)
     if not np.isfinite(t_obs) or t_obs <= 0:
