@@ -563,3 +563,29 @@ def test_as_1d_float_missing_hint_and_keep_missing() -> None:
     assert arr.shape == (3,)
     assert np.isnan(arr[1])
     assert keep.tolist() == [True, False, True]
+
+
+def test_one_id_written_as_a_number_and_as_a_string_is_refused() -> None:
+    # two sources concatenated, one read with numeric ids: 2 and "2" were two customers, each
+    # with part of the purchases (rfm_summary counted 71 customers of 50)
+    tx = pd.DataFrame(
+        {
+            "customer_id": pd.Series([2, "2", "3", 4.0, " 4", "A7"], dtype=object),
+            "date": pd.to_datetime(["2020-01-01", "2020-02-01", "2020-01-05"] * 2),
+            "amount": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        }
+    )
+    with pytest.raises(ValidationError, match=r"2 customer ids written both as a number") as err:
+        rfm_summary(tx)
+    assert "2 and '2'" in str(err.value)
+    assert "4.0 and ' 4'" in str(err.value)
+    assert ".astype(str)" in str(err.value)
+    # numbers and strings that never name the same customer are kept apart, as given
+    ok = tx.assign(customer_id=pd.Series([2, "B2", "3", 4.0, "x4", "A7"], dtype=object))
+    assert len(rfm_summary(ok)) == 6
+    # the same check guards every table read with customer ids (surveys, interactions)
+    from custloyalty.metrics import metric_inputs
+
+    surveys = pd.DataFrame({"customer_id": pd.Series([3, "3"], dtype=object), "x": [1, 2]})
+    with pytest.raises(ValidationError, match="written both as a number and as a string"):
+        metric_inputs(ok, surveys)

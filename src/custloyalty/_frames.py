@@ -747,7 +747,43 @@ def _coerce_ids(s: pd.Series, col: Hashable, *, nan_policy: NanPolicy) -> np.nda
         err = _bad(col, "null customer id", s, missing)
         err.args = (f"{err.args[0]}\nHint: {_DROP_HINT}",)
         raise err
+    if s.dtype == object:
+        _refuse_ids_in_two_types(s, col)
     return missing
+
+
+def _refuse_ids_in_two_types(s: pd.Series, col: Hashable) -> None:
+    """Raise if one id is written both as a number and as a string (``2`` and ``"2"``).
+
+    Such a column (tables of two sources concatenated, one read with numeric ids) makes two
+    customers of one: their purchases are split and every indicator of both is wrong.
+    ``infer_dtype`` scans the column once; the ids are compared only when it mixes types.
+    """
+    if pd.api.types.infer_dtype(s, skipna=True) not in ("mixed-integer", "mixed"):
+        return
+    try:
+        uniques = pd.unique(s.dropna().to_numpy())
+    except TypeError:  # unhashable ids (lists): reported where the ids are coded
+        return
+    text = [u for u in uniques if isinstance(u, str)]
+    numbers = [
+        u
+        for u in uniques
+        if isinstance(u, int | float | np.integer | np.floating) and not isinstance(u, bool)
+    ]
+    if not text or not numbers:
+        return
+    as_text = {str(int(u)) if float(u).is_integer() else str(u): u for u in numbers}
+    both = [t for t in text if t.strip() in as_text]
+    if not both:
+        return
+    pairs = ", ".join(f"{as_text[t.strip()]!r} and {t!r}" for t in both[:5])
+    msg = (
+        f"Column {col!r} holds {plural(len(both), 'customer id')} written both as a number "
+        f"and as a string ({pairs}): each would count as two customers.\nHint: give the "
+        f"column one type, e.g. df[{col!r}] = df[{col!r}].astype(str)."
+    )
+    raise ValidationError(msg)
 
 
 def transactions(
