@@ -24,7 +24,9 @@ from custloyalty.models._inputs import (
     RFT,
     _check_rule,
     _column_or_array,
+    _compress,
     _horizon,
+    _numeric_nd,
     _refuse_bool,
     _rft_inputs,
     _sorted_codes,
@@ -61,6 +63,7 @@ __all__ = [
     "_TransactionModel",
     "_check_rule",
     "_column_or_array",
+    "_compress",
     "_fit_mle",
     "_hessian_log",
     "_is_positive_definite",
@@ -179,7 +182,7 @@ class _TransactionModel(_FittedModel):
             w = np.where(keep, w, 0.0)
         f, r, t = (np.where(keep, a, 0.0) for a in (rft.frequency, rft.recency, rft.T))
         t = np.where(keep, t, 1.0)
-        rows, cw, _ = compress(f, r, t, w)
+        rows, cw, _ = _compress(f, r, t, w)
         pos = cw > 0
         rows, cw = rows[pos], cw[pos]
         if rows.shape[0] == 0:
@@ -630,7 +633,8 @@ class _TransactionModel(_FittedModel):
         NotFittedError
             The model is not fitted.
         ValidationError
-            Negative ``horizon`` or a negative / non-integer ``n`` (booleans are refused).
+            Negative ``horizon`` or a negative / non-integer ``n`` (booleans, text, durations
+            and complex numbers are refused), or shapes that do not broadcast.
 
         Notes
         -----
@@ -645,18 +649,25 @@ class _TransactionModel(_FittedModel):
         array([0.574, 0.199, 0.085])
         """
         self._check_fitted()
+        func = f"{type(self).__name__}.probability_of_n_purchases"
         scalar = np.ndim(horizon) == 0 and np.ndim(n) == 0
-        _refuse_bool(horizon, "horizon")
-        _refuse_bool(n, "n")
-        hh = np.asarray(horizon, dtype=np.float64)
-        nn = np.asarray(n, dtype=np.float64)
+        hh = _numeric_nd(horizon, "horizon", func=func)
+        nn = _numeric_nd(n, "n", func=func)
         if not np.all(np.isfinite(hh)) or (hh < 0).any():
             msg = "horizon must be finite and >= 0."
             raise ValidationError(msg)
         if not np.all(np.isfinite(nn)) or (nn < 0).any() or (nn != np.floor(nn)).any():
             msg = "n must hold integers >= 0."
             raise ValidationError(msg)
-        hh, nn = np.broadcast_arrays(hh, nn)
+        try:
+            hh, nn = np.broadcast_arrays(hh, nn)
+        except ValueError:
+            msg = (
+                f"{func}: horizon (shape {hh.shape}) and n (shape {nn.shape}) cannot be "
+                "broadcast together.\nHint: pass one scalar and one array, or two arrays of "
+                "one shape."
+            )
+            raise ValidationError(msg) from None
         shape = hh.shape
         flat_h, flat_n = hh.reshape(-1), nn.reshape(-1)
         out = np.empty(flat_h.shape[0])

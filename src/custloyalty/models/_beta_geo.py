@@ -8,13 +8,15 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from custloyalty.models._base import FloatArray, _TransactionModel, _wsum, compress
+from custloyalty.models._base import FloatArray, _TransactionModel, _wsum, _compress
 from custloyalty.models._special import digamma_diff, log_poch
 
 __all__ = ["BetaGeo"]
 
 #: Above this a + b, scipy's hyp2f1 is not trusted and the quadrature form is used.
 _HYP2F1_MAX_AB = 1e4
+#: Relative rounding of scipy's hyp2f1 assumed when judging the cancellation of eq. 10.
+_HYP2F1_EPS = 1e-15
 _BG_X, _BG_W = np.polynomial.legendre.leggauss(96)
 _BG_NODES = (_BG_X + 1.0) / 2.0
 _BG_WEIGHTS = _BG_W / 2.0
@@ -75,7 +77,13 @@ def _conditional_factor(
     with np.errstate(invalid="ignore", over="ignore"):
         g = special.hyp2f1(c - r - x, am1, c, z)
         out: FloatArray = c / am1 * (1.0 - np.exp(am1 * log1mz) * g)
-    bad = ~np.isfinite(out)
+    # the bracket 1 - (1-z)^(a-1) g cancels when z is small, and c/(a-1) magnifies its
+    # rounding when a is near 1 (a fit on customers who never come back gives a = 1.000):
+    # where the rounding (hyp2f1 to about 1e-15) could reach 1e-10 of the result, integrate
+    with np.errstate(invalid="ignore", over="ignore"):
+        noise = _HYP2F1_EPS * np.abs(c / am1) * np.maximum(np.abs(np.exp(am1 * log1mz) * g), 1.0)
+        bad = ~np.isfinite(out) | (noise > 1e-10 * np.abs(out))
+    bad &= t > 0  # the horizon 0 gives 0 exactly
     if bad.any():
         out = out.copy()
         out[bad] = _conditional_factor_quadrature(r, alpha, a, b, x[bad], t_obs[bad], t[bad])
@@ -285,7 +293,7 @@ class BetaGeo(_TransactionModel):
         # FHL (2005), eq. 10 without its P(alive) denominator. The hypergeometric factor
         # depends on (x, T, horizon) only: evaluated once per distinct triple
         r, alpha, a, b = self._params
-        rows, _, inverse = compress(x, t, horizon)
+        rows, _, inverse = _compress(x, t, horizon)
         out: FloatArray = _conditional_factor(r, alpha, a, b, rows[:, 0], rows[:, 1], rows[:, 2])[
             inverse
         ]

@@ -12,7 +12,8 @@ from scipy import special
 from custloyalty._validation import check_discount_rate, format_examples
 from custloyalty.errors import ValidationError
 from custloyalty.models._base import FloatArray, _fit_mle, _FittedModel, _weights_array, _wsum
-from custloyalty.models._inputs import _refuse_bool
+from custloyalty.models._inputs import _numeric_nd, _refuse_bool
+from custloyalty.models._special import log_poch
 
 __all__ = ["ShiftedBetaGeo"]
 
@@ -107,16 +108,31 @@ def _derl_quadrature(g: float, b: Any, d_rate: float) -> FloatArray:
 
 def _periods(t: Any, name: str, *, low: int) -> tuple[FloatArray, bool]:
     scalar = np.ndim(t) == 0
-    _refuse_bool(t, name)
     try:
-        arr = np.atleast_1d(np.asarray(t, dtype=np.float64))
-    except (TypeError, ValueError):
-        msg = f"{name} must be a number of periods; got {t!r}."
+        arr = np.atleast_1d(_numeric_nd(t, name))
+    except ValidationError as err:
+        msg = f"{name} must be a number of periods; got {t!r:.60}.\n{err}"
         raise ValidationError(msg) from None
-    if arr.ndim != 1 or not np.all(np.isfinite(arr)) or (arr < low).any():
-        msg = f"{name} must be finite and >= {low}; got {t!r}."
+    if arr.ndim != 1:
+        msg = f"{name} must be a number or a 1-D array of periods; got shape {arr.shape}."
+        raise ValidationError(msg)
+    if not np.all(np.isfinite(arr)) or (arr < low).any():
+        msg = f"{name} must be finite and >= {low}; got {t!r:.60}."
         raise ValidationError(msg)
     return arr, scalar
+
+
+def _log_survival(g: float, d: float, t: FloatArray) -> FloatArray:
+    r""":math:`\log S(t) = \log B(\gamma, \delta+t) - \log B(\gamma, \delta)`, stable.
+
+    Written as log-Pochhammer symbols, :math:`\log\Gamma(\delta+t) - \log\Gamma(\delta)
+    - [\log\Gamma(\gamma+\delta+t) - \log\Gamma(\gamma+\delta)]`: the difference of two
+    ``betaln`` values keeps no digits when :math:`\gamma` or :math:`\delta` is in the
+    trillions (:math:`S(1) = \delta/(\gamma+\delta)` came out 0.472 instead of 0.5 at
+    :math:`\gamma = \delta = 10^{13}`).
+    """
+    out: FloatArray = np.asarray(log_poch(d, t) - log_poch(g + d, t), dtype=np.float64)
+    return out
 
 
 class ShiftedBetaGeo(_FittedModel):
@@ -308,7 +324,7 @@ class ShiftedBetaGeo(_FittedModel):
         self._check_fitted()
         tt, scalar = _periods(horizon, "horizon", low=0)
         g, d = self._params
-        out = np.exp(special.betaln(g, d + tt) - special.betaln(g, d))
+        out = np.exp(_log_survival(g, d, tt))
         return float(out[0]) if scalar else out
 
     def retention(self, horizon: Any) -> float | FloatArray:
@@ -392,7 +408,9 @@ class ShiftedBetaGeo(_FittedModel):
         self._check_fitted()
         tt, scalar = _periods(horizon, "horizon", low=1)
         g, d = self._params
-        out = np.exp(special.betaln(g + 1.0, d + tt - 1.0) - special.betaln(g, d))
+        # P(T = t) = S(t - 1) gamma / (gamma + delta + t - 1), in logs (see _log_survival)
+        log_hazard = np.log(g) - np.log(g + d + tt - 1.0)
+        out = np.minimum(np.exp(_log_survival(g, d, tt - 1.0) + log_hazard), 1.0)
         return float(out[0]) if scalar else out
 
     def expected_lifetime(self) -> float:
