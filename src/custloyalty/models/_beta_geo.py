@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from custloyalty.models._base import FloatArray, _TransactionModel, _wsum, _compress
+from custloyalty.models._base import FloatArray, _compress, _TransactionModel, _wsum
 from custloyalty.models._special import digamma_diff, log_poch
 
 __all__ = ["BetaGeo"]

@@ -12,7 +12,7 @@ from custloyalty._frames import as_frame, coerce_timestamp, numeric_columns
 from custloyalty._validation import check_nan_policy, check_option
 from custloyalty._window import TIME_UNITS, day_of, observe
 from custloyalty.errors import ValidationError
-from custloyalty.models._base import RFT, _check_rule, _rft_inputs, _compress
+from custloyalty.models._base import RFT, _check_rule, _compress, _rft_inputs
 
 __all__ = ["calibration_holdout", "cumulative_purchases"]
 

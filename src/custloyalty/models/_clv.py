@@ -15,7 +15,7 @@ from custloyalty._validation import (
     check_positive,
 )
 from custloyalty.errors import ValidationError
-from custloyalty.models._base import _refuse_bool, _rft_inputs, _compress
+from custloyalty.models._base import _compress, _refuse_bool, _rft_inputs
 from custloyalty.models._gamma_gamma import GammaGamma
 from custloyalty.summary import TIME_UNITS
 
