@@ -650,9 +650,9 @@ class _TransactionModel(_FittedModel):
         """
         self._check_fitted()
         func = f"{type(self).__name__}.probability_of_n_purchases"
-        scalar = np.ndim(horizon) == 0 and np.ndim(n) == 0
         hh = _numeric_nd(horizon, "horizon", func=func)
         nn = _numeric_nd(n, "n", func=func)
+        scalar = hh.ndim == 0 and nn.ndim == 0
         if not np.all(np.isfinite(hh)) or (hh < 0).any():
             msg = "horizon must be finite and >= 0."
             raise ValidationError(msg)
