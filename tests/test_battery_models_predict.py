@@ -396,6 +396,24 @@ for m, key in ((bg, "bg"), (pn, "pn")):
         lambda m=m: m.probability_of_n_purchases(0.0, [0, 1, 2]),
         close([1.0, 0.0, 0.0]),
     )
+    value(
+        f"{n}.conditional_probability_alive lifetimes' positional (x, tx, T)",
+        lambda m=m: m.conditional_probability_alive(X, TX, TT),
+        close(LIFETIMES[f"{key} pa"], rtol=1e-7),
+        found=STRAY,  # TypeError: takes from 1 to 2 positional arguments
+    )
+    value(
+        f"{n}.conditional_expected_number_of_purchases_up_to_time lifetimes' (t, x, tx, T)",
+        lambda m=m: m.conditional_expected_number_of_purchases_up_to_time(104.0, X, TX, TT),
+        close(LIFETIMES[f"{key} ce 104"], rtol=1e-7),
+        found=STRAY,
+    )
+    error(
+        f"{n}.conditional_probability_alive two positional arrays",
+        lambda m=m: m.conditional_probability_alive(X, TX),
+        "Hint: pass frequency=..., recency=..., T=... by keyword",
+        found=STRAY,
+    )
 value(
     "BetaGeo.expected_purchases_new h=0.5, 104 == lifetimes",
     lambda: bg.expected_purchases_new([0.5, 104.0]),

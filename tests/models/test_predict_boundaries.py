@@ -198,3 +198,17 @@ def test_clv_refuses_a_margin_in_percent() -> None:
 def test_get_model_hints_the_registry_name(name: str, hint: str) -> None:
     with pytest.raises(ValidationError, match=f"did you mean '{hint}'"):
         get_model(name)
+
+
+def test_lifetimes_positional_form_of_the_aliases() -> None:
+    bg = BetaGeo.from_params(BG_PUB)
+    x, tx, t = np.array([0, 2]), np.array([0.0, 30.0]), np.array([38.0, 38.0])
+    pd.testing.assert_series_equal(
+        bg.conditional_probability_alive(x, tx, t), bg.p_alive(frequency=x, recency=tx, T=t)
+    )
+    pd.testing.assert_series_equal(
+        bg.conditional_expected_number_of_purchases_up_to_time(39.0, x, tx, t),
+        bg.expected_purchases(39.0, frequency=x, recency=tx, T=t),
+    )
+    with pytest.raises(ValidationError, match="by keyword"):
+        bg.conditional_probability_alive(x, tx, t, frequency=x)

@@ -443,7 +443,7 @@ class _TransactionModel(_FittedModel):
     def conditional_probability_alive(
         self,
         data: Any = None,
-        *,
+        *args: Any,
         frequency: Any = None,
         recency: Any = None,
         T: Any = None,
@@ -455,11 +455,19 @@ class _TransactionModel(_FittedModel):
         ----------
         data, frequency, recency, T, nan_policy
             As in :meth:`p_alive`.
+        *args
+            lifetimes' positional form ``(frequency, recency, T)``: the three arrays given
+            in that order (``data`` then holds ``frequency``).
 
         Returns
         -------
         pandas.Series
             ``p_alive`` per customer.
+
+        Raises
+        ------
+        ValidationError
+            Positional arguments other than lifetimes' three arrays.
 
         Examples
         --------
@@ -468,7 +476,16 @@ class _TransactionModel(_FittedModel):
         >>> m.conditional_probability_alive(frequency=[2], recency=[30.0], T=[38.0]).round(3)
         0    0.875
         Name: p_alive, dtype: float64
+        >>> m.conditional_probability_alive([2], [30.0], [38.0]).round(3)  # lifetimes' order
+        0    0.875
+        Name: p_alive, dtype: float64
         """
+        data, frequency, recency, T = _lifetimes_positional(
+            data,
+            args,
+            (frequency, recency, T),
+            func=f"{type(self).__name__}.conditional_probability_alive",
+        )
         return self.p_alive(data, frequency=frequency, recency=recency, T=T, nan_policy=nan_policy)
 
     def expected_purchases(
@@ -542,7 +559,7 @@ class _TransactionModel(_FittedModel):
         self,
         horizon: Any,
         data: Any = None,
-        *,
+        *args: Any,
         frequency: Any = None,
         recency: Any = None,
         T: Any = None,
@@ -554,11 +571,19 @@ class _TransactionModel(_FittedModel):
         ----------
         horizon, data, frequency, recency, T, nan_policy
             As in :meth:`expected_purchases`.
+        *args
+            lifetimes' positional form ``(t, frequency, recency, T)``: the three arrays
+            after the horizon, in that order (``data`` then holds ``frequency``).
 
         Returns
         -------
         pandas.Series
             ``expected_purchases`` per customer.
+
+        Raises
+        ------
+        ValidationError
+            Positional arguments other than lifetimes' three arrays.
 
         Examples
         --------
@@ -569,6 +594,12 @@ class _TransactionModel(_FittedModel):
         0    1.25
         Name: expected_purchases, dtype: float64
         """
+        data, frequency, recency, T = _lifetimes_positional(
+            data,
+            args,
+            (frequency, recency, T),
+            func=f"{type(self).__name__}.conditional_expected_number_of_purchases_up_to_time",
+        )
         return self.expected_purchases(
             horizon, data, frequency=frequency, recency=recency, T=T, nan_policy=nan_policy
         )
@@ -679,6 +710,26 @@ class _TransactionModel(_FittedModel):
 
 
 _CHUNK = 4096
+
+
+def _lifetimes_positional(
+    data: Any, args: tuple[Any, ...], named: tuple[Any, Any, Any], *, func: str
+) -> tuple[Any, Any, Any, Any]:
+    """Read lifetimes' positional ``(frequency, recency, T)`` into the keyword form.
+
+    Returns ``(data, frequency, recency, T)``; without positional extras, unchanged.
+    """
+    if not args:
+        return (data, *named)
+    if len(args) != 2 or any(v is not None for v in named):
+        msg = (
+            f"{func} takes a table, or the arrays frequency, recency, T (by keyword, or by "
+            f"position in lifetimes' order); got {1 + len(args)} positional arguments"
+            f"{' and keywords' if any(v is not None for v in named) else ''}.\nHint: pass "
+            "frequency=..., recency=..., T=... by keyword."
+        )
+        raise ValidationError(msg)
+    return None, data, args[0], args[1]
 
 
 def _clean_rows(rft: RFT) -> tuple[FloatArray, FloatArray, FloatArray]:
