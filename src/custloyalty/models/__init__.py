@@ -43,7 +43,8 @@ def get_model(name: str) -> type[Any]:
     Raises
     ------
     ValidationError
-        ``name`` is not a registered model.
+        ``name`` is not a registered model; the hint names the registry name of a class
+        name (``"BetaGeo"``) or of a name in other case (``"BG_NBD"``), or a close match.
 
     Examples
     --------
