@@ -300,12 +300,50 @@ def _refuse_non_numbers(values: Any, where: str) -> None:
     ):  # a list of scalars (cheap to convert); nested lists are left to the shape check
         dtype = np.asarray(values).dtype
         kind = dtype.kind
+    if kind == "O" or (dtype is None and np.ndim(values) == 0):
+        kind = _object_kind(values)  # pd.Timedelta / datetime / complex objects
     if kind in _NOT_NUMBERS:
         msg = (
             f"{where} must hold numbers; got {_NOT_NUMBERS[kind]} (dtype {dtype}).\nHint: "
             "pass the numeric column (e.g. total_spend), not a date or duration column."
         )
         raise ValidationError(msg)
+
+
+_OBJECT_KINDS = {
+    "datetime": "M",
+    "datetime64": "M",
+    "date": "M",
+    "time": "M",
+    "period": "M",
+    "timedelta": "m",
+    "timedelta64": "m",
+    "complex": "c",
+}
+
+
+def _object_kind(values: Any) -> str | None:
+    """``"M"`` / ``"m"`` / ``"c"`` if objects (or a scalar) hold dates, durations or complex.
+
+    ``pd.to_numeric`` would turn a ``pd.Timedelta`` into nanoseconds and a complex number
+    into its real part (with a ComplexWarning): an object array is looked at item by item.
+    """
+    import datetime as dt
+
+    items = np.asarray(values, dtype=object).reshape(-1)
+    inferred = infer_dtype(items, skipna=True)
+    if inferred in _OBJECT_KINDS:
+        return _OBJECT_KINDS[inferred]
+    if not inferred.startswith("mixed"):
+        return None
+    for v in items:
+        if isinstance(v, dt.timedelta | np.timedelta64):
+            return "m"
+        if isinstance(v, dt.date | dt.time | np.datetime64 | pd.Period):
+            return "M"
+        if isinstance(v, complex | np.complexfloating):
+            return "c"
+    return None
 
 
 _BOOL_HINT = "booleans are not numbers here; cast with .astype(float) if 1/0 is meant."

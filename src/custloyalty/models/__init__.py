@@ -43,7 +43,8 @@ def get_model(name: str) -> type[Any]:
     Raises
     ------
     ValidationError
-        ``name`` is not a registered model.
+        ``name`` is not a registered model; the hint names the registry name of a class
+        name (``"BetaGeo"``) or of a name in other case (``"BG_NBD"``), or a close match.
 
     Examples
     --------
@@ -54,8 +55,13 @@ def get_model(name: str) -> type[Any]:
     if not isinstance(name, str) or name not in _MODELS:
         from custloyalty._validation import suggest
 
-        msg = f"Unknown model {name!r}; the models are {available_models()}."
-        hint = suggest(name, list(_MODELS)) if isinstance(name, str) else None
+        msg = f"Unknown model {name!r:.60}; the models are {available_models()}."
+        hint = None
+        if isinstance(name, str):
+            # "BG_NBD", "BetaGeo", "ParetoNBD": the registry name of that model
+            key = name.strip().lower()
+            by_class = {cls.__name__.lower(): k for k, cls in _MODELS.items()}
+            hint = key if key in _MODELS else by_class.get(key) or suggest(name, list(_MODELS))
         if hint:
             msg += f"\nHint: did you mean {hint!r}?"
         raise ValidationError(msg)

@@ -24,7 +24,9 @@ from custloyalty.models._inputs import (
     RFT,
     _check_rule,
     _column_or_array,
+    _compress,
     _horizon,
+    _numeric_nd,
     _refuse_bool,
     _rft_inputs,
     _sorted_codes,
@@ -61,6 +63,7 @@ __all__ = [
     "_TransactionModel",
     "_check_rule",
     "_column_or_array",
+    "_compress",
     "_fit_mle",
     "_hessian_log",
     "_is_positive_definite",
@@ -179,7 +182,7 @@ class _TransactionModel(_FittedModel):
             w = np.where(keep, w, 0.0)
         f, r, t = (np.where(keep, a, 0.0) for a in (rft.frequency, rft.recency, rft.T))
         t = np.where(keep, t, 1.0)
-        rows, cw, _ = compress(f, r, t, w)
+        rows, cw, _ = _compress(f, r, t, w)
         pos = cw > 0
         rows, cw = rows[pos], cw[pos]
         if rows.shape[0] == 0:
@@ -440,7 +443,7 @@ class _TransactionModel(_FittedModel):
     def conditional_probability_alive(
         self,
         data: Any = None,
-        *,
+        *args: Any,
         frequency: Any = None,
         recency: Any = None,
         T: Any = None,
@@ -452,11 +455,19 @@ class _TransactionModel(_FittedModel):
         ----------
         data, frequency, recency, T, nan_policy
             As in :meth:`p_alive`.
+        *args
+            lifetimes' positional form ``(frequency, recency, T)``: the three arrays given
+            in that order (``data`` then holds ``frequency``).
 
         Returns
         -------
         pandas.Series
             ``p_alive`` per customer.
+
+        Raises
+        ------
+        ValidationError
+            Positional arguments other than lifetimes' three arrays.
 
         Examples
         --------
@@ -465,7 +476,16 @@ class _TransactionModel(_FittedModel):
         >>> m.conditional_probability_alive(frequency=[2], recency=[30.0], T=[38.0]).round(3)
         0    0.875
         Name: p_alive, dtype: float64
+        >>> m.conditional_probability_alive([2], [30.0], [38.0]).round(3)  # lifetimes' order
+        0    0.875
+        Name: p_alive, dtype: float64
         """
+        data, frequency, recency, T = _lifetimes_positional(
+            data,
+            args,
+            (frequency, recency, T),
+            func=f"{type(self).__name__}.conditional_probability_alive",
+        )
         return self.p_alive(data, frequency=frequency, recency=recency, T=T, nan_policy=nan_policy)
 
     def expected_purchases(
@@ -539,7 +559,7 @@ class _TransactionModel(_FittedModel):
         self,
         horizon: Any,
         data: Any = None,
-        *,
+        *args: Any,
         frequency: Any = None,
         recency: Any = None,
         T: Any = None,
@@ -551,11 +571,19 @@ class _TransactionModel(_FittedModel):
         ----------
         horizon, data, frequency, recency, T, nan_policy
             As in :meth:`expected_purchases`.
+        *args
+            lifetimes' positional form ``(t, frequency, recency, T)``: the three arrays
+            after the horizon, in that order (``data`` then holds ``frequency``).
 
         Returns
         -------
         pandas.Series
             ``expected_purchases`` per customer.
+
+        Raises
+        ------
+        ValidationError
+            Positional arguments other than lifetimes' three arrays.
 
         Examples
         --------
@@ -566,6 +594,12 @@ class _TransactionModel(_FittedModel):
         0    1.25
         Name: expected_purchases, dtype: float64
         """
+        data, frequency, recency, T = _lifetimes_positional(
+            data,
+            args,
+            (frequency, recency, T),
+            func=f"{type(self).__name__}.conditional_expected_number_of_purchases_up_to_time",
+        )
         return self.expected_purchases(
             horizon, data, frequency=frequency, recency=recency, T=T, nan_policy=nan_policy
         )
@@ -630,7 +664,8 @@ class _TransactionModel(_FittedModel):
         NotFittedError
             The model is not fitted.
         ValidationError
-            Negative ``horizon`` or a negative / non-integer ``n`` (booleans are refused).
+            Negative ``horizon`` or a negative / non-integer ``n`` (booleans, text, durations
+            and complex numbers are refused), or shapes that do not broadcast.
 
         Notes
         -----
@@ -645,18 +680,25 @@ class _TransactionModel(_FittedModel):
         array([0.574, 0.199, 0.085])
         """
         self._check_fitted()
-        scalar = np.ndim(horizon) == 0 and np.ndim(n) == 0
-        _refuse_bool(horizon, "horizon")
-        _refuse_bool(n, "n")
-        hh = np.asarray(horizon, dtype=np.float64)
-        nn = np.asarray(n, dtype=np.float64)
+        func = f"{type(self).__name__}.probability_of_n_purchases"
+        hh = _numeric_nd(horizon, "horizon", func=func)
+        nn = _numeric_nd(n, "n", func=func)
+        scalar = hh.ndim == 0 and nn.ndim == 0
         if not np.all(np.isfinite(hh)) or (hh < 0).any():
             msg = "horizon must be finite and >= 0."
             raise ValidationError(msg)
         if not np.all(np.isfinite(nn)) or (nn < 0).any() or (nn != np.floor(nn)).any():
             msg = "n must hold integers >= 0."
             raise ValidationError(msg)
-        hh, nn = np.broadcast_arrays(hh, nn)
+        try:
+            hh, nn = np.broadcast_arrays(hh, nn)
+        except ValueError:
+            msg = (
+                f"{func}: horizon (shape {hh.shape}) and n (shape {nn.shape}) cannot be "
+                "broadcast together.\nHint: pass one scalar and one array, or two arrays of "
+                "one shape."
+            )
+            raise ValidationError(msg) from None
         shape = hh.shape
         flat_h, flat_n = hh.reshape(-1), nn.reshape(-1)
         out = np.empty(flat_h.shape[0])
@@ -668,6 +710,26 @@ class _TransactionModel(_FittedModel):
 
 
 _CHUNK = 4096
+
+
+def _lifetimes_positional(
+    data: Any, args: tuple[Any, ...], named: tuple[Any, Any, Any], *, func: str
+) -> tuple[Any, Any, Any, Any]:
+    """Read lifetimes' positional ``(frequency, recency, T)`` into the keyword form.
+
+    Returns ``(data, frequency, recency, T)``; without positional extras, unchanged.
+    """
+    if not args:
+        return (data, *named)
+    if len(args) != 2 or any(v is not None for v in named):
+        msg = (
+            f"{func} takes a table, or the arrays frequency, recency, T (by keyword, or by "
+            f"position in lifetimes' order); got {1 + len(args)} positional arguments"
+            f"{' and keywords' if any(v is not None for v in named) else ''}.\nHint: pass "
+            "frequency=..., recency=..., T=... by keyword."
+        )
+        raise ValidationError(msg)
+    return None, data, args[0], args[1]
 
 
 def _clean_rows(rft: RFT) -> tuple[FloatArray, FloatArray, FloatArray]:

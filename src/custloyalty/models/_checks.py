@@ -12,7 +12,7 @@ from custloyalty._frames import as_frame, coerce_timestamp, numeric_columns
 from custloyalty._validation import check_nan_policy, check_option
 from custloyalty._window import TIME_UNITS, day_of, observe
 from custloyalty.errors import ValidationError
-from custloyalty.models._base import RFT, _check_rule, _rft_inputs, compress
+from custloyalty.models._base import RFT, _check_rule, _compress, _rft_inputs
 
 __all__ = ["calibration_holdout", "cumulative_purchases"]
 
@@ -34,7 +34,13 @@ class _Unconditional(Protocol):
 
 
 def _check_model(model: Any, method: str, *, func: str) -> None:
-    """Refuse a model without ``method`` (GammaGamma, ShiftedBetaGeo) or not fitted."""
+    """Refuse a model without ``method`` (GammaGamma, ShiftedBetaGeo), a class, or not fitted."""
+    if isinstance(model, type):
+        msg = (
+            f"The 'model' parameter of {func} must be a fitted model, not the class "
+            f"{model.__name__}.\nHint: pass {model.__name__}().fit(summary)."
+        )
+        raise ValidationError(msg)
     if not callable(getattr(model, method, None)):
         msg = (
             f"The 'model' parameter of {func} must be a fitted transaction model (BetaGeo, "
@@ -75,7 +81,7 @@ def calibration_holdout(
         observation_end=...)``.
     max_frequency
         Calibration frequencies from ``max_frequency`` up are pooled in the last group
-        (default 7, shown as "7+").
+        (default 7, shown as "7+"); an integer >= 1 (Python or numpy).
     frequency, recency, T, frequency_holdout, duration_holdout
         Column names in ``data``.
     nan_policy
@@ -131,7 +137,11 @@ def calibration_holdout(
     """
     func = "calibration_holdout"
     _check_model(model, "expected_purchases", func=func)
-    if isinstance(max_frequency, bool) or not isinstance(max_frequency, int) or max_frequency < 1:
+    if (
+        isinstance(max_frequency, bool | np.bool_)
+        or not isinstance(max_frequency, int | np.integer)
+        or max_frequency < 1
+    ):
         msg = (
             f"The 'max_frequency' parameter of {func} must be an integer >= 1; "
             f"got {max_frequency!r}."
@@ -172,7 +182,7 @@ def calibration_holdout(
         )
         x_star, t_star = x_star[keep], t_star[keep]
     if np.unique(t_star).size == 1:  # the usual case: evaluate once per unique history
-        key_rows, _, inv2 = compress(rft.frequency, rft.recency, rft.T)
+        key_rows, _, inv2 = _compress(rft.frequency, rft.recency, rft.T)
         e_u = model.expected_purchases(
             float(t_star[0]),
             frequency=key_rows[:, 0],
@@ -198,7 +208,7 @@ def calibration_holdout(
             index=pd.Index(np.arange(size), name="frequency"),
         )
     out = out.loc[present]
-    out.attrs["custloyalty"] = {"max_frequency": max_frequency}
+    out.attrs["custloyalty"] = {"max_frequency": int(max_frequency)}
     return out
 
 

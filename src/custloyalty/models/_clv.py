@@ -15,7 +15,7 @@ from custloyalty._validation import (
     check_positive,
 )
 from custloyalty.errors import ValidationError
-from custloyalty.models._base import _refuse_bool, _rft_inputs, compress
+from custloyalty.models._base import _compress, _refuse_bool, _rft_inputs
 from custloyalty.models._gamma_gamma import GammaGamma
 from custloyalty.summary import TIME_UNITS
 
@@ -85,7 +85,8 @@ def clv(
         365.25/12 days. Default: the model's ``time_unit_`` (set by its fit); required when
         the model does not know it.
     margin
-        Profit margin applied to spend, > 0 (default 1: revenue).
+        Profit margin applied to spend, a fraction in (0, 1] (default 1: revenue); more
+        than 1 is refused as a margin given in percent.
     frequency, recency, T, monetary
         Column names in ``data``. ``monetary`` is not used (and may be missing) where
         ``frequency`` is 0: those customers get the population mean spend.
@@ -106,8 +107,9 @@ def clv(
     NotFittedError
         A model is not fitted.
     ValidationError
-        Invalid summary or options, models of the wrong kind, or a time unit that is
-        unknown or contradicts the transaction model's.
+        Invalid summary or options (a ``margin`` above 1), models of the wrong kind (or
+        classes instead of fitted models), or a time unit that is unknown or contradicts
+        the transaction model's.
 
     See Also
     --------
@@ -150,6 +152,16 @@ def clv(
     Name: clv, dtype: float64
     """
     func = "clv"
+    for name, given_model in (
+        ("transaction_model", transaction_model),
+        ("spend_model", spend_model),
+    ):
+        if isinstance(given_model, type):
+            msg = (
+                f"The '{name}' parameter of clv must be a fitted model, not the class "
+                f"{given_model.__name__}.\nHint: pass {given_model.__name__}().fit(summary)."
+            )
+            raise ValidationError(msg)
     if not callable(getattr(transaction_model, "expected_purchases", None)):
         msg = (
             "The 'transaction_model' parameter of clv must be a fitted transaction model "
@@ -185,6 +197,13 @@ def clv(
     _refuse_bool(margin, "margin", func=func)
     d = check_discount_rate(discount_rate, func=func)
     mg = check_positive(margin, "margin", func=func)
+    if mg > 1.0:
+        msg = (
+            f"The 'margin' parameter of clv is the profit margin as a fraction of spend, in "
+            f"(0, 1]; got {mg:g}, more profit than revenue.\nHint: pass margin={mg / 100:g} "
+            f"for {mg:g}%."
+        )
+        raise ValidationError(msg)
     model_unit = getattr(transaction_model, "time_unit_", None)
     if time_unit is None and model_unit is None:
         msg = (
@@ -214,7 +233,7 @@ def clv(
         df, frequency=frequency, monetary=monetary, nan_policy=policy
     ).to_numpy()
     ok = ~rft.missing  # omitted customers: evaluate a placeholder history, return NaN
-    rows, _, inverse = compress(
+    rows, _, inverse = _compress(
         np.where(ok, rft.frequency, 0.0), np.where(ok, rft.recency, 0.0), np.where(ok, rft.T, 1.0)
     )
     f_u, r_u, t_u = rows[:, 0], rows[:, 1], rows[:, 2]

@@ -82,7 +82,10 @@ def _fm_inputs(
         mm = np.full(km.shape[0], np.nan)
         mm[km] = m
         f, m = ff, mm
-        index = frequency.index if isinstance(frequency, pd.Series) else pd.RangeIndex(f.shape[0])
+        index = next(
+            (v.index for v in (frequency, monetary) if isinstance(v, pd.Series)),
+            pd.RangeIndex(f.shape[0]),
+        )
         names = ("frequency", "monetary")
     f_nan = np.isnan(f)
     m_nan = np.isnan(m) & ~f_nan & (np.where(f_nan, 0.0, f) > 0)
@@ -443,8 +446,18 @@ class GammaGamma(_FittedModel):
         mm = np.where(repeat, m, 0.0)
         den = p * x + q - 1.0
         infinite = ~missing & (den <= 0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.where(den > 0, p * (v + x * mm) / np.where(den > 0, den, 1.0), np.inf)
+        # p (v + x m)/den as a weighted mean of the population mean and m: x m overflows
+        # for spends near the float range (1e300 x 1e9 purchases) where the result does not
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            safe = np.where(den > 0, den, 1.0)
+            out = np.where(den > 0, p * v / safe + (p * x / safe) * mm, np.inf)
+        overflow = (den > 0) & ~np.isfinite(out)
+        if overflow.any():
+            msg = (
+                f"GammaGamma: the expected spend of {int(overflow.sum())} customers exceeds the "
+                "float range (monetary near 1e308); they get inf. Check the unit of 'monetary'."
+            )
+            warnings.warn(msg, UndefinedMetricWarning, stacklevel=2)
         if infinite.any():
             msg = (
                 f"GammaGamma: q = {q:.4g} and p = {p:.4g} give an infinite expected spend "

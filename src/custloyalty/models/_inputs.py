@@ -283,6 +283,37 @@ def _sorted_codes(values: Any) -> tuple[IntArray, npt.NDArray[Any]]:
     return rank[codes], uniq[order]
 
 
+def _numeric_nd(values: Any, name: str, *, func: str = "") -> FloatArray:
+    """Validate numbers of any shape (a scalar, a list of lists, an array): a float array.
+
+    The checks of :func:`custloyalty._validation.as_1d_float` (booleans, text, dates,
+    durations and complex numbers refused) without its one-dimensional rule; missing values
+    come back as NaN for the caller's own rule.
+    """
+    _refuse_bool(values, name, func=func)
+    where = f"{func}: " if func else ""
+    if isinstance(values, str | bytes) or values is None:
+        msg = f"{where}{name} must be a number or an array of numbers; got {values!r:.40}."
+        raise ValidationError(msg)
+    try:
+        raw = np.asarray(values)
+    except (TypeError, ValueError):  # ragged nested lists
+        msg = f"{where}{name} must be a number or a regular array of numbers."
+        raise ValidationError(msg) from None
+    if raw.dtype.kind in "iuf":
+        return raw.astype(np.float64)
+    flat, keep = as_1d_float(
+        raw.reshape(-1),
+        name,
+        nan_policy="omit",
+        keep_missing=True,
+        allow_empty=True,
+        allow_inf=True,
+        func=func or None,
+    )
+    return np.where(keep, flat, np.nan).reshape(raw.shape)
+
+
 def compress(
     frequency: Any, recency: Any, T: Any, sample_weight: Any = None
 ) -> tuple[FloatArray, FloatArray, IntArray]:
@@ -309,6 +340,12 @@ def compress(
         Shape ``(n,)``: position of each input row in ``rows`` (``rows[inverse]`` rebuilds
         the input).
 
+    Raises
+    ------
+    ValidationError
+        Columns of different lengths, values that are not finite numbers (booleans, text,
+        NaN, inf), or weights that are not finite and >= 0.
+
     Notes
     -----
     Equivalent to ``np.unique(np.column_stack([f, r, T]), axis=0, return_inverse=True)``; for
@@ -322,9 +359,34 @@ def compress(
     >>> rows.tolist(), w.tolist(), inv.tolist()
     ([[0.0, 0.0, 10.0], [2.0, 5.0, 10.0], [2.0, 5.0, 12.0]], [2.0, 1.0, 1.0], [0, 1, 0, 2])
     """
-    f = np.asarray(frequency, dtype=np.float64).reshape(-1)
-    r = np.asarray(recency, dtype=np.float64).reshape(-1)
-    t = np.asarray(T, dtype=np.float64).reshape(-1)
+    func = "compress"
+    cols = []
+    for name, v in (("frequency", frequency), ("recency", recency), ("T", T)):
+        _refuse_bool(v, name, func=func)
+        arr, _ = as_1d_float(v, name, allow_empty=True, missing_hint=None, func=func)
+        cols.append(arr)
+    f, r, t = cols
+    if not f.shape[0] == r.shape[0] == t.shape[0]:
+        msg = (
+            f"{func}: frequency, recency and T must have the same length; got {f.shape[0]}, "
+            f"{r.shape[0]} and {t.shape[0]}."
+        )
+        raise ValidationError(msg)
+    w = (
+        None
+        if sample_weight is None
+        else _weights_array(sample_weight, f.shape[0], nan_policy=None, func=func)
+    )
+    return _compress(f, r, t, w)
+
+
+def _compress(
+    f: FloatArray, r: FloatArray, t: FloatArray, w: FloatArray | None = None
+) -> tuple[FloatArray, FloatArray, IntArray]:
+    """:func:`compress` of validated 1-D float arrays of one length (the models' hot path)."""
+    f = np.asarray(f, dtype=np.float64).reshape(-1)
+    r = np.asarray(r, dtype=np.float64).reshape(-1)
+    t = np.asarray(t, dtype=np.float64).reshape(-1)
     cf, uf = _sorted_codes(f)
     cr, ur = _sorted_codes(r)
     ct, ut = _sorted_codes(t)
@@ -337,7 +399,7 @@ def compress(
     else:  # pragma: no cover - needs > 2**62 distinct combinations of codes
         rows, inverse = np.unique(np.column_stack([f, r, t]), axis=0, return_inverse=True)
         inverse = inverse.astype(np.int64).reshape(-1)
-    w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+    w = None if w is None else np.asarray(w, dtype=np.float64).reshape(-1)
     counts = np.bincount(inverse, weights=w, minlength=rows.shape[0]).astype(np.float64)
     return rows, counts, inverse
 
