@@ -427,6 +427,12 @@ def engagement_index(
     ]
     df = _frames.as_frame(summary, name="summary")
     _frames.require_columns(df, need, name="summary")
+    _frames.check_unique_index(
+        df.index,
+        "the summary",
+        func=func,
+        hint="pass the output of engagement_summary (one row per customer).",
+    )
     if len(df) == 0:
         return pd.Series([], index=df.index, name="engagement", dtype=np.float64)
     hint = "pass the output of engagement_summary, which has none."

@@ -105,7 +105,8 @@ def _is_summary(
 
 def _summary_unit(summary: pd.DataFrame, func: str) -> float:
     """Length in days of the unit of a summary's ``recency`` / ``T`` columns (from its attrs)."""
-    unit = summary.attrs.get("custloyalty", {}).get("time_unit")
+    recorded = summary.attrs.get("custloyalty")
+    unit = recorded.get("time_unit") if isinstance(recorded, dict) else None
     if unit is None:
         msg = (
             f"{func} got a customer summary without its time unit.\n"
@@ -123,8 +124,17 @@ def _summary_numeric(data: Any, columns: list[str], *, integer: bool, func: str)
 
     ``integer=True`` also requires whole numbers >= 0 (counts such as ``frequency``). A
     summary has no ``nan_policy`` (the functions' option applies to transactions): missing
-    values raise with a hint that fits.
+    values raise with a hint that fits. A customer listed twice in the index (a summary
+    concatenated with itself, say) would be counted twice: refused.
     """
+    if isinstance(data, pd.DataFrame):
+        _frames.check_unique_index(
+            data.index,
+            "the summary",
+            func=func,
+            hint="a customer summary has one row per customer; drop the duplicates, e.g. "
+            "summary[~summary.index.duplicated()].",
+        )
     cols, _ = _frames.numeric_columns(
         data,
         columns,

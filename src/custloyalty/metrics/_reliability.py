@@ -56,6 +56,21 @@ def _items(
     return frame
 
 
+def _scaled(frame: pd.DataFrame) -> FloatArray:
+    """The items as floats, divided by a common factor when their magnitude is extreme.
+
+    Alpha and the item-total correlations are ratios of (co)variances, unchanged when every
+    item is multiplied by one constant; items of 1e200 would overflow the squares to
+    infinity and items of 1e-200 underflow their variances to 0 (a false "no variance").
+    Answers on usual scales are left exactly as they are.
+    """
+    x = frame.to_numpy(dtype=np.float64)
+    top = float(np.abs(x).max()) if x.size else 0.0
+    if top > 0 and not 1e-100 <= top <= 1e100:
+        x = x / top
+    return x
+
+
 @dataclass(frozen=True, slots=True)
 class AlphaResult(Result):
     """Cronbach's alpha with Feldt's confidence interval."""
@@ -149,7 +164,7 @@ def cronbach_alpha(
     func = "cronbach_alpha"
     conf = check_probability(confidence, "confidence", func=func)
     frame = _items(items, columns, nan_policy, func)
-    x = frame.to_numpy(dtype=np.float64)
+    x = _scaled(frame)
     n, k = x.shape
     item_var = float(x.var(axis=0, ddof=1).sum())
     total_var = float(x.sum(axis=1).var(ddof=1))
@@ -347,7 +362,7 @@ def item_total_correlations(
     func = "item_total_correlations"
     corrected = check_flag(corrected, "corrected", func=func)
     frame = _items(items, columns, nan_policy, func)
-    x = frame.to_numpy(dtype=np.float64)
+    x = _scaled(frame)
     x = x - x.mean(axis=0)
     total = x.sum(axis=1, keepdims=True)
     other = total - x if corrected else np.broadcast_to(total, x.shape)

@@ -37,7 +37,7 @@ FloatArray = npt.NDArray[np.float64]
 
 
 def _int_scale(scale: Any, func: str) -> tuple[int, int]:
-    lo, hi = _check_scale(scale)
+    lo, hi = _check_scale(scale, func)
     if lo != int(lo) or hi != int(hi):
         msg = f"The 'scale' parameter of {func} must be a pair of integers; got {scale!r}."
         raise ValidationError(msg)
@@ -630,7 +630,7 @@ def satisfaction_index(
     """
     func = "satisfaction_index"
     policy = check_nan_policy(nan_policy, func=func)
-    lo, hi = _check_scale(scale)
+    lo, hi = _check_scale(scale, func)
     if isinstance(items, pd.Series):
         items = items.to_frame(name=items.name if items.name is not None else "item")
     if columns is None and isinstance(item_weights, Mapping):

@@ -196,7 +196,7 @@ def servqual(
     """
     func = "servqual"
     policy = check_nan_policy(nan_policy, func=func)
-    lo, hi = _check_scale(scale)
+    lo, hi = _check_scale(scale, func)
     p_df = _frames.as_frame(perceptions, name="perceptions")
     e_df = _frames.as_frame(expectations, name="expectations")
     dim_map = _dimension_map(dimensions, list(p_df.columns), func)
