@@ -383,8 +383,8 @@ def engagement_index(
     Raises
     ------
     ValidationError
-        Non-positive scales, ``max_channels`` not a whole number >= 1 (a bool included), or
-        a summary without the needed columns.
+        Non-positive scales (or given as text), ``max_channels`` not a whole number >= 1 (a
+        bool included), a summary without the needed columns, or one repeating a customer.
 
     Notes
     -----

@@ -255,7 +255,9 @@ def pareto_curve(values: Any, /, *, nan_policy: str = "raise") -> pd.DataFrame:
     Raises
     ------
     ValidationError
-        Non-numeric, infinite, negative or all-zero values.
+        Non-numeric, infinite, negative or all-zero values, or a Series repeating a label (one
+        value per customer is expected: transaction amounts indexed by customer are refused,
+        with the ``groupby`` to sum them).
 
     See Also
     --------
@@ -425,7 +427,8 @@ def simple_clv(
         Non-numeric or missing inputs, ``retention`` outside [0, 1], a negative discount rate,
         a non-positive or non-integer horizon, mismatched lengths, a ``retention`` Series
         lacking labels of a ``margin`` Series (or with duplicated labels), or ``retention >= 1
-        + discount_rate`` with an infinite horizon.
+        + discount_rate`` with an infinite horizon, or values that overflow floating point
+        (margins near 1e308).
 
     See Also
     --------

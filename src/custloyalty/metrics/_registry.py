@@ -93,6 +93,14 @@ class Metric:
     description
         One line for listings and reports.
 
+    Raises
+    ------
+    ValidationError
+        A name that is not non-empty text, ``func`` or ``fit`` not callable, an unknown
+        ``level``, ``direction`` or ``source``, ``inputs`` given as text, unknown or listed
+        twice, a ``description`` that is not text. :meth:`compute` and :meth:`fit_state`
+        refuse options the function (or fit step) does not take, naming the closest one.
+
     Examples
     --------
     >>> from custloyalty.metrics import Metric
@@ -141,10 +149,11 @@ class Metric:
                 f"{type(fit).__name__} {fit!r:.40}."
             )
             raise ValidationError(msg)
-        if not isinstance(self.description, str):
+        description: object = self.description  # typed str, given anything at run time
+        if not isinstance(description, str):
             msg = (
                 f"Metric {self.name!r}: description must be text; got "
-                f"{type(self.description).__name__} {self.description!r:.40}."
+                f"{type(description).__name__} {description!r:.40}."
             )
             raise ValidationError(msg)
         object.__setattr__(self, "inputs", _check_inputs(self.name, self.inputs, self.func))
@@ -216,7 +225,7 @@ def _check_name(name: Any, where: str) -> str:
 
 
 def _check_inputs(name: str, inputs: Any, func: Callable[..., Any]) -> tuple[str, ...]:
-    """The ``inputs`` of a metric as a tuple of known input names, each once.
+    """Return the ``inputs`` of a metric as a tuple of known input names, each once.
 
     One name given as text (``inputs="summary"``) is refused rather than read letter by
     letter; empty means: inferred from the parameter names of ``func``.
@@ -310,8 +319,11 @@ def check_output(metric: Metric, value: Any, index: pd.Index) -> FloatArray | fl
     ------
     ValidationError
         Naming the metric: a DataFrame or another type, non-numeric values (strings),
-        non-finite values (infinity; NaN for a transaction metric), an array of the wrong
-        length, duplicated or unknown customers in the index.
+        complex numbers, dates or durations (which a float conversion would turn into real
+        parts or nanoseconds), non-finite values (infinity; NaN for a transaction metric; an
+        integer beyond the float range), an array of the wrong length, duplicated or unknown
+        customers in the index, or an ``index`` that is not a pandas Index (or repeats a
+        customer while the values come with another index).
 
     Examples
     --------
@@ -325,7 +337,8 @@ def check_output(metric: Metric, value: Any, index: pd.Index) -> FloatArray | fl
     ...
     custloyalty.errors.ValidationError: ...
     """
-    if not isinstance(index, pd.Index):
+    given: object = index  # typed pd.Index, given anything at run time
+    if not isinstance(given, pd.Index):
         msg = (
             f"check_output: index must be a pandas Index of the customers; got "
             f"{type(index).__name__}.\nHint: pass summary.index (or pd.Index(ids))."
@@ -442,8 +455,7 @@ def _numeric(metric: Metric, values: pd.Series, labels: pd.Index) -> FloatArray:
         raise _fail_output(
             metric,
             f"{what} (dtype {dtype}); a customer-level metric returns real numbers.",
-            "return a number per customer, e.g. a duration in days: "
-            "values / pd.Timedelta(days=1).",
+            "return a number per customer, e.g. a duration in days: values / pd.Timedelta(days=1).",
         )
     if pd.api.types.is_numeric_dtype(dtype):
         return values.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -574,6 +586,11 @@ def available(*, level: Level | None = None, source: str | None = None) -> list[
         Sorted names; entry points of the group ``custloyalty.metrics`` are discovered on the
         first call.
 
+    Raises
+    ------
+    ValidationError
+        ``level`` or ``source`` is not one of its values (a typo would select nothing).
+
     Warns
     -----
     PluginWarning
@@ -615,7 +632,7 @@ def get(name: str) -> Metric:
     Raises
     ------
     PluginError
-        No metric has that name (the message suggests close names).
+        No metric has that name (the message suggests close names), or ``name`` is not text.
 
     Examples
     --------
@@ -626,7 +643,8 @@ def get(name: str) -> Metric:
     >>> metrics.get("recency").name  # former name, still accepted
     'days_since_last_purchase'
     """
-    if not isinstance(name, str):
+    given: object = name  # typed str, given anything at run time
+    if not isinstance(given, str):
         msg = (
             f"get: a metric name is text; got {type(name).__name__} {name!r:.40}.\n"
             "Hint: pass one name from available(), e.g. get('purchase_days')."
@@ -693,7 +711,9 @@ def register(
     Raises
     ------
     ValidationError
-        The name is taken (by a built-in, or by another registration without ``replace``).
+        The name is taken (by a built-in, or by another registration without ``replace``),
+        is not non-empty text, or an option is invalid (see :class:`Metric`; ``replace`` must
+        be True or False).
 
     Examples
     --------
@@ -709,7 +729,8 @@ def register(
         return register()(name)
     if name is not None:
         _check_name(name, "register")
-    if not isinstance(replace, bool | np.bool_):
+    flag: object = replace  # typed bool, given anything at run time
+    if not isinstance(flag, bool | np.bool_):
         msg = (
             f"The 'replace' parameter of register must be True or False; got "
             f"{type(replace).__name__} {replace!r:.40}."

@@ -23,8 +23,10 @@ from custloyalty._validation import (
     check_in_range,
     check_nan_policy,
     check_probability,
+    format_examples,
+    plural,
 )
-from custloyalty.errors import UndefinedMetricWarning, ValidationError
+from custloyalty.errors import CustLoyaltyWarning, UndefinedMetricWarning, ValidationError
 from custloyalty.metrics._params import check_flag
 
 __all__ = [
@@ -57,7 +59,7 @@ def _items(
 
 
 def _scaled(frame: pd.DataFrame) -> FloatArray:
-    """The items as floats, divided by a common factor when their magnitude is extreme.
+    """Return the items as floats, divided by a common factor if their magnitude is extreme.
 
     Alpha and the item-total correlations are ratios of (co)variances, unchanged when every
     item is multiplied by one constant; items of 1e200 would overflow the squares to
@@ -141,7 +143,9 @@ def cronbach_alpha(
 
     Feldt's interval uses $(1 - \alpha)/(1 - \hat\alpha) \sim F(n-1, (n-1)(k-1))$:
     $\left[1 - (1 - \hat\alpha) F_{1-\gamma/2},\; 1 - (1 - \hat\alpha) F_{\gamma/2}\right]$
-    with $\gamma = 1 - \mathrm{confidence}$.
+    with $\gamma = 1 - \mathrm{confidence}$. Alpha is unchanged when every item is multiplied
+    by one constant: items of extreme magnitude (beyond 1e100 or below 1e-100) are divided by
+    their largest absolute value first, so their squares neither overflow nor underflow.
 
     References
     ----------
@@ -217,6 +221,11 @@ def composite_reliability(loadings: Any, /) -> float:
     ValidationError
         Loadings outside [-1, 1], booleans, missing or empty.
 
+    Warns
+    -----
+    CustLoyaltyWarning
+        Loadings of mixed signs (a reverse-coded item): they cancel in the sum.
+
     See Also
     --------
     average_variance_extracted : Mean squared loading.
@@ -250,6 +259,17 @@ def composite_reliability(loadings: Any, /) -> float:
     0.8871
     """
     lam = _loadings(loadings, "composite_reliability")
+    if (lam < 0).any() and (lam > 0).any():
+        neg = np.flatnonzero(lam < 0)
+        labels = loadings.index[neg] if isinstance(loadings, pd.Series) else neg
+        warnings.warn(
+            f"composite_reliability: the loadings have mixed signs ({plural(neg.size, 'loading')} "
+            f"< 0 {format_examples(labels, lam[neg])}); the positive and negative ones cancel "
+            "in the sum, so rho understates the reliability.\nHint: reverse-code the "
+            "negatively loading items (max + min - answer) and refit.",
+            CustLoyaltyWarning,
+            stacklevel=2,
+        )
     s = float(lam.sum()) ** 2
     return s / (s + float(np.sum(1.0 - lam**2)))
 
