@@ -726,8 +726,9 @@ def pls_path_model(
         Missing or non-numeric items, missing answers under ``nan_policy="raise"``, an item
         without variance or of extreme magnitude (beyond 1e150 or below 1e-150, whose
         variances overflow or underflow: rescale it), constructs without a block, cyclic or
-        disconnected paths, unknown modes or scheme; ``max_iter`` or ``bootstrap`` not a whole number (a bool included),
-        ``scaled`` or ``progress`` not a bool, ``seed`` neither None nor an integer >= 0.
+        disconnected paths, unknown modes or scheme; ``max_iter`` or ``bootstrap`` not a whole
+        number (a bool included), ``scaled`` or ``progress`` not a bool, ``seed`` neither None
+        nor an integer >= 0.
     ConvergenceError
         The outer weights did not converge within ``max_iter`` iterations.
 
