@@ -515,6 +515,25 @@ CASES: list[tuple[str, Callable[[], Any], Num | Err | Warns]] = [
         Num([[1.0, 0.5, 0.5], [1.0, 1.0, math.nan], [1.0, math.nan, math.nan]]),
     ),
     (
+        "cohort_retention/daily-over-a-century",  # was a 31 GiB allocation for 4 customers
+        lambda: metrics.cohort_retention(TX, period="D", observation_end="2200-01-01").sizes.sum(),
+        Num(4),
+    ),
+    (
+        "cohort_retention/too-many-cells",
+        lambda: metrics.cohort_retention(
+            pd.DataFrame(
+                {
+                    "customer_id": np.arange(1200),
+                    "date": pd.Timestamp("2000-01-01") + pd.to_timedelta(np.arange(1200), "D"),
+                }
+            ),
+            period="D",
+            observation_end="2140-01-01",
+        ),
+        Err(ValidationError, "cohort_retention", "cells", "Hint", "period"),
+    ),
+    (
         "cohort_retention/summary-instead-of-transactions",
         lambda: metrics.cohort_retention(SUMMARY),
         Err(ValidationError, "'customer_id'", "Hint"),
