@@ -816,6 +816,36 @@ CASES: list[tuple[str, Callable[[], Any], Num | Err | Warns]] = [
         lambda: float(metrics.engagement_index(ENGAGEMENT, max_channels=10**9).max()) <= 75.0,
         Num(True),
     ),
+    (
+        "engagement_summary/list-ids",
+        lambda: metrics.engagement_summary(
+            INTERACTIONS.assign(customer_id=[[1]] * len(INTERACTIONS)),
+            observation_end="2020-12-30",
+        ),
+        Err(ValidationError, "'customer_id'", "unhashable", "Hint"),
+    ),
+    (
+        "engagement_summary/ids-of-two-types",
+        lambda: sorted(
+            map(
+                str,
+                metrics.engagement_summary(
+                    INTERACTIONS.assign(customer_id=[1, "a"] * (len(INTERACTIONS) // 2)),
+                    observation_end="2020-12-30",
+                ).index,
+            )
+        ),
+        Num(["1", "a"]),
+    ),
+    (
+        "engagement_summary/resolved-before-shows-dates",
+        lambda: metrics.engagement_summary(
+            INTERACTIONS.assign(resolved_at=INTERACTIONS["date"] - pd.Timedelta(days=3)),
+            observation_end="2020-12-30",
+            resolved_at="resolved_at",
+        ),
+        Err(ValidationError, "'resolved_at'", "Timestamp('20"),
+    ),
     # --- metric_inputs --------------------------------------------------------------------------
     (
         "metric_inputs/with_transactions-as-number",

@@ -62,6 +62,10 @@ def _show(value: Any) -> str:
         return "None" if value is None else "NaT"
     if isinstance(value, float | np.floating) and np.isnan(value):
         return "nan"
+    if isinstance(value, np.datetime64):  # .item() of datetime64[ns] is an int of nanoseconds
+        return repr(pd.Timestamp(value))
+    if isinstance(value, np.timedelta64):
+        return repr(pd.Timedelta(value))
     return repr(value.item() if isinstance(value, np.generic) else value)
 
 
