@@ -735,6 +735,47 @@ CASES: list[tuple[str, Callable[[], Any], Num | Err | Warns]] = [
         Err(ValidationError, "'scale'", "servqual"),
     ),
     (
+        "satisfaction_index/item_weights-series-by-label",
+        lambda: (
+            metrics.satisfaction_index(
+                ITEMS[["a", "b"]], item_weights=pd.Series({"b": 3.0, "a": 1.0}), scale=(1, 5)
+            ).overall
+        ),
+        # item means a 3.0, b 3.5 on 1..5: (1 * 0.5 + 3 * 0.625) / 4 * 100
+        Num((1 * 0.5 + 3 * 0.625) / 4 * 100),
+    ),
+    (
+        "satisfaction_index/item_weights-series-unknown-labels",
+        lambda: metrics.satisfaction_index(
+            ITEMS[["a", "b"]], item_weights=pd.Series({"x": 3.0, "y": 1.0}), scale=(1, 5)
+        ),
+        Err(ValidationError, "'x'"),
+    ),
+    (
+        "servqual/dimension_weights-series-by-label",
+        lambda: (
+            metrics.servqual(
+                ITEMS,
+                ITEMS + pd.DataFrame({"a": 0.0, "b": 0.0, "c": 1.0}, index=ITEMS.index),
+                dimensions={"x": ["a", "b"], "y": ["c"]},
+                dimension_weights=pd.Series({"y": 3.0, "x": 1.0}),
+            ).overall
+        ),
+        Num((1 * 0.0 + 3 * -1.0) / 4),
+    ),
+    (
+        "nps_by/by-one-column-of-a-multiindex",
+        lambda: metrics.nps_by(
+            pd.DataFrame({"r": [10, 9, 0, 7], "seg": list("abab")}).set_axis(
+                pd.MultiIndex.from_tuples([("q", "r"), ("q", "seg")]), axis=1
+            ),
+            by=("q", "seg"),
+            rating=("q", "r"),
+            interval="adjusted_wald",
+        )["score"].tolist(),
+        Num([0.0, 50.0]),
+    ),
+    (
         "ces/scale-list",
         lambda: metrics.ces([1, 2, 3, 7], scale=[1, 7], easy_box=3).easy,
         Num(0.75),

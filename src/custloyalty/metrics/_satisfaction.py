@@ -571,8 +571,9 @@ def satisfaction_index(
     columns
         Item columns; default the keys of a mapping ``item_weights``, else every column.
     item_weights
-        Item weights: a mapping item -> weight or a sequence in column order, non-negative,
-        normalised to sum 1. ``None`` (default): equal weights.
+        Item weights: a mapping item -> weight (or a Series indexed by item, matched by
+        label) or a sequence in column order, non-negative, normalised to sum 1. ``None``
+        (default): equal weights.
     scale
         ``(min, max)`` of the answer scale; default ``(1, 10)``. Answers outside raise.
     nan_policy
@@ -633,6 +634,9 @@ def satisfaction_index(
     lo, hi = _check_scale(scale, func)
     if isinstance(items, pd.Series):
         items = items.to_frame(name=items.name if items.name is not None else "item")
+    if isinstance(item_weights, pd.Series):  # labelled: matched by item name, as a mapping
+        _frames.check_unique_index(item_weights.index, "item_weights", func=func, label="item")
+        item_weights = dict(item_weights.items())
     if columns is None and isinstance(item_weights, Mapping):
         columns = list(item_weights)
     frame, missing = _frames.numeric_columns(
