@@ -755,7 +755,8 @@ def nps_by(
     keys: list[Hashable] = []
     if by is not None:
         # a tuple naming one column (MultiIndex columns) is that column, not a list of them
-        one = isinstance(by, tuple) and by in list(df.columns)
+        columns: list[Hashable] = list(df.columns)
+        one = isinstance(by, tuple) and by in columns
         keys = list(by) if isinstance(by, list | tuple) and not one else [by]
     if not keys and period is None:
         msg = f"{func} needs 'by' (segment columns) and/or 'period' (calendar periods)."

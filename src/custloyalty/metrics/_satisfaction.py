@@ -634,9 +634,10 @@ def satisfaction_index(
     lo, hi = _check_scale(scale, func)
     if isinstance(items, pd.Series):
         items = items.to_frame(name=items.name if items.name is not None else "item")
-    if isinstance(item_weights, pd.Series):  # labelled: matched by item name, as a mapping
-        _frames.check_unique_index(item_weights.index, "item_weights", func=func, label="item")
-        item_weights = dict(item_weights.items())
+    given: object = item_weights  # a Series is not a Mapping to the type checker
+    if isinstance(given, pd.Series):  # labelled: matched by item name, as a mapping
+        _frames.check_unique_index(given.index, "item_weights", func=func, label="item")
+        item_weights = dict(given.items())
     if columns is None and isinstance(item_weights, Mapping):
         columns = list(item_weights)
     frame, missing = _frames.numeric_columns(
