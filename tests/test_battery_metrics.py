@@ -841,6 +841,18 @@ CASES: list[tuple[str, Callable[[], Any], Num | Err | Warns]] = [
         lambda: metrics.pls_path_model(ECSI, paths=PATHS, blocks=BLOCKS, modes="A").gof,
         Num(PLS.gof, tol=1e-12),
     ),
+    (
+        "pls/modes-series-by-construct",
+        lambda: (
+            metrics.pls_path_model(
+                ECSI,
+                paths=PATHS,
+                blocks=BLOCKS,
+                modes=pd.Series({"LOY": "B", "IMAG": "A", "SAT": "A"}),
+            ).modes
+        ),
+        Num({"IMAG": "A", "SAT": "A", "LOY": "B"}),
+    ),
     # --- engagement index -----------------------------------------------------------------------
     (
         "engagement_index/summary-repeated-customer",

@@ -548,6 +548,10 @@ def _spec(
     if isolated:
         msg = f"Constructs {isolated!r} are not connected by any path."
         raise ValidationError(msg)
+    given: object = modes
+    if isinstance(given, pd.Series):  # labelled by construct: matched by name, not position
+        _frames.check_unique_index(given.index, "modes", func=func, label="construct")
+        modes = {str(k): v for k, v in given.items()}
     if modes is None or isinstance(modes, str):
         mode_map = dict.fromkeys(names, "A" if modes is None else modes)
     elif isinstance(modes, Mapping):
@@ -686,7 +690,8 @@ def pls_path_model(
         block). The order of ``blocks`` is the order of the constructs in the output.
     modes
         ``"A"`` (reflective, default) or ``"B"`` (formative): one string for all blocks, a
-        mapping construct -> mode, or a sequence in block order.
+        mapping construct -> mode (or a Series indexed by construct, matched by name), or a
+        sequence in block order.
     scheme
         Inner weighting scheme: ``"centroid"`` (default), ``"factorial"`` or ``"path"``.
     scaled
