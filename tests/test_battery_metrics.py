@@ -272,6 +272,28 @@ CASES: list[tuple[str, Callable[[], Any], Num | Err | Warns]] = [
         Err(ValidationError, "summary", "purchase_days", "once", "Hint"),
     ),
     (
+        "purchase_days/summary-with-its-own-observation_end",
+        lambda: metrics.purchase_days(SUMMARY, observation_end=pd.Timestamp(END)),
+        Num(ref_series("n_days", "purchase_days")),
+    ),
+    (
+        "churn_flags/summary-with-another-observation_end",
+        lambda: metrics.churn_flags(SUMMARY, threshold=30, observation_end="2024-03-01"),
+        Err(ValidationError, "'observation_end'", "2024-04-30", "Hint"),
+    ),
+    (
+        "repeat_rate/summary-with-observation_end",
+        lambda: metrics.repeat_purchase_rate(
+            pd.DataFrame({"frequency": [1, 0]}), observation_end="2024-01-01"
+        ),
+        Err(ValidationError, "'observation_end'", "summary"),
+    ),
+    (
+        "survival/summary-with-date_format",
+        lambda: metrics.survival_curve(SUMMARY, threshold=30, date_format="%d/%m/%Y"),
+        Err(ValidationError, "'date_format'", "Hint"),
+    ),
+    (
         "purchase_days/summary-without-unit",
         lambda: metrics.purchase_days(plain(SUMMARY)),
         Err(ValidationError, "time unit", "Hint"),

@@ -505,6 +505,7 @@ def days_since_last_purchase(
         Column names for transactions.
     observation_end
         End of the observation window for transactions (default: the last purchase day).
+        A summary is already cut: only its own recorded end is accepted (another raises).
     date_format
         Format of date strings of transactions (default: inferred, see
         :func:`custloyalty.rfm_summary`).
@@ -603,6 +604,7 @@ def churn_flags(
         Column names for transactions.
     observation_end
         End of the observation window for transactions (default: the last purchase day).
+        A summary is already cut: only its own recorded end is accepted (another raises).
     date_format
         Format of date strings (default: inferred from the first date, see
         :func:`custloyalty.rfm_summary`).
@@ -753,6 +755,7 @@ def survival_curve(
         Column names for transactions.
     observation_end
         End of the observation window for transactions (default: the last purchase day).
+        A summary is already cut: only its own recorded end is accepted (another raises).
     date_format
         Format of date strings (default: inferred from the first date, see
         :func:`custloyalty.rfm_summary`).
