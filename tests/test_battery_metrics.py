@@ -1002,6 +1002,16 @@ CASES: list[tuple[str, Callable[[], Any], Num | Err | Warns]] = [
         Num(True),
     ),
     (
+        "Metric/direction-typo",
+        lambda: Metric("battery_dir", basket, direction="lowr"),  # type: ignore[arg-type]
+        Err(ValidationError, "direction", "did you mean 'lower'"),
+    ),
+    (
+        "register/source-typo",
+        lambda: metrics.register("battery_src", source="survey")(basket),  # type: ignore[arg-type]
+        Err(ValidationError, "source", "did you mean 'surveys'"),
+    ),
+    (
         "Metric/inputs-repeated",
         lambda: Metric("battery_dup", basket, inputs=("summary", "summary")),
         Err(ValidationError, "more than once"),

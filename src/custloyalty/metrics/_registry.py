@@ -127,21 +127,20 @@ class Metric:
         if not callable(func):
             msg = f"Metric {self.name!r}: func must be callable; got {type(self.func).__name__}."
             raise ValidationError(msg)
-        if self.level not in ("customer", "base"):
-            msg = f"Metric {self.name!r}: level must be 'customer' or 'base'; got {self.level!r}."
-            raise ValidationError(msg)
-        if self.direction not in ("higher", "lower"):
-            msg = (
-                f"Metric {self.name!r}: direction must be 'higher' or 'lower'; "
-                f"got {self.direction!r}."
-            )
-            raise ValidationError(msg)
-        if self.source not in ("transactions", *SPARSE_SOURCES):
-            msg = (
-                f"Metric {self.name!r}: source must be 'transactions', 'surveys' or "
-                f"'interactions'; got {self.source!r}."
-            )
-            raise ValidationError(msg)
+        choices = {
+            "level": ("customer", "base"),
+            "direction": ("higher", "lower"),
+            "source": ("transactions", *SPARSE_SOURCES),
+        }
+        for option, allowed in choices.items():
+            value = getattr(self, option)
+            if not isinstance(value, str) or value not in allowed:
+                names = " or ".join(", ".join(map(repr, allowed)).rsplit(", ", 1))
+                msg = f"Metric {self.name!r}: {option} must be {names}; got {value!r:.40}."
+                close = suggest(value, allowed) if isinstance(value, str) else None
+                if close:
+                    msg += f"\nHint: did you mean {close!r}?"
+                raise ValidationError(msg)
         fit: object = self.fit
         if fit is not None and not callable(fit):
             msg = (
