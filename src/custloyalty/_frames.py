@@ -895,6 +895,12 @@ def numeric_columns(
     """
     policy = check_nan_policy(nan_policy, func=func)
     df = as_frame(data, name=name)
+    if isinstance(columns, str | bytes):  # list("sat1") would be the columns s, a, t, 1
+        msg = (
+            f"The columns passed to {func} must be a list of column names; got the text "
+            f"{columns!r}.\nHint: columns=[{columns!r}]."
+        )
+        raise ValidationError(msg)
     cols = list(df.columns) if columns is None else list(columns)
     twice = [] if columns is None else [c for i, c in enumerate(cols) if c in cols[:i]]
     if twice:

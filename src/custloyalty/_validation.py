@@ -62,6 +62,10 @@ def _show(value: Any) -> str:
         return "None" if value is None else "NaT"
     if isinstance(value, float | np.floating) and np.isnan(value):
         return "nan"
+    if isinstance(value, np.datetime64):  # .item() of datetime64[ns] is an int of nanoseconds
+        return repr(pd.Timestamp(value))
+    if isinstance(value, np.timedelta64):
+        return repr(pd.Timedelta(value))
     return repr(value.item() if isinstance(value, np.generic) else value)
 
 
@@ -81,9 +85,19 @@ def check_nan_policy(value: str, *, func: str) -> NanPolicy:
 
 
 def _refuse_bool(value: Any, name: str, func: str, what: str = "a number") -> None:
-    """Raise if ``value`` is a boolean: ``True`` is not the number 1 in an option."""
+    """Raise if ``value`` is a boolean or text: ``True`` is not the number 1 in an option.
+
+    Text such as ``"30"`` is refused too: ``float("30")`` would accept it while the same
+    option read from a file as ``"30 days"`` fails, so a number is asked for as a number.
+    """
     if isinstance(value, bool | np.bool_):
         msg = f"The {name!r} parameter of {func} must be {what}; got the boolean {value!r}."
+        raise ValidationError(msg)
+    if isinstance(value, str | bytes):
+        msg = (
+            f"The {name!r} parameter of {func} must be {what}; got the text {value!r}.\n"
+            f"Hint: pass the number itself, without quotes."
+        )
         raise ValidationError(msg)
 
 

@@ -338,6 +338,10 @@ class CohortRetentionResult(Result):
         return _html_with_tables(self)
 
 
+#: Largest cohort x age table cohort_retention builds (two float tables of 400 MB each).
+_MAX_COHORT_CELLS = 50_000_000
+
+
 def cohort_retention(
     transactions: Any,
     /,
@@ -383,7 +387,8 @@ def cohort_retention(
     Raises
     ------
     ValidationError
-        Invalid table, unknown ``period``, or no purchase in the window.
+        Invalid table, unknown ``period``, no purchase in the window, or a table of more
+        than 50 million cells (cohorts x periods; a coarser ``period`` is the way round).
 
     See Also
     --------
@@ -442,22 +447,30 @@ def cohort_retention(
     cohort_of[cust[first]] = per[first]
     cohort = cohort_of[cust]
     age = per - cohort
-    cell = np.bincount(cohort * n_periods + age, minlength=n_periods * n_periods)
-    counts = cell.reshape(n_periods, n_periods).astype(np.float64)
+    # one row per cohort that has customers (not per period of the window: a window of 60,000
+    # days with four customers is 4 x 60,000 cells, not 60,000 x 60,000)
+    cohorts = np.unique(cohort_of)
+    n_cells = cohorts.size * n_periods
+    if n_cells > _MAX_COHORT_CELLS:
+        msg = (
+            f"{func}: {cohorts.size} cohorts x {n_periods} periods (period={period!r}) make a "
+            f"table of {n_cells:,} cells, too large to hold in memory.\nHint: pass a coarser "
+            "period (e.g. period='M' or 'Q'), or an observation_end closer to the purchases."
+        )
+        raise ValidationError(msg)
+    row = np.searchsorted(cohorts, cohort)
+    cell = np.bincount(row * n_periods + age, minlength=n_cells)
+    counts = cell.reshape(cohorts.size, n_periods).astype(np.float64)
     sizes = counts[:, 0].copy()
-    used = sizes > 0
     # cohort c is observed up to age n_periods - 1 - c
-    c_idx = np.arange(n_periods)[:, None]
-    a_idx = np.arange(n_periods)[None, :]
-    counts[c_idx + a_idx >= n_periods] = np.nan
-    counts = counts[used]
-    rates = counts / sizes[used][:, None]
-    index = _period_index(np.flatnonzero(used).astype(np.int64) + p0, period, "cohort")
+    counts[cohorts[:, None] + np.arange(n_periods)[None, :] >= n_periods] = np.nan
+    rates = counts / sizes[:, None]
+    index = _period_index(cohorts.astype(np.int64) + p0, period, "cohort")
     columns = pd.RangeIndex(n_periods, name="age")
     return CohortRetentionResult(
         counts=pd.DataFrame(counts, index=index, columns=columns),
         rates=pd.DataFrame(rates, index=index, columns=columns),
-        sizes=pd.Series(sizes[used].astype(np.int64), index=index, name="size"),
+        sizes=pd.Series(sizes.astype(np.int64), index=index, name="size"),
         period=period,
         observation_end=str(np.datetime64(w.observation_end, "D")),
     )
@@ -492,6 +505,7 @@ def days_since_last_purchase(
         Column names for transactions.
     observation_end
         End of the observation window for transactions (default: the last purchase day).
+        A summary is already cut: only its own recorded end is accepted (another raises).
     date_format
         Format of date strings of transactions (default: inferred, see
         :func:`custloyalty.rfm_summary`).
@@ -590,6 +604,7 @@ def churn_flags(
         Column names for transactions.
     observation_end
         End of the observation window for transactions (default: the last purchase day).
+        A summary is already cut: only its own recorded end is accepted (another raises).
     date_format
         Format of date strings (default: inferred from the first date, see
         :func:`custloyalty.rfm_summary`).
@@ -740,6 +755,7 @@ def survival_curve(
         Column names for transactions.
     observation_end
         End of the observation window for transactions (default: the last purchase day).
+        A summary is already cut: only its own recorded end is accepted (another raises).
     date_format
         Format of date strings (default: inferred from the first date, see
         :func:`custloyalty.rfm_summary`).

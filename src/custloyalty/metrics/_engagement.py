@@ -51,7 +51,8 @@ _FUNC = "engagement_summary"
 
 
 def _bad_values(col: Hashable, what: str, s: pd.Series, mask: npt.NDArray[np.bool_]) -> str:
-    ex = format_examples(s.index[mask][:5], s.to_numpy()[mask][:5])
+    # as objects: numpy's datetime64[ns] would show as an integer of nanoseconds
+    ex = format_examples(s.index[mask][:5], s.to_numpy(dtype=object)[mask][:5])
     return f"Column {col!r} has {plural(int(mask.sum()), what + ' value')} {ex}."
 
 
@@ -231,7 +232,7 @@ def engagement_summary(
         delta = (res - dates).dt.total_seconds().to_numpy(dtype=np.float64) / 86_400.0
         early = (delta < 0) & ~missing
         if early.any():
-            msg = _bad_values(resolved_at, "resolution-before-interaction", df[resolved_at], early)
+            msg = _bad_values(resolved_at, "resolution-before-interaction", res, early)
             raise ValidationError(msg)
         resolved_by_end = _days(res.fillna(dates)) <= end_day
         res_days = np.where(np.isnan(delta) | ~resolved_by_end, np.nan, delta)
@@ -240,7 +241,13 @@ def engagement_summary(
         raise ValidationError(msg)
 
     ids = df[customer].to_numpy()[keep]
-    code, uniques = pd.factorize(ids, sort=True)
+    try:
+        code, uniques = pd.factorize(ids, sort=True)
+    except TypeError:  # lists or dicts as ids, or ids of types that do not sort together
+        try:
+            code, uniques = pd.factorize(ids, sort=False)
+        except TypeError:
+            raise _frames.unhashable_ids_error(df[customer], customer, func=_FUNC) from None
     code = np.asarray(code, dtype=np.int64)
     n = len(uniques)
     d = days[keep]
@@ -383,8 +390,8 @@ def engagement_index(
     Raises
     ------
     ValidationError
-        Non-positive scales, ``max_channels`` not a whole number >= 1 (a bool included), or
-        a summary without the needed columns.
+        Non-positive scales (or given as text), ``max_channels`` not a whole number >= 1 (a
+        bool included), a summary without the needed columns, or one repeating a customer.
 
     Notes
     -----
@@ -427,6 +434,12 @@ def engagement_index(
     ]
     df = _frames.as_frame(summary, name="summary")
     _frames.require_columns(df, need, name="summary")
+    _frames.check_unique_index(
+        df.index,
+        "the summary",
+        func=func,
+        hint="pass the output of engagement_summary (one row per customer).",
+    )
     if len(df) == 0:
         return pd.Series([], index=df.index, name="engagement", dtype=np.float64)
     hint = "pass the output of engagement_summary, which has none."

@@ -105,7 +105,8 @@ def _is_summary(
 
 def _summary_unit(summary: pd.DataFrame, func: str) -> float:
     """Length in days of the unit of a summary's ``recency`` / ``T`` columns (from its attrs)."""
-    unit = summary.attrs.get("custloyalty", {}).get("time_unit")
+    recorded = summary.attrs.get("custloyalty")
+    unit = recorded.get("time_unit") if isinstance(recorded, dict) else None
     if unit is None:
         msg = (
             f"{func} got a customer summary without its time unit.\n"
@@ -118,13 +119,56 @@ def _summary_unit(summary: pd.DataFrame, func: str) -> float:
     return TIME_UNITS[unit]
 
 
+def _summary_options(
+    summary: pd.DataFrame, observation_end: Any, date_format: str | None, func: str
+) -> None:
+    """Refuse the options of transactions given with a customer summary.
+
+    A summary is already cut at its own observation end: ``observation_end`` would be
+    silently ignored (the numbers of another window). It is accepted when it is the
+    summary's recorded end; ``date_format`` (for date strings) has nothing to read.
+    """
+    if date_format is not None:
+        msg = (
+            f"{func}: 'date_format' reads the dates of transactions; got a customer summary, "
+            "which has none.\nHint: leave date_format out, or pass the transactions."
+        )
+        raise ValidationError(msg)
+    if observation_end is None:
+        return
+    recorded = summary.attrs.get("custloyalty")
+    end = recorded.get("observation_end") if isinstance(recorded, dict) else None
+    try:
+        same = end is not None and pd.Timestamp(observation_end).date() == pd.Timestamp(end).date()
+    except (TypeError, ValueError):
+        same = False
+    if not same:
+        built = f"built up to {end}" if end is not None else "built for its own window"
+        msg = (
+            f"{func}: 'observation_end' ({observation_end!r}) applies to transactions; the "
+            f"customer summary passed was {built} and cannot be cut again.\nHint: pass the "
+            "transactions with observation_end=..., or rebuild the summary with "
+            "rfm_summary(transactions, observation_end=...)."
+        )
+        raise ValidationError(msg)
+
+
 def _summary_numeric(data: Any, columns: list[str], *, integer: bool, func: str) -> pd.DataFrame:
     """Validate numeric columns of a customer summary (float64 copies, the summary untouched).
 
     ``integer=True`` also requires whole numbers >= 0 (counts such as ``frequency``). A
     summary has no ``nan_policy`` (the functions' option applies to transactions): missing
-    values raise with a hint that fits.
+    values raise with a hint that fits. A customer listed twice in the index (a summary
+    concatenated with itself, say) would be counted twice: refused.
     """
+    if isinstance(data, pd.DataFrame):
+        _frames.check_unique_index(
+            data.index,
+            "the summary",
+            func=func,
+            hint="a customer summary has one row per customer; drop the duplicates, e.g. "
+            "summary[~summary.index.duplicated()].",
+        )
     cols, _ = _frames.numeric_columns(
         data,
         columns,
@@ -155,6 +199,7 @@ def _summary_columns(
     transactions (observed once).
     """
     if _is_summary(data, customer, time):
+        _summary_options(data, observation_end, date_format, func)
         unit = _summary_unit(data, func)
         freq = _summary_numeric(data, ["frequency"], integer=True, func=func)[
             "frequency"
@@ -381,6 +426,7 @@ def purchase_days(
         Column names for transactions.
     observation_end
         End of the observation window for transactions (default: the last purchase day).
+        A summary is already cut: only its own recorded end is accepted (another raises).
     date_format
         Format of date strings of transactions (default: inferred, see
         :func:`custloyalty.rfm_summary`).
@@ -476,6 +522,7 @@ def purchase_rate(
         Column names for transactions.
     observation_end
         End of the observation window for transactions (default: the last purchase day).
+        A summary is already cut: only its own recorded end is accepted (another raises).
     date_format
         Format of date strings of transactions (default: inferred, see
         :func:`custloyalty.rfm_summary`).
@@ -718,6 +765,7 @@ def repeat_purchase_rate(
         Column names for transactions.
     observation_end
         End of the observation window for transactions (default: the last purchase day).
+        A summary is already cut: only its own recorded end is accepted (another raises).
     confidence
         Confidence level of the Wilson interval, in (0, 1); default 0.95.
     date_format
@@ -770,6 +818,7 @@ def repeat_purchase_rate(
     func = "repeat_purchase_rate"
     conf = check_probability(confidence, "confidence", func=func)
     if _is_summary(data, customer, time, ("frequency",)):
+        _summary_options(data, observation_end, date_format, func)
         cols = _summary_numeric(data, ["frequency"], integer=True, func=func)
         freq = cols["frequency"].to_numpy()
     else:

@@ -18,6 +18,7 @@ import pandas as pd
 from custloyalty import _frames
 from custloyalty._window import Window, observe
 from custloyalty.errors import ValidationError
+from custloyalty.metrics._params import check_flag
 from custloyalty.summary import rfm_summary
 
 __all__ = ["MetricInputs", "metric_inputs"]
@@ -139,6 +140,7 @@ def metric_inputs(
     >>> get("frequency").compute(inputs.as_dict()).loc[1]
     np.float64(3.0)
     """
+    with_transactions = check_flag(with_transactions, "with_transactions", func=func)
     # one validation of the transactions: the window (customer-day aggregates) flows on
     # to rfm_summary without being checked again
     window = observe(

@@ -22,6 +22,7 @@ from custloyalty._validation import (
     check_nan_policy,
     check_probability,
     format_examples,
+    plural,
 )
 from custloyalty._window import named_index, observe, require_amount
 from custloyalty.errors import ValidationError
@@ -198,6 +199,16 @@ def _cumulative_shares(ranked: FloatArray) -> FloatArray:
 
 def _values(values: Any, name: str, nan_policy: str, func: str) -> FloatArray:
     policy = check_nan_policy(nan_policy, func=func)
+    if isinstance(values, pd.Series):
+        # one value per customer: a Series with repeated labels is usually the amounts of the
+        # transactions (tx.set_index("customer_id")["amount"]), whose shares are not the
+        # customers'
+        _frames.check_unique_index(
+            values.index,
+            name,
+            func=func,
+            hint="pass one value per customer, e.g. values.groupby(level=0).sum().",
+        )
     arr, keep = as_1d_float(values, name, nan_policy=policy)
     neg = arr < 0
     if neg.any():
@@ -244,7 +255,9 @@ def pareto_curve(values: Any, /, *, nan_policy: str = "raise") -> pd.DataFrame:
     Raises
     ------
     ValidationError
-        Non-numeric, infinite, negative or all-zero values.
+        Non-numeric, infinite, negative or all-zero values, or a Series repeating a label (one
+        value per customer is expected: transaction amounts indexed by customer are refused,
+        with the ``groupby`` to sum them).
 
     See Also
     --------
@@ -350,9 +363,17 @@ def revenue_share(values: Any, /, *, top: float = 0.2, nan_policy: str = "raise"
     0.674
     """
     func = "revenue_share"
-    x = check_probability(top, "top", func=func, open_interval=False)
+    try:
+        x = check_probability(top, "top", func=func, open_interval=False)
+    except ValidationError as exc:  # one message for every value outside (0, 1]
+        if "must lie in" not in str(exc):
+            raise
+        x = 0.0
     if x == 0:
-        msg = f"The 'top' parameter of {func} must lie in (0, 1]; got {top!r}."
+        msg = (
+            f"The 'top' parameter of {func} must lie in (0, 1]; got {top!r}.\nHint: top is "
+            "the share of customers, a fraction: top=0.2 for the top 20%."
+        )
         raise ValidationError(msg)
     arr = _values(values, "values", nan_policy, func)
     n = arr.shape[0]
@@ -406,7 +427,8 @@ def simple_clv(
         Non-numeric or missing inputs, ``retention`` outside [0, 1], a negative discount rate,
         a non-positive or non-integer horizon, mismatched lengths, a ``retention`` Series
         lacking labels of a ``margin`` Series (or with duplicated labels), or ``retention >= 1
-        + discount_rate`` with an infinite horizon.
+        + discount_rate`` with an infinite horizon, or values that overflow floating point
+        (margins near 1e308).
 
     See Also
     --------
@@ -490,7 +512,8 @@ def simple_clv(
                 "diverges otherwise).\nHint: pass a finite horizon or a positive discount rate."
             )
             raise ValidationError(msg)
-        value = m * r / (1.0 + d - r)
+        with np.errstate(over="ignore"):
+            value = m * r / (1.0 + d - r)
     else:
         if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
             msg = f"The 'horizon' parameter of {func} must be a positive integer; got {horizon!r}."
@@ -498,7 +521,17 @@ def simple_clv(
         h = int(horizon)
         one = q == 1
         factor = np.where(one, float(h), q * (1.0 - q**h) / np.where(one, 0.5, 1.0 - q))
-        value = m * factor
+        with np.errstate(over="ignore"):
+            value = m * factor
+    if not np.isfinite(value).all():
+        pos = np.flatnonzero(~np.isfinite(np.broadcast_to(value, m.shape)))
+        labels = margin.index if isinstance(margin, pd.Series) else np.arange(m.shape[0])
+        msg = (
+            f"{func}: the lifetime value of {plural(pos.size, 'margin')} overflows floating point "
+            f"(beyond 1.8e308) {format_examples(np.asarray(labels)[pos], m[pos])}.\nHint: "
+            "rescale the margins first (e.g. in thousands) and scale the result back."
+        )
+        raise ValidationError(msg)
     if scalar:
         return float(value[0])
     index = margin.index if isinstance(margin, pd.Series) else pd.RangeIndex(m.shape[0])

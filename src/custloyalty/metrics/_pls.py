@@ -10,7 +10,7 @@ analysis of satisfaction and loyalty.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -341,13 +341,13 @@ class PLSResult(Result):
         return out
 
     def _items(self, construct: str) -> list[Hashable]:
-        if construct not in self.blocks:
+        if not isinstance(construct, str) or construct not in self.blocks:
             msg = f"Unknown construct {construct!r}; the model has {list(self.blocks)!r}."
             raise ValidationError(msg)
         return self.blocks[construct]
 
     def _index_weights(self, construct: str, scale: tuple[float, float]) -> pd.Series:
-        lo, hi = _check_scale(scale)
+        lo, hi = _check_scale(scale, "PLSResult")
         w = self.unstandardized_weights(construct)
         stats_ = self.item_stats.loc[w.index]
         low, high = float(stats_["min"].min()), float(stats_["max"].max())
@@ -392,7 +392,7 @@ class PLSResult(Result):
         $\bar x_j$ the item means, $100\,(\sum_j \tilde w_j \bar x_j - \min)/(\max - \min)$
         (Fornell et al. 1996).
         """
-        lo, hi = _check_scale(scale)
+        lo, hi = _check_scale(scale, "PLSResult.index")
         w = self._index_weights(construct, scale)
         means = self.item_stats.loc[w.index, "mean"].to_numpy()
         level = float(means @ w.to_numpy())
@@ -425,7 +425,7 @@ class PLSResult(Result):
             Unknown construct, missing or non-numeric item columns, answers outside
             ``scale``.
         """
-        lo, hi = _check_scale(scale)
+        lo, hi = _check_scale(scale, "PLSResult.index_scores")
         w = self._index_weights(construct, scale)
         items = list(w.index)
         frame, _ = _frames.numeric_columns(data, items, func="PLSResult.index_scores")
@@ -469,14 +469,29 @@ class PLSResult(Result):
         return out
 
 
-def _check_scale(scale: Any) -> tuple[float, float]:
-    try:
-        lo, hi = (float(v) for v in scale)
-    except (TypeError, ValueError):
-        msg = f"The 'scale' parameter must be a (min, max) pair of numbers; got {scale!r}."
-        raise ValidationError(msg) from None
+def _check_scale(scale: Any, func: str | None = None) -> tuple[float, float]:
+    """Validate an answer scale ``(min, max)``: two finite real numbers with min < max.
+
+    Booleans and text are refused as bounds (``float(True)`` is 1.0 and ``float("10")`` is
+    10.0, so ``scale=(False, True)`` or ``("1", "10")`` would pass as a scale otherwise), as is
+    a mapping (whose keys would be read as the bounds). The single boundary of every
+    function with a ``scale`` option (CSAT, CES, the satisfaction index, SERVQUAL, the PLS
+    index methods).
+    """
+    of = f" of {func}" if func else ""
+    bad = f"The 'scale' parameter{of} must be a (min, max) pair of numbers; got {scale!r:.60}."
+    if isinstance(scale, str | bytes | Mapping) or not isinstance(scale, Iterable):
+        raise ValidationError(bad)
+    items = list(scale)
+    if len(items) != 2 or any(
+        isinstance(v, bool | np.bool_ | str | bytes)
+        or not isinstance(v, int | float | np.integer | np.floating)
+        for v in items
+    ):
+        raise ValidationError(bad + "\nHint: pass two numbers, e.g. scale=(1, 10).")
+    lo, hi = float(items[0]), float(items[1])
     if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
-        msg = f"The 'scale' parameter must satisfy min < max; got {scale!r}."
+        msg = f"The 'scale' parameter{of} must satisfy min < max; got {scale!r}."
         raise ValidationError(msg)
     return lo, hi
 
@@ -533,6 +548,10 @@ def _spec(
     if isolated:
         msg = f"Constructs {isolated!r} are not connected by any path."
         raise ValidationError(msg)
+    given: object = modes
+    if isinstance(given, pd.Series):  # labelled by construct: matched by name, not position
+        _frames.check_unique_index(given.index, "modes", func=func, label="construct")
+        modes = {str(k): v for k, v in given.items()}
     if modes is None or isinstance(modes, str):
         mode_map = dict.fromkeys(names, "A" if modes is None else modes)
     elif isinstance(modes, Mapping):
@@ -671,7 +690,8 @@ def pls_path_model(
         block). The order of ``blocks`` is the order of the constructs in the output.
     modes
         ``"A"`` (reflective, default) or ``"B"`` (formative): one string for all blocks, a
-        mapping construct -> mode, or a sequence in block order.
+        mapping construct -> mode (or a Series indexed by construct, matched by name), or a
+        sequence in block order.
     scheme
         Inner weighting scheme: ``"centroid"`` (default), ``"factorial"`` or ``"path"``.
     scaled
@@ -709,9 +729,11 @@ def pls_path_model(
     ------
     ValidationError
         Missing or non-numeric items, missing answers under ``nan_policy="raise"``, an item
-        without variance, constructs without a block, cyclic or disconnected paths, unknown
-        modes or scheme; ``max_iter`` or ``bootstrap`` not a whole number (a bool included),
-        ``scaled`` or ``progress`` not a bool, ``seed`` neither None nor an integer >= 0.
+        without variance or of extreme magnitude (beyond 1e150 or below 1e-150, whose
+        variances overflow or underflow: rescale it), constructs without a block, cyclic or
+        disconnected paths, unknown modes or scheme; ``max_iter`` or ``bootstrap`` not a whole
+        number (a bool included), ``scaled`` or ``progress`` not a bool, ``seed`` neither None
+        nor an integer >= 0.
     ConvergenceError
         The outer weights did not converge within ``max_iter`` iterations.
 
@@ -813,6 +835,17 @@ def pls_path_model(
         msg = f"{func} needs at least 3 complete respondents; got {len(frame)}."
         raise ValidationError(msg)
     raw = frame.to_numpy(dtype=np.float64)
+    magnitude = np.abs(raw).max(axis=0)
+    extreme = (magnitude > 1e150) | ((magnitude > 0) & (magnitude < 1e-150))
+    if extreme.any():  # their squares overflow to inf, or their variances underflow to 0
+        bad = [items[i] for i in np.flatnonzero(extreme)]
+        msg = (
+            f"{func}: items {bad[:5]!r} hold values of extreme magnitude (up to "
+            f"{magnitude[extreme].max():.3g}); their variances cannot be computed in floating "
+            "point.\nHint: rescale the items to their answer scale first (e.g. divide by a "
+            "power of ten)."
+        )
+        raise ValidationError(msg)
     flat_sd = raw.std(axis=0) == 0
     if flat_sd.any():
         bad = [items[i] for i in np.flatnonzero(flat_sd)]

@@ -754,7 +754,10 @@ def nps_by(
     df = _frames.as_frame(data)
     keys: list[Hashable] = []
     if by is not None:
-        keys = list(by) if isinstance(by, list | tuple) else [by]
+        # a tuple naming one column (MultiIndex columns) is that column, not a list of them
+        columns: list[Hashable] = list(df.columns)
+        one = isinstance(by, tuple) and by in columns
+        keys = list(by) if isinstance(by, list | tuple) and not one else [by]
     if not keys and period is None:
         msg = f"{func} needs 'by' (segment columns) and/or 'period' (calendar periods)."
         raise ValidationError(msg)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import math
 import reprlib
 import warnings
 from collections.abc import Callable, Mapping
@@ -35,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custloyalty._validation import check_option, suggest
 from custloyalty.errors import PluginError, PluginWarning, ValidationError
 
 __all__ = [
@@ -91,6 +93,14 @@ class Metric:
     description
         One line for listings and reports.
 
+    Raises
+    ------
+    ValidationError
+        A name that is not non-empty text, ``func`` or ``fit`` not callable, an unknown
+        ``level``, ``direction`` or ``source``, ``inputs`` given as text, unknown or listed
+        twice, a ``description`` that is not text. :meth:`compute` and :meth:`fit_state`
+        refuse options the function (or fit step) does not take, naming the closest one.
+
     Examples
     --------
     >>> from custloyalty.metrics import Metric
@@ -112,37 +122,47 @@ class Metric:
     origin: str = field(default="builtin", compare=False)
 
     def __post_init__(self) -> None:
+        _check_name(self.name, "Metric")
         func: object = self.func
         if not callable(func):
             msg = f"Metric {self.name!r}: func must be callable; got {type(self.func).__name__}."
             raise ValidationError(msg)
-        if self.level not in ("customer", "base"):
-            msg = f"Metric {self.name!r}: level must be 'customer' or 'base'; got {self.level!r}."
-            raise ValidationError(msg)
-        if self.direction not in ("higher", "lower"):
+        choices = {
+            "level": ("customer", "base"),
+            "direction": ("higher", "lower"),
+            "source": ("transactions", *SPARSE_SOURCES),
+        }
+        for option, allowed in choices.items():
+            value = getattr(self, option)
+            if not isinstance(value, str) or value not in allowed:
+                names = " or ".join(", ".join(map(repr, allowed)).rsplit(", ", 1))
+                msg = f"Metric {self.name!r}: {option} must be {names}; got {value!r:.40}."
+                close = suggest(value, allowed) if isinstance(value, str) else None
+                if close:
+                    msg += f"\nHint: did you mean {close!r}?"
+                raise ValidationError(msg)
+        fit: object = self.fit
+        if fit is not None and not callable(fit):
             msg = (
-                f"Metric {self.name!r}: direction must be 'higher' or 'lower'; "
-                f"got {self.direction!r}."
+                f"Metric {self.name!r}: fit must be a function (or None); got "
+                f"{type(fit).__name__} {fit!r:.40}."
             )
             raise ValidationError(msg)
-        if self.source not in ("transactions", *SPARSE_SOURCES):
+        description: object = self.description  # typed str, given anything at run time
+        if not isinstance(description, str):
             msg = (
-                f"Metric {self.name!r}: source must be 'transactions', 'surveys' or "
-                f"'interactions'; got {self.source!r}."
+                f"Metric {self.name!r}: description must be text; got "
+                f"{type(description).__name__} {description!r:.40}."
             )
             raise ValidationError(msg)
-        if not self.inputs:
-            object.__setattr__(self, "inputs", _inputs_of(self.func))
-        unknown = [i for i in self.inputs if i not in INPUTS]
-        if unknown:
-            msg = f"Metric {self.name!r} asks for unknown inputs {unknown!r}; known: {INPUTS}."
-            raise ValidationError(msg)
+        object.__setattr__(self, "inputs", _check_inputs(self.name, self.inputs, self.func))
         if not self.description:
             doc = inspect.getdoc(self.func) or ""
             object.__setattr__(self, "description", doc.split("\n", 1)[0])
 
     def compute(self, inputs: Mapping[str, Any], **options: Any) -> Any:
         """Call the metric with the inputs it asks for, taken from ``inputs``."""
+        _check_options(self, self.func, options)
         kwargs = {k: inputs.get(k) for k in self.inputs}
         return self.func(**kwargs, **options)
 
@@ -156,6 +176,7 @@ class Metric:
         """
         if self.fit is None:
             return {}
+        _check_options(self, self.fit, options)
         kwargs = {k: inputs.get(k) for k in _inputs_of(self.fit)}
         if _takes(self.fit, "seed"):
             kwargs["seed"] = seed
@@ -191,6 +212,91 @@ class Metric:
         return check_output(self, self.compute(isolated, **options), index)
 
 
+def _check_name(name: Any, where: str) -> str:
+    """Refuse a metric name that is not non-empty text (a number or a list as a name)."""
+    if not isinstance(name, str) or not name:
+        msg = (
+            f"{where}: a metric name is non-empty text; got {type(name).__name__} {name!r:.40}."
+            "\nHint: pass the name as a string, e.g. 'basket_value'."
+        )
+        raise ValidationError(msg)
+    return name
+
+
+def _check_inputs(name: str, inputs: Any, func: Callable[..., Any]) -> tuple[str, ...]:
+    """Return the ``inputs`` of a metric as a tuple of known input names, each once.
+
+    One name given as text (``inputs="summary"``) is refused rather than read letter by
+    letter; empty means: inferred from the parameter names of ``func``.
+    """
+    if isinstance(inputs, str | bytes):
+        msg = (
+            f"Metric {name!r}: inputs must be a tuple of input names; got the text "
+            f"{inputs!r}.\nHint: inputs=({inputs!r},)."
+        )
+        raise ValidationError(msg)
+    try:
+        given = tuple(inputs)
+    except TypeError:
+        msg = f"Metric {name!r}: inputs must be a tuple of input names; got {inputs!r:.40}."
+        raise ValidationError(msg) from None
+    if not given:
+        return _inputs_of(func)
+    unknown = [i for i in given if not isinstance(i, str) or i not in INPUTS]
+    if unknown:
+        close = suggest(str(unknown[0]), INPUTS)
+        msg = f"Metric {name!r} asks for unknown inputs {unknown!r}; known: {INPUTS}."
+        if close:
+            msg += f"\nHint: did you mean {close!r}?"
+        raise ValidationError(msg)
+    twice = sorted({i for i in given if given.count(i) > 1})
+    if twice:
+        msg = f"Metric {name!r} lists the inputs {twice!r} more than once; list each once."
+        raise ValidationError(msg)
+    return given
+
+
+def _check_options(metric: Metric, target: Callable[..., Any], options: Mapping[str, Any]) -> None:
+    """Refuse options ``target`` does not take (a typo would be a raw TypeError otherwise)."""
+    if not options:
+        return
+    try:
+        params = inspect.signature(target).parameters
+    except (TypeError, ValueError):  # no signature to check against: let the call decide
+        return
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    takes = [
+        p.name
+        for p in params.values()
+        if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        and p.name not in INPUTS
+    ]
+    unknown = [k for k in options if k not in takes]
+    if unknown:
+        close = suggest(str(unknown[0]), takes)
+        step = " (its fit step)" if target is metric.fit else ""
+        msg = (
+            f"Metric {metric.name!r} ({metric.origin}){step} has no option {unknown[0]!r}; "
+            f"its options are {takes!r}."
+        )
+        if close:
+            msg += f"\nHint: did you mean {close!r}?"
+        raise ValidationError(msg)
+
+
+def _check_choice(value: Any, name: str, allowed: tuple[str, ...], func: str) -> None:
+    """``check_option`` with a close-match hint (``level="cust"`` would select nothing)."""
+    try:
+        check_option(value, name, allowed, func=func)
+    except (ValidationError, TypeError):  # TypeError: an unhashable value such as a list
+        msg = f"The {name!r} parameter of {func} must be one of {allowed!r}; got {value!r:.40}."
+        close = suggest(str(value), allowed) if isinstance(value, str) else None
+        if close:
+            msg += f"\nHint: did you mean {close!r}?"
+        raise ValidationError(msg) from None
+
+
 def _fail_output(metric: Metric, problem: str, hint: str = "") -> ValidationError:
     msg = f"Metric {metric.name!r} ({metric.origin}) returned {problem}"
     if hint:
@@ -212,8 +318,11 @@ def check_output(metric: Metric, value: Any, index: pd.Index) -> FloatArray | fl
     ------
     ValidationError
         Naming the metric: a DataFrame or another type, non-numeric values (strings),
-        non-finite values (infinity; NaN for a transaction metric), an array of the wrong
-        length, duplicated or unknown customers in the index.
+        complex numbers, dates or durations (which a float conversion would turn into real
+        parts or nanoseconds), non-finite values (infinity; NaN for a transaction metric; an
+        integer beyond the float range), an array of the wrong length, duplicated or unknown
+        customers in the index, or an ``index`` that is not a pandas Index (or repeats a
+        customer while the values come with another index).
 
     Examples
     --------
@@ -227,12 +336,23 @@ def check_output(metric: Metric, value: Any, index: pd.Index) -> FloatArray | fl
     ...
     custloyalty.errors.ValidationError: ...
     """
+    given: object = index  # typed pd.Index, given anything at run time
+    if not isinstance(given, pd.Index):
+        msg = (
+            f"check_output: index must be a pandas Index of the customers; got "
+            f"{type(index).__name__}.\nHint: pass summary.index (or pd.Index(ids))."
+        )
+        raise ValidationError(msg)
     if metric.level == "base":
-        if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
+        real = isinstance(value, int | float | np.integer | np.floating)
+        if isinstance(value, bool | np.bool_) or not real:
             raise _fail_output(
-                metric, f"a {type(value).__name__}; a base-level metric returns a number."
+                metric, f"a {type(value).__name__}; a base-level metric returns a real number."
             )
-        out = float(value)
+        try:
+            out = float(value)
+        except OverflowError:  # an int beyond float range
+            out = math.inf
         if not np.isfinite(out):
             raise _fail_output(metric, f"{out!r}; a base-level metric returns a finite number.")
         return out
@@ -256,6 +376,14 @@ def check_output(metric: Metric, value: Any, index: pd.Index) -> FloatArray | fl
         # index object), needs no look-up of each label
         same = value.index is index or value.index.equals(index)
         where = None
+        if not same and not index.is_unique:
+            raise _fail_output(
+                metric,
+                "a Series whose index differs from the customers', which hold "
+                f"{int(index.duplicated().sum())} duplicated labels: its values cannot be "
+                "matched to customers by label.",
+                "return the values in the customers' order and index (or pass a unique index).",
+            )
         if not same:
             # a subset (survey metrics): one look-up of each label gives both the check and
             # the positions (the customers' index keeps its hash table between look-ups)
@@ -320,11 +448,20 @@ def _numeric(metric: Metric, values: pd.Series, labels: pd.Index) -> FloatArray:
         raise _fail_output(
             metric, "booleans; a customer-level metric returns numbers.", "cast with astype(float)."
         )
+    kind = getattr(dtype, "kind", "O")
+    if kind in "cmM" or isinstance(dtype, pd.DatetimeTZDtype | pd.PeriodDtype):
+        what = {"c": "complex numbers", "m": "durations"}.get(kind, "dates")
+        raise _fail_output(
+            metric,
+            f"{what} (dtype {dtype}); a customer-level metric returns real numbers.",
+            "return a number per customer, e.g. a duration in days: values / pd.Timedelta(days=1).",
+        )
     if pd.api.types.is_numeric_dtype(dtype):
         return values.to_numpy(dtype=np.float64, na_value=np.nan)
     numeric = pd.to_numeric(values, errors="coerce")
     kinds = values.map(type) if len(values) else values
-    text = kinds.isin([str, bytes, bool, np.bool_]).to_numpy(dtype=bool) if len(values) else None
+    not_real = [str, bytes, bool, np.bool_, complex, np.complex128, pd.Timestamp, pd.Timedelta]
+    text = kinds.isin(not_real).to_numpy(dtype=bool) if len(values) else None
     bad = (numeric.isna() & values.notna()).to_numpy(dtype=bool)
     if text is not None:
         bad = bad | text
@@ -448,6 +585,11 @@ def available(*, level: Level | None = None, source: str | None = None) -> list[
         Sorted names; entry points of the group ``custloyalty.metrics`` are discovered on the
         first call.
 
+    Raises
+    ------
+    ValidationError
+        ``level`` or ``source`` is not one of its values (a typo would select nothing).
+
     Warns
     -----
     PluginWarning
@@ -462,6 +604,11 @@ def available(*, level: Level | None = None, source: str | None = None) -> list[
     ... )
     True
     """
+    func = "available"
+    if level is not None:
+        _check_choice(level, "level", ("customer", "base"), func)
+    if source is not None:
+        _check_choice(source, "source", ("transactions", *SPARSE_SOURCES), func)
     return sorted(
         name
         for name, m in _all().items()
@@ -484,7 +631,7 @@ def get(name: str) -> Metric:
     Raises
     ------
     PluginError
-        No metric has that name (the message suggests close names).
+        No metric has that name (the message suggests close names), or ``name`` is not text.
 
     Examples
     --------
@@ -495,6 +642,13 @@ def get(name: str) -> Metric:
     >>> metrics.get("recency").name  # former name, still accepted
     'days_since_last_purchase'
     """
+    given: object = name  # typed str, given anything at run time
+    if not isinstance(given, str):
+        msg = (
+            f"get: a metric name is text; got {type(name).__name__} {name!r:.40}.\n"
+            "Hint: pass one name from available(), e.g. get('purchase_days')."
+        )
+        raise PluginError(msg)
     everything = _all()
     if name in everything:
         return everything[name]
@@ -556,7 +710,9 @@ def register(
     Raises
     ------
     ValidationError
-        The name is taken (by a built-in, or by another registration without ``replace``).
+        The name is taken (by a built-in, or by another registration without ``replace``),
+        is not non-empty text, or an option is invalid (see :class:`Metric`; ``replace`` must
+        be True or False).
 
     Examples
     --------
@@ -570,9 +726,20 @@ def register(
     """
     if callable(name):
         return register()(name)
+    if name is not None:
+        _check_name(name, "register")
+    flag: object = replace  # typed bool, given anything at run time
+    if not isinstance(flag, bool | np.bool_):
+        msg = (
+            f"The 'replace' parameter of register must be True or False; got "
+            f"{type(replace).__name__} {replace!r:.40}."
+        )
+        raise ValidationError(msg)
 
     def deco(func: Callable[..., Any]) -> Callable[..., Any]:
-        key = name or func.__name__
+        key = name or getattr(func, "__name__", None)
+        _check_name(key, "register")
+        assert isinstance(key, str)
         if key in _BUILTIN or key in _ALIASES:
             msg = f"{key!r} is a built-in metric and cannot be replaced; choose another name."
             raise ValidationError(msg)
@@ -604,7 +771,23 @@ def register(
 
 
 def unregister(name: str) -> None:
-    """Remove an in-process registration (plugins and built-ins stay)."""
+    """Remove an in-process registration (plugins and built-ins stay).
+
+    A name that is not registered in-process is ignored (so clean-up code may call this
+    unconditionally).
+
+    Raises
+    ------
+    ValidationError
+        ``name`` is not text, or names a built-in metric (built-ins cannot be removed).
+    """
+    _check_name(name, "unregister")
+    if name in _BUILTIN or name in _ALIASES:
+        msg = (
+            f"unregister: {name!r} is a built-in metric and cannot be removed.\nHint: leave it "
+            "out of the scorecard's indicators instead."
+        )
+        raise ValidationError(msg)
     _USER.pop(name, None)
 
 

@@ -23,8 +23,10 @@ from custloyalty._validation import (
     check_in_range,
     check_nan_policy,
     check_probability,
+    format_examples,
+    plural,
 )
-from custloyalty.errors import UndefinedMetricWarning, ValidationError
+from custloyalty.errors import CustLoyaltyWarning, UndefinedMetricWarning, ValidationError
 from custloyalty.metrics._params import check_flag
 
 __all__ = [
@@ -54,6 +56,21 @@ def _items(
         msg = f"{func} needs at least two complete respondents; got {frame.shape[0]}."
         raise ValidationError(msg)
     return frame
+
+
+def _scaled(frame: pd.DataFrame) -> FloatArray:
+    """Return the items as floats, divided by a common factor if their magnitude is extreme.
+
+    Alpha and the item-total correlations are ratios of (co)variances, unchanged when every
+    item is multiplied by one constant; items of 1e200 would overflow the squares to
+    infinity and items of 1e-200 underflow their variances to 0 (a false "no variance").
+    Answers on usual scales are left exactly as they are.
+    """
+    x = frame.to_numpy(dtype=np.float64)
+    top = float(np.abs(x).max()) if x.size else 0.0
+    if top > 0 and not 1e-100 <= top <= 1e100:
+        x = x / top
+    return x
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +143,9 @@ def cronbach_alpha(
 
     Feldt's interval uses $(1 - \alpha)/(1 - \hat\alpha) \sim F(n-1, (n-1)(k-1))$:
     $\left[1 - (1 - \hat\alpha) F_{1-\gamma/2},\; 1 - (1 - \hat\alpha) F_{\gamma/2}\right]$
-    with $\gamma = 1 - \mathrm{confidence}$.
+    with $\gamma = 1 - \mathrm{confidence}$. Alpha is unchanged when every item is multiplied
+    by one constant: items of extreme magnitude (beyond 1e100 or below 1e-100) are divided by
+    their largest absolute value first, so their squares neither overflow nor underflow.
 
     References
     ----------
@@ -149,7 +168,7 @@ def cronbach_alpha(
     func = "cronbach_alpha"
     conf = check_probability(confidence, "confidence", func=func)
     frame = _items(items, columns, nan_policy, func)
-    x = frame.to_numpy(dtype=np.float64)
+    x = _scaled(frame)
     n, k = x.shape
     item_var = float(x.var(axis=0, ddof=1).sum())
     total_var = float(x.sum(axis=1).var(ddof=1))
@@ -202,6 +221,11 @@ def composite_reliability(loadings: Any, /) -> float:
     ValidationError
         Loadings outside [-1, 1], booleans, missing or empty.
 
+    Warns
+    -----
+    CustLoyaltyWarning
+        Loadings of mixed signs (a reverse-coded item): they cancel in the sum.
+
     See Also
     --------
     average_variance_extracted : Mean squared loading.
@@ -235,6 +259,17 @@ def composite_reliability(loadings: Any, /) -> float:
     0.8871
     """
     lam = _loadings(loadings, "composite_reliability")
+    if (lam < 0).any() and (lam > 0).any():
+        neg = np.flatnonzero(lam < 0)
+        labels = loadings.index[neg] if isinstance(loadings, pd.Series) else neg
+        warnings.warn(
+            f"composite_reliability: the loadings have mixed signs ({plural(neg.size, 'loading')} "
+            f"< 0 {format_examples(labels, lam[neg])}); the positive and negative ones cancel "
+            "in the sum, so rho understates the reliability.\nHint: reverse-code the "
+            "negatively loading items (max + min - answer) and refit.",
+            CustLoyaltyWarning,
+            stacklevel=2,
+        )
     s = float(lam.sum()) ** 2
     return s / (s + float(np.sum(1.0 - lam**2)))
 
@@ -347,7 +382,7 @@ def item_total_correlations(
     func = "item_total_correlations"
     corrected = check_flag(corrected, "corrected", func=func)
     frame = _items(items, columns, nan_policy, func)
-    x = frame.to_numpy(dtype=np.float64)
+    x = _scaled(frame)
     x = x - x.mean(axis=0)
     total = x.sum(axis=1, keepdims=True)
     other = total - x if corrected else np.broadcast_to(total, x.shape)

@@ -37,7 +37,7 @@ FloatArray = npt.NDArray[np.float64]
 
 
 def _int_scale(scale: Any, func: str) -> tuple[int, int]:
-    lo, hi = _check_scale(scale)
+    lo, hi = _check_scale(scale, func)
     if lo != int(lo) or hi != int(hi):
         msg = f"The 'scale' parameter of {func} must be a pair of integers; got {scale!r}."
         raise ValidationError(msg)
@@ -571,8 +571,9 @@ def satisfaction_index(
     columns
         Item columns; default the keys of a mapping ``item_weights``, else every column.
     item_weights
-        Item weights: a mapping item -> weight or a sequence in column order, non-negative,
-        normalised to sum 1. ``None`` (default): equal weights.
+        Item weights: a mapping item -> weight (or a Series indexed by item, matched by
+        label) or a sequence in column order, non-negative, normalised to sum 1. ``None``
+        (default): equal weights.
     scale
         ``(min, max)`` of the answer scale; default ``(1, 10)``. Answers outside raise.
     nan_policy
@@ -630,9 +631,13 @@ def satisfaction_index(
     """
     func = "satisfaction_index"
     policy = check_nan_policy(nan_policy, func=func)
-    lo, hi = _check_scale(scale)
+    lo, hi = _check_scale(scale, func)
     if isinstance(items, pd.Series):
         items = items.to_frame(name=items.name if items.name is not None else "item")
+    given: object = item_weights  # a Series is not a Mapping to the type checker
+    if isinstance(given, pd.Series):  # labelled: matched by item name, as a mapping
+        _frames.check_unique_index(given.index, "item_weights", func=func, label="item")
+        item_weights = dict(given.items())
     if columns is None and isinstance(item_weights, Mapping):
         columns = list(item_weights)
     frame, missing = _frames.numeric_columns(

@@ -83,6 +83,11 @@ def _dimension_map(
 
 
 def _dimension_weights(dimension_weights: Any, dims: list[str], func: str) -> np.ndarray:
+    if isinstance(dimension_weights, pd.Series):  # labelled: matched by dimension name
+        _frames.check_unique_index(
+            dimension_weights.index, "dimension_weights", func=func, label="dimension"
+        )
+        dimension_weights = dict(dimension_weights.items())
     if dimension_weights is None:
         return np.full(len(dims), 1.0 / len(dims))
     if not isinstance(dimension_weights, Mapping):
@@ -142,9 +147,9 @@ def servqual(
         responsiveness 10-13, assurance 14-17, empathy 18-22 (see
         ``SERVQUAL_DIMENSIONS``). Columns not in any dimension are ignored.
     dimension_weights
-        Mapping dimension -> importance (e.g. the 100 points respondents allocate across the
-        five dimensions), normalised to sum 1. ``None``: equal weights (the unweighted
-        SERVQUAL score).
+        Mapping dimension -> importance (or a Series indexed by dimension; e.g. the 100 points
+        respondents allocate across the five dimensions), normalised to sum 1. ``None``:
+        equal weights (the unweighted SERVQUAL score).
     scale
         ``(min, max)`` of the answer scale; default ``(1, 7)``. Answers outside raise.
     nan_policy
@@ -196,7 +201,7 @@ def servqual(
     """
     func = "servqual"
     policy = check_nan_policy(nan_policy, func=func)
-    lo, hi = _check_scale(scale)
+    lo, hi = _check_scale(scale, func)
     p_df = _frames.as_frame(perceptions, name="perceptions")
     e_df = _frames.as_frame(expectations, name="expectations")
     dim_map = _dimension_map(dimensions, list(p_df.columns), func)
