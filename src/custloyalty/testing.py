@@ -15,7 +15,6 @@ run it in its own CI::
 
 from __future__ import annotations
 
-import inspect
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -24,10 +23,9 @@ import numpy as np
 import pandas as pd
 
 from custloyalty._frames import as_frame, require_columns
-from custloyalty._validation import check_positive, suggest
+from custloyalty._validation import check_positive
 from custloyalty.errors import ValidationError
 from custloyalty.metrics import (
-    INPUTS,
     SURVEY_CUSTOMER,
     Metric,
     MetricInputs,
@@ -35,6 +33,7 @@ from custloyalty.metrics import (
     get,
     metric_inputs,
 )
+from custloyalty.metrics._registry import _check_options
 
 __all__ = ["check_metric"]
 
@@ -116,21 +115,7 @@ def _options(metric: Metric, options: Any, func: str) -> dict[str, Any]:
             f"got {type(options).__name__} {options!r:.60}."
         )
         raise ValidationError(msg)
-    try:
-        params = inspect.signature(metric.func).parameters
-    except (TypeError, ValueError):  # pragma: no cover - a builtin without a signature
-        return dict(options)
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return dict(options)
-    kinds = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    known = [k for k, par in params.items() if k not in INPUTS and par.kind in kinds]
-    unknown = [str(k) for k in options if k not in known]
-    if unknown:
-        msg = f"{func}: unknown options {unknown!r}; the metric takes {sorted(known)!r}."
-        hints = [f"{u!r} -> {h!r}" for u in unknown if (h := suggest(u, known))]
-        if hints:
-            msg += f"\nHint: did you mean {', '.join(hints)}?"
-        raise ValidationError(msg)
+    _check_options(metric, metric.func, options)
     return dict(options)
 
 
