@@ -90,8 +90,10 @@ def customer_bucket(ids: Any, n_buckets: int, *, seed: int | None = None) -> pd.
         raise ValidationError(msg)
     series = ids if isinstance(ids, pd.Series) else pd.Series(np.asarray(ids))
     try:
+        if series.dtype == object:
+            hash(tuple(series))  # lists, dicts, sets: no id (pandas would hash their text)
         hashed = pd.util.hash_array(series.to_numpy(), categorize=False)
-    except TypeError:
+    except (TypeError, ValueError):
         raise _frames.unhashable_ids_error(series, "ids", func="customer_bucket") from None
     if seed:  # numbers are hashed without a key: mix the seed into the hash, and hash again
         mix = pd.util.hash_array(np.array([int(seed) % 2**64], dtype=np.uint64), categorize=False)[

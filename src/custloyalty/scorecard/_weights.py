@@ -628,9 +628,10 @@ def fixed_weights(weighting: Mapping[Hashable, float] | pd.Series, /) -> pd.Seri
         raise ValidationError(msg)
     odd = [(k, v) for k, v in items if not is_real(v)]
     if odd:
+        shown = ", ".join(f"{k!r}: {v!r}" for k, v in odd[:5])
         msg = (
-            f"Weights must be numbers; {len(odd)} are not "
-            f"{format_examples([k for k, _ in odd], [v for _, v in odd])}."
+            f"Weights must be numbers (booleans, text and None are not); {len(odd)} of "
+            f"{len(items)} are not: {shown}."
         )
         raise ValidationError(msg)
     s = pd.Series(
