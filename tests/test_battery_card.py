@@ -508,6 +508,58 @@ CASES: list[tuple[str, Callable[[], Any], Num | Err | Warns]] = [
         lambda: card(tiers={"labels": [["a"], "B"], "shares": [0.5, 0.5]}),
         Err(ValidationError, "tiers.labels"),
     ),
+    # --- scorecard: AHP matrices, fixed weights, flags ---------------------------------------
+    (
+        "card/ahp-unlabelled",
+        lambda: card(weighting="ahp", ahp=[[1, 3, 3], [1 / 3, 1, 1], [1 / 3, 1, 1]]).fit(TX),
+        Err(ValidationError, "AHP matrix", "Hint: label"),
+    ),
+    (
+        "card/ahp-data-broadcast",
+        lambda: card(
+            BEH[:2], weighting="ahp", ahp={"index": BEH[:2], "columns": BEH[:2], "data": [[1, 1]]}
+        ),
+        Err(ValidationError, "'ahp'", "2x2", "(1, 2)"),
+    ),
+    (
+        "card/ahp-survey-indicator-not-fitted",
+        lambda: (
+            card(
+                [*BEH, "satisfaction"],
+                weighting="ahp",
+                ahp=pd.DataFrame(
+                    [[1, 2, 2, 1], [0.5, 1, 1, 0.5], [0.5, 1, 1, 0.5], [1, 2, 2, 1]],
+                    [*BEH, "satisfaction"],
+                    [*BEH, "satisfaction"],
+                ),
+            )
+            .fit(TX)
+            .weights_.tolist()
+        ),
+        Num([0.5, 0.25, 0.25]),
+    ),
+    (
+        "card/fixed-weights-zero-after-drop",
+        lambda: card(
+            [*BEH, "satisfaction"], weighting={**dict.fromkeys(BEH, 0), "satisfaction": 5}
+        ).fit(TX),
+        Err(ValidationError, "all zero", "'satisfaction'"),
+    ),
+    (
+        "card/progress-str",
+        lambda: card().fit_score(TX, progress="yes"),
+        Err(ValidationError, "'progress'"),
+    ),
+    (
+        "card/progress-int",
+        lambda: card().fit_score(TX, progress=1),
+        Err(ValidationError, "'progress'"),
+    ),
+    (
+        "card/partitioned-str",
+        lambda: card().fit(TX).score(TX, partitioned_by_customer="no"),
+        Err(ValidationError, "'partitioned_by_customer'"),
+    ),
     # --- compare, results, totals --------------------------------------------------------
     (
         "compare/other-tiers",

@@ -349,8 +349,19 @@ def matrix(obj: Any, key: str = "ahp") -> pd.DataFrame:
         fail_type(key, "a pairwise matrix (DataFrame, list of rows or mapping)", obj)
     try:
         if isinstance(obj, Mapping):
-            return pd.DataFrame(obj["data"], index=obj["index"], columns=obj["columns"])
+            data = np.asarray(obj["data"], dtype=np.float64)
+            shape = (len(obj["index"]), len(obj["columns"]))
+            if data.shape != shape:  # pandas would broadcast a single row to every label
+                msg = (
+                    f"{_FUNC}: {key!r} has {len(obj['index'])} index labels and "
+                    f"{len(obj['columns'])} column labels, so its data must be "
+                    f"{shape[0]}x{shape[1]}; got shape {data.shape}."
+                )
+                raise ValidationError(msg)
+            return pd.DataFrame(data, index=obj["index"], columns=obj["columns"])
         return pd.DataFrame(np.asarray(obj, dtype=np.float64))
+    except ValidationError:
+        raise
     except (TypeError, ValueError) as exc:
         msg = f"{_FUNC}: {key!r} is not a valid pairwise matrix: {exc}"
         raise ValidationError(msg) from exc

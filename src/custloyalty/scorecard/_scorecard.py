@@ -32,7 +32,14 @@ from custloyalty.errors import (
     UndefinedMetricWarning,
     ValidationError,
 )
-from custloyalty.metrics import SPARSE_SOURCES, SURVEY_CUSTOMER, Metric, metric_inputs, nps_category
+from custloyalty.metrics import (
+    SPARSE_SOURCES,
+    SURVEY_CUSTOMER,
+    Metric,
+    check_flag,
+    metric_inputs,
+    nps_category,
+)
 from custloyalty.metrics import get as get_metric
 from custloyalty.scorecard import _potential
 from custloyalty.scorecard._config import (
@@ -461,7 +468,11 @@ class LoyaltyScorecard(Stateful):
         if fixed:
             return FixedWeighting(fixed)
         if cfg.weighting == "ahp":
-            return AHPWeighting(cfg.ahp, allow_inconsistent=cfg.allow_inconsistent)
+            return AHPWeighting(
+                cfg.ahp,
+                allow_inconsistent=cfg.allow_inconsistent,
+                configured=[i.name for i in cfg.indicators],
+            )
         assert isinstance(cfg.weighting, str)
         return WEIGHTINGS[cfg.weighting]()
 
@@ -605,6 +616,7 @@ class LoyaltyScorecard(Stateful):
         PluginError
             A plugin metric raised an exception of its own.
         """
+        check_flag(partitioned_by_customer, "partitioned_by_customer", func=f"{_FUNC}.score")
         if _engines.is_dask(transactions) or partitioned_by_customer:  # per customer bucket
             return _engines.score_scorecard(self, locals())  # type: ignore[no-any-return]
         self._check_fitted()
@@ -724,6 +736,7 @@ class LoyaltyScorecard(Stateful):
 
         Parameters are those of :meth:`fit`; ``progress=True`` shows a progress bar.
         """
+        progress = check_flag(progress, "progress", func=f"{_FUNC}.fit_score")
         labels = ["inputs", "fit", "score"]
         with steps(labels, enabled=progress, desc="fit_score") as step:
             step("inputs")

@@ -8,7 +8,7 @@ composite with them (``apply``), and saves / validates them (``to_dict`` / ``fro
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -177,7 +177,19 @@ class FixedWeighting(Weighting):
         if missing:
             msg = f"{_FUNC}: fixed weights are missing for indicators {missing!r}."
             raise ValidationError(msg)
-        return fixed_weights({n: self.given[n] for n in names})
+        active: dict[Hashable, float] = {n: self.given[n] for n in names}
+        if active and all(v == 0 for v in active.values()):
+            msg = (
+                f"{_FUNC}: the fixed weights of the indicators fitted, {active!r}, are all "
+                "zero, so no composite can be formed."
+            )
+            if set(self.given) - set(names):
+                msg += (
+                    f"\nHint: the indicators {sorted(set(self.given) - set(names))!r} with "
+                    "weight are not fitted (no surveys or interactions were given)."
+                )
+            raise ValidationError(msg)
+        return fixed_weights(active)
 
 
 class AHPWeighting(Weighting):
@@ -185,9 +197,12 @@ class AHPWeighting(Weighting):
 
     method = "ahp"
 
-    def __init__(self, ahp: Any, *, allow_inconsistent: bool = False) -> None:
+    def __init__(
+        self, ahp: Any, *, allow_inconsistent: bool = False, configured: Sequence[str] = ()
+    ) -> None:
         self.ahp = ahp
         self.allow_inconsistent = allow_inconsistent
+        self.configured = list(configured)
 
     def _learn(self, norm: pd.DataFrame) -> pd.Series:
         names = [str(c) for c in norm.columns]
@@ -200,11 +215,20 @@ class AHPWeighting(Weighting):
         else:
             w = ahp_weights(self.ahp, allow_inconsistent=self.allow_inconsistent).weights
         w.index = pd.Index([canonical(str(k)) for k in w.index])  # former built-in names
-        if set(w.index) != set(names):
+        # indicators of the card left out of this fit (no surveys or interactions given)
+        # drop out of the weights, which are renormalised, as fixed weights are
+        inactive = set(self.configured) - set(names)
+        covered = set(w.index) - inactive
+        if covered != set(names):
             msg = (
                 f"{_FUNC}: the AHP matrix covers {sorted(w.index)!r} but the active indicators "
                 f"are {sorted(names)!r}."
             )
+            if all(str(k).isdigit() for k in w.index):
+                msg += (
+                    "\nHint: label the matrix's rows and columns with the indicator names (a "
+                    "DataFrame, or {'index': [...], 'columns': [...], 'data': [...]})."
+                )
             raise ValidationError(msg)
         return fixed_weights(w.reindex(names))
 
