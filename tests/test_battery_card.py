@@ -31,7 +31,7 @@ import pytest
 from scipy import stats
 
 import custloyalty as cl
-from custloyalty.datasets import load_cdnow, make_programme
+from custloyalty.datasets import load_cdnow, make_programme, make_survey
 from custloyalty.errors import (
     CustLoyaltyError,
     CustLoyaltyWarning,
@@ -164,6 +164,8 @@ PKW: dict[str, Any] = {
     "seed": 1,
 }
 PIDS = PROG.transactions["customer_id"].unique()
+PSV = make_survey(400, seed=2, customer_ids=PIDS)
+PSV["date"] = pd.Timestamp(PROG.launch) - pd.Timedelta(days=170)
 
 CASES: list[tuple[str, Callable[[], Any], Num | Err | Warns]] = [
     # --- normalisers: values -------------------------------------------------------------
@@ -688,6 +690,30 @@ CASES: list[tuple[str, Callable[[], Any], Num | Err | Warns]] = [
         lambda: evaluate_over_time(TX, scorecard=card(), psi_thresholds=(True, 2)),
         Err(ValidationError, "'psi_thresholds'"),
     ),
+    (
+        "over_time/reference-with-refit",
+        lambda: evaluate_over_time(TX, scorecard=card(), reference="1997Q2", refit=True),
+        Err(ValidationError, "reference='1997Q2'", "refit=True", "Hint"),
+    ),
+    (
+        "over_time/card-columns",
+        lambda: (
+            evaluate_over_time(
+                TX.rename(columns={"customer_id": "cid", "date": "day"}),
+                scorecard=card(customer="cid", time="day"),
+            )
+            .kpis.reset_index(drop=True)
+            .equals(evaluate_over_time(TX, scorecard=card()).kpis.reset_index(drop=True))
+        ),
+        Num(True),
+    ),
+    (
+        "over_time/columns-contradict-card",
+        lambda: evaluate_over_time(
+            TX.assign(cid=TX["customer_id"]), scorecard=card(customer="cid"), customer="other"
+        ),
+        Err(ValidationError, "customer='other'", "'cid'", "Hint"),
+    ),
     # --- programme_effect ---------------------------------------------------------------------
     (
         "programme/members-2d",
@@ -713,6 +739,22 @@ CASES: list[tuple[str, Callable[[], Any], Num | Err | Warns]] = [
         "programme/two-members",
         lambda: programme_effect(PROG.transactions, PIDS[:2], **PKW).effects["n_members"].max(),
         Warns(UndefinedMetricWarning, ("drew no member", "2 members"), lambda v: v <= 2),
+    ),
+    (
+        "programme/survey-outcome-undefined",
+        lambda: (
+            programme_effect(
+                PROG.transactions,
+                PROG.members,
+                surveys=PSV.assign(date=pd.Timestamp(PROG.launch) - pd.Timedelta(days=5)),
+                outcomes=["nps"],
+                **PKW,
+            )
+            .effects["estimate"]
+            .isna()
+            .all()
+        ),
+        Warns(UndefinedMetricWarning, ("undefined in a window",), lambda v: v),
     ),
     # --- buckets ------------------------------------------------------------------------------
     (
@@ -766,6 +808,18 @@ CASES: list[tuple[str, Callable[[], Any], Num | Err | Warns]] = [
 @pytest.mark.parametrize(("fn", "expected"), [pytest.param(f, e, id=i) for i, f, e in CASES])
 def test_case(fn: Callable[[], Any], expected: Num | Err | Warns) -> None:
     run_case(fn, expected)
+
+
+def test_undefined_survey_outcome_is_not_blamed_on_the_group_sizes() -> None:
+    with pytest.warns(UndefinedMetricWarning) as caught:
+        programme_effect(
+            PROG.transactions,
+            PROG.members,
+            surveys=PSV.assign(date=pd.Timestamp(PROG.launch) - pd.Timedelta(days=5)),
+            outcomes=["nps"],
+            **PKW,
+        )
+    assert not [w for w in caught if "bootstrap replicates drew no" in str(w.message)]
 
 
 def test_battery_size() -> None:

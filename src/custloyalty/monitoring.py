@@ -196,6 +196,34 @@ def population_stability_index(expected: Any, actual: Any, /, *, bins: int = 10)
     return float(np.sum((sa - se) * np.log(sa / se)))
 
 
+def _card_columns(
+    scorecard: Any, *, customer: Hashable, time: Hashable
+) -> tuple[Hashable, Hashable]:
+    """Return the transactions' customer and time columns: the card's, unless given here.
+
+    A column left at its default follows the scorecard's setting (as the amount column does);
+    one given here that differs from the scorecard's own setting is refused.
+    """
+    out = []
+    for name, given, default in (
+        ("customer", customer, _frames.CUSTOMER),
+        ("time", time, _frames.TIME),
+    ):
+        own = getattr(scorecard, name, default)
+        if given in (default, own):
+            out.append(own)
+            continue
+        if own != default:
+            msg = (
+                f"{_FUNC}: {name}={given!r} but the scorecard reads the column {own!r}; one "
+                f"column cannot be both.\nHint: give the same {name}= to both, or leave it "
+                "out here (the scorecard's setting is used)."
+            )
+            raise ValidationError(msg)
+        out.append(given)
+    return out[0], out[1]
+
+
 def _period_label(reference: Any, period: str) -> str:
     """Return the label of the ``reference`` period (a label, a Period or a date in it)."""
     if isinstance(reference, str):
@@ -314,7 +342,7 @@ def evaluate_over_time(
         copied, never modified); default ``LoyaltyScorecard()``.
     reference
         Period to fit on (a label such as ``"1997Q2"`` or a :class:`pandas.Period`); default
-        the first period. Ignored with ``refit=True``.
+        the first period. Not with ``refit=True``, which fits on every period.
     refit
         Fit the scorecard on every period instead of freezing it at ``reference``.
     observation_end
@@ -329,7 +357,8 @@ def evaluate_over_time(
     recommend
         Survey column of the 0-10 recommendation rating used for the NPS.
     customer, time
-        Customer id and date columns of the transactions.
+        Customer id and date columns of the transactions; default the scorecard's own
+        (``"customer_id"`` and ``"date"`` unless it was given others).
     survey_customer, survey_time
         Customer id and date columns of the surveys.
     date_format
@@ -348,7 +377,8 @@ def evaluate_over_time(
     ------
     ValidationError
         Bad tables or options (``refit`` not a bool), fewer than two periods, a reference
-        outside the periods.
+        outside the periods or given with ``refit=True``; ``customer`` / ``time`` naming
+        other columns than the scorecard's own.
 
     Warns
     -----
@@ -435,6 +465,14 @@ def evaluate_over_time(
         )
         raise ValidationError(msg)
 
+    if refit and reference is not None:
+        msg = (
+            f"{_FUNC}: reference={reference!r} names the period to fit on, but refit=True fits "
+            "on every period, so the reference would be ignored.\nHint: drop reference= or "
+            "refit=True."
+        )
+        raise ValidationError(msg)
+    customer, time = _card_columns(scorecard, customer=customer, time=time)
     policy = check_nan_policy(nan_policy, func=_FUNC)
     # the one transaction window, validated once; every period's evaluation cuts it
     window = observe(

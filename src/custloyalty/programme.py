@@ -484,6 +484,11 @@ def _did(
                 boots[which].append((cm[:, 1::2] - cm[:, 0::2]) - (cc[:, 1::2] - cc[:, 0::2]))
             advance(size)
     drawn = np.vstack(boots["cells"])
+    cm0, cc0 = points["cells"]
+    # outcomes undefined on the whole data (no answer in a window) are NaN in every replicate
+    # and warned about on their own: they say nothing about the groups' sizes
+    defined = np.isfinite((cm0[1::2] - cm0[0::2]) - (cc0[1::2] - cc0[0::2]))
+    drawn = drawn[:, defined] if drawn.ndim == 2 and drawn.shape[1] == defined.size else drawn
     none = int(np.isnan(drawn).all(axis=1).sum()) if drawn.size else 0
     if none > 0.05 * n_boot:
         n_mem = len(np.unique(np.concatenate([c.rows_m for c in cohorts])))
