@@ -19,6 +19,7 @@ RuntimeWarning, a silently wrong number or a silently ignored option fails the c
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 from collections.abc import Callable
@@ -140,6 +141,19 @@ def results() -> tuple[Any, Any]:
         c = card().fit(TX, observation_end="1997-06-30")
         _CACHE["r"] = (c.score(TX, observation_end="1997-06-30"), c.score(TX, observation_end=END))
     return _CACHE["r"]  # type: ignore[no-any-return]
+
+
+def edited(path: tuple[str, ...], value: Any, *, vp: bool = False) -> pd.Series:
+    """Score with a fitted card whose saved state was edited at ``path``."""
+    key = f"state-{vp}"
+    if key not in _CACHE:
+        _CACHE[key] = card(value_potential=True if vp else None).fit(TX).to_dict()
+    data = json.loads(json.dumps(_CACHE[key]))
+    node = data
+    for k in path[:-1]:
+        node = node[k]
+    node[path[-1]] = value
+    return LoyaltyScorecard.from_dict(data).score(TX).customers["norm_total_spend"]
 
 
 def other(**kw: Any) -> Any:
@@ -561,6 +575,35 @@ CASES: list[tuple[str, Callable[[], Any], Num | Err | Warns]] = [
         "card/partitioned-str",
         lambda: card().fit(TX).score(TX, partitioned_by_customer="no"),
         Err(ValidationError, "'partitioned_by_customer'"),
+    ),
+    # --- saved state: keys a loader would ignore -------------------------------------------
+    (
+        "state/normaliser-extra-key",
+        lambda: edited(("fitted", "normalisers", "total_spend", "bounds"), [0, 1]),
+        Err(ValidationError, "'bounds'", "normalisers['total_spend']"),
+    ),
+    (
+        "state/weighting-extra-key",
+        lambda: edited(("fitted", "weighting", "weigths"), {}),
+        Err(ValidationError, "'weigths'", "did you mean 'weights'"),
+    ),
+    (
+        "state/value-potential-extra-key",
+        lambda: edited(("fitted", "value_potential", "levels"), 3, vp=True),
+        Err(ValidationError, "fitted.value_potential", "'levels'"),
+    ),
+    (
+        "state/minmax-huge-bounds",
+        lambda: edited(
+            ("fitted", "normalisers", "total_spend"),
+            {"method": "minmax", "direction": "higher", "low": -1e308, "high": 1e308},
+        ).min(),
+        Num(0.5, tol=1e-6),
+    ),
+    (
+        "card/value-potential-horizon-1201",
+        lambda: card(value_potential={"horizon": 1201}),
+        Err(ValidationError, "value_potential.horizon", "1200"),
     ),
     # --- compare, results, totals --------------------------------------------------------
     (

@@ -53,6 +53,8 @@ MISSING = ("renormalise", "segment")
 _FUNC = "LoyaltyScorecard"
 _INDICATOR_KEYS = ("direction", "normalisation", "options", "weight")
 _TIER_KEYS = ("labels", "shares", "thresholds")
+#: Longest value x potential horizon in months (the ``clv`` indicator's bound).
+_MAX_HORIZON = 1200
 _VP_KEYS = ("levels", "horizon", "value_thresholds", "potential_thresholds")
 
 
@@ -307,9 +309,15 @@ def _value_potential(spec: Any) -> bool | dict[str, Any] | None:
         fail_type("value_potential.levels", "2 or 3", levels)
     horizon = spec.get("horizon")
     if horizon is not None and (
-        isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1
+        isinstance(horizon, bool)
+        or not isinstance(horizon, int | np.integer)
+        or not 1 <= horizon <= _MAX_HORIZON
     ):
-        fail_type("value_potential.horizon", "an integer >= 1 (months) or None", horizon)
+        fail_type(
+            "value_potential.horizon",
+            f"an integer number of months from 1 to {_MAX_HORIZON} (100 years) or None",
+            horizon,
+        )
     out: dict[str, Any] = {
         "levels": int(levels),
         "horizon": None if horizon is None else int(horizon),

@@ -19,7 +19,13 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special
 
-from custloyalty._state import state_float, state_floats, state_key, state_str
+from custloyalty._state import (
+    refuse_unknown_keys,
+    state_float,
+    state_floats,
+    state_key,
+    state_str,
+)
 from custloyalty._validation import as_1d_float, check_option
 from custloyalty.errors import ValidationError
 
@@ -71,6 +77,7 @@ class Normaliser:
     """Base of the fitted normalisers: learn bounds, map values onto [0, 1] (1 = best)."""
 
     method: ClassVar[str] = ""
+    _keys: ClassVar[tuple[str, ...]] = ()  # the learned parameters of a saved state
 
     def __init__(self, direction: str = "higher") -> None:
         self.direction = check_option(direction, "direction", DIRECTIONS, func="normaliser")
@@ -127,6 +134,9 @@ class Normaliser:
             choices=DIRECTIONS,
         )
         obj = NORMALISERS[method](direction)
+        # every key a saved normaliser holds: a hand-edited extra one would be ignored
+        known = ["method", "direction", *obj._keys]
+        refuse_unknown_keys(data, known, where=where, block=where)
         obj._load(data, where)
         return obj
 
@@ -135,6 +145,7 @@ class MinMaxNormaliser(Normaliser):
     r"""$z = (x - \\min) / (\\max - \\min)$, clipped to [0, 1]; 0.5 for a constant column."""
 
     method = "minmax"
+    _keys = ("low", "high")
     low: float
     high: float
 
@@ -161,6 +172,7 @@ class ZScoreNormaliser(Normaliser):
     r"""$\\Phi((x - \\bar x)/s)$ (normal CDF of the z-score); 0.5 for a constant column."""
 
     method = "zscore"
+    _keys = ("mean", "std")
     mean: float
     std: float
 
@@ -208,6 +220,7 @@ class PercentileNormaliser(Normaliser):
     """
 
     method = "percentile"
+    _keys = ("knots", "ranks")
     knots: FloatArray
     ranks: FloatArray
 

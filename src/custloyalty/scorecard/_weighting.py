@@ -15,7 +15,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custloyalty._state import state_float, state_key, state_mapping, state_str
+from custloyalty._state import (
+    refuse_unknown_keys,
+    state_float,
+    state_key,
+    state_mapping,
+    state_str,
+)
 from custloyalty.errors import ValidationError
 from custloyalty.metrics import canonical
 from custloyalty.scorecard._weights import (
@@ -74,6 +80,7 @@ class Weighting:
         cls, data: Mapping[str, Any], *, indicators: Sequence[str], where: str
     ) -> Weighting:
         """Rebuild saved weights, checking them: finite, >= 0, sum 1, one per indicator."""
+        refuse_unknown_keys(data, ("method", "weights"), where=where, block=where)
         method = state_str(
             state_key(data, "method", where=where),
             f"{where}.method",
