@@ -278,14 +278,16 @@ def critic_weights(z: Any, /) -> pd.Series:
     1.0
     """
     arr, labels = _matrix(z, "critic_weights", name="Z")
-    with np.errstate(over="ignore", invalid="ignore"):
-        sd = arr.std(axis=0, ddof=1)
-    if not np.isfinite(sd).all():
-        # values near the float limit overflow the sums of squares: dividing every column by
-        # one common factor scales every C_j alike, so the weights do not change
-        arr = arr / np.abs(arr).max()
-        sd = arr.std(axis=0, ddof=1)
-    live = sd > 1e-12 * (1.0 + np.abs(arr).max(axis=0))  # constant up to rounding: no contrast
+    top = float(np.abs(arr).max())
+    if top > 0 and not 1e-150 < top < 1e150:
+        # magnitudes near the float limits overflow (or underflow) the sums of squares:
+        # dividing every column by one common factor scales every C_j alike, so the
+        # weights do not change
+        arr = arr / top
+    sd = arr.std(axis=0, ddof=1)
+    # constant up to rounding (relative to the column's magnitude, so that tiny and huge
+    # scales rank alike): no contrast
+    live = sd > 1e-12 * np.abs(arr).max(axis=0)
     r = np.zeros((arr.shape[1], arr.shape[1]))
     if live.any():
         sub = arr[:, live]
