@@ -605,6 +605,15 @@ CASES: list[tuple[str, Callable[[], Any], Num | Err | Warns]] = [
         lambda: card(value_potential={"horizon": 1201}),
         Err(ValidationError, "value_potential.horizon", "1200"),
     ),
+    (
+        "card/composite-on-threshold",
+        lambda: (
+            card(weighting="equal", tiers={"labels": ["A", "B"], "thresholds": [50]})
+            .fit_score(pd.DataFrame({"customer_id": range(20), "date": END, "amount": 10.0}))
+            .summary.tier_sizes
+        ),
+        Warns(UndefinedMetricWarning, ("same value",), lambda v: v == {"A": 20, "B": 0}),
+    ),
     # --- compare, results, totals --------------------------------------------------------
     (
         "compare/other-tiers",

@@ -159,8 +159,10 @@ class LoyaltyScorecard(Stateful):
     $$L_i = 100 \, \frac{\sum_{j \in A_i} w_j z_{ij}}{\sum_{j \in A_i} w_j},$$
 
     and the contribution of indicator $j$ is $100\, w_j z_{ij} / \sum_{k \in A_i} w_k$, so the
-    contributions add up to the composite. Every step after the indicators is a fixed
-    function of one customer's values, so scoring is batch-invariant.
+    contributions add up to the composite (to 1e-10: the composite is rounded to 10 decimals,
+    so that summation noise never tiers a customer who is exactly on a threshold below it).
+    Every step after the indicators is a fixed function of one customer's values, so scoring
+    is batch-invariant.
 
     References
     ----------

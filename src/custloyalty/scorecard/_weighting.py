@@ -36,6 +36,8 @@ __all__: list[str] = []
 
 FloatArray = npt.NDArray[np.float64]
 _FUNC = "LoyaltyScorecard"
+#: Decimals the composite (0-100) is rounded to, removing the summation's rounding noise.
+_COMPOSITE_DECIMALS = 10
 #: Tolerance on the sum of saved weights.
 SUM_TOL = 1e-9
 
@@ -124,7 +126,10 @@ def composite(norm: pd.DataFrame, weights: pd.Series) -> tuple[FloatArray, Float
     total = np.zeros(z.shape[0])
     for j in range(z.shape[1]):  # a handful of indicators: fixed order, per row
         total += contrib[:, j]
-    return total, contrib
+    # the sum carries rounding noise of a few ulps (three indicators at 0.5 with weights of
+    # 1/3 add up to 49.99999999999999): rounded to 1e-10, a composite that is exactly a
+    # tier threshold in exact arithmetic is not tiered below it by that noise
+    return np.round(total, _COMPOSITE_DECIMALS), contrib
 
 
 class EqualWeighting(Weighting):
