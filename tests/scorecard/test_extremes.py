@@ -22,8 +22,14 @@ from custloyalty.scorecard import (
     z_score,
 )
 
-# spread values in [1, 2] scaled by 10^k: every scale keeps the values finite and distinct
-_column = arrays(np.float64, st.integers(3, 30), elements=st.floats(1, 2), unique=True)
+# values on a grid in [1, 2] scaled by 10^k: every scale keeps them finite and distinct (values
+# a few ulps apart would become ties once the differences between them fall below 1e-308)
+_column = arrays(
+    np.float64,
+    st.integers(3, 30),
+    elements=st.integers(0, 1000).map(lambda i: 1.0 + i / 1000),
+    unique=True,
+)
 _exponent = st.sampled_from([-300, -150, -5, 0, 5, 150, 300, 307])
 
 
