@@ -24,7 +24,12 @@ from scipy import stats
 from custloyalty import _frames
 from custloyalty._results import Result
 from custloyalty._stats import wilson_interval
-from custloyalty._validation import check_nan_policy, check_option, check_probability
+from custloyalty._validation import (
+    as_1d_float,
+    check_nan_policy,
+    check_option,
+    check_probability,
+)
 from custloyalty._window import Window, day_of, observe, period_codes
 from custloyalty.errors import UndefinedMetricWarning, ValidationError
 from custloyalty.metrics import check_flag
@@ -78,21 +83,39 @@ class OverTimeResult(Result):
 
 
 def _psi_sample(values: Any, name: str) -> FloatArray:
-    """One PSI sample as floats; strings, booleans and other non-numbers are refused."""
-    arr = np.asarray(values)
-    if arr.dtype.kind not in "iuf":
-        try:
-            arr = pd.to_numeric(pd.Series(arr.ravel(), dtype=object), errors="raise").to_numpy()
-        except (TypeError, ValueError):
-            arr = np.array([None])
-        if arr.dtype.kind not in "iuf":
-            msg = (
-                f"The {name!r} sample of population_stability_index must hold numbers; got "
-                f"dtype {np.asarray(values).dtype}.\nHint: pass the scores (e.g. the composite "
-                "column), not labels."
-            )
-            raise ValidationError(msg)
-    out: FloatArray = arr.astype(np.float64).ravel()
+    """One PSI sample as floats; strings, booleans and other non-numbers are refused.
+
+    Missing and infinite values are kept (dropped by the caller); a table, a 2-D array or a
+    scalar is refused rather than flattened.
+    """
+    dtype = getattr(values, "dtype", None)
+    if dtype is None and not isinstance(values, list | tuple):
+        dtype = np.asarray(values).dtype if np.ndim(values) == 0 else None
+    kind = getattr(dtype, "kind", None)
+    if kind in ("b", "M", "m", "c", "U", "S") or (
+        isinstance(values, list | tuple) and np.asarray(values).dtype.kind in "bMmcUS"
+    ):
+        shown = dtype if dtype is not None else np.asarray(values).dtype
+        msg = (
+            f"The {name!r} sample of population_stability_index must hold numbers; got "
+            f"dtype {shown}.\nHint: pass the scores (e.g. the composite column), not labels."
+        )
+        raise ValidationError(msg)
+    if np.ndim(values) == 0 and not isinstance(values, pd.Series):
+        msg = (
+            f"The {name!r} sample of population_stability_index must be a one-dimensional "
+            f"sequence of numbers; got {type(values).__name__}."
+        )
+        raise ValidationError(msg)
+    out, _ = as_1d_float(
+        values,
+        f"The {name!r} sample of population_stability_index",
+        nan_policy="omit",
+        keep_missing=True,
+        allow_inf=True,
+        allow_empty=True,
+        missing_hint=None,
+    )
     return out
 
 
@@ -145,7 +168,7 @@ def population_stability_index(expected: Any, actual: Any, /, *, bins: int = 10)
     >>> round(population_stability_index(ref, rng.normal(55, 10, 5000)), 2)
     0.25
     """
-    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 2:
+    if isinstance(bins, bool | np.bool_) or not isinstance(bins, int | np.integer) or bins < 2:
         msg = (
             f"The 'bins' parameter of population_stability_index must be an int >= 2; got {bins!r}."
         )
@@ -156,12 +179,69 @@ def population_stability_index(expected: Any, actual: Any, /, *, bins: int = 10)
     if e.size == 0 or a.size == 0:
         msg = "population_stability_index needs at least one finite value in each sample."
         raise ValidationError(msg)
+    if e.min() == e.max() and (a > e[0]).any():
+        warnings.warn(
+            f"population_stability_index: every expected value is {e[0]:g}, so its quantile "
+            "bins collapse into two (below it, and the rest): the actual values above it "
+            "share its bin and their shift goes unseen.\nHint: compare against a reference "
+            "sample with spread.",
+            UndefinedMetricWarning,
+            stacklevel=2,
+        )
     edges = np.unique(np.quantile(e, np.linspace(0, 1, bins + 1)[1:-1]))
     pe = np.bincount(np.searchsorted(edges, e, side="right"), minlength=edges.size + 1)
     pa = np.bincount(np.searchsorted(edges, a, side="right"), minlength=edges.size + 1)
     se = np.maximum(pe / e.size, _EPS)
     sa = np.maximum(pa / a.size, _EPS)
     return float(np.sum((sa - se) * np.log(sa / se)))
+
+
+def _card_columns(
+    scorecard: Any, *, customer: Hashable, time: Hashable
+) -> tuple[Hashable, Hashable]:
+    """Return the transactions' customer and time columns: the card's, unless given here.
+
+    A column left at its default follows the scorecard's setting (as the amount column does);
+    one given here that differs from the scorecard's own setting is refused.
+    """
+    out = []
+    for name, given, default in (
+        ("customer", customer, _frames.CUSTOMER),
+        ("time", time, _frames.TIME),
+    ):
+        own = getattr(scorecard, name, default)
+        if given in (default, own):
+            out.append(own)
+            continue
+        if own != default:
+            msg = (
+                f"{_FUNC}: {name}={given!r} but the scorecard reads the column {own!r}; one "
+                f"column cannot be both.\nHint: give the same {name}= to both, or leave it "
+                "out here (the scorecard's setting is used)."
+            )
+            raise ValidationError(msg)
+        out.append(given)
+    return out[0], out[1]
+
+
+def _period_label(reference: Any, period: str) -> str:
+    """Return the label of the ``reference`` period (a label, a Period or a date in it)."""
+    if isinstance(reference, str):
+        return reference
+    if isinstance(reference, bool | np.bool_ | int | float | np.number):
+        msg = (
+            f"The 'reference' parameter of {_FUNC} must be a period label such as '1997Q2', "
+            f"a pandas.Period or a date; got {type(reference).__name__} {reference!r}."
+        )
+        raise ValidationError(msg)
+    try:
+        return str(pd.Period(reference, freq=period))
+    except (TypeError, ValueError) as exc:
+        msg = (
+            f"The 'reference' parameter of {_FUNC} must be a period label such as '1997Q2', "
+            f"a pandas.Period or a date; got {reference!r}."
+        )
+        raise ValidationError(msg) from exc
 
 
 # ---------------------------------------------------------------------------------------------
@@ -262,7 +342,7 @@ def evaluate_over_time(
         copied, never modified); default ``LoyaltyScorecard()``.
     reference
         Period to fit on (a label such as ``"1997Q2"`` or a :class:`pandas.Period`); default
-        the first period. Ignored with ``refit=True``.
+        the first period. Not with ``refit=True``, which fits on every period.
     refit
         Fit the scorecard on every period instead of freezing it at ``reference``.
     observation_end
@@ -277,7 +357,8 @@ def evaluate_over_time(
     recommend
         Survey column of the 0-10 recommendation rating used for the NPS.
     customer, time
-        Customer id and date columns of the transactions.
+        Customer id and date columns of the transactions; default the scorecard's own
+        (``"customer_id"`` and ``"date"`` unless it was given others).
     survey_customer, survey_time
         Customer id and date columns of the surveys.
     date_format
@@ -296,7 +377,8 @@ def evaluate_over_time(
     ------
     ValidationError
         Bad tables or options (``refit`` not a bool), fewer than two periods, a reference
-        outside the periods.
+        outside the periods or given with ``refit=True``; ``customer`` / ``time`` naming
+        other columns than the scorecard's own.
 
     Warns
     -----
@@ -350,6 +432,19 @@ def evaluate_over_time(
     refit = check_flag(refit, "refit", func=_FUNC)
     level = check_probability(alpha, "alpha", func=_FUNC)
     conf = check_probability(confidence, "confidence", func=_FUNC)
+    if (
+        isinstance(psi_thresholds, str | bytes)
+        or not isinstance(psi_thresholds, Sequence | np.ndarray)
+        or any(
+            isinstance(t, bool | np.bool_) or not isinstance(t, int | float | np.number)
+            for t in psi_thresholds
+        )
+    ):
+        msg = (
+            f"The 'psi_thresholds' parameter of {_FUNC} must be two increasing positive "
+            f"numbers (moderate, major); got {psi_thresholds!r}."
+        )
+        raise ValidationError(msg)
     cuts = tuple(float(t) for t in psi_thresholds)
     if len(cuts) != 2 or not 0 < cuts[0] < cuts[1]:
         msg = (
@@ -370,6 +465,14 @@ def evaluate_over_time(
         )
         raise ValidationError(msg)
 
+    if refit and reference is not None:
+        msg = (
+            f"{_FUNC}: reference={reference!r} names the period to fit on, but refit=True fits "
+            "on every period, so the reference would be ignored.\nHint: drop reference= or "
+            "refit=True."
+        )
+        raise ValidationError(msg)
+    customer, time = _card_columns(scorecard, customer=customer, time=time)
     policy = check_nan_policy(nan_policy, func=_FUNC)
     # the one transaction window, validated once; every period's evaluation cuts it
     window = observe(
@@ -400,9 +503,7 @@ def evaluate_over_time(
     if refit or reference is None:
         ref_label = labels[0]
     else:
-        ref_label = (
-            str(pd.Period(reference, freq=period)) if not isinstance(reference, str) else reference
-        )
+        ref_label = _period_label(reference, period)
         if ref_label not in labels:
             msg = f"The 'reference' period {reference!r} of {_FUNC} is not one of {labels!r}."
             raise ValidationError(msg)

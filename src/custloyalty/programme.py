@@ -145,7 +145,25 @@ def _members(
             f"{type(members).__name__}."
         )
         raise ValidationError(msg)
-    ids = pd.Index(list(members) if isinstance(members, set | frozenset) else members)
+    try:
+        dims = 1 if isinstance(members, set | frozenset) else np.ndim(members)  # type: ignore[arg-type]
+    except ValueError:  # a ragged nesting: ids that are lists of different lengths
+        dims = 1
+    if dims != 1:
+        msg = (
+            f"The 'members' parameter of {_FUNC} must be one-dimensional (one id per member); "
+            f"got {dims} dimensions."
+        )
+        raise ValidationError(msg)
+    values = list(members) if isinstance(members, set | frozenset) else members
+    try:
+        ids = pd.Index(values)
+        if ids.dtype == object:
+            hash(tuple(ids))  # unhashable ids (lists, dicts) fail here
+    except (TypeError, ValueError):
+        boxed = np.empty(len(values), dtype=object)
+        boxed[:] = list(values)
+        raise _frames.unhashable_ids_error(pd.Series(boxed), "members", func=_FUNC) from None
     if ids.inferred_type == "boolean":
         msg = (
             f"The 'members' parameter of {_FUNC} holds booleans ({ids[:5].tolist()!r:.60}); it "
@@ -466,13 +484,22 @@ def _did(
                 boots[which].append((cm[:, 1::2] - cm[:, 0::2]) - (cc[:, 1::2] - cc[:, 0::2]))
             advance(size)
     drawn = np.vstack(boots["cells"])
+    cm0, cc0 = points["cells"]
+    # outcomes undefined on the whole data (no answer in a window) are NaN in every replicate
+    # and warned about on their own: they say nothing about the groups' sizes
+    defined = np.isfinite((cm0[1::2] - cm0[0::2]) - (cc0[1::2] - cc0[0::2]))
+    drawn = drawn[:, defined] if drawn.ndim == 2 and drawn.shape[1] == defined.size else drawn
     none = int(np.isnan(drawn).all(axis=1).sum()) if drawn.size else 0
     if none > 0.05 * n_boot:
+        n_mem = len(np.unique(np.concatenate([c.rows_m for c in cohorts])))
+        n_non = len(np.unique(np.concatenate([c.rows_c for c in cohorts])))
+        scarce = "member" if n_mem <= n_non else "non-member"
         warnings.warn(
-            f"programme_effect: {none} of the {n_boot} bootstrap replicates drew no member "
-            "(there are too few members), so the intervals rest on the other replicates only "
-            "and understate the uncertainty.\nHint: treat the intervals of so few members as "
-            "indicative, or evaluate a larger programme.",
+            f"programme_effect: {none} of the {n_boot} bootstrap replicates drew no {scarce} "
+            f"(there are too few {scarce}s: {n_mem} members, {n_non} non-members compared), so "
+            "the intervals rest on the other replicates only and understate the uncertainty."
+            f"\nHint: treat the intervals of so few {scarce}s as indicative, or evaluate a "
+            "larger base.",
             UndefinedMetricWarning,
             stacklevel=3,
         )

@@ -9,7 +9,7 @@ scored alone and the outputs of all buckets, stacked, equal the output on the wh
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 import numpy as np
@@ -47,7 +47,8 @@ def customer_bucket(ids: Any, n_buckets: int, *, seed: int | None = None) -> pd.
     Raises
     ------
     ValidationError
-        ``n_buckets`` not a positive integer.
+        ``n_buckets`` not a positive integer; ``seed`` not None or an integer; ``ids``
+        not a one-dimensional sequence of hashable ids.
 
     Notes
     -----
@@ -72,8 +73,28 @@ def customer_bucket(ids: Any, n_buckets: int, *, seed: int | None = None) -> pd.
             f"got {n_buckets!r}."
         )
         raise ValidationError(msg)
+    if seed is not None and (
+        isinstance(seed, bool | np.bool_) or not isinstance(seed, int | np.integer)
+    ):  # any integer keys the hash (a negative one modulo 2**64); True is no seed
+        msg = f"The 'seed' parameter of customer_bucket must be None or an integer; got {seed!r}."
+        raise ValidationError(msg)
+    try:
+        dims = np.ndim(ids)
+    except ValueError:  # a ragged nesting of lists
+        dims = 2
+    if ids is None or isinstance(ids, str | bytes | Mapping | pd.DataFrame) or dims != 1:
+        msg = (
+            "The 'ids' parameter of customer_bucket must be a one-dimensional sequence of "
+            f"customer ids (a Series, an array or a list); got {type(ids).__name__}."
+        )
+        raise ValidationError(msg)
     series = ids if isinstance(ids, pd.Series) else pd.Series(np.asarray(ids))
-    hashed = pd.util.hash_array(series.to_numpy(), categorize=False)
+    try:
+        if series.dtype == object:
+            hash(tuple(series))  # lists, dicts, sets: no id (pandas would hash their text)
+        hashed = pd.util.hash_array(series.to_numpy(), categorize=False)
+    except (TypeError, ValueError):
+        raise _frames.unhashable_ids_error(series, "ids", func="customer_bucket") from None
     if seed:  # numbers are hashed without a key: mix the seed into the hash, and hash again
         mix = pd.util.hash_array(np.array([int(seed) % 2**64], dtype=np.uint64), categorize=False)[
             0
@@ -217,7 +238,9 @@ def bucket_scores(
     Raises
     ------
     ValidationError
-        No ``observation_end``, or invalid inputs (as ``LoyaltyScorecard.score_bucket``).
+        No ``observation_end``; ``scorecard`` not a LoyaltyScorecard (a saved state is
+        refused: rebuild it with ``from_json``); invalid inputs (as
+        ``LoyaltyScorecard.score_bucket``).
 
     Examples
     --------
@@ -238,6 +261,13 @@ def bucket_scores(
     from custloyalty._engines._dask import _score_one, _synthetic_transactions
 
     _need_window(observation_end, "bucket_scores")
+    if not (callable(getattr(scorecard, "score_bucket", None)) and hasattr(scorecard, "config")):
+        msg = (
+            "The 'scorecard' parameter of bucket_scores must be a fitted LoyaltyScorecard; got "
+            f"{type(scorecard).__name__}.\nHint: rebuild a saved one with "
+            "LoyaltyScorecard.from_json(text) (or from_dict) in each task."
+        )
+        raise ValidationError(msg)
     frame = _frames.as_frame(transactions, name="transactions")
     cfg = scorecard.config
     sv = None if surveys is None else _frames.as_frame(surveys, name="surveys")

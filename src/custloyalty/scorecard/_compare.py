@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reprlib
+import warnings
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,7 @@ import pandas as pd
 
 from custloyalty import _frames
 from custloyalty._results import Result
-from custloyalty.errors import ValidationError
+from custloyalty.errors import CustLoyaltyWarning, ValidationError
 from custloyalty.scorecard._result import ScorecardResult
 from custloyalty.segmentation import TierMigrationResult, tier_migration
 
@@ -97,7 +98,14 @@ def compare(
     ValidationError
         ``before`` or ``after`` is not a :class:`ScorecardResult`;
         ``by`` is neither a column of ``before.customers`` nor a Series sharing customers
-        with the results, or has duplicated customers.
+        with the results, or has duplicated customers; the two results have different tier
+        labels, or no customer in common.
+
+    Warns
+    -----
+    CustLoyaltyWarning
+        The two results were scored with different indicator weights (different fitted
+        scorecards): their composites are not on one yardstick.
 
     Notes
     -----
@@ -139,7 +147,32 @@ def compare(
             )
             raise ValidationError(msg)
     a, b = before.customers, after.customers
+    tiers_a, tiers_b = (list(r.customers["tier"].cat.categories) for r in (before, after))
+    if tiers_a != tiers_b:
+        msg = (
+            f"compare: 'before' has the tiers {tiers_a!r} and 'after' the tiers {tiers_b!r}; "
+            "tier migration needs one tier scale.\nHint: score both periods with the same "
+            "fitted scorecard."
+        )
+        raise ValidationError(msg)
     common = a.index.intersection(b.index)
+    if len(common) == 0:
+        msg = (
+            f"compare: no customer is in both results ({len(a)} before, {len(b)} after), so "
+            "there is no change to measure.\nHint: check that both results score the same "
+            "customer base, with customer ids of the same type."
+        )
+        raise ValidationError(msg)
+    wa, wb = before.weights, after.weights
+    if not (wa.index.equals(wb.index) and np.allclose(wa.to_numpy(), wb.to_numpy())):
+        warnings.warn(
+            "compare: the two results were scored with different indicator weights "
+            f"({wa.round(3).to_dict()} before, {wb.round(3).to_dict()} after), so their "
+            "composites and tiers are measured on different yardsticks.\nHint: score both "
+            "periods with one fitted scorecard.",
+            CustLoyaltyWarning,
+            stacklevel=2,
+        )
     names = [c for c in before.weights.index if c in a and c in b] + ["composite"]
     rows = {}
     for n in names:

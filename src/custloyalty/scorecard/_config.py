@@ -53,6 +53,8 @@ MISSING = ("renormalise", "segment")
 _FUNC = "LoyaltyScorecard"
 _INDICATOR_KEYS = ("direction", "normalisation", "options", "weight")
 _TIER_KEYS = ("labels", "shares", "thresholds")
+#: Longest value x potential horizon in months (the ``clv`` indicator's bound).
+_MAX_HORIZON = 1200
 _VP_KEYS = ("levels", "horizon", "value_thresholds", "potential_thresholds")
 
 
@@ -87,6 +89,15 @@ def _option(value: Any, key: str, allowed: Sequence[str]) -> str:
 def is_number(value: Any) -> bool:
     """Return whether ``value`` is a real number and not a boolean."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
+def _usable_weight(value: Any) -> bool:
+    """Whether a number is a usable weight: finite (as a float) and >= 0."""
+    try:
+        v = float(value)
+    except OverflowError:  # an integer beyond the float range
+        return False
+    return math.isfinite(v) and v >= 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +159,8 @@ def _indicator(key: str, conf: Mapping[str, Any], normalisation: str) -> Indicat
     weight = conf.get("weight")
     if weight is not None and not is_number(weight):
         fail_type(f"indicators.{name}.weight", "a number", weight)
+    if weight is not None and not _usable_weight(weight):
+        fail_type(f"indicators.{name}.weight", "a finite number >= 0", weight)
     direction = _option(
         conf.get("direction", metric.direction), f"indicators.{name}.direction", DIRECTIONS
     )
@@ -217,6 +230,9 @@ def _tiers(tiers: Any) -> dict[str, Any]:
         value = tiers.get(key, [])
         if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
             fail_type(f"tiers.{key}", "a list", value)
+    odd = [t for t in tiers.get("labels", []) if not (isinstance(t, str) or is_number(t))]
+    if odd:
+        fail_type("tiers.labels", "a list of names (text or numbers)", list(tiers["labels"]))
     labels = [str(t) for t in tiers.get("labels", [])]
     if len(labels) < 1 or len(set(labels)) != len(labels):
         msg = f"{_FUNC}: tiers need distinct 'labels' (best first); got {labels!r}."
@@ -293,9 +309,15 @@ def _value_potential(spec: Any) -> bool | dict[str, Any] | None:
         fail_type("value_potential.levels", "2 or 3", levels)
     horizon = spec.get("horizon")
     if horizon is not None and (
-        isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1
+        isinstance(horizon, bool)
+        or not isinstance(horizon, int | np.integer)
+        or not 1 <= horizon <= _MAX_HORIZON
     ):
-        fail_type("value_potential.horizon", "an integer >= 1 (months) or None", horizon)
+        fail_type(
+            "value_potential.horizon",
+            f"an integer number of months from 1 to {_MAX_HORIZON} (100 years) or None",
+            horizon,
+        )
     out: dict[str, Any] = {
         "levels": int(levels),
         "horizon": None if horizon is None else int(horizon),
@@ -335,8 +357,19 @@ def matrix(obj: Any, key: str = "ahp") -> pd.DataFrame:
         fail_type(key, "a pairwise matrix (DataFrame, list of rows or mapping)", obj)
     try:
         if isinstance(obj, Mapping):
-            return pd.DataFrame(obj["data"], index=obj["index"], columns=obj["columns"])
+            data = np.asarray(obj["data"], dtype=np.float64)
+            shape = (len(obj["index"]), len(obj["columns"]))
+            if data.shape != shape:  # pandas would broadcast a single row to every label
+                msg = (
+                    f"{_FUNC}: {key!r} has {len(obj['index'])} index labels and "
+                    f"{len(obj['columns'])} column labels, so its data must be "
+                    f"{shape[0]}x{shape[1]}; got shape {data.shape}."
+                )
+                raise ValidationError(msg)
+            return pd.DataFrame(data, index=obj["index"], columns=obj["columns"])
         return pd.DataFrame(np.asarray(obj, dtype=np.float64))
+    except ValidationError:
+        raise
     except (TypeError, ValueError) as exc:
         msg = f"{_FUNC}: {key!r} is not a valid pairwise matrix: {exc}"
         raise ValidationError(msg) from exc
@@ -433,6 +466,9 @@ class ScorecardConfig:
         indicators = _indicators(data.get("indicators", DEFAULT_INDICATORS), normalisation)
         names = [i.name for i in indicators]
         weighting = data.get("weighting", "entropy")
+        if isinstance(weighting, pd.Series):  # fixed weights as a Series: its labels once
+            _frames.check_unique_index(weighting.index, "weighting", func=_FUNC, label="indicator")
+            weighting = weighting.to_dict()
         if isinstance(weighting, Mapping):
             weighting = {canonical(str(k)): v for k, v in weighting.items()}
             unknown = [k for k in weighting if k not in names]
@@ -444,12 +480,43 @@ class ScorecardConfig:
                 raise ValidationError(msg)
             if any(not is_number(v) for v in weighting.values()):
                 fail_type("weighting", "a mapping indicator -> number", dict(weighting))
+            bad = {k: v for k, v in weighting.items() if not _usable_weight(v)}
+            if bad:
+                fail_type("weighting", "a mapping indicator -> finite number >= 0", bad)
             weighting = {str(k): float(v) for k, v in weighting.items()}
+            both = {
+                i.name: (weighting[i.name], i.weight)
+                for i in indicators
+                if i.weight is not None and i.name in weighting and weighting[i.name] != i.weight
+            }
+            if both:
+                msg = (
+                    f"{_FUNC}: indicators {sorted(both)!r} get a weight both in 'weighting' and "
+                    f"in their own settings, and the two differ: {both!r}.\nHint: give each "
+                    "weight in one place."
+                )
+                raise ValidationError(msg)
         else:
             weighting = _option(weighting, "weighting", WEIGHTING_NAMES)
+            given = [i.name for i in indicators if i.weight is not None]
+            if given and weighting != "entropy":
+                msg = (
+                    f"{_FUNC}: indicators {given!r} have fixed weights in their settings, "
+                    f"which replace weighting={weighting!r}; the two contradict each other."
+                    "\nHint: drop the per-indicator 'weight' settings, or the weighting."
+                )
+                raise ValidationError(msg)
         ahp = _ahp(data.get("ahp"))
         if weighting == "ahp" and ahp is None:
             msg = f"{_FUNC}: weighting='ahp' needs the pairwise matrix in ahp=."
+            raise ValidationError(msg)
+        if ahp is not None and weighting != "ahp":
+            shown = "fixed weights" if isinstance(weighting, Mapping) else repr(weighting)
+            msg = (
+                f"{_FUNC}: an 'ahp' matrix is given but the weighting is {shown}, so the "
+                "matrix would be ignored.\nHint: pass weighting='ahp' to weigh with it, or "
+                "drop ahp=."
+            )
             raise ValidationError(msg)
         tiers = _tiers(
             data.get("tiers", DEFAULT_TIERS) if data.get("tiers") is not None else DEFAULT_TIERS

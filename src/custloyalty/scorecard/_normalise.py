@@ -10,7 +10,8 @@ on which other customers are scored with it.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+import numbers
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal, Self
 
 import numpy as np
@@ -18,8 +19,14 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special
 
-from custloyalty._state import state_float, state_floats, state_key, state_str
-from custloyalty._validation import check_option
+from custloyalty._state import (
+    refuse_unknown_keys,
+    state_float,
+    state_floats,
+    state_key,
+    state_str,
+)
+from custloyalty._validation import as_1d_float, check_option
 from custloyalty.errors import ValidationError
 
 __all__ = ["NORMALISATIONS", "min_max", "percentile_rank", "z_score"]
@@ -35,13 +42,31 @@ _SORTED_MAP_MIN_KNOTS = 16
 
 
 def _values(x: Any, func: str) -> tuple[FloatArray, pd.Index | None, Any]:
+    """One column as floats (NaN kept in place); text, booleans, dates and infinities refused."""
+    v, _ = as_1d_float(x, "x", func=func, nan_policy="omit", keep_missing=True, allow_empty=True)
     if isinstance(x, pd.Series):
-        return x.to_numpy(dtype=np.float64, na_value=np.nan), x.index, x.name
-    arr = np.asarray(x, dtype=np.float64)
-    if arr.ndim != 1:
-        msg = f"{func} takes a one-dimensional column; got {arr.ndim}-D."
+        return v, x.index, x.name
+    return v, None, None
+
+
+def _finite(value: Any, name: str, func: str) -> float:
+    """Return a finite real number option (booleans and text refused)."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        msg = f"The {name!r} parameter of {func} must be a finite number; got {value!r}."
         raise ValidationError(msg)
-    return arr, None, None
+    v = float(value)
+    if not np.isfinite(v):
+        msg = f"The {name!r} parameter of {func} must be a finite number; got {value!r}."
+        raise ValidationError(msg)
+    return v
+
+
+def _span(values: FloatArray, low: float, high: float) -> FloatArray:
+    """``(values - low) / (high - low)``, also when ``high - low`` overflows (halved)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(high - low):
+            return np.asarray((values - low) / (high - low), dtype=np.float64)
+        return np.asarray((values / 2 - low / 2) / (high / 2 - low / 2), dtype=np.float64)
 
 
 def _wrap(v: FloatArray, index: pd.Index | None, name: Any) -> pd.Series:
@@ -52,6 +77,7 @@ class Normaliser:
     """Base of the fitted normalisers: learn bounds, map values onto [0, 1] (1 = best)."""
 
     method: ClassVar[str] = ""
+    _keys: ClassVar[tuple[str, ...]] = ()  # the learned parameters of a saved state
 
     def __init__(self, direction: str = "higher") -> None:
         self.direction = check_option(direction, "direction", DIRECTIONS, func="normaliser")
@@ -108,6 +134,9 @@ class Normaliser:
             choices=DIRECTIONS,
         )
         obj = NORMALISERS[method](direction)
+        # every key a saved normaliser holds: a hand-edited extra one would be ignored
+        known = ["method", "direction", *obj._keys]
+        refuse_unknown_keys(data, known, where=where, block=where)
         obj._load(data, where)
         return obj
 
@@ -116,6 +145,7 @@ class MinMaxNormaliser(Normaliser):
     r"""$z = (x - \\min) / (\\max - \\min)$, clipped to [0, 1]; 0.5 for a constant column."""
 
     method = "minmax"
+    _keys = ("low", "high")
     low: float
     high: float
 
@@ -125,7 +155,7 @@ class MinMaxNormaliser(Normaliser):
     def _map(self, values: FloatArray) -> FloatArray:
         lo, hi = self.low, self.high
         if hi > lo:
-            return np.asarray(np.clip((values - lo) / (hi - lo), 0.0, 1.0), dtype=np.float64)
+            return np.asarray(np.clip(_span(values, lo, hi), 0.0, 1.0), dtype=np.float64)
         return np.full_like(values, 0.5, dtype=np.float64)
 
     def _params(self) -> dict[str, Any]:
@@ -142,19 +172,32 @@ class ZScoreNormaliser(Normaliser):
     r"""$\\Phi((x - \\bar x)/s)$ (normal CDF of the z-score); 0.5 for a constant column."""
 
     method = "zscore"
+    _keys = ("mean", "std")
     mean: float
     std: float
 
     def _learn(self, v: FloatArray) -> None:
-        self.mean = float(v.mean())
         # equal values are a constant column even when their mean, computed by summation,
         # differs from them in the last bit: that rounding noise is no spread to divide by
         constant = v.size < 2 or float(v.min()) == float(v.max())
-        self.std = 0.0 if constant else float(v.std(ddof=1))
+        with np.errstate(over="ignore", invalid="ignore"):
+            self.mean = float(v.mean())
+            self.std = 0.0 if constant else float(v.std(ddof=1))
+        if not (np.isfinite(self.mean) and np.isfinite(self.std)) or (
+            self.std == 0.0 and not constant
+        ):
+            # magnitudes near the float limits overflow (or underflow) the sums of squares:
+            # the same moments of the values scaled by their largest magnitude, scaled back
+            top = float(np.abs(v).max())
+            u = v / top
+            self.mean = float(u.mean()) * top
+            self.std = 0.0 if constant else float(u.std(ddof=1)) * top
 
     def _map(self, values: FloatArray) -> FloatArray:
         if self.std > 0:
-            return np.asarray(special.ndtr((values - self.mean) / self.std), dtype=np.float64)
+            with np.errstate(over="ignore"):  # beyond the float range: +-inf, Phi = 0 or 1
+                z = (values - self.mean) / self.std
+            return np.asarray(special.ndtr(z), dtype=np.float64)
         return np.full_like(values, 0.5, dtype=np.float64)
 
     def _params(self) -> dict[str, Any]:
@@ -177,6 +220,7 @@ class PercentileNormaliser(Normaliser):
     """
 
     method = "percentile"
+    _keys = ("knots", "ranks")
     knots: FloatArray
     ranks: FloatArray
 
@@ -291,6 +335,12 @@ def min_max(
     pandas.Series
         Values in [0, 1]; 0.5 everywhere for a constant column.
 
+    Raises
+    ------
+    ValidationError
+        ``x`` not a one-dimensional column of numbers (text, booleans, dates, infinite
+        values); no finite value; ``bounds`` not a pair of finite numbers with low < high.
+
     Notes
     -----
     $z = (x - \min) / (\max - \min)$ for "higher is better" and $1 - z$ otherwise.
@@ -314,7 +364,24 @@ def min_max(
     if bounds is None:
         norm.fit(v)
     else:
-        norm.low, norm.high = float(bounds[0]), float(bounds[1])
+        given: Any = bounds  # the annotation is not checked at run time
+        if isinstance(given, str | bytes | Mapping) or not isinstance(given, Sequence | np.ndarray):
+            msg = f"The 'bounds' parameter of min_max must be a (low, high) pair; got {given!r}."
+            raise ValidationError(msg)
+        if len(given) != 2:
+            msg = (
+                f"The 'bounds' parameter of min_max must be a (low, high) pair; got "
+                f"{len(given)} values: {given!r}."
+            )
+            raise ValidationError(msg)
+        low, high = (_finite(b, "bounds", "min_max") for b in given)
+        if not low < high:
+            msg = (
+                f"The 'bounds' parameter of min_max must have low < high; got {given!r}."
+                "\nHint: give (low, high) in that order; direction='lower' reverses the scale."
+            )
+            raise ValidationError(msg)
+        norm.low, norm.high = low, high
     return _wrap(norm.apply(v), idx, name)
 
 
@@ -342,6 +409,13 @@ def z_score(
     pandas.Series
         $\Phi((x - \bar x)/s)$ in [0, 1] (``1 -`` that for "lower"); 0.5 for a constant column.
 
+    Raises
+    ------
+    ValidationError
+        ``x`` not a one-dimensional column of numbers (text, booleans, dates, infinite
+        values); no finite value; ``center`` not a finite number; ``scale`` not a finite
+        number > 0.
+
     Notes
     -----
     The normal CDF keeps the z-score's ordering and spacing near the mean while bounding the
@@ -359,11 +433,21 @@ def z_score(
     """
     v, idx, name = _values(x, "z_score")
     check_option(direction, "direction", DIRECTIONS, func="z_score")
+    if center is not None:
+        center = _finite(center, "center", "z_score")
+    if scale is not None:
+        scale = _finite(scale, "scale", "z_score")
+        if scale <= 0:
+            msg = (
+                "The 'scale' parameter of z_score must be > 0 (a standard deviation); got "
+                f"{scale!r}."
+            )
+            raise ValidationError(msg)
     norm = ZScoreNormaliser(direction).fit(v)
     if center is not None:
-        norm.mean = float(center)
+        norm.mean = center
     if scale is not None:
-        norm.std = float(scale)
+        norm.std = scale
     return _wrap(norm.apply(v), idx, name)
 
 
@@ -382,6 +466,12 @@ def percentile_rank(x: Any, /, *, direction: Direction = "higher") -> pd.Series:
     pandas.Series
         $(r_i - 1)/(n - 1)$ with $r_i$ the mid-rank of the value among the $n$ values: 0 for
         the smallest, 1 for the largest (``1 -`` that for "lower"); 0.5 for a constant column.
+
+    Raises
+    ------
+    ValidationError
+        ``x`` not a one-dimensional column of numbers (text, booleans, dates, infinite
+        values); no finite value.
 
     Notes
     -----

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from custloyalty._results import Result, to_builtin
-from custloyalty.errors import DegenerateIntervalWarning
+from custloyalty._validation import suggest
+from custloyalty.errors import DegenerateIntervalWarning, ValidationError
 from custloyalty.metrics import NPSResult, nps
 from custloyalty.segmentation import ValuePotentialResult
 
@@ -56,12 +57,28 @@ class SummaryTotals:
     value_potential_grid: Any = None
     """The card's fitted (:class:`~custloyalty.segmentation.ValuePotentialGrid`, horizon)."""
 
-    def __add__(self, other: SummaryTotals) -> SummaryTotals:
+    def __add__(self, other: Any) -> SummaryTotals:
+        if not isinstance(other, SummaryTotals):
+            msg = (
+                "SummaryTotals: only another SummaryTotals (the totals of another bucket) can "
+                f"be added; got {type(other).__name__}."
+            )
+            raise ValidationError(msg)
+        if tuple(other.tier_labels) != tuple(self.tier_labels):
+            msg = (
+                f"SummaryTotals: cannot add the totals of tiers {list(other.tier_labels)!r} to "
+                f"those of tiers {list(self.tier_labels)!r}; buckets add up only when scored by "
+                "one fitted scorecard."
+            )
+            raise ValidationError(msg)
+
         def opt(a: Any, b: Any) -> Any:
             if a is None:
                 return b
-            if b is None:
+            if b is None or b == ():  # () : the tier counts of totals without customers
                 return a
+            if a == ():
+                return b
             if isinstance(a, tuple):
                 return tuple(x + y for x, y in zip(a, b, strict=True))
             return a + b
@@ -73,6 +90,12 @@ class SummaryTotals:
         grid = self.value_potential_grid
         out.value_potential_grid = other.value_potential_grid if grid is None else grid
         return out
+
+    def __radd__(self, other: Any) -> SummaryTotals:
+        """``0 + totals`` is ``totals``, so ``sum(bucket_totals)`` combines buckets."""
+        if isinstance(other, int) and not isinstance(other, bool) and other == 0:
+            return self
+        return self.__add__(other)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +157,14 @@ class ScorecardSummary(Result):
             repeat_purchase_rate=mean(totals.repeat_customers, n),
             mean_purchase_days=mean(totals.purchase_days_sum, n),
             mean_total_spend=mean(totals.total_spend_sum, n),
-            tier_sizes=dict(zip(totals.tier_labels, totals.tier_counts, strict=True)),
+            # no tier count yet (totals of no customer): every tier empty
+            tier_sizes=dict(
+                zip(
+                    totals.tier_labels,
+                    totals.tier_counts or (0,) * len(totals.tier_labels),
+                    strict=True,
+                )
+            ),
             customers_without_tier=totals.untiered,
             mean_churn_risk=None
             if totals.churn_risk_sum is None
@@ -299,11 +329,31 @@ class ScorecardResult(Result):
         )
 
     def top(self, tier: str | None = None, n: int = 5) -> pd.DataFrame:
-        """Return the ``n`` customers with the highest composite (within ``tier`` if given)."""
+        """Return the ``n`` customers with the highest composite (within ``tier`` if given).
+
+        Raises
+        ------
+        ValidationError
+            ``n`` not an integer >= 0; ``tier`` not one of the tier labels (with a close-match
+            hint).
+        """
+        if isinstance(n, bool | np.bool_) or not isinstance(n, int | np.integer) or n < 0:
+            msg = f"The 'n' parameter of ScorecardResult.top must be an integer >= 0; got {n!r}."
+            raise ValidationError(msg)
         df = self.customers
         if tier is not None:
+            labels = [str(t) for t in df["tier"].cat.categories]
+            if tier not in labels:
+                msg = (
+                    f"The 'tier' parameter of ScorecardResult.top must be one of {labels!r} "
+                    f"or None; got {tier!r}."
+                )
+                hint = suggest(str(tier), labels)
+                if hint:
+                    msg += f"\nHint: did you mean {hint!r}?"
+                raise ValidationError(msg)
             df = df[df["tier"] == tier]
-        return df.nlargest(n, "composite")
+        return df.nlargest(int(n), "composite")
 
     def to_frame(self) -> pd.DataFrame:
         """Return the per-customer table."""

@@ -158,6 +158,7 @@ def _load_value_potential(card: LoyaltyScorecard, fitted: Mapping[str, Any]) -> 
         )
         raise ValidationError(msg)
     block = state_mapping(block, "fitted.value_potential", where=w)
+    _no_unknown(block, ("grid", "horizon", "models"), "fitted.value_potential")
     grid_state = state_mapping(
         state_key(block, "grid", where=w), "fitted.value_potential.grid", where=w
     )

@@ -32,7 +32,14 @@ from custloyalty.errors import (
     UndefinedMetricWarning,
     ValidationError,
 )
-from custloyalty.metrics import SPARSE_SOURCES, SURVEY_CUSTOMER, Metric, metric_inputs, nps_category
+from custloyalty.metrics import (
+    SPARSE_SOURCES,
+    SURVEY_CUSTOMER,
+    Metric,
+    check_flag,
+    metric_inputs,
+    nps_category,
+)
 from custloyalty.metrics import get as get_metric
 from custloyalty.scorecard import _potential
 from custloyalty.scorecard._config import (
@@ -152,8 +159,10 @@ class LoyaltyScorecard(Stateful):
     $$L_i = 100 \, \frac{\sum_{j \in A_i} w_j z_{ij}}{\sum_{j \in A_i} w_j},$$
 
     and the contribution of indicator $j$ is $100\, w_j z_{ij} / \sum_{k \in A_i} w_k$, so the
-    contributions add up to the composite. Every step after the indicators is a fixed
-    function of one customer's values, so scoring is batch-invariant.
+    contributions add up to the composite (to 1e-10: the composite is rounded to 10 decimals,
+    so that summation noise never tiers a customer who is exactly on a threshold below it).
+    Every step after the indicators is a fixed function of one customer's values, so scoring
+    is batch-invariant.
 
     References
     ----------
@@ -461,7 +470,11 @@ class LoyaltyScorecard(Stateful):
         if fixed:
             return FixedWeighting(fixed)
         if cfg.weighting == "ahp":
-            return AHPWeighting(cfg.ahp, allow_inconsistent=cfg.allow_inconsistent)
+            return AHPWeighting(
+                cfg.ahp,
+                allow_inconsistent=cfg.allow_inconsistent,
+                configured=[i.name for i in cfg.indicators],
+            )
         assert isinstance(cfg.weighting, str)
         return WEIGHTINGS[cfg.weighting]()
 
@@ -605,6 +618,7 @@ class LoyaltyScorecard(Stateful):
         PluginError
             A plugin metric raised an exception of its own.
         """
+        check_flag(partitioned_by_customer, "partitioned_by_customer", func=f"{_FUNC}.score")
         if _engines.is_dask(transactions) or partitioned_by_customer:  # per customer bucket
             return _engines.score_scorecard(self, locals())  # type: ignore[no-any-return]
         self._check_fitted()
@@ -724,6 +738,7 @@ class LoyaltyScorecard(Stateful):
 
         Parameters are those of :meth:`fit`; ``progress=True`` shows a progress bar.
         """
+        progress = check_flag(progress, "progress", func=f"{_FUNC}.fit_score")
         labels = ["inputs", "fit", "score"]
         with steps(labels, enabled=progress, desc="fit_score") as step:
             step("inputs")

@@ -8,14 +8,20 @@ composite with them (``apply``), and saves / validates them (``to_dict`` / ``fro
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custloyalty._state import state_float, state_key, state_mapping, state_str
+from custloyalty._state import (
+    refuse_unknown_keys,
+    state_float,
+    state_key,
+    state_mapping,
+    state_str,
+)
 from custloyalty.errors import ValidationError
 from custloyalty.metrics import canonical
 from custloyalty.scorecard._weights import (
@@ -30,6 +36,8 @@ __all__: list[str] = []
 
 FloatArray = npt.NDArray[np.float64]
 _FUNC = "LoyaltyScorecard"
+#: Decimals the composite (0-100) is rounded to, removing the summation's rounding noise.
+_COMPOSITE_DECIMALS = 10
 #: Tolerance on the sum of saved weights.
 SUM_TOL = 1e-9
 
@@ -74,6 +82,7 @@ class Weighting:
         cls, data: Mapping[str, Any], *, indicators: Sequence[str], where: str
     ) -> Weighting:
         """Rebuild saved weights, checking them: finite, >= 0, sum 1, one per indicator."""
+        refuse_unknown_keys(data, ("method", "weights"), where=where, block=where)
         method = state_str(
             state_key(data, "method", where=where),
             f"{where}.method",
@@ -117,7 +126,10 @@ def composite(norm: pd.DataFrame, weights: pd.Series) -> tuple[FloatArray, Float
     total = np.zeros(z.shape[0])
     for j in range(z.shape[1]):  # a handful of indicators: fixed order, per row
         total += contrib[:, j]
-    return total, contrib
+    # the sum carries rounding noise of a few ulps (three indicators at 0.5 with weights of
+    # 1/3 add up to 49.99999999999999): rounded to 1e-10, a composite that is exactly a
+    # tier threshold in exact arithmetic is not tiered below it by that noise
+    return np.round(total, _COMPOSITE_DECIMALS), contrib
 
 
 class EqualWeighting(Weighting):
@@ -177,7 +189,19 @@ class FixedWeighting(Weighting):
         if missing:
             msg = f"{_FUNC}: fixed weights are missing for indicators {missing!r}."
             raise ValidationError(msg)
-        return fixed_weights({n: self.given[n] for n in names})
+        active: dict[Hashable, float] = {n: self.given[n] for n in names}
+        if active and all(v == 0 for v in active.values()):
+            msg = (
+                f"{_FUNC}: the fixed weights of the indicators fitted, {active!r}, are all "
+                "zero, so no composite can be formed."
+            )
+            if set(self.given) - set(names):
+                msg += (
+                    f"\nHint: the indicators {sorted(set(self.given) - set(names))!r} with "
+                    "weight are not fitted (no surveys or interactions were given)."
+                )
+            raise ValidationError(msg)
+        return fixed_weights(active)
 
 
 class AHPWeighting(Weighting):
@@ -185,9 +209,12 @@ class AHPWeighting(Weighting):
 
     method = "ahp"
 
-    def __init__(self, ahp: Any, *, allow_inconsistent: bool = False) -> None:
+    def __init__(
+        self, ahp: Any, *, allow_inconsistent: bool = False, configured: Sequence[str] = ()
+    ) -> None:
         self.ahp = ahp
         self.allow_inconsistent = allow_inconsistent
+        self.configured = list(configured)
 
     def _learn(self, norm: pd.DataFrame) -> pd.Series:
         names = [str(c) for c in norm.columns]
@@ -200,11 +227,20 @@ class AHPWeighting(Weighting):
         else:
             w = ahp_weights(self.ahp, allow_inconsistent=self.allow_inconsistent).weights
         w.index = pd.Index([canonical(str(k)) for k in w.index])  # former built-in names
-        if set(w.index) != set(names):
+        # indicators of the card left out of this fit (no surveys or interactions given)
+        # drop out of the weights, which are renormalised, as fixed weights are
+        inactive = set(self.configured) - set(names)
+        covered = set(w.index) - inactive
+        if covered != set(names):
             msg = (
                 f"{_FUNC}: the AHP matrix covers {sorted(w.index)!r} but the active indicators "
                 f"are {sorted(names)!r}."
             )
+            if all(str(k).isdigit() for k in w.index):
+                msg += (
+                    "\nHint: label the matrix's rows and columns with the indicator names (a "
+                    "DataFrame, or {'index': [...], 'columns': [...], 'data': [...]})."
+                )
             raise ValidationError(msg)
         return fixed_weights(w.reindex(names))
 

@@ -6,6 +6,7 @@ Every function returns weights that are non-negative and sum to one, as a
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ import pandas as pd
 
 from custloyalty._frames import check_unique_index
 from custloyalty._results import Result
-from custloyalty._validation import format_examples
+from custloyalty._validation import check_positive, format_examples, suggest
 from custloyalty.errors import ValidationError
 
 __all__ = [
@@ -53,17 +54,35 @@ RANDOM_INDEX: dict[int, float] = {
 
 
 def _matrix(x: Any, func: str, *, name: str = "X") -> tuple[FloatArray, list[Hashable]]:
-    """Validate a 2-D numeric indicator matrix (rows = customers, columns = indicators)."""
+    """Validate a 2-D numeric indicator matrix (rows = customers, columns = indicators).
+
+    Booleans, dates and durations are refused (a float conversion would read them as 1/0 or
+    nanoseconds); so are duplicated column labels (a weight per label would be ambiguous).
+    """
     if isinstance(x, pd.DataFrame):
         labels: list[Hashable] = list(x.columns)
+        check_unique_index(x.columns, f"the columns of {name}", func=func, label="indicator")
+        for col, dtype in x.dtypes.items():
+            kind = _not_number(dtype, x[col])
+            if kind:
+                msg = (
+                    f"{func}: column {col!r} of {name} holds {kind} (dtype {dtype}), not "
+                    f"numbers.\nHint: {_HINT}"
+                )
+                raise ValidationError(msg)
         try:
-            arr = x.to_numpy(dtype=np.float64)
+            arr = x.to_numpy(dtype=np.float64, na_value=np.nan)
         except (TypeError, ValueError) as exc:
             msg = f"{func}: every column of {name} must be numeric."
             raise ValidationError(msg) from exc
     else:
+        raw = _as_array(x, func, name)
+        kind = _not_number(raw.dtype, raw)
+        if kind:
+            msg = f"{func}: {name} holds {kind} (dtype {raw.dtype}), not numbers.\nHint: {_HINT}"
+            raise ValidationError(msg)
         try:
-            arr = np.asarray(x, dtype=np.float64)
+            arr = raw.astype(np.float64)
         except (TypeError, ValueError) as exc:
             msg = f"{func}: {name} must be a numeric matrix."
             raise ValidationError(msg) from exc
@@ -84,6 +103,50 @@ def _matrix(x: Any, func: str, *, name: str = "X") -> tuple[FloatArray, list[Has
         )
         raise ValidationError(msg)
     return arr, labels
+
+
+_HINT = "booleans, dates and durations are not indicator values; pass numbers (cast first)."
+
+
+def _as_array(x: Any, func: str, name: str) -> npt.NDArray[Any]:
+    """``np.asarray(x)``, with a ragged nesting or text refused as our error."""
+    if x is None or isinstance(x, str | bytes | Mapping):
+        msg = f"{func}: {name} must be a numeric matrix; got {type(x).__name__}."
+        raise ValidationError(msg)
+    try:
+        return np.asarray(x)
+    except (TypeError, ValueError) as exc:
+        msg = f"{func}: {name} must be a numeric matrix (rows of equal length); {exc}"
+        raise ValidationError(msg) from exc
+
+
+def _not_number(dtype: Any, values: Any) -> str | None:
+    """``"booleans"``, ``"dates"``, ``"durations"`` when ``dtype`` holds those, else None."""
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return "dates"
+    kind = getattr(dtype, "kind", None)
+    if isinstance(dtype, pd.CategoricalDtype):
+        return _not_number(dtype.categories.dtype, dtype.categories)
+    if kind == "b" or str(dtype) in ("boolean", "bool[pyarrow]"):
+        return "booleans"
+    if kind == "M":
+        return "dates"
+    if kind == "m":
+        return "durations"
+    if kind == "O":
+        flat = np.asarray(values, dtype=object).ravel()
+        if any(isinstance(v, bool | np.bool_) for v in flat):
+            return "booleans"
+    return None
+
+
+def is_real(value: Any) -> bool:
+    """Whether ``value`` is a real number (not a boolean, text or None)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
+def _is_seq(value: Any) -> bool:
+    return isinstance(value, Sequence | np.ndarray | pd.Index | pd.Series)
 
 
 def _series(w: FloatArray, labels: Sequence[Hashable], name: str) -> pd.Series:
@@ -110,7 +173,8 @@ def entropy_weights(x: Any, /) -> pd.Series:
     Raises
     ------
     ValidationError
-        Negative, missing or infinite values, fewer than two rows, or a column summing to 0.
+        Negative, missing or infinite values, fewer than two rows, a column summing to 0;
+        booleans, dates or durations; duplicated column labels.
 
     See Also
     --------
@@ -147,7 +211,13 @@ def entropy_weights(x: Any, /) -> pd.Series:
             "Normalise the indicators first (min_max)."
         )
         raise ValidationError(msg)
-    total = arr.sum(axis=0)
+    with np.errstate(over="ignore"):
+        total = arr.sum(axis=0)
+    if not np.isfinite(total).all():
+        # values near the float limit overflow the column sums: the shares p_ij do not
+        # change when a column is divided by its largest value
+        arr = arr / arr.max(axis=0)
+        total = arr.sum(axis=0)
     zero = total <= 0
     if zero.any():
         cols = [labels[i] for i in np.flatnonzero(zero)]
@@ -180,7 +250,8 @@ def critic_weights(z: Any, /) -> pd.Series:
     Raises
     ------
     ValidationError
-        Missing or infinite values or fewer than two rows.
+        Missing or infinite values or fewer than two rows; booleans, dates or durations;
+        duplicated column labels.
 
     See Also
     --------
@@ -207,8 +278,16 @@ def critic_weights(z: Any, /) -> pd.Series:
     1.0
     """
     arr, labels = _matrix(z, "critic_weights", name="Z")
+    top = float(np.abs(arr).max())
+    if top > 0 and not 1e-150 < top < 1e150:
+        # magnitudes near the float limits overflow (or underflow) the sums of squares:
+        # dividing every column by one common factor scales every C_j alike, so the
+        # weights do not change
+        arr = arr / top
     sd = arr.std(axis=0, ddof=1)
-    live = sd > 1e-12 * (1.0 + np.abs(arr).max(axis=0))  # constant up to rounding: no contrast
+    # constant up to rounding (relative to the column's magnitude, so that tiny and huge
+    # scales rank alike): no contrast
+    live = sd > 1e-12 * np.abs(arr).max(axis=0)
     r = np.zeros((arr.shape[1], arr.shape[1]))
     if live.any():
         sub = arr[:, live]
@@ -297,7 +376,10 @@ def ahp_weights(
         A matrix that is not square, has non-positive entries, is not reciprocal, or whose
         consistency ratio exceeds ``max_ratio`` (the message gives the ratio) unless
         ``allow_inconsistent``; orders above 15 (no tabulated random index); a DataFrame whose
-        column labels are not its index labels.
+        column labels are not its index labels; a diagonal entry other than 1; judgements
+        that are not numbers (text, booleans) or rows of unequal length; duplicated
+        ``labels``, or ``labels`` with a DataFrame (its index gives them); ``max_ratio``
+        not a number >= 0; ``allow_inconsistent`` not a boolean.
 
     See Also
     --------
@@ -325,17 +407,45 @@ def ahp_weights(
     >>> round(res.consistency_ratio, 3)
     0.033
     """
+    max_ratio = check_positive(max_ratio, "max_ratio", func="ahp_weights", strict=False)
+    flag: Any = allow_inconsistent  # the annotation is not checked at run time
+    if not isinstance(flag, bool | np.bool_):
+        msg = (
+            "The 'allow_inconsistent' parameter of ahp_weights must be True or False; got "
+            f"{allow_inconsistent!r}."
+        )
+        raise ValidationError(msg)
     if isinstance(pairwise, pd.DataFrame):
+        if labels is not None:
+            msg = (
+                "ahp_weights: 'labels' is for an array; a DataFrame's index gives the labels.\n"
+                "Hint: drop labels=, or set the DataFrame's index and columns."
+            )
+            raise ValidationError(msg)
         frame = _aligned(pairwise)
         names: list[Hashable] = list(frame.index)
+        kinds = [_not_number(t, frame[c]) for c, t in frame.dtypes.items()]
         try:
+            if any(kinds):
+                raise TypeError(next(k for k in kinds if k))
             a = frame.to_numpy(dtype=np.float64)
         except (TypeError, ValueError) as exc:
             msg = "ahp_weights: every pairwise judgement must be a number."
             raise ValidationError(msg) from exc
     else:
-        a = np.asarray(pairwise, dtype=np.float64)
+        raw = _as_array(pairwise, "ahp_weights", "the pairwise matrix")
+        try:
+            if _not_number(raw.dtype, raw):
+                raise TypeError(_not_number(raw.dtype, raw))
+            a = raw.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            msg = "ahp_weights: every pairwise judgement must be a number."
+            raise ValidationError(msg) from exc
+        if labels is not None and (isinstance(labels, str | bytes) or not _is_seq(labels)):
+            msg = f"ahp_weights: 'labels' must be a list of criterion names; got {labels!r}."
+            raise ValidationError(msg)
         names = list(labels) if labels is not None else list(range(a.shape[0] if a.ndim else 0))
+        check_unique_index(pd.Index(names), "labels", func="ahp_weights", label="criterion")
     if a.ndim != 2 or a.shape[0] != a.shape[1] or a.shape[0] < 1:
         msg = f"ahp_weights needs a square pairwise matrix; got shape {a.shape}."
         raise ValidationError(msg)
@@ -348,6 +458,15 @@ def ahp_weights(
         raise ValidationError(msg)
     if not np.all(np.isfinite(a)) or np.any(a <= 0):
         msg = "ahp_weights: every pairwise judgement must be a finite positive number."
+        raise ValidationError(msg)
+    diagonal = ~np.isclose(np.diag(a), 1.0, rtol=1e-6)
+    if diagonal.any():
+        i = int(np.flatnonzero(diagonal)[0])
+        msg = (
+            f"ahp_weights: a criterion compared with itself must be 1 (the diagonal); "
+            f"a[{names[i]!r}, {names[i]!r}] = {a[i, i]:.6g} ({int(diagonal.sum())} such "
+            "entries)."
+        )
         raise ValidationError(msg)
     nonrecip = ~np.isclose(a * a.T, 1.0, rtol=1e-6)
     if nonrecip.any():
@@ -410,8 +529,9 @@ def ahp_hierarchy(
     Raises
     ------
     ValidationError
-        A criterion without sub-indicators, a sub-indicator under two criteria, or any matrix
-        refused by :func:`ahp_weights`.
+        ``sub`` not a mapping; a criterion without sub-indicators, a ``sub`` key that is no
+        criterion (with a close-match hint), a sub-indicator under two criteria, or any matrix
+        refused by :func:`ahp_weights` (the message names its criterion).
 
     References
     ----------
@@ -427,7 +547,25 @@ def ahp_hierarchy(
     >>> w.round(4).to_dict()
     {'frequency': 0.3333, 'monetary': 0.3333, 'satisfaction': 0.3333}
     """
+    given: Any = sub  # the annotation is not checked at run time
+    if not isinstance(given, Mapping):
+        msg = (
+            "ahp_hierarchy: 'sub' must be a mapping criterion -> pairwise matrix of its "
+            f"sub-indicators (or one indicator name); got {type(given).__name__}."
+        )
+        raise ValidationError(msg)
     top = ahp_weights(criteria, max_ratio=max_ratio, allow_inconsistent=allow_inconsistent)
+    unknown = [k for k in sub if k not in top.weights.index]
+    if unknown:
+        known = [str(c) for c in top.weights.index]
+        msg = (
+            f"ahp_hierarchy: 'sub' names {unknown!r}, which are not criteria of the criteria "
+            f"matrix {list(top.weights.index)!r}; their sub-indicators would be ignored."
+        )
+        hints = [f"{u!r} -> {h!r}" for u in unknown if (h := suggest(str(u), known))]
+        if hints:
+            msg += f"\nHint: did you mean {', '.join(hints)}?"
+        raise ValidationError(msg)
     parts: list[pd.Series] = []
     for crit, wc in top.weights.items():
         if crit not in sub:
@@ -437,9 +575,13 @@ def ahp_hierarchy(
         if isinstance(spec, str):
             local = pd.Series([1.0], index=[spec])
         else:
-            local = ahp_weights(
-                spec, max_ratio=max_ratio, allow_inconsistent=allow_inconsistent
-            ).weights
+            try:
+                local = ahp_weights(
+                    spec, max_ratio=max_ratio, allow_inconsistent=allow_inconsistent
+                ).weights
+            except ValidationError as exc:
+                msg = f"ahp_hierarchy: the matrix of criterion {crit!r} in 'sub': {exc}"
+                raise ValidationError(msg) from None
         parts.append(local * float(wc))
     out: pd.Series = pd.concat(parts)
     dup = out.index[out.index.duplicated()]
@@ -465,7 +607,8 @@ def fixed_weights(weighting: Mapping[Hashable, float] | pd.Series, /) -> pd.Seri
     Raises
     ------
     ValidationError
-        Negative, non-finite or all-zero weights.
+        Not a mapping (or Series with unique labels); weights that are not numbers
+        (booleans, text, None); negative, non-finite or all-zero weights.
 
     Examples
     --------
@@ -473,7 +616,29 @@ def fixed_weights(weighting: Mapping[Hashable, float] | pd.Series, /) -> pd.Seri
     >>> fixed_weights({"frequency": 2, "monetary": 1, "churn": 1}).to_dict()
     {'frequency': 0.5, 'monetary': 0.25, 'churn': 0.25}
     """
-    s = pd.Series(dict(weighting), dtype=np.float64)
+    given: Any = weighting  # the annotation is not checked at run time
+    if isinstance(given, pd.Series):
+        check_unique_index(given.index, "weighting", func="fixed_weights", label="indicator")
+        items = list(given.items())
+    elif isinstance(given, Mapping):
+        items = list(given.items())
+    else:
+        msg = (
+            "The 'weighting' parameter of fixed_weights must be a mapping indicator -> weight "
+            f"(a dict or a Series); got {type(given).__name__}."
+        )
+        raise ValidationError(msg)
+    odd = [(k, v) for k, v in items if not is_real(v)]
+    if odd:
+        shown = ", ".join(f"{k!r}: {v!r}" for k, v in odd[:5])
+        msg = (
+            f"Weights must be numbers (booleans, text and None are not); {len(odd)} of "
+            f"{len(items)} are not: {shown}."
+        )
+        raise ValidationError(msg)
+    s = pd.Series(
+        [float(v) for _, v in items], index=pd.Index([k for k, _ in items]), dtype=np.float64
+    )
     bad = ~np.isfinite(s.to_numpy()) | (s.to_numpy() < 0)
     if bad.any():
         msg = (
@@ -481,9 +646,14 @@ def fixed_weights(weighting: Mapping[Hashable, float] | pd.Series, /) -> pd.Seri
             f"{format_examples(s.index[bad], s.to_numpy()[bad])}."
         )
         raise ValidationError(msg)
-    total = float(s.sum())
-    if total <= 0:
+    top = float(s.max()) if len(s) else 0.0
+    if top <= 0:
         msg = "Weights must not all be zero."
         raise ValidationError(msg)
+    with np.errstate(over="ignore"):
+        total = float(s.sum())
+    if not np.isfinite(total):  # weights near the float limit: their sum overflows
+        s = s / top
+        total = float(s.sum())
     out = pd.Series(s.to_numpy() / total, index=s.index, name="weight")
     return out
