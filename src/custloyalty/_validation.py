@@ -340,7 +340,8 @@ def _object_kind(values: Any) -> str | None:
     """``"M"`` / ``"m"`` / ``"c"`` if objects (or a scalar) hold dates, durations or complex.
 
     ``pd.to_numeric`` would turn a ``pd.Timedelta`` into nanoseconds and a complex number
-    into its real part (with a ComplexWarning): an object array is looked at item by item.
+    into its real part (with a ComplexWarning). ``infer_dtype`` names one kind; a mixed
+    array is judged by the set of its items' types (built in C: no Python loop over rows).
     """
     import datetime as dt
 
@@ -348,14 +349,15 @@ def _object_kind(values: Any) -> str | None:
     inferred = infer_dtype(items, skipna=True)
     if inferred in _OBJECT_KINDS:
         return _OBJECT_KINDS[inferred]
-    if not inferred.startswith("mixed"):
+    if inferred not in ("mixed", "mixed-integer"):  # ints and floats only, or one other kind
         return None
-    for v in items:
-        if isinstance(v, dt.timedelta | np.timedelta64):
+    # the distinct types of the items (map and set run in C: no Python loop over the rows)
+    for kind in set(map(type, items)):
+        if issubclass(kind, dt.timedelta | np.timedelta64):
             return "m"
-        if isinstance(v, dt.date | dt.time | np.datetime64 | pd.Period):
+        if issubclass(kind, dt.date | dt.time | np.datetime64 | pd.Period):
             return "M"
-        if isinstance(v, complex | np.complexfloating):
+        if issubclass(kind, complex | np.complexfloating):
             return "c"
     return None
 
