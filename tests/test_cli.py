@@ -276,6 +276,32 @@ def test_yaml_config(files: dict[str, Path], capsys: pytest.CaptureFixture[str])
     assert "(line 2, column 12)" in err
 
 
+def test_yaml_config_reads_exponent_floats_as_numbers(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # PyYAML follows YAML 1.1, where 5e1 and 1e-1 are text: a threshold of 5e1 was refused as
+    # "not a number"; they are numbers in YAML 1.2 and in every other config format
+    pytest.importorskip("yaml")
+    cfg = files["dir"] / "exponents.yaml"
+    cfg.write_text(
+        "indicators: [purchase_days, total_spend]\n"
+        "weighting: {purchase_days: 1e-1, total_spend: 9E-1}\n"
+        "tiers: {labels: [A, B], thresholds: [5e1]}\n",
+        encoding="utf-8",
+    )
+    out = files["dir"] / "exponents.csv"
+    argv = ["score", str(files["csv"]), "--customer", "cust", "--time", "day", "-q"]
+    assert main([*argv, "--config", str(cfg), "-o", str(out)]) == 0
+    assert "weights: purchase_days 0.100, total_spend 0.900" in capsys.readouterr().out
+    table = pd.read_csv(out)
+    assert set(table["tier"]) <= {"A", "B"}
+    assert (table.loc[table["composite"] >= 50, "tier"] == "A").all()
+    assert (table.loc[table["composite"] < 50, "tier"] == "B").all()
+    import yaml
+
+    assert yaml.safe_load("x: 5e1") == {"x": "5e1"}  # PyYAML's own loader is left as it is
+
+
 def test_yaml_config_without_pyyaml_names_the_extra(
     files: dict[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

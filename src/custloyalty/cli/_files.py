@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 import tomllib
 import warnings
@@ -224,8 +225,21 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return seen
 
 
+#: Floats as YAML 1.2 writes them. PyYAML follows YAML 1.1, whose floats need a dot: it reads
+#: ``5e1`` and ``1e-3`` as text, so ``thresholds: [5e1]`` was refused as "not a number".
+_YAML12_FLOAT = re.compile(
+    r"""^(?:[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)
+    |[-+]?\.[0-9_]+(?:[eE][-+]?[0-9]+))$""",
+    re.X,
+)
+
+
 def _unique_keys_loader(yaml: Any) -> Any:
-    """Return a ``yaml.SafeLoader`` that refuses a key given twice in one mapping."""
+    """Return a ``yaml.SafeLoader`` that refuses a key given twice in one mapping.
+
+    It also reads YAML 1.2 floats in exponent notation without a dot (``5e1``, ``1e-3``) as
+    numbers, which YAML 1.1 reads as text.
+    """
 
     class Loader(yaml.SafeLoader):  # type: ignore[misc]
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
@@ -236,6 +250,8 @@ def _unique_keys_loader(yaml: Any) -> Any:
                 raise ValueError(msg)
             return super().construct_mapping(node, deep=deep)
 
+    # per class: SafeLoader's own resolvers are copied, not changed
+    Loader.add_implicit_resolver("tag:yaml.org,2002:float", _YAML12_FLOAT, list("-+0123456789."))
     return Loader
 
 
