@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import json
 import math
-import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -32,6 +30,7 @@ import pytest
 from scipy import stats
 
 import custloyalty as cl
+from _battery import Err, Num, Warns, run_case
 from custloyalty.datasets import load_cdnow, make_programme, make_survey
 from custloyalty.errors import (
     CustLoyaltyError,
@@ -56,66 +55,7 @@ from custloyalty.scorecard import (
     z_score,
 )
 
-
-# ---------------------------------------------------------------------------------------------
-# expected outcomes (the harness of test_battery_survey_scorecard)
-# ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Num:
-    value: Any
-    tol: float = 1e-9
-
-
-@dataclass(frozen=True)
-class Err:
-    kind: type[Exception]
-    words: tuple[str, ...]
-
-    def __init__(self, kind: type[Exception], *words: str) -> None:
-        object.__setattr__(self, "kind", kind)
-        object.__setattr__(self, "words", words)
-
-
-@dataclass(frozen=True)
-class Warns:
-    kind: type[Warning]
-    words: tuple[str, ...]
-    check: Callable[[Any], bool] = field(default=lambda _: True)
-
-
-def _close(got: Any, want: Any, tol: float) -> bool:
-    if isinstance(want, tuple | list):
-        return len(got) == len(want) and all(
-            _close(g, w, tol) for g, w in zip(got, want, strict=True)
-        )
-    if isinstance(want, dict):
-        return got.keys() == want.keys() and all(_close(got[k], want[k], tol) for k in want)
-    if isinstance(want, bool | str):
-        return bool(got == want)
-    return math.isclose(float(got), float(want), rel_tol=tol, abs_tol=tol)
-
-
-def run_case(fn: Callable[[], Any], expected: Num | Err | Warns) -> None:
-    if isinstance(expected, Err):
-        with pytest.raises(CustLoyaltyError) as info:
-            fn()
-        assert isinstance(info.value, expected.kind), repr(info.value)
-        for word in expected.words:
-            assert word in str(info.value), (word, str(info.value))
-        return
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        got = fn()
-    ours = [w for w in caught if not issubclass(w.category, DeprecationWarning)]
-    if isinstance(expected, Warns):
-        hits = [w for w in ours if issubclass(w.category, expected.kind)]
-        assert hits, [str(w.message) for w in ours]
-        text = " ".join(str(w.message) for w in hits)
-        assert all(word in text for word in expected.words), text
-        assert expected.check(got), got
-        return
-    assert not ours, [f"{w.category.__name__}: {w.message}" for w in ours]
-    assert _close(got, expected.value, expected.tol), (got, expected.value)
+# the expected outcomes (Num, Err, Warns) and run_case: tests/_battery.py
 
 
 END = "1997-12-31"

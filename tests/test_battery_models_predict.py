@@ -34,7 +34,6 @@ import copy
 import math
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal, getcontext
 from functools import cache
 from typing import Any
@@ -44,9 +43,19 @@ import pandas as pd
 import pytest
 from scipy import integrate, special
 
+from _battery import (
+    BG_PUB,
+    GG_PUB,
+    PNBD_PUB,
+    SBG_PUB,
+    Case,
+    Cases,
+    holdout_group_means,
+    run_expected,
+)
 from custloyalty import rfm_summary
 from custloyalty.datasets import load_cdnow
-from custloyalty.errors import ConvergenceWarning, UndefinedMetricWarning, ValidationError
+from custloyalty.errors import ConvergenceWarning, UndefinedMetricWarning
 from custloyalty.models import (
     BetaGeo,
     GammaGamma,
@@ -60,10 +69,6 @@ from custloyalty.models import (
     get_model,
 )
 
-BG_PUB = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}  # FHL 2005, CDNOW weeks
-PNBD_PUB = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}  # FHL 2005b
-GG_PUB = {"p": 6.25, "q": 3.74, "v": 15.44}  # Fader & Hardie 2013
-SBG_PUB = {"gamma": 0.704, "delta": 1.182}  # Fader & Hardie 2007
 HIST = {"frequency": [0, 1, 5, 20], "recency": [0.0, 10.0, 30.0, 37.5], "T": [38.0] * 4}
 X, TX, TT = (np.asarray(HIST[k], dtype=float) for k in ("frequency", "recency", "T"))
 
@@ -231,34 +236,10 @@ def pmf_identities(model: Any, h: float, *, rtol: float) -> Callable[[Any], bool
 # -- the cases ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Case:
-    id: str
-    call: Callable[[], Any]
-    expect: str  # "value" | "error" | "warn"
-    match: str = ""
-    check: Callable[[Any], bool] | None = None
-    warning: type[Warning] = UndefinedMetricWarning
-    found: str = field(default="", compare=False)  # failure class before this round
-
-
-CASES: list[Case] = []
+CASES = Cases(warning=UndefinedMetricWarning)
+value, error, warn = CASES.value, CASES.error, CASES.warn
 WRONG, STRAY, REFUSED = "silently wrong number", "stray exception", "correct call refused"
 NO_HINT = "our error without the known hint"
-
-
-def value(id: str, call: Callable[[], Any], check: Callable[[Any], bool], found: str = "") -> None:
-    CASES.append(Case(id, call, "value", check=check, found=found))
-
-
-def error(id: str, call: Callable[[], Any], match: str, found: str = "") -> None:
-    CASES.append(Case(id, call, "error", match=match, found=found))
-
-
-def warn(
-    id: str, call: Callable[[], Any], match: str, check: Callable[[Any], bool], found: str = ""
-) -> None:
-    CASES.append(Case(id, call, "warn", match=match, check=check, found=found))
 
 
 # 1. horizons of the conditional and unconditional predictions ------------------------------
@@ -753,25 +734,19 @@ error(
 )
 
 
-def ch_direct(model: Any, data: pd.DataFrame, top: int) -> Any:
-    e = model.expected_purchases(data["duration_holdout"].to_numpy(), data).to_numpy()
-    g = np.minimum(data["frequency"].to_numpy(), top)
-    return [e[g == k].mean() for k in np.unique(g)]
-
-
 value(
     "calibration_holdout max_frequency numpy int64",
     lambda: calibration_holdout(bg, holdout(), max_frequency=np.int64(3)),
     lambda got: (
         list(got.index) == [0, 1, 2, 3]
-        and close(ch_direct(bg, holdout(), 3), rtol=1e-12)(got["expected"])
+        and close(holdout_group_means(bg, holdout(), 3), rtol=1e-12)(got["expected"])
     ),
     found=REFUSED,
 )
 value(
     "calibration_holdout Pareto/NBD == group means",
     lambda: calibration_holdout(pn, holdout()),
-    lambda got: close(ch_direct(pn, holdout(), 7), rtol=1e-12)(got["expected"]),
+    lambda got: close(holdout_group_means(pn, holdout(), 7), rtol=1e-12)(got["expected"]),
 )
 value(
     "calibration_holdout holdout of length 0: expected 0",
@@ -781,13 +756,14 @@ value(
 value(
     "calibration_holdout duplicated index labels",
     lambda: calibration_holdout(bg, holdout().set_axis(np.zeros(len(holdout()), dtype=int))),
-    lambda got: close(ch_direct(bg, holdout(), 7), rtol=1e-12)(got["expected"]),
+    lambda got: close(holdout_group_means(bg, holdout(), 7), rtol=1e-12)(got["expected"]),
 )
 value(
     "calibration_holdout one customer",
     lambda: calibration_holdout(bg, holdout().iloc[[0]]),
     lambda got: (
-        len(got) == 1 and close(ch_direct(bg, holdout().iloc[[0]], 7), rtol=1e-12)(got["expected"])
+        len(got) == 1
+        and close(holdout_group_means(bg, holdout().iloc[[0]], 7), rtol=1e-12)(got["expected"])
     ),
 )
 value(
@@ -868,18 +844,7 @@ value(
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_battery(case: Case) -> None:
-    if case.expect == "error":
-        with pytest.raises(ValidationError, match=case.match):
-            case.call()
-    elif case.expect == "warn":
-        with pytest.warns(case.warning, match=case.match):
-            got = case.call()
-        assert case.check is not None
-        assert case.check(got), got
-    else:
-        got = case.call()
-        assert case.check is not None
-        assert case.check(got), got
+    run_expected(case)
 
 
 def test_battery_is_large_enough() -> None:

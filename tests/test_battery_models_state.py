@@ -23,7 +23,6 @@ import json
 import math
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -34,6 +33,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import integrate, special, stats
 
+from _battery import (
+    BG_PUB,
+    GG_PUB,
+    PNBD_PUB,
+    SBG_PUB,
+    Case,
+    Cases,
+    holdout_group_means,
+    run_expected,
+)
 from custloyalty import rfm_summary
 from custloyalty.datasets import load_cdnow
 from custloyalty.errors import (
@@ -60,10 +69,6 @@ from custloyalty.segmentation import QuantileTiers, RFMScorer, TierPolicy, Value
 
 # -- data and fitted objects (bundled data only) ---------------------------------------------
 
-BG_PUB = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}  # FHL 2005, CDNOW weeks
-PNBD_PUB = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}  # FHL 2005b
-GG_PUB = {"p": 6.25, "q": 3.74, "v": 15.44}  # Fader & Hardie 2013
-SBG_PUB = {"gamma": 0.704, "delta": 1.182}  # Fader & Hardie 2007, regular customers
 HIST = {"frequency": [0, 1, 5, 100], "recency": [0.0, 10.0, 30.0, 37.0], "T": [38.0] * 4}
 LOW, HIGH = math.exp(-30.0) * 1.000001, math.exp(30.0) * 0.999999  # the range of a fit
 
@@ -269,43 +274,8 @@ def same_as_saved(name: str) -> Callable[[Any], bool]:
 # -- the cases -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Case:
-    id: str
-    call: Callable[[], Any]
-    expect: str  # "value" | "error" | "warn"
-    match: str = ""
-    check: Callable[[Any], bool] | None = None
-    error: type[Exception] = ValidationError
-    warning: type[Warning] = ConvergenceWarning
-    found: str = field(default="", compare=False)  # failure class before the fixes, if any
-
-
-CASES: list[Case] = []
-
-
-def value(id: str, call: Callable[[], Any], check: Callable[[Any], bool], found: str = "") -> None:
-    CASES.append(Case(id, call, "value", check=check, found=found))
-
-
-def error(
-    id: str,
-    call: Callable[[], Any],
-    match: str,
-    found: str = "",
-    err: type[Exception] = ValidationError,
-) -> None:
-    CASES.append(Case(id, call, "error", match=match, error=err, found=found))
-
-
-def warn(
-    id: str,
-    call: Callable[[], Any],
-    match: str,
-    check: Callable[[Any], bool],
-    warning: type[Warning] = ConvergenceWarning,
-) -> None:
-    CASES.append(Case(id, call, "warn", match=match, check=check, warning=warning))
+CASES = Cases(warning=ConvergenceWarning)
+value, error, warn = CASES.value, CASES.error, CASES.warn
 
 
 def _edit(d: dict[str, Any], path: str, new: Any) -> None:
@@ -1065,21 +1035,15 @@ def _cp(model: Any = None, **kw: Any) -> Callable[[], Any]:
     return lambda: cumulative_purchases(bgw if model is None else model, load_cdnow("sample"), **kw)
 
 
-def _ch_direct(model: Any, data: pd.DataFrame, top: int) -> Any:
-    e = model.expected_purchases(data["duration_holdout"].to_numpy(), data).to_numpy()
-    g = np.minimum(data["frequency"].to_numpy(), top)
-    return [e[g == k].mean() for k in np.unique(g)]
-
-
 value(
     "calibration_holdout == group means",
     _ch(),
-    lambda got: close(_ch_direct(bgw, holdout(), 7))(got["expected"]),
+    lambda got: close(holdout_group_means(bgw, holdout(), 7))(got["expected"]),
 )
 value(
     "calibration_holdout max_frequency 10**12 (no huge allocation)",
     _ch(max_frequency=10**12),
-    lambda got: close(_ch_direct(bgw, holdout(), 10**12))(got["expected"]),
+    lambda got: close(holdout_group_means(bgw, holdout(), 10**12))(got["expected"]),
     found="memory cliff (process killed)",
 )
 for mf in (0, 1.5, True, "7"):
@@ -1540,18 +1504,7 @@ error(
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_battery(case: Case) -> None:
-    if case.expect == "error":
-        with pytest.raises(case.error, match=case.match):
-            case.call()
-    elif case.expect == "warn":
-        with pytest.warns(case.warning, match=case.match):
-            got = case.call()
-        assert case.check is not None
-        assert case.check(got), got
-    else:
-        got = case.call()
-        assert case.check is not None
-        assert case.check(got), got
+    run_expected(case)
 
 
 def test_battery_is_large_enough() -> None:

@@ -18,7 +18,6 @@ import json
 import math
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,6 +27,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from _battery import Err, Num, Warns, run_case
 from custloyalty import metrics
 from custloyalty.datasets import load_cdnow, load_ecsi, make_interactions, make_programme
 from custloyalty.errors import (
@@ -64,65 +64,7 @@ SURVEY = [*BEH, "satisfaction", "recommendation"]
 R = [10, 9, 9, 8, 7, 6, 3, 10, 9, 0]  # 5 promoters, 2 passives, 3 detractors: NPS 20
 
 
-# ---------------------------------------------------------------------------------------------
-# expected outcomes
-# ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Num:
-    value: Any
-    tol: float = 1e-9
-
-
-@dataclass(frozen=True)
-class Err:
-    kind: type[Exception]
-    words: tuple[str, ...]
-
-    def __init__(self, kind: type[Exception], *words: str) -> None:
-        object.__setattr__(self, "kind", kind)
-        object.__setattr__(self, "words", words)
-
-
-@dataclass(frozen=True)
-class Warns:
-    kind: type[Warning]
-    words: tuple[str, ...]
-    check: Callable[[Any], bool] = field(default=lambda _: True)
-
-
-def _close(got: Any, want: Any, tol: float) -> bool:
-    if isinstance(want, tuple | list):
-        return len(got) == len(want) and all(
-            _close(g, w, tol) for g, w in zip(got, want, strict=True)
-        )
-    if isinstance(want, dict):
-        return got.keys() == want.keys() and all(_close(got[k], want[k], tol) for k in want)
-    if isinstance(want, bool | str):
-        return bool(got == want)
-    return math.isclose(float(got), float(want), rel_tol=tol, abs_tol=tol)
-
-
-def run_case(fn: Callable[[], Any], expected: Num | Err | Warns) -> None:
-    if isinstance(expected, Err):
-        with pytest.raises(CustLoyaltyError) as info:
-            fn()
-        assert isinstance(info.value, expected.kind), repr(info.value)
-        for word in expected.words:
-            assert word in str(info.value), (word, str(info.value))
-        return
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        got = fn()
-    ours = [w for w in caught if not issubclass(w.category, DeprecationWarning)]
-    if isinstance(expected, Warns):
-        hits = [w for w in ours if issubclass(w.category, expected.kind)]
-        assert hits, [str(w.message) for w in ours]
-        text = " ".join(str(w.message) for w in hits)
-        assert all(word in text for word in expected.words), text
-        assert expected.check(got), got
-        return
-    assert not ours, [f"{w.category.__name__}: {w.message}" for w in ours]
-    assert _close(got, expected.value, expected.tol), (got, expected.value)
+# the expected outcomes (Num, Err, Warns) and run_case: tests/_battery.py
 
 
 # ---------------------------------------------------------------------------------------------
