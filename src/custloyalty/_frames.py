@@ -444,6 +444,21 @@ def check_date_format(date_format: Any, *, func: str) -> str | None:
             f"'%d/%m/%Y' or 'ISO8601', or None; got {date_format!r}."
         )
         raise ValidationError(msg)
+    if date_format.strip().lower() == "mixed":
+        # pandas then guesses each row apart: "10/01" month-first next to "15/01" day-first
+        msg = (
+            f"The 'date_format' parameter of {func} cannot be 'mixed': each date would be "
+            "guessed apart, reading '10/01/2024' month-first and '15/01/2024' day-first in "
+            "one column.\nHint: give the one format of the column, e.g. '%d/%m/%Y', or "
+            "'ISO8601'; parse columns of several formats yourself first."
+        )
+        raise ValidationError(msg)
+    if not date_format.strip():
+        msg = (
+            f"The 'date_format' parameter of {func} is empty; give a format such as "
+            "'%d/%m/%Y' or 'ISO8601', or None to infer it."
+        )
+        raise ValidationError(msg)
     try:  # errors="coerce" turns mismatched data into NaT: only a bad format raises
         pd.to_datetime(pd.Series(["2000-01-01"]), format=date_format, errors="coerce")
     except (ValueError, TypeError) as exc:
@@ -614,6 +629,13 @@ def _retry_iso8601(
 
 _ISO_DAY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}(?:$|[T ])")
 _DAY_MONTH = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}\b")
+# A year, a month or a quarter without its day ("2024", "2024-06", "06/2024", "June 2024",
+# "2024Q2"): pandas reads it as the first day of the period, where an end is usually meant.
+_NO_DAY = re.compile(
+    r"^\s*(?:\d{4}(?:[-/.]\d{1,2})?|\d{1,2}[-/.]\d{4}|\d{4}\s*-?\s*Q[1-4]"
+    r"|[A-Za-z]{3,9}\.?,?\s+\d{4}|\d{4}\s+[A-Za-z]{3,9})\s*$",
+    re.IGNORECASE,
+)
 
 
 def _date_string(value: str, name: str, where: str, date_format: str | None) -> Any:
@@ -634,6 +656,13 @@ def _date_string(value: str, name: str, where: str, date_format: str | None) -> 
                 f"got {value!r}."
             )
             raise ValidationError(msg) from None
+    if date_format is None and _NO_DAY.match(value):
+        msg = (
+            f"The {name!r} parameter{where} names no day: {value!r} would be read as the "
+            "first day of that year, month or quarter.\nHint: give the day, e.g. "
+            "'2024-06-30' for the end of June 2024."
+        )
+        raise ValidationError(msg)
     m = _DAY_MONTH.match(value)
     if m is not None and date_format is None:
         a, b = int(m.group(1)), int(m.group(2))
@@ -739,8 +768,11 @@ def check_ids(s: pd.Series, col: Hashable, *, nan_policy: NanPolicy = "raise") -
     return _coerce_ids(s, col, nan_policy=nan_policy)
 
 
-def _coerce_ids(s: pd.Series, col: Hashable, *, nan_policy: NanPolicy) -> np.ndarray:
-    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "biu":  # cannot hold missing values
+def _coerce_ids(
+    s: pd.Series, col: Hashable, *, nan_policy: NanPolicy, func: str = "this function"
+) -> np.ndarray:
+    _refuse_odd_ids(s, col, func)
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu":  # cannot hold missing values
         return np.zeros(s.shape[0], dtype=bool)
     missing = s.isna().to_numpy()
     if missing.any() and nan_policy == "raise":
@@ -750,6 +782,41 @@ def _coerce_ids(s: pd.Series, col: Hashable, *, nan_policy: NanPolicy) -> np.nda
     if s.dtype == object:
         _refuse_ids_in_two_types(s, col)
     return missing
+
+
+def _is_bool_dtype(dtype: Any) -> bool:
+    if isinstance(dtype, pd.CategoricalDtype):
+        return _is_bool_dtype(dtype.categories.dtype)
+    return bool(pd.api.types.is_bool_dtype(dtype))
+
+
+def _refuse_odd_ids(s: pd.Series, col: Hashable, func: str) -> None:
+    """Raise for ids that are booleans or nested Arrow values (lists, structs, maps).
+
+    ``True == 1`` and ``hash(True) == hash(1)``: a boolean id merges with customer 1, and a
+    column of True/False is a flag named by mistake, never a customer id. Arrow lists and
+    structs cannot be grouped (their kernels raise): they get the error of unhashable ids.
+    """
+    arrow_type = getattr(s.dtype, "pyarrow_dtype", None)
+    if arrow_type is not None:
+        import pyarrow as pa
+
+        if pa.types.is_nested(arrow_type):
+            raise unhashable_ids_error(s.astype(object), col, func=func)
+    if _is_bool_dtype(s.dtype):
+        bad = s.notna().to_numpy(dtype=bool)
+    elif s.dtype == object and infer_dtype(s, skipna=True) in _MAY_HOLD_BOOLS:
+        bad = _is_instance(s.to_numpy(), (bool, np.bool_))
+    else:
+        return
+    if not bad.any():
+        return
+    err = _bad(col, "boolean customer id", s, bad)
+    err.args = (
+        f"{err.args[0]}\nHint: customer ids are numbers or strings (True would be customer "
+        f"1); check that customer= names the id column, not a flag.",
+    )
+    raise err
 
 
 def _refuse_ids_in_two_types(s: pd.Series, col: Hashable) -> None:
@@ -842,7 +909,7 @@ def transactions(
         msg = f"The table passed to {func} is empty (0 rows); at least one transaction is needed."
         raise ValidationError(msg)
     ids = df[customer]
-    masks = [_coerce_ids(ids, customer, nan_policy=policy)]
+    masks = [_coerce_ids(ids, customer, nan_policy=policy, func=func)]
     dates, miss_d = coerce_datetime(df[time], time, nan_policy=policy, date_format=date_format)
     masks.append(miss_d)
     cols: dict[Hashable, Any] = {CUSTOMER: ids, TIME: dates}

@@ -22,6 +22,7 @@ __all__ = [
     "NanPolicy",
     "as_1d_float",
     "check_discount_rate",
+    "check_flag",
     "check_in_range",
     "check_nan_policy",
     "check_option",
@@ -167,6 +168,20 @@ def refuse_bools(value: Any, name: str, *, func: str) -> None:
             f"{value!r}.\nHint: {_BOOL_HINT}"
         )
         raise ValidationError(msg)
+
+
+def check_flag(value: Any, name: str, *, func: str) -> bool:
+    """Return ``value`` as a bool if it is ``True`` or ``False``, else raise naming ``name``.
+
+    ``"no"`` is truthy and ``1`` is a slip for ``True``: a flag takes a boolean only.
+    """
+    if not isinstance(value, bool | np.bool_):
+        msg = (
+            f"The {name!r} parameter of {func} must be True or False; got "
+            f"{type(value).__name__} {value!r:.40}."
+        )
+        raise ValidationError(msg)
+    return bool(value)
 
 
 def check_seed(value: Any, *, func: str, name: str = "seed") -> int | None:

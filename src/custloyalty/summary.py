@@ -18,7 +18,7 @@ import pandas as pd
 
 from custloyalty import _engines
 from custloyalty._progress import steps
-from custloyalty._validation import check_option
+from custloyalty._validation import check_flag, check_option
 
 # The engine names live in custloyalty._window; they stay importable from here (``as``
 # marks the re-export) for code written against earlier versions.
@@ -168,6 +168,11 @@ def rfm_summary(
     1                    1     14.0  30.0      20.0
     2                    0      0.0  21.0       0.0
     """
+    # flags first, on every engine: "no" is truthy and 1 is a slip for True
+    partitioned_by_customer = check_flag(
+        partitioned_by_customer, "partitioned_by_customer", func="rfm_summary"
+    )
+    progress = check_flag(progress, "progress", func="rfm_summary")
     if (scaled := _engines.rfm_summary(**locals())) is not None:  # Dask, LazyFrame, DuckDB
         return scaled  # type: ignore[no-any-return]
     func = "rfm_summary"
