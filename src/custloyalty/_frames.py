@@ -49,6 +49,7 @@ __all__ = [
     "coerce_datetime",
     "coerce_numeric",
     "coerce_timestamp",
+    "is_nested_arrow",
     "numeric_columns",
     "require_columns",
     "transactions",
@@ -267,7 +268,7 @@ def coerce_numeric(
     """
     if s.dtype.kind in "iuf":
         out = s.astype(np.float64)
-    elif s.dtype.kind in "bcmM":
+    elif s.dtype.kind in "bcmM" or is_nested_arrow(s.dtype):
         msg = f"Column {col!r} must be numeric; got dtype {s.dtype}."
         if s.dtype.kind == "b":
             msg += "\nHint: " + _BOOL_HINT
@@ -784,6 +785,16 @@ def _coerce_ids(
     return missing
 
 
+def is_nested_arrow(dtype: Any) -> bool:
+    """Whether ``dtype`` is an Arrow list, struct or map type (values that are containers)."""
+    arrow_type = getattr(dtype, "pyarrow_dtype", None)
+    if arrow_type is None:
+        return False
+    import pyarrow as pa
+
+    return bool(pa.types.is_nested(arrow_type))
+
+
 def _is_bool_dtype(dtype: Any) -> bool:
     if isinstance(dtype, pd.CategoricalDtype):
         return _is_bool_dtype(dtype.categories.dtype)
@@ -797,12 +808,8 @@ def _refuse_odd_ids(s: pd.Series, col: Hashable, func: str) -> None:
     column of True/False is a flag named by mistake, never a customer id. Arrow lists and
     structs cannot be grouped (their kernels raise): they get the error of unhashable ids.
     """
-    arrow_type = getattr(s.dtype, "pyarrow_dtype", None)
-    if arrow_type is not None:
-        import pyarrow as pa
-
-        if pa.types.is_nested(arrow_type):
-            raise unhashable_ids_error(s.astype(object), col, func=func)
+    if is_nested_arrow(s.dtype):
+        raise unhashable_ids_error(s.astype(object), col, func=func)
     if _is_bool_dtype(s.dtype):
         bad = s.notna().to_numpy(dtype=bool)
     elif s.dtype == object and infer_dtype(s, skipna=True) in _MAY_HOLD_BOOLS:

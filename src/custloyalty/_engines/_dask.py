@@ -132,6 +132,13 @@ def _synthetic_transactions(
 
     Used to derive the output schema (``meta``) of a kernel without computing anything.
     """
+    if _frames.is_nested_arrow(meta[customer].dtype):  # no example value to build
+        msg = (
+            f"Column {customer!r} holds customer ids of dtype {meta[customer].dtype}: lists, "
+            "structs and maps cannot be customer ids.\nHint: customer ids must be scalars "
+            "(numbers or strings); convert them first, e.g. with .map(str) or .explode()."
+        )
+        raise ValidationError(msg)
     ids = meta[customer].dropna().iloc[:1]
     if len(ids) == 0:  # a Dask meta (no rows): Dask's own example values
         from dask.dataframe.utils import meta_nonempty  # type: ignore[attr-defined]

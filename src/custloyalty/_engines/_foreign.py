@@ -128,7 +128,11 @@ def _ids_as_index(df: pd.DataFrame) -> pd.DataFrame:
     if not default or _frames.CUSTOMER not in df.columns or not df.columns.is_unique:
         return df
     ids = df[_frames.CUSTOMER]
-    if not ids.is_unique or bool(ids.isna().any()):
+    try:
+        unique = ids.is_unique
+    except TypeError:  # unhashable ids (lists, structs): refused where the ids are read
+        return df
+    if not unique or bool(ids.isna().any()):
         return df
     return df.set_index(pd.Index(ids, name=_frames.CUSTOMER), drop=False)
 
@@ -227,8 +231,9 @@ def _duckdb_days(
     if amount is not None:
         a_type = types[str(amount)]
         numeric = ("INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL", "NUMERIC")
-        if not any(k in a_type for k in numeric):
-            return None
+        nested = a_type.endswith("]") or a_type.startswith(("STRUCT", "MAP", "UNION"))
+        if nested or not any(k in a_type for k in numeric):
+            return None  # lists of numbers (DOUBLE[]) too: refused on the pandas path
         a = f"CAST({_quote(amount)} AS DOUBLE)"
         bad += f" OR {a} IS NULL OR isnan({a}) OR isinf({a})"
         select += f", sum({a}) AS {_quote(amount)}"
