@@ -17,6 +17,8 @@ tries what they left out, on pandas and on every engine:
   with a fixed offset, dictionary-encoded strings, half floats, uint64 amounts), the
   calibration/holdout split in weeks and months, Dask frames with empty or one-row
   partitions, polars LazyFrames and DuckDB relations with a holdout;
+* Dask and ``bucket_summary`` with ``nan_policy="omit"`` where a customer bucket holds only
+  rows with a missing id or amount;
 * ``models.cumulative_purchases`` and ``models.calibration_holdout`` fed from transactions.
 
 A case passes with exactly one acceptable outcome (``tests/_battery.py``):
@@ -30,7 +32,7 @@ A case passes with exactly one acceptable outcome (``tests/_battery.py``):
 A stray exception (ArrowNotImplementedError, duckdb ConversionException, TypeError from
 pandas), a silent wrong number (``"2024-06"`` read as 1 June, ``date_format="mixed"`` reading
 one column half month-first and half day-first, ``True`` counted as customer 1) or a modified
-caller table fails the case. 56 of the 127 cases failed on the code before this round.
+caller table fails the case. 59 of the 131 cases failed on the code before this round.
 """
 
 from __future__ import annotations
@@ -754,6 +756,42 @@ ENGINES: list[tuple[str, Callable[[], Any], Any]] = [
             nan_policy="omit",
         ),
         ref(with_(customer_id=["a", None, "a", "b", "c", "c", "d", "d"]).drop(index=1)),
+    ),
+]
+
+# a customer bucket (6 partitions: customer 2 alone) whose rows all have a missing amount or
+# id, omitted: an empty bucket, not "no rows left" (pandas summarises the whole table)
+NAN_2 = with_(amount=[10.0, 5.0, 20.0, np.nan, 3.5, 7.25, 4.0, 6.0])
+ENGINES += [
+    (
+        "Dask omit, a bucket of only missing amounts",
+        on(
+            lambda t: dd.from_pandas(t, npartitions=6, sort=False),
+            NAN_2,
+            nan_policy="omit",
+            observation_end=END,
+        ),
+        ref(NAN_2.drop(index=3), end=END),
+    ),
+    (
+        "Dask omit, a bucket of only missing ids",
+        on(
+            lambda t: dd.from_pandas(t, npartitions=6, sort=False),
+            with_(customer_id=[1, 1, 1, np.nan, 3, 3, 4, 4]),
+            nan_policy="omit",
+            observation_end=END,
+        ),
+        ref(with_(customer_id=[1.0, 1, 1, np.nan, 3, 3, 4, 4]).drop(index=3), end=END),
+    ),
+    (
+        "bucket_summary of only missing amounts, omitted",
+        lambda: len(cl.bucket_summary(NAN_2.iloc[[3]], observation_end=END, nan_policy="omit")),
+        Num(0),
+    ),
+    (
+        "bucket_summary of only missing amounts, raise",
+        lambda: cl.bucket_summary(NAN_2.iloc[[3]], observation_end=END),
+        summary_err("Column 'amount' has 1 missing", "nan_policy='omit'"),
     ),
 ]
 

@@ -687,7 +687,8 @@ def coerce_timestamp(
     exactly midnight) with aware data is that local day in the data's zone, as day numbers
     are taken on the local wall clock. Anything else is a mismatched time zone. Strings are
     read with ``date_format`` when one is given; a day/month string that fits both orders
-    (``"03/04/2024"``) is refused without it.
+    (``"03/04/2024"``) or one naming no day (``"2024-06"``, ``"June 2024"``) is refused
+    without it.
     """
     where = f" of {func}" if func else ""
     if isinstance(value, bool | int | float | np.number):
@@ -899,7 +900,8 @@ def transactions(
     Raises
     ------
     ValidationError
-        Missing columns, null ids, unparseable or missing dates, non-numeric / boolean / NaN /
+        Missing columns, null, boolean or nested (Arrow list / struct / map) ids, unparseable
+        or missing dates, ``date_format="mixed"``, non-numeric / boolean / nested / NaN /
         infinite amounts, amounts whose sums overflow float64, an empty table, or mixed time
         zones.
     """

@@ -71,7 +71,9 @@ def rfm_summary(
         the last purchase. A date without a time of day (``"2024-06-30"``) names that local
         calendar day, for time-zone-aware dates too; a time of day must then carry the data's
         time zone. A day/month string that fits both orders (``"03/04/2024"``) is read only
-        with ``date_format``.
+        with ``date_format``. A string naming no day (``"2024-06"``, ``"2024"``, ``"June
+        2024"``, ``"2024Q2"``) is refused: pandas would read it as the first day of the
+        period, where its end is usually meant.
     time_unit
         Unit of ``recency`` and ``T``: ``"h"`` hours (days x 24), ``"D"`` days (default),
         ``"W"`` weeks (days / 7, as in the BG/NBD paper), ``"M"`` months (days / 30.4375),
@@ -88,16 +90,18 @@ def rfm_summary(
         Format of date strings, such as ``"%d/%m/%Y"`` or ``"ISO8601"`` (any
         :func:`pandas.to_datetime` format). By default it is inferred from the first date;
         day/month dates that fit both orders warn
-        (:class:`~custloyalty.errors.AmbiguousDateWarning`).
+        (:class:`~custloyalty.errors.AmbiguousDateWarning`). ``"mixed"`` (each date guessed
+        apart, so one column is read partly month-first and partly day-first) is refused.
     nan_policy
         ``"raise"`` (default) or ``"omit"`` rows with missing ids, dates or amounts.
     progress
         Show a progress bar (validation and aggregation, then the per-customer summary) on
-        standard error; silent by default.
+        standard error; silent by default. ``True`` or ``False`` only.
     partitioned_by_customer
         Dask only: the partitions already hold whole customers (e.g. one Parquet file per
         customer bucket), so the shuffle by customer is skipped after a cheap check that no
-        customer spans two partitions. See the guide *Scaling out*.
+        customer spans two partitions. See the guide *Scaling out*. ``True`` or ``False``
+        only (``"no"`` is refused, not read as true).
 
     Returns
     -------
@@ -121,8 +125,10 @@ def rfm_summary(
     ValidationError
         Invalid table (see :func:`custloyalty._frames.transactions`), unknown ``time_unit``,
         ``calibration_end`` not before ``observation_end``, no purchase up to
-        ``observation_end`` (or up to ``calibration_end``), an ambiguous day/month date string,
-        or amounts so large that their sums overflow floating point.
+        ``observation_end`` (or up to ``calibration_end``), an ambiguous day/month date string
+        or one naming no day, ``date_format="mixed"``, boolean customer ids (``True`` would
+        be customer 1) or nested ones (Arrow lists, structs), a flag that is not a boolean, or
+        amounts so large that their sums overflow floating point.
 
     See Also
     --------

@@ -182,7 +182,7 @@ def bucket_summary(
             out = rfm_summary(frame, **options)
     except ValidationError:
         end = calibration_end if calibration_end is not None else observation_end
-        if len(frame) == 0 or not _nothing_until(frame, time, end, date_format):
+        if len(frame) == 0 or not _nothing_until(frame, time, end, date_format, omit=options):
             raise
         # every customer of the bucket starts after the window: no rows, the usual columns
         stamp = pd.Timestamp(end)

@@ -14,7 +14,7 @@ row of the columns used) plus the kernel's working memory (a few times that).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 import numpy as np
@@ -78,11 +78,21 @@ def _day_number(ts: pd.Timestamp) -> int:
     return int(ts.to_datetime64().astype("datetime64[D]").astype(np.int64))
 
 
-def _nothing_until(part: pd.DataFrame, time: Hashable, end: Any, date_format: Any) -> bool:
+def _nothing_until(
+    part: pd.DataFrame,
+    time: Hashable,
+    end: Any,
+    date_format: Any,
+    *,
+    omit: Mapping[str, Any] | None = None,
+) -> bool:
     """Whether no row of ``part`` has a purchase day on or before ``end``.
 
     Only called after a kernel refused a partition, to tell an empty bucket (every purchase of
-    its customers after the window, legitimately no output) from a real error.
+    its customers after the window, legitimately no output) from a real error. Rows with a
+    missing date do not count, nor, when ``omit`` holds the caller's options with
+    ``nan_policy="omit"``, rows with a missing id or amount: a bucket of only such rows is
+    empty, as its rows are in the whole table.
     """
     if time not in part.columns or len(part) == 0:
         return len(part) == 0
@@ -91,6 +101,14 @@ def _nothing_until(part: pd.DataFrame, time: Hashable, end: Any, date_format: An
             part[time], time, nan_policy="omit", date_format=date_format
         )
         end_ts = _frames.coerce_timestamp(end, "observation_end", tz=getattr(dates.dt, "tz", None))
+        if omit is not None and omit.get("nan_policy") == "omit":
+            customer = omit.get("customer", _frames.CUSTOMER)
+            amount = omit.get("amount", _frames.AMOUNT)
+            if customer in part.columns:
+                missing = missing | part[customer].isna().to_numpy(dtype=bool)
+            if amount is not None and amount in part.columns:
+                values = _frames.coerce_numeric(part[amount], amount, nan_policy="omit")
+                missing = missing | values[1]
     except ValidationError:
         return False
     dates = dates[~missing]
@@ -346,7 +364,8 @@ def _summary_partition(
             out: pd.DataFrame = kernel(part, **options)
     except ValidationError:
         end = options.get("calibration_end") or options["observation_end"]
-        if _nothing_until(part, options.get("time", "date"), end, options.get("date_format")):
+        time, fmt = options.get("time", "date"), options.get("date_format")
+        if _nothing_until(part, time, end, fmt, omit=options):
             return empty  # every customer of this bucket starts after the window
         raise
     return out
