@@ -17,8 +17,9 @@ tries what they left out, on pandas and on every engine:
   with a fixed offset, dictionary-encoded strings, half floats, uint64 amounts), the
   calibration/holdout split in weeks and months, Dask frames with empty or one-row
   partitions, polars LazyFrames and DuckDB relations with a holdout;
-* Dask and ``bucket_summary`` with ``nan_policy="omit"`` where a customer bucket holds only
-  rows with a missing id or amount;
+* Dask (``rfm_summary``, ``purchase_frequency``) and ``bucket_summary`` with
+  ``nan_policy="omit"`` where a customer bucket holds only rows with a missing id or amount,
+  or with ``date_format`` where a bucket's only purchase falls after the window;
 * ``models.cumulative_purchases`` and ``models.calibration_holdout`` fed from transactions.
 
 A case passes with exactly one acceptable outcome (``tests/_battery.py``):
@@ -32,7 +33,7 @@ A case passes with exactly one acceptable outcome (``tests/_battery.py``):
 A stray exception (ArrowNotImplementedError, duckdb ConversionException, TypeError from
 pandas), a silent wrong number (``"2024-06"`` read as 1 June, ``date_format="mixed"`` reading
 one column half month-first and half day-first, ``True`` counted as customer 1) or a modified
-caller table fails the case. 59 of the 131 cases failed on the code before this round.
+caller table fails the case. 61 of the 133 cases failed on the code before this round.
 """
 
 from __future__ import annotations
@@ -792,6 +793,50 @@ ENGINES += [
         "bucket_summary of only missing amounts, raise",
         lambda: cl.bucket_summary(NAN_2.iloc[[3]], observation_end=END),
         summary_err("Column 'amount' has 1 missing", "nan_policy='omit'"),
+    ),
+]
+
+LATE_2 = with_(
+    date=pd.to_datetime(
+        [
+            "2024-01-01",
+            "2024-01-01",
+            "2024-01-15",
+            "2024-04-03",
+            "2024-01-02",
+            "2024-01-20",
+            "2024-01-05",
+            "2024-02-20",
+        ]
+    ).strftime("%d/%m/%Y")
+)
+
+
+def frequency_on_dask(tx: pd.DataFrame, **kw: Any) -> Callable[[], Any]:
+    """``purchase_frequency`` of a Dask frame (customer 2 alone in a bucket), sorted."""
+    ddf = dd.from_pandas(tx, npartitions=6, sort=False)
+    return lambda: cl.metrics.purchase_frequency(ddf, **kw).compute().sort_index()
+
+
+def frequency_on_pandas(tx: pd.DataFrame, **kw: Any) -> Num:
+    return Num(cl.metrics.purchase_frequency(tx, **kw).sort_index(), 1e-12)
+
+
+ENGINES += [
+    (
+        "purchase_frequency on Dask, a bucket of only missing ids, omitted",
+        frequency_on_dask(
+            with_(customer_id=[1, 1, 1, np.nan, 3, 3, 4, 4]), nan_policy="omit", observation_end=END
+        ),
+        frequency_on_pandas(
+            with_(customer_id=[1, 1, 1, np.nan, 3, 3, 4, 4]), nan_policy="omit", observation_end=END
+        ),
+    ),
+    (
+        # 03/04/2024 is the 3rd of April (after the window), not the 4th of March (in it)
+        "purchase_frequency on Dask, a bucket after the window in day-first dates",
+        frequency_on_dask(LATE_2, date_format="%d/%m/%Y", observation_end="2024-03-10"),
+        frequency_on_pandas(LATE_2, date_format="%d/%m/%Y", observation_end="2024-03-10"),
     ),
 ]
 

@@ -103,7 +103,7 @@ def _nothing_until(
         end_ts = _frames.coerce_timestamp(end, "observation_end", tz=getattr(dates.dt, "tz", None))
         if omit is not None and omit.get("nan_policy") == "omit":
             customer = omit.get("customer", _frames.CUSTOMER)
-            amount = omit.get("amount", _frames.AMOUNT)
+            amount = omit.get("amount")  # only a function that reads amounts omits them
             if customer in part.columns:
                 missing = missing | part[customer].isna().to_numpy(dtype=bool)
             if amount is not None and amount in part.columns:
@@ -423,10 +423,9 @@ def _metric_partition(
         with one_thread():
             return kernel(part, **options)
     except ValidationError:
-        if window and _nothing_until(
-            part, options.get("time", "date"), options["observation_end"], None
-        ):
-            return empty
+        time, fmt = options.get("time", "date"), options.get("date_format")
+        if window and _nothing_until(part, time, options["observation_end"], fmt, omit=options):
+            return empty  # no purchase in the window, or only rows omitted as missing
         raise
 
 
