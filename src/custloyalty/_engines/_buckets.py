@@ -13,13 +13,54 @@ from collections.abc import Hashable, Mapping
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 from custloyalty import _frames
 from custloyalty._window import one_thread
 from custloyalty.errors import ValidationError
 
 __all__ = ["bucket_scores", "bucket_summary", "customer_bucket"]
+
+
+_MAX_BUCKETS = 2**63 - 1
+_NUMBER_KINDS = ("integer", "floating", "mixed-integer-float")
+
+
+def _hash_ids(series: pd.Series) -> npt.NDArray[np.uint64]:
+    """The stable 64-bit hash of every id, the same for one number in any numeric dtype.
+
+    A customer's id 7 is ``7`` in an int64 chunk, ``7.0`` in a float64 chunk (one null id
+    there turns the column to float), ``7`` in an Int64 or object chunk: ids that
+    :func:`custloyalty.rfm_summary` counts as one customer must share a bucket. Whole numbers
+    are hashed as int64 (unsigned ones beyond int64 as uint64), other numbers as float64,
+    every missing id alike; strings and other ids as pandas hashes them.
+    """
+    s = series
+    if s.dtype == object and infer_dtype(s, skipna=True) in _NUMBER_KINDS:
+        s = pd.to_numeric(s, dtype_backend="numpy_nullable")  # exact ints beside a None
+    nulls = s.isna().to_numpy(dtype=bool)
+    hashed = np.empty(len(s), dtype=np.uint64)
+    hashed[nulls] = pd.util.hash_array(np.array([np.nan]), categorize=False)[0]
+    valid = s[~nulls]
+    numeric = pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+    if not numeric or isinstance(s.dtype, pd.CategoricalDtype):
+        hashed[~nulls] = pd.util.hash_array(valid.to_numpy(), categorize=False)
+        return hashed
+    if pd.api.types.is_integer_dtype(valid.dtype):
+        unsigned = pd.api.types.is_unsigned_integer_dtype(valid.dtype)
+        ints = valid.to_numpy(dtype=np.uint64 if unsigned else np.int64)
+        hashed[~nulls] = pd.util.hash_array(ints, categorize=False)
+        return hashed
+    f = valid.to_numpy(dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(f) & (f == np.floor(f)) & (np.abs(f) < 2.0**63)
+    part = np.empty(len(f), dtype=np.uint64)
+    part[whole] = pd.util.hash_array(f[whole].astype(np.int64), categorize=False)
+    part[~whole] = pd.util.hash_array(f[~whole], categorize=False)
+    hashed[~nulls] = part
+    return hashed
 
 
 def customer_bucket(ids: Any, n_buckets: int, *, seed: int | None = None) -> pd.Series:
@@ -47,7 +88,7 @@ def customer_bucket(ids: Any, n_buckets: int, *, seed: int | None = None) -> pd.
     Raises
     ------
     ValidationError
-        ``n_buckets`` not a positive integer; ``seed`` not None or an integer; ``ids``
+        ``n_buckets`` not an integer in [1, 2**63 - 1]; ``seed`` not None or an integer; ``ids``
         not a one-dimensional sequence of hashable ids.
 
     Notes
@@ -55,6 +96,11 @@ def customer_bucket(ids: Any, n_buckets: int, *, seed: int | None = None) -> pd.
     The bucket is :math:`h(\\text{id}) \\bmod n`, with :math:`h` pandas' stable 64-bit hash
     of the value (``pandas.util.hash_array``); with a seed :math:`s \\ne 0`,
     :math:`h_s(\\text{id}) = h(h(\\text{id}) \\oplus h(s))`.
+
+    One id has one bucket whatever the dtype of the chunk it is read in: a whole number is
+    hashed as an int64 whether it comes as ``7``, ``7.0`` (a float column, as one missing
+    id makes it), a nullable ``Int64`` or an object column; every missing id (NaN, None,
+    ``pd.NA``) shares one bucket. Strings are not numbers: ``"7"`` has its own bucket.
 
     Examples
     --------
@@ -67,10 +113,14 @@ def customer_bucket(ids: Any, n_buckets: int, *, seed: int | None = None) -> pd.
     >>> bool((customer_bucket(ids, 8, seed=1) != customer_bucket(ids, 8)).any())
     True
     """
-    if isinstance(n_buckets, bool) or not isinstance(n_buckets, int | np.integer) or n_buckets < 1:
+    if (
+        isinstance(n_buckets, bool)
+        or not isinstance(n_buckets, int | np.integer)
+        or not 1 <= n_buckets <= _MAX_BUCKETS
+    ):
         msg = (
-            "The 'n_buckets' parameter of customer_bucket must be an integer >= 1; "
-            f"got {n_buckets!r}."
+            "The 'n_buckets' parameter of customer_bucket must be an integer >= 1 (and at "
+            f"most 2**63 - 1); got {n_buckets!r}."
         )
         raise ValidationError(msg)
     if seed is not None and (
@@ -92,7 +142,7 @@ def customer_bucket(ids: Any, n_buckets: int, *, seed: int | None = None) -> pd.
     try:
         if series.dtype == object:
             hash(tuple(series))  # lists, dicts, sets: no id (pandas would hash their text)
-        hashed = pd.util.hash_array(series.to_numpy(), categorize=False)
+        hashed = _hash_ids(series)
     except (TypeError, ValueError):
         raise _frames.unhashable_ids_error(series, "ids", func="customer_bucket") from None
     if seed:  # numbers are hashed without a key: mix the seed into the hash, and hash again
