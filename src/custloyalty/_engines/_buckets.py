@@ -29,7 +29,7 @@ _NUMBER_KINDS = ("integer", "floating", "mixed-integer-float")
 
 
 def _hash_ids(series: pd.Series) -> npt.NDArray[np.uint64]:
-    """The stable 64-bit hash of every id, the same for one number in any numeric dtype.
+    """Return the stable 64-bit hash of every id, one hash per number whatever its dtype.
 
     A customer's id 7 is ``7`` in an int64 chunk, ``7.0`` in a float64 chunk (one null id
     there turns the column to float), ``7`` in an Int64 or object chunk: ids that
