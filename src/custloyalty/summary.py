@@ -107,7 +107,9 @@ def rfm_summary(
     -------
     pandas.DataFrame
         Indexed by customer id (sorted), with columns (a lazy Dask DataFrame for a Dask
-        ``transactions``, each partition sorted, the whole not)
+        ``transactions``, each partition sorted, the whole not; it is empty, not an error,
+        when no purchase falls on or before ``observation_end``, which only a second pass
+        over the data could tell)
 
         * ``frequency``: number of repeat purchase days (purchase days - 1), >= 0;
         * ``recency``: time between first and last purchase, ``0 <= recency <= T``;
