@@ -12,20 +12,12 @@ from typing import Any
 
 import numpy as np
 
+# the boundary's own checks, re-exported for the indicators and the analyses
+from custloyalty._validation import check_flag as check_flag
+from custloyalty._validation import check_seed as check_seed
 from custloyalty.errors import ValidationError
 
 __all__: list[str] = []
-
-
-def check_flag(value: Any, name: str, *, func: str) -> bool:
-    """Return ``value`` as a bool if it is ``True`` or ``False``, else raise naming ``name``."""
-    if not isinstance(value, bool | np.bool_):
-        msg = (
-            f"The {name!r} parameter of {func} must be True or False; got "
-            f"{type(value).__name__} {value!r:.40}."
-        )
-        raise ValidationError(msg)
-    return bool(value)
 
 
 def check_count(value: Any, name: str, *, func: str, low: int = 0) -> int:
@@ -51,16 +43,3 @@ def check_number(value: Any, name: str, *, func: str) -> float:
         msg = f"The {name!r} parameter of {func} must be a finite number; got {value!r:.40}."
         raise ValidationError(msg)
     return float(value)
-
-
-def check_seed(value: Any, name: str = "seed", *, func: str) -> int | None:
-    """Return a seed for :func:`numpy.random.default_rng`: ``None`` or an integer >= 0."""
-    if value is None:
-        return None
-    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer) or value < 0:
-        msg = (
-            f"The {name!r} parameter of {func} must be a non-negative integer or None; got "
-            f"{type(value).__name__} {value!r:.40}."
-        )
-        raise ValidationError(msg)
-    return int(value)
