@@ -259,7 +259,7 @@ def plot_engagement(index: Any, /, *, bins: int = 20, ax: Any = None) -> Any:
     (10, 'Engagement index, 4 customers who interacted (1 did not)')
     >>> plt.close("all")
     """
-    from custloyalty._validation import as_1d_float
+    from custloyalty._validation import as_1d_float, check_in_range
 
     if (
         isinstance(bins, bool)
@@ -272,6 +272,8 @@ def plot_engagement(index: Any, /, *, bins: int = 20, ax: Any = None) -> Any:
         )
         raise ValidationError(msg)
     arr, keep = as_1d_float(index, "index", nan_policy="omit")  # refuses an all-missing index
+    # values outside the scale would fall outside every bin and vanish from the histogram
+    check_in_range(arr, "index", 0.0, 100.0)
     counts, edges = np.histogram(arr, bins=int(bins), range=(0.0, 100.0))
     ax = _axes(ax)
     ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color="C0", lw=0)

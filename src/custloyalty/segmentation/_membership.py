@@ -75,6 +75,9 @@ def _num(value: Any, what: str) -> float:
     if isinstance(value, bool | np.bool_):  # float(True) == 1.0: never what is meant
         msg = f"{what} must be a number; got the boolean {value!r}."
         raise ValidationError(msg)
+    if isinstance(value, str | bytes):  # float("20") would pass; "20 EUR" from the same file not
+        msg = f"{what} must be a number; got the text {value!r}.\nHint: write it without quotes."
+        raise ValidationError(msg)
     try:
         v = float(value)
     except OverflowError:  # an integer beyond the float range: refused below as not finite

@@ -600,6 +600,25 @@ class RFMScorer(Stateful):
                         "\nHint: the state was edited by hand or truncated; fit the scorer again."
                     )
                     raise ValidationError(msg)
+                if fixed_k is not None and ok and not np.array_equal(obj.edges_[k], fixed_k):
+                    # fit() keeps fixed edges as given: other ones were edited by hand
+                    msg = (
+                        f"{where}: edges[{k!r}] {list(obj.edges_[k])!r} differ from its "
+                        f"fixed_edges {list(fixed_k)!r}, which fit() keeps as given."
+                        "\nHint: the state was edited by hand; fit the scorer again."
+                    )
+                    raise ValidationError(msg)
+            for k, v in obj.constant_.items():
+                # a constant metric is one whose fitted edges all equal its one value
+                e = np.asarray(obj.edges_[k], dtype=np.float64)
+                if k in obj.fixed_edges or (e.size and not (e == v).all()):
+                    msg = (
+                        f"{where}: constant[{k!r}] = {v!r} does not match the edges of {k!r} "
+                        f"{list(e)!r}: a metric is constant in the fit only when all its edges "
+                        "equal that value (and its edges are not fixed).\nHint: the state was "
+                        "edited by hand; fit the scorer again."
+                    )
+                    raise ValidationError(msg)
         return obj
 
 

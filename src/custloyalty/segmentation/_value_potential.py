@@ -437,6 +437,18 @@ class ValuePotentialGrid(Stateful):
                 f"strings; got {raw_actions!r:.80}."
             )
             raise ValidationError(msg)
+        cells = [(a[0], a[1]) for a in raw_actions]
+        if len(set(cells)) != len(cells) or set(cells) != set(ACTIONS[k]):
+            # to_dict writes every cell once: a repeated cell would keep its last action, a
+            # missing one the default, both silently
+            twice = sorted({c for c in cells if cells.count(c) > 1})
+            missing = sorted(set(ACTIONS[k]) - set(cells))
+            msg = (
+                f"{where}: actions must list each of the {k * k} cells of a {k} x {k} grid "
+                f"once; cells listed twice: {twice!r}, cells missing: {missing!r}."
+                "\nHint: the state was edited by hand; fit or build the grid again."
+            )
+            raise ValidationError(msg)
         actions = {(a[0], a[1]): a[2] for a in raw_actions}
         try:
             obj = cls(
