@@ -609,13 +609,10 @@ class RFMScorer(Stateful):
                     )
                     raise ValidationError(msg)
             for k, v in obj.constant_.items():
-                # a constant metric is one whose fitted edges all equal its one value
-                e = np.asarray(obj.edges_[k], dtype=np.float64)
-                if k in obj.fixed_edges or (e.size and not (e == v).all()):
+                if k in obj.fixed_edges:  # fit() scores fixed metrics by their edges only
                     msg = (
-                        f"{where}: constant[{k!r}] = {v!r} does not match the edges of {k!r} "
-                        f"{list(e)!r}: a metric is constant in the fit only when all its edges "
-                        "equal that value (and its edges are not fixed).\nHint: the state was "
+                        f"{where}: constant[{k!r}] = {v!r} names a metric whose edges are fixed; "
+                        "fit() never records a fixed metric as constant.\nHint: the state was "
                         "edited by hand; fit the scorer again."
                     )
                     raise ValidationError(msg)
