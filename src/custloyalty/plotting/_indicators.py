@@ -875,7 +875,8 @@ def plot_composite_distribution(
         )
         raise ValidationError(msg)
     refuse_bools(thresholds, "thresholds", func="plot_composite_distribution")
-    if isinstance(thresholds, str | bytes):  # "50" would be the cut-offs 5 and 0
+    given: Any = thresholds
+    if isinstance(given, str | bytes):  # "50" would be the cut-offs 5 and 0
         msg = f"thresholds must be a list of numbers, best tier first; got the text {thresholds!r}."
         raise ValidationError(msg)
     try:
