@@ -3,6 +3,7 @@ r"""Value tiers: Pareto/ABC by cumulative revenue share, customer-share quantile
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -265,6 +266,15 @@ class QuantileTiers(Stateful):
             length=len(labels),
             low=0.0,
         )
+        if not math.isclose(math.fsum(shares), 1.0, rel_tol=0.0, abs_tol=1e-9):
+            # to_dict writes the shares rescaled to 1: other ones were edited by hand, and the
+            # rescaling would silently change every share
+            msg = (
+                f"{where}: shares must sum to 1 (as to_dict writes them); got {shares!r} "
+                f"(sum {math.fsum(shares):g}).\nHint: the state was edited by hand; build the "
+                "tiers again with QuantileTiers(shares) and fit them."
+            )
+            raise ValidationError(msg)
         raw_th = state_key(data, "thresholds", where=where)
         if raw_th == [] and len(labels) > 1:  # saved before fit(): not fitted
             return cls(shares, labels=labels)
