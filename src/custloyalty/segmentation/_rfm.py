@@ -1113,7 +1113,8 @@ def rfm_segments(
         for a single score), ``(name, ["334", ...])`` for explicit cells, a dict with ``name``
         and ``R``/``F``/``M`` or ``cells``, or a :class:`SegmentRule`.
     other
-        Label of unmatched customers; default ``"Others"`` (``"Other"`` for the pymc preset).
+        Label of unmatched customers, a non-empty text; default ``"Others"`` (``"Other"`` for
+        the pymc preset).
 
     Returns
     -------
@@ -1182,7 +1183,14 @@ def rfm_segments(
         if not rule_list:
             msg = "The 'rules' parameter of rfm_segments holds no rule."
             raise ValidationError(msg)
-    label_other = default_other if other is None else str(other)
+    if other is not None and (not isinstance(other, str) or not other.strip()):
+        # other=5 would become the label "5", other="" a blank segment in every table
+        msg = (
+            f"The 'other' parameter of {func} must be a non-empty text (the label of "
+            f"unmatched customers) or None; got {other!r:.60}."
+        )
+        raise ValidationError(msg)
+    label_other = default_other if other is None else other
     names = list(dict.fromkeys(r.name for r in rule_list))
     if label_other not in names:
         names.append(label_other)
