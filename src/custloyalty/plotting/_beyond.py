@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from custloyalty.errors import ValidationError
-from custloyalty.plotting._common import MAX_BINS, integer_axis, require
+from custloyalty.plotting._common import MAX_BINS, integer_axis, number_columns, require
 from custloyalty.plotting._common import axes as _axes
 
 __all__ = ["plot_engagement", "plot_over_time", "plot_programme_effect", "plot_value_potential"]
@@ -55,7 +56,7 @@ def plot_programme_effect(result: Any, *, ax: Any = None) -> Any:
     """
     require(
         result,
-        ("effects",),
+        ("effects", "placebo", "confidence", "method", "launch"),
         "plot_programme_effect",
         "the result of custloyalty.programme.programme_effect",
     )
@@ -122,14 +123,30 @@ def plot_value_potential(result: Any, *, ax: Any = None) -> Any:
     """
     require(
         result,
-        ("counts", "actions"),
+        ("counts", "actions", "model", "horizon", "observation_end"),
         "plot_value_potential",
         "the result of custloyalty.segmentation.value_potential_tiers",
     )
-    ax = _axes(ax)
     counts = result.counts
     acts = result.actions
-    values = counts.to_numpy(dtype=float)
+    if not isinstance(counts, pd.DataFrame) or not isinstance(acts, pd.DataFrame):
+        msg = "plot_value_potential needs counts and actions tables (DataFrames) in the result."
+        raise ValidationError(msg)
+    if acts.shape != counts.shape:
+        msg = (
+            f"plot_value_potential needs one action per cell: counts is {counts.shape[0]} x "
+            f"{counts.shape[1]} but actions is {acts.shape[0]} x {acts.shape[1]}."
+        )
+        raise ValidationError(msg)
+    values = number_columns(
+        counts.set_axis(range(counts.shape[1]), axis=1),
+        list(range(counts.shape[1])),  # type: ignore[arg-type]
+        "plot_value_potential",
+        name="counts of the result",
+        bounds=(0.0, np.inf),
+        integer=True,
+    ).to_numpy()
+    ax = _axes(ax)
     total = max(float(values.sum()), 1.0)
     im = ax.imshow(values, cmap="Blues", aspect="auto")
     hi = float(np.nanmax(values)) if values.size else 0.0
@@ -192,7 +209,7 @@ def plot_over_time(result: Any, *, ax: Any = None) -> Any:
     """
     require(
         result,
-        ("kpis",),
+        ("kpis", "alerts", "period", "refit", "reference"),
         "plot_over_time",
         "the result of custloyalty.monitoring.evaluate_over_time",
     )

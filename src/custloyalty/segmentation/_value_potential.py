@@ -629,6 +629,7 @@ def value_potential_tiers(
         amount=amount,
         observation_end=observation_end,
         time_unit="D",
+        date_format=date_format,  # was not passed on: day-first dates were read month-first
         nan_policy=nan_policy,
     )
     weeks = pd.DataFrame(
