@@ -139,8 +139,8 @@ def plot_value_potential(result: Any, *, ax: Any = None) -> Any:
         )
         raise ValidationError(msg)
     values = number_columns(
-        counts.set_axis(range(counts.shape[1]), axis=1),
-        list(range(counts.shape[1])),  # type: ignore[arg-type]
+        counts,
+        list(counts.columns),
         "plot_value_potential",
         name="counts of the result",
         bounds=(0.0, np.inf),
@@ -157,7 +157,7 @@ def plot_value_potential(result: Any, *, ax: Any = None) -> Any:
             ax.text(
                 j,
                 i,
-                f"{int(n):,} ({100 * n / total:.0f}%)\n{acts.iloc[i, j]}",
+                f"{int(n):,} ({100 * n / total:.0f}%)\n" + str(acts.iloc[i, j]),
                 ha="center",
                 va="center",
                 color=colour,

@@ -705,7 +705,7 @@ def plot_tiers(tiers: Any, /, *, values: Any = None, ax: Any = None) -> Any:
             kept = _check_shares_of(v[ok], "values", "plot_tiers")
             sums = np.bincount(codes[ok], weights=kept, minlength=len(labels))
             share_v = np.asarray(100.0 * sums / (sums.sum() or 1.0), dtype=np.float64)
-    if not labels or counts.sum() <= 0:
+    if not labels or not counts.max(initial=0.0) > 0:
         msg = "plot_tiers needs at least one customer in a tier."
         raise ValidationError(msg)
     counts_scaled = counts / counts.max()  # 1e308 customers per tier must not overflow
@@ -783,8 +783,8 @@ def plot_tier_migration(result: Any, /, *, ax: Any = None) -> Any:
         )
         raise ValidationError(msg)
     c = number_columns(
-        counts.set_axis(range(counts.shape[1]), axis=1),
-        list(range(counts.shape[1])),  # type: ignore[arg-type]
+        counts,
+        list(counts.columns),
         "plot_tier_migration",
         name="counts of the result",
         bounds=(0.0, np.inf),
