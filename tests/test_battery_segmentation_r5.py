@@ -771,19 +771,19 @@ PLOTS: list[Case] = [
     (
         "p_alive: T None",
         drawn(lambda: pl.plot_p_alive_matrix(BG, T=None)),
-        Err(VE, "T must be a number"),
+        Err(VE, "'T' parameter", "must be a number"),
         "TypeError",
     ),
     (
         "p_alive: T a list",
         drawn(lambda: pl.plot_p_alive_matrix(BG, T=[39.0])),
-        Err(VE, "T must be a number"),
+        Err(VE, "'T' parameter", "must be a number"),
         "TypeError",
     ),
     (
         "p_alive: T as text",
         drawn(lambda: pl.plot_p_alive_matrix(BG, T="39")),
-        Err(VE, "T must be a number"),
+        Err(VE, "'T' parameter", "must be a number"),
         "text read as 39",
     ),
     (

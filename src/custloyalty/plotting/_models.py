@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from custloyalty._frames import as_frame, require_columns
-from custloyalty._validation import check_option
+from custloyalty._validation import check_option, refuse_bools
 from custloyalty.errors import ValidationError
 from custloyalty.plotting._common import (
     MAX_BINS,
@@ -281,8 +281,12 @@ def plot_p_alive_matrix(
         msg = f"n_recency must be an integer in [2, {MAX_BINS}]; got {n_recency!r}."
         raise ValidationError(msg)
     check_option(time_unit, "time_unit", tuple(UNIT_NAMES), func="plot_p_alive_matrix")
-    if not isinstance(T, int | float | np.integer | np.floating) or isinstance(T, bool | np.bool_):
-        msg = f"T must be a number (finite and > 0); got {type(T).__name__} {T!r:.60}."
+    refuse_bools(T, "T", func="plot_p_alive_matrix")
+    if not isinstance(T, int | float | np.integer | np.floating):  # None, a list, "39"
+        msg = (
+            "The 'T' parameter of plot_p_alive_matrix must be a number (finite and > 0); got "
+            f"{type(T).__name__} {T!r:.60}."
+        )
         raise ValidationError(msg)
     t_obs = float(T)
     if not np.isfinite(t_obs) or t_obs <= 0:
