@@ -1224,6 +1224,29 @@ def plot_key_drivers(
 # --------------------------------------------------------------------------------------------
 # value concentration
 # --------------------------------------------------------------------------------------------
+def _pareto_shares(shares: Any) -> FloatArray:
+    """Check the ABC shares of the Pareto curve by value_tiers' rule (positive, sum 1)."""
+    func = "plot_pareto_curve"
+    refuse_bools(shares, "shares", func=func)
+    try:
+        if isinstance(shares, str | bytes):
+            raise TypeError
+        arr = np.asarray(shares, dtype=np.float64)
+    except (TypeError, ValueError):
+        msg = f"The 'shares' parameter of {func} must be a sequence of numbers; got {shares!r}."
+        raise ValidationError(msg) from None
+    if arr.ndim != 1 or arr.size < 2 or not np.isfinite(arr).all() or (arr <= 0).any():
+        msg = (
+            f"The 'shares' parameter of {func} must hold at least two positive shares (best "
+            f"tier first), as value_tiers does; got {shares!r}."
+        )
+        raise ValidationError(msg)
+    if not np.isclose(arr.sum(), 1.0, rtol=0.0, atol=1e-9):
+        msg = f"The 'shares' parameter of {func} must sum to 1; got {shares!r} (sum {arr.sum():g})."
+        raise ValidationError(msg)
+    return arr
+
+
 def plot_pareto_curve(
     values: Any,
     /,
@@ -1295,9 +1318,8 @@ def plot_pareto_curve(
         )
         raise ValidationError(msg)
     from custloyalty.segmentation import value_tiers
-    from custloyalty.segmentation._value import _shares
 
-    share_arr = _shares(shares, "plot_pareto_curve")
+    share_arr = _pareto_shares(shares)
     if (
         isinstance(labels, str | bytes)
         or not isinstance(labels, Sequence | np.ndarray | pd.Index | pd.Series)

@@ -282,7 +282,8 @@ def plot_p_alive_matrix(
         raise ValidationError(msg)
     check_option(time_unit, "time_unit", tuple(UNIT_NAMES), func="plot_p_alive_matrix")
     refuse_bools(T, "T", func="plot_p_alive_matrix")
-    if not isinstance(T, int | float | np.integer | np.floating):  # None, a list, "39"
+    given: Any = T  # typed float, but None, a list or "39" arrive from callers
+    if not isinstance(given, int | float | np.integer | np.floating):
         msg = (
             "The 'T' parameter of plot_p_alive_matrix must be a number (finite and > 0); got "
             f"{type(T).__name__} {T!r:.60}."
