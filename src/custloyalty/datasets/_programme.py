@@ -137,8 +137,8 @@ def make_programme(
     Raises
     ------
     ValidationError
-        Non-positive sizes or rates, a share outside (0, 1), or a ``lift`` / ``trend`` that
-        makes a purchase rate negative.
+        Non-positive sizes or rates, a share outside (0, 1), a ``mean_spend`` above 1e12, or
+        a ``lift`` / ``trend`` that makes a purchase rate negative.
 
     Examples
     --------

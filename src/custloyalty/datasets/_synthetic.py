@@ -142,7 +142,8 @@ def make_transactions(
         ``start`` that is not a (naive) date, an observation period that does not fit in
         ``datetime64[ns]`` (which ends in 2262), or parameters whose expected number of
         transactions, :math:`n (1 + r / \alpha \cdot \text{observation\_days} / 7)`, exceeds
-        :data:`MAX_ROWS` (200 million).
+        :data:`MAX_ROWS` (200 million), or spend parameters ``p``, ``q``, ``gamma`` that draw
+        an amount beyond :data:`MAX_AMOUNT` (1e12) or an infinite one (a tiny ``q``).
 
     References
     ----------

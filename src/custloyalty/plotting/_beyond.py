@@ -36,7 +36,8 @@ def plot_programme_effect(result: Any, *, ax: Any = None) -> Any:
     Raises
     ------
     ValidationError
-        When ``ax`` does not hold one Axes per outcome.
+        ``result`` is not a programme effect result, or ``ax`` does not hold one Axes per
+        outcome.
 
     Examples
     --------
@@ -263,7 +264,8 @@ def plot_engagement(index: Any, /, *, bins: int = 20, ax: Any = None) -> Any:
     Raises
     ------
     ValidationError
-        No finite value, or ``bins`` not a positive integer.
+        No finite value, values outside [0, 100] (they would fall outside every bin), or
+        ``bins`` not a positive integer.
 
     Examples
     --------

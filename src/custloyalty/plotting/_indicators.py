@@ -201,7 +201,9 @@ def plot_nps_by_segment(frame: pd.DataFrame, /, *, ax: Any = None) -> Any:
     Raises
     ------
     ValidationError
-        Missing columns or an empty frame.
+        Missing columns or an empty frame; a ``score`` that is not a number in [-100, 100],
+        interval bounds outside it (missing bounds draw no error bar), ``n`` that is not a
+        whole number >= 0 (text, booleans and NaN included).
 
     See Also
     --------
@@ -461,8 +463,9 @@ def plot_rfm_segments(scores: pd.DataFrame, /, *, revenue: Any = None, ax: Any =
     Raises
     ------
     ValidationError
-        Missing or non-positive integer score columns, scores above 20; ``revenue`` of the
-        wrong length, a Series of other customers, negative or with a zero total.
+        Missing or non-positive integer score columns (booleans included), scores above 20,
+        no customer, a customer twice in the index; ``revenue`` of the wrong length, a
+        Series of other customers, negative or with a zero total.
 
     See Also
     --------
@@ -630,9 +633,10 @@ def plot_tiers(tiers: Any, /, *, values: Any = None, ax: Any = None) -> Any:
     Raises
     ------
     ValidationError
-        No tier; negative, boolean or missing tier sizes; a table without a ``tier`` column;
-        ``values`` given with a mapping, of the wrong length, a Series of other customers,
-        negative or with a zero total.
+        No tier; negative, fractional, boolean or missing tier sizes; tier names that read
+        the same; labels that are not one scalar per customer (a 2-D array, lists); a table
+        without a ``tier`` column; ``values`` given with a mapping, of the wrong length, a
+        Series of other customers, negative or with a zero total.
 
     Examples
     --------
@@ -758,7 +762,8 @@ def plot_tier_migration(result: Any, /, *, ax: Any = None) -> Any:
     Raises
     ------
     ValidationError
-        ``result`` is not a tier migration result.
+        ``result`` is not a tier migration result, or its counts are empty or not whole
+        numbers >= 0.
 
     Examples
     --------
@@ -846,7 +851,9 @@ def plot_composite_distribution(
     Raises
     ------
     ValidationError
-        No finite value, or ``labels`` not one longer than ``thresholds``.
+        No finite value; values or ``thresholds`` outside [0, 100] (values there would fall
+        outside every bin); ``thresholds`` given as text or not strictly decreasing;
+        ``labels`` not a list one longer than ``thresholds``.
 
     Examples
     --------
@@ -1013,8 +1020,9 @@ def plot_weights(weighting: Any, /, *, contributions: Any = None, ax: Any = None
     Raises
     ------
     ValidationError
-        No weights, non-finite, negative or boolean weights; contributions that are not
-        numbers or name indicators without a weight.
+        No weights, non-finite, negative or boolean weights, an indicator twice, weights
+        not summing to 1 (the bars read as % of the composite); contributions that are not
+        finite numbers, name an indicator twice or name indicators without a weight.
 
     Notes
     -----
@@ -1140,7 +1148,9 @@ def plot_key_drivers(
     Raises
     ------
     ValidationError
-        Missing ``total`` / ``performance`` columns or no driver.
+        Missing ``total`` / ``performance`` columns or no driver; values that are not finite
+        numbers (text, booleans, NaN), a ``performance`` outside [0, 100], totals spanning
+        beyond the float range.
 
     References
     ----------
@@ -1277,14 +1287,16 @@ def plot_pareto_curve(
     matplotlib.axes.Axes
         Cumulative % of value against cumulative % of customers ranked by value (at most 400
         points: the curve is evaluated on an even grid of customer shares), the diagonal of
-        equal shares, and each tier's band labelled with its % of customers; the title gives
-        the Gini coefficient.
+        equal shares, and each tier's band labelled with its % of customers; the bands are
+        the tiers :func:`~custloyalty.segmentation.value_tiers` gives (tied customers share
+        a tier); the title gives the Gini coefficient.
 
     Raises
     ------
     ValidationError
-        Negative, non-numeric or all-zero values; ``labels`` and ``shares`` of different
-        lengths.
+        Negative, non-numeric or all-zero values; ``shares`` that are not at least two
+        positive numbers summing to 1 (as :func:`~custloyalty.segmentation.value_tiers`
+        requires); ``labels`` that are not a list of one name per share.
 
     Notes
     -----

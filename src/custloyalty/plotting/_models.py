@@ -56,7 +56,9 @@ def plot_calibration_holdout(
     Raises
     ------
     ValidationError
-        ``frame`` lacks the ``actual`` / ``expected`` columns.
+        ``frame`` lacks the ``actual`` / ``expected`` columns, is empty, holds values that
+        are not finite numbers >= 0, or an index that is not the calibration purchases
+        (whole numbers >= 0 in increasing order).
 
     See Also
     --------
@@ -146,8 +148,10 @@ def plot_cumulative_purchases(
     Raises
     ------
     ValidationError
-        ``frame`` lacks the ``actual`` / ``expected`` columns, or ``time_unit`` is not one of
-        ``"h"``, ``"D"``, ``"W"``, ``"M"``, ``"Q"``, ``"Y"``.
+        ``frame`` lacks the ``actual`` / ``expected`` columns, is empty, holds values that
+        are not finite numbers >= 0, a non-numeric index or a ``holdout`` column that is not
+        boolean; or ``time_unit`` is not one of ``"h"``, ``"D"``, ``"W"``, ``"M"``, ``"Q"``,
+        ``"Y"``.
 
     See Also
     --------
@@ -245,7 +249,7 @@ def plot_p_alive_matrix(
         The model is not fitted.
     ValidationError
         Invalid grid options (``max_frequency`` in [1, 1000], ``n_recency`` in [2, 1000],
-        ``T`` finite and > 0, ``time_unit`` one of ``"h"``, ``"D"``, ``"W"``, ``"M"``,
+        ``T`` a finite number > 0, ``time_unit`` one of ``"h"``, ``"D"``, ``"W"``, ``"M"``,
         ``"Q"``, ``"Y"``).
 
     Examples
@@ -342,7 +346,10 @@ def plot_retention(frame: pd.DataFrame, /, *, kind: str = "survival", ax: Any = 
     Raises
     ------
     ValidationError
-        Unknown ``kind`` or missing columns.
+        Unknown ``kind``; missing columns, an empty frame, counts that are not numbers
+        >= 0, retention rates outside [0, 1], a missing cohort, a period of a cohort twice,
+        a cohort of 0 customers in its first period (its survival is undefined). Rows may
+        come in any order: each cohort is drawn from its first period.
 
     Examples
     --------

@@ -249,13 +249,14 @@ def kmeans_elbow(
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``k``, columns ``inertia`` (decreasing in ``k``; look for the elbow) and
+        Indexed by ``k`` (increasing, whatever the order of ``ks``), columns ``inertia`` (decreasing in ``k``; look for the elbow) and
         ``silhouette`` (in [-1, 1], higher means better separated clusters).
 
     Raises
     ------
     ValidationError
-        Invalid summary or ``k``.
+        Invalid summary or ``k``; ``ks`` that is not a list of numbers of clusters, is empty
+        or names a ``k`` twice.
 
     See Also
     --------

@@ -222,7 +222,8 @@ class TierPolicy(Stateful):
     ------
     ValidationError
         Fewer than two tiers, duplicated names, rules on the entry tier, a non-entry tier
-        without rules, negative or boolean thresholds, a tier key other than ``name``,
+        without rules, negative, boolean or text thresholds (``"20"``), a tier key other
+        than ``name``,
         ``qualify``, ``retain`` and ``require`` (with a close-match hint), retention above
         qualification, qualification thresholds that increase from a better tier to a worse
         one, or a window that is not a positive whole number of days.

@@ -60,7 +60,8 @@ def segment_profile(
     ValidationError
         Labels of customers absent from ``summary``, a customer appearing twice in the index
         of ``summary``, ``scores`` or ``labels``, unindexed labels whose length differs from
-        ``summary``, missing or non-numeric columns.
+        ``summary``, missing or non-numeric columns, ``columns`` given as one text, segment
+        totals beyond the float range (rescale the column).
 
     Warns
     -----

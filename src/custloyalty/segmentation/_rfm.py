@@ -517,7 +517,8 @@ class RFMScorer(Stateful):
         ValidationError
             Not a saved RFMScorer of this format version, or a malformed entry (unknown
             method, bins outside 2..20, edges missing a metric, not finite or not sorted,
-            a negative customer count), named in the message.
+            edges of a fixed metric unlike its ``fixed_edges``, a fixed metric recorded as
+            constant, a negative customer count), named in the message.
         """
         where = f"{cls.__name__}.from_dict"
         state = check_header(data, cls._state_kind, where=where)
@@ -1129,7 +1130,7 @@ def rfm_segments(
         rule without ``name``, an unknown key, a boolean bound); an unknown preset;
         scores outside the scale of the preset (e.g. ``bins=10`` scores with the default
         preset, or 1-5 scores with the 1-4 ``"pymc"`` preset), which would otherwise leave
-        most customers silently unmatched.
+        most customers silently unmatched; ``other`` that is not a non-empty text.
 
     See Also
     --------

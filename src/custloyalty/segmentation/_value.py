@@ -251,7 +251,15 @@ class QuantileTiers(Stateful):
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> QuantileTiers:
-        """Rebuild from :meth:`to_dict`, checking the cut-offs (count, finite, order)."""
+        """Rebuild from :meth:`to_dict`, checking the cut-offs (count, finite, order).
+
+        Raises
+        ------
+        ValidationError
+            A saved state of another kind or format; labels that are not distinct strings;
+            shares that are not positive or do not sum to 1 (``to_dict`` writes them so);
+            thresholds not finite, not non-increasing or not one fewer than the labels.
+        """
         where = "QuantileTiers.from_dict"
         data = check_header(data, cls._state_kind, where=where)
         refuse_unknown_keys(data, _STATE_KEYS, where=where)

@@ -408,7 +408,7 @@ class ValuePotentialGrid(Stateful):
         ValidationError
             A saved state of another kind or format; a missing or malformed entry (the
             message names the key): levels not 2 or 3, cut-offs not finite, not sorted or
-            not ``levels - 1`` of them, an action of an unknown cell.
+            not ``levels - 1`` of them, actions that do not list every cell exactly once.
         """
         where = "ValuePotentialGrid.from_dict"
         data = check_header(data, cls._state_kind, where=where)
@@ -559,8 +559,9 @@ def value_potential_tiers(
     Raises
     ------
     ValidationError
-        Bad transactions or options; fixed thresholds in the wrong number or order; unknown
-        cells in ``actions``.
+        Bad transactions or options (``date_format`` included: it is passed on to
+        :func:`custloyalty.rfm_summary`); fixed thresholds in the wrong number or order;
+        unknown cells in ``actions``.
 
     See Also
     --------
