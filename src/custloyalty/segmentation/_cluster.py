@@ -249,8 +249,9 @@ def kmeans_elbow(
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``k`` (increasing, whatever the order of ``ks``), columns ``inertia`` (decreasing in ``k``; look for the elbow) and
-        ``silhouette`` (in [-1, 1], higher means better separated clusters).
+        Indexed by ``k`` (increasing, whatever the order of ``ks``), columns ``inertia``
+        (decreasing in ``k``; look for the elbow) and ``silhouette`` (in [-1, 1], higher
+        means better separated clusters).
 
     Raises
     ------
