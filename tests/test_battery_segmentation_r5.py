@@ -4,7 +4,7 @@ Round 3 (``test_battery_segmentation``) tried the RFM scores and segments, value
 tiers, tier policies, tier migration, the value x potential grid, the plots that read
 customers and the generators' counts. This round tries what it did not: ``kmeans_segments`` /
 ``kmeans_elbow`` and ``segment_profile``; every other public plot (NPS distribution and by
-segment, cohort retention, the model checks, P(alive), sBG retention, the value x potential
+segment, cohort retention, survival, the model checks, P(alive), sBG retention, the value x potential
 grid, the programme effect, engagement, key drivers, the Pareto curve) with results of the
 wrong kind, hand-made result tables (text, NaN, negative or fractional counts, an unsorted or
 text index, empty tables), degenerate results (one customer, one tier, ties, all zero) and
@@ -264,6 +264,20 @@ class _Result:
         self.__dict__.update(attrs)
 
 
+CR = cl.metrics.cohort_retention(TX, period="Q")
+SV = cl.metrics.survival_curve(SUMMARY, threshold=26)
+
+
+def cohort(**tables: Any) -> _Result:
+    keep = {k: getattr(CR, k) for k in ("rates", "sizes", "counts", "period", "observation_end")}
+    return _Result(**{**keep, **tables})
+
+
+def survival(**parts: Any) -> _Result:
+    names = ("table", "median", "confidence", "time_unit", "n_customers")
+    return _Result(**{**{k: getattr(SV, k) for k in names}, **parts})
+
+
 VP_COUNTS = pd.DataFrame(
     [[49, 101], [99, 51]],
     index=pd.Index(["high", "low"], name="value"),
@@ -404,6 +418,81 @@ PLOTS: list[Case] = [
         ),
         Num([20.0, -10.0]),
         "RuntimeWarning",
+    ),
+    # cohort retention and survival (hand-edited result tables)
+    (
+        "cohort: cells are the rates in %",
+        drawn(
+            lambda: (
+                pl.plot_cohort_retention(CR).images[0].get_array().filled(np.nan)[0, :2].tolist()
+            )
+        ),
+        Num((100 * CR.rates.iloc[0, :2]).tolist(), 1e-9),
+        "",
+    ),
+    (
+        "cohort: rates as text",
+        drawn(lambda: pl.plot_cohort_retention(cohort(rates=CR.rates.astype(str) + "x"))),
+        Err(VE, "non-numeric"),
+        "ValueError",
+    ),
+    (
+        "cohort: rates above 1",
+        drawn(lambda: pl.plot_cohort_retention(cohort(rates=CR.rates * 5))),
+        Err(VE, "outside [0, 1]"),
+        "silently drawn",
+    ),
+    (
+        "cohort: every rate missing",
+        drawn(lambda: pl.plot_cohort_retention(cohort(rates=CR.rates * np.nan))),
+        Err(VE, "nothing to draw"),
+        "empty grid",
+    ),
+    (
+        "cohort: negative size",
+        drawn(lambda: pl.plot_cohort_retention(cohort(sizes=-CR.sizes))),
+        Err(VE, "'size'", "out-of-range"),
+        "label of -60 customers",
+    ),
+    (
+        "cohort: no cohort",
+        drawn(
+            lambda: pl.plot_cohort_retention(
+                cohort(rates=CR.rates.iloc[:0, :0], sizes=CR.sizes.iloc[:0])
+            )
+        ),
+        Err(VE, "at least one cohort"),
+        "matplotlib UserWarning",
+    ),
+    (
+        "survival: table as text",
+        drawn(lambda: pl.plot_survival(survival(table=SV.table.astype(str) + "x"))),
+        Err(VE, "'time'", "non-numeric"),
+        "ValueError",
+    ),
+    (
+        "survival: empty table",
+        drawn(lambda: pl.plot_survival(survival(table=SV.table.iloc[:0]))),
+        Err(VE, "empty"),
+        "empty plot",
+    ),
+    (
+        "survival: shares above 1",
+        drawn(lambda: pl.plot_survival(survival(table=SV.table.assign(survival=5.0)))),
+        Err(VE, "above 1"),
+        "silently drawn",
+    ),
+    (
+        "survival: curve NaN",
+        drawn(lambda: pl.plot_survival(survival(table=SV.table.assign(survival=np.nan)))),
+        Err(VE, "'survival'", "missing"),
+        "empty curve",
+    ),
+    (
+        "survival: median None (never reached)",
+        drawn(lambda: len(pl.plot_survival(survival(median=None)).lines)),
+        Num(1),
+        "TypeError",
     ),
     # RFM grid
     (

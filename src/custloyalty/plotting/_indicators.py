@@ -285,8 +285,9 @@ def plot_cohort_retention(result: Any, /, *, annotate: bool | None = None, ax: A
     Raises
     ------
     ValidationError
-        ``result`` is not a cohort retention result, or ``annotate`` is neither a boolean
-        nor None.
+        ``result`` is not a cohort retention result (no cohort, sizes not whole numbers
+        >= 0, one per cohort, rates outside [0, 1] or not numbers), or ``annotate`` is
+        neither a boolean nor None.
 
     Examples
     --------
@@ -317,8 +318,35 @@ def plot_cohort_retention(result: Any, /, *, annotate: bool | None = None, ax: A
             f"(annotate when the grid is at most 24 x 24); got {annotate!r}."
         )
         raise ValidationError(msg)
+    func = "plot_cohort_retention"
+    if rates.shape[0] == 0 or rates.shape[1] == 0 or len(sizes) != rates.shape[0]:
+        msg = (
+            f"{func} needs a cohort retention result with at least one cohort and one size per "
+            f"cohort; got rates of shape {rates.shape} and {len(sizes)} sizes."
+        )
+        raise ValidationError(msg)
+    # rates are shares of the cohort (NaN: an age the cohort has not reached), sizes customers
+    checked = number_columns(
+        rates,
+        list(rates.columns),
+        func,
+        name="rates of the result",
+        nan_policy="omit",
+        bounds=(0.0, 1.0),
+    )
+    number_columns(
+        sizes.to_frame("size"),
+        ["size"],
+        func,
+        name="sizes of the result",
+        bounds=(0.0, np.inf),
+        integer=True,
+    )
     period = str(getattr(result, "period", "M"))
-    values = 100.0 * rates.to_numpy(dtype=np.float64)
+    values = 100.0 * checked.to_numpy(dtype=np.float64)
+    if not np.isfinite(values).any():
+        msg = f"{func}: every retention rate of the result is missing; there is nothing to draw."
+        raise ValidationError(msg)
     # trailing ages that no cohort reaches add nothing
     observed = np.isfinite(values).any(axis=0)
     values = values[:, : int(np.flatnonzero(observed)[-1]) + 1] if observed.any() else values
@@ -368,7 +396,8 @@ def plot_survival(result: Any, /, *, ax: Any = None) -> Any:
     Raises
     ------
     ValidationError
-        ``result`` is not a survival result.
+        ``result`` is not a survival result, or its table is empty or holds times that are
+        not finite numbers >= 0, shares outside [0, 1] (missing band bounds are left out).
 
     Notes
     -----
@@ -397,6 +426,22 @@ def plot_survival(result: Any, /, *, ax: Any = None) -> Any:
         )
         raise ValidationError(msg)
     require_columns(table, ["time", "survival", "ci_low", "ci_high"], name="result.table")
+    func = "plot_survival"
+    curve = number_columns(
+        table, ["time", "survival"], func, name="table of the result", bounds=(0.0, np.inf)
+    )
+    band = number_columns(
+        table,
+        ["ci_low", "ci_high"],
+        func,
+        name="table of the result",
+        nan_policy="omit",
+        bounds=(0.0, 1.0),
+    )
+    if (curve["survival"] > 1.0).any():
+        msg = f"{func}: the survival column of the result holds shares above 1."
+        raise ValidationError(msg)
+    table = pd.concat([curve, band], axis=1)
     if len(table) > MAX_POINTS:
         keep = np.unique(np.linspace(0, len(table) - 1, MAX_POINTS).round().astype(np.int64))
         table = table.iloc[keep]
@@ -421,7 +466,9 @@ def plot_survival(result: Any, /, *, ax: Any = None) -> Any:
         label="share still active",
     )
     unit = unit_name(getattr(result, "time_unit", "D"))
-    median = float(getattr(result, "median", np.nan))
+    raw_median = getattr(result, "median", None)  # None or NaN: the curve stays above 50 %
+    numeric = isinstance(raw_median, int | float | np.integer | np.floating)
+    median = float(raw_median) if numeric and not isinstance(raw_median, bool) else np.nan
     if np.isfinite(median):
         ax.axhline(50, color=PALETTE["neutral"], lw=0.8, ls=":")
         ax.axvline(median, color=PALETTE["accent"], lw=1, ls="--", label=f"median {median:g}")
