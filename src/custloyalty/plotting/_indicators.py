@@ -466,9 +466,12 @@ def plot_survival(result: Any, /, *, ax: Any = None) -> Any:
         label="share still active",
     )
     unit = unit_name(getattr(result, "time_unit", "D"))
-    raw_median = getattr(result, "median", None)  # None or NaN: the curve stays above 50 %
-    numeric = isinstance(raw_median, int | float | np.integer | np.floating)
-    median = float(raw_median) if numeric and not isinstance(raw_median, bool) else np.nan
+    raw_median: Any = getattr(result, "median", None)  # None / NaN: the curve stays above 50 %
+    median = np.nan
+    if isinstance(raw_median, int | float | np.integer | np.floating) and not isinstance(
+        raw_median, bool
+    ):
+        median = float(raw_median)
     if np.isfinite(median):
         ax.axhline(50, color=PALETTE["neutral"], lw=0.8, ls=":")
         ax.axvline(median, color=PALETTE["accent"], lw=1, ls="--", label=f"median {median:g}")
