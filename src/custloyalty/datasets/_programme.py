@@ -12,7 +12,7 @@ import pandas as pd
 from custloyalty._frames import coerce_timestamp
 from custloyalty._results import Result
 from custloyalty._validation import check_positive, check_probability, check_seed, refuse_bools
-from custloyalty.datasets._synthetic import _check_count, _origin
+from custloyalty.datasets._synthetic import MAX_AMOUNT, _check_count, _origin
 from custloyalty.errors import ValidationError
 
 __all__ = ["ProgrammeData", "make_programme"]
@@ -137,8 +137,8 @@ def make_programme(
     Raises
     ------
     ValidationError
-        Non-positive sizes or rates, a share outside (0, 1), or a ``lift`` / ``trend`` that
-        makes a purchase rate negative.
+        Non-positive sizes or rates, a share outside (0, 1), a ``mean_spend`` above 1e12, or
+        a ``lift`` / ``trend`` that makes a purchase rate negative.
 
     Examples
     --------
@@ -158,6 +158,12 @@ def make_programme(
     shape = check_positive(heterogeneity, "heterogeneity", func=_FUNC)
     share = check_probability(member_share, "member_share", func=_FUNC)
     spend = check_positive(mean_spend, "mean_spend", func=_FUNC)
+    if spend > MAX_AMOUNT:  # the gamma draws and their sums would overflow
+        msg = (
+            f"The 'mean_spend' parameter of {_FUNC} must be at most {MAX_AMOUNT:.0e}; got "
+            f"{mean_spend!r}."
+        )
+        raise ValidationError(msg)
     for name, value in (("lift", lift), ("trend", trend), ("selection", selection)):
         refuse_bools(value, name, func=_FUNC)
     sel = float(selection)

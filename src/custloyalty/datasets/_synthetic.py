@@ -27,6 +27,10 @@ def _check_count(n: Any, name: str, func: str) -> int:
 MAX_ROWS = 200_000_000
 
 
+#: Largest amount of one generated purchase (beyond, quantities overflow the Poisson sampler).
+MAX_AMOUNT = 1e12
+
+
 def _check_size(expected: float, what: str, func: str, hint: str) -> None:
     """Refuse a request whose expected output exceeds :data:`MAX_ROWS`."""
     if not expected <= MAX_ROWS:  # NaN too
@@ -138,7 +142,8 @@ def make_transactions(
         ``start`` that is not a (naive) date, an observation period that does not fit in
         ``datetime64[ns]`` (which ends in 2262), or parameters whose expected number of
         transactions, :math:`n (1 + r / \alpha \cdot \text{observation\_days} / 7)`, exceeds
-        :data:`MAX_ROWS` (200 million).
+        :data:`MAX_ROWS` (200 million), or spend parameters ``p``, ``q``, ``gamma`` that draw
+        an amount beyond :data:`MAX_AMOUNT` (1e12) or an infinite one (a tiny ``q``).
 
     References
     ----------
@@ -206,7 +211,18 @@ def make_transactions(
     cust = np.concatenate((np.arange(n, dtype=np.int64), owner))
     day = np.concatenate((first, rep_day.astype(np.int64)))
     nu = rng.gamma(q, 1.0 / gamma, n)
-    amount = rng.gamma(p, 1.0, cust.size) / nu[cust]
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        amount = rng.gamma(p, 1.0, cust.size) / nu[cust]
+    if not (np.isfinite(amount) & (amount <= MAX_AMOUNT)).all():
+        # a tiny q or a huge gamma draws spend rates of 0 (amounts of inf) or amounts whose
+        # quantities overflow numpy's Poisson sampler
+        msg = (
+            f"The spend parameters of {func} (p={p!r}, q={q!r}, gamma={gamma!r}) draw "
+            f"amounts beyond {MAX_AMOUNT:.0e} per purchase (or infinite).\nHint: the mean "
+            "amount is about p * gamma / (q - 1); keep it in a currency's range (the defaults "
+            "give about 35)."
+        )
+        raise ValidationError(msg)
     amount = np.maximum(np.round(amount, 2), 0.01)
     quantity = 1 + rng.poisson(np.maximum(amount / 15.0 - 1.0, 0.0))
 

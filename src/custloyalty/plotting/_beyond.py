@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from custloyalty.errors import ValidationError
-from custloyalty.plotting._common import MAX_BINS, integer_axis, require
+from custloyalty.plotting._common import MAX_BINS, integer_axis, number_columns, require
 from custloyalty.plotting._common import axes as _axes
 
 __all__ = ["plot_engagement", "plot_over_time", "plot_programme_effect", "plot_value_potential"]
@@ -35,7 +36,8 @@ def plot_programme_effect(result: Any, *, ax: Any = None) -> Any:
     Raises
     ------
     ValidationError
-        When ``ax`` does not hold one Axes per outcome.
+        ``result`` is not a programme effect result, or ``ax`` does not hold one Axes per
+        outcome.
 
     Examples
     --------
@@ -55,7 +57,7 @@ def plot_programme_effect(result: Any, *, ax: Any = None) -> Any:
     """
     require(
         result,
-        ("effects",),
+        ("effects", "placebo", "confidence", "method", "launch"),
         "plot_programme_effect",
         "the result of custloyalty.programme.programme_effect",
     )
@@ -122,14 +124,30 @@ def plot_value_potential(result: Any, *, ax: Any = None) -> Any:
     """
     require(
         result,
-        ("counts", "actions"),
+        ("counts", "actions", "model", "horizon", "observation_end"),
         "plot_value_potential",
         "the result of custloyalty.segmentation.value_potential_tiers",
     )
-    ax = _axes(ax)
     counts = result.counts
     acts = result.actions
-    values = counts.to_numpy(dtype=float)
+    if not isinstance(counts, pd.DataFrame) or not isinstance(acts, pd.DataFrame):
+        msg = "plot_value_potential needs counts and actions tables (DataFrames) in the result."
+        raise ValidationError(msg)
+    if acts.shape != counts.shape:
+        msg = (
+            f"plot_value_potential needs one action per cell: counts is {counts.shape[0]} x "
+            f"{counts.shape[1]} but actions is {acts.shape[0]} x {acts.shape[1]}."
+        )
+        raise ValidationError(msg)
+    values = number_columns(
+        counts,
+        list(counts.columns),
+        "plot_value_potential",
+        name="counts of the result",
+        bounds=(0.0, np.inf),
+        integer=True,
+    ).to_numpy()
+    ax = _axes(ax)
     total = max(float(values.sum()), 1.0)
     im = ax.imshow(values, cmap="Blues", aspect="auto")
     hi = float(np.nanmax(values)) if values.size else 0.0
@@ -140,7 +158,7 @@ def plot_value_potential(result: Any, *, ax: Any = None) -> Any:
             ax.text(
                 j,
                 i,
-                f"{int(n):,} ({100 * n / total:.0f}%)\n{acts.iloc[i, j]}",
+                f"{int(n):,} ({100 * n / total:.0f}%)\n" + str(acts.iloc[i, j]),
                 ha="center",
                 va="center",
                 color=colour,
@@ -192,7 +210,7 @@ def plot_over_time(result: Any, *, ax: Any = None) -> Any:
     """
     require(
         result,
-        ("kpis",),
+        ("kpis", "alerts", "period", "refit", "reference"),
         "plot_over_time",
         "the result of custloyalty.monitoring.evaluate_over_time",
     )
@@ -246,7 +264,8 @@ def plot_engagement(index: Any, /, *, bins: int = 20, ax: Any = None) -> Any:
     Raises
     ------
     ValidationError
-        No finite value, or ``bins`` not a positive integer.
+        No finite value, values outside [0, 100] (they would fall outside every bin), or
+        ``bins`` not a positive integer.
 
     Examples
     --------
@@ -259,7 +278,7 @@ def plot_engagement(index: Any, /, *, bins: int = 20, ax: Any = None) -> Any:
     (10, 'Engagement index, 4 customers who interacted (1 did not)')
     >>> plt.close("all")
     """
-    from custloyalty._validation import as_1d_float
+    from custloyalty._validation import as_1d_float, check_in_range
 
     if (
         isinstance(bins, bool)
@@ -272,6 +291,8 @@ def plot_engagement(index: Any, /, *, bins: int = 20, ax: Any = None) -> Any:
         )
         raise ValidationError(msg)
     arr, keep = as_1d_float(index, "index", nan_policy="omit")  # refuses an all-missing index
+    # values outside the scale would fall outside every bin and vanish from the histogram
+    check_in_range(arr, "index", 0.0, 100.0)
     counts, edges = np.histogram(arr, bins=int(bins), range=(0.0, 100.0))
     ax = _axes(ax)
     ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color="C0", lw=0)

@@ -96,3 +96,52 @@ def tidy(ax: Any) -> None:
     ax.spines["top"].set_visible(False)
     ax.spines["right"].set_visible(False)
     ax.set_axisbelow(True)
+
+
+def number_columns(
+    frame: Any,
+    columns: list[str],
+    func: str,
+    *,
+    name: str = "frame",
+    nan_policy: str = "raise",
+    bounds: tuple[float, float] | None = None,
+    integer: bool = False,
+) -> Any:
+    """Return the ``columns`` of ``frame`` as a float64 table, every value checked.
+
+    Text, booleans and infinite values raise (naming the column and the rows), and so do
+    missing values under ``nan_policy="raise"``, values outside ``bounds`` and, with
+    ``integer``, fractions; an empty table raises. A plot draws only numbers it has checked:
+    matplotlib would otherwise draw text as categories and drop NaN silently.
+    """
+    from custloyalty._frames import numeric_columns
+
+    values, _ = numeric_columns(
+        frame,
+        columns,
+        nan_policy=nan_policy,
+        func=func,
+        name=name,
+        bounds=bounds,
+        integer=integer,
+        missing_hint=None,
+    )
+    return values
+
+
+def number_index(index: Any, func: str, what: str) -> Any:
+    """Return the labels of ``index`` as float64 when they are finite numbers (an x axis)."""
+    import numpy as np
+    import pandas as pd
+
+    kind = index.dtype.kind if not isinstance(index.dtype, pd.CategoricalDtype) else "O"
+    values = pd.to_numeric(pd.Series(index), errors="coerce").to_numpy(dtype=np.float64)
+    if kind not in "iuf" or not np.isfinite(values).all():
+        msg = (
+            f"{func} needs {what} as the index of the frame (finite numbers); got "
+            f"{list(index[:5])!r}.\nHint: pass the frame as the model check returned it, "
+            "without resetting or relabelling its index."
+        )
+        raise ValidationError(msg)
+    return values

@@ -13,8 +13,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custloyalty._frames import as_frame, numeric_columns, require_columns
-from custloyalty._validation import as_1d_float, refuse_bools
+from custloyalty._frames import (
+    as_frame,
+    check_hashable,
+    check_unique_index,
+    numeric_columns,
+    require_columns,
+)
+from custloyalty._validation import as_1d_float, check_in_range, refuse_bools
 from custloyalty.errors import ValidationError
 from custloyalty.plotting._common import (
     MAX_BINS,
@@ -23,6 +29,7 @@ from custloyalty.plotting._common import (
     TIER_COLOURS,
     axes,
     integer_axis,
+    number_columns,
     thousands,
     tidy,
     unit_name,
@@ -142,7 +149,13 @@ def plot_nps_distribution(ratings: Any, /, *, nan_policy: str = "raise", ax: Any
     policy = check_nan_policy(nan_policy, func="plot_nps_distribution")
     # nps validates the ratings (one-dimensional, integers in [0, 10], at least one, missing
     # values by nan_policy); what is left is whole numbers in [0, 10] and missing values
-    nps(ratings, nan_policy=policy)
+    import warnings
+
+    from custloyalty.errors import DegenerateIntervalWarning
+
+    with warnings.catch_warnings():  # the bars show no interval: its warning does not apply
+        warnings.simplefilter("ignore", DegenerateIntervalWarning)
+        nps(ratings, nan_policy=policy)
     kept = pd.to_numeric(pd.Series(np.asarray(ratings, dtype=object)), errors="coerce").dropna()
     counts = np.bincount(kept.to_numpy(dtype=np.int64), minlength=11)
     n = int(counts.sum())
@@ -188,7 +201,9 @@ def plot_nps_by_segment(frame: pd.DataFrame, /, *, ax: Any = None) -> Any:
     Raises
     ------
     ValidationError
-        Missing columns or an empty frame.
+        Missing columns or an empty frame; a ``score`` that is not a number in [-100, 100],
+        interval bounds outside it (missing bounds draw no error bar), ``n`` that is not a
+        whole number >= 0 (text, booleans and NaN included).
 
     See Also
     --------
@@ -213,23 +228,28 @@ def plot_nps_by_segment(frame: pd.DataFrame, /, *, ax: Any = None) -> Any:
     if len(df) == 0:
         msg = "plot_nps_by_segment needs at least one segment; the frame is empty."
         raise ValidationError(msg)
+    func = "plot_nps_by_segment"
+    score = number_columns(df, ["score"], func, bounds=(-100.0, 100.0))["score"].to_numpy()
+    # a segment of one respondent has no interval: NaN bounds draw no error bar
+    ci = number_columns(df, ["ci_low", "ci_high"], func, nan_policy="omit", bounds=(-100, 100))
+    low, high = ci["ci_low"].to_numpy(), ci["ci_high"].to_numpy()
+    sizes = number_columns(df, ["n"], func, bounds=(0.0, np.inf), integer=True)["n"]
     ax = axes(ax)
-    score = df["score"].to_numpy(dtype=np.float64)
-    low = df["ci_low"].to_numpy(dtype=np.float64)
-    high = df["ci_high"].to_numpy(dtype=np.float64)
     y = np.arange(len(df))[::-1]
     colours = [PALETTE["good"] if s >= 0 else PALETTE["bad"] for s in score]
-    err = np.vstack([np.clip(score - low, 0, None), np.clip(high - score, 0, None)])
+    err = np.nan_to_num(
+        np.vstack([np.clip(score - low, 0, None), np.clip(high - score, 0, None)]), nan=0.0
+    )
     ax.barh(y, score, color=colours, height=0.6)
     ax.errorbar(score, y, xerr=err, fmt="none", ecolor=PALETTE["ink"], capsize=3, lw=1)
     names = [
         " / ".join(str(k) for k in key) if isinstance(key, tuple) else str(key) for key in df.index
     ]
     ax.set_yticks(y)
-    ax.set_yticklabels([f"{k} (n = {int(n):,})" for k, n in zip(names, df["n"], strict=True)])
+    ax.set_yticklabels([f"{k} (n = {int(n):,})" for k, n in zip(names, sizes, strict=True)])
     ax.axvline(0, color=PALETTE["ink"], lw=0.8)
-    lo = min(-10.0, float(np.nanmin(low)) - 5)
-    hi = max(10.0, float(np.nanmax(high)) + 5)
+    lo = min(-10.0, float(np.fmin(low, score).min()) - 5)
+    hi = max(10.0, float(np.fmax(high, score).max()) + 5)
     ax.set_xlim(max(-100.0, lo), min(100.0, hi))
     ax.set_xlabel("NPS (points, -100 to 100) with confidence interval")
     what = " / ".join(str(n) for n in df.index.names if n is not None) or "segment"
@@ -265,8 +285,9 @@ def plot_cohort_retention(result: Any, /, *, annotate: bool | None = None, ax: A
     Raises
     ------
     ValidationError
-        ``result`` is not a cohort retention result, or ``annotate`` is neither a boolean
-        nor None.
+        ``result`` is not a cohort retention result (no cohort, sizes not whole numbers
+        >= 0, one per cohort, rates outside [0, 1] or not numbers), or ``annotate`` is
+        neither a boolean nor None.
 
     Examples
     --------
@@ -297,8 +318,35 @@ def plot_cohort_retention(result: Any, /, *, annotate: bool | None = None, ax: A
             f"(annotate when the grid is at most 24 x 24); got {annotate!r}."
         )
         raise ValidationError(msg)
+    func = "plot_cohort_retention"
+    if rates.shape[0] == 0 or rates.shape[1] == 0 or len(sizes) != rates.shape[0]:
+        msg = (
+            f"{func} needs a cohort retention result with at least one cohort and one size per "
+            f"cohort; got rates of shape {rates.shape} and {len(sizes)} sizes."
+        )
+        raise ValidationError(msg)
+    # rates are shares of the cohort (NaN: an age the cohort has not reached), sizes customers
+    checked = number_columns(
+        rates,
+        list(rates.columns),
+        func,
+        name="rates of the result",
+        nan_policy="omit",
+        bounds=(0.0, 1.0),
+    )
+    number_columns(
+        sizes.to_frame("size"),
+        ["size"],
+        func,
+        name="sizes of the result",
+        bounds=(0.0, np.inf),
+        integer=True,
+    )
     period = str(getattr(result, "period", "M"))
-    values = 100.0 * rates.to_numpy(dtype=np.float64)
+    values = 100.0 * checked.to_numpy(dtype=np.float64)
+    if not np.isfinite(values).any():
+        msg = f"{func}: every retention rate of the result is missing; there is nothing to draw."
+        raise ValidationError(msg)
     # trailing ages that no cohort reaches add nothing
     observed = np.isfinite(values).any(axis=0)
     values = values[:, : int(np.flatnonzero(observed)[-1]) + 1] if observed.any() else values
@@ -348,7 +396,8 @@ def plot_survival(result: Any, /, *, ax: Any = None) -> Any:
     Raises
     ------
     ValidationError
-        ``result`` is not a survival result.
+        ``result`` is not a survival result, or its table is empty or holds times that are
+        not finite numbers >= 0, shares outside [0, 1] (missing band bounds are left out).
 
     Notes
     -----
@@ -377,6 +426,22 @@ def plot_survival(result: Any, /, *, ax: Any = None) -> Any:
         )
         raise ValidationError(msg)
     require_columns(table, ["time", "survival", "ci_low", "ci_high"], name="result.table")
+    func = "plot_survival"
+    curve = number_columns(
+        table, ["time", "survival"], func, name="table of the result", bounds=(0.0, np.inf)
+    )
+    band = number_columns(
+        table,
+        ["ci_low", "ci_high"],
+        func,
+        name="table of the result",
+        nan_policy="omit",
+        bounds=(0.0, 1.0),
+    )
+    if (curve["survival"] > 1.0).any():
+        msg = f"{func}: the survival column of the result holds shares above 1."
+        raise ValidationError(msg)
+    table = pd.concat([curve, band], axis=1)
     if len(table) > MAX_POINTS:
         keep = np.unique(np.linspace(0, len(table) - 1, MAX_POINTS).round().astype(np.int64))
         table = table.iloc[keep]
@@ -401,7 +466,12 @@ def plot_survival(result: Any, /, *, ax: Any = None) -> Any:
         label="share still active",
     )
     unit = unit_name(getattr(result, "time_unit", "D"))
-    median = float(getattr(result, "median", np.nan))
+    raw_median: Any = getattr(result, "median", None)  # None / NaN: the curve stays above 50 %
+    median = np.nan
+    if isinstance(raw_median, int | float | np.integer | np.floating) and not isinstance(
+        raw_median, bool
+    ):
+        median = float(raw_median)
     if np.isfinite(median):
         ax.axhline(50, color=PALETTE["neutral"], lw=0.8, ls=":")
         ax.axvline(median, color=PALETTE["accent"], lw=1, ls="--", label=f"median {median:g}")
@@ -443,8 +513,9 @@ def plot_rfm_segments(scores: pd.DataFrame, /, *, revenue: Any = None, ax: Any =
     Raises
     ------
     ValidationError
-        Missing or non-positive integer score columns, scores above 20; ``revenue`` of the
-        wrong length, a Series of other customers, negative or with a zero total.
+        Missing or non-positive integer score columns (booleans included), scores above 20,
+        no customer, a customer twice in the index; ``revenue`` of the wrong length, a
+        Series of other customers, negative or with a zero total.
 
     See Also
     --------
@@ -465,6 +536,17 @@ def plot_rfm_segments(scores: pd.DataFrame, /, *, revenue: Any = None, ax: Any =
     """
     df = as_frame(scores, name="scores")
     require_columns(df, ["R", "F"], name="scores")
+    if len(df) == 0:
+        msg = "plot_rfm_segments needs at least one customer; scores is empty."
+        raise ValidationError(msg)
+    check_unique_index(
+        df.index,
+        "scores",
+        func="plot_rfm_segments",
+        hint="one row per customer, as rfm_scores gives.",
+    )
+    for col in ("R", "F"):  # True is not the score 1
+        refuse_bools(df[col].to_numpy(dtype=object), col, func="plot_rfm_segments")
     r = pd.to_numeric(df["R"], errors="coerce").to_numpy(dtype=np.float64)
     f = pd.to_numeric(df["F"], errors="coerce").to_numpy(dtype=np.float64)
     bad = ~np.isfinite(r) | ~np.isfinite(f) | (r < 1) | (f < 1) | (r != np.floor(r))
@@ -498,7 +580,7 @@ def plot_rfm_segments(scores: pd.DataFrame, /, *, revenue: Any = None, ax: Any =
         if rev.shape[0] != len(df):
             msg = f"revenue has {rev.shape[0]} values but scores has {len(df)} rows."
             raise ValidationError(msg)
-        _check_shares_of(rev, "revenue", "plot_rfm_segments")
+        rev = _check_shares_of(rev, "revenue", "plot_rfm_segments")
         total = float(rev.sum())
         sums = np.bincount(cell, weights=rev, minlength=n_r * n_f).reshape(n_r, n_f)
         share = np.asarray(sums / total if total else sums * 0.0, dtype=np.float64)
@@ -558,10 +640,14 @@ def _positional(index: pd.Index) -> bool:
     return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
 
 
-def _check_shares_of(v: FloatArray, name: str, func: str) -> None:
-    """Shares of a total need non-negative values with a positive total."""
+def _check_shares_of(v: FloatArray, name: str, func: str) -> FloatArray:
+    """Shares of a total need non-negative values with a positive total.
+
+    Returns ``v`` divided by its largest value: the shares do not depend on the scale, and
+    sums of values near the float limit (1e308) would overflow to inf and NaN shares.
+    """
     neg = v < 0
-    if neg.any() or not v.sum() > 0:
+    if neg.any() or not v.max(initial=0.0) > 0:
         msg = (
             f"{func} shows shares of the total {name}, which need non-negative values with a "
             f"positive total; got {int(neg.sum())} negative values and a total of "
@@ -569,6 +655,7 @@ def _check_shares_of(v: FloatArray, name: str, func: str) -> None:
             f"{name} out."
         )
         raise ValidationError(msg)
+    return np.asarray(v / v.max(), dtype=np.float64)
 
 
 def plot_tiers(tiers: Any, /, *, values: Any = None, ax: Any = None) -> Any:
@@ -596,9 +683,10 @@ def plot_tiers(tiers: Any, /, *, values: Any = None, ax: Any = None) -> Any:
     Raises
     ------
     ValidationError
-        No tier; negative, boolean or missing tier sizes; a table without a ``tier`` column;
-        ``values`` given with a mapping, of the wrong length, a Series of other customers,
-        negative or with a zero total.
+        No tier; negative, fractional, boolean or missing tier sizes; tier names that read
+        the same; labels that are not one scalar per customer (a 2-D array, lists); a table
+        without a ``tier`` column; ``values`` given with a mapping, of the wrong length, a
+        Series of other customers, negative or with a zero total.
 
     Examples
     --------
@@ -617,14 +705,21 @@ def plot_tiers(tiers: Any, /, *, values: Any = None, ax: Any = None) -> Any:
             msg = "plot_tiers: values= needs tier labels per customer, not a mapping of sizes."
             raise ValidationError(msg)
         labels = [str(k) for k in tiers]
+        if len(set(labels)) < len(labels):
+            msg = (
+                "plot_tiers needs distinct tier names; the mapping has keys that read the same "
+                f"({list(tiers)!r:.120})."
+            )
+            raise ValidationError(msg)
         sizes = pd.Series(list(tiers.values()), index=labels, dtype=object)
         refuse_bools(sizes.to_numpy(), "tiers", func="plot_tiers")
         counts = pd.to_numeric(sizes, errors="coerce").to_numpy(dtype=np.float64)
         bad = ~np.isfinite(counts) | (counts < 0)
+        bad |= np.isfinite(counts) & (counts != np.floor(counts))  # customers are whole
         if bad.any():
             msg = (
-                "plot_tiers needs the size of each tier as a finite number >= 0; got "
-                f"{dict(sizes[bad].head(5))!r:.120}."
+                "plot_tiers needs the size of each tier as a finite number >= 0 (a whole number "
+                f"of customers); got {dict(sizes[bad].head(5))!r:.120}."
             )
             raise ValidationError(msg)
     else:
@@ -642,7 +737,11 @@ def plot_tiers(tiers: Any, /, *, values: Any = None, ax: Any = None) -> Any:
                 f"of tier to size; got {type(tiers).__name__} {tiers!r}."
             )
             raise ValidationError(msg)
+        if isinstance(tiers, np.ndarray) and tiers.ndim != 1:
+            msg = f"plot_tiers needs one tier label per customer; got an array of {tiers.shape}."
+            raise ValidationError(msg)
         s = tiers if isinstance(tiers, pd.Series) else pd.Series(tiers)
+        check_hashable(s, "tiers")
         cat = s.astype("category") if not isinstance(s.dtype, pd.CategoricalDtype) else s
         codes = cat.cat.codes.to_numpy()
         labels = [str(c) for c in cat.cat.categories]
@@ -657,13 +756,14 @@ def plot_tiers(tiers: Any, /, *, values: Any = None, ax: Any = None) -> Any:
             if v.shape[0] != len(s):
                 msg = f"values has {v.shape[0]} values but tiers has {len(s)} labels."
                 raise ValidationError(msg)
-            _check_shares_of(v[ok], "values", "plot_tiers")
-            sums = np.bincount(codes[ok], weights=v[ok], minlength=len(labels))
+            kept = _check_shares_of(v[ok], "values", "plot_tiers")
+            sums = np.bincount(codes[ok], weights=kept, minlength=len(labels))
             share_v = np.asarray(100.0 * sums / (sums.sum() or 1.0), dtype=np.float64)
-    if not labels or counts.sum() <= 0:
+    if not labels or not counts.max(initial=0.0) > 0:
         msg = "plot_tiers needs at least one customer in a tier."
         raise ValidationError(msg)
-    share_c = 100.0 * counts / counts.sum()
+    counts_scaled = counts / counts.max()  # 1e308 customers per tier must not overflow
+    share_c = 100.0 * counts_scaled / counts_scaled.sum()
     ax = axes(ax)
     x = np.arange(len(labels))
     colours = _tier_colours(len(labels))
@@ -712,7 +812,8 @@ def plot_tier_migration(result: Any, /, *, ax: Any = None) -> Any:
     Raises
     ------
     ValidationError
-        ``result`` is not a tier migration result.
+        ``result`` is not a tier migration result, or its counts are empty or not whole
+        numbers >= 0.
 
     Examples
     --------
@@ -736,7 +837,14 @@ def plot_tier_migration(result: Any, /, *, ax: Any = None) -> Any:
             f"got {type(result).__name__}."
         )
         raise ValidationError(msg)
-    c = counts.to_numpy(dtype=np.float64)
+    c = number_columns(
+        counts,
+        list(counts.columns),
+        "plot_tier_migration",
+        name="counts of the result",
+        bounds=(0.0, np.inf),
+        integer=True,
+    ).to_numpy()
     sums = c.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         pct = np.where(sums > 0, 100.0 * c / np.where(sums > 0, sums, 1.0), np.nan)
@@ -793,7 +901,9 @@ def plot_composite_distribution(
     Raises
     ------
     ValidationError
-        No finite value, or ``labels`` not one longer than ``thresholds``.
+        No finite value; values or ``thresholds`` outside [0, 100] (values there would fall
+        outside every bin); ``thresholds`` given as text or not strictly decreasing;
+        ``labels`` not a list one longer than ``thresholds``.
 
     Examples
     --------
@@ -822,6 +932,10 @@ def plot_composite_distribution(
         )
         raise ValidationError(msg)
     refuse_bools(thresholds, "thresholds", func="plot_composite_distribution")
+    given: Any = thresholds
+    if isinstance(given, str | bytes):  # "50" would be the cut-offs 5 and 0
+        msg = f"thresholds must be a list of numbers, best tier first; got the text {thresholds!r}."
+        raise ValidationError(msg)
     try:
         th = [float(t) for t in thresholds] if thresholds is not None else []
     except (TypeError, ValueError):
@@ -833,9 +947,19 @@ def plot_composite_distribution(
             f"first, as LoyaltyScorecard.tier_thresholds_); got {thresholds!r}."
         )
         raise ValidationError(msg)
-    if labels is not None and len(labels) != len(th) + 1:
-        msg = f"labels must hold {len(th) + 1} tiers for {len(th)} thresholds; got {labels!r}."
+    check_in_range(np.asarray(th, dtype=np.float64), "thresholds", 0.0, 100.0)
+    if labels is not None and (
+        isinstance(labels, str | bytes)
+        or not isinstance(labels, Sequence | np.ndarray | pd.Index | pd.Series)
+        or len(labels) != len(th) + 1
+    ):
+        msg = (
+            f"labels must be a list of {len(th) + 1} tier names for {len(th)} thresholds; got "
+            f"{labels!r:.120}."
+        )
         raise ValidationError(msg)
+    # values outside the scale would fall outside every bin and vanish from the histogram
+    check_in_range(arr, "values", 0.0, 100.0)
     counts, edges = np.histogram(arr, bins=int(bins), range=(0.0, 100.0))
     ax = axes(ax)
     ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color=PALETTE["primary"], lw=0)
@@ -902,6 +1026,16 @@ def _contributions(contributions: Any, names: pd.Index) -> pd.Series:
             f"{type(contributions).__name__} {contributions!r:.80}."
         )
         raise ValidationError(msg)
+    if not contrib.index.is_unique:
+        twice = list(contrib.index[contrib.index.duplicated()].unique()[:5])
+        msg = f"The 'contributions' of {func} name {twice!r} more than once."
+        raise ValidationError(msg)
+    if np.isinf(contrib.to_numpy()).any():
+        msg = (
+            f"The 'contributions' of {func} must be finite points of the 0-100 index; got "
+            f"{dict(contrib[np.isinf(contrib.to_numpy())].head(5))!r:.120}."
+        )
+        raise ValidationError(msg)
     unknown = [k for k in contrib.index if k not in names]
     if unknown or not contrib.index.isin(names).any():
         msg = (
@@ -936,8 +1070,9 @@ def plot_weights(weighting: Any, /, *, contributions: Any = None, ax: Any = None
     Raises
     ------
     ValidationError
-        No weights, non-finite, negative or boolean weights; contributions that are not
-        numbers or name indicators without a weight.
+        No weights, non-finite, negative or boolean weights, an indicator twice, weights
+        not summing to 1 (the bars read as % of the composite); contributions that are not
+        finite numbers, name an indicator twice or name indicators without a weight.
 
     Notes
     -----
@@ -973,10 +1108,22 @@ def plot_weights(weighting: Any, /, *, contributions: Any = None, ax: Any = None
     if len(w) == 0 or not np.isfinite(w.to_numpy()).all() or (w.to_numpy() < 0).any():
         msg = "plot_weights needs finite weights (non-negative) for at least one indicator."
         raise ValidationError(msg)
+    if not w.index.is_unique:
+        twice = list(w.index[w.index.duplicated()].unique()[:5])
+        msg = f"plot_weights needs one weight per indicator; {twice!r} appear more than once."
+        raise ValidationError(msg)
     w = w.sort_values(ascending=False)
     contrib: pd.Series | None = None
     if contributions is not None:
         contrib = _contributions(contributions, w.index)
+    if not np.isclose(float(w.sum()), 1.0, rtol=0.0, atol=1e-6):
+        # the bars read as % of the composite: weights of 5 and 3 would read 500% and 300%
+        msg = (
+            f"plot_weights shows each weight as a % of the composite, so the weights must sum "
+            f"to 1; they sum to {float(w.sum()):g}.\nHint: pass the weights divided by their "
+            "sum, e.g. w / w.sum()."
+        )
+        raise ValidationError(msg)
     ax = axes(ax)
     y = np.arange(len(w))[::-1]
     h = 0.38 if contrib is not None else 0.6
@@ -1051,7 +1198,9 @@ def plot_key_drivers(
     Raises
     ------
     ValidationError
-        Missing ``total`` / ``performance`` columns or no driver.
+        Missing ``total`` / ``performance`` columns or no driver; values that are not finite
+        numbers (text, booleans, NaN), a ``performance`` outside [0, 100], totals spanning
+        beyond the float range.
 
     References
     ----------
@@ -1080,8 +1229,19 @@ def plot_key_drivers(
     if len(table) == 0:
         msg = f"plot_key_drivers: {target!r} has no driver."
         raise ValidationError(msg)
-    x = table["total"].to_numpy(dtype=np.float64)
-    y = table["performance"].to_numpy(dtype=np.float64)
+    func = "plot_key_drivers"
+    x = number_columns(table, ["total"], func, name="drivers")["total"].to_numpy()
+    y = number_columns(table, ["performance"], func, name="drivers", bounds=(0.0, 100.0))[
+        "performance"
+    ].to_numpy()
+    with np.errstate(over="ignore"):
+        span = float(np.ptp(x))
+    if not np.isfinite(span):
+        msg = (
+            f"{func}: the total effects span beyond the float range ({x.min():g} to "
+            f"{x.max():g}); a total effect is a standardised coefficient, usually within [-1, 1]."
+        )
+        raise ValidationError(msg)
     ax = axes(ax)
     mx, my = float(np.mean(x)), float(np.mean(y))
     ax.axvline(mx, color=PALETTE["neutral"], lw=0.8, ls="--")
@@ -1093,7 +1253,7 @@ def plot_key_drivers(
     ax.scatter(x, y, s=70, color=colours, zorder=3)
     for name, a, b in zip(table.index, x, y, strict=True):
         ax.annotate(str(name), (a, b), xytext=(6, 4), textcoords="offset points", fontsize=9)
-    pad_x = max(0.02, 0.2 * float(np.ptp(x)) if x.size > 1 else 0.05)
+    pad_x = max(0.02, 0.2 * span if x.size > 1 else 0.05)
     pad_y = max(2.0, 0.15 * float(np.ptp(y)) if y.size > 1 else 2.0)
     ax.set_xlim(float(x.min()) - pad_x, float(x.max()) + pad_x)
     ax.set_ylim(float(y.min()) - pad_y, float(y.max()) + pad_y)
@@ -1124,6 +1284,29 @@ def plot_key_drivers(
 # --------------------------------------------------------------------------------------------
 # value concentration
 # --------------------------------------------------------------------------------------------
+def _pareto_shares(shares: Any) -> FloatArray:
+    """Check the ABC shares of the Pareto curve by value_tiers' rule (positive, sum 1)."""
+    func = "plot_pareto_curve"
+    refuse_bools(shares, "shares", func=func)
+    try:
+        if isinstance(shares, str | bytes):
+            raise TypeError
+        arr = np.asarray(shares, dtype=np.float64)
+    except (TypeError, ValueError):
+        msg = f"The 'shares' parameter of {func} must be a sequence of numbers; got {shares!r}."
+        raise ValidationError(msg) from None
+    if arr.ndim != 1 or arr.size < 2 or not np.isfinite(arr).all() or (arr <= 0).any():
+        msg = (
+            f"The 'shares' parameter of {func} must hold at least two positive shares (best "
+            f"tier first), as value_tiers does; got {shares!r}."
+        )
+        raise ValidationError(msg)
+    if not np.isclose(arr.sum(), 1.0, rtol=0.0, atol=1e-9):
+        msg = f"The 'shares' parameter of {func} must sum to 1; got {shares!r} (sum {arr.sum():g})."
+        raise ValidationError(msg)
+    return arr
+
+
 def plot_pareto_curve(
     values: Any,
     /,
@@ -1154,14 +1337,16 @@ def plot_pareto_curve(
     matplotlib.axes.Axes
         Cumulative % of value against cumulative % of customers ranked by value (at most 400
         points: the curve is evaluated on an even grid of customer shares), the diagonal of
-        equal shares, and each tier's band labelled with its % of customers; the title gives
-        the Gini coefficient.
+        equal shares, and each tier's band labelled with its % of customers; the bands are
+        the tiers :func:`~custloyalty.segmentation.value_tiers` gives (tied customers share
+        a tier); the title gives the Gini coefficient.
 
     Raises
     ------
     ValidationError
-        Negative, non-numeric or all-zero values; ``labels`` and ``shares`` of different
-        lengths.
+        Negative, non-numeric or all-zero values; ``shares`` that are not at least two
+        positive numbers summing to 1 (as :func:`~custloyalty.segmentation.value_tiers`
+        requires); ``labels`` that are not a list of one name per share.
 
     Notes
     -----
@@ -1194,9 +1379,23 @@ def plot_pareto_curve(
             f"{int((arr < 0).sum())} negative values and a total of {float(arr.sum()):g}."
         )
         raise ValidationError(msg)
-    if len(shares) != len(labels):
-        msg = f"shares and labels differ in length: {list(shares)!r} vs {list(labels)!r}."
+    from custloyalty.segmentation import value_tiers
+
+    share_arr = _pareto_shares(shares)
+    if (
+        isinstance(labels, str | bytes)
+        or not isinstance(labels, Sequence | np.ndarray | pd.Index | pd.Series)
+        or len(labels) != share_arr.size
+    ):
+        msg = (
+            f"The 'labels' parameter of plot_pareto_curve must be a list of {share_arr.size} "
+            f"tier names, one per share; got {labels!r:.120}."
+        )
         raise ValidationError(msg)
+    # the bands are the tiers value_tiers gives (tied customers share a tier), not a cut
+    # of the sorted row positions, so the figure and the tier table agree
+    codes = value_tiers(arr, method="abc", shares=share_arr.tolist()).cat.codes.to_numpy()
+    tier_sizes = np.bincount(codes, minlength=share_arr.size)
     n = arr.size
     ranked = np.sort(arr)[::-1]
     if ranked[0] > np.finfo(np.float64).max / n:  # the sums would overflow: shares do not
@@ -1209,10 +1408,7 @@ def plot_pareto_curve(
     area = float(((cum[1:] + cum[:-1]) / 2).sum() / n)
     gini = 2 * area - 1
     ax = axes(ax)
-    bounds = np.cumsum(shares)[:-1]
-    # customer share where the cumulative value first reaches each bound
-    k = np.searchsorted(cum, bounds - 1e-9, side="left")
-    cuts = [0.0, *(100.0 * k / n), 100.0]
+    cuts = [0.0, *(100.0 * np.cumsum(tier_sizes) / n)]
     colours = _tier_colours(len(labels))
     for i, name in enumerate(labels):
         ax.axvspan(cuts[i], cuts[i + 1], color=colours[i], alpha=0.25, lw=0)

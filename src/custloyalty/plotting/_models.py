@@ -16,6 +16,8 @@ from custloyalty.plotting._common import (
     UNIT_NAMES,
     axes,
     integer_axis,
+    number_columns,
+    number_index,
     require,
     thousands,
     tidy,
@@ -54,7 +56,9 @@ def plot_calibration_holdout(
     Raises
     ------
     ValidationError
-        ``frame`` lacks the ``actual`` / ``expected`` columns.
+        ``frame`` lacks the ``actual`` / ``expected`` columns, is empty, holds values that
+        are not finite numbers >= 0, or an index that is not the calibration purchases
+        (whole numbers >= 0 in increasing order).
 
     See Also
     --------
@@ -76,14 +80,22 @@ def plot_calibration_holdout(
     >>> import matplotlib.pyplot as plt
     >>> plt.close("all")
     """
+    func = "plot_calibration_holdout"
     df = as_frame(frame, name="frame")
     require_columns(df, ["actual", "expected"], name="frame")
+    values = number_columns(df, ["actual", "expected"], func, bounds=(0.0, np.inf))
+    x = number_index(df.index, func, "the calibration purchases (0, 1, 2, ...)")
+    if (x < 0).any() or (x != np.floor(x)).any() or not (np.diff(x) > 0).all():
+        msg = (
+            f"{func} needs the calibration purchases as the index: whole numbers >= 0 in "
+            f"increasing order, each once; got {list(df.index[:8])!r}."
+        )
+        raise ValidationError(msg)
     ax = axes(ax)
-    x = np.asarray(df.index, dtype=np.float64)
-    ax.plot(x, df["actual"].to_numpy(), marker="o", color=PALETTE["primary"], label="actual")
+    ax.plot(x, values["actual"].to_numpy(), marker="o", color=PALETTE["primary"], label="actual")
     ax.plot(
         x,
-        df["expected"].to_numpy(),
+        values["expected"].to_numpy(),
         marker="s",
         linestyle="--",
         color=PALETTE["accent"],
@@ -136,8 +148,10 @@ def plot_cumulative_purchases(
     Raises
     ------
     ValidationError
-        ``frame`` lacks the ``actual`` / ``expected`` columns, or ``time_unit`` is not one of
-        ``"h"``, ``"D"``, ``"W"``, ``"M"``, ``"Q"``, ``"Y"``.
+        ``frame`` lacks the ``actual`` / ``expected`` columns, is empty, holds values that
+        are not finite numbers >= 0, a non-numeric index or a ``holdout`` column that is not
+        boolean; or ``time_unit`` is not one of ``"h"``, ``"D"``, ``"W"``, ``"M"``, ``"Q"``,
+        ``"Y"``.
 
     See Also
     --------
@@ -158,17 +172,28 @@ def plot_cumulative_purchases(
     >>> import matplotlib.pyplot as plt
     >>> plt.close("all")
     """
-    check_option(time_unit, "time_unit", tuple(UNIT_NAMES), func="plot_cumulative_purchases")
+    func = "plot_cumulative_purchases"
+    check_option(time_unit, "time_unit", tuple(UNIT_NAMES), func=func)
     df = as_frame(frame, name="frame")
     require_columns(df, ["actual", "expected"], name="frame")
-    ax = axes(ax)
-    x = np.asarray(df.index, dtype=np.float64)
-    ax.plot(x, df["actual"].to_numpy(), color=PALETTE["primary"], label="actual")
-    ax.plot(x, df["expected"].to_numpy(), linestyle="--", color=PALETTE["accent"], label="expected")
+    values = number_columns(df, ["actual", "expected"], func, bounds=(0.0, np.inf))
+    x = number_index(df.index, func, "the periods since the first purchase day")
+    hold = None
     if "holdout" in df.columns:
-        hold = df["holdout"].to_numpy(dtype=bool)
-        if hold.any() and (~hold).any():
-            ax.axvline(x[~hold].max(), color="grey", linestyle=":", label="end of calibration")
+        flags = df["holdout"]
+        if flags.dtype.kind != "b":  # "no" / "yes" or NaN would all read as True
+            msg = (
+                f"The 'holdout' column of the frame passed to {func} must hold True / False "
+                f"flags; got dtype {flags.dtype} ({list(flags.head(3))!r})."
+            )
+            raise ValidationError(msg)
+        hold = flags.to_numpy(dtype=bool)
+    ax = axes(ax)
+    ax.plot(x, values["actual"].to_numpy(), color=PALETTE["primary"], label="actual")
+    expected = values["expected"].to_numpy()
+    ax.plot(x, expected, linestyle="--", color=PALETTE["accent"], label="expected")
+    if hold is not None and hold.any() and (~hold).any():
+        ax.axvline(x[~hold].max(), color="grey", linestyle=":", label="end of calibration")
     ax.set_xlabel(f"{unit_name(time_unit)} since the first purchase day")
     ax.set_ylabel("cumulative repeat purchases")
     thousands(ax.yaxis)
@@ -224,7 +249,7 @@ def plot_p_alive_matrix(
         The model is not fitted.
     ValidationError
         Invalid grid options (``max_frequency`` in [1, 1000], ``n_recency`` in [2, 1000],
-        ``T`` finite and > 0, ``time_unit`` one of ``"h"``, ``"D"``, ``"W"``, ``"M"``,
+        ``T`` a finite number > 0, ``time_unit`` one of ``"h"``, ``"D"``, ``"W"``, ``"M"``,
         ``"Q"``, ``"Y"``).
 
     Examples
@@ -261,6 +286,13 @@ def plot_p_alive_matrix(
         raise ValidationError(msg)
     check_option(time_unit, "time_unit", tuple(UNIT_NAMES), func="plot_p_alive_matrix")
     refuse_bools(T, "T", func="plot_p_alive_matrix")
+    given: Any = T  # typed float, but None, a list or "39" arrive from callers
+    if not isinstance(given, int | float | np.integer | np.floating):
+        msg = (
+            "The 'T' parameter of plot_p_alive_matrix must be a number (finite and > 0); got "
+            f"{type(T).__name__} {T!r:.60}."
+        )
+        raise ValidationError(msg)
     t_obs = float(T)
     if not np.isfinite(t_obs) or t_obs <= 0:
         msg = f"T must be finite and > 0; got {T!r}."
@@ -314,7 +346,10 @@ def plot_retention(frame: pd.DataFrame, /, *, kind: str = "survival", ax: Any = 
     Raises
     ------
     ValidationError
-        Unknown ``kind`` or missing columns.
+        Unknown ``kind``; missing columns, an empty frame, counts that are not numbers
+        >= 0, retention rates outside [0, 1], a missing cohort, a period of a cohort twice,
+        a cohort of 0 customers in its first period (its survival is undefined). Rows may
+        come in any order: each cohort is drawn from its first period.
 
     Examples
     --------
@@ -333,11 +368,37 @@ def plot_retention(frame: pd.DataFrame, /, *, kind: str = "survival", ax: Any = 
     df = as_frame(frame, name="frame")
     need = ["cohort", "period", "actual", "expected", "actual_retention", "expected_retention"]
     require_columns(df, need, name="frame")
+    func = "plot_retention"
+    counts = number_columns(df, ["period", "expected"], func, bounds=(0.0, np.inf))
+    # actual is missing for the periods a cohort has not reached yet (the model projects them)
+    actual = number_columns(df, ["actual"], func, nan_policy="omit", bounds=(0.0, np.inf))
+    rates = number_columns(
+        df, ["actual_retention", "expected_retention"], func, nan_policy="omit", bounds=(0, 1)
+    )
+    cohort_of = df["cohort"]
+    if cohort_of.isna().any():
+        msg = (
+            f"The 'cohort' column of the frame passed to {func} has "
+            f"{int(cohort_of.isna().sum())} missing values; every row belongs to a cohort."
+        )
+        raise ValidationError(msg)
+    table = pd.concat([cohort_of, counts, actual, rates], axis=1)
+    # each cohort from its first period: the survival divides by the cohort's size then
+    table = table.sort_values("period", kind="stable")
+    if table.duplicated(["cohort", "period"]).any():
+        msg = f"The frame passed to {func} holds a period of a cohort twice."
+        raise ValidationError(msg)
     ax = axes(ax)
-    for cohort, part in df.groupby("cohort", sort=False):
+    for cohort, part in table.groupby("cohort", sort=False):
         t = part["period"].to_numpy(dtype=np.float64)
         if kind == "survival":
             size = float(part["actual"].iloc[0])
+            if not size > 0:
+                msg = (
+                    f"{func}: cohort {cohort!r} has 0 customers in its first period "
+                    f"({t[0]:g}); its survival is undefined."
+                )
+                raise ValidationError(msg)
             act = part["actual"].to_numpy(dtype=np.float64) / size
             exp = part["expected"].to_numpy(dtype=np.float64) / size
         else:

@@ -249,13 +249,15 @@ def kmeans_elbow(
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``k``, columns ``inertia`` (decreasing in ``k``; look for the elbow) and
-        ``silhouette`` (in [-1, 1], higher means better separated clusters).
+        Indexed by ``k`` (increasing, whatever the order of ``ks``), columns ``inertia``
+        (decreasing in ``k``; look for the elbow) and ``silhouette`` (in [-1, 1], higher
+        means better separated clusters).
 
     Raises
     ------
     ValidationError
-        Invalid summary or ``k``.
+        Invalid summary or ``k``; ``ks`` that is not a list of numbers of clusters, is empty
+        or names a ``k`` twice.
 
     See Also
     --------
@@ -301,9 +303,21 @@ def kmeans_elbow(
     sample = (
         rng.choice(n, size=min(n, int(sample_size)), replace=False) if n > sample_size else None
     )
+    if isinstance(ks, str | bytes) or not isinstance(ks, Iterable):
+        msg = (
+            f"The 'ks' parameter of kmeans_elbow must be a list of numbers of clusters, such as "
+            f"range(2, 9); got {type(ks).__name__} {ks!r:.60}.\nHint: ks=[{ks!r:.20}] for one k."
+        )
+        raise ValidationError(msg)
+    k_list = [_check_k(k, n) for k in ks]
+    if not k_list or len(set(k_list)) != len(k_list):
+        msg = (
+            "The 'ks' parameter of kmeans_elbow must hold at least one number of clusters, "
+            f"each once; got {k_list!r}."
+        )
+        raise ValidationError(msg)
     rows = []
-    for k in ks:  # a handful of k values
-        kk = _check_k(k, n)
+    for kk in sorted(k_list):  # a handful of k values, in increasing order (the elbow)
         _, labels, inertia = _kmeans(x, kk, seed, n_init)
         xs, ls = (x, labels) if sample is None else (x[sample], labels[sample])
         sil = _silhouette(xs, ls, kk) if kk > 1 else float("nan")

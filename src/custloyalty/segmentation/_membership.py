@@ -75,6 +75,9 @@ def _num(value: Any, what: str) -> float:
     if isinstance(value, bool | np.bool_):  # float(True) == 1.0: never what is meant
         msg = f"{what} must be a number; got the boolean {value!r}."
         raise ValidationError(msg)
+    if isinstance(value, str | bytes):  # float("20") would pass; "20 EUR" from the same file not
+        msg = f"{what} must be a number; got the text {value!r}.\nHint: write it without quotes."
+        raise ValidationError(msg)
     try:
         v = float(value)
     except OverflowError:  # an integer beyond the float range: refused below as not finite
@@ -219,7 +222,8 @@ class TierPolicy(Stateful):
     ------
     ValidationError
         Fewer than two tiers, duplicated names, rules on the entry tier, a non-entry tier
-        without rules, negative or boolean thresholds, a tier key other than ``name``,
+        without rules, negative, boolean or text thresholds (``"20"``), a tier key other
+        than ``name``,
         ``qualify``, ``retain`` and ``require`` (with a close-match hint), retention above
         qualification, qualification thresholds that increase from a better tier to a worse
         one, or a window that is not a positive whole number of days.

@@ -60,7 +60,8 @@ def segment_profile(
     ValidationError
         Labels of customers absent from ``summary``, a customer appearing twice in the index
         of ``summary``, ``scores`` or ``labels``, unindexed labels whose length differs from
-        ``summary``, missing or non-numeric columns.
+        ``summary``, missing or non-numeric columns, ``columns`` given as one text, segment
+        totals beyond the float range (rescale the column).
 
     Warns
     -----
@@ -109,6 +110,12 @@ def segment_profile(
     if columns is None:
         cols: list[Hashable] = [c for c in ("R", "F", "M") if scores is not None]
         cols += [c for c in ("n_purchases",) if c in table.columns]
+    elif isinstance(columns, str | bytes):  # list("recency") would be r, e, c, ...
+        msg = (
+            f"The 'columns' parameter of {func} must be a list of column names; got the text "
+            f"{columns!r}.\nHint: columns=[{columns!r}]."
+        )
+        raise ValidationError(msg)
     else:
         cols = list(columns)
     need = [*cols, *([revenue] if revenue is not None else [])]
@@ -132,6 +139,19 @@ def segment_profile(
     out = pd.DataFrame({"n_customers": n.astype(np.int64), "customer_share": n / n.sum()})
     sums = grouped.sum()
     means = grouped.mean()
+    finite = np.isfinite(values.to_numpy())
+    overflow = [
+        c
+        for c in need
+        if (np.isinf(sums[c].to_numpy()).any() or np.isinf(means[c].to_numpy()).any())
+        and finite[:, need.index(c)].all()
+    ]
+    if overflow:  # finite values whose segment sums leave the float range: inf and NaN shares
+        msg = (
+            f"The segment totals of {overflow!r} overflow floating point (beyond 1.8e308) in "
+            f"{func}.\nHint: rescale the column first, e.g. summary[{overflow[0]!r}] / 1e6."
+        )
+        raise ValidationError(msg)
     if revenue is not None:
         rev = sums[revenue]
         out["revenue"] = rev

@@ -517,7 +517,8 @@ class RFMScorer(Stateful):
         ValidationError
             Not a saved RFMScorer of this format version, or a malformed entry (unknown
             method, bins outside 2..20, edges missing a metric, not finite or not sorted,
-            a negative customer count), named in the message.
+            edges of a fixed metric unlike its ``fixed_edges``, a fixed metric recorded as
+            constant, a negative customer count), named in the message.
         """
         where = f"{cls.__name__}.from_dict"
         state = check_header(data, cls._state_kind, where=where)
@@ -598,6 +599,22 @@ class RFMScorer(Stateful):
                     msg = (
                         f"{where}: edges[{k!r}] must hold {want} values; got {got}."
                         "\nHint: the state was edited by hand or truncated; fit the scorer again."
+                    )
+                    raise ValidationError(msg)
+                if fixed_k is not None and ok and not np.array_equal(obj.edges_[k], fixed_k):
+                    # fit() keeps fixed edges as given: other ones were edited by hand
+                    msg = (
+                        f"{where}: edges[{k!r}] {list(obj.edges_[k])!r} differ from its "
+                        f"fixed_edges {list(fixed_k)!r}, which fit() keeps as given."
+                        "\nHint: the state was edited by hand; fit the scorer again."
+                    )
+                    raise ValidationError(msg)
+            for k, v in obj.constant_.items():
+                if k in obj.fixed_edges:  # fit() scores fixed metrics by their edges only
+                    msg = (
+                        f"{where}: constant[{k!r}] = {v!r} names a metric whose edges are fixed; "
+                        "fit() never records a fixed metric as constant.\nHint: the state was "
+                        "edited by hand; fit the scorer again."
                     )
                     raise ValidationError(msg)
         return obj
@@ -1097,7 +1114,8 @@ def rfm_segments(
         for a single score), ``(name, ["334", ...])`` for explicit cells, a dict with ``name``
         and ``R``/``F``/``M`` or ``cells``, or a :class:`SegmentRule`.
     other
-        Label of unmatched customers; default ``"Others"`` (``"Other"`` for the pymc preset).
+        Label of unmatched customers, a non-empty text; default ``"Others"`` (``"Other"`` for
+        the pymc preset).
 
     Returns
     -------
@@ -1112,7 +1130,7 @@ def rfm_segments(
         rule without ``name``, an unknown key, a boolean bound); an unknown preset;
         scores outside the scale of the preset (e.g. ``bins=10`` scores with the default
         preset, or 1-5 scores with the 1-4 ``"pymc"`` preset), which would otherwise leave
-        most customers silently unmatched.
+        most customers silently unmatched; ``other`` that is not a non-empty text.
 
     See Also
     --------
@@ -1166,7 +1184,14 @@ def rfm_segments(
         if not rule_list:
             msg = "The 'rules' parameter of rfm_segments holds no rule."
             raise ValidationError(msg)
-    label_other = default_other if other is None else str(other)
+    if other is not None and (not isinstance(other, str) or not other.strip()):
+        # other=5 would become the label "5", other="" a blank segment in every table
+        msg = (
+            f"The 'other' parameter of {func} must be a non-empty text (the label of "
+            f"unmatched customers) or None; got {other!r:.60}."
+        )
+        raise ValidationError(msg)
+    label_other = default_other if other is None else other
     names = list(dict.fromkeys(r.name for r in rule_list))
     if label_other not in names:
         names.append(label_other)

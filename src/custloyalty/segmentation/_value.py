@@ -3,6 +3,7 @@ r"""Value tiers: Pareto/ABC by cumulative revenue share, customer-share quantile
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -250,7 +251,15 @@ class QuantileTiers(Stateful):
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> QuantileTiers:
-        """Rebuild from :meth:`to_dict`, checking the cut-offs (count, finite, order)."""
+        """Rebuild from :meth:`to_dict`, checking the cut-offs (count, finite, order).
+
+        Raises
+        ------
+        ValidationError
+            A saved state of another kind or format; labels that are not distinct strings;
+            shares that are not positive or do not sum to 1 (``to_dict`` writes them so);
+            thresholds not finite, not non-increasing or not one fewer than the labels.
+        """
         where = "QuantileTiers.from_dict"
         data = check_header(data, cls._state_kind, where=where)
         refuse_unknown_keys(data, _STATE_KEYS, where=where)
@@ -265,6 +274,15 @@ class QuantileTiers(Stateful):
             length=len(labels),
             low=0.0,
         )
+        if not math.isclose(math.fsum(shares), 1.0, rel_tol=0.0, abs_tol=1e-9):
+            # to_dict writes the shares rescaled to 1: other ones were edited by hand, and the
+            # rescaling would silently change every share
+            msg = (
+                f"{where}: shares must sum to 1 (as to_dict writes them); got {shares!r} "
+                f"(sum {math.fsum(shares):g}).\nHint: the state was edited by hand; build the "
+                "tiers again with QuantileTiers(shares) and fit them."
+            )
+            raise ValidationError(msg)
         raw_th = state_key(data, "thresholds", where=where)
         if raw_th == [] and len(labels) > 1:  # saved before fit(): not fitted
             return cls(shares, labels=labels)

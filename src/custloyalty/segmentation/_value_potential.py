@@ -408,7 +408,7 @@ class ValuePotentialGrid(Stateful):
         ValidationError
             A saved state of another kind or format; a missing or malformed entry (the
             message names the key): levels not 2 or 3, cut-offs not finite, not sorted or
-            not ``levels - 1`` of them, an action of an unknown cell.
+            not ``levels - 1`` of them, actions that do not list every cell exactly once.
         """
         where = "ValuePotentialGrid.from_dict"
         data = check_header(data, cls._state_kind, where=where)
@@ -435,6 +435,18 @@ class ValuePotentialGrid(Stateful):
             msg = (
                 f"{where}: actions must be a list of [value level, potential level, action] "
                 f"strings; got {raw_actions!r:.80}."
+            )
+            raise ValidationError(msg)
+        cells = [(a[0], a[1]) for a in raw_actions]
+        if len(set(cells)) != len(cells) or set(cells) != set(ACTIONS[k]):
+            # to_dict writes every cell once: a repeated cell would keep its last action, a
+            # missing one the default, both silently
+            twice = sorted({c for c in cells if cells.count(c) > 1})
+            missing = sorted(set(ACTIONS[k]) - set(cells))
+            msg = (
+                f"{where}: actions must list each of the {k * k} cells of a {k} x {k} grid "
+                f"once; cells listed twice: {twice!r}, cells missing: {missing!r}."
+                "\nHint: the state was edited by hand; fit or build the grid again."
             )
             raise ValidationError(msg)
         actions = {(a[0], a[1]): a[2] for a in raw_actions}
@@ -547,8 +559,9 @@ def value_potential_tiers(
     Raises
     ------
     ValidationError
-        Bad transactions or options; fixed thresholds in the wrong number or order; unknown
-        cells in ``actions``.
+        Bad transactions or options (``date_format`` included: it is passed on to
+        :func:`custloyalty.rfm_summary`); fixed thresholds in the wrong number or order;
+        unknown cells in ``actions``.
 
     See Also
     --------
@@ -617,6 +630,7 @@ def value_potential_tiers(
         amount=amount,
         observation_end=observation_end,
         time_unit="D",
+        date_format=date_format,  # was not passed on: day-first dates were read month-first
         nan_policy=nan_policy,
     )
     weeks = pd.DataFrame(
