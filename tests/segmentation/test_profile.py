@@ -68,3 +68,22 @@ def test_zero_total_revenue_gives_nan_share_with_warning() -> None:
     assert p["revenue_share"].isna().all()
     assert p["revenue"].tolist() == [0.0, 0.0]
     assert p["customer_share"].tolist() == [0.5, 0.5]
+
+
+def test_customers_without_a_label_are_refused_or_left_out_as_asked() -> None:
+    # a NaN label was dropped silently: the biggest customer (160 of 300) left the revenue
+    # total, and tier A showed 36% of the revenue instead of 17%
+    s = pd.DataFrame(
+        {"total_amount": [10.0, 40.0, 90.0, 160.0]},
+        index=pd.Index([1, 2, 3, 4], name="customer_id"),
+    )
+    labels = pd.Series(["A", "A", "B", np.nan], index=s.index)
+    with pytest.raises(ValidationError, match=r"1 of 4 customers of summary have no label") as e:
+        segment_profile(s, labels)
+    assert "nan_policy='omit'" in str(e.value)
+    with pytest.raises(ValidationError, match="have no label"):
+        segment_profile(s, labels.iloc[:3])  # customer 4 not in labels at all
+    omitted = segment_profile(s, labels, nan_policy="omit")
+    assert omitted["revenue_share"].tolist() == pytest.approx([50 / 140, 90 / 140])
+    full = segment_profile(s, labels.fillna("none"))
+    assert full.loc["A", "revenue_share"] == pytest.approx(50 / 300)

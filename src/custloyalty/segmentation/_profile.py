@@ -45,7 +45,10 @@ def segment_profile(
         as ``mean_<column>``. Default: ``R``, ``F``, ``M`` when scores are given, plus
         ``n_purchases`` when present.
     nan_policy
-        ``"raise"`` (default) or ``"omit"``: missing values are then left out of each mean.
+        ``"raise"`` (default) or ``"omit"``: missing values are then left out of each mean,
+        and customers without a label (a missing label, or none in ``labels``) are left out
+        of the profile, its shares being of the labelled customers. Under ``"raise"`` such
+        customers are an error.
 
     Returns
     -------
@@ -61,7 +64,8 @@ def segment_profile(
         Labels of customers absent from ``summary``, a customer appearing twice in the index
         of ``summary``, ``scores`` or ``labels``, unindexed labels whose length differs from
         ``summary``, missing or non-numeric columns, ``columns`` given as one text, segment
-        totals beyond the float range (rescale the column).
+        totals beyond the float range (rescale the column), customers of ``summary`` without
+        a label under ``nan_policy="raise"``.
 
     Warns
     -----
@@ -121,7 +125,6 @@ def segment_profile(
     need = [*cols, *([revenue] if revenue is not None else [])]
     values, _ = numeric_columns(table, need, nan_policy=nan_policy, func=func, name="summary")
     lab = _as_labels(labels, table.index, func)
-    lab = lab.dropna()
     pos = values.index.get_indexer(lab.index)
     if (pos < 0).any():
         missing = lab.index[pos < 0]
@@ -130,6 +133,20 @@ def segment_profile(
             f"(e.g. {list(missing[:5])!r})."
         )
         raise ValidationError(msg)
+    # customers without a label (NaN, or absent from labels) would leave the shares and the
+    # revenue total silently, as if the base were only the labelled customers
+    unlabelled = values.index[~values.index.isin(lab.dropna().index)]
+    if unlabelled.size and nan_policy == "raise":
+        msg = (
+            f"{func}: {unlabelled.size} of {len(values)} customers of summary have no label "
+            f"(missing, or not in labels; e.g. {list(unlabelled[:5])!r}): the shares would be "
+            "of the labelled customers only.\nHint: label every customer (e.g. "
+            "labels.fillna('none')), or pass nan_policy='omit' to profile the labelled "
+            "customers alone."
+        )
+        raise ValidationError(msg)
+    lab = lab.dropna()
+    pos = values.index.get_indexer(lab.index)
     rows = values.iloc[pos]
     key = pd.Series(lab.to_numpy(), index=rows.index, name="segment")
     if isinstance(lab.dtype, pd.CategoricalDtype):
