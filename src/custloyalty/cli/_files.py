@@ -396,10 +396,11 @@ def read_config(path: str) -> dict[str, Any]:
 
 
 def read_state(path: str) -> dict[str, Any]:
-    """Read a fitted scorecard written by ``--save-state``."""
+    """Read a fitted scorecard written by ``--save-state`` (BOM skipped, repeated keys refused)."""
     p = existing(path, "state")
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        # a byte-order mark (an editor's) is skipped; a key given twice is refused, not last-wins
+        data = json.loads(p.read_text(encoding="utf-8-sig"), object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         msg = f"cannot read state file {path}: not valid JSON: {reason(exc)}"
         raise ValidationError(msg) from exc
