@@ -254,6 +254,9 @@ def _other_separator(df: pd.DataFrame, sep: str) -> str | None:
 def same_id_type(tables: Sequence[tuple[pd.DataFrame | None, Hashable]]) -> None:
     """Give every id column text type when one of them is text (ids from CSV and Parquet).
 
+    Whole-number float ids (a Parquet column of ids with a gap, say) become ``"42"``, not
+    ``"42.0"``, so they match the same ids read as text from a CSV file.
+
     The frames are the CLI's own, just read from files, so they are changed in place.
     """
     present = [(df, col) for df, col in tables if df is not None and col in df.columns]
@@ -265,7 +268,12 @@ def same_id_type(tables: Sequence[tuple[pd.DataFrame | None, Hashable]]) -> None
         for df, col in present:
             if not text(df[col]):
                 ids = df[col]
-                df[col] = ids.astype(str).where(ids.notna(), None)
+                whole = ids
+                if pd.api.types.is_float_dtype(ids.dtype):
+                    values = ids.dropna().to_numpy(dtype="float64")
+                    if (values == values.round()).all() and (abs(values) < 2**53).all():
+                        whole = ids.astype("Int64")  # 42.0 (a Parquet float id) reads 42, as text
+                df[col] = whole.astype(str).where(ids.notna(), None)
 
 
 def _yaml_error(exc: Exception) -> str:
