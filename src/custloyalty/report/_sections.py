@@ -626,16 +626,19 @@ def data_quality(ctx: ReportContext) -> str | None:
             lines.append(f"{omitted:,} rows with missing values dropped.")
     s = ctx.summary
     if ctx.surveys is not None:
+        # counted here, not read from the summary: a result scored without surveys has None
+        scored = ctx.scored_surveys()
+        matched = 0 if scored is None else len(scored)
+        respondents = 0 if scored is None else int(scored["customer_id"].nunique())
         lines.append(
-            f"{len(ctx.surveys):,} survey answers from {int(s.get('respondents', 0)):,} scored "
-            "customers."
+            f"{len(ctx.surveys):,} survey answers from {respondents:,} scored customers."
         )
-        unmatched = int(s.get("survey_answers_without_transactions", 0))
+        unmatched = len(ctx.surveys) - matched
         lines.append(
             f"{unmatched:,} survey answers without transactions (their customer id is not among "
             "the customers) are left out."
         )
-    untiered = int(s.get("customers_without_tier", 0))
+    untiered = int(s.get("customers_without_tier") or 0)
     if untiered:
         lines.append(f"{untiered:,} customers have no composite index and no tier.")
     if ctx.interactions is not None:
