@@ -630,9 +630,7 @@ def data_quality(ctx: ReportContext) -> str | None:
         scored = ctx.scored_surveys()
         matched = 0 if scored is None else len(scored)
         respondents = 0 if scored is None else int(scored["customer_id"].nunique())
-        lines.append(
-            f"{len(ctx.surveys):,} survey answers from {respondents:,} scored customers."
-        )
+        lines.append(f"{len(ctx.surveys):,} survey answers from {respondents:,} scored customers.")
         unmatched = len(ctx.surveys) - matched
         lines.append(
             f"{unmatched:,} survey answers without transactions (their customer id is not among "
