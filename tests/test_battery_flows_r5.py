@@ -859,3 +859,17 @@ def test_report_figures_drawn_in_threads_keep_the_report_style() -> None:
     a.join()
     b.join()
     assert seen == [10.5]  # the report's font size, not matplotlib's default 10
+
+
+def test_report_previous_with_other_tier_labels_names_previous(scored: dict[str, Any]) -> None:
+    # before: "before has 502 labels ... Hint: pass order=[...]", tier_migration's own words
+    other = LoyaltyScorecard(
+        FAST, weighting="equal", tiers={"labels": ["X", "Y"], "shares": [0.5, 0.5]}
+    ).fit_score(TX)
+    run_case(
+        lambda: render(scored["result"], previous=other, sections=["migration"]),
+        Err(ValidationError, "The 'previous' tiers hold labels ['X', 'Y']", "Hint: compare"),
+    )
+    # the same labels: the migration of a period onto itself keeps everyone's tier
+    page = render(scored["result"], previous=scored["result"], sections=["migration"])
+    assert f"{N_CUSTOMERS:,} customers kept their tier, 0 moved up, 0 moved down" in page

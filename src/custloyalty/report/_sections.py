@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from custloyalty._stats import wilson_interval
+from custloyalty.errors import ValidationError
 from custloyalty.report._context import ECSI_PATHS, ReportContext, nps_value
 from custloyalty.report._figures import figure_svg
 from custloyalty.report._registry import esc, figures, items, paragraph, section, table
@@ -481,7 +482,6 @@ _MODEL_LABELS = {"bg_nbd": "BG/NBD", "pareto_nbd": "Pareto/NBD"}
 
 def _value_potential_refit(ctx: ReportContext) -> tuple[Any, str] | None:
     """Fit the grid here on (a sample of) the transactions; return it and whom it covers."""
-    from custloyalty.errors import ValidationError
     from custloyalty.segmentation import value_potential_tiers
 
     tx = ctx.transactions
@@ -519,7 +519,18 @@ def migration(ctx: ReportContext) -> str | None:
     now = ctx.customers["tier"]
     order = [str(c) for c in now.cat.categories] if hasattr(now, "cat") else None
     prev = ctx.previous.astype(object).where(ctx.previous.notna(), None).dropna().astype(str)
-    res = tier_migration(prev, now.astype(object).dropna().astype(str), order=order)
+    try:
+        res = tier_migration(prev, now.astype(object).dropna().astype(str), order=order)
+    except ValidationError as exc:  # its words are tier_migration's (before=, order=)
+        bad = sorted(set(prev.unique()) - set(order or []))
+        if not bad:
+            raise
+        msg = (
+            f"The 'previous' tiers hold labels {bad[:5]!r} that are not tiers of this period "
+            f"{order!r}.\nHint: compare periods scored with the same tier labels (the same "
+            "fitted scorecard), or leave 'previous' out."
+        )
+        raise ValidationError(msg) from exc
     fig = figure_svg(
         lambda ax: plot_tier_migration(res, ax=ax), width=7.0, height=4.4, label="Tier migration"
     )
