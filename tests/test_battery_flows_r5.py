@@ -873,3 +873,39 @@ def test_report_previous_with_other_tier_labels_names_previous(scored: dict[str,
     # the same labels: the migration of a period onto itself keeps everyone's tier
     page = render(scored["result"], previous=scored["result"], sections=["migration"])
     assert f"{N_CUSTOMERS:,} customers kept their tier, 0 moved up, 0 moved down" in page
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param(
+            pd.Series([1.0, 2.0], index=["a", "a"]),
+            {"index": ["a", "a"], "data": [1.0, 2.0]},
+            id="series-repeated-label",
+        ),
+        pytest.param(
+            pd.Series([1.0, 2.0], index=pd.Index([1, "1"], dtype=object)),
+            {"index": [1, "1"], "data": [1.0, 2.0]},
+            id="series-labels-equal-as-text",
+        ),
+        pytest.param(
+            {1: "x", "1": "y"}, {"index": [1, "1"], "data": ["x", "y"]}, id="dict-1-and-'1'"
+        ),
+        pytest.param(
+            pd.Series([1.0, np.nan], index=[3, 4]), {"3": 1.0, "4": None}, id="series-plain"
+        ),
+    ],
+)
+def test_results_to_dict_never_drops_a_value(value: Any, expected: Any) -> None:
+    # before: {str(label): value} kept the last of two labels equal as text, silently
+    from dataclasses import dataclass
+
+    from custloyalty._results import Result
+
+    @dataclass(frozen=True)
+    class Holder(Result):
+        table: Any
+
+    got = Holder(value).to_dict()["table"]
+    assert got == expected
+    assert json.loads(json.dumps(got, allow_nan=False)) == expected
