@@ -909,3 +909,17 @@ def test_results_to_dict_never_drops_a_value(value: Any, expected: Any) -> None:
     got = Holder(value).to_dict()["table"]
     assert got == expected
     assert json.loads(json.dumps(got, allow_nan=False)) == expected
+
+
+def test_from_json_refuses_a_key_given_twice(fitted: dict[str, Any]) -> None:
+    # before: the last "weighting" won silently (here: weights that were never fitted)
+    text = json.dumps(fitted["state"])
+    twice = text[:-1] + ', "kind": "loyalty_scorecard"}'
+    run_case(
+        lambda: LoyaltyScorecard.from_json(twice),
+        Err(ValidationError, "from_json: the key 'kind' is given twice", "Hint: "),
+    )
+    from custloyalty.models import BetaGeo
+
+    model = '{"kind": "BetaGeo", "params": {"r": 1, "r": 2}}'
+    run_case(lambda: BetaGeo.from_json(model), Err(ValidationError, "the key 'r' is given twice"))
