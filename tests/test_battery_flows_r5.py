@@ -612,6 +612,11 @@ STATES: list[tuple[str, Callable[[dict[str, Any]], Any], Any]] = [
         Err(ValidationError, "fitted.weighting"),
     ),
     (
+        "weighting-method-against-the-config",
+        lambda s: _f(s)["weighting"].update(method="critic"),
+        Err(ValidationError, "fitted.weighting.method is 'critic'", "weighting is 'entropy'"),
+    ),
+    (
         "thresholds-nan",
         lambda s: _f(s)["tiers"]["thresholds"].__setitem__(0, float("nan")),
         Err(ValidationError, "fitted.tiers.thresholds[0] must be finite"),

@@ -306,6 +306,13 @@ def _load_fitted(card: LoyaltyScorecard, fitted: Mapping[str, Any]) -> None:
         indicators=active,
         where="fitted.weighting",
     )
+    want_method = cfg.weighting if isinstance(cfg.weighting, str) else "fixed"
+    if weighting.method != want_method:  # the fitted weights would win silently
+        msg = (
+            f"{w}: fitted.weighting.method is {weighting.method!r} but the config's weighting "
+            f"is {want_method!r}.\nHint: edit both, or fit the card again."
+        )
+        raise ValidationError(msg)
     tiers = state_mapping(state_key(fitted, "tiers", where=w), "fitted.tiers", where=w)
     _no_unknown(tiers, ("labels", "thresholds"), "fitted.tiers")
     labels = state_key(tiers, "labels", where=w)
