@@ -14,8 +14,11 @@ otherwise; floating-point numbers in CSV/TSV tables have 10 significant digits. 
 printed one line each, without source paths.
 
 Nothing given is silently ignored: an empty file argument (``-o "$OUT"`` with ``OUT`` unset),
-``--config`` together with ``--load-state``, settings outside a config's ``[scorecard]``
-section and a key given twice are errors; a config's byte-order mark is skipped.
+``--config`` together with ``--load-state``, ``--interactions`` that no indicator uses,
+settings outside a config's ``[scorecard]`` section, a key given twice (config or state) and a
+table header naming a column twice are errors; a config's or state's byte-order mark is
+skipped. An output that is a symbolic link is written through it; an existing read-only output
+is refused.
 """
 
 from __future__ import annotations
