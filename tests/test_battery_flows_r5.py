@@ -928,3 +928,11 @@ def test_from_json_refuses_a_key_given_twice(fitted: dict[str, Any]) -> None:
 
     model = '{"kind": "BetaGeo", "params": {"r": 1, "r": 2}}'
     run_case(lambda: BetaGeo.from_json(model), Err(ValidationError, "the key 'r' is given twice"))
+
+
+def test_cli_output_link_is_written_in_the_format_of_its_own_name(d: Path) -> None:
+    # the format is the one asked for (out.csv: plain text), not the link target's (.csv.gz)
+    (d / "old.csv.gz").write_bytes(b"")
+    _link(d, "plain-link.csv", "old.csv.gz")
+    assert cli(d, "score", "tx.csv", "--config", "plain.toml", "-o", "plain-link.csv")[0] == 0
+    assert (d / "old.csv.gz").read_bytes() == (d / "ref.csv").read_bytes()

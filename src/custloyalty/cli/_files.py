@@ -439,12 +439,14 @@ def _mode_for(target: Path) -> int:
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; move it onto ``target`` when the block ends.
 
-    The temporary file keeps the target's suffixes (``.csv.gz`` stays compressed). On any
+    The temporary file keeps the suffixes of the path given (``.csv.gz`` stays compressed; a
+    link ``out.csv`` to ``old.csv.gz`` is written as the ``.csv`` asked for). On any
     exception, ``KeyboardInterrupt`` included, it is removed and ``target`` is untouched.
     """
-    target = real_target(target)  # a link stays a link: its target is replaced
-    suffix = "".join(target.suffixes)
-    stem = target.name[: len(target.name) - len(suffix)] if suffix else target.name
+    given = Path(target)
+    target = real_target(given)  # a link stays a link: its target is replaced
+    suffix = "".join(given.suffixes)
+    stem = target.name.split(".")[0]
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{stem}.", suffix=suffix)
     os.close(fd)
     tmp = Path(tmp_name)
