@@ -244,6 +244,30 @@ ODD_INPUTS: list[tuple[str, str, Callable[[], Any], int, tuple[str, ...], bool]]
         ("levels.parquet", "its columns have 2 levels", "Hint: write the table with one level"),
         False,
     ),
+    (
+        "parquet-ids-in-the-index",
+        "idx.parquet",
+        lambda: TX.set_index("customer_id"),
+        0,
+        (),
+        True,
+    ),
+    (
+        "parquet-ids-and-dates-in-the-index",
+        "idx2.parquet",
+        lambda: TX.set_index(["customer_id", "date"]),
+        0,
+        (),
+        True,
+    ),
+    (
+        "parquet-index-repeating-a-column",
+        "idx3.parquet",
+        lambda: TX.set_index(TX["customer_id"].rename("customer_id")),
+        0,
+        (),
+        True,
+    ),
     ("parquet-empty-file", "empty.parquet", lambda: b"", 2, ("cannot read", "empty"), False),
 ]
 

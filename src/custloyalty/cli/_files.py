@@ -10,7 +10,8 @@ Nothing here is public API. The rules:
   optional packages a file type needs are imported, before any reading or fitting;
 - an output is written to a temporary file beside it and moved into place with
   :func:`os.replace`, so an error or Ctrl-C leaves the previous file as it was;
-- customer ids are read as text from text files, so ``00042`` stays ``00042``;
+- customer ids are read as text from text files, so ``00042`` stays ``00042``; the named
+  index of a Parquet file (``df.set_index("customer_id").to_parquet(...)``) is read as columns;
 - a table whose header names a column twice, or whose columns have several levels, is refused
   (pandas would rename the second ``amount`` to ``amount.1`` and read the first one silently).
 """
@@ -184,7 +185,7 @@ def read_table(path: str, what: str, *, id_column: Hashable | None = None) -> pd
     sep = ","
     try:
         if suffix.endswith((".parquet", ".pq")):
-            df = pd.read_parquet(p)
+            df = _index_as_columns(pd.read_parquet(p))
         elif suffix.endswith((".csv", ".csv.gz", ".txt", ".tsv", ".tsv.gz")):
             dtype = {id_column: str} if id_column is not None else None
             sep = "\t" if ".tsv" in suffix else ","
@@ -224,6 +225,22 @@ def read_table(path: str, what: str, *, id_column: Hashable | None = None) -> pd
     else:
         _no_repeated_header(p, what, path, sep=sep)
     return df
+
+
+def _index_as_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """Move the named index levels pandas stored in a Parquet file back into the columns.
+
+    ``df.set_index("customer_id").to_parquet(...)`` keeps the ids as the index: a file's
+    columns are its data, so they are columns again (a level whose name is also a column is
+    dropped, as the column holds it).
+    """
+    names = [n for n in df.index.names if n is not None]
+    if not names:
+        return df
+    keep = [n for n in names if n not in df.columns]
+    drop = [n for n in names if n in df.columns]
+    out = df.reset_index(level=drop, drop=True) if drop else df
+    return out.reset_index(level=keep) if keep else out.reset_index(drop=True)
 
 
 def _no_repeated_header(p: Path, what: str, path: str, *, sep: str) -> None:
