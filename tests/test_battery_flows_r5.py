@@ -960,3 +960,21 @@ def test_cli_output_link_is_written_in_the_format_of_its_own_name(d: Path) -> No
     _link(d, "plain-link.csv", "old.csv.gz")
     assert cli(d, "score", "tx.csv", "--config", "plain.toml", "-o", "plain-link.csv")[0] == 0
     assert (d / "old.csv.gz").read_bytes() == (d / "ref.csv").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "sections",
+    [
+        pytest.param(lambda: (s for s in ["method", "headline"]), id="generator"),
+        pytest.param(lambda: iter(["headline", "method"]), id="iterator"),
+        pytest.param(lambda: ("headline", "method"), id="tuple"),
+        pytest.param(lambda: np.array(["method", "headline"]), id="numpy"),
+    ],
+)
+def test_report_sections_given_as_any_iterable(
+    scored: dict[str, Any], sections: Callable[[], Any]
+) -> None:
+    # before: a generator was read twice, the second time empty: a page without any section
+    page = render(scored["result"], sections=sections())
+    assert page.count("<section") == 2
+    assert page.index('id="headline"') < page.index('id="method"')  # report order
