@@ -1,7 +1,9 @@
 """Progress reporting for long work, silent unless asked for.
 
 Library calls are silent by default; ``progress=True`` (or the CLI) shows a bar through tqdm,
-imported only when a bar is shown. Code reports steps through :func:`steps`::
+imported only when a bar is shown. ``progress`` must be ``True`` or ``False``: a number or a
+string (``progress="no"``, truthy) is refused with a :class:`~custloyalty.errors.ValidationError`
+naming the function (``desc``). Code reports steps through :func:`steps`::
 
     with steps(["summary", "indicators", "weights"], enabled=progress, desc="fit_score") as step:
         step("summary")
@@ -16,7 +18,31 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
+
+from custloyalty.errors import ValidationError
+
 __all__ = ["counter", "steps"]
+
+
+def check_enabled(enabled: Any, desc: str) -> bool:
+    """Return ``enabled`` as a bool; refuse anything but ``True`` / ``False`` (numpy's too).
+
+    >>> check_enabled(True, "fit_score")
+    True
+    >>> check_enabled("no", "fit_score")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    custloyalty.errors.ValidationError: The 'progress' parameter of fit_score must be True or ...
+    """
+    if isinstance(enabled, bool | np.bool_):
+        return bool(enabled)
+    where = f" of {desc.split()[0]}" if desc.strip() else ""
+    msg = (
+        f"The 'progress' parameter{where} must be True or False; got "
+        f"{type(enabled).__name__} {enabled!r:.40}."
+    )
+    raise ValidationError(msg)
 
 
 def _noop(label: str) -> None:
@@ -30,9 +56,10 @@ def steps(
     """Yield a callable that advances a progress bar by one named step.
 
     With ``enabled=False`` (the default in library calls) nothing is imported or printed.
-    The bar writes to standard error, so piped standard output stays clean.
+    The bar writes to standard error, so piped standard output stays clean. ``enabled`` other
+    than ``True`` / ``False`` raises :class:`~custloyalty.errors.ValidationError`.
     """
-    if not enabled:
+    if not check_enabled(enabled, desc):
         yield _noop
         return
     from tqdm.auto import tqdm
@@ -63,7 +90,7 @@ def counter(
 
     Silent and import-free with ``enabled=False``, like :func:`steps`.
     """
-    if not enabled:
+    if not check_enabled(enabled, desc):
         yield _noop_count
         return
     from tqdm.auto import tqdm

@@ -28,13 +28,23 @@ def to_builtin(value: Any) -> Any:
 
     Non-finite floats (NaN, +inf, -inf) and missing markers (``pd.NA``, ``pd.NaT``) become
     ``None``, so the output passes ``json.dumps(..., allow_nan=False)`` and strict JSON
-    parsers.
+    parsers. A Series or dict becomes a mapping with text keys, unless two keys are equal as
+    text (a repeated index label, or ``1`` and ``"1"``): then ``{"index": [...], "data":
+    [...]}``, as a DataFrame, so that no value is lost.
+
+    >>> import pandas as pd
+    >>> to_builtin(pd.Series([1.0, float("nan")], index=["a", "b"]))
+    {'a': 1.0, 'b': None}
+    >>> to_builtin(pd.Series([1, 2], index=["a", "a"]))
+    {'index': ['a', 'a'], 'data': [1, 2]}
     """
     if value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, Result):
         return value.to_dict()
     if isinstance(value, dict):
+        if _keys_collide(value.keys()):
+            return _split(list(value.keys()), list(value.values()))
         return {str(k): to_builtin(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [to_builtin(v) for v in value]
@@ -45,6 +55,8 @@ def to_builtin(value: Any) -> Any:
             "data": [[to_builtin(x) for x in row] for row in value.to_numpy(dtype=object)],
         }
     if isinstance(value, pd.Series):
+        if _keys_collide(value.index):
+            return _split(list(value.index), list(value.to_numpy(dtype=object)))
         return {str(k): to_builtin(v) for k, v in value.items()}
     if isinstance(value, np.ndarray):
         return [to_builtin(v) for v in value.tolist()]
@@ -57,6 +69,17 @@ def to_builtin(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def _keys_collide(keys: Any) -> bool:
+    """Whether two keys are equal as text (a repeated label, or ``1`` and ``"1"``)."""
+    text = [str(k) for k in keys]
+    return len(set(text)) != len(text)
+
+
+def _split(keys: list[Any], values: list[Any]) -> dict[str, Any]:
+    """``{"index": [...], "data": [...]}``: a mapping whose keys would collide as text."""
+    return {"index": [to_builtin(k) for k in keys], "data": [to_builtin(v) for v in values]}
 
 
 def _fmt(value: Any) -> str:

@@ -55,6 +55,21 @@ def header(kind: str) -> dict[str, Any]:
     }
 
 
+class _RepeatedKeyError(ValueError):
+    """A JSON object names a key twice."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` refusing a key given twice in one JSON object."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            msg = f"the key {key!r} is given twice in one object"
+            raise _RepeatedKeyError(msg)
+        out[key] = value
+    return out
+
+
 def check_header(data: Any, kind: str, *, where: str) -> Mapping[str, Any]:
     """Check that ``data`` is a saved state of ``kind`` in a format this version reads.
 
@@ -250,8 +265,9 @@ class Stateful:
         ------
         ValidationError
             The text is not valid JSON (for example a truncated file, bytes that are not
-            UTF-8, numbers of thousands of digits, nesting thousands deep), or the state
-            inside is malformed (see :meth:`from_dict`).
+            UTF-8, numbers of thousands of digits, nesting thousands deep), an object gives a
+            key twice (a hand edit: JSON readers keep the last one), or the state inside is
+            malformed (see :meth:`from_dict`).
         """
         given: object = text  # checked at run time: callers pass what they read
         if not isinstance(given, str | bytes | bytearray):
@@ -259,7 +275,13 @@ class Stateful:
             raise ValidationError(msg)
         hint = "\nHint: the file may be truncated or edited by hand; save it again with to_json()."
         try:
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=_unique_keys)
+        except _RepeatedKeyError as exc:
+            msg = (
+                f"{cls.__name__}.from_json: {exc} (JSON would keep the last value silently)."
+                "\nHint: the file was edited by hand; keep one value per key."
+            )
+            raise ValidationError(msg) from None
         except json.JSONDecodeError as exc:
             msg = (
                 f"{cls.__name__}.from_json: the text is not valid JSON ({exc.msg} at line "

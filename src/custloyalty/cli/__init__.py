@@ -14,8 +14,11 @@ otherwise; floating-point numbers in CSV/TSV tables have 10 significant digits. 
 printed one line each, without source paths.
 
 Nothing given is silently ignored: an empty file argument (``-o "$OUT"`` with ``OUT`` unset),
-``--config`` together with ``--load-state``, settings outside a config's ``[scorecard]``
-section and a key given twice are errors; a config's byte-order mark is skipped.
+``--config`` together with ``--load-state``, ``--interactions`` that no indicator uses,
+settings outside a config's ``[scorecard]`` section, a key given twice (config or state) and a
+table header naming a column twice are errors; a config's or state's byte-order mark is
+skipped. An output that is a symbolic link is written through it; an existing read-only output
+is refused.
 """
 
 from __future__ import annotations
@@ -339,6 +342,24 @@ def _later_window(exc: ValidationError, args: argparse.Namespace) -> ValidationE
     return ValidationError(msg)
 
 
+def _uses_interactions(card: Any, path: str) -> None:
+    """Refuse ``--interactions`` when no indicator of the scorecard reads them (ignored)."""
+    from custloyalty.metrics import get as get_metric
+
+    users = [
+        i.name
+        for i in card.config.indicators
+        if i.source == "interactions" or "interactions" in get_metric(i.name).inputs
+    ]
+    if not users:
+        msg = (
+            f"--interactions {path} would be ignored: no indicator of the scorecard uses "
+            "interactions\nHint: add the 'engagement' indicator to the config, or drop "
+            "--interactions."
+        )
+        raise ValidationError(msg)
+
+
 # ------------------------------------------------------------------------ commands
 def run_score(args: argparse.Namespace) -> str:
     """Fit (or load) a scorecard, score the transactions, write the outputs, return the summary."""
@@ -354,6 +375,8 @@ def run_score(args: argparse.Namespace) -> str:
     check_extras([p for _, p in [*inputs, *outputs]])
     observation_end = _observation_end(args.observation_end, args.date_format)
     card = _scorecard(args)
+    if args.interactions:
+        _uses_interactions(card, args.interactions)
     show = _progress(args)
     labels = ["read", "score" if args.load_state else "fit and score", "write"]
     with steps(labels, enabled=show, desc="custloyalty score") as step:

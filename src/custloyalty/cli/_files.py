@@ -4,11 +4,16 @@ Nothing here is public API. The rules:
 
 - an output path may not be any input, nor another output (compared after resolving symbolic
   links, and as the same file when a hard link points to it);
+- an output that is a symbolic link is written through it (the link stays, the file it points
+  to is replaced), and an existing read-only output file is refused, not replaced;
 - the folder of every output is checked by creating (and removing) a file in it, and the
   optional packages a file type needs are imported, before any reading or fitting;
 - an output is written to a temporary file beside it and moved into place with
   :func:`os.replace`, so an error or Ctrl-C leaves the previous file as it was;
-- customer ids are read as text from text files, so ``00042`` stays ``00042``.
+- customer ids are read as text from text files, so ``00042`` stays ``00042``; the named
+  index of a Parquet file (``df.set_index("customer_id").to_parquet(...)``) is read as columns;
+- a table whose header names a column twice, or whose columns have several levels, is refused
+  (pandas would rename the second ``amount`` to ``amount.1`` and read the first one silently).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import contextlib
 import json
 import os
 import re
+import stat
 import tempfile
 import tomllib
 import warnings
@@ -104,7 +110,8 @@ def check_paths(inputs: Sequence[tuple[str, str]], outputs: Sequence[tuple[str, 
         if path.is_dir():
             msg = f"cannot write {flag} {out}: it is a folder"
             raise ValidationError(msg + "\nHint: give a file name, e.g. out/scores.csv.")
-        folder = path.parent
+        refuse_read_only(path, f"cannot write {flag} {out}")
+        folder = real_target(path).parent
         try:
             fd, probe = tempfile.mkstemp(dir=folder, prefix=".custloyalty-probe-")
         except OSError as exc:
@@ -113,6 +120,30 @@ def check_paths(inputs: Sequence[tuple[str, str]], outputs: Sequence[tuple[str, 
             raise ValidationError(msg) from exc
         os.close(fd)
         os.unlink(probe)
+
+
+def real_target(path: str | Path) -> Path:
+    """Return the file an output path names: a symbolic link's target (the link is kept)."""
+    p = Path(path)
+    return Path(os.path.realpath(p)) if p.is_symlink() else p
+
+
+def refuse_read_only(path: str | Path, what: str) -> None:
+    """Refuse an existing output file without write permission (it would be replaced anyway).
+
+    The permission bits are read, not :func:`os.access`, which says yes to root.
+    """
+    target = real_target(path)
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return  # no file yet
+    if stat.S_ISREG(mode) and not mode & 0o222:
+        msg = (
+            f"{what}: the existing file is read-only\nHint: choose another output path, or make "
+            "the file writable (chmod u+w) if it may be replaced."
+        )
+        raise ValidationError(msg)
 
 
 def check_suffix(path: str, flag: str, allowed: Sequence[str], kind: str) -> None:
@@ -151,9 +182,10 @@ def read_table(path: str, what: str, *, id_column: Hashable | None = None) -> pd
     """Read a CSV/TSV/Parquet table; the id column of a text file is read as text."""
     p = existing(path, what)
     suffix = "".join(p.suffixes[-2:]).lower()
+    sep = ","
     try:
         if suffix.endswith((".parquet", ".pq")):
-            df = pd.read_parquet(p)
+            df = _index_as_columns(pd.read_parquet(p))
         elif suffix.endswith((".csv", ".csv.gz", ".txt", ".tsv", ".tsv.gz")):
             dtype = {id_column: str} if id_column is not None else None
             sep = "\t" if ".tsv" in suffix else ","
@@ -161,6 +193,7 @@ def read_table(path: str, what: str, *, id_column: Hashable | None = None) -> pd
             other = _other_separator(df, sep)
             if other is not None:  # e.g. a spreadsheet's semicolon-separated export
                 df = pd.read_csv(p, sep=other, dtype=dtype)
+                sep = other
         else:
             msg = f"cannot read {what} file {path}: use .csv, .csv.gz, .tsv or .parquet"
             raise ValidationError(msg)
@@ -175,7 +208,53 @@ def read_table(path: str, what: str, *, id_column: Hashable | None = None) -> pd
     if len(df) == 0:
         msg = f"cannot read {what} file {path}: it has no rows"
         raise ValidationError(msg)
+    if isinstance(df.columns, pd.MultiIndex):
+        msg = (
+            f"cannot read {what} file {path}: its columns have {df.columns.nlevels} levels "
+            f"(e.g. {df.columns[0]!r})\nHint: write the table with one level of column names."
+        )
+        raise ValidationError(msg)
+    if suffix.endswith((".parquet", ".pq")):
+        twice = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+        if twice:
+            msg = (
+                f"cannot read {what} file {path}: it has more than one column named {twice!r}"
+                "\nHint: rename or remove the repeated columns."
+            )
+            raise ValidationError(msg)
+    else:
+        _no_repeated_header(p, what, path, sep=sep)
     return df
+
+
+def _index_as_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """Move the named index levels pandas stored in a Parquet file back into the columns.
+
+    ``df.set_index("customer_id").to_parquet(...)`` keeps the ids as the index: a file's
+    columns are its data, so they are columns again (a level whose name is also a column is
+    dropped, as the column holds it).
+    """
+    names = [n for n in df.index.names if n is not None]
+    if not names:
+        return df
+    keep = [n for n in names if n not in df.columns]
+    drop = [n for n in names if n in df.columns]
+    out = df.reset_index(level=drop, drop=True) if drop else df
+    return out.reset_index(level=keep) if keep else out.reset_index(drop=True)
+
+
+def _no_repeated_header(p: Path, what: str, path: str, *, sep: str) -> None:
+    """Refuse a text table whose header names a column twice (pandas renames the second)."""
+    header = pd.read_csv(p, sep=sep, header=None, nrows=1, dtype=str).iloc[0]
+    names = [str(v) for v in header if isinstance(v, str)]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        msg = (
+            f"cannot read {what} file {path}: its header names the columns {twice!r} more "
+            "than once (only the first would be read)\nHint: rename or remove the repeated "
+            "columns."
+        )
+        raise ValidationError(msg)
 
 
 def _other_separator(df: pd.DataFrame, sep: str) -> str | None:
@@ -192,6 +271,9 @@ def _other_separator(df: pd.DataFrame, sep: str) -> str | None:
 def same_id_type(tables: Sequence[tuple[pd.DataFrame | None, Hashable]]) -> None:
     """Give every id column text type when one of them is text (ids from CSV and Parquet).
 
+    Whole-number float ids (a Parquet column of ids with a gap, say) become ``"42"``, not
+    ``"42.0"``, so they match the same ids read as text from a CSV file.
+
     The frames are the CLI's own, just read from files, so they are changed in place.
     """
     present = [(df, col) for df, col in tables if df is not None and col in df.columns]
@@ -203,7 +285,12 @@ def same_id_type(tables: Sequence[tuple[pd.DataFrame | None, Hashable]]) -> None
         for df, col in present:
             if not text(df[col]):
                 ids = df[col]
-                df[col] = ids.astype(str).where(ids.notna(), None)
+                whole = ids
+                if pd.api.types.is_float_dtype(ids.dtype):
+                    values = ids.dropna().to_numpy(dtype="float64")
+                    if (values == values.round()).all() and (abs(values) < 2**53).all():
+                        whole = ids.astype("Int64")  # 42.0 (a Parquet float id) reads 42, as text
+                df[col] = whole.astype(str).where(ids.notna(), None)
 
 
 def _yaml_error(exc: Exception) -> str:
@@ -315,6 +402,13 @@ def read_config(path: str) -> dict[str, Any]:
     if not isinstance(section, dict):
         msg = f"config file {path}: 'scorecard' must be a table/mapping of settings"
         raise ValidationError(msg)
+    if data and not section:  # an empty [scorecard] section, as good as an empty file
+        warnings.warn(
+            f"config file {path}: its 'scorecard' section holds no setting; the default "
+            "scorecard is used",
+            CustLoyaltyWarning,
+            stacklevel=2,
+        )
     others = sorted(str(k) for k in data if k != "scorecard") if "scorecard" in data else []
     if others:
         msg = (
@@ -327,10 +421,11 @@ def read_config(path: str) -> dict[str, Any]:
 
 
 def read_state(path: str) -> dict[str, Any]:
-    """Read a fitted scorecard written by ``--save-state``."""
+    """Read a fitted scorecard written by ``--save-state`` (BOM skipped, repeated keys refused)."""
     p = existing(path, "state")
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        # a byte-order mark (an editor's) is skipped; a key given twice is refused, not last-wins
+        data = json.loads(p.read_text(encoding="utf-8-sig"), object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         msg = f"cannot read state file {path}: not valid JSON: {reason(exc)}"
         raise ValidationError(msg) from exc
@@ -361,12 +456,14 @@ def _mode_for(target: Path) -> int:
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; move it onto ``target`` when the block ends.
 
-    The temporary file keeps the target's suffixes (``.csv.gz`` stays compressed). On any
+    The temporary file keeps the suffixes of the path given (``.csv.gz`` stays compressed; a
+    link ``out.csv`` to ``old.csv.gz`` is written as the ``.csv`` asked for). On any
     exception, ``KeyboardInterrupt`` included, it is removed and ``target`` is untouched.
     """
-    target = Path(target)
-    suffix = "".join(target.suffixes)
-    stem = target.name[: len(target.name) - len(suffix)] if suffix else target.name
+    given = Path(target)
+    target = real_target(given)  # a link stays a link: its target is replaced
+    suffix = "".join(given.suffixes)
+    stem = target.name.split(".")[0]
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{stem}.", suffix=suffix)
     os.close(fd)
     tmp = Path(tmp_name)

@@ -12,9 +12,9 @@ from typing import Any
 import pandas as pd
 
 from custloyalty import _frames
-from custloyalty._progress import steps
+from custloyalty._progress import check_enabled, steps
 from custloyalty._window import Window, observe
-from custloyalty.errors import ValidationError
+from custloyalty.errors import CustLoyaltyError, PluginError, ValidationError
 from custloyalty.report._context import ReportContext
 from custloyalty.report._registry import SectionSpec, esc, selected
 
@@ -218,7 +218,10 @@ def render(
     ------
     ValidationError
         Unknown section ids, invalid transactions or surveys, a ``previous`` of the wrong
-        kind, or a section returning neither an HTML string nor None.
+        kind, a ``title`` that is not a string, a ``progress`` that is not True / False, or a
+        section returning neither an HTML string nor None.
+    PluginError
+        A registered section failed with an exception other than ours (it is the cause).
 
     See Also
     --------
@@ -235,7 +238,8 @@ def render(
     >>> page.count("<section"), "Repeat-purchase rate" in page
     (2, True)
     """
-    _check_inputs(scorecard, over_time, programme, "render")
+    _check_inputs(scorecard, over_time, programme, "render", title)
+    check_enabled(progress, "render")
     if not hasattr(result, "customers") or not hasattr(result, "observation_end"):
         msg = (
             "render needs a ScorecardResult (from LoyaltyScorecard.fit_score or score); "
@@ -320,8 +324,21 @@ def _render(
 
 
 def _body(spec: SectionSpec, ctx: ReportContext) -> str | None:
-    """Run one section and check what it returns: the body's HTML, or None to skip it."""
-    body: Any = spec.func(ctx)  # a plugin's section may return anything
+    """Run one section and check what it returns: the body's HTML, or None to skip it.
+
+    A section failing with anything but our own errors (a plugin's ``KeyError``, say) raises
+    :class:`~custloyalty.errors.PluginError` naming the section, the original as its cause.
+    """
+    try:
+        body: Any = spec.func(ctx)  # a plugin's section may return anything
+    except CustLoyaltyError:
+        raise
+    except Exception as exc:
+        msg = (
+            f"Report section {spec.id!r} failed: {type(exc).__name__}: {exc}\nHint: fix the "
+            f"section, or leave it out with remove_section({spec.id!r}) or sections=[...]."
+        )
+        raise PluginError(msg) from exc
     if body is not None and not isinstance(body, str):
         msg = (
             f"Report section {spec.id!r} returned {type(body).__name__} {body!r:.60}; a "
@@ -387,8 +404,11 @@ def build_report(
     Raises
     ------
     ValidationError
-        Invalid transactions, surveys or options (the message names the column), or a
-        ``scorecard``, ``over_time`` or ``programme`` of the wrong kind (before any work).
+        Invalid transactions, surveys or options (the message names the column), a
+        ``scorecard``, ``over_time`` or ``programme`` of the wrong kind, a ``title`` that is not
+        a string or a ``progress`` that is not True / False (before any work).
+    PluginError
+        A registered section failed with an exception other than ours (it is the cause).
 
     See Also
     --------
@@ -398,7 +418,8 @@ def build_report(
     from custloyalty.scorecard import LoyaltyScorecard
 
     sc = LoyaltyScorecard() if scorecard is None else scorecard
-    _check_inputs(sc, over_time, programme, "build_report")
+    _check_inputs(sc, over_time, programme, "build_report", title)
+    check_enabled(progress, "build_report")
     specs = selected(None)
     labels = ["read", "score", *(s.id for s in specs)]
     with steps(labels, enabled=progress, desc="report") as step:
@@ -438,8 +459,15 @@ def build_report(
         )
 
 
-def _check_inputs(scorecard: Any, over_time: Any, programme: Any, func: str) -> None:
+def _check_inputs(
+    scorecard: Any, over_time: Any, programme: Any, func: str, title: Any = None
+) -> None:
     """Refuse an object of the wrong kind before any work (the sections would fail later)."""
+    if title is not None and not isinstance(title, str):
+        msg = (
+            f"The 'title' parameter of {func} must be a string or None; got {type(title).__name__}."
+        )
+        raise ValidationError(msg)
     wrong = []
     if scorecard is not None and not hasattr(scorecard, "fit_score"):
         wrong.append(("scorecard", "a LoyaltyScorecard", scorecard))
@@ -453,6 +481,12 @@ def _check_inputs(scorecard: Any, over_time: Any, programme: Any, func: str) -> 
             f"The {name!r} parameter of {func} must be {what} or None; got {type(value).__name__}."
         )
         raise ValidationError(msg)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _accepts(func: Any, name: str) -> bool:
@@ -501,8 +535,13 @@ programme, date_format
     Raises
     ------
     ValidationError
-        The folder of ``path`` does not exist or is not writable, ``path`` is a folder, or
-        invalid inputs.
+        The folder of ``path`` does not exist or is not writable, ``path`` is a folder or an
+        existing read-only file, or invalid inputs.
+
+    Notes
+    -----
+    When ``path`` is a symbolic link, the file it points to is replaced and the link kept. A new
+    file gets the permissions of the umask, a replaced one keeps its own.
 
     Examples
     --------
@@ -520,7 +559,9 @@ programme, date_format
     if not isinstance(given, str | os.PathLike):
         msg = f"The 'path' parameter of write_report must be a file path; got {path!r}."
         raise ValidationError(msg)
-    target = Path(path)
+    link = Path(path)
+    # a symbolic link stays a link: the file it points to is replaced
+    target = Path(os.path.realpath(link)) if link.is_symlink() else link
     folder = target.parent if str(target.parent) else Path()
     if not folder.is_dir():
         msg = (
@@ -532,6 +573,13 @@ programme, date_format
         msg = (
             f"Cannot write the report to {str(target)!r}: it is a folder.\n"
             "Hint: name the file, e.g. report.html inside it."
+        )
+        raise ValidationError(msg)
+    mode = target.stat().st_mode if target.is_file() else None
+    if mode is not None and not mode & 0o222:  # the bits, not os.access: root may write anyway
+        msg = (
+            f"Cannot write the report to {str(link)!r}: the existing file is read-only.\n"
+            "Hint: choose another output path, or make the file writable if it may be replaced."
         )
         raise ValidationError(msg)
     if not os.access(folder, os.W_OK | os.X_OK):
@@ -556,8 +604,10 @@ programme, date_format
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        # the replaced file's permissions, else the umask's, not mkstemp's private 0o600
+        os.chmod(tmp, mode & 0o7777 if mode is not None else 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return target
+    return link

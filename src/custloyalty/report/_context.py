@@ -165,11 +165,20 @@ class ReportContext:
         return out
 
     def scored_surveys(self) -> pd.DataFrame | None:
-        """Survey answers of the scored customers (None without surveys)."""
+        """Survey answers of the scored customers (None without surveys, or when none matches)."""
         if self.surveys is None:
             return None
         sv = self.surveys
-        return sv[sv["customer_id"].isin(self.customers.index)]
+        scored = sv[sv["customer_id"].isin(self.customers.index)]
+        if len(scored) == 0:  # nothing to show: the sections are left out, and the notes say why
+            note = (
+                f"None of the {len(sv):,} survey answers matches a scored customer id; the "
+                "survey sections are left out (check that both tables use the same ids)."
+            )
+            if note not in self.notes:
+                self.notes.append(note)
+            return None
+        return scored
 
     def item_blocks(self) -> dict[str, list[str]]:
         """ECSI item blocks present in the surveys (construct -> items), e.g. ``sat1..sat3``."""

@@ -177,11 +177,12 @@ def selected(ids: Sequence[str] | None) -> list[SectionSpec]:
     available_sections()
     if ids is None:
         return list(_REGISTRY)
+    wanted = list(ids)  # once: a generator read twice gave no section at all, silently
     known = [s.id for s in _REGISTRY]
-    unknown = [i for i in ids if i not in known]
+    unknown = [i for i in wanted if i not in known]
     if unknown:
         raise _unknown(unknown, known, f"Unknown report sections {unknown!r}")
-    return [s for s in _REGISTRY if s.id in set(ids)]
+    return [s for s in _REGISTRY if s.id in set(wanted)]
 
 
 # -- small HTML helpers shared by the sections --------------------------------------------------

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from custloyalty._stats import wilson_interval
+from custloyalty.errors import ValidationError
 from custloyalty.report._context import ECSI_PATHS, ReportContext, nps_value
 from custloyalty.report._figures import figure_svg
 from custloyalty.report._registry import esc, figures, items, paragraph, section, table
@@ -481,7 +482,6 @@ _MODEL_LABELS = {"bg_nbd": "BG/NBD", "pareto_nbd": "Pareto/NBD"}
 
 def _value_potential_refit(ctx: ReportContext) -> tuple[Any, str] | None:
     """Fit the grid here on (a sample of) the transactions; return it and whom it covers."""
-    from custloyalty.errors import ValidationError
     from custloyalty.segmentation import value_potential_tiers
 
     tx = ctx.transactions
@@ -519,7 +519,18 @@ def migration(ctx: ReportContext) -> str | None:
     now = ctx.customers["tier"]
     order = [str(c) for c in now.cat.categories] if hasattr(now, "cat") else None
     prev = ctx.previous.astype(object).where(ctx.previous.notna(), None).dropna().astype(str)
-    res = tier_migration(prev, now.astype(object).dropna().astype(str), order=order)
+    try:
+        res = tier_migration(prev, now.astype(object).dropna().astype(str), order=order)
+    except ValidationError as exc:  # its words are tier_migration's (before=, order=)
+        bad = sorted(set(prev.unique()) - set(order or []))
+        if not bad:
+            raise
+        msg = (
+            f"The 'previous' tiers hold labels {bad[:5]!r} that are not tiers of this period "
+            f"{order!r}.\nHint: compare periods scored with the same tier labels (the same "
+            "fitted scorecard), or leave 'previous' out."
+        )
+        raise ValidationError(msg) from exc
     fig = figure_svg(
         lambda ax: plot_tier_migration(res, ax=ax), width=7.0, height=4.4, label="Tier migration"
     )
@@ -626,16 +637,17 @@ def data_quality(ctx: ReportContext) -> str | None:
             lines.append(f"{omitted:,} rows with missing values dropped.")
     s = ctx.summary
     if ctx.surveys is not None:
-        lines.append(
-            f"{len(ctx.surveys):,} survey answers from {int(s.get('respondents', 0)):,} scored "
-            "customers."
-        )
-        unmatched = int(s.get("survey_answers_without_transactions", 0))
+        # counted here, not read from the summary: a result scored without surveys has None
+        scored = ctx.scored_surveys()
+        matched = 0 if scored is None else len(scored)
+        respondents = 0 if scored is None else int(scored["customer_id"].nunique())
+        lines.append(f"{len(ctx.surveys):,} survey answers from {respondents:,} scored customers.")
+        unmatched = len(ctx.surveys) - matched
         lines.append(
             f"{unmatched:,} survey answers without transactions (their customer id is not among "
             "the customers) are left out."
         )
-    untiered = int(s.get("customers_without_tier", 0))
+    untiered = int(s.get("customers_without_tier") or 0)
     if untiered:
         lines.append(f"{untiered:,} customers have no composite index and no tier.")
     if ctx.interactions is not None:

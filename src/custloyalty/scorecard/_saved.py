@@ -279,6 +279,14 @@ def _load_fitted(card: LoyaltyScorecard, fitted: Mapping[str, Any]) -> None:
             where=w,
         )
         normalisers[n] = Normaliser.from_dict(entry, where=f"fitted.normalisers[{n!r}]")
+        conf = next(i for i in cfg.indicators if i.name == n)
+        if entry.get("direction") != conf.direction:  # the fitted one would win silently
+            msg = (
+                f"{w}: fitted.normalisers[{n!r}].direction is {entry.get('direction')!r} but "
+                f"the config's indicator {n!r} has direction {conf.direction!r}.\nHint: edit "
+                "both, or fit the card again with the new direction."
+            )
+            raise ValidationError(msg)
     states = state_mapping(
         state_key(fitted, "metric_states", where=w), "fitted.metric_states", where=w
     )
@@ -298,7 +306,15 @@ def _load_fitted(card: LoyaltyScorecard, fitted: Mapping[str, Any]) -> None:
         indicators=active,
         where="fitted.weighting",
     )
+    want_method = cfg.weighting if isinstance(cfg.weighting, str) else "fixed"
+    if weighting.method != want_method:  # the fitted weights would win silently
+        msg = (
+            f"{w}: fitted.weighting.method is {weighting.method!r} but the config's weighting "
+            f"is {want_method!r}.\nHint: edit both, or fit the card again."
+        )
+        raise ValidationError(msg)
     tiers = state_mapping(state_key(fitted, "tiers", where=w), "fitted.tiers", where=w)
+    _no_unknown(tiers, ("labels", "thresholds"), "fitted.tiers")
     labels = state_key(tiers, "labels", where=w)
     if labels != list(cfg.tiers["labels"]):
         want = list(cfg.tiers["labels"])
@@ -314,6 +330,7 @@ def _load_fitted(card: LoyaltyScorecard, fitted: Mapping[str, Any]) -> None:
         msg = f"{w}: fitted.tiers.thresholds must be non-increasing (best tier first); got {th!r}."
         raise ValidationError(msg)
     imp = state_mapping(state_key(fitted, "imputation", where=w), "fitted.imputation", where=w)
+    _no_unknown(imp, ("edges", "values"), "fitted.imputation")
     edges = state_floats(
         state_key(imp, "edges", where=w), "fitted.imputation.edges", where=w, increasing=True
     )
@@ -345,6 +362,9 @@ def _load_fitted(card: LoyaltyScorecard, fitted: Mapping[str, Any]) -> None:
     n_customers = state_float(
         state_key(fitted, "n_customers", where=w), "fitted.n_customers", where=w, low=1.0
     )
+    if n_customers != int(n_customers):
+        msg = f"{w}: fitted.n_customers must be a whole number of customers; got {n_customers!r}."
+        raise ValidationError(msg)
     card.active_ = list(active)
     card.normalisers_ = normalisers
     card.metric_states_ = metric_states
