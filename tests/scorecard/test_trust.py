@@ -394,3 +394,20 @@ def test_score_names_survey_ids_of_another_type() -> None:
     # answers of other customers only (same id type): a batch, scored without them
     other = sv[~sv["customer_id"].isin(batch["customer_id"])]
     assert not card.score(batch, other).customers["answered_survey"].any()
+
+
+def test_tier_lists_given_as_generators_are_read_once() -> None:
+    # a generator of labels or shares was read twice: the error said "got []"
+    from custloyalty.scorecard import ScorecardConfig
+
+    cfg = ScorecardConfig.from_dict(
+        {
+            "indicators": ["purchase_days", "total_spend"],
+            "tiers": {"labels": (t for t in ["A", "B"]), "shares": (s for s in [0.4, 0.6])},
+        }
+    )
+    assert cfg.tiers == {"labels": ["A", "B"], "shares": [0.4, 0.6]}
+    with pytest.raises(ValidationError, match=r"got \[0\.5, 0\.5, 0\.1\]"):
+        ScorecardConfig.from_dict(
+            {"tiers": {"labels": iter(["A", "B"]), "shares": iter([0.5, 0.5, 0.1])}}
+        )

@@ -230,6 +230,8 @@ def _tiers(tiers: Any) -> dict[str, Any]:
         value = tiers.get(key, [])
         if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
             fail_type(f"tiers.{key}", "a list", value)
+    # read each list once (a generator given as labels or shares would be empty the second time)
+    tiers = {key: list(value) for key, value in tiers.items()}
     odd = [t for t in tiers.get("labels", []) if not (isinstance(t, str) or is_number(t))]
     if odd:
         fail_type("tiers.labels", "a list of names (text or numbers)", list(tiers["labels"]))
