@@ -33,6 +33,7 @@ __all__ = [
     "state_key",
     "state_mapping",
     "state_str",
+    "unique_keys",
 ]
 
 #: Version of the saved-state layout. Bump it when a ``to_dict`` layout changes; loaders refuse
@@ -59,12 +60,12 @@ class _RepeatedKeyError(ValueError):
     """A JSON object names a key twice."""
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """``object_pairs_hook`` refusing a key given twice in one JSON object."""
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            msg = f"the key {key!r} is given twice in one object"
+            msg = f"the key {key!r} is given twice"
             raise _RepeatedKeyError(msg)
         out[key] = value
     return out
@@ -275,7 +276,7 @@ class Stateful:
             raise ValidationError(msg)
         hint = "\nHint: the file may be truncated or edited by hand; save it again with to_json()."
         try:
-            data = json.loads(text, object_pairs_hook=_unique_keys)
+            data = json.loads(text, object_pairs_hook=unique_keys)
         except _RepeatedKeyError as exc:
             msg = (
                 f"{cls.__name__}.from_json: {exc} (JSON would keep the last value silently)."

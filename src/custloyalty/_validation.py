@@ -29,6 +29,7 @@ __all__ = [
     "check_positive",
     "check_probability",
     "check_seed",
+    "check_shares",
     "format_examples",
     "plural",
     "refuse_bools",
@@ -182,6 +183,32 @@ def check_flag(value: Any, name: str, *, func: str) -> bool:
         )
         raise ValidationError(msg)
     return bool(value)
+
+
+def check_shares(shares: Any, *, func: str) -> npt.NDArray[np.float64]:
+    """Validate tier shares (best tier first): two or more positive numbers summing to 1.
+
+    The rule of ``value_tiers`` and of the bands of ``plot_pareto_curve``. Booleans and text
+    are refused (``float(True)`` is 1.0), as is more than one dimension.
+    """
+    refuse_bools(shares, "shares", func=func)
+    try:
+        if isinstance(shares, str | bytes):
+            raise TypeError
+        arr = np.asarray(shares, dtype=np.float64)
+    except (TypeError, ValueError):
+        msg = f"The 'shares' parameter of {func} must be a sequence of numbers; got {shares!r}."
+        raise ValidationError(msg) from None
+    if arr.ndim != 1 or arr.size < 2 or not np.isfinite(arr).all() or (arr <= 0).any():
+        msg = (
+            f"The 'shares' parameter of {func} must hold at least two positive shares "
+            f"(best tier first); got {shares!r}."
+        )
+        raise ValidationError(msg)
+    if not np.isclose(arr.sum(), 1.0, rtol=0.0, atol=1e-9):
+        msg = f"The 'shares' parameter of {func} must sum to 1; got {shares!r} (sum {arr.sum():g})."
+        raise ValidationError(msg)
+    return arr
 
 
 def check_seed(value: Any, *, func: str, name: str = "seed") -> int | None:

@@ -32,6 +32,7 @@ from typing import Any
 
 import pandas as pd
 
+from custloyalty._state import unique_keys
 from custloyalty.errors import CustLoyaltyWarning, ValidationError
 
 #: table formats the CLI reads and writes, by suffix
@@ -301,17 +302,6 @@ def _yaml_error(exc: Exception) -> str:
     return reason(exc)
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """``object_pairs_hook`` of the JSON config: a key given twice is an error, not last-wins."""
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            msg = f"the key {key!r} is given twice"
-            raise ValueError(msg)
-        seen[key] = value
-    return seen
-
-
 #: Floats as YAML 1.2 writes them. PyYAML follows YAML 1.1, whose floats need a dot: it reads
 #: ``5e1`` and ``1e-3`` as text, so ``thresholds: [5e1]`` was refused as "not a number".
 _YAML12_FLOAT = re.compile(
@@ -375,7 +365,7 @@ def read_config(path: str) -> dict[str, Any]:
                 msg = f"cannot read config file {path}: not valid YAML: {_yaml_error(exc)}"
                 raise ValidationError(msg) from exc
         else:
-            data = json.loads(text, object_pairs_hook=_no_duplicates)
+            data = json.loads(text, object_pairs_hook=unique_keys)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         msg = f"cannot read config file {path}: not valid {kind}: {reason(exc)}"
         if kind == "JSON" and suffix != ".json":  # JSON for want of a known suffix
@@ -425,7 +415,7 @@ def read_state(path: str) -> dict[str, Any]:
     p = existing(path, "state")
     try:
         # a byte-order mark (an editor's) is skipped; a key given twice is refused, not last-wins
-        data = json.loads(p.read_text(encoding="utf-8-sig"), object_pairs_hook=_no_duplicates)
+        data = json.loads(p.read_text(encoding="utf-8-sig"), object_pairs_hook=unique_keys)
     except json.JSONDecodeError as exc:
         msg = f"cannot read state file {path}: not valid JSON: {reason(exc)}"
         raise ValidationError(msg) from exc

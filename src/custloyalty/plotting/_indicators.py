@@ -20,7 +20,7 @@ from custloyalty._frames import (
     numeric_columns,
     require_columns,
 )
-from custloyalty._validation import as_1d_float, check_in_range, refuse_bools
+from custloyalty._validation import as_1d_float, check_in_range, check_shares, refuse_bools
 from custloyalty.errors import ValidationError
 from custloyalty.plotting._common import (
     MAX_BINS,
@@ -1286,25 +1286,7 @@ def plot_key_drivers(
 # --------------------------------------------------------------------------------------------
 def _pareto_shares(shares: Any) -> FloatArray:
     """Check the ABC shares of the Pareto curve by value_tiers' rule (positive, sum 1)."""
-    func = "plot_pareto_curve"
-    refuse_bools(shares, "shares", func=func)
-    try:
-        if isinstance(shares, str | bytes):
-            raise TypeError
-        arr = np.asarray(shares, dtype=np.float64)
-    except (TypeError, ValueError):
-        msg = f"The 'shares' parameter of {func} must be a sequence of numbers; got {shares!r}."
-        raise ValidationError(msg) from None
-    if arr.ndim != 1 or arr.size < 2 or not np.isfinite(arr).all() or (arr <= 0).any():
-        msg = (
-            f"The 'shares' parameter of {func} must hold at least two positive shares (best "
-            f"tier first), as value_tiers does; got {shares!r}."
-        )
-        raise ValidationError(msg)
-    if not np.isclose(arr.sum(), 1.0, rtol=0.0, atol=1e-9):
-        msg = f"The 'shares' parameter of {func} must sum to 1; got {shares!r} (sum {arr.sum():g})."
-        raise ValidationError(msg)
-    return arr
+    return check_shares(shares, func="plot_pareto_curve")
 
 
 def plot_pareto_curve(

@@ -23,6 +23,7 @@ from custloyalty._validation import (
     as_1d_float,
     check_nan_policy,
     check_option,
+    check_shares,
     format_examples,
     refuse_bools,
 )
@@ -37,22 +38,7 @@ _STATE_KEYS = ("kind", "format_version", "custloyalty_version", "labels", "share
 
 
 def _shares(shares: Any, func: str) -> FloatArray:
-    refuse_bools(shares, "shares", func=func)
-    try:
-        arr = np.asarray(shares, dtype=np.float64).ravel()
-    except (TypeError, ValueError):
-        msg = f"The 'shares' parameter of {func} must be a sequence of numbers; got {shares!r}."
-        raise ValidationError(msg) from None
-    if arr.size < 2 or not np.isfinite(arr).all() or (arr <= 0).any():
-        msg = (
-            f"The 'shares' parameter of {func} must hold at least two positive shares "
-            f"(best tier first); got {shares!r}."
-        )
-        raise ValidationError(msg)
-    if not np.isclose(arr.sum(), 1.0, rtol=0.0, atol=1e-9):
-        msg = f"The 'shares' parameter of {func} must sum to 1; got {shares!r} (sum {arr.sum():g})."
-        raise ValidationError(msg)
-    return arr
+    return check_shares(shares, func=func)
 
 
 #: Tolerance on the share scale: a customer whose better customers hold ``c_t - 1e-9`` of the
