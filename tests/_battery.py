@@ -14,6 +14,7 @@ import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -193,3 +194,38 @@ def holdout_group_means(model: Any, data: pd.DataFrame, top: int) -> list[float]
     e = model.expected_purchases(data["duration_holdout"].to_numpy(), data).to_numpy()
     g = np.minimum(data["frequency"].to_numpy(), top)
     return [float(e[g == k].mean()) for k in np.unique(g)]
+
+
+def cli(d: Path, *argv: str) -> tuple[int, str]:
+    """Run ``custloyalty *argv -q`` in folder ``d``: the exit status and stderr.
+
+    SystemExit (argparse) gives its code; warnings are shown on stderr as outside the tests
+    (ConvergenceWarning left out); a traceback on stderr fails the case.
+    """
+    import contextlib
+    import io
+    import os
+
+    from custloyalty.cli import main
+    from custloyalty.errors import ConvergenceWarning
+
+    err = io.StringIO()
+    cwd = Path.cwd()
+    os.chdir(d)
+    try:
+        with (
+            contextlib.redirect_stderr(err),
+            contextlib.redirect_stdout(io.StringIO()),
+            warnings.catch_warnings(),
+        ):
+            warnings.simplefilter("always")
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            try:
+                code = main([*argv, "-q"])
+            except SystemExit as exc:  # argparse
+                code = int(exc.code or 0)
+    finally:
+        os.chdir(cwd)
+    text = err.getvalue()
+    assert "Traceback" not in text
+    return code, text

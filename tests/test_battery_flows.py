@@ -29,11 +29,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from _battery import cli
 from custloyalty import datasets as ds
 from custloyalty import metrics
 from custloyalty.cli import main
 from custloyalty.errors import (
-    ConvergenceWarning,
     PluginWarning,
     UndefinedMetricWarning,
     ValidationError,
@@ -63,33 +63,6 @@ def d(tmp_path_factory: pytest.TempPathFactory) -> Path:
         cli(d, "score", "early.csv", "--config", "plain.toml", "--save-state", "early.json")[0] == 0
     )
     return d
-
-
-def cli(d: Path, *argv: str) -> tuple[int, str]:
-    """Run the command in ``d``; return the exit status and stderr (SystemExit included)."""
-    import contextlib
-    import io
-
-    err = io.StringIO()
-    cwd = Path.cwd()
-    os.chdir(d)
-    try:
-        with (
-            contextlib.redirect_stderr(err),
-            contextlib.redirect_stdout(io.StringIO()),
-            warnings.catch_warnings(),
-        ):
-            warnings.simplefilter("always")  # shown on stderr, as outside the tests
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            try:
-                code = main([*argv, "-q"])
-            except SystemExit as exc:  # argparse
-                code = int(exc.code or 0)
-    finally:
-        os.chdir(cwd)
-    text = err.getvalue()
-    assert "Traceback" not in text
-    return code, text
 
 
 CONFIGS: list[tuple[str, str | bytes, int, str]] = [

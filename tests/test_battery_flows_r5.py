@@ -26,9 +26,7 @@ lost, replaced or half-written file or a modified caller table fails it.
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import io
 import json
 import os
 import stat
@@ -41,11 +39,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _battery import Err, Num, run_case
+from _battery import Err, Num, cli, run_case
 from custloyalty import datasets as ds
-from custloyalty.cli import main
 from custloyalty.errors import (
-    ConvergenceWarning,
     PluginError,
     ValidationError,
 )
@@ -62,28 +58,6 @@ N_CUSTOMERS = TX["customer_id"].nunique()
 
 
 # ------------------------------------------------------------------------------ the CLI
-def cli(d: Path, *argv: str) -> tuple[int, str]:
-    """Run the command in ``d``; return the exit status and stderr (SystemExit included)."""
-    err = io.StringIO()
-    cwd = Path.cwd()
-    os.chdir(d)
-    try:
-        with (
-            contextlib.redirect_stderr(err),
-            contextlib.redirect_stdout(io.StringIO()),
-            warnings.catch_warnings(),
-        ):
-            warnings.simplefilter("always")  # shown on stderr, as outside the tests
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            try:
-                code = main([*argv, "-q"])
-            except SystemExit as exc:  # argparse
-                code = int(exc.code or 0)
-    finally:
-        os.chdir(cwd)
-    text = err.getvalue()
-    assert "Traceback" not in text
-    return code, text
 
 
 @pytest.fixture(scope="module")
