@@ -18,9 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import numpy as np
-
-from custloyalty.errors import ValidationError
+from custloyalty._validation import check_flag
 
 __all__ = ["counter", "steps"]
 
@@ -35,14 +33,7 @@ def check_enabled(enabled: Any, desc: str) -> bool:
     ...
     custloyalty.errors.ValidationError: The 'progress' parameter of fit_score must be True or ...
     """
-    if isinstance(enabled, bool | np.bool_):
-        return bool(enabled)
-    where = f" of {desc.split()[0]}" if desc.strip() else ""
-    msg = (
-        f"The 'progress' parameter{where} must be True or False; got "
-        f"{type(enabled).__name__} {enabled!r:.40}."
-    )
-    raise ValidationError(msg)
+    return check_flag(enabled, "progress", func=desc.split()[0] if desc.strip() else "it")
 
 
 def _noop(label: str) -> None:

@@ -7,6 +7,8 @@ boundary for one-dimensional inputs and keyword options.
 from __future__ import annotations
 
 import difflib
+import math
+import numbers
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, Literal, TypeVar
 
@@ -25,12 +27,14 @@ __all__ = [
     "check_flag",
     "check_in_range",
     "check_nan_policy",
+    "check_number",
     "check_option",
     "check_positive",
     "check_probability",
     "check_seed",
     "check_shares",
     "format_examples",
+    "is_number",
     "plural",
     "refuse_bools",
     "suggest",
@@ -169,6 +173,19 @@ def refuse_bools(value: Any, name: str, *, func: str) -> None:
             f"{value!r}.\nHint: {_BOOL_HINT}"
         )
         raise ValidationError(msg)
+
+
+def is_number(value: Any) -> bool:
+    """Return whether ``value`` is a real number and not a boolean (nor text, nor None)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
+def check_number(value: Any, name: str, *, func: str) -> float:
+    """Return ``value`` as a finite float (a bool or a string is refused)."""
+    if not is_number(value) or not math.isfinite(float(value)):
+        msg = f"The {name!r} parameter of {func} must be a finite number; got {value!r:.40}."
+        raise ValidationError(msg)
+    return float(value)
 
 
 def check_flag(value: Any, name: str, *, func: str) -> bool:

@@ -14,6 +14,7 @@ import numpy as np
 
 # the boundary's own checks, re-exported for the indicators and the analyses
 from custloyalty._validation import check_flag as check_flag
+from custloyalty._validation import check_number as check_number
 from custloyalty._validation import check_seed as check_seed
 from custloyalty.errors import ValidationError
 
@@ -32,14 +33,3 @@ def check_count(value: Any, name: str, *, func: str, low: int = 0) -> int:
         msg = f"The {name!r} parameter of {func} must be an integer >= {low}; got {value!r:.40}."
         raise ValidationError(msg)
     return int(value)
-
-
-def check_number(value: Any, name: str, *, func: str) -> float:
-    """Return ``value`` as a finite float (a bool or a string is refused)."""
-    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
-        value, bool | np.bool_
-    )
-    if not ok or not math.isfinite(float(value)):
-        msg = f"The {name!r} parameter of {func} must be a finite number; got {value!r:.40}."
-        raise ValidationError(msg)
-    return float(value)

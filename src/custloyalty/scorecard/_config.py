@@ -10,7 +10,6 @@ from __future__ import annotations
 import inspect
 import itertools
 import math
-import numbers
 import reprlib
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ import pandas as pd
 
 from custloyalty import _frames
 from custloyalty._results import to_builtin
-from custloyalty._validation import suggest
+from custloyalty._validation import is_number, suggest
 from custloyalty.errors import ValidationError
 from custloyalty.metrics import INPUTS, canonical
 from custloyalty.metrics import get as get_metric
@@ -84,11 +83,6 @@ def _option(value: Any, key: str, allowed: Sequence[str]) -> str:
             msg += f"\nHint: did you mean {hint!r}?"
         raise ValidationError(msg)
     return value
-
-
-def is_number(value: Any) -> bool:
-    """Return whether ``value`` is a real number and not a boolean."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
 def _usable_weight(value: Any) -> bool:

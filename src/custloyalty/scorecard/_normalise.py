@@ -10,7 +10,6 @@ on which other customers are scored with it.
 from __future__ import annotations
 
 import itertools
-import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal, Self
 
@@ -26,7 +25,7 @@ from custloyalty._state import (
     state_key,
     state_str,
 )
-from custloyalty._validation import as_1d_float, check_option
+from custloyalty._validation import as_1d_float, check_number, check_option
 from custloyalty.errors import ValidationError
 
 __all__ = ["NORMALISATIONS", "min_max", "percentile_rank", "z_score"]
@@ -47,18 +46,6 @@ def _values(x: Any, func: str) -> tuple[FloatArray, pd.Index | None, Any]:
     if isinstance(x, pd.Series):
         return v, x.index, x.name
     return v, None, None
-
-
-def _finite(value: Any, name: str, func: str) -> float:
-    """Return a finite real number option (booleans and text refused)."""
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        msg = f"The {name!r} parameter of {func} must be a finite number; got {value!r}."
-        raise ValidationError(msg)
-    v = float(value)
-    if not np.isfinite(v):
-        msg = f"The {name!r} parameter of {func} must be a finite number; got {value!r}."
-        raise ValidationError(msg)
-    return v
 
 
 def _span(values: FloatArray, low: float, high: float) -> FloatArray:
@@ -374,7 +361,7 @@ def min_max(
                 f"{len(given)} values: {given!r}."
             )
             raise ValidationError(msg)
-        low, high = (_finite(b, "bounds", "min_max") for b in given)
+        low, high = (check_number(b, "bounds", func="min_max") for b in given)
         if not low < high:
             msg = (
                 f"The 'bounds' parameter of min_max must have low < high; got {given!r}."
@@ -434,9 +421,9 @@ def z_score(
     v, idx, name = _values(x, "z_score")
     check_option(direction, "direction", DIRECTIONS, func="z_score")
     if center is not None:
-        center = _finite(center, "center", "z_score")
+        center = check_number(center, "center", func="z_score")
     if scale is not None:
-        scale = _finite(scale, "scale", "z_score")
+        scale = check_number(scale, "scale", func="z_score")
         if scale <= 0:
             msg = (
                 "The 'scale' parameter of z_score must be > 0 (a standard deviation); got "

@@ -6,7 +6,6 @@ Every function returns weights that are non-negative and sum to one, as a
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +16,7 @@ import pandas as pd
 
 from custloyalty._frames import check_unique_index
 from custloyalty._results import Result
-from custloyalty._validation import check_positive, format_examples, suggest
+from custloyalty._validation import check_positive, format_examples, is_number, suggest
 from custloyalty.errors import ValidationError
 
 __all__ = [
@@ -138,11 +137,6 @@ def _not_number(dtype: Any, values: Any) -> str | None:
         if any(isinstance(v, bool | np.bool_) for v in flat):
             return "booleans"
     return None
-
-
-def is_real(value: Any) -> bool:
-    """Whether ``value`` is a real number (not a boolean, text or None)."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
 def _is_seq(value: Any) -> bool:
@@ -628,7 +622,7 @@ def fixed_weights(weighting: Mapping[Hashable, float] | pd.Series, /) -> pd.Seri
             f"(a dict or a Series); got {type(given).__name__}."
         )
         raise ValidationError(msg)
-    odd = [(k, v) for k, v in items if not is_real(v)]
+    odd = [(k, v) for k, v in items if not is_number(v)]
     if odd:
         shown = ", ".join(f"{k!r}: {v!r}" for k, v in odd[:5])
         msg = (
