@@ -40,6 +40,7 @@ LAYERS: dict[str, int] = {
     "_state": 0,
     "_progress": 0,
     "_stats": 0,
+    "_output": 0,
     # the engine seam (see CALLBACKS): Dask, Spark and foreign frames plug in at the window
     "_engines": 0,
     # 1 data: bundled data and generators, the customer summary

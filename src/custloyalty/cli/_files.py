@@ -18,20 +18,19 @@ Nothing here is public API. The rules:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import stat
 import tempfile
 import tomllib
 import warnings
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from custloyalty._output import atomic_path, real_target, refuse_read_only
 from custloyalty._state import unique_keys
 from custloyalty.errors import CustLoyaltyWarning, ValidationError
 
@@ -121,30 +120,6 @@ def check_paths(inputs: Sequence[tuple[str, str]], outputs: Sequence[tuple[str, 
             raise ValidationError(msg) from exc
         os.close(fd)
         os.unlink(probe)
-
-
-def real_target(path: str | Path) -> Path:
-    """Return the file an output path names: a symbolic link's target (the link is kept)."""
-    p = Path(path)
-    return Path(os.path.realpath(p)) if p.is_symlink() else p
-
-
-def refuse_read_only(path: str | Path, what: str) -> None:
-    """Refuse an existing output file without write permission (it would be replaced anyway).
-
-    The permission bits are read, not :func:`os.access`, which says yes to root.
-    """
-    target = real_target(path)
-    try:
-        mode = target.stat().st_mode
-    except OSError:
-        return  # no file yet
-    if stat.S_ISREG(mode) and not mode & 0o222:
-        msg = (
-            f"{what}: the existing file is read-only\nHint: choose another output path, or make "
-            "the file writable (chmod u+w) if it may be replaced."
-        )
-        raise ValidationError(msg)
 
 
 def check_suffix(path: str, flag: str, allowed: Sequence[str], kind: str) -> None:
@@ -432,41 +407,6 @@ def read_state(path: str) -> dict[str, Any]:
 
 
 # -------------------------------------------------------------------------------- writing
-def _mode_for(target: Path) -> int:
-    """Permission bits for a new output: the old file's, else 0o666 less the umask."""
-    try:
-        return target.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-@contextlib.contextmanager
-def atomic_path(target: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; move it onto ``target`` when the block ends.
-
-    The temporary file keeps the suffixes of the path given (``.csv.gz`` stays compressed; a
-    link ``out.csv`` to ``old.csv.gz`` is written as the ``.csv`` asked for). On any
-    exception, ``KeyboardInterrupt`` included, it is removed and ``target`` is untouched.
-    """
-    given = Path(target)
-    target = real_target(given)  # a link stays a link: its target is replaced
-    suffix = "".join(given.suffixes)
-    stem = target.name.split(".")[0]
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{stem}.", suffix=suffix)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        os.chmod(tmp, _mode_for(target))
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-
-
 def write_output(
     path: str, flag: str, write: Callable[[Path], object], *, extra: str = PARQUET_EXTRA
 ) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import tempfile
 from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from custloyalty import _frames
+from custloyalty._output import atomic_path, real_target, refuse_read_only
 from custloyalty._progress import check_enabled, steps
 from custloyalty._window import Window, observe
 from custloyalty.errors import CustLoyaltyError, PluginError, ValidationError
@@ -483,12 +483,6 @@ def _check_inputs(
         raise ValidationError(msg)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _accepts(func: Any, name: str) -> bool:
     import inspect
 
@@ -560,8 +554,7 @@ programme, date_format
         msg = f"The 'path' parameter of write_report must be a file path; got {path!r}."
         raise ValidationError(msg)
     link = Path(path)
-    # a symbolic link stays a link: the file it points to is replaced
-    target = Path(os.path.realpath(link)) if link.is_symlink() else link
+    target = real_target(link)  # a symbolic link stays a link: the file it points to is replaced
     folder = target.parent if str(target.parent) else Path()
     if not folder.is_dir():
         msg = (
@@ -575,13 +568,7 @@ programme, date_format
             "Hint: name the file, e.g. report.html inside it."
         )
         raise ValidationError(msg)
-    mode = target.stat().st_mode if target.is_file() else None
-    if mode is not None and not mode & 0o222:  # the bits, not os.access: root may write anyway
-        msg = (
-            f"Cannot write the report to {str(link)!r}: the existing file is read-only.\n"
-            "Hint: choose another output path, or make the file writable if it may be replaced."
-        )
-        raise ValidationError(msg)
+    refuse_read_only(link, f"Cannot write the report to {str(link)!r}")
     if not os.access(folder, os.W_OK | os.X_OK):
         msg = (
             f"Cannot write the report to {str(target)!r}: the folder {str(folder)!r} is not "
@@ -600,14 +587,6 @@ programme, date_format
         date_format=date_format,
         progress=progress,
     )
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        # the replaced file's permissions, else the umask's, not mkstemp's private 0o600
-        os.chmod(tmp, mode & 0o7777 if mode is not None else 0o666 & ~_umask())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(link) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     return link
