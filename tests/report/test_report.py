@@ -390,3 +390,16 @@ def test_report_of_aware_timestamps() -> None:
     aware = tx.assign(date=tx["date"].dt.tz_localize("Asia/Tokyo"))
     page = build_report(aware, scorecard=LoyaltyScorecard(["frequency", "monetary"]))
     assert page.count("<section") == naive.count("<section")
+
+
+def test_data_quality_names_unmatched_survey_answers_only_when_there_are_some(
+    data: tuple[pd.DataFrame, pd.DataFrame], fitted: LoyaltyScorecard, result: object
+) -> None:
+    tx, sv = data
+    kwargs = {"transactions": tx, "scorecard": fitted, "sections": ["data_quality"]}
+    matched = render(result, surveys=sv, **kwargs)
+    assert "300 survey answers from" in matched
+    assert "without transactions" not in matched  # "0 survey answers ... left out" before
+    stranger = sv.iloc[:2].assign(customer_id=[10**9, 10**9 + 1])
+    page = render(result, surveys=pd.concat([sv, stranger], ignore_index=True), **kwargs)
+    assert "2 survey answers without transactions" in page

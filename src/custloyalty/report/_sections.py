@@ -643,10 +643,11 @@ def data_quality(ctx: ReportContext) -> str | None:
         respondents = 0 if scored is None else int(scored["customer_id"].nunique())
         lines.append(f"{len(ctx.surveys):,} survey answers from {respondents:,} scored customers.")
         unmatched = len(ctx.surveys) - matched
-        lines.append(
-            f"{unmatched:,} survey answers without transactions (their customer id is not among "
-            "the customers) are left out."
-        )
+        if unmatched:
+            lines.append(
+                f"{unmatched:,} survey answers without transactions (their customer id is not "
+                "among the customers) are left out."
+            )
     untiered = int(s.get("customers_without_tier") or 0)
     if untiered:
         lines.append(f"{untiered:,} customers have no composite index and no tier.")
